@@ -1,0 +1,176 @@
+/**
+ * The business vocabulary of SPEC.md as plain data. Parsed and validated at the edges
+ * (see reference-data.ts and the ingest readers); the domain functions only take these.
+ */
+import type { Dec } from './money.js';
+import type { IsoDate, Period } from './dates.js';
+
+export type Aggregation = 'sum' | 'max' | 'last' | 'avg';
+export type Pricing = 'per_unit' | 'cost_plus';
+export type BillingFrequency = 'monthly' | 'quarterly' | 'annual';
+export type TrueUpPolicy = 'bill' | 'flag' | 'credit';
+export type RecurringTiming = 'advance' | 'arrears';
+
+export interface DunningStep {
+  readonly name: string;
+  readonly offsetDays: number;
+  readonly lateFee?: { readonly percent: Dec; readonly minimum: Dec };
+}
+
+export interface Settings {
+  readonly msp: { readonly name: string; readonly email: string; readonly address: string };
+  readonly timezone: string;
+  readonly currency: string;
+  readonly invoice: { readonly prefix: string; readonly paymentTermsDays: number; readonly recurringTiming: RecurringTiming };
+  readonly reports: { readonly recipients: readonly string[]; readonly agingWeekday: number };
+  readonly dunning: { readonly steps: readonly DunningStep[] };
+}
+
+export interface Client {
+  readonly clientId: string;
+  readonly name: string;
+  readonly billingEmails: readonly string[];
+  readonly currency: string;
+  readonly paymentTermsDays: number;
+  readonly taxRate: Dec;
+  readonly dunning: 'standard' | 'none';
+}
+
+export interface Account {
+  readonly vendor: string;
+  readonly accountId: string;
+  readonly clientId: string;
+}
+
+export interface Product {
+  readonly sku: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly aggregation: Aggregation;
+  readonly listPrice?: Dec;
+}
+
+export interface SkuMapping {
+  readonly vendor: string;
+  /** A vendor sku, or `*` for every sku of the vendor without an exact entry. */
+  readonly vendorSku: string;
+  readonly sku: string;
+  readonly factor: Dec;
+}
+
+export interface Agreement {
+  readonly agreementId: string;
+  readonly clientId: string;
+  readonly sku: string;
+  readonly quantity: Dec;
+  readonly unitPrice: Dec;
+  readonly pricing: Pricing;
+  readonly markupPercent: Dec;
+  readonly startDate: IsoDate;
+  readonly endDate?: IsoDate;
+  readonly billingFrequency: BillingFrequency;
+  readonly trueUp: TrueUpPolicy;
+  readonly tolerance: Dec;
+  readonly description?: string;
+}
+
+export interface Payment {
+  readonly paymentId: string;
+  readonly invoiceNumber: string;
+  readonly amount: Dec;
+  readonly currency: string;
+  readonly receivedOn: IsoDate;
+  readonly method?: string;
+  readonly reference?: string;
+}
+
+/** Everything a user describes in the data folder. */
+export interface ReferenceData {
+  readonly settings: Settings;
+  readonly clients: readonly Client[];
+  readonly accounts: readonly Account[];
+  readonly products: readonly Product[];
+  readonly skuMap: readonly SkuMapping[];
+  readonly agreements: readonly Agreement[];
+}
+
+/** Where a value came from: the file name and its 1-based physical line. */
+export interface SourceRef {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One usage row after reading, in vendor terms (SPEC.md section 3). */
+export interface UsageRecord {
+  readonly vendor: string;
+  readonly accountId: string;
+  readonly vendorSku: string;
+  readonly quantity: Dec;
+  readonly usageDate: IsoDate;
+  readonly period: Period;
+  readonly unitCost?: Dec;
+  readonly cost?: Dec;
+  readonly currency?: string;
+  readonly reference?: string;
+  readonly source: SourceRef;
+}
+
+export type InvoiceLineKind = 'recurring' | 'true_up' | 'credit' | 'usage' | 'late_fee';
+
+export interface InvoiceLine {
+  readonly kind: InvoiceLineKind;
+  /** Absent on late_fee lines. */
+  readonly sku?: string;
+  /** The service period the line covers; absent on late_fee lines. */
+  readonly period?: Period;
+  readonly description: string;
+  readonly quantity: Dec;
+  readonly unitPrice: Dec;
+  /** Rounded to the invoice currency's minor unit. */
+  readonly amount: Dec;
+  /** For ordering and audit: the agreement line behind it, if any. */
+  readonly agreementId?: string;
+  /** late_fee lines: the invoice the fee was charged on, and the day it was charged. */
+  readonly feeOf?: { readonly invoiceNumber: string; readonly chargedOn: IsoDate };
+}
+
+/** An issued invoice. Immutable once issued (SPEC.md section 5). */
+export interface Invoice {
+  readonly number: string;
+  readonly clientId: string;
+  readonly period: Period;
+  readonly currency: string;
+  readonly issueDate: IsoDate;
+  readonly dueDate: IsoDate;
+  readonly lines: readonly InvoiceLine[];
+  readonly subtotal: Dec;
+  readonly tax: Dec;
+  readonly total: Dec;
+}
+
+/** A payment applied to an invoice (the part that counted toward its balance). */
+export interface AppliedPayment {
+  readonly paymentId: string;
+  readonly amount: Dec;
+  readonly receivedOn: IsoDate;
+}
+
+export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
+
+/** An invoice together with what happened to it after issue. */
+export interface InvoiceAccount {
+  readonly invoice: Invoice;
+  readonly payments: readonly AppliedPayment[];
+  /** Set when the client disputes the invoice: dunning stops. */
+  readonly disputedOn?: IsoDate;
+}
+
+/** A late fee charged by a dunning step, waiting for the client's next invoice. */
+export interface LateFee {
+  readonly invoiceNumber: string;
+  readonly clientId: string;
+  readonly currency: string;
+  readonly amount: Dec;
+  readonly step: string;
+  readonly chargedOn: IsoDate;
+}
