@@ -5,7 +5,7 @@
  * Rounding happens only where SPEC.md says: money to the currency's ISO 4217 minor unit,
  * `avg` aggregation to 6 places, discrepancy rates to 4 places; always half away from zero.
  */
-import DecimalJs from 'decimal.js';
+import { Decimal as DecimalJs } from 'decimal.js';
 
 /** A decimal.js constructor with enough precision that no business value is ever cut. */
 export const Dec = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
