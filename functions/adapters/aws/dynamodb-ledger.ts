@@ -1,0 +1,413 @@
+/**
+ * The ledger on one DynamoDB table (single-table design; see docs/data-model.md).
+ *
+ * Uniqueness is decided by business keys with conditional writes, so every method is safe to
+ * retry: a file is its sha256, an invoice its (client, period), a payment its id, a dunning
+ * step (invoice, step), a late fee its invoice, a discrepancy its deterministic id, an email
+ * its outbox key. Invoice numbers come from a counter updated in the same transaction that
+ * writes the invoice, so no number is skipped or reused.
+ */
+import { createHash } from 'node:crypto';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand,
+  type DynamoDBDocumentClient, type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../app/codec.js';
+import type {
+  FileRecord, Ledger, LedgerInvoice, OutboxEntry, ReconciliationRecord, StoredDiscrepancy,
+} from '../../app/ports.js';
+import type { InvoiceDraft } from '../../domain/calculate-invoice.js';
+import type { IsoDate, Period } from '../../domain/dates.js';
+import { Dec, type Dec as DecT } from '../../domain/money.js';
+import type { Discrepancy } from '../../domain/reconcile-period.js';
+import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../domain/types.js';
+
+type Item = Record<string, unknown>;
+
+const REFERENCE_CHUNK = 300_000; // characters per reference-data item, well under DynamoDB's 400 KB
+
+export class DynamoDbLedger implements Ledger {
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+
+  // ---- reference data: stored as JSON in ordered chunks under one partition --------------
+  async saveReferenceData(reference: ReferenceData): Promise<void> {
+    const json = encode(reference);
+    const chunks: string[] = [];
+    for (let i = 0; i < json.length; i += REFERENCE_CHUNK) chunks.push(json.slice(i, i + REFERENCE_CHUNK));
+    const version = createHash('sha256').update(json).digest('hex').slice(0, 16); // same data, same version
+    for (let i = 0; i < chunks.length; i += 25) {
+      const batch = chunks.slice(i, i + 25).map((data, j) => ({ PutRequest: { Item: { PK: `REF#${version}`, SK: String(i + j).padStart(6, '0'), data } } }));
+      await this.batchWrite(batch);
+    }
+    // Switch readers to the new version only once every chunk is written.
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'REF', SK: 'CURRENT', version, chunks: chunks.length } }));
+  }
+
+  async loadReferenceData(): Promise<ReferenceData | undefined> {
+    const head = await this.getItem('REF', 'CURRENT');
+    if (!head) return undefined;
+    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REF#${String(head.version)}` } });
+    return reviveReference(JSON.parse(items.map((i) => String(i.data)).join('')) as Item);
+  }
+
+  // ---- usage files -----------------------------------------------------------------------
+  async claimFile(sha256: string, name: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined }> {
+    try {
+      await this.db.send(new PutCommand({
+        TableName: this.table,
+        Item: { PK: 'FILE', SK: sha256, name, status: 'processing' },
+        ConditionExpression: 'attribute_not_exists(PK) OR #s = :processing',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':processing': 'processing' },
+      }));
+      return { claimed: true };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await this.getItem('FILE', sha256);
+      return { claimed: false, existing: item?.data ? (JSON.parse(String(item.data)) as FileRecord) : undefined };
+    }
+  }
+
+  async completeFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord> {
+    const full = { ...record, seq: await this.nextCounter('FILE') };
+    await this.db.send(new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: this.table, Item: { PK: 'FILE', SK: record.sha256, name: record.name, status: 'done', data: encode(full) } } },
+        { Put: { TableName: this.table, Item: { PK: 'FILELOG', SK: `FILE#${record.sha256}`, seq: full.seq, data: encode(full) } } },
+      ],
+    }));
+    return full;
+  }
+
+  async recordDuplicateFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord> {
+    const full = { ...record, seq: await this.nextCounter('FILE') };
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'FILELOG', SK: `DUP#${full.seq}`, seq: full.seq, data: encode(full) } }));
+    return full;
+  }
+
+  async unreportedFiles(): Promise<FileRecord[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', FilterExpression: 'attribute_not_exists(reportedIn)', ExpressionAttributeValues: { ':pk': 'FILELOG' } });
+    return items.map((i) => JSON.parse(String(i.data)) as FileRecord).sort((a, b) => a.seq - b.seq);
+  }
+
+  async markFilesReported(files: readonly FileRecord[], period: Period): Promise<void> {
+    for (const file of files) {
+      const sk = file.duplicateOf !== undefined ? `DUP#${file.seq}` : `FILE#${file.sha256}`;
+      await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: { PK: 'FILELOG', SK: sk },
+        UpdateExpression: 'SET reportedIn = if_not_exists(reportedIn, :p)', ExpressionAttributeValues: { ':p': period },
+      }));
+    }
+  }
+
+  // ---- reconciliations ---------------------------------------------------------------------
+  async getReconciliation(period: Period): Promise<ReconciliationRecord | undefined> {
+    const item = await this.getItem('RECON', period);
+    return item ? (JSON.parse(String(item.data)) as ReconciliationRecord) : undefined;
+  }
+
+  async putReconciliation(record: ReconciliationRecord): Promise<boolean> {
+    return this.putOnce({ PK: 'RECON', SK: record.period, data: encode(record) });
+  }
+
+  async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {
+    const out = await this.db.send(new QueryCommand({
+      TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'RECON' }, ScanIndexForward: false, Limit: limit,
+    }));
+    return (out.Items ?? []).map((i) => JSON.parse(String(i.data)) as ReconciliationRecord);
+  }
+
+  // ---- discrepancies -----------------------------------------------------------------------
+  async storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean> {
+    const stored: StoredDiscrepancy = { ...discrepancy, status: 'open', openedOn };
+    return this.putOnce(discrepancyItem(stored));
+  }
+
+  async listDiscrepancies(): Promise<StoredDiscrepancy[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'DISC' } });
+    return items.map((i) => reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(i.data)) as Item));
+  }
+
+  async setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy> {
+    const item = await this.getItem('DISC', id);
+    if (!item) throw new Error(`No discrepancy with id ${id}`);
+    const current = reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(item.data)) as Item);
+    const next: StoredDiscrepancy = {
+      ...current, status, note: note ?? current.note,
+      acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
+      closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
+    };
+    await this.db.send(new PutCommand({ TableName: this.table, Item: discrepancyItem(next) }));
+    return next;
+  }
+
+  // ---- invoices ----------------------------------------------------------------------------
+  async invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined> {
+    const item = await this.getItem(`CLIENT#${clientId}`, `INVOICEFOR#${period}`);
+    return item ? String(item.number) : undefined;
+  }
+
+  async issueInvoice(draft: InvoiceDraft, prefix: string, lateFees: readonly LateFee[]): Promise<Invoice | undefined> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      if (await this.invoiceNumberFor(draft.clientId, draft.period)) return undefined;
+      const counter = await this.getItem('COUNTER', 'INVOICE', true);
+      const current = Number(counter?.value ?? 0);
+      const number = `${prefix}-${draft.issueDate.slice(0, 4)}-${String(current + 1).padStart(6, '0')}`;
+      const invoice: Invoice = { number, ...draft };
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: [
+          { Put: { TableName: this.table, Item: { PK: `CLIENT#${draft.clientId}`, SK: `INVOICEFOR#${draft.period}`, number }, ConditionExpression: 'attribute_not_exists(PK)' } },
+          {
+            Update: {
+              TableName: this.table, Key: { PK: 'COUNTER', SK: 'INVOICE' },
+              UpdateExpression: 'SET #v = :next',
+              ConditionExpression: current === 0 ? 'attribute_not_exists(#v) OR #v = :current' : '#v = :current',
+              ExpressionAttributeNames: { '#v': 'value' },
+              ExpressionAttributeValues: { ':next': current + 1, ':current': current },
+            },
+          },
+          { Put: { TableName: this.table, Item: invoiceItem(invoice, [], new Set(), false), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ...lateFees.map((fee) => ({
+            Update: {
+              TableName: this.table, Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
+              UpdateExpression: 'SET billedOn = :n', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(billedOn)',
+              ExpressionAttributeValues: { ':n': number },
+            },
+          })),
+        ] }));
+        return invoice;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return undefined; // issued by a concurrent run
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') continue; // the counter moved: take the next number
+        throw error;
+      }
+    }
+    throw new Error(`Could not take an invoice number for ${draft.clientId} ${draft.period} after 20 attempts`);
+  }
+
+  async getInvoice(number: string): Promise<LedgerInvoice | undefined> {
+    const item = await this.getItem('INVOICE', number, true);
+    return item ? ledgerInvoice(item) : undefined;
+  }
+
+  async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {
+    const items = options?.openOnly
+      ? await this.queryAll({ IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :open', ExpressionAttributeValues: { ':open': 'OPEN' } })
+      : await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'INVOICE' } });
+    return items.map(ledgerInvoice).sort((a, b) => (a.invoice.number < b.invoice.number ? -1 : 1));
+  }
+
+  async disputeInvoice(number: string, on: IsoDate): Promise<void> {
+    await this.db.send(new UpdateCommand({
+      TableName: this.table, Key: { PK: 'INVOICE', SK: number },
+      UpdateExpression: 'SET disputedOn = if_not_exists(disputedOn, :on)', ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':on': on },
+    }));
+  }
+
+  // ---- payments ----------------------------------------------------------------------------
+  async addPayments(payments: readonly Payment[]): Promise<number> {
+    let added = 0;
+    for (const payment of payments) {
+      const seq = await this.nextCounter('PAYMENT');
+      const ok = await this.putOnce({ PK: 'PAYMENT', SK: payment.paymentId, status: 'pending', receivedOn: payment.receivedOn, seq, data: encode(payment) });
+      if (ok) added += 1;
+    }
+    return added;
+  }
+
+  async pendingPayments(upTo: IsoDate): Promise<Payment[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk', FilterExpression: '#s = :pending AND receivedOn <= :upTo',
+      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending', ':upTo': upTo },
+    });
+    items.sort((a, b) => String(a.receivedOn).localeCompare(String(b.receivedOn)) || Number(a.seq) - Number(b.seq));
+    return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
+  }
+
+  async recordPayment(payment: Payment, applied: { invoice: LedgerInvoice; amount: DecT; stillOpen: boolean } | undefined): Promise<boolean> {
+    const claim = {
+      Update: {
+        TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId },
+        UpdateExpression: 'SET #s = :done', ConditionExpression: '#s = :pending',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':done': applied ? 'applied' : 'unapplied', ':pending': 'pending' },
+      },
+    };
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [claim];
+    if (applied) {
+      const entry: AppliedPayment = { paymentId: payment.paymentId, amount: applied.amount, receivedOn: payment.receivedOn };
+      items.push({
+        Update: {
+          TableName: this.table, Key: { PK: 'INVOICE', SK: applied.invoice.invoice.number },
+          UpdateExpression: applied.stillOpen ? 'SET payments = :payments' : 'SET payments = :payments REMOVE GSI1PK, GSI1SK',
+          ConditionExpression: 'payments = :before',
+          ExpressionAttributeValues: { ':payments': encode([...applied.invoice.payments, entry]), ':before': encode(applied.invoice.payments) },
+        },
+      });
+    }
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  // ---- dunning -----------------------------------------------------------------------------
+  async recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean> {
+    const feeFor = new Map(fees.map((f) => [f.invoiceNumber, f]));
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [
+        { Put: { TableName: this.table, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ...steps.map(({ invoiceNumber, step }) => ({
+          Update: {
+            TableName: this.table, Key: { PK: 'INVOICE', SK: invoiceNumber },
+            UpdateExpression: feeFor.has(invoiceNumber) ? 'ADD stepsSent :step SET feeCharged = :true' : 'ADD stepsSent :step',
+            ConditionExpression: feeFor.has(invoiceNumber)
+              ? 'attribute_exists(PK) AND NOT contains(stepsSent, :name) AND attribute_not_exists(feeCharged)'
+              : 'attribute_exists(PK) AND NOT contains(stepsSent, :name)',
+            ExpressionAttributeValues: { ':step': new Set([step]), ':name': step, ...(feeFor.has(invoiceNumber) ? { ':true': true } : {}) },
+          },
+        })),
+        ...fees.map((fee) => ({
+          Put: { TableName: this.table, Item: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee), data: encode(fee) }, ConditionExpression: 'attribute_not_exists(PK)' },
+        })),
+      ] }));
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) return false;
+      throw error;
+    }
+  }
+
+  async unbilledLateFees(clientId: string): Promise<LateFee[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :fee)', FilterExpression: 'attribute_not_exists(billedOn)',
+      ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}`, ':fee': 'LATEFEE#' },
+    });
+    return items.map((i) => reviveLateFee(JSON.parse(String(i.data)) as Item));
+  }
+
+  // ---- outbox ------------------------------------------------------------------------------
+  async putOutbox(entry: OutboxEntry): Promise<boolean> {
+    return this.putOnce(outboxItem(entry));
+  }
+
+  async getOutbox(key: string): Promise<OutboxEntry | undefined> {
+    const item = await this.getItem('OUTBOX', key, true);
+    return item ? (JSON.parse(String(item.data)) as OutboxEntry) : undefined;
+  }
+
+  async pendingOutbox(): Promise<OutboxEntry[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk', FilterExpression: '#s = :pending',
+      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pk': 'OUTBOX', ':pending': 'pending' },
+    });
+    return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry);
+  }
+
+  async markSent(key: string, messageId: string): Promise<OutboxEntry> {
+    const current = await this.getOutbox(key);
+    if (!current) throw new Error(`No outbox entry ${key}`);
+    if (current.status !== 'pending') return current;
+    const sent: OutboxEntry = { ...current, status: 'sent', messageId, sentOrder: await this.nextCounter('EMAIL') };
+    await this.db.send(new PutCommand({
+      TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
+      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
+    }));
+    return sent;
+  }
+
+  async sentLog(): Promise<OutboxEntry[]> {
+    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' } });
+    return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry)
+      .filter((e) => e.status !== 'pending')
+      .sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+  private async getItem(pk: string, sk: string, consistent = false): Promise<Item | undefined> {
+    const out = await this.db.send(new GetCommand({ TableName: this.table, Key: { PK: pk, SK: sk }, ConsistentRead: consistent }));
+    return out.Item;
+  }
+
+  private async putOnce(item: Item): Promise<boolean> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(PK)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  private async nextCounter(name: string): Promise<number> {
+    const out = await this.db.send(new UpdateCommand({
+      TableName: this.table, Key: { PK: 'COUNTER', SK: name },
+      UpdateExpression: 'ADD #v :one', ExpressionAttributeNames: { '#v': 'value' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW',
+    }));
+    return Number(out.Attributes?.value);
+  }
+
+  private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(new QueryCommand({ TableName: this.table, ConsistentRead: input.IndexName ? undefined : true, ...input, ExclusiveStartKey: start }));
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt > 8) throw new Error('DynamoDB kept throttling a batch write');
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+      pending = out.UnprocessedItems?.[this.table] ?? [];
+    }
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function lateFeeSk(fee: LateFee): string {
+  return `LATEFEE#${fee.invoiceNumber}`;
+}
+
+function invoiceItem(invoice: Invoice, payments: readonly AppliedPayment[], stepsSent: ReadonlySet<string>, feeCharged: boolean): Item {
+  const open = invoice.total.greaterThan(0);
+  return {
+    PK: 'INVOICE', SK: invoice.number, clientId: invoice.clientId, data: encode(invoice), payments: encode(payments),
+    ...(stepsSent.size > 0 ? { stepsSent } : {}), ...(feeCharged ? { feeCharged } : {}),
+    ...(open ? { GSI1PK: 'OPEN', GSI1SK: `${invoice.dueDate}#${invoice.number}` } : {}),
+  };
+}
+
+function ledgerInvoice(item: Item): LedgerInvoice {
+  const payments = (JSON.parse(String(item.payments ?? '[]')) as Item[]).map((p) => ({ ...(p as unknown as AppliedPayment), amount: new Dec(String(p.amount)) }));
+  return {
+    invoice: reviveInvoice(JSON.parse(String(item.data)) as Item),
+    payments,
+    disputedOn: item.disputedOn === undefined ? undefined : String(item.disputedOn),
+    stepsSent: item.stepsSent instanceof Set ? new Set([...item.stepsSent].map(String)) : new Set(),
+    feeCharged: item.feeCharged === true,
+  };
+}
+
+function discrepancyItem(d: StoredDiscrepancy): Item {
+  return { PK: 'DISC', SK: d.id, status: d.status, GSI2PK: `DISC#${d.status}`, GSI2SK: `${d.period}#${d.id}`, data: encode(d) };
+}
+
+function outboxItem(entry: OutboxEntry): Item {
+  return { PK: 'OUTBOX', SK: entry.key, status: entry.status, date: entry.date, data: encode(entry) };
+}

@@ -1,0 +1,62 @@
+/**
+ * JSON storage of domain values. `Dec` serializes to its exact decimal string (decimal.js
+ * `toJSON`); these revivers turn the known decimal fields back into `Dec` when read.
+ */
+import { Dec } from '../domain/money.js';
+import type { Discrepancy } from '../domain/reconcile-period.js';
+import type { Agreement, Client, DunningStep, Invoice, InvoiceLine, LateFee, Payment, Product, ReferenceData, SkuMapping } from '../domain/types.js';
+
+type Json = Record<string, unknown>;
+
+const dec = (value: unknown): Dec => new Dec(String(value));
+const optDec = (value: unknown): Dec | undefined => (value === undefined || value === null ? undefined : dec(value));
+
+export function encode(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+export function reviveReference(json: Json): ReferenceData {
+  const r = json as unknown as ReferenceData & { settings: { dunning: { steps: Json[] } } };
+  return {
+    settings: {
+      ...r.settings,
+      dunning: {
+        steps: r.settings.dunning.steps.map((s) => {
+          const step = s as unknown as DunningStep & { lateFee?: Json };
+          return step.lateFee ? { ...step, lateFee: { percent: dec(step.lateFee.percent), minimum: dec(step.lateFee.minimum) } } : step;
+        }),
+      },
+    },
+    clients: r.clients.map((c: Client) => ({ ...c, taxRate: dec(c.taxRate) })),
+    accounts: r.accounts,
+    products: r.products.map((p: Product) => ({ ...p, listPrice: optDec(p.listPrice) })),
+    skuMap: r.skuMap.map((m: SkuMapping) => ({ ...m, factor: dec(m.factor) })),
+    agreements: r.agreements.map((a: Agreement) => ({
+      ...a, quantity: dec(a.quantity), unitPrice: dec(a.unitPrice), markupPercent: dec(a.markupPercent), tolerance: dec(a.tolerance),
+    })),
+  };
+}
+
+export function reviveInvoice(json: Json): Invoice {
+  const i = json as unknown as Invoice;
+  return {
+    ...i,
+    lines: i.lines.map((l: InvoiceLine) => ({ ...l, quantity: dec(l.quantity), unitPrice: dec(l.unitPrice), amount: dec(l.amount) })),
+    subtotal: dec(i.subtotal), tax: dec(i.tax), total: dec(i.total),
+  };
+}
+
+export function revivePayment(json: Json): Payment {
+  const p = json as unknown as Payment;
+  return { ...p, amount: dec(p.amount) };
+}
+
+export function reviveLateFee(json: Json): LateFee {
+  const f = json as unknown as LateFee;
+  return { ...f, amount: dec(f.amount) };
+}
+
+export function reviveDiscrepancy<T extends Discrepancy>(json: Json): T {
+  const d = json as unknown as T;
+  return { ...d, amountAtStake: optDec(d.amountAtStake) ?? null };
+}

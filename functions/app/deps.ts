@@ -1,0 +1,22 @@
+/** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
+import type { BlobStore, Ledger, Mailer, WorkQueue } from './ports.js';
+
+export interface Logger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface Deps {
+  readonly ledger: Ledger;
+  /** Usage bucket: inbox/, archive/, rejected/. */
+  readonly usage: BlobStore;
+  /** Artifacts bucket: normalized/, invoices/, reports/, reconciliation/, emails/. */
+  readonly artifacts: BlobStore;
+  /** Per-invoice delivery work (render, store, email). */
+  readonly workQueue: WorkQueue;
+  readonly discrepancyQueue: WorkQueue;
+  readonly mailer: Mailer;
+  readonly log: Logger;
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined };

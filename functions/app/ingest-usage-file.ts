@@ -1,0 +1,80 @@
+/**
+ * Ingest one usage file from the inbox (SPEC.md section 3): archive the raw bytes under their
+ * sha256, read and validate every row, store normalized records per period and a CSV of the
+ * rejected rows, and record the file's figures. The same content twice is a duplicate file.
+ * Safe to re-run: every object written is keyed by content, and the file record is last.
+ */
+import { createHash } from 'node:crypto';
+import type { IsoDate, Period } from '../domain/dates.js';
+import type { UsageRecord } from '../domain/types.js';
+import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
+import { csvCell } from '../render/escape.js';
+import type { Deps } from './deps.js';
+import type { FileRecord } from './ports.js';
+import { encodeRecord, loadSeenReferences, normalizedKey, referencesKey } from './usage-records.js';
+
+export interface IngestResult {
+  readonly record: FileRecord;
+  readonly rejections: FileReadSummary['rejections'];
+}
+
+export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }): Promise<IngestResult> {
+  const name = input.key.split('/').pop() ?? input.key;
+  const sha256 = await hashObject(deps, input.key);
+  const claim = await deps.ledger.claimFile(sha256, name);
+  if (!claim.claimed) {
+    const duplicate = await deps.ledger.recordDuplicateFile({
+      sha256, name, bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0,
+      duplicateOf: claim.existing?.name ?? name, format: claim.existing?.format, ingestedOn: input.today,
+    });
+    deps.log.info('duplicate usage file', { name, duplicateOf: duplicate.duplicateOf });
+    return { record: duplicate, rejections: [] };
+  }
+  await deps.usage.copy(input.key, `archive/${sha256}`);
+  const seen = await loadSeenReferences(deps.artifacts, sha256);
+  const byPeriod = new Map<Period, { lines: string[]; refs: string[] }>();
+  const summary = await readUsageFile(
+    { name, chunks: await deps.usage.stream(input.key) },
+    (record: UsageRecord) => {
+      let bucket = byPeriod.get(record.period);
+      if (!bucket) byPeriod.set(record.period, (bucket = { lines: [], refs: [] }));
+      bucket.lines.push(encodeRecord(record));
+      if (record.reference) bucket.refs.push(`${record.vendor}\u0000${record.reference}`);
+    },
+    {
+      isDuplicate: ({ vendor, period, reference }) => {
+        const key = `${period}\u0000${vendor}\u0000${reference}`;
+        if (seen.has(key)) return true;
+        seen.add(key);
+        return false;
+      },
+    },
+  );
+  for (const [period, bucket] of byPeriod) {
+    await deps.artifacts.put(normalizedKey(period, sha256), bucket.lines.join('\n') + '\n', 'application/x-ndjson');
+    await deps.artifacts.put(referencesKey(period, sha256), bucket.refs.join('\n') + '\n', 'text/plain');
+  }
+  if (summary.rejections.length > 0 || summary.fileError) {
+    await deps.usage.put(`rejected/${sha256}/${name}.errors.csv`, rejectionsCsv(summary), 'text/csv');
+  }
+  const record = await deps.ledger.completeFile({
+    sha256, name, format: summary.format, bytes: summary.bytes,
+    rowsRead: summary.rowsRead, rowsAccepted: summary.rowsAccepted, rowsRejected: summary.rowsRejected, rowsDuplicate: summary.rowsDuplicate,
+    fileError: summary.fileError, ingestedOn: input.today,
+  });
+  deps.log.info('usage file ingested', { name, format: summary.format, read: summary.rowsRead, accepted: summary.rowsAccepted, rejected: summary.rowsRejected, duplicate: summary.rowsDuplicate });
+  return { record, rejections: summary.rejections };
+}
+
+async function hashObject(deps: Deps, key: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of await deps.usage.stream(key)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+function rejectionsCsv(summary: FileReadSummary): string {
+  const rows = [['file', 'line', 'field', 'reason']];
+  if (summary.fileError) rows.push([summary.name, '', '', summary.fileError]);
+  for (const r of summary.rejections) rows.push([r.file, String(r.line), r.field ?? '', r.reason]);
+  return rows.map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}

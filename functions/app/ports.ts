@@ -1,0 +1,143 @@
+/**
+ * The ports the use cases talk to. AWS adapters implement them (functions/adapters/aws); the
+ * embedded runtime uses the same adapters against the local stand-ins. Nothing here knows AWS.
+ */
+import type { IsoDate, Period } from '../domain/dates.js';
+import type { Dec } from '../domain/money.js';
+import type { Discrepancy } from '../domain/reconcile-period.js';
+import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '../domain/types.js';
+import type { InvoiceDraft } from '../domain/calculate-invoice.js';
+
+/** Object storage (S3): usage bucket and artifacts bucket. */
+export interface BlobStore {
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  stream(key: string): Promise<AsyncIterable<Uint8Array>>;
+  list(prefix: string): Promise<string[]>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/** A queue (SQS). Messages are JSON; ids are for de-duplication and tracing. */
+export interface WorkQueue {
+  send(messages: readonly { id: string; body: unknown }[]): Promise<void>;
+}
+
+/** Sends one raw MIME message (SES SendRawEmail) and returns the provider's message id. */
+export interface Mailer {
+  sendRaw(input: { from: string; to: readonly string[]; raw: Buffer }): Promise<string>;
+}
+
+/** What a usage file amounted to, as recorded in the ledger. */
+export interface FileRecord {
+  readonly sha256: string;
+  readonly name: string;
+  readonly format?: string;
+  readonly bytes: number;
+  readonly rowsRead: number;
+  readonly rowsAccepted: number;
+  readonly rowsRejected: number;
+  readonly rowsDuplicate: number;
+  readonly duplicateOf?: string;
+  readonly fileError?: string;
+  readonly ingestedOn: IsoDate;
+  /** Ingestion order, so reports list files as they arrived. */
+  readonly seq: number;
+  /** The billing period whose report listed the file. */
+  readonly reportedIn?: Period;
+}
+
+export type OutboxKind = 'invoice' | 'dunning' | 'reconciliation_report' | 'aging_report' | 'file_rejected';
+
+/** An email the system intends to send: recorded before sending, completed after. */
+export interface OutboxEntry {
+  readonly key: string;
+  readonly kind: OutboxKind;
+  readonly date: IsoDate;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly invoices: readonly { number: string; step?: string }[];
+  /** S3 key of the raw MIME message. */
+  readonly rawKey: string;
+  readonly status: 'pending' | 'sent' | 'bounced';
+  readonly messageId?: string;
+  readonly sentOrder?: number;
+}
+
+/** An invoice with its payments and dunning state, as the ledger holds it. */
+export interface LedgerInvoice extends InvoiceAccount {
+  readonly stepsSent: ReadonlySet<string>;
+  readonly feeCharged: boolean;
+}
+
+export interface StoredDiscrepancy extends Discrepancy {
+  readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed';
+  readonly openedOn: IsoDate;
+  readonly acknowledgedOn?: IsoDate;
+  readonly closedOn?: IsoDate;
+  readonly note?: string;
+}
+
+export interface ReconciliationRecord {
+  readonly period: Period;
+  readonly runDate: IsoDate;
+  /** S3 key of the reconciliation JSON (SPEC.md section 9 shape). */
+  readonly key: string;
+  readonly pairs: number;
+  readonly discrepancies: number;
+  readonly discrepancyRate: string;
+}
+
+/** The DynamoDB ledger: reference data and everything that happened. */
+export interface Ledger {
+  saveReferenceData(reference: ReferenceData): Promise<void>;
+  loadReferenceData(): Promise<ReferenceData | undefined>;
+
+  /** Claims a file by content; returns the existing record when it was ingested before. */
+  claimFile(sha256: string, name: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined }>;
+  completeFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord>;
+  recordDuplicateFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord>;
+  unreportedFiles(): Promise<FileRecord[]>;
+  markFilesReported(files: readonly FileRecord[], period: Period): Promise<void>;
+
+  getReconciliation(period: Period): Promise<ReconciliationRecord | undefined>;
+  putReconciliation(record: ReconciliationRecord): Promise<boolean>;
+  recentReconciliations(limit: number): Promise<ReconciliationRecord[]>;
+
+  /** Stores a discrepancy once (by id); false when it was already stored. */
+  storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean>;
+  listDiscrepancies(): Promise<StoredDiscrepancy[]>;
+  setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy>;
+
+  invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined>;
+  /**
+   * Issues an invoice in one transaction: claims (client, period), takes the next number from
+   * the gapless counter, stores the invoice and marks its late fees billed. Returns undefined
+   * when (client, period) was already issued.
+   */
+  issueInvoice(draft: InvoiceDraft, prefix: string, lateFees: readonly LateFee[]): Promise<Invoice | undefined>;
+  getInvoice(number: string): Promise<LedgerInvoice | undefined>;
+  /** Every invoice, or only those still open for dunning (total > 0, balance > 0). */
+  listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]>;
+  disputeInvoice(number: string, on: IsoDate): Promise<void>;
+
+  /** Stores payments to apply on their received_on day; returns how many were new. */
+  addPayments(payments: readonly Payment[]): Promise<number>;
+  pendingPayments(upTo: IsoDate): Promise<Payment[]>;
+  /**
+   * Records a payment's outcome once (by payment id), appending the applied part to its
+   * invoice; false when the payment was already recorded.
+   */
+  recordPayment(payment: Payment, applied: { invoice: LedgerInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<boolean>;
+
+  /** Records the steps and fees of one dunning email and its outbox entry in one transaction. */
+  recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean>;
+  unbilledLateFees(clientId: string): Promise<LateFee[]>;
+
+  /** Records the intent to send; false when an entry with this key exists. */
+  putOutbox(entry: OutboxEntry): Promise<boolean>;
+  getOutbox(key: string): Promise<OutboxEntry | undefined>;
+  pendingOutbox(): Promise<OutboxEntry[]>;
+  markSent(key: string, messageId: string): Promise<OutboxEntry>;
+  sentLog(): Promise<OutboxEntry[]>;
+}

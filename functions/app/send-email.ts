@@ -1,0 +1,70 @@
+/**
+ * Exactly-once email, as far as SES allows: the raw message is stored and an outbox entry
+ * recorded before sending; the entry is marked sent after SES accepts it. A retry finds a
+ * pending entry and sends it (the remaining window: SES accepted but the mark was lost, which
+ * re-sends one email; see docs/guarantees.md).
+ */
+import { buildMime } from '../render/mime.js';
+import type { EmailContent } from '../render/email-content.js';
+import type { Deps } from './deps.js';
+import type { OutboxEntry, OutboxKind } from './ports.js';
+import type { IsoDate } from '../domain/dates.js';
+
+export interface EmailIntent {
+  readonly key: string;
+  readonly kind: OutboxKind;
+  readonly date: IsoDate;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly content: EmailContent;
+  readonly invoices?: readonly { number: string; step?: string }[];
+}
+
+export function emailObjectKey(key: string): string {
+  return `emails/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`;
+}
+
+/** Builds and stores the raw message and returns the outbox entry (not yet recorded). */
+export async function prepareEmail(deps: Deps, intent: EmailIntent): Promise<OutboxEntry> {
+  const raw = await buildMime({ from: intent.from, to: [...intent.to], content: intent.content, date: intent.date, messageKey: intent.key });
+  const rawKey = emailObjectKey(intent.key);
+  await deps.artifacts.put(rawKey, raw, 'message/rfc822');
+  return {
+    key: intent.key, kind: intent.kind, date: intent.date, to: intent.to, subject: intent.content.subject,
+    invoices: intent.invoices ?? [], rawKey, status: 'pending',
+  };
+}
+
+/** Records the intent (once) and sends it. Returns false when the email was already recorded. */
+export async function sendOnce(deps: Deps, intent: EmailIntent): Promise<boolean> {
+  if (await deps.ledger.getOutbox(intent.key)) {
+    await completePending(deps, intent.key);
+    return false;
+  }
+  const entry = await prepareEmail(deps, intent);
+  if (!(await deps.ledger.putOutbox(entry))) return false;
+  await deliver(deps, entry, intent.from);
+  return true;
+}
+
+/** Sends an entry recorded elsewhere (e.g. in the dunning transaction). */
+export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Promise<void> {
+  if (entry.status !== 'pending') return;
+  const raw = await deps.artifacts.get(entry.rawKey);
+  if (!raw) throw new Error(`The stored message ${entry.rawKey} for ${entry.key} is missing`);
+  const messageId = await deps.mailer.sendRaw({ from, to: entry.to, raw: Buffer.from(raw) });
+  await deps.ledger.markSent(entry.key, messageId);
+}
+
+async function completePending(deps: Deps, key: string): Promise<void> {
+  const entry = await deps.ledger.getOutbox(key);
+  const settings = (await deps.ledger.loadReferenceData())?.settings;
+  if (entry?.status === 'pending' && settings) await deliver(deps, entry, settings.msp.email);
+}
+
+/** Sends every email whose intent was recorded but not completed (a crashed run's leftovers). */
+export async function flushOutbox(deps: Deps, from: string): Promise<number> {
+  const pending = (await deps.ledger.pendingOutbox()).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));
+  for (const entry of pending) await deliver(deps, entry, from);
+  return pending.length;
+}

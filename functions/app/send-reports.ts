@@ -1,0 +1,51 @@
+/**
+ * The billing team's emails: the reconciliation report after each billing run and the AR
+ * aging report each aging weekday (SPEC.md section 8). Each is stored in S3 and sent once.
+ */
+import { agingCsv, computeAging } from '../domain/compute-aging.js';
+import { addMonths, periodOf, type IsoDate } from '../domain/dates.js';
+import { renderAgingReport } from '../reports/aging-report.js';
+import { renderReconciliationReport } from '../reports/reconciliation-report.js';
+import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
+import type { Deps } from './deps.js';
+import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
+import { requireReference } from './run-billing.js';
+import { sendOnce } from './send-email.js';
+
+export async function sendReconciliationReport(deps: Deps, input: { today: IsoDate }): Promise<boolean> {
+  const reference = await requireReference(deps);
+  const period = addMonths(periodOf(input.today), -1);
+  const stored = await deps.artifacts.get(reconciliationKey(period));
+  if (!stored) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
+  const reconciliation = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
+  const history = (await deps.ledger.recentReconciliations(6)).filter((r) => r.period <= period).reverse()
+    .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
+  const lifecycle = await deps.ledger.listDiscrepancies();
+  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle });
+  await deps.artifacts.put(`reports/reconciliation-${period}.html`, report.html, 'text/html; charset=utf-8');
+  await deps.artifacts.put(`reports/discrepancies-${period}.csv`, report.csv, 'text/csv');
+  return sendOnce(deps, {
+    key: `report#reconciliation#${period}`, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
+    to: reference.settings.reports.recipients,
+    content: reconciliationReportEmail({ settings: reference.settings, period, ...report }),
+  });
+}
+
+/** Computes the aging report as of a date and stores it; emails it unless `email` is false. */
+export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
+  const reference = await requireReference(deps);
+  const invoices = (await deps.ledger.listInvoices()).filter((i) => i.invoice.issueDate <= input.asOf);
+  const report = computeAging({ asOf: input.asOf, clients: [...reference.clients], invoices });
+  const csv = agingCsv(report);
+  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, csv, invoices, asOf: input.asOf, finalStep: reference.settings.dunning.steps.at(-1)?.name });
+  await deps.artifacts.put(`reports/aging-${input.asOf}.csv`, csv, 'text/csv');
+  await deps.artifacts.put(`reports/aging-${input.asOf}.html`, rendered.html, 'text/html; charset=utf-8');
+  if (input.email) {
+    await sendOnce(deps, {
+      key: `report#aging#${input.asOf}`, kind: 'aging_report', date: input.asOf, from: reference.settings.msp.email,
+      to: reference.settings.reports.recipients,
+      content: agingReportEmail({ settings: reference.settings, asOf: input.asOf, html: rendered.html, text: rendered.text, csv }),
+    });
+  }
+  return { csv, html: rendered.html };
+}

@@ -1,0 +1,144 @@
+/**
+ * Invoice calculation (SPEC.md section 5): a pure function of the client, its agreements, the
+ * reconciliation of P and the late fees waiting, returning the proposed invoice. Numbering and
+ * storage belong to the caller; an issued invoice is never recalculated.
+ */
+import { activeRange, isActiveIn } from './agreements.js';
+import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf, type IsoDate, type Period } from './dates.js';
+import { Dec, ZERO, formatQuantity, roundMoney, sum } from './money.js';
+import { compareText, type PairResult } from './reconcile-period.js';
+import type { Agreement, BillingFrequency, Client, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
+
+export interface InvoiceDraft {
+  readonly clientId: string;
+  readonly period: Period;
+  readonly currency: string;
+  readonly issueDate: IsoDate;
+  readonly dueDate: IsoDate;
+  readonly lines: readonly InvoiceLine[];
+  readonly subtotal: Dec;
+  readonly tax: Dec;
+  readonly total: Dec;
+}
+
+export interface InvoiceInput {
+  readonly client: Client;
+  /** The billing run's day D, the 1st of month M; the invoice covers P = M − 1. */
+  readonly issueDate: IsoDate;
+  readonly recurringTiming: RecurringTiming;
+  readonly agreements: readonly Agreement[];
+  readonly products: readonly Product[];
+  /** The client's pairs from the reconciliation of P. */
+  readonly pairs: readonly PairResult[];
+  /** Late fees charged since the client's previous invoice. */
+  readonly lateFees: readonly LateFee[];
+}
+
+const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
+const FREQUENCY_MONTHS: Readonly<Record<BillingFrequency, number>> = { monthly: 1, quarterly: 3, annual: 12 };
+
+/** The proposed invoice, or undefined when the client has no line this run. */
+export function calculateInvoice(input: InvoiceInput): InvoiceDraft | undefined {
+  const { client, issueDate } = input;
+  const billingMonth = periodOf(issueDate);
+  const period = addMonths(billingMonth, -1);
+  const servicePeriod = input.recurringTiming === 'advance' ? billingMonth : period;
+  const names = new Map(input.products.map((p) => [p.sku, p.name]));
+  const nameOf = (sku: string, agreement?: Agreement): string => agreement?.description || names.get(sku) || sku;
+
+  const lines = sortLines([
+    ...recurringLines(input.agreements.filter((a) => a.clientId === client.clientId), servicePeriod, client.currency, nameOf),
+    ...pairLines(input.pairs, period, client.currency, nameOf),
+    ...lateFeeLines(input.lateFees),
+  ]);
+  if (lines.length === 0) return undefined;
+  return { clientId: client.clientId, period, currency: client.currency, issueDate, dueDate: addDays(issueDate, client.paymentTermsDays), lines, ...totals(lines, client) };
+}
+
+/** subtotal = Σ amounts; tax = round(Σ non-late-fee amounts × rate ÷ 100); total = subtotal + tax. */
+export function totals(lines: readonly InvoiceLine[], client: Pick<Client, 'taxRate' | 'currency'>): { subtotal: Dec; tax: Dec; total: Dec } {
+  const subtotal = sum(lines.map((l) => l.amount));
+  const taxable = sum(lines.filter((l) => l.kind !== 'late_fee').map((l) => l.amount));
+  const tax = roundMoney(taxable.times(client.taxRate).div(100), client.currency);
+  return { subtotal, tax, total: subtotal.plus(tax) };
+}
+
+/** Whether a line bills in service period S: monthly always, quarterly/annual on their anniversaries. */
+export function isDueIn(agreement: Pick<Agreement, 'billingFrequency' | 'startDate'>, servicePeriod: Period): boolean {
+  const months = monthsBetween(periodOf(agreement.startDate), servicePeriod);
+  return months >= 0 && months % FREQUENCY_MONTHS[agreement.billingFrequency] === 0;
+}
+
+function recurringLines(
+  agreements: readonly Agreement[], servicePeriod: Period, currency: string, nameOf: (sku: string, a?: Agreement) => string,
+): InvoiceLine[] {
+  return agreements
+    .filter((a) => a.pricing === 'per_unit' && isActiveIn(a, servicePeriod) && isDueIn(a, servicePeriod))
+    .map((agreement) => {
+      const months = FREQUENCY_MONTHS[agreement.billingFrequency];
+      const [from, to] = activeRange(agreement, servicePeriod);
+      const activeDays = daysBetween(from, to) + 1;
+      const days = daysInPeriod(servicePeriod);
+      const prorate = agreement.billingFrequency === 'monthly' && activeDays < days;
+      // Multiply first, divide last, round once.
+      let amount = agreement.quantity.times(agreement.unitPrice).times(months);
+      if (prorate) amount = amount.times(activeDays).div(days);
+      const span = months === 1 ? servicePeriod : `${servicePeriod} to ${addMonths(servicePeriod, months - 1)}`;
+      const proration = prorate ? `, ${from} to ${to} (${activeDays}/${days} days)` : '';
+      return {
+        kind: 'recurring' as const,
+        sku: agreement.sku,
+        period: servicePeriod,
+        description: `${nameOf(agreement.sku, agreement)}, ${span}${proration}`,
+        quantity: agreement.quantity,
+        unitPrice: agreement.unitPrice.times(months),
+        amount: roundMoney(amount, currency),
+        agreementId: agreement.agreementId,
+      };
+    });
+}
+
+function pairLines(pairs: readonly PairResult[], period: Period, currency: string, nameOf: (sku: string, a?: Agreement) => string): InvoiceLine[] {
+  const lines: InvoiceLine[] = [];
+  for (const pair of pairs) {
+    const agreement = pair.agreement;
+    if (!agreement) continue;
+    const name = nameOf(pair.sku, agreement);
+    const usage = `used ${formatQuantity(pair.used)}, contracted ${formatQuantity(pair.contracted)}`;
+    const common = { sku: pair.sku, period, agreementId: agreement.agreementId, unitPrice: agreement.unitPrice };
+    if (pair.status === 'under_billed' && agreement.trueUp === 'bill') {
+      lines.push({ ...common, kind: 'true_up', description: `${name}, true-up ${period}: ${usage}`, quantity: pair.delta, amount: roundMoney(pair.delta.times(agreement.unitPrice), currency) });
+    } else if (pair.status === 'over_billed' && agreement.trueUp === 'credit') {
+      const quantity = pair.contracted.minus(pair.used).negated();
+      lines.push({ ...common, kind: 'credit', description: `${name}, credit ${period}: ${usage}`, quantity, amount: roundMoney(quantity.times(agreement.unitPrice), currency) });
+    } else if (pair.status === 'usage_billed') {
+      const cost = pair.totalCost ?? ZERO;
+      const amount = roundMoney(cost.times(agreement.markupPercent.div(100).plus(1)), currency);
+      lines.push({ ...common, kind: 'usage', description: `${name}, usage ${period} at cost ${cost.toFixed()} plus ${formatQuantity(agreement.markupPercent)}%`, quantity: new Dec(1), unitPrice: amount, amount });
+    }
+  }
+  return lines;
+}
+
+/** Late fees as lines of the client's next invoice: "Late fee on INV-…". */
+export function lateFeeLines(fees: readonly LateFee[]): InvoiceLine[] {
+  return fees.map((fee) => ({
+    kind: 'late_fee' as const,
+    description: `Late fee on ${fee.invoiceNumber}`,
+    quantity: new Dec(1),
+    unitPrice: fee.amount,
+    amount: fee.amount,
+    feeOf: { invoiceNumber: fee.invoiceNumber, chargedOn: fee.chargedOn },
+  }));
+}
+
+/** recurring, true_up, credit, usage, late_fee; by sku then agreement id; late fees by date charged then invoice. */
+export function sortLines(lines: readonly InvoiceLine[]): InvoiceLine[] {
+  const rank = (l: InvoiceLine): number => KIND_ORDER.indexOf(l.kind);
+  return [...lines].sort((a, b) =>
+    rank(a) - rank(b)
+    || compareText(a.sku ?? '', b.sku ?? '')
+    || compareText(a.agreementId ?? '', b.agreementId ?? '')
+    || compareText(a.feeOf?.chargedOn ?? '', b.feeOf?.chargedOn ?? '')
+    || compareText(a.feeOf?.invoiceNumber ?? '', b.feeOf?.invoiceNumber ?? ''));
+}

@@ -1,0 +1,76 @@
+/** Writes the files of SPEC.md section 9 (and a browsable index.html) from the stores. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Deps } from '../app/deps.js';
+import { invoiceJson } from '../app/invoice-json.js';
+import type { ReconciliationJson } from '../app/reconciliation-json.js';
+import type { IsoDate } from '../domain/dates.js';
+import { renderIndexPage } from './index-page.js';
+
+export interface OutputSummary {
+  readonly periods: string[];
+  readonly invoices: number;
+  readonly emails: number;
+  readonly notificationsByKind: Record<string, number>;
+  readonly out: string;
+}
+
+export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspName: string, inboxUrl?: string): Promise<OutputSummary> {
+  for (const dir of ['reconciliation', 'invoices', 'reports', 'emails']) await mkdir(join(out, dir), { recursive: true });
+  const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
+
+  const periods: string[] = [];
+  for (const key of await deps.artifacts.list('reconciliation/')) {
+    const json = JSON.parse(text(await deps.artifacts.get(key))) as ReconciliationJson;
+    periods.push(json.period);
+    await writeFile(join(out, 'reconciliation', `${json.period}.json`), JSON.stringify(specReconciliation(json), null, 1) + '\n');
+    for (const extra of [`reports/reconciliation-${json.period}.html`, `reports/discrepancies-${json.period}.csv`]) {
+      const bytes = await deps.artifacts.get(extra);
+      if (bytes) await writeFile(join(out, extra), bytes);
+    }
+  }
+
+  const invoices = await deps.ledger.listInvoices();
+  for (const account of invoices) {
+    const number = account.invoice.number;
+    await writeFile(join(out, 'invoices', `${number}.json`), JSON.stringify(invoiceJson(account, asOf), null, 1) + '\n');
+    for (const ext of ['pdf', 'html']) {
+      const bytes = await deps.artifacts.get(`invoices/${number}.${ext}`);
+      if (bytes) await writeFile(join(out, 'invoices', `${number}.${ext}`), bytes);
+    }
+  }
+
+  for (const key of await deps.artifacts.list('reports/aging-')) {
+    const bytes = await deps.artifacts.get(key);
+    if (bytes && (key.endsWith(`aging-${asOf}.csv`) || key.endsWith('.html'))) await writeFile(join(out, key), bytes);
+  }
+
+  const sent = (await deps.ledger.sentLog()).filter((e) => e.kind !== 'file_rejected');
+  const notifications = sent.map((e) => ({ date: e.date, kind: e.kind, to: e.to, subject: e.subject, invoices: e.invoices }));
+  await writeFile(join(out, 'notifications.json'), JSON.stringify(notifications, null, 1) + '\n');
+  const emailFiles: string[] = [];
+  for (const [index, entry] of sent.entries()) {
+    const name = `${String(index + 1).padStart(4, '0')}-${entry.date}-${entry.kind}${entry.invoices[0] ? `-${entry.invoices[0].number}` : ''}.eml`;
+    const bytes = await deps.artifacts.get(entry.rawKey);
+    if (bytes) await writeFile(join(out, 'emails', name), bytes);
+    emailFiles.push(name);
+  }
+
+  const byKind: Record<string, number> = {};
+  for (const e of notifications) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
+  await writeFile(join(out, 'index.html'), renderIndexPage({
+    mspName, asOf, periods, invoices: invoices.map((i) => invoiceJson(i, asOf)), emails: sent.map((e, i) => ({ file: emailFiles[i] ?? '', date: e.date, kind: e.kind, subject: e.subject, to: e.to })), inboxUrl,
+  }));
+  return { periods, invoices: invoices.length, emails: sent.length, notificationsByKind: byKind, out };
+}
+
+/** SPEC.md section 9's reconciliation shape, without the internal pair fields. */
+function specReconciliation(json: ReconciliationJson): unknown {
+  return {
+    period: json.period,
+    pairs: json.pairs.map(({ agreementId: _a, totalCost: _t, ...pair }) => pair),
+    discrepancies: json.discrepancies,
+    metrics: json.metrics,
+    files: json.files,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The reconciliation report (SPEC.md section 8) as HTML, plain text and a CSV of every
+ * discrepancy. Pure: takes the stored reconciliation, the rate history and the discrepancy
+ * lifecycle figures.
+ */
+import type { ReconciliationJson } from '../app/reconciliation-json.js';
+import { daysBetween } from '../domain/dates.js';
+import { Dec } from '../domain/money.js';
+import { csvCell, escapeHtml } from '../render/escape.js';
+
+export interface DiscrepancyLifecycle {
+  readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed';
+  readonly openedOn: string;
+  readonly closedOn?: string;
+}
+
+export interface ReconciliationReportInput {
+  readonly mspName: string;
+  readonly reconciliation: ReconciliationJson;
+  /** Up to the last 6 periods, oldest first, including this one. */
+  readonly history: readonly { period: string; discrepancyRate: string }[];
+  readonly lifecycle: readonly DiscrepancyLifecycle[];
+}
+
+export interface RenderedReport {
+  readonly html: string;
+  readonly text: string;
+  readonly csv: string;
+}
+
+export function renderReconciliationReport(input: ReconciliationReportInput): RenderedReport {
+  const r = input.reconciliation;
+  const byType = summarizeByType(r);
+  const top = [...r.discrepancies].filter((d) => d.amountAtStake !== null)
+    .sort((a, b) => new Dec(b.amountAtStake ?? 0).comparedTo(new Dec(a.amountAtStake ?? 0))).slice(0, 10);
+  const lifecycle = lifecycleFigures(input.lifecycle);
+  const rate = (text: string): string => `${new Dec(text).times(100).toFixed(2)}%`;
+
+  const text = [
+    `Reconciliation report ${r.period} — ${input.mspName}`,
+    `Pairs: ${r.metrics.pairs}; discrepancies: ${r.metrics.discrepancies}; discrepancy rate: ${rate(r.metrics.discrepancyRate)}`,
+    `Trend: ${input.history.map((h) => `${h.period} ${rate(h.discrepancyRate)}`).join(', ')}`,
+    '', 'By type:',
+    ...byType.map((t) => `  ${t.type}: ${t.count} (${t.amounts})`),
+    '', 'Top amounts at stake:',
+    ...top.map((d) => `  ${d.type} ${d.clientId ?? d.vendor ?? ''} ${d.sku ?? d.accountId ?? d.vendorSku ?? ''}: ${d.amountAtStake} ${d.currency}`),
+    '', 'Files:',
+    ...r.files.map((f) => `  ${f.name}: read ${f.rowsRead}, accepted ${f.rowsAccepted}, rejected ${f.rowsRejected}, duplicate ${f.rowsDuplicate}${f.duplicateOf ? ` (duplicate of ${f.duplicateOf})` : ''}${f.fileError ? ` — ${f.fileError}` : ''}`),
+    '', `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
+  ].join('\n');
+
+  const row = (cells: string[]): string => `<tr>${cells.map((c) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd">${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const head = (cells: string[]): string => `<tr>${cells.map((c) => `<th style="text-align:left;padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const table = (h: string[], rows: string[][]): string => `<table style="border-collapse:collapse;font-size:13px">${head(h)}${rows.map(row).join('')}</table>`;
+  const html = `<!doctype html><html><body style="font-family:Helvetica,Arial,sans-serif;color:#111">
+<h1 style="font-size:20px">Reconciliation report ${escapeHtml(r.period)}</h1>
+<p>${escapeHtml(input.mspName)} — ${r.metrics.pairs} pairs, ${r.metrics.discrepancies} discrepancies, discrepancy rate <b>${rate(r.metrics.discrepancyRate)}</b>.</p>
+<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length} periods</h2>
+${trendBars(input.history)}
+<h2 style="font-size:16px">By type</h2>
+${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]))}
+<h2 style="font-size:16px">Top amounts at stake</h2>
+${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]))}
+<h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
+${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]))}
+<h2 style="font-size:16px">Files ingested</h2>
+${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']))}
+<h2 style="font-size:16px">Follow-up</h2>
+<p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
+</body></html>`;
+
+  const csvRows = [['id', 'type', 'client_id', 'sku', 'vendor', 'account_id', 'vendor_sku', 'amount_at_stake', 'currency', 'detail'],
+    ...r.discrepancies.map((d) => [d.id, d.type, d.clientId ?? '', d.sku ?? '', d.vendor ?? '', d.accountId ?? '', d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, d.detail ?? ''])];
+  const csv = csvRows.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return { html, text, csv };
+}
+
+function summarizeByType(r: ReconciliationJson): { type: string; count: number; amounts: string }[] {
+  const types = new Map<string, { count: number; byCurrency: Map<string, Dec> }>();
+  for (const d of r.discrepancies) {
+    const entry = types.get(d.type) ?? { count: 0, byCurrency: new Map<string, Dec>() };
+    entry.count += 1;
+    if (d.amountAtStake !== null) entry.byCurrency.set(d.currency, (entry.byCurrency.get(d.currency) ?? new Dec(0)).plus(d.amountAtStake));
+    types.set(d.type, entry);
+  }
+  return [...types.entries()].sort().map(([type, e]) => ({
+    type, count: e.count,
+    amounts: [...e.byCurrency.entries()].sort().map(([c, a]) => `${a.toFixed()} ${c}`).join(', '),
+  }));
+}
+
+function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: number; closed: number; meanDays: string } {
+  const closed = items.filter((d) => d.closedOn !== undefined);
+  const days = closed.map((d) => daysBetween(d.openedOn, d.closedOn as string));
+  const mean = days.length === 0 ? 'n/a' : `${new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1).toFixed()} days`;
+  return { open: items.length - closed.length, closed: closed.length, meanDays: mean };
+}
+
+/** A bar chart as table cells: renders in every email client without images. */
+function trendBars(history: readonly { period: string; discrepancyRate: string }[]): string {
+  const bars = history.map((h) => {
+    const height = Math.max(2, Math.round(Number(new Dec(h.discrepancyRate).times(100).toFixed(0))));
+    return `<td style="vertical-align:bottom;text-align:center;padding:0 6px;font-size:11px">${new Dec(h.discrepancyRate).times(100).toFixed(1)}%<div style="width:28px;height:${height}px;background:#2563eb;margin:2px auto 0"></div>${escapeHtml(h.period)}</td>`;
+  });
+  return `<table style="border-collapse:collapse"><tr>${bars.join('')}</tr></table>`;
+}
