@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { reconcilePeriod } from '../../functions/domain/reconcile-period.js';
+import { summarizeUsage } from '../../functions/domain/summarize-usage.js';
+import type { ReferenceData, UsageRecord } from '../../functions/domain/types.js';
+import { agreement, client, d, product, reference, usage } from '../support/builders.js';
+
+function reconcile(ref: ReferenceData, rows: UsageRecord[], period = '2025-01') {
+  return reconcilePeriod(ref, summarizeUsage(ref, period, rows));
+}
+
+describe('pair status, checked top to bottom (SPEC.md section 4)', () => {
+  it.each([
+    // [case, agreement overrides or null, usage quantities, status, amountAtStake]
+    ['no usage for a contracted line', {}, [], 'missing_usage', '125.00'],
+    ['no usage, C = 0 per_unit', { quantity: d(0) }, [], 'match', '0.00'],
+    ['no usage for cost_plus, any C', { pricing: 'cost_plus', quantity: d(0) }, [], 'missing_usage', '0.00'],
+    ['cost_plus with usage', { pricing: 'cost_plus' }, [3], 'usage_billed', '0.00'],
+    ['usage equals contract', {}, [10], 'match', '0.00'],
+    ['within tolerance', { tolerance: d(2) }, [12], 'match', '0.00'],
+    ['above tolerance', { tolerance: d(2) }, [13], 'under_billed', '37.50'],
+    ['over contract', {}, [11], 'under_billed', '12.50'],
+    ['under contract', {}, [7], 'over_billed', '37.50'],
+    ['below tolerance', { tolerance: d(1) }, [8], 'over_billed', '25.00'],
+  ] as const)('%s → %s', (_, overrides, quantities, status, amount) => {
+    const ref = reference({ agreements: [agreement(overrides as object)] });
+    const r = reconcile(ref, quantities.map((q) => usage({ quantity: d(q) })));
+    expect(r.pairs).toHaveLength(1);
+    expect(r.pairs[0]?.status).toBe(status);
+    expect(r.pairs[0]?.amountAtStake.toFixed(2)).toBe(amount);
+  });
+
+  it('prices unbilled usage at list price, else the rows\' cost, else 0', () => {
+    const withList = reference({ agreements: [], products: [product({ listPrice: d('9.99') })] });
+    expect(reconcile(withList, [usage({ quantity: d(3), cost: d(1) })]).pairs[0]?.amountAtStake.toFixed()).toBe('29.97');
+    const noList = reference({ agreements: [] });
+    expect(reconcile(noList, [usage({ quantity: d(3), cost: d('1.005') })]).pairs[0]?.amountAtStake.toFixed()).toBe('1.01');
+    expect(reconcile(noList, [usage({ quantity: d(3) })]).pairs[0]?.amountAtStake.toFixed()).toBe('0');
+  });
+
+  it('uses only the line active in the period', () => {
+    const ref = reference({ agreements: [agreement({ endDate: '2024-12-31' }), agreement({ agreementId: 'A2', startDate: '2025-02-01' })] });
+    const r = reconcile(ref, [usage({ quantity: d(4) })]);
+    expect(r.pairs[0]?.status).toBe('unbilled_usage');
+  });
+
+  it('rounds amounts to the client currency', () => {
+    const ref = reference({ clients: [client({ currency: 'KWD' })], agreements: [agreement({ unitPrice: d('1.2345') })] });
+    expect(reconcile(ref, [usage({ quantity: d(11) })]).pairs[0]?.amountAtStake.toFixed()).toBe('1.235');
+    const jpy = reference({ clients: [client({ currency: 'JPY' })], agreements: [agreement({ unitPrice: d('56.6') })] });
+    expect(reconcile(jpy, [usage({ quantity: d(14) })]).pairs[0]?.amountAtStake.toFixed()).toBe('226');
+  });
+});
+
+describe('discrepancies', () => {
+  it('raises negative_margin when the largest unit cost exceeds the price', () => {
+    const ref = reference();
+    const r = reconcile(ref, [usage({ quantity: d(10), unitCost: d(12) }), usage({ quantity: d(10), unitCost: d(14), usageDate: '2025-01-16' })]);
+    const margin = r.discrepancies.find((x) => x.type === 'negative_margin');
+    expect(margin?.amountAtStake?.toFixed()).toBe('15'); // (14 − 12.5) × 10
+    expect(r.discrepancies.map((x) => x.type)).toEqual(['negative_margin']);
+  });
+
+  it('raises unknown_account and unmapped_sku with the rows\' currency, else the settings currency', () => {
+    const r = reconcile(reference(), [usage({ accountId: 'X', cost: d(5), currency: 'EUR' }), usage({ vendorSku: 'mystery' })]);
+    const byType = Object.fromEntries(r.discrepancies.map((x) => [x.type, x]));
+    expect(byType.unknown_account).toMatchObject({ vendor: 'microsoft', accountId: 'X', currency: 'EUR' });
+    expect(byType.unknown_account?.amountAtStake?.toFixed()).toBe('5');
+    expect(byType.unmapped_sku).toMatchObject({ vendor: 'microsoft', vendorSku: 'mystery', currency: 'USD' });
+  });
+
+  it('raises one currency_mismatch per (client, sku) and leaves those rows out', () => {
+    const r = reconcile(reference(), [usage({ currency: 'EUR' }), usage({ currency: 'EUR', usageDate: '2025-01-17' })]);
+    expect(r.discrepancies.filter((x) => x.type === 'currency_mismatch')).toHaveLength(1);
+    expect(r.pairs[0]?.status).toBe('missing_usage');
+  });
+
+  it('counts the discrepancy rate over pairs, rounded to 4 places', () => {
+    const ref = reference({
+      products: [product(), product({ sku: 'B' }), product({ sku: 'C' })],
+      agreements: [agreement(), agreement({ agreementId: 'A2', sku: 'B', quantity: d(0) }), agreement({ agreementId: 'A3', sku: 'C', quantity: d(0) })],
+    });
+    const r = reconcile(ref, []);
+    expect(r.metrics).toMatchObject({ pairs: 3, discrepancies: 1 });
+    expect(r.metrics.discrepancyRate.toFixed()).toBe('0.3333');
+  });
+
+  it('gives the same ids for the same inputs, whatever the row order', () => {
+    const rows = [usage({ quantity: d(3) }), usage({ accountId: 'X' }), usage({ vendorSku: 'nope' }), usage({ quantity: d(2), usageDate: '2025-01-02', unitCost: d(20) })];
+    const ids = reconcile(reference(), rows).discrepancies.map((x) => x.id);
+    fc.assert(fc.property(fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length }), (shuffled) => {
+      expect(reconcile(reference(), shuffled).discrepancies.map((x) => x.id)).toEqual(ids);
+    }));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { aggregateDaily, pairKey, rowCost, summarizeUsage } from '../../functions/domain/summarize-usage.js';
+import { d, mapping, product, reference, usage } from '../support/builders.js';
+
+describe('aggregation by the product rule (SPEC.md section 4)', () => {
+  const daily = new Map([['2025-01-03', d(5)], ['2025-01-01', d(7)], ['2025-01-02', d(2)]]);
+  it.each([['sum', '14'], ['max', '7'], ['last', '5'], ['avg', '4.666667']] as const)('%s gives %s', (rule, expected) => {
+    expect(aggregateDaily(daily, rule).toFixed()).toBe(expected);
+  });
+  it('rounds avg half away from zero to 6 places', () => {
+    expect(aggregateDaily(new Map([['2025-01-01', d('0.0000005')], ['2025-01-02', d('0.0000005')]]), 'avg').toFixed()).toBe('0.000001');
+  });
+  it('gives 0 for no days', () => {
+    expect(aggregateDaily(new Map(), 'max').toFixed()).toBe('0');
+  });
+});
+
+describe('summarizeUsage: mapping rows to pairs', () => {
+  it('sums rows of the same day before taking max', () => {
+    const ref = reference();
+    const s = summarizeUsage(ref, '2025-01', [usage({ quantity: d(4) }), usage({ quantity: d(3) }), usage({ quantity: d(6), usageDate: '2025-01-20' })]);
+    expect(s.pairs.get(pairKey('C001', 'SEAT'))?.used.toFixed()).toBe('7');
+  });
+  it('multiplies by the mapping factor', () => {
+    const ref = reference({ products: [product({ sku: 'HRS', aggregation: 'sum' })], skuMap: [mapping({ vendorSku: 'minutes', sku: 'HRS', factor: d('0.0166666667') })], agreements: [] });
+    const s = summarizeUsage(ref, '2025-01', [usage({ vendorSku: 'minutes', quantity: d(9) })]);
+    expect(s.pairs.get(pairKey('C001', 'HRS'))?.used.toFixed()).toBe('0.1500000003');
+  });
+  it('prefers an exact sku mapping to the vendor wildcard', () => {
+    const ref = reference({
+      products: [product(), product({ sku: 'CLOUD', aggregation: 'sum' })],
+      skuMap: [mapping(), mapping({ vendorSku: '*', sku: 'CLOUD' })],
+    });
+    const s = summarizeUsage(ref, '2025-01', [usage(), usage({ vendorSku: 'other' })]);
+    expect(s.pairs.get(pairKey('C001', 'SEAT'))?.rows).toBe(1);
+    expect(s.pairs.get(pairKey('C001', 'CLOUD'))?.rows).toBe(1);
+  });
+  it('keeps unknown accounts, unmapped skus and other currencies out of pairs', () => {
+    const s = summarizeUsage(reference(), '2025-01', [
+      usage({ accountId: 'nobody', cost: d('3.5') }),
+      usage({ vendorSku: 'mystery', unitCost: d(2), quantity: d(3) }),
+      usage({ currency: 'EUR', cost: d(10) }),
+    ]);
+    expect(s.pairs.size).toBe(0);
+    expect(s.unknownAccounts.map((u) => [u.key, u.totalCost.toFixed()])).toEqual([['nobody', '3.5']]);
+    expect(s.unmappedSkus.map((u) => [u.key, u.totalCost.toFixed()])).toEqual([['mystery', '6']]);
+    expect(s.currencyMismatches.map((u) => [u.clientId, u.sku, u.currency])).toEqual([['C001', 'SEAT', 'EUR']]);
+  });
+  it('ignores rows of other periods', () => {
+    const s = summarizeUsage(reference(), '2025-01', [usage({ period: '2025-02', usageDate: '2025-02-01' })]);
+    expect(s.pairs.size).toBe(0);
+  });
+  it('tracks the largest unit cost per product unit', () => {
+    const ref = reference({ skuMap: [mapping({ factor: d(2) })] });
+    const s = summarizeUsage(ref, '2025-01', [usage({ unitCost: d(10) }), usage({ unitCost: d(30) })]);
+    expect(s.pairs.get(pairKey('C001', 'SEAT'))?.maxUnitCost?.toFixed()).toBe('15');
+  });
+});
+
+describe('rowCost', () => {
+  it('is cost, else quantity × unitCost, else none', () => {
+    expect(rowCost({ cost: d(5), unitCost: d(100), quantity: d(2) })?.toFixed()).toBe('5');
+    expect(rowCost({ unitCost: d('1.25'), quantity: d(4) })?.toFixed()).toBe('5');
+    expect(rowCost({ quantity: d(4) })).toBeUndefined();
+  });
+});
+
+describe('order independence', () => {
+  it('gives the same figures for any order of rows', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => usage({ quantity: d(i % 7), usageDate: `2025-01-${String((i % 28) + 1).padStart(2, '0')}`, unitCost: i % 3 ? d(i) : undefined }));
+    const expected = summarizeUsage(reference(), '2025-01', rows);
+    fc.assert(fc.property(fc.shuffledSubarray(rows, { minLength: rows.length, maxLength: rows.length }), (shuffled) => {
+      const got = summarizeUsage(reference(), '2025-01', shuffled).pairs.get(pairKey('C001', 'SEAT'));
+      const want = expected.pairs.get(pairKey('C001', 'SEAT'));
+      expect(got?.used.toFixed()).toBe(want?.used.toFixed());
+      expect(got?.totalCost?.toFixed()).toBe(want?.totalCost?.toFixed());
+      expect(got?.maxUnitCost?.toFixed()).toBe(want?.maxUnitCost?.toFixed());
+    }));
+  });
+});

@@ -1,0 +1,63 @@
+/** Small builders for domain values in tests: defaults from SPEC.md, overrides per case. */
+import { Dec } from '../../functions/domain/money.js';
+import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/types.js';
+
+export const d = (value: string | number): Dec => new Dec(value);
+
+export function settings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    msp: { name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield' },
+    timezone: 'America/Chicago',
+    currency: 'USD',
+    invoice: { prefix: 'INV', paymentTermsDays: 30, recurringTiming: 'advance' },
+    reports: { recipients: ['billing@acme-it.example'], agingWeekday: 1 },
+    dunning: { steps: [
+      { name: 'reminder', offsetDays: -3 },
+      { name: 'due', offsetDays: 0 },
+      { name: 'overdue_1', offsetDays: 7 },
+      { name: 'overdue_2', offsetDays: 14, lateFee: { percent: d('1.5'), minimum: d(0) } },
+      { name: 'final', offsetDays: 30 },
+    ] },
+    ...overrides,
+  };
+}
+
+export function client(overrides: Partial<Client> = {}): Client {
+  return { clientId: 'C001', name: 'Client One', billingEmails: ['ap@c1.example'], currency: 'USD', paymentTermsDays: 30, taxRate: d(0), dunning: 'standard', ...overrides };
+}
+
+export function product(overrides: Partial<Product> = {}): Product {
+  return { sku: 'SEAT', name: 'Seat', unit: 'seat', aggregation: 'max', ...overrides };
+}
+
+export function mapping(overrides: Partial<SkuMapping> = {}): SkuMapping {
+  return { vendor: 'microsoft', vendorSku: 'seat-sku', sku: 'SEAT', factor: d(1), ...overrides };
+}
+
+export function agreement(overrides: Partial<Agreement> = {}): Agreement {
+  return {
+    agreementId: 'A1', clientId: 'C001', sku: 'SEAT', quantity: d(10), unitPrice: d('12.50'), pricing: 'per_unit',
+    markupPercent: d(0), startDate: '2024-01-01', billingFrequency: 'monthly', trueUp: 'bill', tolerance: d(0), ...overrides,
+  };
+}
+
+let line = 1;
+export function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
+  line += 1;
+  return {
+    vendor: 'microsoft', accountId: 'T1', vendorSku: 'seat-sku', quantity: d(10), usageDate: '2025-01-15', period: '2025-01',
+    source: { file: 'usage.csv', line }, ...overrides,
+  };
+}
+
+export function reference(overrides: Partial<ReferenceData> = {}): ReferenceData {
+  return {
+    settings: settings(),
+    clients: [client()],
+    accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }],
+    products: [product()],
+    skuMap: [mapping()],
+    agreements: [agreement()],
+    ...overrides,
+  };
+}
