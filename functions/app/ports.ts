@@ -140,4 +140,9 @@ export interface Ledger {
   pendingOutbox(): Promise<OutboxEntry[]>;
   markSent(key: string, messageId: string): Promise<OutboxEntry>;
   sentLog(): Promise<OutboxEntry[]>;
+  /**
+   * Records that SES bounced a message: the entry becomes `bounced` and, for a dunning email,
+   * its steps no longer count as sent. Returns the entry, or undefined for an unknown id.
+   */
+  markBounced(messageId: string): Promise<OutboxEntry | undefined>;
 }

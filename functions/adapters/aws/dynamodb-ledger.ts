@@ -316,10 +316,15 @@ export class DynamoDbLedger implements Ledger {
     if (!current) throw new Error(`No outbox entry ${key}`);
     if (current.status !== 'pending') return current;
     const sent: OutboxEntry = { ...current, status: 'sent', messageId, sentOrder: await this.nextCounter('EMAIL') };
-    await this.db.send(new PutCommand({
-      TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
-      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
-    }));
+    await this.db.send(new TransactWriteCommand({ TransactItems: [
+      {
+        Put: {
+          TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
+          ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
+        },
+      },
+      { Put: { TableName: this.table, Item: { PK: 'SESMSG', SK: messageId || `none#${key}`, key } } },
+    ] }));
     return sent;
   }
 
@@ -328,6 +333,24 @@ export class DynamoDbLedger implements Ledger {
     return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry)
       .filter((e) => e.status !== 'pending')
       .sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
+  }
+
+  async markBounced(messageId: string): Promise<OutboxEntry | undefined> {
+    const link = await this.getItem('SESMSG', messageId);
+    if (!link) return undefined;
+    const entry = await this.getOutbox(String(link.key));
+    if (!entry || entry.status === 'bounced') return entry;
+    const bounced: OutboxEntry = { ...entry, status: 'bounced' };
+    await this.db.send(new TransactWriteCommand({ TransactItems: [
+      { Put: { TableName: this.table, Item: outboxItem(bounced) } },
+      ...(entry.kind === 'dunning' ? entry.invoices.filter((i) => i.step).map((i) => ({
+        Update: {
+          TableName: this.table, Key: { PK: 'INVOICE', SK: i.number },
+          UpdateExpression: 'DELETE stepsSent :step', ExpressionAttributeValues: { ':step': new Set([String(i.step)]) },
+        },
+      })) : []),
+    ] }));
+    return bounced;
   }
 
   // ---- helpers -----------------------------------------------------------------------------

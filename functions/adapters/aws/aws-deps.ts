@@ -1,0 +1,58 @@
+/**
+ * Wiring for Lambda: the environment is validated once at cold start (a missing variable
+ * fails the init with its name), SDK clients are created once per container.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESClient } from '@aws-sdk/client-ses';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import type { Deps, Logger } from '../../app/deps.js';
+import { DynamoDbLedger } from './dynamodb-ledger.js';
+import { S3BlobStore } from './s3-blob-store.js';
+import { SesMailer } from './ses-mailer.js';
+import { SqsWorkQueue } from './sqs-work-queue.js';
+
+export const EnvSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  USAGE_BUCKET: z.string().min(1),
+  ARTIFACTS_BUCKET: z.string().min(1),
+  WORK_QUEUE_URL: z.string().url(),
+  DISCREPANCY_QUEUE_URL: z.string().url(),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  MSP_TIMEZONE: z.string().min(1).default('America/Chicago'),
+});
+export type Env = z.infer<typeof EnvSchema>;
+
+export function loadEnv(source: Record<string, string | undefined>): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`TrueUp function misconfigured: ${names}`);
+  }
+  return parsed.data;
+}
+
+export interface AwsClients {
+  readonly dynamodb: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly ses: SESClient;
+}
+
+export function createAwsClients(config: Record<string, unknown> = {}): AwsClients {
+  return { dynamodb: new DynamoDBClient(config), s3: new S3Client(config), sqs: new SQSClient(config), ses: new SESClient(config) };
+}
+
+export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps {
+  return {
+    ledger: new DynamoDbLedger(DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }), env.TABLE_NAME),
+    usage: new S3BlobStore(clients.s3, env.USAGE_BUCKET),
+    artifacts: new S3BlobStore(clients.s3, env.ARTIFACTS_BUCKET),
+    workQueue: new SqsWorkQueue(clients.sqs, env.WORK_QUEUE_URL),
+    discrepancyQueue: new SqsWorkQueue(clients.sqs, env.DISCREPANCY_QUEUE_URL),
+    mailer: new SesMailer(clients.ses, env.SES_CONFIGURATION_SET),
+    log,
+  };
+}
