@@ -6,6 +6,7 @@
 import { activeRange, isActiveIn } from './agreements.js';
 import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf, type IsoDate, type Period } from './dates.js';
 import { Dec, ZERO, formatQuantity, roundMoney, sum } from './money.js';
+import { lateFeeLines } from './late-fee-lines.js';
 import { compareText, type PairResult } from './reconcile-period.js';
 import type { Agreement, BillingFrequency, Client, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
 
@@ -118,18 +119,6 @@ function pairLines(pairs: readonly PairResult[], period: Period, currency: strin
     }
   }
   return lines;
-}
-
-/** Late fees as lines of the client's next invoice: "Late fee on INV-…". */
-export function lateFeeLines(fees: readonly LateFee[]): InvoiceLine[] {
-  return fees.map((fee) => ({
-    kind: 'late_fee' as const,
-    description: `Late fee on ${fee.invoiceNumber}`,
-    quantity: new Dec(1),
-    unitPrice: fee.amount,
-    amount: fee.amount,
-    feeOf: { invoiceNumber: fee.invoiceNumber, chargedOn: fee.chargedOn },
-  }));
 }
 
 /** recurring, true_up, credit, usage, late_fee; by sku then agreement id; late fees by date charged then invoice. */

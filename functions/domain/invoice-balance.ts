@@ -1,0 +1,52 @@
+/**
+ * An invoice's balance and status (SPEC.md section 6): balance = total − payments;
+ * `open` → `partially_paid` → `paid` (balance ≤ 0), paid date = received_on of the payment that
+ * got it there.
+ *
+ * Rules where SPEC.md is silent:
+ * - `asOf` counts only payments received on or before that day (a payment received on D counts
+ *   on D: the daily run applies payments before dunning).
+ * - An invoice whose total is ≤ 0 (a credit note) is `paid` from issue with no payment; it has no
+ *   paid date, because nobody paid it.
+ * - `partially_paid` means the payments so far add up to more than zero and the balance is still
+ *   > 0; a payment and its full refund leave the invoice `open`.
+ * - Payments count in order of receipt (then payment id). If a refund takes a paid invoice
+ *   back above zero, it is no longer paid and loses its paid date; the paid date is the last time
+ *   the balance reached ≤ 0.
+ */
+import type { IsoDate } from './dates.js';
+import { ZERO, type Dec } from './money.js';
+import type { AppliedPayment, InvoiceAccount, InvoiceStatus } from './types.js';
+
+export interface InvoiceBalance {
+  readonly balance: Dec;
+  readonly paid: Dec;
+  readonly status: InvoiceStatus;
+  readonly paidOn?: IsoDate;
+}
+
+export function invoiceBalance(account: InvoiceAccount, asOf?: IsoDate): InvoiceBalance {
+  const total = account.invoice.total;
+  let paid = ZERO;
+  let paidOn: IsoDate | undefined;
+  for (const payment of paymentsInOrder(account.payments, asOf)) {
+    const before = total.minus(paid);
+    paid = paid.plus(payment.amount);
+    const after = total.minus(paid);
+    if (after.lessThanOrEqualTo(0) && (before.greaterThan(0) || paidOn === undefined)) paidOn = payment.receivedOn;
+    if (after.greaterThan(0)) paidOn = undefined;
+  }
+  const balance = total.minus(paid);
+  if (balance.lessThanOrEqualTo(0)) {
+    // A credit note that nobody settled has no paid date; one settled by a payment keeps it.
+    return paidOn === undefined ? { balance, paid, status: 'paid' } : { balance, paid, status: 'paid', paidOn };
+  }
+  return { balance, paid, status: paid.greaterThan(0) ? 'partially_paid' : 'open' };
+}
+
+/** The payments received on or before `asOf` (all when absent), by receipt date then id. */
+export function paymentsInOrder(payments: readonly AppliedPayment[], asOf?: IsoDate): AppliedPayment[] {
+  return payments
+    .filter((p) => asOf === undefined || p.receivedOn <= asOf)
+    .sort((a, b) => (a.receivedOn < b.receivedOn ? -1 : a.receivedOn > b.receivedOn ? 1 : a.paymentId < b.paymentId ? -1 : a.paymentId > b.paymentId ? 1 : 0));
+}
