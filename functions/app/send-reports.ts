@@ -37,7 +37,8 @@ export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boo
   const invoices = (await deps.ledger.listInvoices()).filter((i) => i.invoice.issueDate <= input.asOf);
   const report = computeAging({ asOf: input.asOf, clients: [...reference.clients], invoices });
   const csv = agingCsv(report);
-  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, csv, invoices, asOf: input.asOf, finalStep: reference.settings.dunning.steps.at(-1)?.name });
+  const finalStep = [...reference.settings.dunning.steps].sort((a, b) => a.offsetDays - b.offsetDays).at(-1)?.name;
+  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, invoices, asOf: input.asOf, finalStep });
   await deps.artifacts.put(`reports/aging-${input.asOf}.csv`, csv, 'text/csv');
   await deps.artifacts.put(`reports/aging-${input.asOf}.html`, rendered.html, 'text/html; charset=utf-8');
   if (input.email) {
