@@ -1,0 +1,189 @@
+/**
+ * Cell validation shared by the formats. A failed check throws a RowProblem (a plain object,
+ * not an Error, so no stack trace is captured per bad row); `convertRow` turns it into a
+ * RowRejection. Money and quantities become `Dec` only after a regex has accepted the text.
+ */
+import { Dec } from '../domain/money.js';
+import type { IsoDate } from '../domain/dates.js';
+import type { ColumnSpec, RowContext, RowRejection } from './types.js';
+import type { UsageRecord } from '../domain/types.js';
+
+export class RowProblem {
+  constructor(readonly column: string, readonly reason: string) {}
+}
+
+export function fail(column: string, reason: string): never {
+  throw new RowProblem(column, reason);
+}
+
+type Row = Readonly<Record<string, string>>;
+
+export function required(row: Row, column: string): string {
+  const value = row[column];
+  if (!value) fail(column, 'is required');
+  return value;
+}
+
+export function optional(row: Row, column: string): string | undefined {
+  return row[column] || undefined;
+}
+
+const PLAIN_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
+/** Exponents beyond ±40 are not a cost or a quantity; refusing them keeps Dec sizes sane. */
+const EXPONENT_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d{1,2}$/;
+
+export interface DecimalRules {
+  /** Quantities of the canonical format must be ≥ 0. */
+  readonly nonNegative?: boolean;
+  /** AWS writes tiny amounts as `9.984E-7`; only formats whose producer does that allow it. */
+  readonly exponent?: boolean;
+}
+
+export function toDecimal(column: string, text: string, rules: DecimalRules = {}): Dec {
+  if (!PLAIN_DECIMAL.test(text)) {
+    const allowed = rules.exponent === true && EXPONENT_DECIMAL.test(text) && Math.abs(Number(text.split(/[eE]/)[1])) <= 40;
+    if (!allowed) fail(column, describeBadDecimal(text));
+  }
+  if (rules.nonNegative === true && text.charCodeAt(0) === 45 /* - */ && !/^-[0.]*$/.test(text)) fail(column, `must not be negative (got "${text}")`);
+  return cachedDec(text);
+}
+
+/**
+ * Usage files repeat the same literals (seat counts, unit prices) on row after row, and a
+ * decimal.js parse costs far more than a Map lookup. Dec is immutable, so one instance per
+ * literal is shared. The cache is cleared when full to keep memory bounded.
+ */
+const DEC_CACHE = new Map<string, Dec>();
+const DEC_CACHE_MAX = 100_000;
+
+function cachedDec(text: string): Dec {
+  let value = DEC_CACHE.get(text);
+  if (value === undefined) {
+    if (DEC_CACHE.size >= DEC_CACHE_MAX) DEC_CACHE.clear();
+    value = smallInteger(text) ?? new Dec(text);
+    DEC_CACHE.set(text, value);
+  }
+  return value;
+}
+
+function describeBadDecimal(text: string): string {
+  if (/^[+-]?[\d.]+[eE][+-]?\d+$/.test(text)) return `"${text}" uses exponent notation; write a plain decimal`;
+  if (/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)) return `"${text}" has thousands separators; write a plain decimal`;
+  return `"${cut(text, 40)}" is not a decimal number (digits and one '.', no currency symbol or separators)`;
+}
+
+/**
+ * decimal.js builds a Dec from a small integer number directly but runs a full string parse
+ * otherwise. For up to 7 plain digits the integer is accumulated exactly digit by digit (no
+ * float is ever involved: every intermediate is an integer below 1e7).
+ */
+function smallInteger(text: string): Dec | undefined {
+  if (text.length > 7) return undefined;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return new Dec(value);
+}
+
+export function decimal(row: Row, column: string, rules?: DecimalRules): Dec {
+  return toDecimal(column, required(row, column), rules);
+}
+
+export function optionalDecimal(row: Row, column: string, rules?: DecimalRules): Dec | undefined {
+  const text = row[column];
+  return text ? toDecimal(column, text, rules) : undefined;
+}
+
+/** A strict `YYYY-MM-DD` calendar date. */
+export function date(row: Row, column: string): IsoDate {
+  const text = required(row, column);
+  if (!isRealDate(text)) fail(column, `"${cut(text, 40)}" is not a real date in YYYY-MM-DD form`);
+  return text;
+}
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * True when `text` is a real `YYYY-MM-DD` date. Same rule as domain/dates.ts isIsoDate, without
+ * building a Date per call: this runs once or twice per usage row.
+ */
+export function isRealDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month] as number));
+}
+
+/** The number written by the ASCII digits text[from, to), or -1 if any is not a digit. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The UTC calendar date of a date or timestamp: `2024-09-01`, `2024-09-01 00:00:00`,
+ * `2025-01-01T00:00:00Z`, `2023-11-01T00:00:00.000Z`, `2025-01-01T23:30:00-05:00`.
+ * A timestamp without a zone is UTC (FOCUS and CUR are UTC by definition).
+ */
+export function utcDate(row: Row, column: string): IsoDate {
+  const text = required(row, column);
+  if (text.length === 10 && isRealDate(text)) return text;
+  const match = TIMESTAMP.exec(text);
+  const day = match?.[1];
+  if (!match || day === undefined || !isRealDate(day)) fail(column, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
+  const [hour, minute, second, zone] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0), match[5]];
+  if (hour > 23 || minute > 59 || second > 60) fail(column, `"${text}" has an impossible time of day`);
+  if (zone === undefined || zone === 'Z' || zone === 'z') return day;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d, hour, minute) - offsetMinutes * 60_000).toISOString().slice(0, 10);
+}
+
+const CURRENCY = /^[A-Za-z]{3}$/;
+
+export function currency(row: Row, column: string): string | undefined {
+  const text = row[column];
+  if (!text) return undefined;
+  if (!CURRENCY.test(text)) fail(column, `"${cut(text, 40)}" is not a 3-letter currency code`);
+  return text.toUpperCase();
+}
+
+export function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Runs a format's conversion, turning a thrown RowProblem into a rejection. */
+export function convertRow(ctx: RowContext, convert: () => UsageRecord | null): UsageRecord | RowRejection | null {
+  try {
+    return convert();
+  } catch (error) {
+    if (error instanceof RowProblem) return { file: ctx.file, line: ctx.line, field: error.column, reason: error.reason };
+    throw error;
+  }
+}
+
+/** The detection most formats use: every required column is present under one of its names. */
+export function hasRequiredColumns(columns: Readonly<Record<string, ColumnSpec>>, headerNames: readonly string[]): boolean {
+  const present = new Set(headerNames);
+  return Object.values(columns).every((spec) => spec.required !== true || spec.names.some((name) => present.has(name)));
+}
+
+/** Shorthand for a column read under one name. */
+export function col(name: string, required = false): ColumnSpec {
+  return { names: [name.toLowerCase()], required };
+}

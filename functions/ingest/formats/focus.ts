@@ -1,0 +1,58 @@
+/**
+ * FOCUS 1.x cost and usage exports (FinOps Foundation).
+ *
+ * Decisions:
+ * - Detected when BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity,
+ *   ChargeCategory, ProviderName, BillingPeriodStart and BillingCurrency are all present.
+ * - Tax rows (ChargeCategory `Tax`) are skipped: SPEC excludes their cost and they carry no
+ *   usage. They count as accepted (and in rowsSkipped), never as records.
+ * - Usage and Purchase rows: quantity = PricingQuantity. Other categories (Credit, Adjustment):
+ *   quantity 0, but their BilledCost still counts as cost.
+ * - Numbers follow FOCUS NumericFormat: plain decimals, sign allowed (corrections are negative);
+ *   `$10,100.00` or `1e3` are rejected.
+ * - usageDate = UTC date of ChargePeriodStart; period = month of BillingPeriodStart.
+ *   Timestamps `2024-09-01 00:00:00` without a zone are UTC. `5/1/25` is rejected.
+ * - vendor = ProviderName lower-cased; account = SubAccountId; vendorSku = SkuId (all required).
+ * - No reference: FOCUS 1.x has no line id (the sample's `Id` column is not FOCUS).
+ */
+import { periodOf } from '../../domain/dates.js';
+import { ZERO } from '../../domain/money.js';
+import { col, convertRow, currency, decimal, hasRequiredColumns, required, utcDate } from '../cells.js';
+import type { UsageFormat } from '../types.js';
+
+const columns = {
+  BilledCost: col('BilledCost', true),
+  ChargePeriodStart: col('ChargePeriodStart', true),
+  SubAccountId: col('SubAccountId', true),
+  SkuId: col('SkuId', true),
+  PricingQuantity: col('PricingQuantity', true),
+  ChargeCategory: col('ChargeCategory', true),
+  ProviderName: col('ProviderName', true),
+  BillingPeriodStart: col('BillingPeriodStart', true),
+  BillingCurrency: col('BillingCurrency', true),
+};
+
+const QUANTITY_CATEGORIES = new Set(['usage', 'purchase']);
+
+export const focus: UsageFormat = {
+  name: 'focus',
+  description: 'FOCUS 1.x (BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity, ChargeCategory, ProviderName, BillingPeriodStart, BillingCurrency)',
+  columns,
+  detect: (headerNames) => hasRequiredColumns(columns, headerNames),
+  toRecord: (row, ctx) => convertRow(ctx, () => {
+    const category = required(row, 'ChargeCategory').toLowerCase();
+    if (category === 'tax') return null;
+    const vendor = required(row, 'ProviderName').toLowerCase();
+    const accountId = required(row, 'SubAccountId');
+    const vendorSku = required(row, 'SkuId');
+    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, 'PricingQuantity') : ZERO;
+    const usageDate = utcDate(row, 'ChargePeriodStart');
+    return {
+      vendor, accountId, vendorSku, quantity, usageDate,
+      period: periodOf(utcDate(row, 'BillingPeriodStart')),
+      cost: decimal(row, 'BilledCost'),
+      currency: currency(row, 'BillingCurrency'),
+      source: { file: ctx.file, line: ctx.line },
+    };
+  }),
+};

@@ -1,0 +1,48 @@
+/**
+ * Pax8 invoice items, as CSV (or NDJSON) with the Pax8 API's field names.
+ *
+ * Decisions:
+ * - Detected by companyId, sku, quantity, startPeriod.
+ * - vendor `pax8`; account = companyId; vendorSku = sku; quantity a plain decimal (negative
+ *   allowed: Pax8 credits items).
+ * - usageDate = startPeriod (date or ISO timestamp, UTC); period = its month.
+ * - unitCost = cost, cost = costTotal, currency = currencyCode (all optional).
+ * - reference = id when the export has it (the API's invoice-item id, unique per item).
+ */
+import { periodOf } from '../../domain/dates.js';
+import { col, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, utcDate } from '../cells.js';
+import type { UsageFormat } from '../types.js';
+
+const columns = {
+  companyId: col('companyId', true),
+  sku: col('sku', true),
+  quantity: col('quantity', true),
+  startPeriod: col('startPeriod', true),
+  cost: col('cost'),
+  costTotal: col('costTotal'),
+  currencyCode: col('currencyCode'),
+  id: col('id'),
+};
+
+export const pax8: UsageFormat = {
+  name: 'pax8',
+  description: 'Pax8 invoice items (companyId, sku, quantity, startPeriod)',
+  columns,
+  detect: (headerNames) => hasRequiredColumns(columns, headerNames),
+  toRecord: (row, ctx) => convertRow(ctx, () => {
+    const usageDate = utcDate(row, 'startPeriod');
+    return {
+      vendor: 'pax8',
+      accountId: required(row, 'companyId'),
+      vendorSku: required(row, 'sku'),
+      quantity: decimal(row, 'quantity'),
+      usageDate,
+      period: periodOf(usageDate),
+      unitCost: optionalDecimal(row, 'cost'),
+      cost: optionalDecimal(row, 'costTotal'),
+      currency: currency(row, 'currencyCode'),
+      reference: optional(row, 'id'),
+      source: { file: ctx.file, line: ctx.line },
+    };
+  }),
+};

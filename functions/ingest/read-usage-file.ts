@@ -1,0 +1,255 @@
+/**
+ * Streams one usage file (SPEC.md section 3): hashes the raw bytes, decodes them (BOM sniffed),
+ * splits CSV or NDJSON, detects the format from the header and turns each data row into a
+ * UsageRecord, a rejection, a duplicate or a skipped row. Memory stays bounded whatever the
+ * file size: only the current chunk, one partial record and capped lists are held.
+ * Invariant: rowsRead = rowsAccepted + rowsRejected + rowsDuplicate.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { decodeStream } from '../text/decode.js';
+import type { UsageRecord } from '../domain/types.js';
+import { CsvLimitError, CsvSplitter, type CsvRecord } from './csv-splitter.js';
+import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
+import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
+import type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
+
+export { detectFormat, FORMATS } from './registry.js';
+export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
+
+export const MAX_REJECTIONS_KEPT = 10_000;
+const RAW_MAX = 500;
+const BUFFER_CHUNK = 64 * 1024;
+const REPLACEMENT_CHAR = '\uFFFD';
+
+export interface UsageFileInput {
+  readonly name: string;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
+export async function readUsageFile(input: UsageFileInput, sink: UsageSink, options: ReadOptions = {}): Promise<FileReadSummary> {
+  const hash = createHash('sha256');
+  const reader = new FileReader(input.name, sink, options);
+  // Decoding continues after a file error so that sha256 and bytes cover the whole file.
+  for await (const text of decodeStream(tapBytes(input.chunks, hash, reader.summary))) await reader.push(text);
+  await reader.end();
+  reader.summary.sha256 = hash.digest('hex');
+  return reader.summary;
+}
+
+/** readUsageFile over a buffer already in memory. */
+export function readUsageBuffer(name: string, bytes: Uint8Array, sink: UsageSink, options?: ReadOptions): Promise<FileReadSummary> {
+  return readUsageFile({ name, chunks: chunksOf(bytes) }, sink, options);
+}
+
+async function* chunksOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  for (let at = 0; at < bytes.length; at += BUFFER_CHUNK) yield bytes.subarray(at, at + BUFFER_CHUNK);
+}
+
+async function* tapBytes(chunks: AsyncIterable<Uint8Array>, hash: Hash, summary: FileReadSummary): AsyncIterable<Uint8Array> {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    summary.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/** How a detected format's columns sit in this file. */
+interface Binding {
+  readonly format: UsageFormat;
+  readonly keys: readonly string[];
+  /** CSV: the cell index of each key (-1 when the optional column is absent). */
+  readonly indexes: readonly number[];
+  /** The header's own spelling of each key, for rejection messages. */
+  readonly headerNames: Readonly<Record<string, string>>;
+  readonly width: number;
+}
+
+type Mode = 'sniff' | 'csv' | 'ndjson' | 'stopped';
+
+class FileReader {
+  readonly summary: FileReadSummary;
+  private mode: Mode = 'sniff';
+  private pending = '';
+  private readonly csv = new CsvSplitter();
+  private readonly lines = new LineSplitter();
+  private binding: Binding | undefined;
+  /** Reused for every row: formats must not keep it (see UsageFormat). */
+  private readonly row: Record<string, string> = {};
+
+  constructor(name: string, private readonly sink: UsageSink, private readonly options: ReadOptions) {
+    this.summary = {
+      name, sha256: '', bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsSkipped: 0, rowsRejected: 0, rowsDuplicate: 0,
+      rejections: [], rejectionsOmitted: 0, duplicates: [],
+    };
+  }
+
+  async push(text: string): Promise<void> {
+    if (this.mode === 'sniff') {
+      this.pending += text;
+      const first = /\S/.exec(this.pending);
+      if (!first) return;
+      this.mode = first[0] === '{' ? 'ndjson' : 'csv';
+      text = this.pending;
+      this.pending = '';
+    }
+    await this.split(() => (this.mode === 'csv' ? this.csv.push(text) : this.lines.push(text)));
+  }
+
+  async end(): Promise<void> {
+    if (this.mode === 'sniff') return this.stop(this.pending.length === 0 ? 'the file is empty' : 'the file has only blank lines: no header row');
+    await this.split(() => (this.mode === 'csv' ? this.csv.end() : this.lines.end()));
+    if (!this.stopped() && !this.binding) this.stop('the file has no header row');
+  }
+
+  private async split(next: () => (CsvRecord | JsonLine)[]): Promise<void> {
+    if (this.mode === 'stopped') return;
+    let items: (CsvRecord | JsonLine)[];
+    try {
+      items = next();
+    } catch (error) {
+      if (error instanceof CsvLimitError) return this.stop(error.message);
+      throw error;
+    }
+    for (const item of items) {
+      if (this.stopped()) return;
+      // Rows are handled synchronously; only a sink that returns a promise is awaited.
+      const pending = 'fields' in item ? this.csvRecord(item) : this.jsonLine(item);
+      if (pending) await pending;
+    }
+  }
+
+  private stopped(): boolean {
+    return this.mode === 'stopped';
+  }
+
+  private stop(reason: string): void {
+    this.mode = 'stopped';
+    this.summary.fileError = reason;
+  }
+
+  private csvRecord(record: CsvRecord): Promise<void> | void {
+    if (!this.binding) return this.csvHeader(record);
+    const { fields, line } = record;
+    this.summary.rowsRead++;
+    if (record.error) return this.reject(line, undefined, record.error, fields);
+    const binding = this.binding;
+    if (fields.length !== binding.width) {
+      return this.reject(line, undefined, `has ${fields.length} cells but the header has ${binding.width} (wrong delimiter or an unquoted comma?)`, fields);
+    }
+    const { keys, indexes } = binding;
+    for (let k = 0; k < keys.length; k++) {
+      const index = indexes[k] as number;
+      this.row[keys[k] as string] = index < 0 ? '' : cleanCell(fields[index] as string);
+    }
+    if (record.suspect) {
+      const bad = keys.find((key) => this.row[key]?.includes(REPLACEMENT_CHAR));
+      if (bad !== undefined) return this.reject(line, bad, NOT_TEXT, fields);
+    }
+    return this.convert(line, fields);
+  }
+
+  private csvHeader(record: CsvRecord): void {
+    if (record.error) return this.stop(`the header row is not valid CSV: ${record.error}`);
+    const format = this.detect(record.fields);
+    if (!format) return;
+    const names = record.fields.map(normalizeHeaderName);
+    const keys = Object.keys(format.columns);
+    const indexes = keys.map((key) => firstIndex(names, format.columns[key]?.names ?? []));
+    const headerNames = Object.fromEntries(keys.map((key, k) => [key, record.fields[indexes[k] as number]?.trim() ?? key]));
+    this.binding = { format, keys, indexes, headerNames, width: record.fields.length };
+    this.summary.format = format.name;
+  }
+
+  private detect(headerCells: readonly string[]): UsageFormat | undefined {
+    const names = headerCells.map(normalizeHeaderName);
+    const format = FORMATS.find((candidate) => candidate.detect(names));
+    if (!format) this.stop(unknownHeaderMessage(headerCells));
+    return format;
+  }
+
+  private jsonLine(item: JsonLine): Promise<void> | void {
+    const parsed = parseJsonObjectLine(item.text);
+    if (!this.binding) {
+      if ('error' in parsed) return this.stop(`line ${item.line}: the first line is not a JSON object (${parsed.error})`);
+      if (!this.jsonHeader([...parsed.keys()])) return;
+    }
+    this.summary.rowsRead++;
+    if ('error' in parsed) return this.reject(item.line, parsed.field, parsed.error, [item.text]);
+    const byName = new Map<string, string>();
+    for (const [key, value] of parsed) if (!byName.has(normalizeHeaderName(key))) byName.set(normalizeHeaderName(key), value);
+    const format = (this.binding as Binding).format;
+    for (const [key, spec] of Object.entries(format.columns)) {
+      const name = spec.names.find((candidate) => byName.has(candidate));
+      const value = name === undefined ? '' : cleanCell(byName.get(name) as string);
+      if (value.includes(REPLACEMENT_CHAR)) return this.reject(item.line, key, NOT_TEXT, [item.text]);
+      this.row[key] = value;
+    }
+    return this.convert(item.line, [item.text]);
+  }
+
+  private jsonHeader(keys: readonly string[]): boolean {
+    const format = this.detect(keys);
+    if (!format) return false;
+    const headerNames = Object.fromEntries(Object.keys(format.columns).map((key) => [key, key]));
+    this.binding = { format, keys: Object.keys(format.columns), indexes: [], headerNames, width: 0 };
+    this.summary.format = `${format.name}-ndjson`;
+    return true;
+  }
+
+  private convert(line: number, cells: readonly string[]): Promise<void> | void {
+    const result = (this.binding as Binding).format.toRecord(this.row, { file: this.summary.name, line });
+    if (result === null) {
+      this.summary.rowsAccepted++;
+      this.summary.rowsSkipped++;
+    } else if ('reason' in result) {
+      this.reject(line, result.field, result.reason, cells);
+    } else if (this.isDuplicate(result)) {
+      this.summary.rowsDuplicate++;
+      keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
+    } else {
+      this.summary.rowsAccepted++;
+      return this.sink(result);
+    }
+  }
+
+  private isDuplicate(record: UsageRecord): boolean {
+    const check = this.options.isDuplicate;
+    if (!check || !record.reference) return false;
+    return check({ vendor: record.vendor, period: record.period, reference: record.reference });
+  }
+
+  private reject(line: number, key: string | undefined, reason: string, cells: readonly string[]): void {
+    this.summary.rowsRejected++;
+    const field = key === undefined ? undefined : (this.binding?.headerNames[key] ?? key);
+    const rejection: RowRejection = { file: this.summary.name, line, ...(field === undefined ? {} : { field }), reason, raw: rawOf(cells) };
+    if (!keep(this.summary.rejections, rejection)) this.summary.rejectionsOmitted++;
+  }
+}
+
+const NOT_TEXT = 'contains bytes that are not valid text in the file\'s encoding (mixed encodings?)';
+
+/** Cells are trimmed, and the literal `NULL` counts as empty (SPEC.md section 3). */
+function cleanCell(cell: string): string {
+  const value = cell.trim();
+  return value === 'NULL' ? '' : value;
+}
+
+function firstIndex(names: readonly string[], candidates: readonly string[]): number {
+  for (const candidate of candidates) {
+    const index = names.indexOf(candidate);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+
+function keep(list: RowRejection[], entry: RowRejection): boolean {
+  if (list.length >= MAX_REJECTIONS_KEPT) return false;
+  list.push(entry);
+  return true;
+}
+
+function rawOf(cells: readonly string[]): string {
+  let raw = '';
+  for (let i = 0; i < cells.length && raw.length <= RAW_MAX; i++) raw += i === 0 ? cells[i] : `,${cells[i]}`;
+  return raw.length > RAW_MAX ? `${raw.slice(0, RAW_MAX)}…` : raw;
+}

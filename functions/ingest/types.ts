@@ -1,0 +1,79 @@
+/**
+ * The vocabulary of the usage-file readers (SPEC.md section 3): a format descriptor, a row
+ * rejection and the figures of one file read.
+ */
+import type { UsageRecord } from '../domain/types.js';
+
+/** Why one data row was not ingested. `line` is the 1-based physical line where the row starts. */
+export interface RowRejection {
+  readonly file: string;
+  readonly line: number;
+  /** The column as spelled in the file's header, when one column is at fault. */
+  readonly field?: string;
+  readonly reason: string;
+  /** The row's cells joined by commas, cut at 500 characters. */
+  readonly raw?: string;
+}
+
+export interface FileReadSummary {
+  readonly name: string;
+  /** The detected format (`canonical`, `focus`, …; `-ndjson` appended for NDJSON files). */
+  format?: string;
+  sha256: string;
+  bytes: number;
+  rowsRead: number;
+  /** Valid rows, duplicates excluded; includes `rowsSkipped`. */
+  rowsAccepted: number;
+  /** Accepted rows that carry no usage and produce no record (FOCUS/CUR Tax lines). */
+  rowsSkipped: number;
+  rowsRejected: number;
+  rowsDuplicate: number;
+  /** The first MAX_REJECTIONS_KEPT rejections; `rejectionsOmitted` counts the rest. */
+  rejections: RowRejection[];
+  rejectionsOmitted: number;
+  /** The first MAX_REJECTIONS_KEPT duplicate rows (field `reference`), for the report. */
+  duplicates: RowRejection[];
+  /** Set when the file as a whole cannot be read (unknown header, empty, runaway line). */
+  fileError?: string;
+}
+
+/** Where the row being converted sits. */
+export interface RowContext {
+  readonly file: string;
+  readonly line: number;
+}
+
+/** One column a format reads, under any of its accepted header names (lower-case, trimmed). */
+export interface ColumnSpec {
+  readonly names: readonly string[];
+  /** Needed for the format to be detected. */
+  readonly required?: boolean;
+}
+
+/**
+ * A usage file format: one file under `formats/`. `toRecord` gets the row keyed by the
+ * format's own column keys (cells trimmed, `NULL` already turned into ''); the object is
+ * reused between rows, so a format must not keep it.
+ */
+export interface UsageFormat {
+  readonly name: string;
+  readonly description: string;
+  readonly columns: Readonly<Record<string, ColumnSpec>>;
+  /** Header names arrive trimmed and lower-cased. */
+  detect(headerNames: readonly string[]): boolean;
+  /** A record, a rejection, or null for a valid row that carries no usage (counted as accepted and skipped). */
+  toRecord(row: Readonly<Record<string, string>>, ctx: RowContext): UsageRecord | RowRejection | null;
+}
+
+export type UsageSink = (record: UsageRecord) => void | Promise<void>;
+
+export interface DuplicateKey {
+  readonly vendor: string;
+  readonly period: string;
+  readonly reference: string;
+}
+
+export interface ReadOptions {
+  /** True when (vendor, period, reference) was seen before; the caller keeps the set across files. */
+  readonly isDuplicate?: (key: DuplicateKey) => boolean;
+}
