@@ -1,0 +1,106 @@
+/**
+ * The ledger's exactly-once guarantees against the real DynamoDB Local: conditional writes and
+ * transactions decide, so racing callers and retries produce one set of effects.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.js';
+import { Dec } from '../../../functions/domain/money.js';
+import type { OutboxEntry } from '../../../functions/app/ports.js';
+import { startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { d, reference } from '../../support/builders.js';
+
+let runtime: LocalRuntime;
+beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
+afterAll(async () => { await runtime?.stop(); });
+
+function draft(clientId: string, period = '2025-01', total = '100'): InvoiceDraft {
+  const amount = new Dec(total);
+  return {
+    clientId, period, currency: 'USD', issueDate: '2025-02-01', dueDate: '2025-03-03',
+    lines: [{ kind: 'recurring', sku: 'SEAT', period, description: 'Seat', quantity: d(1), unitPrice: amount, amount }],
+    subtotal: amount, tax: d(0), total: amount,
+  };
+}
+
+const outbox = (key: string): OutboxEntry => ({ key, kind: 'dunning', date: '2025-02-10', to: ['a@b.example'], subject: 's', invoices: [], rawKey: `emails/${key}.eml`, status: 'pending' });
+
+describe('DynamoDbLedger', () => {
+  it('round-trips the reference data exactly', async () => {
+    const ref = reference({ agreements: [] });
+    await runtime.deps.ledger.saveReferenceData(ref);
+    const loaded = await runtime.deps.ledger.loadReferenceData();
+    expect(loaded?.clients[0]?.taxRate.equals(0)).toBe(true);
+    expect(loaded?.settings.dunning.steps[3]?.lateFee?.percent.toFixed()).toBe('1.5');
+    expect(loaded?.skuMap[0]?.factor.equals(1)).toBe(true);
+  });
+
+  it('issues one invoice per (client, period) with gapless numbers when two runs race', async () => {
+    const clients = Array.from({ length: 8 }, (_, i) => `R${String(i).padStart(2, '0')}`);
+    const run = async (): Promise<(string | undefined)[]> => {
+      const numbers: (string | undefined)[] = [];
+      for (const c of clients) numbers.push((await runtime.deps.ledger.issueInvoice(draft(c, '2030-01'), 'INV', []))?.number);
+      return numbers;
+    };
+    const [a, b] = await Promise.all([run(), run()]);
+    const issued = [...a, ...b].filter((n): n is string => n !== undefined).sort();
+    expect(issued).toHaveLength(clients.length);
+    const sequence = issued.map((n) => Number(n.slice(-6)));
+    expect(sequence).toEqual(Array.from({ length: clients.length }, (_, i) => sequence[0]! + i));
+    for (const c of clients) expect(await runtime.deps.ledger.invoiceNumberFor(c, '2030-01')).toBeDefined();
+  });
+
+  it('records a payment once and closes the invoice when paid', async () => {
+    const invoice = await runtime.deps.ledger.issueInvoice(draft('PAY1', '2030-02', '50'), 'INV', []);
+    const payment = { paymentId: 'P-1', invoiceNumber: invoice!.number, amount: d(50), currency: 'USD', receivedOn: '2030-03-05' };
+    expect(await runtime.deps.ledger.addPayments([payment, payment])).toBe(1);
+    const account = await runtime.deps.ledger.getInvoice(invoice!.number);
+    const applied = { invoice: account!, amount: d(50), stillOpen: false };
+    const results = await Promise.all([runtime.deps.ledger.recordPayment(payment, applied), runtime.deps.ledger.recordPayment(payment, applied)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const after = await runtime.deps.ledger.getInvoice(invoice!.number);
+    expect(after?.payments.map((p) => p.amount.toFixed())).toEqual(['50']);
+    const open = await runtime.deps.ledger.listInvoices({ openOnly: true });
+    expect(open.map((i) => i.invoice.number)).not.toContain(invoice!.number);
+  });
+
+  it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
+    const invoice = await runtime.deps.ledger.issueInvoice(draft('DUN1', '2030-03'), 'INV', []);
+    const fee = { invoiceNumber: invoice!.number, clientId: 'DUN1', currency: 'USD', amount: d(25), step: 'late', chargedOn: '2030-04-20' };
+    const steps = [{ invoiceNumber: invoice!.number, step: 'late' }];
+    const [first, second] = await Promise.all([
+      runtime.deps.ledger.recordDunning(steps, [fee], outbox('dunning#DUN1#2030-04-20')),
+      runtime.deps.ledger.recordDunning(steps, [fee], outbox('dunning#DUN1#2030-04-20')),
+    ]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    const account = await runtime.deps.ledger.getInvoice(invoice!.number);
+    expect([...account!.stepsSent]).toEqual(['late']);
+    expect(account!.feeCharged).toBe(true);
+    const fees = await runtime.deps.ledger.unbilledLateFees('DUN1');
+    expect(fees.map((f) => f.amount.toFixed())).toEqual(['25']);
+    const next = await runtime.deps.ledger.issueInvoice(draft('DUN1', '2030-04'), 'INV', fees);
+    expect(next).toBeDefined();
+    expect(await runtime.deps.ledger.unbilledLateFees('DUN1')).toEqual([]);
+  });
+
+  it('keeps an outbox entry pending until sent, then logs it in send order', async () => {
+    expect(await runtime.deps.ledger.putOutbox(outbox('o-1'))).toBe(true);
+    expect(await runtime.deps.ledger.putOutbox(outbox('o-1'))).toBe(false);
+    expect((await runtime.deps.ledger.pendingOutbox()).map((e) => e.key)).toContain('o-1');
+    await runtime.deps.ledger.markSent('o-1', 'msg-1');
+    const again = await runtime.deps.ledger.markSent('o-1', 'msg-2');
+    expect(again.messageId).toBe('msg-1');
+    expect((await runtime.deps.ledger.pendingOutbox()).map((e) => e.key)).not.toContain('o-1');
+    const bounced = await runtime.deps.ledger.markBounced('msg-1');
+    expect(bounced?.status).toBe('bounced');
+  });
+
+  it('stores a discrepancy once and tracks its lifecycle', async () => {
+    const discrepancy = { id: 'D-x', period: '2030-01', type: 'missing_usage' as const, clientId: 'C', sku: 'S', amountAtStake: d('12.5'), currency: 'USD' };
+    expect(await runtime.deps.ledger.storeDiscrepancy(discrepancy, '2030-02-01')).toBe(true);
+    expect(await runtime.deps.ledger.storeDiscrepancy(discrepancy, '2030-02-02')).toBe(false);
+    await runtime.deps.ledger.setDiscrepancyStatus('D-x', 'acknowledged', '2030-02-03');
+    const resolved = await runtime.deps.ledger.setDiscrepancyStatus('D-x', 'resolved', '2030-02-05', 'credited');
+    expect(resolved).toMatchObject({ status: 'resolved', openedOn: '2030-02-01', acknowledgedOn: '2030-02-03', closedOn: '2030-02-05', note: 'credited' });
+    expect(resolved.amountAtStake?.toFixed()).toBe('12.5');
+  });
+});
