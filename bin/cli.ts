@@ -9,6 +9,8 @@ import { simulate, DataFolderError, type SimulateResult } from '../functions/loc
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
+import { addOpsCommands, UserError } from './ops-commands.js';
+import { ConnectionError } from '../functions/local/connection.js';
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };
 
@@ -51,6 +53,7 @@ export function buildProgram(): Command {
       console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files.`);
     });
 
+  addOpsCommands(program);
   return program;
 }
 
@@ -93,7 +96,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof DataFolderError) {
+    if (error instanceof DataFolderError || error instanceof UserError || error instanceof ConnectionError) {
       console.error(error.message);
       return 1;
     }

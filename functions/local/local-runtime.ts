@@ -3,15 +3,11 @@
  * (DynamoDB Local, fauxqs for S3 and SQS, aws-ses-v2-local), with the table, buckets and
  * queues the CDK stack would create.
  */
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
-import { DynamoDbLedger } from '../adapters/aws/dynamodb-ledger.js';
-import { S3BlobStore } from '../adapters/aws/s3-blob-store.js';
-import { SesMailer } from '../adapters/aws/ses-mailer.js';
-import { SqsWorkQueue } from '../adapters/aws/sqs-work-queue.js';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
+import { createAwsClients, createAwsDeps, type Env } from '../adapters/aws/aws-deps.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
 import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
@@ -19,6 +15,14 @@ import { silentLogger } from '../app/deps.js';
 export const TABLE = 'trueup';
 export const USAGE_BUCKET = 'trueup-usage';
 export const ARTIFACTS_BUCKET = 'trueup-artifacts';
+
+/** The environment a Lambda would get, pointing at the local table, buckets and queues. */
+export function localEnv(queues: { work: string; discrepancies: string }): Env {
+  return {
+    TABLE_NAME: TABLE, USAGE_BUCKET, ARTIFACTS_BUCKET, WORK_QUEUE_URL: queues.work, DISCREPANCY_QUEUE_URL: queues.discrepancies,
+    MSP_TIMEZONE: 'UTC',
+  };
+}
 
 export interface LocalRuntime {
   readonly aws: EmbeddedAws;
@@ -33,24 +37,15 @@ export interface LocalRuntime {
 export async function startLocalRuntime(options: { log?: Logger } = {}): Promise<LocalRuntime> {
   const aws = await startEmbeddedAws();
   try {
-    const dynamodb = new DynamoDBClient(aws.clientConfig('dynamodb'));
-    const s3 = new S3Client(aws.clientConfig('s3'));
-    const sqs = new SQSClient(aws.clientConfig('sqs'));
-    const ses = new SESClient(aws.clientConfig('ses'));
+    const { dynamodb, s3, sqs, ses } = createAwsClients({
+      dynamodb: aws.clientConfig('dynamodb'), s3: aws.clientConfig('s3'), sqs: aws.clientConfig('sqs'), ses: aws.clientConfig('ses'),
+    });
     await createTable(dynamodb);
     for (const bucket of [USAGE_BUCKET, ARTIFACTS_BUCKET]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const work = await createQueue(sqs, 'trueup-work');
     const discrepancies = await createQueue(sqs, 'trueup-discrepancies');
     await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: 'billing@trueup.local' })).catch(() => undefined);
-    const deps: Deps = {
-      ledger: new DynamoDbLedger(DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }), TABLE),
-      usage: new S3BlobStore(s3, USAGE_BUCKET),
-      artifacts: new S3BlobStore(s3, ARTIFACTS_BUCKET),
-      workQueue: new SqsWorkQueue(sqs, work),
-      discrepancyQueue: new SqsWorkQueue(sqs, discrepancies),
-      mailer: new SesMailer(ses),
-      log: options.log ?? silentLogger,
-    };
+    const deps = createAwsDeps(localEnv({ work, discrepancies }), { dynamodb, s3, sqs, ses }, options.log ?? silentLogger);
     return {
       aws, deps, clients: { dynamodb, s3, sqs, ses }, queues: { work, discrepancies },
       drain: (queueUrl, handle) => drainQueue(sqs, queueUrl, handle),
@@ -92,7 +87,7 @@ async function createQueue(sqs: SQSClient, name: string): Promise<string> {
   return out.QueueUrl;
 }
 
-async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number> {
+export async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number> {
   let handled = 0;
   for (;;) {
     const batch: { key: string; body: unknown; receipt: string }[] = [];

@@ -41,8 +41,12 @@ export interface AwsClients {
   readonly ses: SESClient;
 }
 
-export function createAwsClients(config: Record<string, unknown> = {}): AwsClients {
-  return { dynamodb: new DynamoDBClient(config), s3: new S3Client(config), sqs: new SQSClient(config), ses: new SESClient(config) };
+/** SDK clients; each may get its own configuration (the embedded stand-in's endpoints). */
+export function createAwsClients(configs: Partial<Record<keyof AwsClients, object>> = {}): AwsClients {
+  return {
+    dynamodb: new DynamoDBClient(configs.dynamodb ?? {}), s3: new S3Client(configs.s3 ?? {}),
+    sqs: new SQSClient(configs.sqs ?? {}), ses: new SESClient(configs.ses ?? {}),
+  };
 }
 
 export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps {

@@ -1,0 +1,172 @@
+/**
+ * The operating commands: `local`, `import`, `upload`, `payments import`, `discrepancies`,
+ * `invoices`, `report aging` and `run`. Each acts on a running local stand-in or, with
+ * `--outputs FILE`, on a deployed stack.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
+import { deliverInvoice } from '../functions/app/deliver-invoice.js';
+import type { Deps } from '../functions/app/deps.js';
+import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
+import { invoiceJson } from '../functions/app/invoice-json.js';
+import { requireReference, runBilling } from '../functions/app/run-billing.js';
+import { runDunning } from '../functions/app/run-dunning.js';
+import { agingReport, sendReconciliationReport } from '../functions/app/send-reports.js';
+import { storeDiscrepancy, type DiscrepancyMessage } from '../functions/app/store-discrepancy.js';
+import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
+import { dateInZone, isIsoDate } from '../functions/domain/dates.js';
+import { formatMoney } from '../functions/domain/money.js';
+import { formatProblems, parsePayments } from '../functions/domain/reference/index.js';
+import { decodeBytes } from '../functions/text/decode.js';
+import { connect, removeLocalFile, writeLocalFile, type Connection } from '../functions/local/connection.js';
+import { startLocalRuntime } from '../functions/local/local-runtime.js';
+
+export class UserError extends Error {}
+
+const date = (value: string): string => {
+  if (!isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a date in YYYY-MM-DD form`);
+  return value;
+};
+
+interface Target { outputs?: string }
+
+async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(target);
+  try {
+    return await act(connection);
+  } finally {
+    connection.close();
+  }
+}
+
+/** Today in the MSP's time zone (the CLI is an edge; the domain never reads the clock). */
+async function today(deps: Deps, given?: string): Promise<string> {
+  return given ?? dateInZone(new Date(), (await requireReference(deps)).settings.timezone);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+async function importData(deps: Deps, dir: string): Promise<string> {
+  const folder = await readDataFolder(resolve(dir));
+  if (!folder.ok) throw new UserError(`${folder.problems.length} problem(s) in ${dir}; nothing was imported:\n${formatProblems(folder.problems)}`);
+  await deps.ledger.saveReferenceData(folder.value.reference);
+  const payments = await importPayments(deps, folder.value.payments);
+  const r = folder.value.reference;
+  return `Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments.`;
+}
+
+async function drainAll(c: Connection): Promise<void> {
+  if (!c.drain) return;
+  await c.drain('work', (body) => deliverInvoice(c.deps, body as { number: string }));
+  await c.drain('discrepancies', async (body) => { await storeDiscrepancy(c.deps, body as DiscrepancyMessage); });
+}
+
+export function addOpsCommands(program: Command): void {
+  const outputs = ['--outputs <file>', 'act on a deployed stack (cdk deploy --outputs-file) instead of the local stand-in'] as const;
+
+  program.command('local')
+    .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
+    .option('--data <dir>', 'import this data folder at start')
+    .action(async (opts: { data?: string }) => {
+      const runtime = await startLocalRuntime();
+      await writeLocalFile(runtime);
+      try {
+        if (opts.data) console.log(await importData(runtime.deps, opts.data));
+        console.log(`TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\nOther commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`);
+        await new Promise<void>((done) => process.once('SIGINT', () => done()));
+      } finally {
+        await removeLocalFile();
+        await runtime.stop();
+      }
+    });
+
+  program.command('import').description('validate a data folder and import it (reference data and payments)')
+    .requiredOption('--data <dir>', 'data folder').option(...outputs)
+    .action((opts: { data: string } & Target) => withConnection(opts, async (c) => console.log(await importData(c.deps, opts.data))));
+
+  program.command('upload').description('drop a usage file into the inbox (ingested at once)')
+    .argument('<file>').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
+    .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
+      const key = `inbox/${basename(file)}`;
+      await c.deps.usage.put(key, await readFile(file));
+      if (c.kind === 'aws') return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
+      const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
+      console.log(record.duplicateOf ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.` : `${record.name} (${record.format ?? 'unreadable'}): ${record.rowsRead} read, ${record.rowsAccepted} accepted, ${record.rowsRejected} rejected, ${record.rowsDuplicate} duplicate.${record.fileError ? `\n${record.fileError}` : ''}`);
+      for (const r of rejections.slice(0, 20)) console.log(`  line ${r.line}${r.field ? `, ${r.field}` : ''}: ${r.reason}`);
+      if (rejections.length > 20) console.log(`  … and ${rejections.length - 20} more (see the rejected/ prefix of the usage bucket)`);
+    }));
+
+  program.command('payments').description('payments').command('import').description('import a payments CSV and apply what has been received')
+    .argument('<file>').option('--date <date>', 'apply payments received up to this date (default today)', date).option(...outputs)
+    .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
+      const parsed = parsePayments(decodeBytes(await readFile(file)), basename(file));
+      if (!parsed.ok) throw new UserError(formatProblems(parsed.problems));
+      const added = await importPayments(c.deps, parsed.value);
+      const { applied, unapplied } = await applyDuePayments(c.deps, { today: await today(c.deps, opts.date) });
+      await drainAll(c);
+      console.log(`${added} new payments; ${applied} applied, ${unapplied} unapplied (see trueup discrepancies list).`);
+    }));
+
+  const discrepancies = program.command('discrepancies').description('list and follow up discrepancies');
+  discrepancies.command('list').option('--status <status>', 'open | acknowledged | resolved | dismissed').option(...outputs)
+    .action((opts: { status?: string } & Target) => withConnection(opts, async (c) => {
+      const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
+      console.log(table([['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
+        ...all.map((d) => [d.id, d.period, d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`, d.status])]));
+    }));
+  for (const [name, status] of [['ack', 'acknowledged'], ['resolve', 'resolved'], ['dismiss', 'dismissed']] as const) {
+    discrepancies.command(name).argument('<id>').option('--note <text>').option('--date <date>', 'default today', date).option(...outputs)
+      .action((id: string, opts: { note?: string; date?: string } & Target) => withConnection(opts, async (c) => {
+        const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
+        console.log(`${d.id} is now ${d.status}.`);
+      }));
+  }
+
+  const invoices = program.command('invoices').description('list, show and dispute invoices');
+  invoices.command('list').option('--open', 'only invoices still being dunned').option(...outputs)
+    .action((opts: { open?: boolean } & Target) => withConnection(opts, async (c) => {
+      const asOf = await today(c.deps);
+      const list = (await c.deps.ledger.listInvoices({ openOnly: opts.open })).map((i) => invoiceJson(i, asOf));
+      console.log(table([['number', 'client', 'period', 'due', 'total', 'balance', 'status'], ...list.map((i) => [i.number, i.clientId, i.period, i.dueDate, `${i.total} ${i.currency}`, i.balance, i.status])]));
+    }));
+  invoices.command('show').argument('<number>').option(...outputs)
+    .action((number: string, opts: Target) => withConnection(opts, async (c) => {
+      const account = await c.deps.ledger.getInvoice(number);
+      if (!account) throw new UserError(`No invoice ${number}.`);
+      console.log(JSON.stringify(invoiceJson(account, await today(c.deps)), null, 2));
+    }));
+  invoices.command('dispute').argument('<number>').option('--date <date>', 'default today', date).option(...outputs)
+    .action((number: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
+      if (!(await c.deps.ledger.getInvoice(number))) throw new UserError(`No invoice ${number}.`);
+      await c.deps.ledger.disputeInvoice(number, await today(c.deps, opts.date));
+      console.log(`${number} is disputed: dunning stops for it.`);
+    }));
+
+  program.command('report').description('reports').command('aging').description('the AR aging report as of a date (printed as CSV)')
+    .option('--as-of <date>', 'default today', date).option('--email', 'also email it to the report recipients').option(...outputs)
+    .action((opts: { asOf?: string; email?: boolean } & Target) => withConnection(opts, async (c) => {
+      const { csv } = await agingReport(c.deps, { asOf: await today(c.deps, opts.asOf), email: opts.email ?? false });
+      process.stdout.write(csv);
+    }));
+
+  program.command('run').description('run one scheduled job now, as EventBridge would (local stand-in)')
+    .argument('<job>', 'billing | dunning | payments | reconciliation-report | aging').option('--date <date>', 'the business date (default today)', date)
+    .action((job: string, opts: { date?: string }) => withConnection({}, async (c) => {
+      const day = await today(c.deps, opts.date);
+      const jobs: Record<string, () => Promise<unknown>> = {
+        billing: () => runBilling(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.period}: ${r.issued.length} invoices issued`; }),
+        dunning: () => runDunning(c.deps, { today: day }).then((r) => `${r.emails} dunning emails, ${r.lateFees} late fees`),
+        payments: () => applyDuePayments(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.applied} applied, ${r.unapplied} unapplied`; }),
+        'reconciliation-report': () => sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),
+        aging: () => agingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),
+      };
+      const run = jobs[job];
+      if (!run) throw new UserError(`Unknown job "${job}": one of ${Object.keys(jobs).join(', ')}.`);
+      console.log(`${job} ${day}: ${String(await run())}`);
+    }));
+}

@@ -1,0 +1,100 @@
+/**
+ * Where the operating CLI commands act: a running local stand-in (`trueup local`, which
+ * writes `.trueup/local.json`) or a deployed stack (the outputs file of `cdk deploy
+ * --outputs-file`). Both give the same use-case dependencies.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { createAwsClients, createAwsDeps, type AwsClients } from '../adapters/aws/aws-deps.js';
+import type { Deps } from '../app/deps.js';
+import { silentLogger } from '../app/deps.js';
+import { drainQueue, localEnv, type LocalRuntime } from './local-runtime.js';
+
+export const LOCAL_FILE = resolve('.trueup/local.json');
+
+export interface Connection {
+  readonly kind: 'local' | 'aws';
+  readonly deps: Deps;
+  /** Local only: run the queue workers now (in AWS, Lambda event sources do it). */
+  readonly drain?: (queue: 'work' | 'discrepancies', handle: (body: unknown) => Promise<void>) => Promise<number>;
+  close(): void;
+}
+
+const ClientConfig = z.object({
+  endpoint: z.string().url(), region: z.string(), credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+  forcePathStyle: z.boolean().optional(), useQueueUrlAsEndpoint: z.boolean().optional(),
+});
+const LocalFile = z.object({
+  pid: z.number(),
+  configs: z.object({ dynamodb: ClientConfig, s3: ClientConfig, sqs: ClientConfig, ses: ClientConfig }),
+  queues: z.object({ work: z.string(), discrepancies: z.string() }),
+});
+
+/** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
+const StackOutputs = z.record(z.string(), z.record(z.string(), z.string()));
+const REQUIRED_OUTPUTS = ['TableName', 'UsageBucketName', 'ArtifactsBucketName', 'WorkQueueUrl', 'DiscrepancyQueueUrl'] as const;
+
+export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
+  const configs = {
+    dynamodb: runtime.aws.clientConfig('dynamodb'), s3: runtime.aws.clientConfig('s3'),
+    sqs: runtime.aws.clientConfig('sqs'), ses: runtime.aws.clientConfig('ses'),
+  };
+  await mkdir(dirname(LOCAL_FILE), { recursive: true });
+  await writeFile(LOCAL_FILE, JSON.stringify({ pid: process.pid, configs, queues: runtime.queues }, null, 1));
+}
+
+export async function removeLocalFile(): Promise<void> {
+  await rm(LOCAL_FILE, { force: true });
+}
+
+export async function connect(options: { outputs?: string }): Promise<Connection> {
+  return options.outputs ? connectAws(options.outputs) : connectLocal();
+}
+
+async function connectLocal(): Promise<Connection> {
+  let text: string;
+  try {
+    text = await readFile(LOCAL_FILE, 'utf8');
+  } catch {
+    throw new ConnectionError('No local TrueUp is running here: start one with `npx trueup local --data DIR` in another terminal, or pass --outputs FILE for a deployed stack.');
+  }
+  const file = LocalFile.parse(JSON.parse(text));
+  if (!isAlive(file.pid)) throw new ConnectionError(`The local TrueUp recorded in ${LOCAL_FILE} (pid ${file.pid}) is no longer running: start it again with \`npx trueup local\`.`);
+  const local = createAwsClients(file.configs);
+  const deps = createAwsDeps(localEnv(file.queues), local, silentLogger);
+  return {
+    kind: 'local', deps,
+    drain: (queue, handle) => drainQueue(local.sqs, queue === 'work' ? file.queues.work : file.queues.discrepancies, handle),
+    close: () => destroy(local),
+  };
+}
+
+async function connectAws(path: string): Promise<Connection> {
+  const all = StackOutputs.parse(JSON.parse(await readFile(path, 'utf8')));
+  const merged: Record<string, string> = Object.assign({}, ...Object.values(all));
+  const missing = REQUIRED_OUTPUTS.filter((k) => !merged[k]);
+  if (missing.length > 0) throw new ConnectionError(`${path} lacks the stack outputs ${missing.join(', ')}: deploy with \`npx cdk deploy --all --outputs-file ${path}\`.`);
+  const clients = createAwsClients();
+  const deps = createAwsDeps({
+    TABLE_NAME: merged.TableName!, USAGE_BUCKET: merged.UsageBucketName!, ARTIFACTS_BUCKET: merged.ArtifactsBucketName!,
+    WORK_QUEUE_URL: merged.WorkQueueUrl!, DISCREPANCY_QUEUE_URL: merged.DiscrepancyQueueUrl!,
+    SES_CONFIGURATION_SET: merged.SesConfigurationSetName, MSP_TIMEZONE: merged.MspTimezone ?? 'UTC',
+  }, clients, silentLogger);
+  return { kind: 'aws', deps, close: () => destroy(clients) };
+}
+
+export class ConnectionError extends Error {}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function destroy(clients: AwsClients): void {
+  for (const client of Object.values(clients)) client.destroy();
+}
