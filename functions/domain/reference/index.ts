@@ -1,0 +1,7 @@
+/** Reference data (SPEC.md section 2): parsing from text, with every problem as a value. */
+export { formatProblem, formatProblems, sortProblems, type ParseResult, type Problem } from './problems.js';
+export { DEFAULT_SETTINGS, DEFAULT_SETTINGS_JSON, parseSettings } from './settings.js';
+export {
+  overlappingAgreements, parseAccounts, parseAgreements, parseClients, parsePaymentFiles, parsePayments, parseProducts, parseSkuMap,
+} from './parse.js';
+export { REFERENCE_FILE_NAMES, parseReferenceData, type ReferenceFileNames, type ReferenceFiles } from './reference-data.js';

@@ -1,0 +1,213 @@
+/**
+ * `trueup.json` (SPEC.md section 2). Every key has the default shown in SPEC.md; a missing
+ * file means all defaults and a partial object is merged with them key by key (arrays —
+ * `reports.recipients`, `dunning.steps` — are replaced whole). Unknown keys are problems, so a
+ * misspelt key never silently falls back to its default.
+ */
+import { z } from 'zod';
+import type { Dec } from '../money.js';
+import type { DunningStep, Settings } from '../types.js';
+import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, type Conversion, type DecimalBounds } from './cells.js';
+import { fail, succeed, type ParseResult, type Problem } from './problems.js';
+
+/** SPEC.md's settings example, which is also every key's default. */
+export const DEFAULT_SETTINGS_JSON = {
+  msp: { name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield' },
+  timezone: 'America/Chicago',
+  currency: 'USD',
+  invoice: { prefix: 'INV', paymentTermsDays: 30, recurringTiming: 'advance' },
+  reports: { recipients: ['billing@acme-it.example'], agingWeekday: 1 },
+  dunning: {
+    steps: [
+      { name: 'reminder', offsetDays: -3 },
+      { name: 'due', offsetDays: 0 },
+      { name: 'overdue_1', offsetDays: 7 },
+      { name: 'overdue_2', offsetDays: 14, lateFee: { percent: '1.5', minimum: '0' } },
+      { name: 'final', offsetDays: 30 },
+    ],
+  },
+} as const;
+
+function got(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  return typeof input === 'string' ? quote(input) : JSON.stringify(input) ?? String(input);
+}
+
+/** A JSON string run through `convert`. */
+function str<T>(convert: (text: string) => Conversion<T>) {
+  return z.string({ error: (issue) => `must be a string (got ${got(issue.input)})` }).transform((text, ctx): T => {
+    const result = convert(text);
+    if (!result.ok) {
+      ctx.addIssue({ code: 'custom', message: result.reason, input: text });
+      return z.NEVER;
+    }
+    return result.value;
+  });
+}
+
+const ok = <T>(value: T): Conversion<T> => ({ ok: true, value });
+const no = <T>(reason: string): Conversion<T> => ({ ok: false, reason });
+
+const oneLine = (max: number) => str((text) => {
+  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text) ?? (text.length > max ? `must be at most ${max} characters` : undefined);
+  return bad === undefined ? ok(text) : no<string>(bad);
+});
+
+const email = () => str((text) => isEmail(text) ? ok(text) : no<string>(emailProblem(text)));
+
+/** A decimal written as a JSON string ("1.5") or number (1.5). */
+function decimal(bounds: DecimalBounds) {
+  return z.union([z.string(), z.number()], { error: (issue) => `must be a decimal number written as a string like "1.5" (got ${got(issue.input)})` })
+    .transform((value, ctx): Dec => {
+      const result = toDecimal(typeof value === 'number' ? String(value) : value.trim(), bounds);
+      if (!result.ok) {
+        ctx.addIssue({ code: 'custom', message: result.reason, input: value });
+        return z.NEVER;
+      }
+      return result.value;
+    });
+}
+
+function wholeNumber(min: number, max: number) {
+  const message = (input: unknown): string => `must be a whole number from ${min} to ${max} (got ${got(input)})`;
+  return z.number({ error: (issue) => message(issue.input) })
+    .refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: (issue) => message(issue.input) });
+}
+
+function oneOf<const T extends string>(values: readonly T[]) {
+  return z.enum(values as [T, ...T[]], { error: (issue) => `must be one of ${values.join(', ')} (got ${got(issue.input)})` });
+}
+
+/** True for IANA zone names the runtime knows (`Europe/Dublin`, `UTC`); offsets and abbreviations like `EST` are refused. */
+export function timeZoneProblem(zone: string): string | undefined {
+  const expected = `must be an IANA time zone like America/Chicago or Europe/London (got ${quote(zone)})`;
+  if (!zone.includes('/') && !/^(UTC|GMT)$/i.test(zone)) return expected;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return undefined;
+  } catch {
+    return expected;
+  }
+}
+
+function canonicalZone(zone: string): string {
+  const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+}
+
+function strict<S extends z.core.$ZodLooseShape>(shape: S) {
+  const known = Object.keys(shape).filter((name) => !name.startsWith('$'));
+  return z.strictObject(shape, {
+    error: (issue) => issue.code === 'unrecognized_keys'
+      ? `has unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((name) => JSON.stringify(name)).join(', ')} (known here: ${known.join(', ')})`
+      : `must be a JSON object (got ${got(issue.input)})`,
+  });
+}
+
+const STEP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+const stepSchema = strict({
+  name: str((text) => STEP_NAME.test(text) ? ok(text) : no<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(text)})`)),
+  offsetDays: wholeNumber(-3650, 3650),
+  lateFee: strict({
+    percent: decimal({ min: 0, max: 100 }),
+    minimum: decimal({ min: 0 }).prefault('0'),
+  }).optional(),
+}).transform((step): DunningStep => ({ name: step.name, offsetDays: step.offsetDays, ...(step.lateFee ? { lateFee: step.lateFee } : {}) }));
+
+const stepsSchema = z.array(stepSchema, { error: (issue) => `must be a list of steps (got ${got(issue.input)})` })
+  .superRefine((steps, ctx) => {
+    const names = new Map<string, number>();
+    const offsets = new Map<number, number>();
+    steps.forEach((step, index) => {
+      const sameName = names.get(step.name);
+      if (sameName !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `repeats the name of steps[${sameName}] (got ${quote(step.name)})` });
+      else names.set(step.name, index);
+      const sameOffset = offsets.get(step.offsetDays);
+      if (sameOffset !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'offsetDays'], message: `repeats the offsetDays of steps[${sameOffset}] (got ${step.offsetDays})` });
+      else offsets.set(step.offsetDays, index);
+    });
+  })
+  .transform((steps) => [...steps].sort((a, b) => a.offsetDays - b.offsetDays));
+
+const D = DEFAULT_SETTINGS_JSON;
+
+const settingsSchema = strict({
+  $schema: z.string().optional(),
+  msp: strict({
+    name: oneLine(200).prefault(D.msp.name),
+    email: email().prefault(D.msp.email),
+    // The address may span lines (letterhead); other control characters are refused.
+    address: str((text) => {
+      const bad = lineProblem(text.replace(/\r?\n/g, ' '));
+      return bad === undefined ? ok(text) : no<string>(bad);
+    }).prefault(D.msp.address),
+  }).prefault({}),
+  timezone: str((text) => {
+    const bad = timeZoneProblem(text);
+    return bad === undefined ? ok(canonicalZone(text)) : no<string>(bad);
+  }).prefault(D.timezone),
+  currency: str((text) => {
+    const bad = currencyProblem(text);
+    return bad === undefined ? ok(text) : no<string>(bad);
+  }).prefault(D.currency),
+  invoice: strict({
+    prefix: str((text) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/.test(text)
+      ? ok(text)
+      : no<string>(`must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`)).prefault(D.invoice.prefix),
+    paymentTermsDays: wholeNumber(0, 3650).prefault(D.invoice.paymentTermsDays),
+    recurringTiming: oneOf(['advance', 'arrears'] as const).prefault(D.invoice.recurringTiming),
+  }).prefault({}),
+  reports: strict({
+    recipients: z.array(email(), { error: (issue) => `must be a list of email addresses (got ${got(issue.input)})` }).prefault([...D.reports.recipients]),
+    agingWeekday: wholeNumber(1, 7).prefault(D.reports.agingWeekday),
+  }).prefault({}),
+  dunning: strict({
+    steps: stepsSchema.prefault(D.dunning.steps.map((step) => ({ ...step }))),
+  }).prefault({}),
+}).transform(({ $schema: _schema, ...settings }): Settings => settings);
+
+/** `dunning.steps[2].lateFee.percent` */
+function keyPath(path: readonly PropertyKey[]): string | undefined {
+  let text = '';
+  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : `${text === '' ? '' : '.'}${String(segment)}`;
+  return text === '' ? undefined : text;
+}
+
+/** The 1-based line and column of a character offset. */
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+function jsonSyntaxProblem(text: string, error: unknown, file: string): Problem {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : text.length;
+  const { line, column } = position(text, offset);
+  const what = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/,?\s*"[^]*" is not valid JSON$/, '');
+  return { file, line, reason: `is not valid JSON: ${what} (line ${line}, character ${column})` };
+}
+
+/** All defaults: what a data folder without `trueup.json` gets. */
+export const DEFAULT_SETTINGS: Settings = settingsSchema.parse({});
+
+/** Parses `trueup.json`; `undefined` (no file) gives every default. */
+export function parseSettings(jsonText: string | undefined, file = 'trueup.json'): ParseResult<Settings> {
+  if (jsonText === undefined) return succeed(DEFAULT_SETTINGS);
+  const text = jsonText.replace(/^\ufeff/, '');
+  if (text.trim() === '') return fail([{ file, reason: 'is empty: write {} for all defaults, or remove the file' }]);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return fail([jsonSyntaxProblem(text, error, file)]);
+  }
+  const parsed = settingsSchema.safeParse(json);
+  if (parsed.success) return succeed(parsed.data);
+  return fail(parsed.error.issues.map((issue) => {
+    const column = keyPath(issue.path);
+    return { file, ...(column !== undefined ? { column } : {}), reason: issue.message };
+  }));
+}

@@ -1,0 +1,152 @@
+/**
+ * The row schemas of the reference CSV files (SPEC.md section 2), one zod object per file,
+ * keyed by column name and transformed into the domain types of `types.ts`.
+ */
+import { z } from 'zod';
+import { ZERO, ONE } from '../money.js';
+import type { Account, Agreement, Client, Payment, Product, SkuMapping } from '../types.js';
+import * as cell from './cells.js';
+import type { TableSpec } from './csv-table.js';
+
+/** Runs a cross-column rule only when the columns it reads parsed cleanly. */
+function whenValid(...columns: string[]): z.core.$ZodSuperRefineParams {
+  return {
+    when: (payload) =>
+      !payload.issues.some((issue) => columns.includes(String(issue.path?.[0]))),
+  };
+}
+
+export const CLIENT_COLUMNS = ['client_id', 'name', 'billing_email', 'currency', 'payment_terms_days', 'tax_rate', 'dunning'] as const;
+
+/** clients.csv; `paymentTermsDays` is the settings' default for an empty cell. */
+export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
+  return {
+    columns: CLIENT_COLUMNS,
+    required: ['client_id', 'name', 'billing_email', 'currency'],
+    row: z.object({
+      client_id: cell.clientId(),
+      name: cell.text(),
+      billing_email: cell.emails(),
+      currency: cell.currency(),
+      payment_terms_days: cell.wholeNumber(0, 3650).optional(),
+      tax_rate: cell.decimal({ min: 0, max: 100 }).optional(),
+      dunning: cell.oneOf(['standard', 'none'] as const).optional(),
+    }).transform((r): Client => ({
+      clientId: r.client_id,
+      name: r.name,
+      billingEmails: r.billing_email,
+      currency: r.currency,
+      paymentTermsDays: r.payment_terms_days ?? paymentTermsDays,
+      taxRate: r.tax_rate ?? ZERO,
+      dunning: r.dunning ?? 'standard',
+    })),
+  };
+}
+
+export const accountsSpec: TableSpec<Account> = {
+  columns: ['vendor', 'account_id', 'client_id'],
+  required: ['vendor', 'account_id', 'client_id'],
+  row: z.object({
+    vendor: cell.vendor(),
+    account_id: cell.key(),
+    client_id: cell.key(),
+  }).transform((r): Account => ({ vendor: r.vendor, accountId: r.account_id, clientId: r.client_id })),
+};
+
+export const productsSpec: TableSpec<Product> = {
+  columns: ['sku', 'name', 'unit', 'aggregation', 'list_price'],
+  required: ['sku', 'name', 'unit', 'aggregation'],
+  row: z.object({
+    sku: cell.key(),
+    name: cell.text(),
+    unit: cell.text(100),
+    aggregation: cell.oneOf(['sum', 'max', 'last', 'avg'] as const),
+    list_price: cell.decimal({ min: 0 }).optional(),
+  }).transform((r): Product => ({
+    sku: r.sku, name: r.name, unit: r.unit, aggregation: r.aggregation,
+    ...(r.list_price !== undefined ? { listPrice: r.list_price } : {}),
+  })),
+};
+
+export const skuMapSpec: TableSpec<SkuMapping> = {
+  columns: ['vendor', 'vendor_sku', 'sku', 'factor'],
+  required: ['vendor', 'vendor_sku', 'sku'],
+  row: z.object({
+    vendor: cell.vendor(),
+    vendor_sku: cell.key(),
+    sku: cell.key(),
+    factor: cell.decimal({ above: 0 }).optional(),
+  }).transform((r): SkuMapping => ({ vendor: r.vendor, vendorSku: r.vendor_sku, sku: r.sku, factor: r.factor ?? ONE })),
+};
+
+export const agreementsSpec: TableSpec<Agreement> = {
+  columns: ['agreement_id', 'client_id', 'sku', 'quantity', 'unit_price', 'pricing', 'markup_percent', 'start_date', 'end_date',
+    'billing_frequency', 'true_up', 'tolerance', 'description'],
+  required: ['agreement_id', 'client_id', 'sku', 'quantity', 'unit_price', 'start_date'],
+  row: z.object({
+    agreement_id: cell.key(),
+    client_id: cell.key(),
+    sku: cell.key(),
+    // Required for per_unit lines (checked below); a cost_plus line may leave them empty (0).
+    quantity: cell.decimal({ min: 0 }).optional(),
+    unit_price: cell.decimal({ min: 0 }).optional(),
+    pricing: cell.oneOf(['per_unit', 'cost_plus'] as const).optional(),
+    markup_percent: cell.decimal({ min: 0 }).optional(),
+    start_date: cell.date(),
+    end_date: cell.date().optional(),
+    billing_frequency: cell.oneOf(['monthly', 'quarterly', 'annual'] as const).optional(),
+    true_up: cell.oneOf(['bill', 'flag', 'credit'] as const).optional(),
+    tolerance: cell.decimal({ min: 0 }).optional(),
+    description: cell.text().optional(),
+  })
+    .superRefine((r, ctx) => {
+      if (r.end_date !== undefined && r.end_date < r.start_date) {
+        ctx.addIssue({ code: 'custom', path: ['end_date'], message: `must not be before start_date ${r.start_date} (got "${r.end_date}")` });
+      }
+    }, whenValid('start_date', 'end_date'))
+    .superRefine((r, ctx) => {
+      if ((r.pricing ?? 'per_unit') !== 'per_unit') return;
+      if (r.quantity === undefined) ctx.addIssue({ code: 'custom', path: ['quantity'], message: 'is required for per_unit pricing' });
+      if (r.unit_price === undefined) ctx.addIssue({ code: 'custom', path: ['unit_price'], message: 'is required for per_unit pricing' });
+      if (r.markup_percent !== undefined && !r.markup_percent.isZero()) {
+        ctx.addIssue({ code: 'custom', path: ['markup_percent'], message: `only applies to cost_plus pricing; leave it empty for per_unit lines (got "${r.markup_percent.toFixed()}")` });
+      }
+    }, whenValid('pricing', 'quantity', 'unit_price', 'markup_percent'))
+    .transform((r): Agreement => ({
+      agreementId: r.agreement_id,
+      clientId: r.client_id,
+      sku: r.sku,
+      quantity: r.quantity ?? ZERO,
+      unitPrice: r.unit_price ?? ZERO,
+      pricing: r.pricing ?? 'per_unit',
+      markupPercent: r.markup_percent ?? ZERO,
+      startDate: r.start_date,
+      ...(r.end_date !== undefined ? { endDate: r.end_date } : {}),
+      billingFrequency: r.billing_frequency ?? 'monthly',
+      trueUp: r.true_up ?? 'bill',
+      tolerance: r.tolerance ?? ZERO,
+      ...(r.description !== undefined ? { description: r.description } : {}),
+    })),
+};
+
+export const paymentsSpec: TableSpec<Payment> = {
+  columns: ['payment_id', 'invoice_number', 'amount', 'currency', 'received_on', 'method', 'reference'],
+  required: ['payment_id', 'invoice_number', 'amount', 'currency', 'received_on'],
+  row: z.object({
+    payment_id: cell.key(),
+    invoice_number: cell.key(),
+    amount: cell.decimal(),
+    currency: cell.currency(),
+    received_on: cell.date(),
+    method: cell.text(100).optional(),
+    reference: cell.text(200).optional(),
+  }).transform((r): Payment => ({
+    paymentId: r.payment_id,
+    invoiceNumber: r.invoice_number,
+    amount: r.amount,
+    currency: r.currency,
+    receivedOn: r.received_on,
+    ...(r.method !== undefined ? { method: r.method } : {}),
+    ...(r.reference !== undefined ? { reference: r.reference } : {}),
+  })),
+};

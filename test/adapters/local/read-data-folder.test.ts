@@ -1,0 +1,221 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
+import { formatProblems, type Problem } from '../../../functions/domain/reference/index.js';
+
+const CONFORMANCE = resolve(import.meta.dirname, '../../../../shared/conformance/data');
+const EXAMPLE = resolve(import.meta.dirname, '../../../examples/acme-it');
+
+let scratch: string;
+beforeAll(async () => { scratch = await mkdtemp(join(tmpdir(), 'trueup-data-folder-')); });
+afterAll(async () => { await rm(scratch, { recursive: true, force: true }); });
+
+let counter = 0;
+/** A copy of the conformance folder to change. */
+async function copyOfConformance(): Promise<string> {
+  const dir = join(scratch, `case-${++counter}`);
+  await cp(CONFORMANCE, dir, { recursive: true });
+  return dir;
+}
+
+function valueOf(result: DataFolderResult): DataFolder {
+  if (!result.ok) throw new Error(`expected a valid folder, got:\n${formatProblems(result.problems)}`);
+  return result.value;
+}
+
+function problemsOf(result: DataFolderResult): readonly Problem[] {
+  if (result.ok) throw new Error('expected problems');
+  return result.problems;
+}
+
+const utf16le = (text: string): Buffer => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+const utf16be = (text: string): Buffer => {
+  const le = Buffer.from(text, 'utf16le');
+  for (let i = 0; i < le.length; i += 2) [le[i], le[i + 1]] = [le[i + 1] as number, le[i] as number];
+  return Buffer.concat([Buffer.from([0xfe, 0xff]), le]);
+};
+const utf8bom = (text: string): Buffer => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+
+describe('readDataFolder: the conformance data folder', () => {
+  let folder: DataFolder;
+  beforeAll(async () => { folder = valueOf(await readDataFolder(CONFORMANCE)); });
+
+  it('loads with the expected counts', () => {
+    const r = folder.reference;
+    expect([r.clients.length, r.accounts.length, r.products.length, r.skuMap.length, r.agreements.length, folder.payments.length])
+      .toEqual([11, 19, 6, 8, 33, 38]);
+  });
+
+  it('reads the settings, dunning steps and late fees', () => {
+    const { settings } = folder.reference;
+    expect(settings).toMatchObject({ timezone: 'Europe/Dublin', currency: 'GBP', invoice: { prefix: 'OSP', paymentTermsDays: 14, recurringTiming: 'arrears' }, reports: { agingWeekday: 5 } });
+    expect(settings.dunning.steps.map((s) => [s.name, s.offsetDays, s.lateFee?.percent.toFixed(), s.lateFee?.minimum.toFixed()])).toEqual([
+      ['friendly', -5, undefined, undefined], ['due_today', 0, undefined, undefined], ['late', 10, '2', '10'], ['last_call', 21, undefined, undefined],
+    ]);
+  });
+
+  it.each([
+    ['K-001', { paymentTermsDays: 7, dunning: 'standard', currency: 'EUR' }],
+    ['K-004', { paymentTermsDays: 14, dunning: 'standard', currency: 'EUR' }],
+    ['K-005', { name: 'Client 5 & Sons', dunning: 'none' }],
+    ['K-007', { paymentTermsDays: 7, dunning: 'none', currency: 'KWD' }],
+  ])('reads client %s', (id, expected) => {
+    expect(folder.reference.clients.find((c) => c.clientId === id)).toMatchObject(expected);
+  });
+
+  it('reads tax rates as exact decimals', () => {
+    expect(folder.reference.clients.find((c) => c.clientId === 'K-006')?.taxRate.toFixed()).toBe('5.5');
+  });
+
+  it('reads the cost_plus agreement A-1-cloud', () => {
+    const a = folder.reference.agreements.find((x) => x.agreementId === 'A-1-cloud');
+    expect(a).toMatchObject({ clientId: 'K-001', sku: 'CLOUD', pricing: 'cost_plus', startDate: '2024-06-01', billingFrequency: 'monthly', trueUp: 'bill' });
+    expect(a?.markupPercent.toFixed()).toBe('12.5');
+  });
+
+  it('reads sku-map factors, the wildcard and default 1', () => {
+    expect(folder.reference.skuMap.map((m) => `${m.vendor}/${m.vendorSku}→${m.sku}×${m.factor.toFixed()}`)).toContain('aws/*→CLOUD×1');
+    expect(folder.reference.skuMap.find((m) => m.vendorSku === 'hrs-min')?.factor.toFixed()).toBe('0.0166666667');
+  });
+
+  it('reads payments, negative refunds included, in file order', () => {
+    expect(folder.payments[0]).toMatchObject({ paymentId: 'PM-OSP-2025-000001', invoiceNumber: 'OSP-2025-000001', currency: 'EUR', receivedOn: '2025-02-05' });
+    expect(folder.payments.find((p) => p.paymentId === 'PM-OSP-2025-000020')?.amount.toFixed()).toBe('-361');
+  });
+
+  it('lists the usage files as sorted absolute paths', () => {
+    expect(folder.usageFiles).toEqual(['cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(CONFORMANCE, 'usage', name)));
+  });
+});
+
+describe('readDataFolder: the example folder', () => {
+  it('loads without problems', async () => {
+    const folder = valueOf(await readDataFolder(EXAMPLE));
+    expect(folder.reference.clients.length).toBeGreaterThan(0);
+    expect(folder.usageFiles.every((path) => path.startsWith(join(EXAMPLE, 'usage')))).toBe(true);
+  });
+});
+
+describe('readDataFolder: encodings', () => {
+  it.each([
+    ['UTF-8 with BOM', utf8bom],
+    ['UTF-16 LE with BOM', utf16le],
+    ['UTF-16 BE with BOM', utf16be],
+  ])('reads every file saved as %s', async (_name, encode) => {
+    const dir = await copyOfConformance();
+    for (const name of ['trueup.json', 'clients.csv', 'accounts.csv', 'products.csv', 'sku-map.csv', 'agreements.csv', 'payments/payments.csv']) {
+      const text = (await readFile(join(dir, name), 'utf8')).replace(/\n/g, '\r\n');
+      await writeFile(join(dir, name), encode(text));
+    }
+    const expected = valueOf(await readDataFolder(CONFORMANCE));
+    const actual = valueOf(await readDataFolder(dir));
+    expect(JSON.stringify(actual.reference)).toBe(JSON.stringify(expected.reference));
+    expect(JSON.stringify(actual.payments)).toBe(JSON.stringify(expected.payments));
+  });
+
+  it('keeps non-ASCII names from UTF-16', async () => {
+    const dir = await copyOfConformance();
+    const clients = await readFile(join(dir, 'clients.csv'), 'utf8');
+    await writeFile(join(dir, 'clients.csv'), utf16le(clients.replace('Client 1 GmbH', 'Müller & Söhne GmbH')));
+    expect(valueOf(await readDataFolder(dir)).reference.clients[0]?.name).toBe('Müller & Söhne GmbH');
+  });
+
+  it('reports a Windows-1252 byte as a problem on its line and column', async () => {
+    const dir = await copyOfConformance();
+    const clients = Buffer.from((await readFile(join(dir, 'clients.csv'), 'utf8')).replace('Client 3 Ltd', 'M\u0000ller Ltd'), 'latin1');
+    clients[clients.indexOf(0)] = 0xfc; // "ü" in Windows-1252, not valid UTF-8
+    await writeFile(join(dir, 'clients.csv'), clients);
+    const [problem] = problemsOf(await readDataFolder(dir));
+    expect(problem).toMatchObject({ file: 'clients.csv', line: 4, column: 'name' });
+    expect(problem?.reason).toMatch(/not valid UTF-8/);
+  });
+});
+
+describe('readDataFolder: problems', () => {
+  it('reports a missing required file and still checks the others', async () => {
+    const dir = await copyOfConformance();
+    await rm(join(dir, 'accounts.csv'));
+    await writeFile(join(dir, 'products.csv'), 'sku,name,unit,aggregation\nX,X,u,median\n');
+    const problems = problemsOf(await readDataFolder(dir));
+    expect(problems.map((p) => `${p.file} ${p.line ?? ''} ${p.column ?? ''}`.trim())).toEqual(expect.arrayContaining([
+      'accounts.csv', 'products.csv 2 aggregation',
+    ]));
+    // The agreements and sku-map naming products that are no longer there are reported too.
+    expect(problems.some((p) => p.file === 'agreements.csv' && p.column === 'sku')).toBe(true);
+  });
+
+  it('reports invalid JSON in trueup.json with its position', async () => {
+    const dir = await copyOfConformance();
+    await writeFile(join(dir, 'trueup.json'), '{\n  "currency": "GBP",\n  "timezone": "Europe/Dublin",\n}\n');
+    const problems = problemsOf(await readDataFolder(dir));
+    expect(problems).toHaveLength(1);
+    expect(formatProblems(problems)).toMatch(/^trueup\.json line 4: is not valid JSON: .* \(line 4, character 1\)$/);
+  });
+
+  it('uses every default without trueup.json', async () => {
+    const dir = await copyOfConformance();
+    await rm(join(dir, 'trueup.json'));
+    const folder = valueOf(await readDataFolder(dir));
+    expect(folder.reference.settings.currency).toBe('USD');
+    expect(folder.reference.clients.find((c) => c.clientId === 'K-004')?.paymentTermsDays).toBe(30);
+  });
+
+  it('reports a folder that does not exist', async () => {
+    const missing = join(scratch, 'nope');
+    expect(formatProblems(problemsOf(await readDataFolder(missing)))).toBe(`${missing}: is not a folder (it does not exist or is a file)`);
+  });
+
+  it('lists problems of payments files with their folder', async () => {
+    const dir = await copyOfConformance();
+    await writeFile(join(dir, 'payments', 'extra.csv'), 'payment_id,invoice_number,amount,currency,received_on\nX1,OSP-1,1e3,GBP,2025-01-01\n');
+    expect(formatProblems(problemsOf(await readDataFolder(dir))))
+      .toBe('payments/extra.csv line 2, column amount: must be a decimal number (got "1e3"): write it without exponent notation');
+  });
+});
+
+describe('readDataFolder: folder layout', () => {
+  it('matches file names case-insensitively', async () => {
+    const dir = await copyOfConformance();
+    await cp(join(dir, 'clients.csv'), join(dir, 'Clients.CSV'));
+    await rm(join(dir, 'clients.csv'));
+    expect(valueOf(await readDataFolder(dir)).reference.clients).toHaveLength(11);
+  });
+
+  it('reads every payments/*.csv in name order, keeping the first of a repeated payment_id', async () => {
+    const dir = await copyOfConformance();
+    const header = 'payment_id,invoice_number,amount,currency,received_on\n';
+    await writeFile(join(dir, 'payments', 'a-early.csv'), `${header}PM-A,OSP-1,5,GBP,2025-01-01\n`);
+    await writeFile(join(dir, 'payments', 'z-late.csv'), `${header}PM-Z,OSP-2,6,GBP,2025-01-02\nPM-A,OSP-1,5,GBP,2025-01-01\n`);
+    await writeFile(join(dir, 'payments', 'notes.txt'), 'not a payments file');
+    await writeFile(join(dir, 'payments', '.hidden.csv'), 'garbage');
+    const result = await readDataFolder(dir);
+    const ids = valueOf(result).payments.map((p) => p.paymentId);
+    expect([ids[0], ids.at(-1), ids.length]).toEqual(['PM-A', 'PM-Z', 40]);
+    expect(result.ok && formatProblems(result.warnings)).toBe(
+      'payments/z-late.csv line 3, column payment_id: duplicate payment_id "PM-A": already on payments/a-early.csv line 2; this row is ignored');
+  });
+
+  it('lists usage files sorted, skipping hidden files, lock files and folders', async () => {
+    const dir = await copyOfConformance();
+    await writeFile(join(dir, 'usage', '.DS_Store'), '');
+    await writeFile(join(dir, 'usage', '~$cur2.csv'), '');
+    await writeFile(join(dir, 'usage', 'a-first.ndjson'), '');
+    await mkdir(join(dir, 'usage', 'archive'));
+    expect(valueOf(await readDataFolder(dir)).usageFiles).toEqual(['a-first.ndjson', 'cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(dir, 'usage', name)));
+  });
+
+  it('works without payments and usage folders', async () => {
+    const dir = await copyOfConformance();
+    await rm(join(dir, 'payments'), { recursive: true });
+    await rm(join(dir, 'usage'), { recursive: true });
+    const folder = valueOf(await readDataFolder(dir));
+    expect([folder.payments, folder.usageFiles]).toEqual([[], []]);
+  });
+
+  it('resolves a relative folder to absolute usage paths', async () => {
+    const folder = valueOf(await readDataFolder(relative(process.cwd(), CONFORMANCE)));
+    expect(folder.usageFiles[0]).toBe(join(CONFORMANCE, 'usage', 'cur2.csv'));
+  });
+});

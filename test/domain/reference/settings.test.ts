@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, formatProblems, parseSettings } from '../../../functions/domain/reference/index.js';
+import type { Settings } from '../../../functions/domain/types.js';
+import { problemsOf, valueOf } from './helpers.js';
+
+/** Settings as plain JSON (Dec → string) for comparison. */
+const plain = (settings: Settings): Record<string, unknown> => JSON.parse(JSON.stringify(settings)) as Record<string, unknown>;
+
+const SPEC_DEFAULTS = {
+  msp: { name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield' },
+  timezone: 'America/Chicago',
+  currency: 'USD',
+  invoice: { prefix: 'INV', paymentTermsDays: 30, recurringTiming: 'advance' },
+  reports: { recipients: ['billing@acme-it.example'], agingWeekday: 1 },
+  dunning: { steps: [
+    { name: 'reminder', offsetDays: -3 },
+    { name: 'due', offsetDays: 0 },
+    { name: 'overdue_1', offsetDays: 7 },
+    { name: 'overdue_2', offsetDays: 14, lateFee: { percent: '1.5', minimum: '0' } },
+    { name: 'final', offsetDays: 30 },
+  ] },
+};
+
+describe('trueup.json defaults', () => {
+  it.each([
+    ['no file', undefined],
+    ['an empty object', '{}'],
+    ['empty sections', '{"msp":{},"invoice":{},"reports":{},"dunning":{}}'],
+  ])('gives every SPEC default for %s', (_name, text) => {
+    expect(plain(valueOf(parseSettings(text)))).toEqual(SPEC_DEFAULTS);
+  });
+
+  it('exports the defaults', () => {
+    expect(plain(DEFAULT_SETTINGS)).toEqual(SPEC_DEFAULTS);
+  });
+
+  it('merges a partial object key by key', () => {
+    const settings = valueOf(parseSettings('{"invoice":{"paymentTermsDays":14},"msp":{"name":"Osprey"},"currency":"GBP"}'));
+    expect(settings.invoice).toEqual({ prefix: 'INV', paymentTermsDays: 14, recurringTiming: 'advance' });
+    expect(settings.msp).toEqual({ name: 'Osprey', email: 'billing@acme-it.example', address: '1 Main St, Springfield' });
+    expect(settings.currency).toBe('GBP');
+    expect(settings.dunning.steps).toHaveLength(5);
+  });
+
+  it('replaces lists whole', () => {
+    const settings = valueOf(parseSettings('{"reports":{"recipients":[]},"dunning":{"steps":[{"name":"only","offsetDays":5}]}}'));
+    expect(settings.reports.recipients).toEqual([]);
+    expect(plain(settings).dunning).toEqual({ steps: [{ name: 'only', offsetDays: 5 }] });
+  });
+
+  it('accepts a $schema key', () => {
+    expect(valueOf(parseSettings('{"$schema":"./trueup.schema.json"}')).currency).toBe('USD');
+  });
+});
+
+describe('trueup.json dunning steps', () => {
+  it('sorts steps by offsetDays and reads lateFee from strings or numbers', () => {
+    const settings = valueOf(parseSettings(JSON.stringify({ dunning: { steps: [
+      { name: 'late', offsetDays: 10, lateFee: { percent: 2, minimum: '10' } },
+      { name: 'early', offsetDays: -5 },
+      { name: 'later', offsetDays: 20, lateFee: { percent: '1.5' } },
+    ] } })));
+    expect(settings.dunning.steps.map((s) => s.name)).toEqual(['early', 'late', 'later']);
+    expect(settings.dunning.steps.map((s) => s.lateFee && [s.lateFee.percent.toFixed(), s.lateFee.minimum.toFixed()])).toEqual([undefined, ['2', '10'], ['1.5', '0']]);
+  });
+
+  it.each([
+    ['a repeated name', [{ name: 'a', offsetDays: 0 }, { name: 'a', offsetDays: 5 }], 'dunning.steps[1].name: repeats the name of steps[0] (got "a")'],
+    ['a repeated offset', [{ name: 'a', offsetDays: 0 }, { name: 'b', offsetDays: 0 }], 'dunning.steps[1].offsetDays: repeats the offsetDays of steps[0] (got 0)'],
+    ['a fractional offset', [{ name: 'a', offsetDays: 1.5 }], 'dunning.steps[0].offsetDays: must be a whole number from -3650 to 3650 (got 1.5)'],
+    ['a missing name', [{ offsetDays: 1 }], 'dunning.steps[0].name: must be a string (got nothing)'],
+    ['a negative fee percent', [{ name: 'a', offsetDays: 1, lateFee: { percent: '-1' } }], 'dunning.steps[0].lateFee.percent: must be a decimal number ≥ 0 and ≤ 100 (got "-1")'],
+    ['an exponent fee minimum', [{ name: 'a', offsetDays: 1, lateFee: { percent: '1', minimum: '1e3' } }], 'dunning.steps[0].lateFee.minimum: must be a decimal number ≥ 0 (got "1e3"): write it without exponent notation'],
+    ['a boolean fee percent', [{ name: 'a', offsetDays: 1, lateFee: { percent: true } }], 'dunning.steps[0].lateFee.percent: must be a decimal number written as a string like "1.5" (got true)'],
+    ['an unknown step key', [{ name: 'a', offsetDays: 1, fee: 5 }], 'dunning.steps[0]: has unknown setting "fee" (known here: name, offsetDays, lateFee)'],
+  ])('rejects %s', (_name, steps, message) => {
+    expect(formatProblems(problemsOf(parseSettings(JSON.stringify({ dunning: { steps } }))))).toBe(`trueup.json, setting ${message}`);
+  });
+});
+
+describe('trueup.json values', () => {
+  it.each([
+    ['timezone "Europe/Dublin"', { timezone: 'Europe/Dublin' }, (s: Settings) => s.timezone, 'Europe/Dublin'],
+    ['timezone "UTC"', { timezone: 'UTC' }, (s: Settings) => s.timezone, 'UTC'],
+    ['timezone in the wrong case, canonicalized', { timezone: 'america/chicago' }, (s: Settings) => s.timezone, 'America/Chicago'],
+    ['agingWeekday 7', { reports: { agingWeekday: 7 } }, (s: Settings) => s.reports.agingWeekday, 7],
+    ['recurringTiming arrears', { invoice: { recurringTiming: 'arrears' } }, (s: Settings) => s.invoice.recurringTiming, 'arrears'],
+    ['a multi-line address', { msp: { address: '1 Main St\nSpringfield' } }, (s: Settings) => s.msp.address, '1 Main St\nSpringfield'],
+  ])('accepts %s', (_name, json, pick, expected) => {
+    expect(pick(valueOf(parseSettings(JSON.stringify(json))))).toEqual(expected);
+  });
+
+  it.each([
+    ['an unknown zone', { timezone: 'Mars/Olympus' }, 'timezone: must be an IANA time zone like America/Chicago or Europe/London (got "Mars/Olympus")'],
+    ['a zone abbreviation', { timezone: 'EST' }, 'timezone: must be an IANA time zone like America/Chicago or Europe/London (got "EST")'],
+    ['an offset', { timezone: '+01:00' }, 'timezone: must be an IANA time zone like America/Chicago or Europe/London (got "+01:00")'],
+    ['a lower-case currency', { currency: 'usd' }, 'currency: must be a 3-letter ISO 4217 currency code in capitals like EUR (got "usd") (write USD)'],
+    ['a 4-letter currency', { currency: 'EURO' }, 'currency: must be a 3-letter ISO 4217 currency code in capitals like EUR (got "EURO")'],
+    ['agingWeekday 0', { reports: { agingWeekday: 0 } }, 'reports.agingWeekday: must be a whole number from 1 to 7 (got 0)'],
+    ['agingWeekday 8', { reports: { agingWeekday: 8 } }, 'reports.agingWeekday: must be a whole number from 1 to 7 (got 8)'],
+    ['agingWeekday as text', { reports: { agingWeekday: 'monday' } }, 'reports.agingWeekday: must be a whole number from 1 to 7 (got "monday")'],
+    ['negative payment terms', { invoice: { paymentTermsDays: -1 } }, 'invoice.paymentTermsDays: must be a whole number from 0 to 3650 (got -1)'],
+    ['payment terms as a string', { invoice: { paymentTermsDays: '30' } }, 'invoice.paymentTermsDays: must be a whole number from 0 to 3650 (got "30")'],
+    ['an unknown timing', { invoice: { recurringTiming: 'later' } }, 'invoice.recurringTiming: must be one of advance, arrears (got "later")'],
+    ['a prefix with a space', { invoice: { prefix: 'IN V' } }, 'invoice.prefix: must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got "IN V")'],
+    ['a bad recipient', { reports: { recipients: ['ok@x.example', 'nope'] } }, 'reports.recipients[1]: must be an email address like ap@client.example (got "nope")'],
+    ['recipients as a string', { reports: { recipients: 'a@x.example' } }, 'reports.recipients: must be a list of email addresses (got "a@x.example")'],
+    ['a bad msp email', { msp: { email: 'billing' } }, 'msp.email: must be an email address like ap@client.example (got "billing")'],
+    ['a line break in the msp name', { msp: { name: 'Acme\nIT' } }, 'msp.name: must be on one line (got "Acme\\nIT")'],
+    ['a misspelt key', { invoice: { paymentTermDays: 14 } }, 'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming)'],
+    ['a section that is not an object', { invoice: 5 }, 'invoice: must be a JSON object (got 5)'],
+  ])('rejects %s', (_name, json, message) => {
+    expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
+  });
+
+  it('rejects an unknown top-level key without a key path', () => {
+    expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}'))))
+      .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning)');
+  });
+
+  it('reports every problem at once', () => {
+    expect(problemsOf(parseSettings('{"currency":"x","timezone":"y","reports":{"agingWeekday":9}}')).map((p) => p.column)).toEqual(['timezone', 'currency', 'reports.agingWeekday']);
+  });
+});
+
+describe('trueup.json syntax', () => {
+  it.each([
+    // The middle is V8's wording, which varies between Node versions; the position does not.
+    ['a trailing comma', '{\n  "currency": "EUR",\n}', 3, 1],
+    ['a missing comma', '{\n  "currency": "EUR"\n  "timezone": "UTC"\n}', 3, 3],
+    ['a truncated file', '{\n  "currency": ', 2, 15],
+  ])('reports %s with its line and character', (_name, text, line, character) => {
+    const [problem, ...rest] = problemsOf(parseSettings(text));
+    expect(rest).toEqual([]);
+    expect(problem?.line).toBe(line);
+    expect(formatProblems(problem ? [problem] : [])).toMatch(new RegExp(`^trueup\\.json line ${line}: is not valid JSON: \\S.* \\(line ${line}, character ${character}\\)$`));
+  });
+
+  it.each([['[]', 'trueup.json: must be a JSON object (got [])'], ['  ', 'trueup.json: is empty: write {} for all defaults, or remove the file']])('rejects %j', (text, message) => {
+    expect(formatProblems(problemsOf(parseSettings(text)))).toBe(message);
+  });
+});
