@@ -6,51 +6,56 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type SESClient, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
-import { createAwsClients, createAwsDeps, type Env } from '../adapters/aws/aws-deps.js';
+import { createAwsClients, createAwsDeps, type AwsClients, type Env } from '../adapters/aws/aws-deps.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
 import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
 
-export const TABLE = 'trueup';
-export const USAGE_BUCKET = 'trueup-usage';
-export const ARTIFACTS_BUCKET = 'trueup-artifacts';
+/** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
+export function localNames(name = 'trueup'): { table: string; usageBucket: string; artifactsBucket: string; workQueue: string; discrepancyQueue: string } {
+  return { table: name, usageBucket: `${name}-usage`, artifactsBucket: `${name}-artifacts`, workQueue: `${name}-work`, discrepancyQueue: `${name}-discrepancies` };
+}
 
 /** The environment a Lambda would get, pointing at the local table, buckets and queues. */
-export function localEnv(queues: { work: string; discrepancies: string }): Env {
+export function localEnv(queues: { work: string; discrepancies: string }, name = 'trueup'): Env {
+  const names = localNames(name);
   return {
-    TABLE_NAME: TABLE, USAGE_BUCKET, ARTIFACTS_BUCKET, WORK_QUEUE_URL: queues.work, DISCREPANCY_QUEUE_URL: queues.discrepancies,
-    MSP_TIMEZONE: 'UTC',
+    TABLE_NAME: names.table, USAGE_BUCKET: names.usageBucket, ARTIFACTS_BUCKET: names.artifactsBucket,
+    WORK_QUEUE_URL: queues.work, DISCREPANCY_QUEUE_URL: queues.discrepancies, MSP_TIMEZONE: 'UTC',
   };
 }
 
-export interface LocalRuntime {
-  readonly aws: EmbeddedAws;
+export type LocalClients = AwsClients;
+
+/** One installation (table, buckets, queues) on a running stand-in, with its use-case deps. */
+export interface LocalInstallation {
+  readonly name: string;
   readonly deps: Deps;
-  readonly clients: { dynamodb: DynamoDBClient; s3: S3Client; sqs: SQSClient; ses: SESClient };
+  readonly clients: LocalClients;
   readonly queues: { work: string; discrepancies: string };
   /** Receives and handles every message on a queue until it is empty, in message-key order. */
   drain(queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number>;
+}
+
+export interface LocalRuntime extends LocalInstallation {
+  readonly aws: EmbeddedAws;
   stop(): Promise<void>;
 }
 
-export async function startLocalRuntime(options: { log?: Logger } = {}): Promise<LocalRuntime> {
+export interface LocalOptions {
+  readonly log?: Logger;
+  /** Called with each SDK client before use (e.g. to add a fault-injection middleware). */
+  readonly onClient?: (service: keyof AwsClients, client: AwsClients[keyof AwsClients]) => void;
+}
+
+export async function startLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const aws = await startEmbeddedAws();
   try {
-    const { dynamodb, s3, sqs, ses } = createAwsClients({
-      dynamodb: aws.clientConfig('dynamodb'), s3: aws.clientConfig('s3'), sqs: aws.clientConfig('sqs'), ses: aws.clientConfig('ses'),
-    });
-    await createTable(dynamodb);
-    for (const bucket of [USAGE_BUCKET, ARTIFACTS_BUCKET]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const work = await createQueue(sqs, 'trueup-work');
-    const discrepancies = await createQueue(sqs, 'trueup-discrepancies');
-    await ses.send(new VerifyEmailIdentityCommand({ EmailAddress: 'billing@trueup.local' })).catch(() => undefined);
-    const deps = createAwsDeps(localEnv({ work, discrepancies }), { dynamodb, s3, sqs, ses }, options.log ?? silentLogger);
+    const installation = await provisionLocal(aws, 'trueup', options);
     return {
-      aws, deps, clients: { dynamodb, s3, sqs, ses }, queues: { work, discrepancies },
-      drain: (queueUrl, handle) => drainQueue(sqs, queueUrl, handle),
+      ...installation, aws,
       stop: async () => {
-        for (const client of [dynamodb, s3, sqs, ses]) client.destroy();
+        for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();
       },
     };
@@ -60,10 +65,28 @@ export async function startLocalRuntime(options: { log?: Logger } = {}): Promise
   }
 }
 
+/**
+ * Creates the table, buckets and queues the CDK stack would create, named after `name`, on a
+ * running stand-in. Several installations can share one stand-in without seeing each other.
+ */
+export async function provisionLocal(aws: EmbeddedAws, name: string, options: LocalOptions = {}): Promise<LocalInstallation> {
+  const clients = createAwsClients({
+    dynamodb: aws.clientConfig('dynamodb'), s3: aws.clientConfig('s3'), sqs: aws.clientConfig('sqs'), ses: aws.clientConfig('ses'),
+  });
+  const names = localNames(name);
+  await createTable(clients.dynamodb, names.table);
+  for (const bucket of [names.usageBucket, names.artifactsBucket]) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const work = await createQueue(clients.sqs, names.workQueue);
+  const discrepancies = await createQueue(clients.sqs, names.discrepancyQueue);
+  for (const [service, client] of Object.entries(clients)) options.onClient?.(service as keyof AwsClients, client);
+  const deps = createAwsDeps(localEnv({ work, discrepancies }, name), clients, options.log ?? silentLogger);
+  return { name, deps, clients, queues: { work, discrepancies }, drain: (queueUrl, handle) => drainQueue(clients.sqs, queueUrl, handle) };
+}
+
 /** The table as the CDK stack defines it: PK/SK, GSI1 (open invoices), GSI2 (discrepancies by status). */
-async function createTable(dynamodb: DynamoDBClient): Promise<void> {
+async function createTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
   await dynamodb.send(new CreateTableCommand({
-    TableName: TABLE,
+    TableName: table,
     BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
     KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
