@@ -1,0 +1,30 @@
+/** What the renderers hand to the mailer: a subject, both body parts and the attachments. */
+import type { Dec } from '../domain/money.js';
+import type { Client, Invoice, Settings } from '../domain/types.js';
+
+export interface EmailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer | string;
+  /** Set for an inline image referenced from the HTML part as `cid:<cid>`. */
+  cid?: string;
+}
+
+export interface EmailContent {
+  subject: string;
+  text: string;
+  html: string;
+  attachments: EmailAttachment[];
+}
+
+/** An invoice with everything needed to render it. */
+export interface InvoiceView {
+  invoice: Invoice;
+  client: Client;
+  settings: Settings;
+  paid: Dec;
+  balance: Dec;
+  status: string;
+  /** per true_up/credit line: used vs contracted, keyed by sku */
+  usage?: Record<string, { used: Dec; contracted: Dec }>;
+}

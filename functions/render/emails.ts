@@ -1,0 +1,275 @@
+/**
+ * Email contents: the invoice email, the dunning email and the two report emails. Each has a
+ * plain-text part and an HTML part styled for email clients (nested tables, inline styles, no
+ * external resources). User values are escaped in HTML and made single-line in subjects.
+ */
+import { formatMoney, type Dec } from '../domain/money.js';
+import type { Client, DunningStep, Settings } from '../domain/types.js';
+import type { EmailContent, InvoiceView } from './email-content.js';
+import { escapeHtml as e, safeFilename, safeHeader } from './escape.js';
+import { invoiceModel, periodLabel } from './invoice-model.js';
+
+const FONT = 'font-family:Helvetica,Arial,sans-serif';
+const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
+const TH = 'padding:6px 10px;background:#f3f4f6;font-size:12px;color:#374151;text-align:left';
+
+/** The frame every HTML email shares: a centered 600px white card, the MSP as signature. */
+function layout(settings: Settings, preheader: string, body: string): string {
+  const { msp } = settings;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(preheader)}</title></head>
+<body style="margin:0;padding:0;background:#f3f4f6">
+<span style="display:none;max-height:0;overflow:hidden;mso-hide:all">${e(preheader)}</span>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="background:#f3f4f6"><tr><td align="center" style="padding:24px 12px">
+<table role="presentation" width="600" cellpadding="0" cellspacing="0" border="0" style="width:100%;max-width:600px;background:#ffffff;border:1px solid #e5e7eb">
+<tr><td style="padding:20px 28px;border-bottom:3px solid #1f2937;${FONT};font-size:18px;font-weight:bold;color:#111827">${e(msp.name)}</td></tr>
+<tr><td style="padding:24px 28px;${FONT};font-size:14px;line-height:1.5;color:#111827">
+${body}
+</td></tr>
+<tr><td style="padding:16px 28px;background:#f9fafb;${FONT};font-size:12px;line-height:1.5;color:#6b7280">${e(msp.name)}<br>${msp.address.split(/\r\n|\r|\n/).map(e).join('<br>')}<br><a href="mailto:${e(msp.email)}" style="color:#374151">${e(msp.email)}</a></td></tr>
+</table>
+</td></tr></table>
+</body></html>
+`;
+}
+
+function signature(settings: Settings): string {
+  return [settings.msp.name, ...settings.msp.address.split(/\r\n|\r|\n/), settings.msp.email].join('\n');
+}
+
+function p(html: string, style = ''): string {
+  return `<p style="margin:0 0 14px;${style}">${html}</p>`;
+}
+
+/** Plain-text table: columns padded to their widest cell, numbers right-aligned. */
+function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
+  return rows.map((row) => '  ' + row.map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd()).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoice
+
+export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
+  const { invoice, client, settings } = view;
+  const m = invoiceModel(view);
+  const money = (value: Dec): string => formatMoney(value, invoice.currency);
+  const subject = safeHeader(`Invoice ${invoice.number} from ${settings.msp.name} — ${invoice.currency} ${money(invoice.total)} due ${invoice.dueDate}`);
+  const period = `${periodLabel(invoice.period)} (${invoice.period})`;
+  const summary: [string, string][] = [
+    ['Invoice number', invoice.number], ['Billing period', period], ['Issue date', invoice.issueDate], ['Due date', invoice.dueDate],
+  ];
+  const byKind = m.groups.map((g) => {
+    const amount = invoice.lines.filter((l) => l.kind === g.kind).reduce((s, l) => s.plus(l.amount), invoice.subtotal.minus(invoice.subtotal));
+    return [`${g.label} (${g.rows.length} line${g.rows.length === 1 ? '' : 's'})`, money(amount)] as [string, string];
+  });
+  const totals = m.totals.map((t) => [t.label, t.value] as [string, string]);
+
+  const text = [
+    `Dear ${client.name},`, '',
+    `Please find attached invoice ${invoice.number} for ${period}, issued ${invoice.issueDate}.`, '',
+    textTable(summary, []), '',
+    textTable([...byKind, ...totals], [1]), '',
+    ...m.terms, '',
+    `The invoice is attached as ${safeFilename(invoice.number)}.pdf.`, '',
+    'Thank you for your business.', '',
+    signature(settings),
+  ].join('\n');
+
+  const kv = (rows: [string, string][], strong: string[] = []): string => rows.map(([k, v]) => {
+    const bold = strong.includes(k) ? 'font-weight:bold;' : '';
+    return `<tr><td style="${TD};${bold}color:#374151">${e(k)}</td><td style="${TD};${bold}text-align:right;white-space:nowrap">${e(v)}</td></tr>`;
+  }).join('');
+  const strongLabels = m.totals.filter((t) => t.strong).map((t) => t.label);
+  const html = layout(settings, `Invoice ${invoice.number}: ${m.balanceDue} due ${invoice.dueDate}`, [
+    p(`Dear ${e(client.name)},`),
+    p(`Please find attached invoice <b>${e(invoice.number)}</b> for ${e(period)}, issued ${e(invoice.issueDate)}.`),
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${kv(summary)}</table>`,
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">`
+      + `<tr><th style="${TH}">Summary</th><th style="${TH};text-align:right">Amount (${e(invoice.currency)})</th></tr>${kv([...byKind, ...totals], strongLabels)}</table>`,
+    p(m.terms.map(e).join('<br>'), 'color:#374151'),
+    p(`The invoice is attached as ${e(safeFilename(invoice.number))}.pdf.`, 'color:#374151'),
+    p('Thank you for your business.'),
+  ].join('\n'));
+
+  return {
+    subject, text, html,
+    attachments: [{ filename: `${safeFilename(invoice.number)}.pdf`, contentType: 'application/pdf', content: pdf }],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dunning
+
+export interface DunningItem {
+  invoiceNumber: string;
+  currency: string;
+  balance: Dec;
+  dueDate: string;
+  daysOverdue: number;
+  step: string;
+  lateFee?: Dec;
+}
+
+/** The tone of a dunning email, mildest first. */
+export type DunningTone = 'reminder' | 'due' | 'overdue' | 'final';
+const TONES: readonly DunningTone[] = ['reminder', 'due', 'overdue', 'final'];
+
+/**
+ * The tone of a step, from its place in the ladder (steps sorted by offsetDays): the last
+ * step after the due date is the final notice; otherwise a negative offset is a friendly
+ * reminder, zero is "due today" and a positive offset is "overdue". Step names are the user's,
+ * so they are never interpreted. A step not in the ladder is judged by its days overdue.
+ */
+export function dunningTone(steps: readonly DunningStep[], step: string, daysOverdue: number): DunningTone {
+  const ladder = [...steps].sort((a, b) => a.offsetDays - b.offsetDays);
+  const index = ladder.findIndex((s) => s.name === step);
+  const offset = index >= 0 ? (ladder[index]?.offsetDays ?? daysOverdue) : daysOverdue;
+  if (index >= 0 && index === ladder.length - 1 && offset > 0) return 'final';
+  if (offset < 0) return 'reminder';
+  if (offset === 0) return 'due';
+  return 'overdue';
+}
+
+function when(days: number): string {
+  if (days < 0) return `due in ${-days} day${days === -1 ? '' : 's'}`;
+  if (days === 0) return 'due today';
+  return `${days} day${days === 1 ? '' : 's'} overdue`;
+}
+
+interface ToneText {
+  subject: (items: readonly DunningItem[], msp: string) => string;
+  opening: (many: boolean) => string;
+  closing: string;
+  accent: string;
+}
+
+const TONE_TEXT: Readonly<Record<DunningTone, ToneText>> = {
+  reminder: {
+    subject: (items, msp) => (items.length === 1 && items[0]
+      ? `Friendly reminder: invoice ${items[0].invoiceNumber} is due on ${items[0].dueDate} — ${msp}`
+      : `Friendly reminder: ${items.length} invoices due soon — ${msp}`),
+    opening: (many) => `This is a friendly reminder that the following ${many ? 'invoices are' : 'invoice is'} due soon. If you have already arranged payment, thank you, and please disregard this message.`,
+    closing: 'If you have any questions about the invoice, just reply to this email.',
+    accent: '#2563eb',
+  },
+  due: {
+    subject: (items, msp) => (items.length === 1 && items[0]
+      ? `Invoice ${items[0].invoiceNumber} ${items[0].daysOverdue > 0 ? `was due on ${items[0].dueDate}` : 'is due today'} — ${msp}`
+      : `${items.length} invoices are due — ${msp}`),
+    opening: (many) => `The following ${many ? 'invoices are' : 'invoice is'} due for payment. If you have already paid, thank you, and please disregard this message.`,
+    closing: 'If something is holding up payment, please let us know so we can help.',
+    accent: '#ca8a04',
+  },
+  overdue: {
+    subject: (items, msp) => (items.length === 1 && items[0]
+      ? `Overdue: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
+      : `Overdue: ${items.length} invoices past due — ${msp}`),
+    opening: (many) => `Our records show that the following ${many ? 'invoices are' : 'invoice is'} past due and not paid in full. Please arrange payment of the balance as soon as possible.`,
+    closing: 'If you have already paid, please reply with the payment details so we can match it. If there is a problem with the invoice, please contact us right away.',
+    accent: '#ea580c',
+  },
+  final: {
+    subject: (items, msp) => (items.length === 1 && items[0]
+      ? `Final notice: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
+      : `Final notice: ${items.length} invoices past due — ${msp}`),
+    opening: (many) => `This is our final notice. Despite our earlier reminders, the following ${many ? 'invoices remain' : 'invoice remains'} unpaid. Please pay the outstanding balance immediately.`,
+    closing: 'If payment is not received, or we have not heard from you, we will have to take further action on your account. If you believe this notice is in error, contact us today.',
+    accent: '#b91c1c',
+  },
+};
+
+export function dunningEmail(input: { settings: Settings; client: Client; date: string; items: DunningItem[] }): EmailContent {
+  const { settings, client, date } = input;
+  const items = [...input.items].sort((a, b) => (a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0));
+  // One email per client per day: it speaks in the sternest tone among its invoices.
+  const tone = items.reduce<DunningTone>((worst, item) => {
+    const t = dunningTone(settings.dunning.steps, item.step, item.daysOverdue);
+    return TONES.indexOf(t) > TONES.indexOf(worst) ? t : worst;
+  }, 'reminder');
+  const words = TONE_TEXT[tone];
+  const plural = items.length === 1 ? '' : 's';
+  const opening = words.opening(items.length > 1);
+  const subject = safeHeader(words.subject(items, settings.msp.name));
+  const money = (value: Dec, currency: string): string => `${currency} ${formatMoney(value, currency)}`;
+  const fees = items.filter((i) => i.lateFee !== undefined && i.lateFee.greaterThan(0));
+  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
+  const totals = totalsByCurrency(items);
+
+  const header = ['Invoice', 'Due date', 'Balance', 'Status', 'Late fee'];
+  const row = (i: DunningItem): string[] => [i.invoiceNumber, i.dueDate, money(i.balance, i.currency), when(i.daysOverdue), i.lateFee ? money(i.lateFee, i.currency) : '—'];
+  const text = [
+    `Dear ${client.name},`, '',
+    opening, '',
+    textTable([header, ...items.map(row)], [2, 4]), '',
+    ...(items.length > 1 ? [`Total outstanding: ${totals.join(', ')}`, ''] : []),
+    ...(feeSentences.length ? [...feeSentences, ''] : []),
+    `Please quote the invoice number${plural} as the payment reference.`,
+    words.closing, '',
+    `Statement date: ${date}`, '',
+    'Kind regards,',
+    signature(settings),
+  ].join('\n');
+
+  const cell = (s: string, right = false, extra = ''): string => `<td style="${TD};${right ? 'text-align:right;white-space:nowrap;' : ''}${extra}">${e(s)}</td>`;
+  const table = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">
+<tr>${header.map((h, i) => `<th style="${TH};${i === 2 || i === 4 ? 'text-align:right' : ''}">${e(h)}</th>`).join('')}</tr>
+${items.map((i) => `<tr>${cell(i.invoiceNumber, false, 'font-weight:bold')}${cell(i.dueDate)}${cell(money(i.balance, i.currency), true)}${cell(when(i.daysOverdue), false, i.daysOverdue > 0 ? `color:${words.accent}` : '')}${cell(i.lateFee ? money(i.lateFee, i.currency) : '—', true)}</tr>`).join('\n')}
+${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total outstanding</td><td colspan="3" style="${TD};font-weight:bold;text-align:right">${e(totals.join(', '))}</td></tr>` : ''}
+</table>`;
+  const banner = tone === 'final' || tone === 'overdue'
+    ? `<div style="margin:0 0 16px;padding:10px 14px;border-left:4px solid ${words.accent};background:#fef2f2;font-weight:bold;color:${words.accent}">${tone === 'final' ? 'Final notice' : 'Payment overdue'}</div>`
+    : '';
+  const html = layout(settings, subject, [
+    banner,
+    p(`Dear ${e(client.name)},`),
+    p(e(opening)),
+    table,
+    ...feeSentences.map((s) => p(e(s), 'padding:8px 12px;background:#fffbeb;border:1px solid #fde68a')),
+    p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
+    p(`Statement date: ${e(date)}`, 'color:#6b7280;font-size:12px'),
+    p('Kind regards,'),
+  ].join('\n'));
+  return { subject, text, html, attachments: [] };
+}
+
+function totalsByCurrency(items: readonly DunningItem[]): string[] {
+  const totals = new Map<string, Dec>();
+  for (const item of items) totals.set(item.currency, (totals.get(item.currency) ?? item.balance.minus(item.balance)).plus(item.balance));
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, total]) => `${currency} ${formatMoney(total, currency)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports
+
+export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string }): EmailContent {
+  const period = safeFilename(input.period);
+  return {
+    subject: safeHeader(`Reconciliation report ${input.period} — ${input.settings.msp.name}`),
+    text: `${input.text}\n\nAll discrepancies are attached as discrepancies-${period}.csv.\n`,
+    html: input.html,
+    attachments: [{ filename: `discrepancies-${period}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv }],
+  };
+}
+
+export const AGING_CHART_CID = 'aging-chart@trueup';
+
+export function agingReportEmail(input: { settings: Settings; asOf: string; html: string; text: string; csv: string; chartPng?: Buffer }): EmailContent {
+  const asOf = safeFilename(input.asOf);
+  let html = input.html;
+  const attachments: EmailContent['attachments'] = [{ filename: `aging-${asOf}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv }];
+  if (input.chartPng) {
+    attachments.push({ filename: `aging-${asOf}.png`, contentType: 'image/png', content: input.chartPng, cid: AGING_CHART_CID });
+    if (!html.includes(`cid:${AGING_CHART_CID}`)) {
+      const img = `<p><img src="cid:${AGING_CHART_CID}" alt="AR aging chart" style="max-width:100%;height:auto"></p>`;
+      html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${img}\n</body>`) : `${html}\n${img}`;
+    }
+  }
+  return {
+    subject: safeHeader(`AR aging ${input.asOf} — ${input.settings.msp.name}`),
+    text: `${input.text}\n\nThe aging table is attached as aging-${asOf}.csv.\n`,
+    html,
+    attachments,
+  };
+}

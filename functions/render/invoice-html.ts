@@ -1,0 +1,104 @@
+/**
+ * The invoice as a self-contained HTML page (stored beside the PDF): the same content and
+ * order as the PDF, inline CSS only, no scripts, images or external resources, and print
+ * styles so it prints on one or more A4/Letter pages with the table header repeated.
+ * Every user value is escaped.
+ */
+import type { InvoiceView } from './email-content.js';
+import { escapeHtml as e } from './escape.js';
+import { invoiceModel } from './invoice-model.js';
+
+const STYLE = `
+  @page { size: A4; margin: 16mm 14mm; }
+  * { box-sizing: border-box; }
+  body { margin: 0; background: #f3f4f6; color: #111827; font: 13px/1.45 Helvetica, Arial, sans-serif; }
+  .sheet { max-width: 820px; margin: 24px auto; background: #fff; padding: 40px 44px; }
+  .top { display: flex; justify-content: space-between; gap: 24px; }
+  .logo { width: 190px; height: 76px; border: 1px solid #e5e7eb; }
+  .from { margin-top: 12px; color: #374151; }
+  .from strong, .billto strong { display: block; color: #111827; font-size: 15px; }
+  h1 { margin: 0 0 10px; font-size: 32px; letter-spacing: 1px; text-align: right; }
+  .meta { border-collapse: collapse; margin-left: auto; }
+  .meta th { text-align: right; font-weight: normal; color: #6b7280; padding: 1px 12px 1px 0; }
+  .meta td { text-align: right; font-weight: bold; padding: 1px 0; }
+  .mid { display: flex; justify-content: space-between; align-items: flex-start; gap: 24px; margin: 28px 0 24px; }
+  .label { font-size: 11px; font-weight: bold; letter-spacing: .5px; color: #6b7280; text-transform: uppercase; }
+  .billto { color: #374151; }
+  .due { background: #f3f4f6; padding: 10px 16px; text-align: right; min-width: 220px; }
+  .due .amount { font-size: 20px; font-weight: bold; }
+  table.lines { width: 100%; border-collapse: collapse; }
+  table.lines thead th { background: #f3f4f6; color: #374151; font-size: 12px; padding: 7px 8px; text-align: right; }
+  table.lines thead th:first-child { text-align: left; }
+  table.lines td { padding: 6px 8px; border-bottom: 1px solid #e5e7eb; vertical-align: top; text-align: right; white-space: nowrap; }
+  table.lines td.desc { text-align: left; white-space: normal; width: 55%; }
+  table.lines tr.group td { font-weight: bold; border-bottom: 1px solid #d1d5db; padding-top: 12px; text-align: left; }
+  table.lines tr { page-break-inside: avoid; break-inside: avoid; }
+  .detail { display: block; color: #6b7280; font-size: 11px; }
+  .bottom { display: flex; justify-content: space-between; gap: 32px; margin-top: 18px; page-break-inside: avoid; break-inside: avoid; }
+  .terms { max-width: 330px; color: #374151; }
+  .terms p { margin: 4px 0; }
+  .totals { border-collapse: collapse; min-width: 300px; }
+  .totals th { text-align: right; font-weight: normal; color: #374151; padding: 3px 16px 3px 0; }
+  .totals td { text-align: right; padding: 3px 0; white-space: nowrap; }
+  .totals tr.strong th, .totals tr.strong td { font-weight: bold; color: #111827; font-size: 15px; border-top: 1px solid #9ca3af; padding-top: 6px; }
+  .status { display: inline-block; margin-top: 6px; font-size: 11px; color: #374151; border: 1px solid #d1d5db; padding: 1px 6px; }
+  footer { margin-top: 32px; border-top: 1px solid #e5e7eb; padding-top: 8px; color: #6b7280; font-size: 11px; }
+  @media print {
+    body { background: #fff; }
+    .sheet { margin: 0; padding: 0; max-width: none; }
+    thead { display: table-header-group; }
+  }
+`;
+
+const STATUS_LABELS: Readonly<Record<string, string>> = { open: 'Open', partially_paid: 'Partially paid', paid: 'Paid' };
+
+export function renderInvoiceHtml(view: InvoiceView): string {
+  const m = invoiceModel(view);
+  const meta = m.meta.map((r) => `<tr><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
+  const groups = m.groups.map((g) => [
+    `<tr class="group"><td colspan="4">${e(g.label)}</td></tr>`,
+    ...g.rows.map((r) => `<tr><td class="desc">${e(r.description)}${r.detail ? `<span class="detail">${e(r.detail)}</span>` : ''}</td>`
+      + `<td>${e(r.quantity)}</td><td>${e(r.unitPrice)}</td><td>${e(r.amount)}</td></tr>`),
+  ].join('\n')).join('\n');
+  const totals = m.totals.map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
+  const status = STATUS_LABELS[m.status] ?? m.status;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(m.title)} — ${e(m.from.name)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main class="sheet">
+<div class="top">
+  <div>
+    <div class="logo" aria-label="Logo"></div>
+    <div class="from"><strong>${e(m.from.name)}</strong>${m.from.address.map((l) => `${e(l)}<br>`).join('')}${e(m.from.email)}</div>
+  </div>
+  <div>
+    <h1>INVOICE</h1>
+    <table class="meta">${meta}</table>
+  </div>
+</div>
+<div class="mid">
+  <div class="billto"><div class="label">Bill to</div><strong>${e(m.billTo.name)}</strong>${e(m.billTo.emails)}<br><span style="color:#6b7280">Client ID: ${e(m.billTo.clientId)}</span></div>
+  <div class="due"><div class="label">Balance due</div><div class="amount">${e(m.balanceDue)}</div><span class="status">${e(status)}</span></div>
+</div>
+<table class="lines">
+<thead><tr><th>Description</th><th>Qty</th><th>Unit price</th><th>Amount (${e(m.currency)})</th></tr></thead>
+<tbody>
+${groups || '<tr><td class="desc" colspan="4">No lines.</td></tr>'}
+</tbody>
+</table>
+<div class="bottom">
+  <div class="terms"><div class="label">Payment instructions and terms</div>${m.terms.map((t) => `<p>${e(t)}</p>`).join('')}</div>
+  <table class="totals">${totals}</table>
+</div>
+<footer>${e(m.from.name)} · ${e(m.title)}</footer>
+</main>
+</body>
+</html>
+`;
+}

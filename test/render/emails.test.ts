@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../functions/domain/money.js';
+import type { Settings } from '../../functions/domain/types.js';
+import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
+import { CLIENT, MSP, sampleView } from './sample.js';
+
+const item = (overrides: Partial<DunningItem> = {}): DunningItem => ({
+  invoiceNumber: 'OSP-2025-000001', currency: 'EUR', balance: new Dec('855.04'), dueDate: '2025-02-08', daysOverdue: 0, step: 'due', ...overrides,
+});
+
+describe('invoiceEmail', () => {
+  it('names the invoice, MSP, amount and due date in the subject and attaches the PDF', () => {
+    const view = sampleView(3);
+    const pdf = Buffer.from('%PDF-1.3 test');
+    const email = invoiceEmail(view, pdf);
+    expect(email.subject).toBe(`Invoice OSP-2025-000001 from Osprey Networks — EUR ${view.invoice.total.toFixed(2)} due 2025-02-08`);
+    expect(email.attachments).toEqual([{ filename: 'OSP-2025-000001.pdf', contentType: 'application/pdf', content: pdf }]);
+    expect(email.text).toContain('Dear Brouwer & Zonen B.V.,');
+    expect(email.text).toContain('Payment due within 7 days');
+    expect(email.html).toContain('Brouwer &amp; Zonen B.V.');
+  });
+
+  it('escapes user values in the HTML part and keeps the subject on one line', () => {
+    const view = sampleView(3, { client: { name: '<script>x</script>' }, settings: { msp: { ...MSP.msp, name: 'Evil\r\nBcc: x@evil.example' } } });
+    const email = invoiceEmail(view, Buffer.alloc(0));
+    expect(email.html).not.toContain('<script>');
+    expect(email.subject).not.toMatch(/[\r\n]/);
+  });
+});
+
+describe('dunningTone', () => {
+  const steps = MSP.dunning.steps;
+
+  it('picks the tone by position in the ladder, not by name', () => {
+    expect(dunningTone(steps, 'reminder', -3)).toBe('reminder');
+    expect(dunningTone(steps, 'due', 0)).toBe('due');
+    expect(dunningTone(steps, 'overdue_1', 7)).toBe('overdue');
+    expect(dunningTone(steps, 'overdue_2', 14)).toBe('overdue');
+    expect(dunningTone(steps, 'final', 30)).toBe('final');
+  });
+
+  it('works for user-named steps in any order', () => {
+    const custom = [{ name: 'zz-last', offsetDays: 45 }, { name: 'heads-up', offsetDays: -5 }, { name: 'nudge', offsetDays: 10 }];
+    expect(dunningTone(custom, 'heads-up', -5)).toBe('reminder');
+    expect(dunningTone(custom, 'nudge', 10)).toBe('overdue');
+    expect(dunningTone(custom, 'zz-last', 45)).toBe('final');
+  });
+});
+
+describe('dunningEmail', () => {
+  const email = (step: string, daysOverdue: number, extra: Partial<DunningItem> = {}) =>
+    dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item({ step, daysOverdue, ...extra })] });
+
+  it('rises in tone from reminder to final notice', () => {
+    const subjects = [email('reminder', -3), email('due', 0), email('overdue_1', 7), email('final', 30)].map((m) => m.subject);
+    expect(subjects[0]).toMatch(/^Friendly reminder: invoice OSP-2025-000001 is due on 2025-02-08/);
+    expect(subjects[1]).toMatch(/^Invoice OSP-2025-000001 is due today/);
+    expect(subjects[2]).toMatch(/^Overdue: invoice OSP-2025-000001 is 7 days overdue/);
+    expect(subjects[3]).toMatch(/^Final notice: invoice OSP-2025-000001 is 30 days overdue/);
+    expect(new Set(subjects.map((s) => s.split(':')[0])).size).toBe(4);
+    const bodies = [email('reminder', -3), email('due', 0), email('overdue_1', 7), email('final', 30)].map((m) => m.text.split('\n')[2]);
+    expect(new Set(bodies).size).toBe(4);
+    expect(email('final', 30).html).toContain('Final notice');
+  });
+
+  it('lists each invoice with balance, days overdue and late fee, and says where the fee goes', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [
+      item({ invoiceNumber: 'OSP-2025-000031', step: 'overdue_2', daysOverdue: 14, balance: new Dec('100'), lateFee: new Dec('1.50') }),
+      item({ step: 'overdue_1', daysOverdue: 7 }),
+    ] });
+    expect(m.subject).toMatch(/^Overdue: 2 invoices past due — Osprey Networks$/);
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('OSP-2025-000001');
+      expect(part).toContain('EUR 855.04');
+      expect(part).toContain('7 days overdue');
+      expect(part).toContain('EUR 100.00');
+      expect(part).toContain('14 days overdue');
+      expect(part).toContain('EUR 1.50');
+      expect(part).toContain('A late fee of EUR 1.50 has been charged on invoice OSP-2025-000031; it will appear on your next invoice.');
+      expect(part).toContain('EUR 955.04');
+    }
+  });
+
+  it('speaks in the sternest tone among its invoices', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [item({ step: 'reminder', daysOverdue: -3 }), item({ invoiceNumber: 'OSP-2025-000002', step: 'final', daysOverdue: 30 })] });
+    expect(m.subject).toMatch(/^Final notice: 2 invoices/);
+  });
+
+  it('escapes the client name', () => {
+    const m = dunningEmail({ settings: MSP, client: { ...CLIENT, name: '<img src=x onerror=alert(1)>' }, date: '2025-02-08', items: [item()] });
+    expect(m.html).not.toContain('<img');
+    expect(m.text).toContain('<img src=x onerror=alert(1)>');
+  });
+});
+
+describe('report emails', () => {
+  const settings: Settings = MSP;
+
+  it('sends the reconciliation report with the discrepancies CSV', () => {
+    const m = reconciliationReportEmail({ settings, period: '2025-01', html: '<p>r</p>', text: 'r', csv: 'id,type\r\n' });
+    expect(m.subject).toBe('Reconciliation report 2025-01 — Osprey Networks');
+    expect(m.html).toBe('<p>r</p>');
+    expect(m.attachments).toEqual([{ filename: 'discrepancies-2025-01.csv', contentType: 'text/csv; charset=utf-8', content: 'id,type\r\n' }]);
+  });
+
+  it('sends the aging report with its CSV, and the chart inline when there is one', () => {
+    const plain = agingReportEmail({ settings, asOf: '2025-03-03', html: '<html><body>a</body></html>', text: 'a', csv: 'x\r\n' });
+    expect(plain.subject).toBe('AR aging 2025-03-03 — Osprey Networks');
+    expect(plain.attachments.map((a) => a.filename)).toEqual(['aging-2025-03-03.csv']);
+    const chart = agingReportEmail({ settings, asOf: '2025-03-03', html: '<html><body>a</body></html>', text: 'a', csv: 'x\r\n', chartPng: Buffer.from([0x89, 0x50]) });
+    const png = chart.attachments[1];
+    expect(png?.contentType).toBe('image/png');
+    expect(chart.html).toContain(`<img src="cid:${png?.cid}"`);
+  });
+});
