@@ -4,7 +4,7 @@
  * queues the CDK stack would create.
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients, createAwsDeps, type AwsClients, type Env } from '../adapters/aws/aws-deps.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
