@@ -21,7 +21,8 @@ export async function sendReconciliationReport(deps: Deps, input: { today: IsoDa
   const history = (await deps.ledger.recentReconciliations(6)).filter((r) => r.period <= period).reverse()
     .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
   const lifecycle = await deps.ledger.listDiscrepancies();
-  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle });
+  const catalog = { accounts: reference.accounts, products: reference.products, vendorSkus: reference.skuMap };
+  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle, catalog });
   await deps.artifacts.put(`reports/reconciliation-${period}.html`, report.html, 'text/html; charset=utf-8');
   await deps.artifacts.put(`reports/discrepancies-${period}.csv`, report.csv, 'text/csv');
   return sendOnce(deps, {

@@ -30,7 +30,7 @@ export function renderIndexPage(input: IndexPageInput): string {
 ${link(`reports/aging-${input.asOf}.csv`, `AR aging as of ${input.asOf} (CSV)`)} · ${link(`reports/aging-${input.asOf}.html`, 'HTML')} · ${link('notifications.json', 'notifications.json')}
 ${input.inboxUrl ? ` · ${link(input.inboxUrl, 'local SES inbox')}` : ''}</p>
 <h2>Reconciliation</h2>
-<table><tr><th>Period</th><th colspan="3">Files</th></tr>
+<table><tr><th>Period</th><th>Data</th><th>Report</th><th>Discrepancies</th></tr>
 ${periodRows}</table>
 <h2>Invoices</h2>
 <table><tr><th>Number</th><th>Client</th><th>Period</th><th>Issued</th><th>Due</th><th>Total</th><th>Balance</th><th>Status</th><th></th></tr>

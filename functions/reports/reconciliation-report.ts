@@ -5,7 +5,8 @@
  */
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import { daysBetween } from '../domain/dates.js';
-import { Dec } from '../domain/money.js';
+import { Dec, formatMoney } from '../domain/money.js';
+import { closestNames } from './closest-names.js';
 import { csvCell, escapeHtml } from '../render/escape.js';
 
 export interface DiscrepancyLifecycle {
@@ -16,6 +17,8 @@ export interface DiscrepancyLifecycle {
 
 export interface ReconciliationReportInput {
   readonly mspName: string;
+  /** What the catalog knows, to suggest the closest match for unknown accounts and unmapped skus. */
+  readonly catalog?: { readonly accounts: readonly { vendor: string; accountId: string; clientId: string }[]; readonly products: readonly { sku: string; name: string }[]; readonly vendorSkus: readonly { vendor: string; vendorSku: string }[] };
   readonly reconciliation: ReconciliationJson;
   /** Up to the last 6 periods, oldest first, including this one. */
   readonly history: readonly { period: string; discrepancyRate: string }[];
@@ -62,9 +65,9 @@ ${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(
 <h2 style="font-size:16px">Top amounts at stake</h2>
 ${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]))}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
-${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]))}
+${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]))}
 <h2 style="font-size:16px">Files ingested</h2>
-${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']))}
+${r.files.length === 0 ? '<p>No usage file arrived since the previous billing run.</p>' : table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']))}
 <h2 style="font-size:16px">Follow-up</h2>
 <p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
 </body></html>`;
@@ -73,6 +76,20 @@ ${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'],
     ...r.discrepancies.map((d) => [d.id, d.type, d.clientId ?? '', d.sku ?? '', d.vendor ?? '', d.accountId ?? '', d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, d.detail ?? ''])];
   const csv = csvRows.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
   return { html, text, csv };
+}
+
+/** "did you mean" for an unknown account (accounts of the vendor) or unmapped sku (products and mapped skus). */
+function suggestion(d: ReconciliationJson['discrepancies'][number], catalog: ReconciliationReportInput['catalog']): string {
+  if (!catalog) return '';
+  if (d.type === 'unknown_account') {
+    const candidates = catalog.accounts.filter((a) => a.vendor === d.vendor).map((a) => ({ key: a.accountId, label: `${a.accountId} (${a.clientId})` }));
+    return closestNames(d.accountId ?? '', candidates).join('; ');
+  }
+  const candidates = [
+    ...catalog.products.map((p) => ({ key: `${p.sku} ${p.name}`, label: `${p.sku} — ${p.name}` })),
+    ...catalog.vendorSkus.filter((m) => m.vendor === d.vendor && m.vendorSku !== '*').map((m) => ({ key: m.vendorSku, label: `mapped ${m.vendorSku}` })),
+  ];
+  return closestNames(d.vendorSku ?? '', candidates).join('; ');
 }
 
 function summarizeByType(r: ReconciliationJson): { type: string; count: number; amounts: string }[] {
@@ -85,7 +102,7 @@ function summarizeByType(r: ReconciliationJson): { type: string; count: number; 
   }
   return [...types.entries()].sort().map(([type, e]) => ({
     type, count: e.count,
-    amounts: [...e.byCurrency.entries()].sort().map(([c, a]) => `${a.toFixed()} ${c}`).join(', '),
+    amounts: [...e.byCurrency.entries()].sort().map(([c, a]) => `${formatMoney(a, c)} ${c}`).join(', '),
   }));
 }
 

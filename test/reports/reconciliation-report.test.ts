@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { ReconciliationJson } from '../../functions/app/reconciliation-json.js';
+import { closestNames } from '../../functions/reports/closest-names.js';
+import { renderReconciliationReport } from '../../functions/reports/reconciliation-report.js';
+
+const reconciliation: ReconciliationJson = {
+  period: '2026-03',
+  pairs: [],
+  discrepancies: [
+    { id: 'D1', type: 'under_billed', clientId: 'c<script>1', sku: 'SEAT', amountAtStake: '7.80', currency: 'USD' },
+    { id: 'D2', type: 'under_billed', clientId: 'c2', sku: 'SEAT', amountAtStake: '12.5', currency: 'USD' },
+    { id: 'D3', type: 'unmapped_sku', vendor: 'microsoft', vendorSku: 'CFQ7TTC0MM8R:0002', amountAtStake: '135.00', currency: 'USD' },
+    { id: 'D4', type: 'unknown_account', vendor: 'aws', accountId: '418273645109', amountAtStake: '1.00', currency: 'USD' },
+    { id: 'D5', type: 'unknown_account', vendor: 'pax8', accountId: '=HYPERLINK("x")', amountAtStake: '0.00', currency: 'USD' },
+  ],
+  metrics: { pairs: 10, discrepancies: 5, discrepancyRate: '0.2000' },
+  files: [],
+};
+
+describe('renderReconciliationReport', () => {
+  const report = renderReconciliationReport({
+    mspName: 'Acme & Co',
+    reconciliation,
+    history: [{ period: '2026-02', discrepancyRate: '0.1000' }, { period: '2026-03', discrepancyRate: '0.2000' }],
+    lifecycle: [{ status: 'resolved', openedOn: '2026-02-01', closedOn: '2026-02-05' }, { status: 'open', openedOn: '2026-03-01' }],
+    catalog: {
+      accounts: [{ vendor: 'aws', accountId: '418273645108', clientId: 'granite-eng' }],
+      products: [{ sku: 'M365-BP', name: 'Microsoft 365 Business Premium' }],
+      vendorSkus: [{ vendor: 'microsoft', vendorSku: 'CFQ7TTC0MM8R:0001' }],
+    },
+  });
+
+  it('sums amounts at stake per type with the currency minor digits', () => {
+    expect(report.text).toContain('under_billed: 2 (20.30 USD)');
+    expect(report.html).toContain('20.30 USD');
+  });
+  it('shows the rate trend and the lifecycle figures', () => {
+    expect(report.text).toContain('2026-02 10.00%, 2026-03 20.00%');
+    expect(report.text).toContain('Discrepancies open: 1; resolved or dismissed: 1; mean resolution time: 4 days');
+  });
+  it('suggests the closest catalog entries for unknown accounts and unmapped skus', () => {
+    expect(report.html).toContain('mapped CFQ7TTC0MM8R:0001');
+    expect(report.html).toContain('418273645108 (granite-eng)');
+  });
+  it('escapes values from users\' files in HTML and neutralizes formulas in the CSV', () => {
+    expect(report.html).not.toContain('c<script>1');
+    expect(report.html).toContain('c&lt;script&gt;1');
+    expect(report.csv).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(report.csv.split('\r\n')[0]).toBe('id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail');
+  });
+  it('says so when no file arrived since the last run', () => {
+    expect(report.html).toContain('No usage file arrived since the previous billing run.');
+  });
+});
+
+describe('closestNames', () => {
+  const candidates = [{ key: 'M365-BP Microsoft 365 Business Premium', label: 'M365-BP' }, { key: 'DEVICE Managed device', label: 'DEVICE' }];
+  it('ranks the most alike first', () => {
+    expect(closestNames('Microsoft 365 Premium', candidates)).toEqual(['M365-BP']);
+  });
+  it('suggests nothing when nothing is alike', () => {
+    expect(closestNames('zzzz', candidates)).toEqual([]);
+  });
+});
