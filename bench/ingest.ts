@@ -1,7 +1,8 @@
 /**
  * Ingest benchmark: a 1,000,000-row canonical CSV (~70 MB, generated once into the OS temp
  * folder) read (a) by a bare split-lines-and-commas pass and (b) by TrueUp's full ingest
- * (readUsageFile + validation + normalisation + per-pair aggregation of Dec quantities).
+ * (readUsageFile + validation + normalisation + duplicate-reference check + exact per-key
+ * quantity sums, see QuantityTotal).
  * Last stdout line: `ingest rows=… seconds=S baseline_seconds=B ratio=R peak_rss_mb=M`.
  */
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
@@ -9,9 +10,10 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Dec } from '../functions/domain/money.js';
+import { Dec, ZERO } from '../functions/domain/money.js';
 import type { UsageRecord } from '../functions/domain/types.js';
 import { readUsageFile } from '../functions/ingest/read-usage-file.js';
+import { ReferenceSet } from '../functions/ingest/reference-set.js';
 
 const ROWS = 1_000_000;
 const FILE = join(tmpdir(), `trueup-bench-ingest-${ROWS}.csv`);
@@ -63,40 +65,80 @@ async function baseline(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-function branch<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
-  let child = map.get(key);
-  if (!child) map.set(key, (child = new Map()));
-  return child;
+/**
+ * Exact quantity sums without a decimal.js addition per row. A quantity with at most 6 decimals
+ * is an integer count of millionths; while that integer stays a safe integer (below 2^53) a JS
+ * number adds it exactly. The first quantity with more decimals, or a total that would leave the
+ * safe range, turns that one total into a Dec for good. No value ever goes through a float
+ * parse: the millionths are read digit by digit from Dec#toFixed(). The reader shares one Dec
+ * per distinct literal, so the conversion is memoized by instance (bounded).
+ */
+const SCALE = 6;
+const ONE_MILLION = new Dec(10).pow(SCALE);
+const MILLIONTHS = new Map<Dec, number>();
+
+function millionths(value: Dec): number {
+  let units = MILLIONTHS.get(value);
+  if (units === undefined) {
+    units = toMillionths(value.toFixed());
+    if (MILLIONTHS.size >= 100_000) MILLIONTHS.clear();
+    MILLIONTHS.set(value, units);
+  }
+  return units;
+}
+
+/** `-12.5` → -12500000; NaN when the text has more than SCALE decimals or is too large. */
+function toMillionths(text: string): number {
+  const negative = text.startsWith('-');
+  const [whole = '', fraction = ''] = (negative ? text.slice(1) : text).split('.');
+  if (fraction.length > SCALE || whole.length + SCALE > 15) return Number.NaN;
+  let units = 0;
+  for (const ch of whole + fraction.padEnd(SCALE, '0')) units = units * 10 + (ch.charCodeAt(0) - 48);
+  return negative ? -units : units;
+}
+
+class QuantityTotal {
+  private units = 0;
+  private exact: Dec | undefined;
+
+  add(quantity: Dec): void {
+    if (this.exact === undefined) {
+      const units = millionths(quantity);
+      const total = this.units + units;
+      if (Number.isSafeInteger(total)) {
+        this.units = total;
+        return;
+      }
+      this.exact = new Dec(this.units).div(ONE_MILLION);
+    }
+    this.exact = this.exact.plus(quantity);
+  }
+
+  value(): Dec {
+    return this.exact ?? new Dec(this.units).div(ONE_MILLION);
+  }
 }
 
 async function ingest(): Promise<{ seconds: number; rows: number }> {
   const started = performance.now();
-  // Nested maps: no per-row key concatenation. Period is the month of usageDate here.
-  const totals = new Map<string, Map<string, Map<string, Map<string, Dec>>>>();
-  const seen = new Map<string, Set<string>>();
+  // One map keyed by vendor, account, vendor sku and usage date (period is the month of usageDate here).
+  const totals = new Map<string, QuantityTotal>();
+  const seen = new ReferenceSet();
   let progress = 0;
-  let aggregates = 0;
   const summary = await readUsageFile(
     { name: 'bench.csv', chunks: createReadStream(FILE, { highWaterMark: 1 << 16 }) },
     (record: UsageRecord) => {
-      const byDate = branch(branch(branch(totals, record.vendor), record.accountId), record.vendorSku);
-      const total = byDate.get(record.usageDate);
-      byDate.set(record.usageDate, total === undefined ? record.quantity : total.plus(record.quantity));
-      aggregates += total === undefined ? 1 : 0;
+      const key = `${record.vendor}\u0000${record.accountId}\u0000${record.vendorSku}\u0000${record.usageDate}`;
+      let total = totals.get(key);
+      if (total === undefined) totals.set(key, (total = new QuantityTotal()));
+      total.add(record.quantity);
       if (++progress % 200_000 === 0) process.stderr.write(`  ${progress} rows\n`);
     },
-    {
-      isDuplicate: ({ vendor, period, reference }) => {
-        const group = `${vendor}|${period}`;
-        let references = seen.get(group);
-        if (!references) seen.set(group, (references = new Set()));
-        if (references.has(reference)) return true;
-        references.add(reference);
-        return false;
-      },
-    },
+    { isDuplicate: (key) => seen.seen(key) },
   );
-  process.stderr.write(`ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}, ${aggregates} aggregates\n`);
+  let grand = ZERO;
+  for (const total of totals.values()) grand = grand.plus(total.value());
+  process.stderr.write(`ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}, ${totals.size} aggregates, total quantity ${grand.toFixed()}\n`);
   return { seconds: (performance.now() - started) / 1000, rows: summary.rowsRead };
 }
 

@@ -5,7 +5,7 @@
  */
 import { Dec } from '../domain/money.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { ColumnSpec, RowContext, RowRejection } from './types.js';
+import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
 import type { UsageRecord } from '../domain/types.js';
 
 export class RowProblem {
@@ -16,16 +16,25 @@ export function fail(column: string, reason: string): never {
   throw new RowProblem(column, reason);
 }
 
-type Row = Readonly<Record<string, string>>;
+/**
+ * The cell of a bound column: trimmed, the literal `NULL` read as empty (SPEC.md section 3),
+ * '' when the optional column is absent. Cells are cleaned here, when a format reads them, so a
+ * row costs only the cells its format uses.
+ */
+export function text(cells: Cells, column: BoundColumn): string {
+  if (column.index < 0) return '';
+  const value = (cells[column.index] ?? '').trim();
+  return value === 'NULL' ? '' : value;
+}
 
-export function required(row: Row, column: string): string {
-  const value = row[column];
-  if (!value) fail(column, 'is required');
+export function required(cells: Cells, column: BoundColumn): string {
+  const value = text(cells, column);
+  if (!value) fail(column.key, 'is required');
   return value;
 }
 
-export function optional(row: Row, column: string): string | undefined {
-  return row[column] || undefined;
+export function optional(cells: Cells, column: BoundColumn): string | undefined {
+  return text(cells, column) || undefined;
 }
 
 const PLAIN_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
@@ -50,20 +59,61 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
 
 /**
  * Usage files repeat the same literals (seat counts, unit prices) on row after row, and a
- * decimal.js parse costs far more than a Map lookup. Dec is immutable, so one instance per
- * literal is shared. The cache is cleared when full to keep memory bounded.
+ * decimal.js parse (~400 ns) costs far more than a lookup. Dec is immutable, so one instance per
+ * value is shared. A plain decimal of at most 14 digits (every text that reaches here has passed
+ * PLAIN_DECIMAL or EXPONENT_DECIMAL) is keyed by a number computed exactly from its digits,
+ * sign and scale: no string hashing of the freshly split cell, and the integer arithmetic never
+ * leaves the safe range (mantissa < 1e14, key < 2^53). Other texts are keyed by the text. Both
+ * caches are cleared when full, so memory stays bounded.
  */
-const DEC_CACHE = new Map<string, Dec>();
+const BY_KEY = new Map<number, Dec>();
+const BY_TEXT = new Map<string, Dec>();
 const DEC_CACHE_MAX = 100_000;
+const MAX_KEYED_DIGITS = 14;
 
 function cachedDec(text: string): Dec {
-  let value = DEC_CACHE.get(text);
+  const key = decimalKey(text);
+  if (key < 0) return cachedByText(text);
+  let value = BY_KEY.get(key);
   if (value === undefined) {
-    if (DEC_CACHE.size >= DEC_CACHE_MAX) DEC_CACHE.clear();
+    if (BY_KEY.size >= DEC_CACHE_MAX) BY_KEY.clear();
     value = smallInteger(text) ?? new Dec(text);
-    DEC_CACHE.set(text, value);
+    BY_KEY.set(key, value);
   }
   return value;
+}
+
+function cachedByText(text: string): Dec {
+  let value = BY_TEXT.get(text);
+  if (value === undefined) {
+    if (BY_TEXT.size >= DEC_CACHE_MAX) BY_TEXT.clear();
+    value = new Dec(text);
+    BY_TEXT.set(text, value);
+  }
+  return value;
+}
+
+/**
+ * ((mantissa * 16 + decimals) * 2 + negative) for `[+-]digits[.digits]` with at most 14 digits,
+ * else -1. Distinct texts of the same value (`1.5`, `1.50`) get distinct keys and equal Decs.
+ */
+function decimalKey(text: string): number {
+  let at = 0;
+  let negative = 0;
+  const first = text.charCodeAt(0);
+  if (first === 45 /* - */) { negative = 1; at = 1; } else if (first === 43 /* + */) at = 1;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > MAX_KEYED_DIGITS) return -1;
+    mantissa = mantissa * 10 + digit;
+    if (decimals >= 0) decimals++;
+  }
+  return (mantissa * 16 + (decimals < 0 ? 0 : decimals)) * 2 + negative;
 }
 
 function describeBadDecimal(text: string): string {
@@ -88,20 +138,20 @@ function smallInteger(text: string): Dec | undefined {
   return new Dec(value);
 }
 
-export function decimal(row: Row, column: string, rules?: DecimalRules): Dec {
-  return toDecimal(column, required(row, column), rules);
+export function decimal(cells: Cells, column: BoundColumn, rules?: DecimalRules): Dec {
+  return toDecimal(column.key, required(cells, column), rules);
 }
 
-export function optionalDecimal(row: Row, column: string, rules?: DecimalRules): Dec | undefined {
-  const text = row[column];
-  return text ? toDecimal(column, text, rules) : undefined;
+export function optionalDecimal(cells: Cells, column: BoundColumn, rules?: DecimalRules): Dec | undefined {
+  const value = text(cells, column);
+  return value ? toDecimal(column.key, value, rules) : undefined;
 }
 
 /** A strict `YYYY-MM-DD` calendar date. */
-export function date(row: Row, column: string): IsoDate {
-  const text = required(row, column);
-  if (!isRealDate(text)) fail(column, `"${cut(text, 40)}" is not a real date in YYYY-MM-DD form`);
-  return text;
+export function date(cells: Cells, column: BoundColumn): IsoDate {
+  const value = required(cells, column);
+  if (!isRealDate(value)) fail(column.key, `"${cut(value, 40)}" is not a real date in YYYY-MM-DD form`);
+  return value;
 }
 
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -138,14 +188,14 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+
  * `2025-01-01T00:00:00Z`, `2023-11-01T00:00:00.000Z`, `2025-01-01T23:30:00-05:00`.
  * A timestamp without a zone is UTC (FOCUS and CUR are UTC by definition).
  */
-export function utcDate(row: Row, column: string): IsoDate {
-  const text = required(row, column);
+export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
+  const text = required(cells, column);
   if (text.length === 10 && isRealDate(text)) return text;
   const match = TIMESTAMP.exec(text);
   const day = match?.[1];
-  if (!match || day === undefined || !isRealDate(day)) fail(column, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
+  if (!match || day === undefined || !isRealDate(day)) fail(column.key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
   const [hour, minute, second, zone] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0), match[5]];
-  if (hour > 23 || minute > 59 || second > 60) fail(column, `"${text}" has an impossible time of day`);
+  if (hour > 23 || minute > 59 || second > 60) fail(column.key, `"${text}" has an impossible time of day`);
   if (zone === undefined || zone === 'Z' || zone === 'z') return day;
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
@@ -156,11 +206,11 @@ export function utcDate(row: Row, column: string): IsoDate {
 
 const CURRENCY = /^[A-Za-z]{3}$/;
 
-export function currency(row: Row, column: string): string | undefined {
-  const text = row[column];
-  if (!text) return undefined;
-  if (!CURRENCY.test(text)) fail(column, `"${cut(text, 40)}" is not a 3-letter currency code`);
-  return text.toUpperCase();
+export function currency(cells: Cells, column: BoundColumn): string | undefined {
+  const value = text(cells, column);
+  if (!value) return undefined;
+  if (!CURRENCY.test(value)) fail(column.key, `"${cut(value, 40)}" is not a 3-letter currency code`);
+  return value.toUpperCase();
 }
 
 export function cut(text: string, max: number): string {

@@ -4,7 +4,7 @@
  * are quoted before JSON.parse, so `12.10` stays "12.10" and `1e3` stays "1e3" (and is then
  * rejected by the strict decimal rules like its CSV twin).
  */
-import { CsvLimitError } from './csv-splitter.js';
+import { MAX_RECORD_CHARS, RowLimitError } from './csv-stream.js';
 
 export interface JsonLine {
   readonly text: string;
@@ -16,7 +16,7 @@ export class LineSplitter {
   private carry = '';
   private line = 1;
 
-  constructor(private readonly maxChars = 8 * 1024 * 1024) {}
+  constructor(private readonly maxChars = MAX_RECORD_CHARS) {}
 
   push(text: string, out: JsonLine[] = []): JsonLine[] {
     const buf = this.carry + text;
@@ -26,7 +26,7 @@ export class LineSplitter {
       start = nl + 1;
     }
     this.carry = buf.slice(start);
-    if (this.carry.length > this.maxChars) throw new CsvLimitError(this.line, this.maxChars);
+    if (this.carry.length > this.maxChars) throw new RowLimitError(this.line, this.maxChars);
     return out;
   }
 

@@ -8,10 +8,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
 import type { UsageRecord } from '../domain/types.js';
-import { CsvLimitError, CsvSplitter, type CsvRecord } from './csv-splitter.js';
+import { CsvStream, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
-import type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
+import type { BoundColumn, Cells, FileReadSummary, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
 export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
@@ -56,9 +56,10 @@ async function* tapBytes(chunks: AsyncIterable<Uint8Array>, hash: Hash, summary:
 /** How a detected format's columns sit in this file. */
 interface Binding {
   readonly format: UsageFormat;
-  readonly keys: readonly string[];
-  /** CSV: the cell index of each key (-1 when the optional column is absent). */
-  readonly indexes: readonly number[];
+  /** Every column of the format with its cell index (-1 when the optional column is absent). */
+  readonly columns: readonly BoundColumn[];
+  /** The format's per-row conversion, bound to this file's columns. */
+  readonly convert: (cells: Cells, ctx: RowContext) => RowConversion;
   /** The header's own spelling of each key, for rejection messages. */
   readonly headerNames: Readonly<Record<string, string>>;
   readonly width: number;
@@ -70,11 +71,9 @@ class FileReader {
   readonly summary: FileReadSummary;
   private mode: Mode = 'sniff';
   private pending = '';
-  private readonly csv = new CsvSplitter();
+  private readonly csv = new CsvStream();
   private readonly lines = new LineSplitter();
   private binding: Binding | undefined;
-  /** Reused for every row: formats must not keep it (see UsageFormat). */
-  private readonly row: Record<string, string> = {};
 
   constructor(name: string, private readonly sink: UsageSink, private readonly options: ReadOptions) {
     this.summary = {
@@ -92,28 +91,43 @@ class FileReader {
       text = this.pending;
       this.pending = '';
     }
-    await this.split(() => (this.mode === 'csv' ? this.csv.push(text) : this.lines.push(text)));
+    if (this.mode === 'csv') await this.csvBatch(this.csv.push(text));
+    else await this.split(() => this.lines.push(text));
   }
 
   async end(): Promise<void> {
     if (this.mode === 'sniff') return this.stop(this.pending.length === 0 ? 'the file is empty' : 'the file has only blank lines: no header row');
-    await this.split(() => (this.mode === 'csv' ? this.csv.end() : this.lines.end()));
+    if (this.mode === 'csv') await this.csvBatch(this.csv.end());
+    else await this.split(() => this.lines.end());
     if (!this.stopped() && !this.binding) this.stop('the file has no header row');
   }
 
-  private async split(next: () => (CsvRecord | JsonLine)[]): Promise<void> {
+  private async csvBatch(batch: CsvBatch): Promise<void> {
+    const { records, lines, problems } = batch;
+    for (let i = 0; i < records.length; i++) {
+      if (this.stopped()) return;
+      const fields = records[i] as string[];
+      const line = lines[i] as number;
+      const problem = problems?.get(i);
+      // Rows are handled synchronously; only a sink that returns a promise is awaited.
+      const pending = problem ? this.csvProblem(fields, line, problem.reason, problem.raw) : this.csvRecord(fields, line, batch.suspect);
+      if (pending) await pending;
+    }
+    if (batch.limit && !this.stopped()) this.stop(batch.limit.message);
+  }
+
+  private async split(next: () => JsonLine[]): Promise<void> {
     if (this.mode === 'stopped') return;
-    let items: (CsvRecord | JsonLine)[];
+    let items: JsonLine[];
     try {
       items = next();
     } catch (error) {
-      if (error instanceof CsvLimitError) return this.stop(error.message);
+      if (error instanceof RowLimitError) return this.stop(error.message);
       throw error;
     }
     for (const item of items) {
       if (this.stopped()) return;
-      // Rows are handled synchronously; only a sink that returns a promise is awaited.
-      const pending = 'fields' in item ? this.csvRecord(item) : this.jsonLine(item);
+      const pending = this.jsonLine(item);
       if (pending) await pending;
     }
   }
@@ -127,36 +141,33 @@ class FileReader {
     this.summary.fileError = reason;
   }
 
-  private csvRecord(record: CsvRecord): Promise<void> | void {
-    if (!this.binding) return this.csvHeader(record);
-    const { fields, line } = record;
+  private csvProblem(fields: string[], line: number, reason: string, raw: string | undefined): void {
+    if (!this.binding) return this.stop(`the header row is not valid CSV: ${reason}`);
     this.summary.rowsRead++;
-    if (record.error) return this.reject(line, undefined, record.error, fields);
+    this.reject(line, undefined, reason, raw === undefined ? fields : [raw]);
+  }
+
+  private csvRecord(fields: string[], line: number, suspect: boolean): Promise<void> | void {
+    if (!this.binding) return this.csvHeader(fields);
+    this.summary.rowsRead++;
     const binding = this.binding;
     if (fields.length !== binding.width) {
       return this.reject(line, undefined, `has ${fields.length} cells but the header has ${binding.width} (wrong delimiter or an unquoted comma?)`, fields);
     }
-    const { keys, indexes } = binding;
-    for (let k = 0; k < keys.length; k++) {
-      const index = indexes[k] as number;
-      this.row[keys[k] as string] = index < 0 ? '' : cleanCell(fields[index] as string);
+    if (suspect) {
+      const bad = binding.columns.find((column) => column.index >= 0 && (fields[column.index] as string).includes(REPLACEMENT_CHAR));
+      if (bad !== undefined) return this.reject(line, bad.key, NOT_TEXT, fields);
     }
-    if (record.suspect) {
-      const bad = keys.find((key) => this.row[key]?.includes(REPLACEMENT_CHAR));
-      if (bad !== undefined) return this.reject(line, bad, NOT_TEXT, fields);
-    }
-    return this.convert(line, fields);
+    return this.convert(line, fields, fields);
   }
 
-  private csvHeader(record: CsvRecord): void {
-    if (record.error) return this.stop(`the header row is not valid CSV: ${record.error}`);
-    const format = this.detect(record.fields);
+  private csvHeader(fields: string[]): void {
+    const format = this.detect(fields);
     if (!format) return;
-    const names = record.fields.map(normalizeHeaderName);
-    const keys = Object.keys(format.columns);
-    const indexes = keys.map((key) => firstIndex(names, format.columns[key]?.names ?? []));
-    const headerNames = Object.fromEntries(keys.map((key, k) => [key, record.fields[indexes[k] as number]?.trim() ?? key]));
-    this.binding = { format, keys, indexes, headerNames, width: record.fields.length };
+    const names = fields.map(normalizeHeaderName);
+    const columns = Object.entries(format.columns).map(([key, spec]) => ({ key, index: firstIndex(names, spec.names) }));
+    const headerNames = Object.fromEntries(columns.map(({ key, index }) => [key, fields[index]?.trim() ?? key]));
+    this.binding = bind(format, columns, headerNames, fields.length);
     this.summary.format = format.name;
   }
 
@@ -178,31 +189,35 @@ class FileReader {
     const byName = new Map<string, string>();
     for (const [key, value] of parsed) if (!byName.has(normalizeHeaderName(key))) byName.set(normalizeHeaderName(key), value);
     const format = (this.binding as Binding).format;
+    const cells: string[] = [];
     for (const [key, spec] of Object.entries(format.columns)) {
       const name = spec.names.find((candidate) => byName.has(candidate));
-      const value = name === undefined ? '' : cleanCell(byName.get(name) as string);
+      const value = name === undefined ? '' : (byName.get(name) as string);
       if (value.includes(REPLACEMENT_CHAR)) return this.reject(item.line, key, NOT_TEXT, [item.text]);
-      this.row[key] = value;
+      cells.push(value);
     }
-    return this.convert(item.line, [item.text]);
+    return this.convert(item.line, cells, [item.text]);
   }
 
   private jsonHeader(keys: readonly string[]): boolean {
     const format = this.detect(keys);
     if (!format) return false;
-    const headerNames = Object.fromEntries(Object.keys(format.columns).map((key) => [key, key]));
-    this.binding = { format, keys: Object.keys(format.columns), indexes: [], headerNames, width: 0 };
+    // NDJSON cells are the object's values in the format's column order.
+    const columns = Object.keys(format.columns).map((key, index) => ({ key, index }));
+    this.binding = bind(format, columns, Object.fromEntries(columns.map(({ key }) => [key, key])), 0);
     this.summary.format = `${format.name}-ndjson`;
     return true;
   }
 
-  private convert(line: number, cells: readonly string[]): Promise<void> | void {
-    const result = (this.binding as Binding).format.toRecord(this.row, { file: this.summary.name, line });
+  /** `raw`: what a rejection shows (the CSV cells, or the NDJSON line). */
+  private convert(line: number, cells: Cells, raw: readonly string[]): Promise<void> | void {
+    // A new context per row: formats use it as the record's `source`.
+    const result = (this.binding as Binding).convert(cells, { file: this.summary.name, line });
     if (result === null) {
       this.summary.rowsAccepted++;
       this.summary.rowsSkipped++;
     } else if ('reason' in result) {
-      this.reject(line, result.field, result.reason, cells);
+      this.reject(line, result.field, result.reason, raw);
     } else if (this.isDuplicate(result)) {
       this.summary.rowsDuplicate++;
       keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
@@ -228,10 +243,9 @@ class FileReader {
 
 const NOT_TEXT = 'contains bytes that are not valid text in the file\'s encoding (mixed encodings?)';
 
-/** Cells are trimmed, and the literal `NULL` counts as empty (SPEC.md section 3). */
-function cleanCell(cell: string): string {
-  const value = cell.trim();
-  return value === 'NULL' ? '' : value;
+function bind(format: UsageFormat, columns: BoundColumn[], headerNames: Record<string, string>, width: number): Binding {
+  const byKey = Object.fromEntries(columns.map((column) => [column.key, column]));
+  return { format, columns, convert: format.bind(byKey), headerNames, width };
 }
 
 function firstIndex(names: readonly string[], candidates: readonly string[]): number {

@@ -50,19 +50,31 @@ export interface ColumnSpec {
   readonly required?: boolean;
 }
 
+/** A format's column as found in one file: its key in `columns` and its cell index (-1: absent). */
+export interface BoundColumn {
+  readonly key: string;
+  readonly index: number;
+}
+
+/** One row's raw cells (a CSV record, or an NDJSON object's values in column order). Read them with cells.ts. */
+export type Cells = readonly string[];
+
+/** A record, a rejection, or null for a valid row that carries no usage (counted as accepted and skipped). */
+export type RowConversion = UsageRecord | RowRejection | null;
+
 /**
- * A usage file format: one file under `formats/`. `toRecord` gets the row keyed by the
- * format's own column keys (cells trimmed, `NULL` already turned into ''); the object is
- * reused between rows, so a format must not keep it.
+ * A usage file format: one file under `formats/`. Once per file, `bind` gets where each of its
+ * columns sits and returns the per-row conversion; a row is then an array of cells read by
+ * index (no per-row object keyed by column name). The cells array is the reader's: a format
+ * must not keep it.
  */
-export interface UsageFormat {
+export interface UsageFormat<K extends string = string> {
   readonly name: string;
   readonly description: string;
-  readonly columns: Readonly<Record<string, ColumnSpec>>;
+  readonly columns: Readonly<Record<K, ColumnSpec>>;
   /** Header names arrive trimmed and lower-cased. */
   detect(headerNames: readonly string[]): boolean;
-  /** A record, a rejection, or null for a valid row that carries no usage (counted as accepted and skipped). */
-  toRecord(row: Readonly<Record<string, string>>, ctx: RowContext): UsageRecord | RowRejection | null;
+  bind(columns: Readonly<Record<K, BoundColumn>>): (cells: Cells, ctx: RowContext) => RowConversion;
 }
 
 export type UsageSink = (record: UsageRecord) => void | Promise<void>;

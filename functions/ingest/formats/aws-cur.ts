@@ -19,7 +19,7 @@
  */
 import { periodOf } from '../../domain/dates.js';
 import { ZERO } from '../../domain/money.js';
-import { convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, utcDate } from '../cells.js';
+import { convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../cells.js';
 import type { ColumnSpec, UsageFormat } from '../types.js';
 
 function cur(legacy: string, cur2: string, isRequired = false): ColumnSpec {
@@ -41,29 +41,29 @@ const columns = {
 const USAGE_TYPES = new Set(['usage', 'discountedusage', 'savingsplancoveredusage']);
 const AWS_NUMBER = { exponent: true } as const;
 
-export const awsCur: UsageFormat = {
+export const awsCur: UsageFormat<keyof typeof columns> = {
   name: 'aws-cur',
   description: 'AWS CUR legacy (lineItem/UsageAccountId, lineItem/ProductCode, lineItem/UsageType, lineItem/UsageAmount, lineItem/UsageStartDate, lineItem/UnblendedCost) or CUR 2.0 (line_item_… equivalents)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  toRecord: (row, ctx) => convertRow(ctx, () => {
-    const lineType = row.LineItemType ?? '';
+  bind: (c) => (row, ctx) => convertRow(ctx, () => {
+    const lineType = text(row, c.LineItemType);
     const type = lineType.toLowerCase();
     if (type === 'tax') return null;
     const isUsage = type === '' || USAGE_TYPES.has(type);
-    const productCode = required(row, 'ProductCode');
-    const usageType = isUsage ? required(row, 'UsageType') : (optional(row, 'UsageType') ?? lineType);
-    const usageDate = utcDate(row, 'UsageStartDate');
+    const productCode = required(row, c.ProductCode);
+    const usageType = isUsage ? required(row, c.UsageType) : (optional(row, c.UsageType) ?? lineType);
+    const usageDate = utcDate(row, c.UsageStartDate);
     return {
       vendor: 'aws',
-      accountId: required(row, 'UsageAccountId'),
+      accountId: required(row, c.UsageAccountId),
       vendorSku: `${productCode}:${usageType}`,
-      quantity: isUsage ? decimal(row, 'UsageAmount', AWS_NUMBER) : ZERO,
+      quantity: isUsage ? decimal(row, c.UsageAmount, AWS_NUMBER) : ZERO,
       usageDate,
-      period: row.BillingPeriodStartDate ? periodOf(utcDate(row, 'BillingPeriodStartDate')) : periodOf(usageDate),
-      cost: optionalDecimal(row, 'UnblendedCost', AWS_NUMBER),
-      currency: currency(row, 'CurrencyCode'),
-      source: { file: ctx.file, line: ctx.line },
+      period: text(row, c.BillingPeriodStartDate) ? periodOf(utcDate(row, c.BillingPeriodStartDate)) : periodOf(usageDate),
+      cost: optionalDecimal(row, c.UnblendedCost, AWS_NUMBER),
+      currency: currency(row, c.CurrencyCode),
+      source: ctx,
     };
   }),
 };

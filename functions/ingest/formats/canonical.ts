@@ -24,25 +24,25 @@ const columns = {
   reference: col('reference'),
 };
 
-export const canonical: UsageFormat = {
+export const canonical: UsageFormat<keyof typeof columns> = {
   name: 'canonical',
   description: 'canonical CSV/NDJSON (vendor, account_id, vendor_sku, quantity, usage_date)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  toRecord: (row, ctx) => convertRow(ctx, () => {
-    const usageDate = date(row, 'usage_date');
+  bind: (c) => (row, ctx) => convertRow(ctx, () => {
+    const usageDate = date(row, c.usage_date);
     return {
-      vendor: required(row, 'vendor').toLowerCase(),
-      accountId: required(row, 'account_id'),
-      vendorSku: required(row, 'vendor_sku'),
-      quantity: decimal(row, 'quantity', { nonNegative: true }),
+      vendor: required(row, c.vendor).toLowerCase(),
+      accountId: required(row, c.account_id),
+      vendorSku: required(row, c.vendor_sku),
+      quantity: decimal(row, c.quantity, { nonNegative: true }),
       usageDate,
       period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, 'unit_cost'),
-      cost: optionalDecimal(row, 'cost'),
-      currency: currency(row, 'currency'),
-      reference: optional(row, 'reference'),
-      source: { file: ctx.file, line: ctx.line },
+      unitCost: optionalDecimal(row, c.unit_cost),
+      cost: optionalDecimal(row, c.cost),
+      currency: currency(row, c.currency),
+      reference: optional(row, c.reference),
+      source: ctx,
     };
   }),
 };

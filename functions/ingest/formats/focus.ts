@@ -34,25 +34,25 @@ const columns = {
 
 const QUANTITY_CATEGORIES = new Set(['usage', 'purchase']);
 
-export const focus: UsageFormat = {
+export const focus: UsageFormat<keyof typeof columns> = {
   name: 'focus',
   description: 'FOCUS 1.x (BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity, ChargeCategory, ProviderName, BillingPeriodStart, BillingCurrency)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  toRecord: (row, ctx) => convertRow(ctx, () => {
-    const category = required(row, 'ChargeCategory').toLowerCase();
+  bind: (c) => (row, ctx) => convertRow(ctx, () => {
+    const category = required(row, c.ChargeCategory).toLowerCase();
     if (category === 'tax') return null;
-    const vendor = required(row, 'ProviderName').toLowerCase();
-    const accountId = required(row, 'SubAccountId');
-    const vendorSku = required(row, 'SkuId');
-    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, 'PricingQuantity') : ZERO;
-    const usageDate = utcDate(row, 'ChargePeriodStart');
+    const vendor = required(row, c.ProviderName).toLowerCase();
+    const accountId = required(row, c.SubAccountId);
+    const vendorSku = required(row, c.SkuId);
+    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, c.PricingQuantity) : ZERO;
+    const usageDate = utcDate(row, c.ChargePeriodStart);
     return {
       vendor, accountId, vendorSku, quantity, usageDate,
-      period: periodOf(utcDate(row, 'BillingPeriodStart')),
-      cost: decimal(row, 'BilledCost'),
-      currency: currency(row, 'BillingCurrency'),
-      source: { file: ctx.file, line: ctx.line },
+      period: periodOf(utcDate(row, c.BillingPeriodStart)),
+      cost: decimal(row, c.BilledCost),
+      currency: currency(row, c.BillingCurrency),
+      source: ctx,
     };
   }),
 };

@@ -16,7 +16,7 @@
  * - No reference: the export has no per-line id.
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, decimal, hasRequiredColumns, optionalDecimal, required, utcDate } from '../cells.js';
+import { col, convertRow, currency, decimal, hasRequiredColumns, optionalDecimal, required, text, utcDate } from '../cells.js';
 import type { UsageFormat } from '../types.js';
 
 const columns = {
@@ -33,25 +33,25 @@ const columns = {
   Currency: col('Currency'),
 };
 
-export const partnerCenter: UsageFormat = {
+export const partnerCenter: UsageFormat<keyof typeof columns> = {
   name: 'partner-center',
   description: 'Microsoft Partner Center new-commerce reconciliation CSV (PartnerId, CustomerId, ProductId, SkuId, ChargeType, ChargeStartDate, BillableQuantity or Quantity)',
   columns,
   detect: (headerNames) =>
     hasRequiredColumns(columns, headerNames) && (headerNames.includes('billablequantity') || headerNames.includes('quantity')),
-  toRecord: (row, ctx) => convertRow(ctx, () => {
-    const usageDate = utcDate(row, 'ChargeStartDate');
+  bind: (c) => (row, ctx) => convertRow(ctx, () => {
+    const usageDate = utcDate(row, c.ChargeStartDate);
     return {
       vendor: 'microsoft',
-      accountId: required(row, 'CustomerId'),
-      vendorSku: `${required(row, 'ProductId')}:${required(row, 'SkuId')}`,
-      quantity: row.BillableQuantity ? decimal(row, 'BillableQuantity') : decimal(row, 'Quantity'),
+      accountId: required(row, c.CustomerId),
+      vendorSku: `${required(row, c.ProductId)}:${required(row, c.SkuId)}`,
+      quantity: text(row, c.BillableQuantity) ? decimal(row, c.BillableQuantity) : decimal(row, c.Quantity),
       usageDate,
       period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, 'EffectiveUnitPrice'),
-      cost: optionalDecimal(row, 'Subtotal'),
-      currency: currency(row, 'Currency'),
-      source: { file: ctx.file, line: ctx.line },
+      unitCost: optionalDecimal(row, c.EffectiveUnitPrice),
+      cost: optionalDecimal(row, c.Subtotal),
+      currency: currency(row, c.Currency),
+      source: ctx,
     };
   }),
 };

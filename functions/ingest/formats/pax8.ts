@@ -24,25 +24,25 @@ const columns = {
   id: col('id'),
 };
 
-export const pax8: UsageFormat = {
+export const pax8: UsageFormat<keyof typeof columns> = {
   name: 'pax8',
   description: 'Pax8 invoice items (companyId, sku, quantity, startPeriod)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  toRecord: (row, ctx) => convertRow(ctx, () => {
-    const usageDate = utcDate(row, 'startPeriod');
+  bind: (c) => (row, ctx) => convertRow(ctx, () => {
+    const usageDate = utcDate(row, c.startPeriod);
     return {
       vendor: 'pax8',
-      accountId: required(row, 'companyId'),
-      vendorSku: required(row, 'sku'),
-      quantity: decimal(row, 'quantity'),
+      accountId: required(row, c.companyId),
+      vendorSku: required(row, c.sku),
+      quantity: decimal(row, c.quantity),
       usageDate,
       period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, 'cost'),
-      cost: optionalDecimal(row, 'costTotal'),
-      currency: currency(row, 'currencyCode'),
-      reference: optional(row, 'id'),
-      source: { file: ctx.file, line: ctx.line },
+      unitCost: optionalDecimal(row, c.cost),
+      cost: optionalDecimal(row, c.costTotal),
+      currency: currency(row, c.currencyCode),
+      reference: optional(row, c.id),
+      source: ctx,
     };
   }),
 };
