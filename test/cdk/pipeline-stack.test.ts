@@ -1,0 +1,230 @@
+import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actionsOf, buildFixture, logicalId, policyStatements, resourcesOf, type Fixture } from './app-fixture.js';
+
+let fx: Fixture;
+beforeAll(() => {
+  fx = buildFixture({ timezone: 'America/Denver', senderEmail: 'billing@acme-it.example' });
+});
+
+const fnId = (prefix: string): string => logicalId(fx.pipelineTemplate, 'AWS::Lambda::Function', `${prefix}Function`);
+const roleId = (prefix: string): string => logicalId(fx.pipelineTemplate, 'AWS::IAM::Role', `${prefix}Role`);
+const statementsOf = (prefix: string): ReturnType<typeof policyStatements> =>
+  policyStatements(fx.pipelineTemplate).filter((s) => s.policy.startsWith(`${prefix}RoleDefaultPolicy`));
+
+describe('PipelineStack functions', () => {
+  it('runs every handler on Node.js 24, ARM64, traced, with its log group and the shared environment', () => {
+    const functions = Object.entries(fx.pipelineTemplate.findResources('AWS::Lambda::Function'))
+      .filter(([id]) => !id.startsWith('BucketNotificationsHandler')); // CDK's own custom-resource handler
+
+    expect(functions).toHaveLength(9);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } },
+      });
+      expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining([
+        'TABLE_NAME', 'USAGE_BUCKET', 'ARTIFACTS_BUCKET', 'WORK_QUEUE_URL', 'DISCREPANCY_QUEUE_URL', 'SENDER_EMAIL',
+        'SES_CONFIGURATION_SET', 'MSP_TIMEZONE', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS',
+      ]));
+      expect(fn.Properties.Environment.Variables.MSP_TIMEZONE).toBe('America/Denver');
+      expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ 'Fn::ImportValue': 'TrueUp-TableName' });
+    }
+    fx.pipelineTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('lets the four scheduled jobs run one at a time', () => {
+    for (const prefix of ['BillingRun', 'ReconciliationReport', 'DunningRun', 'AgingReport']) {
+      expect(fx.pipelineTemplate.toJSON().Resources[fnId(prefix)].Properties.ReservedConcurrentExecutions).toBe(1);
+    }
+    for (const prefix of ['IngestFile', 'InvoiceWorker', 'DiscrepancyWorker']) {
+      expect(fx.pipelineTemplate.toJSON().Resources[fnId(prefix)].Properties.ReservedConcurrentExecutions).toBeUndefined();
+    }
+  });
+
+  it.each([['InvoiceWorker', 'TrueUp-WorkQueueArn'], ['DiscrepancyWorker', 'TrueUp-DiscrepancyQueueArn']])(
+    '%s consumes its queue 10 at a time and reports partial batch failures', (prefix, queueExport) => {
+      fx.pipelineTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fnId(prefix) },
+        EventSourceArn: { 'Fn::ImportValue': queueExport },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+  it('triggers ingest on inbox/ and payments on payments/ of the usage bucket', () => {
+    const configuration = new Capture();
+
+    fx.pipelineTemplate.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { 'Fn::ImportValue': 'TrueUp-UsageBucketName' },
+      NotificationConfiguration: configuration,
+      Managed: false,
+    });
+    expect(configuration.asObject().LambdaFunctionConfigurations).toEqual([
+      { Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'inbox/' }] } }, LambdaFunctionArn: { 'Fn::GetAtt': [fnId('IngestFile'), 'Arn'] } },
+      { Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'payments/' }] } }, LambdaFunctionArn: { 'Fn::GetAtt': [fnId('ApplyPayments'), 'Arn'] } },
+    ]);
+  });
+
+  it('subscribes ses-events to the SES event topic fed by the configuration set', () => {
+    const topic = logicalId(fx.pipelineTemplate, 'AWS::SNS::Topic', 'SesEventsTopic');
+
+    fx.pipelineTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', TopicArn: { Ref: topic }, Endpoint: { 'Fn::GetAtt': [fnId('SesEvents'), 'Arn'] } });
+    fx.pipelineTemplate.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      EventDestination: {
+        Enabled: true,
+        MatchingEventTypes: ['bounce', 'complaint', 'delivery', 'reject'],
+        SnsDestination: { TopicARN: { Ref: topic } },
+      },
+    });
+    fx.pipelineTemplate.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'billing@acme-it.example' });
+  });
+});
+
+describe('PipelineStack schedules', () => {
+  it.each([
+    ['BillingRun', 'cron(0 6 1 * ? *)'],
+    ['ReconciliationReport', 'cron(0 7 1 * ? *)'],
+    ['DunningRun', 'cron(0 8 * * ? *)'],
+    ['AgingReport', 'cron(0 9 ? * MON *)'],
+  ])('%s runs at %s in the MSP time zone, with retries and a DLQ', (prefix, expression) => {
+    const dlq = logicalId(fx.pipelineTemplate, 'AWS::SQS::Queue', `${prefix}ScheduleDeadLetterQueue`);
+
+    fx.pipelineTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: 'America/Denver',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [fnId(prefix), 'Arn'] },
+        Input: '{}',
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 3 },
+        RoleArn: Match.anyValue(),
+      },
+    });
+    fx.pipelineTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId(prefix) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+    fx.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ 'Fn::ImportValue': 'TrueUp-AlarmTopicArn' }],
+    });
+  });
+
+  it('gives each schedule a role that may invoke only its own function', () => {
+    const roles = new Capture();
+    fx.pipelineTemplate.hasResourceProperties('AWS::Scheduler::Schedule', { Target: { RoleArn: { 'Fn::GetAtt': [roles, 'Arn'] } } });
+    const invokeStatements = policyStatements(fx.pipelineTemplate).filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+
+    expect(invokeStatements).toHaveLength(4);
+    for (const statement of invokeStatements) {
+      const targets = new Set(resourcesOf(statement).map((r) => JSON.stringify(r).match(/"(\w+Function[0-9A-F]{8})"/)?.[1]));
+      expect(targets.size).toBe(1);
+      expect(actionsOf(statement)).toEqual(['lambda:InvokeFunction']);
+    }
+  });
+});
+
+describe('PipelineStack permissions', () => {
+  it('grants ses:SendRawEmail only on the sender identity and the configuration set, only to mail senders', () => {
+    const ses = policyStatements(fx.pipelineTemplate).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    const identity = logicalId(fx.pipelineTemplate, 'AWS::SES::EmailIdentity', 'SenderIdentity');
+    const configurationSet = logicalId(fx.pipelineTemplate, 'AWS::SES::ConfigurationSet', 'ConfigurationSet');
+
+    expect(ses.map((s) => s.policy.replace(/RoleDefaultPolicy.*/, '')).sort()).toEqual(['AgingReport', 'DunningRun', 'InvoiceWorker', 'ReconciliationReport']);
+    const rate = (prefix: string): unknown => fx.pipelineTemplate.toJSON().Resources[fnId(prefix)].Properties.Environment.Variables.SES_MAX_SEND_RATE;
+    expect([rate('InvoiceWorker'), rate('DunningRun'), rate('IngestFile')]).toEqual(['7', '14', undefined]); // two invoice workers share 14/s
+    for (const statement of ses) {
+      expect(actionsOf(statement)).toEqual(['ses:SendRawEmail']);
+      expect(resourcesOf(statement)).toEqual([
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/', { Ref: identity }]] },
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':configuration-set/', { Ref: configurationSet }]] },
+      ]);
+    }
+  });
+
+  it('never grants DynamoDB or S3 actions on *', () => {
+    const broad = policyStatements(fx.pipelineTemplate)
+      .filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:') || a.startsWith('s3:')))
+      .filter((s) => resourcesOf(s).includes('*') && !s.policy.startsWith('BucketNotificationsHandler'));
+
+    expect(broad).toEqual([]);
+  });
+
+  it('lets ingest write only archive/ and rejected/ of the usage bucket and normalized/ and refs/ of the artifacts bucket', () => {
+    const puts = statementsOf('IngestFile').filter((s) => actionsOf(s).includes('s3:PutObject'));
+    const written = puts.flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
+
+    expect(written.sort()).toEqual([
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, '/normalized/*']] }),
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, '/refs/*']] }),
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-UsageBucketArn' }, '/archive/*']] }),
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-UsageBucketArn' }, '/rejected/*']] }),
+    ].sort());
+    expect(written.join()).not.toContain('invoices/');
+  });
+
+  it('keeps the discrepancy worker and ses-events away from S3, SQS sends and SES', () => {
+    for (const prefix of ['DiscrepancyWorker', 'SesEvents']) {
+      const actions = statementsOf(prefix).flatMap(actionsOf);
+      expect(actions.filter((a) => a.startsWith('s3:') || a === 'sqs:SendMessage' || a.startsWith('ses:'))).toEqual([]);
+    }
+  });
+
+  it('lets only the billing run send to the work queue', () => {
+    const senders = policyStatements(fx.pipelineTemplate)
+      .filter((s) => actionsOf(s).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes('TrueUp-WorkQueueArn'))
+      .map((s) => s.policy.replace(/RoleDefaultPolicy.*/, ''));
+
+    expect(senders).toEqual(['BillingRun']);
+  });
+
+  it('gives functions their own log group instead of AWSLambdaBasicExecutionRole', () => {
+    const role = fx.pipelineTemplate.toJSON().Resources[roleId('BillingRun')];
+
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(statementsOf('BillingRun')).toContainEqual(expect.objectContaining({
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: { 'Fn::GetAtt': [logicalId(fx.pipelineTemplate, 'AWS::Logs::LogGroup', 'BillingRunLogs'), 'Arn'] },
+    }));
+  });
+});
+
+describe('PipelineStack operations', () => {
+  it('alarms on every function’s errors', () => {
+    const alarms = fx.pipelineTemplate.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' } });
+
+    expect(Object.keys(alarms)).toHaveLength(9);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties).toMatchObject({ Threshold: 1, AlarmActions: [{ 'Fn::ImportValue': 'TrueUp-AlarmTopicArn' }] });
+    }
+  });
+
+  it('alarms when the billing run was not invoked on the 1st, treating no data as a miss', () => {
+    const metrics = new Capture();
+
+    fx.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      Metrics: metrics,
+    });
+    const [expression, invocations] = metrics.asArray() as [{ Expression: string }, { MetricStat: { Metric: { MetricName: string; Dimensions: unknown }; Period: number; Stat: string } }];
+    expect(expression.Expression).toContain('DATE(');
+    expect(invocations.MetricStat).toMatchObject({
+      Metric: { MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('BillingRun') } }] },
+      Period: 86400, Stat: 'Sum',
+    });
+  });
+
+  it('publishes the dashboard URL and function names', () => {
+    fx.pipelineTemplate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    fx.pipelineTemplate.hasOutput('DashboardUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
+    fx.pipelineTemplate.hasOutput('BillingRunFunctionName', { Value: { Ref: fnId('BillingRun') } });
+  });
+});
