@@ -28,16 +28,18 @@ export async function applyDuePayments(deps: Deps, input: { today: IsoDate }): P
     const issued = target && target.invoice.issueDate <= payment.receivedOn ? target : undefined;
     const outcome = applyPayment(payment, issued);
     if (outcome.duplicate) continue;
+    if (outcome.unapplied) {
+      // Queued before the payment is recorded: if the job dies in between, the retry finds the
+      // payment still pending and queues it again; the worker stores it once by its id.
+      await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: { type: 'discrepancy', openedOn: input.today, discrepancy: unappliedDiscrepancy(payment, outcome.unapplied) } }]);
+    }
     const recorded = await deps.ledger.recordPayment(
       payment,
       outcome.applied && issued ? { invoice: issued, amount: outcome.applied.amount, stillOpen: stillOpen(issued, outcome.applied.amount) } : undefined,
     );
     if (!recorded) continue;
     if (outcome.applied) applied += 1;
-    if (outcome.unapplied) {
-      unapplied += 1;
-      await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: { type: 'discrepancy', openedOn: input.today, discrepancy: unappliedDiscrepancy(payment, outcome.unapplied) } }]);
-    }
+    if (outcome.unapplied) unapplied += 1;
   }
   return { applied, unapplied };
 }

@@ -21,10 +21,13 @@ export interface IngestResult {
 export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }): Promise<IngestResult> {
   const name = input.key.split('/').pop() ?? input.key;
   const sha256 = await hashObject(deps, input.key);
-  const claim = await deps.ledger.claimFile(sha256, name);
+  const claim = await deps.ledger.claimFile(sha256, name, input.key);
+  if (!claim.claimed && claim.sameObject && claim.existing) {
+    return { record: claim.existing, rejections: [] }; // a retry of a completed ingest
+  }
   if (!claim.claimed) {
     const duplicate = await deps.ledger.recordDuplicateFile({
-      sha256, name, bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0,
+      sha256, name, key: input.key, bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0,
       duplicateOf: claim.existing?.name ?? name, format: claim.existing?.format, ingestedOn: input.today,
     });
     deps.log.info('duplicate usage file', { name, duplicateOf: duplicate.duplicateOf });
@@ -58,7 +61,7 @@ export async function ingestUsageFile(deps: Deps, input: { key: string; today: I
     await deps.usage.put(`rejected/${sha256}/${name}.errors.csv`, rejectionsCsv(summary), 'text/csv');
   }
   const record = await deps.ledger.completeFile({
-    sha256, name, format: summary.format, bytes: summary.bytes,
+    sha256, name, key: input.key, format: summary.format, bytes: summary.bytes,
     rowsRead: summary.rowsRead, rowsAccepted: summary.rowsAccepted, rowsRejected: summary.rowsRejected, rowsDuplicate: summary.rowsDuplicate,
     fileError: summary.fileError, ingestedOn: input.today,
   });

@@ -41,8 +41,8 @@ export interface FileRecord {
   readonly duplicateOf?: string;
   readonly fileError?: string;
   readonly ingestedOn: IsoDate;
-  /** Ingestion order, so reports list files as they arrived. */
-  readonly seq: number;
+  /** The inbox object the file was ingested from. */
+  readonly key?: string;
   /** The billing period whose report listed the file. */
   readonly reportedIn?: Period;
 }
@@ -93,10 +93,14 @@ export interface Ledger {
   saveReferenceData(reference: ReferenceData): Promise<void>;
   loadReferenceData(): Promise<ReferenceData | undefined>;
 
-  /** Claims a file by content; returns the existing record when it was ingested before. */
-  claimFile(sha256: string, name: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined }>;
-  completeFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord>;
-  recordDuplicateFile(record: Omit<FileRecord, 'seq'>): Promise<FileRecord>;
+  /**
+   * Claims a file by content. When it was claimed before, returns the existing record and
+   * whether that claim came from the same inbox object (a retry, not a second drop).
+   */
+  claimFile(sha256: string, name: string, key: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }>;
+  completeFile(record: FileRecord): Promise<FileRecord>;
+  /** Records a second drop of known content once per inbox object. */
+  recordDuplicateFile(record: FileRecord): Promise<FileRecord>;
   unreportedFiles(): Promise<FileRecord[]>;
   markFilesReported(files: readonly FileRecord[], period: Period): Promise<void>;
 
