@@ -10,6 +10,7 @@ import { readDataFolder } from '../functions/adapters/local/read-data-folder.js'
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
 import { addOpsCommands, UserError } from './ops-commands.js';
+import { addSourcesCommands } from './sources-commands.js';
 import { ConnectionError } from '../functions/local/connection.js';
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
     });
 
   addOpsCommands(program);
+  addSourcesCommands(program);
   return program;
 }
 
