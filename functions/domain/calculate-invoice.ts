@@ -8,19 +8,10 @@ import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf,
 import { Dec, ZERO, formatQuantity, roundMoney, sum } from './money.js';
 import { lateFeeLines } from './late-fee-lines.js';
 import { compareText, type PairResult } from './reconcile-period.js';
-import type { Agreement, BillingFrequency, Client, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
+import type { Agreement, BillingFrequency, Client, Invoice, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
 
-export interface InvoiceDraft {
-  readonly clientId: string;
-  readonly period: Period;
-  readonly currency: string;
-  readonly issueDate: IsoDate;
-  readonly dueDate: IsoDate;
-  readonly lines: readonly InvoiceLine[];
-  readonly subtotal: Dec;
-  readonly tax: Dec;
-  readonly total: Dec;
-}
+/** An invoice before it has a number. */
+export type InvoiceDraft = Omit<Invoice, 'number'>;
 
 export interface InvoiceInput {
   readonly client: Client;

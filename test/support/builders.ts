@@ -1,25 +1,13 @@
 /** Small builders for domain values in tests: defaults from SPEC.md, overrides per case. */
 import { Dec } from '../../functions/domain/money.js';
+import { DEFAULT_SETTINGS } from '../../functions/domain/reference/index.js';
 import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/types.js';
 
 export const d = (value: string | number): Dec => new Dec(value);
 
+/** SPEC.md's defaults (the reference module's parse of an empty trueup.json), with overrides. */
 export function settings(overrides: Partial<Settings> = {}): Settings {
-  return {
-    msp: { name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield' },
-    timezone: 'America/Chicago',
-    currency: 'USD',
-    invoice: { prefix: 'INV', paymentTermsDays: 30, recurringTiming: 'advance' },
-    reports: { recipients: ['billing@acme-it.example'], agingWeekday: 1 },
-    dunning: { steps: [
-      { name: 'reminder', offsetDays: -3 },
-      { name: 'due', offsetDays: 0 },
-      { name: 'overdue_1', offsetDays: 7 },
-      { name: 'overdue_2', offsetDays: 14, lateFee: { percent: d('1.5'), minimum: d(0) } },
-      { name: 'final', offsetDays: 30 },
-    ] },
-    ...overrides,
-  };
+  return { ...DEFAULT_SETTINGS, ...overrides };
 }
 
 export function client(overrides: Partial<Client> = {}): Client {
