@@ -7,7 +7,7 @@
 import { calculateInvoice } from '../domain/calculate-invoice.js';
 import { addMonths, periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import { reconcilePeriod } from '../domain/reconcile-period.js';
-import { compareText } from '../domain/reconcile-period.js';
+import { compareText, type PairResult } from '../domain/reconcile-period.js';
 import { UsageSummarizer } from '../domain/summarize-usage.js';
 import type { ReferenceData } from '../domain/types.js';
 import type { Deps } from './deps.js';
@@ -27,7 +27,12 @@ export async function runBilling(deps: Deps, input: { today: IsoDate }): Promise
   const period = addMonths(periodOf(input.today), -1);
   const reconciliation = await reconcileOnce(deps, reference, period, input.today);
 
-  const pairs = pairsFromJson(reconciliation, reference.agreements);
+  const pairsByClient = new Map<string, PairResult[]>();
+  for (const pair of pairsFromJson(reconciliation, reference.agreements)) {
+    const list = pairsByClient.get(pair.clientId);
+    if (list) list.push(pair);
+    else pairsByClient.set(pair.clientId, [pair]);
+  }
   const issued: string[] = [];
   const alreadyIssued: string[] = [];
   const clients = [...reference.clients].sort((a, b) => compareText(a.clientId, b.clientId));
@@ -41,7 +46,7 @@ export async function runBilling(deps: Deps, input: { today: IsoDate }): Promise
     const draft = calculateInvoice({
       client, issueDate: input.today, recurringTiming: reference.settings.invoice.recurringTiming,
       agreements: reference.agreements, products: reference.products,
-      pairs: pairs.filter((p) => p.clientId === client.clientId), lateFees: lateFees.filter((f) => f.chargedOn <= input.today),
+      pairs: pairsByClient.get(client.clientId) ?? [], lateFees: lateFees.filter((f) => f.chargedOn <= input.today),
     });
     if (!draft) continue;
     const invoice = await deps.ledger.issueInvoice(draft, reference.settings.invoice.prefix, lateFees.filter((f) => f.chargedOn <= input.today));

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { createAwsClients, createAwsDeps, type AwsClients } from '../adapters/aws/aws-deps.js';
+import { createAwsClients, createAwsDeps, DEFAULT_SES_MAX_SEND_RATE, type AwsClients } from '../adapters/aws/aws-deps.js';
 import type { Deps } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
 import { drainQueue, localEnv, type LocalRuntime } from './local-runtime.js';
@@ -79,7 +79,7 @@ async function connectAws(path: string): Promise<Connection> {
   const deps = createAwsDeps({
     TABLE_NAME: merged.TableName!, USAGE_BUCKET: merged.UsageBucketName!, ARTIFACTS_BUCKET: merged.ArtifactsBucketName!,
     WORK_QUEUE_URL: merged.WorkQueueUrl!, DISCREPANCY_QUEUE_URL: merged.DiscrepancyQueueUrl!,
-    SES_CONFIGURATION_SET: merged.SesConfigurationSetName, MSP_TIMEZONE: merged.MspTimezone ?? 'UTC',
+    SES_CONFIGURATION_SET: merged.SesConfigurationSetName, MSP_TIMEZONE: merged.MspTimezone ?? 'UTC', SES_MAX_SEND_RATE: DEFAULT_SES_MAX_SEND_RATE,
   }, clients, silentLogger);
   return { kind: 'aws', deps, close: () => destroy(clients) };
 }

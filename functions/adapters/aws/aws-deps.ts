@@ -9,7 +9,9 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Deps, Logger } from '../../app/deps.js';
+import { TokenBucket } from '../../app/rate-limiter.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
+import { RateLimitedMailer } from './rate-limited-mailer.js';
 import { S3BlobStore } from './s3-blob-store.js';
 import { SesMailer } from './ses-mailer.js';
 import { SqsWorkQueue } from './sqs-work-queue.js';
@@ -22,8 +24,13 @@ export const EnvSchema = z.object({
   DISCREPANCY_QUEUE_URL: z.string().url(),
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
   MSP_TIMEZONE: z.string().min(1).default('America/Chicago'),
+  /** SES recipients per second for this function instance (see docs/scale.md); loadEnv defaults it to 14. */
+  SES_MAX_SEND_RATE: z.coerce.number().positive().finite().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
+
+/** SES's default production send rate; the embedded stand-in (no SES_MAX_SEND_RATE in its env) is not limited. */
+export const DEFAULT_SES_MAX_SEND_RATE = 14;
 
 export function loadEnv(source: Record<string, string | undefined>): Env {
   const parsed = EnvSchema.safeParse(source);
@@ -31,7 +38,7 @@ export function loadEnv(source: Record<string, string | undefined>): Env {
     const names = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`TrueUp function misconfigured: ${names}`);
   }
-  return parsed.data;
+  return { ...parsed.data, SES_MAX_SEND_RATE: parsed.data.SES_MAX_SEND_RATE ?? DEFAULT_SES_MAX_SEND_RATE };
 }
 
 export interface AwsClients {
@@ -50,13 +57,14 @@ export function createAwsClients(configs: Partial<Record<keyof AwsClients, objec
 }
 
 export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps {
+  const ses = new SesMailer(clients.ses, env.SES_CONFIGURATION_SET);
   return {
     ledger: new DynamoDbLedger(DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }), env.TABLE_NAME),
     usage: new S3BlobStore(clients.s3, env.USAGE_BUCKET),
     artifacts: new S3BlobStore(clients.s3, env.ARTIFACTS_BUCKET),
     workQueue: new SqsWorkQueue(clients.sqs, env.WORK_QUEUE_URL),
     discrepancyQueue: new SqsWorkQueue(clients.sqs, env.DISCREPANCY_QUEUE_URL),
-    mailer: new SesMailer(clients.ses, env.SES_CONFIGURATION_SET),
+    mailer: env.SES_MAX_SEND_RATE === undefined ? ses : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
     log,
   };
 }

@@ -28,6 +28,9 @@ type Item = Record<string, unknown>;
 const REFERENCE_CHUNK = 300_000; // characters per reference-data item, well under DynamoDB's 400 KB
 
 export class DynamoDbLedger implements Ledger {
+  /** The parsed reference data of one version: every job reads it, and a version never changes. */
+  private referenceCache: { version: string; value: ReferenceData } | undefined;
+
   constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
 
   // ---- reference data: stored as JSON in ordered chunks under one partition --------------
@@ -45,10 +48,14 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async loadReferenceData(): Promise<ReferenceData | undefined> {
-    const head = await this.getItem('REF', 'CURRENT');
+    const head = await this.getItem('REF', 'CURRENT', true);
     if (!head) return undefined;
-    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REF#${String(head.version)}` } });
-    return reviveReference(JSON.parse(items.map((i) => String(i.data)).join('')) as Item);
+    const version = String(head.version);
+    if (this.referenceCache?.version === version) return this.referenceCache.value;
+    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REF#${version}` } });
+    const value = reviveReference(JSON.parse(items.map((i) => String(i.data)).join('')) as Item);
+    this.referenceCache = { version, value };
+    return value;
   }
 
   // ---- usage files -----------------------------------------------------------------------
