@@ -1,0 +1,167 @@
+/**
+ * The jobs under test and the state before each: one timeline of the demo data folder
+ * (examples/acme-it), played on an installation "base" exactly as `trueup simulate` plays it,
+ * forked into one snapshot installation just before each job.
+ *
+ * | job              | what runs (one attempt; a retry re-runs all of it)                       | snapshot taken |
+ * | ---------------- | ------------------------------------------------------------------------ | -------------- |
+ * | ingest           | ingestUsageFile of a new file (Microsoft NCE 2026-01)                    | every other file ingested |
+ * | ingest-duplicate | ingestUsageFile of a byte copy of an ingested file under another name    | same |
+ * | payments-import  | importPayments of payments/*.csv                                         | reference data only |
+ * | payments         | applyDuePayments on 2026-02-09 (3 payments + one to an unknown invoice), drain the discrepancy queue | start of 2026-02-09 |
+ * | dunning          | runDunning on 2026-02-14 (two emails, two late fees)                     | after 2026-02-14's payments |
+ * | billing          | runBilling 2026-03-01 + drain work queue + drain discrepancy queue + sendReconciliationReport | after 2026-03-01's payments and dunning |
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { applyDuePayments, importPayments } from '../../app/apply-payments.js';
+import { deliverInvoice } from '../../app/deliver-invoice.js';
+import { ingestUsageFile } from '../../app/ingest-usage-file.js';
+import { runBilling } from '../../app/run-billing.js';
+import { runDunning } from '../../app/run-dunning.js';
+import { agingReport, sendReconciliationReport } from '../../app/send-reports.js';
+import { storeDiscrepancy, type DiscrepancyMessage } from '../../app/store-discrepancy.js';
+import { readDataFolder } from '../../adapters/local/read-data-folder.js';
+import type { EmbeddedAws } from '../../adapters/local/embedded-aws.js';
+import { eachDay, isoWeekday, type IsoDate } from '../../domain/dates.js';
+import { Dec } from '../../domain/money.js';
+import type { Payment, ReferenceData } from '../../domain/types.js';
+import { formatProblems } from '../../domain/reference/index.js';
+import { provisionLocal, type LocalInstallation } from '../local-runtime.js';
+import { forkInstallation } from './state.js';
+
+export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';
+export const JOB_NAMES: readonly JobName[] = ['ingest', 'ingest-duplicate', 'payments-import', 'payments', 'dunning', 'billing'];
+
+export interface Job {
+  readonly name: JobName;
+  /** The installation holding the state before the job (never run on: forked per scenario). */
+  readonly snapshot: LocalInstallation;
+  run(installation: LocalInstallation): Promise<void>;
+}
+
+const FROM: IsoDate = '2026-01-01';
+const PAYMENTS_DAY: IsoDate = '2026-02-09';
+const DUNNING_DAY: IsoDate = '2026-02-14';
+const BILLING_DAY: IsoDate = '2026-03-01';
+const INGEST_FILE = 'microsoft-nce-reconciliation-2026-01.csv';
+const DUPLICATE_OF = 'pax8-invoice-items-2026-01.csv';
+const DUPLICATE_KEY = 'inbox/pax8-invoice-items-2026-01 (copy).csv';
+
+/** A payment for an invoice that does not exist: an `unapplied_payment` discrepancy on PAYMENTS_DAY. */
+export const UNKNOWN_INVOICE_PAYMENT: Payment = {
+  paymentId: 'PAY-FAULT-UNKNOWN', invoiceNumber: 'INV-2026-999999', amount: new Dec('125.00'), currency: 'USD', receivedOn: PAYMENTS_DAY, method: 'ach',
+};
+
+export async function drainDiscrepancies(installation: LocalInstallation): Promise<void> {
+  await installation.drain(installation.queues.discrepancies, async (body) => { await storeDiscrepancy(installation.deps, body as DiscrepancyMessage); });
+}
+
+/** The billing job as runDay runs it on the 1st. */
+export async function billingJob(installation: LocalInstallation, day: IsoDate = BILLING_DAY): Promise<void> {
+  const { deps } = installation;
+  await runBilling(deps, { today: day });
+  await installation.drain(installation.queues.work, (body) => deliverInvoice(deps, body as { number: string }));
+  await drainDiscrepancies(installation);
+  await sendReconciliationReport(deps, { today: day });
+}
+
+export async function dunningJob(installation: LocalInstallation, day: IsoDate = DUNNING_DAY): Promise<void> {
+  await runDunning(installation.deps, { today: day });
+}
+
+export interface Timeline {
+  readonly jobs: Job[];
+  readonly reference: ReferenceData;
+  readonly payments: readonly Payment[];
+  /** Seconds spent building the snapshots. */
+  readonly setupSeconds: number;
+  /** Removes the base and every snapshot. */
+  installations(): LocalInstallation[];
+}
+
+/**
+ * Plays the demo timeline on "base" and forks a snapshot before each job. `only` limits the
+ * work to what the listed jobs need (the billing and dunning snapshots need the whole timeline).
+ */
+export async function buildTimeline(aws: EmbeddedAws, data: string, only: readonly JobName[] = JOB_NAMES): Promise<Timeline> {
+  const started = performance.now();
+  const folder = await readDataFolder(data);
+  if (!folder.ok) throw new Error(`The data folder ${data} has problems:\n${formatProblems(folder.problems)}`);
+  const { reference, payments, usageFiles } = folder.value;
+  const base = await provisionLocal(aws, 'fault-base');
+  const all: LocalInstallation[] = [base];
+  const snapshots = new Map<JobName, LocalInstallation>();
+  const fork = async (name: string): Promise<LocalInstallation> => {
+    const snapshot = await forkInstallation(aws, base, `fault-snap-${name}`);
+    all.push(snapshot);
+    return snapshot;
+  };
+  const { deps } = base;
+  await deps.ledger.saveReferenceData(reference);
+  if (only.includes('payments-import')) snapshots.set('payments-import', await fork('payments-import'));
+
+  const needIngest = only.includes('ingest') || only.includes('ingest-duplicate');
+  const needDays = only.some((j) => j === 'payments' || j === 'dunning' || j === 'billing');
+  if (needIngest || needDays) {
+    const later = usageFiles.filter((p) => basename(p) === INGEST_FILE);
+    for (const path of usageFiles.filter((p) => basename(p) !== INGEST_FILE)) await putAndIngest(base, path);
+    if (needIngest) {
+      await deps.usage.put(`inbox/${INGEST_FILE}`, await readFile(usageFiles.find((p) => basename(p) === INGEST_FILE) ?? INGEST_FILE));
+      await deps.usage.put(DUPLICATE_KEY, await readFile(usageFiles.find((p) => basename(p) === DUPLICATE_OF) ?? DUPLICATE_OF));
+      const snapshot = await fork('ingest');
+      snapshots.set('ingest', snapshot);
+      snapshots.set('ingest-duplicate', snapshot);
+      await deps.usage.delete(DUPLICATE_KEY);
+    }
+    for (const path of later) await putAndIngest(base, path);
+  }
+
+  if (needDays) {
+    await importPayments(deps, payments);
+    const last = only.includes('billing') ? BILLING_DAY : only.includes('dunning') ? DUNNING_DAY : PAYMENTS_DAY;
+    for (const day of eachDay(FROM, last)) {
+      if (day === PAYMENTS_DAY && only.includes('payments')) {
+        const snapshot = await fork('payments');
+        await importPayments(snapshot.deps, [UNKNOWN_INVOICE_PAYMENT]);
+        snapshots.set('payments', snapshot);
+      }
+      await applyDuePayments(deps, { today: day });
+      if (day === DUNNING_DAY && only.includes('dunning')) snapshots.set('dunning', await fork('dunning'));
+      if (day === last && last !== PAYMENTS_DAY && last !== DUNNING_DAY) {
+        await runDunning(deps, { today: day });
+        snapshots.set('billing', await fork('billing'));
+        break;
+      }
+      if (day === last) break;
+      await runDunning(deps, { today: day });
+      if (day.endsWith('-01')) {
+        await billingJob(base, day);
+      } else {
+        await drainDiscrepancies(base);
+      }
+      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await agingReport(deps, { asOf: day, email: true });
+    }
+  }
+
+  const runs: Record<JobName, (i: LocalInstallation) => Promise<void>> = {
+    'ingest': async (i) => { await ingestUsageFile(i.deps, { key: `inbox/${INGEST_FILE}`, today: FROM }); },
+    'ingest-duplicate': async (i) => { await ingestUsageFile(i.deps, { key: DUPLICATE_KEY, today: FROM }); },
+    'payments-import': async (i) => { await importPayments(i.deps, payments); },
+    'payments': async (i) => { await applyDuePayments(i.deps, { today: PAYMENTS_DAY }); await drainDiscrepancies(i); },
+    'dunning': (i) => dunningJob(i),
+    'billing': (i) => billingJob(i),
+  };
+  const jobs = only.map((name) => {
+    const snapshot = snapshots.get(name);
+    if (!snapshot) throw new Error(`No snapshot for job ${name}`);
+    return { name, snapshot, run: runs[name] };
+  });
+  return { jobs, reference, payments, setupSeconds: (performance.now() - started) / 1000, installations: () => all };
+}
+
+async function putAndIngest(installation: LocalInstallation, path: string): Promise<void> {
+  const key = `inbox/${basename(path)}`;
+  await installation.deps.usage.put(key, await readFile(path));
+  await ingestUsageFile(installation.deps, { key, today: FROM });
+}
