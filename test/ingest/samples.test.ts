@@ -1,5 +1,5 @@
 /**
- * Real files written by others (/work/shared/samples), the Partner Center fixture built from
+ * Real files written by others (test/fixtures/samples, a copy of shared/samples), the Partner Center fixture built from
  * FIELDS.md, and the conformance usage files, with exact counts and totals. Totals are
  * recomputed here from the raw cells (papaparse + Dec), independently of the readers.
  */

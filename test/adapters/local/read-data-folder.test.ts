@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
 import { formatProblems, type Problem } from '../../../functions/domain/reference/index.js';
 
-const CONFORMANCE = resolve(import.meta.dirname, '../../../../shared/conformance/data');
+const CONFORMANCE = resolve(import.meta.dirname, '../../fixtures/conformance/data');
 const EXAMPLE = resolve(import.meta.dirname, '../../../examples/acme-it');
 
 let scratch: string;
