@@ -142,7 +142,15 @@ export interface Ledger {
   putOutbox(entry: OutboxEntry): Promise<boolean>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
   pendingOutbox(): Promise<OutboxEntry[]>;
-  markSent(key: string, messageId: string): Promise<OutboxEntry>;
+  /**
+   * Takes the right to send a pending entry: a lease held by `owner` for `leaseSeconds`.
+   * Returns the email's place in the sent log (taken now, so that recording the send after SES
+   * accepts it is one write), or undefined when the entry is sent or another sender holds a
+   * live lease. A lease left by a crashed sender expires; a retry then takes it.
+   */
+  claimSend(key: string, owner: string, leaseSeconds: number): Promise<{ sentOrder: number } | undefined>;
+  /** Records that SES accepted the entry (one conditional write); a second call changes nothing. */
+  markSent(entry: OutboxEntry, messageId: string, sentOrder: number): Promise<OutboxEntry>;
   sentLog(): Promise<OutboxEntry[]>;
   /**
    * Records that SES bounced a message: the entry becomes `bounced` and, for a dunning email,

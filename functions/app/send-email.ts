@@ -1,9 +1,12 @@
 /**
  * Exactly-once email, as far as SES allows: the raw message is stored and an outbox entry
- * recorded before sending; the entry is marked sent after SES accepts it. A retry finds a
- * pending entry and sends it (the remaining window: SES accepted but the mark was lost, which
- * re-sends one email; see docs/guarantees.md).
+ * recorded before sending; a sender takes a short lease on the entry, sends, and marks it sent
+ * in one write after SES accepts it. Two workers holding the same message (a duplicated SQS
+ * delivery, two overlapping runs) cannot both send: only the lease holder does. A retry finds
+ * a pending entry whose lease has expired and sends it. The remaining window: SES accepted
+ * but the mark was lost, which re-sends one email (see docs/guarantees.md).
  */
+import { randomUUID } from 'node:crypto';
 import { buildMime } from '../render/mime.js';
 import type { EmailContent } from '../render/email-content.js';
 import type { Deps } from './deps.js';
@@ -47,13 +50,25 @@ export async function sendOnce(deps: Deps, intent: EmailIntent): Promise<boolean
   return true;
 }
 
-/** Sends an entry recorded elsewhere (e.g. in the dunning transaction). */
+/**
+ * How long a sender holds an entry: longer than any one send (an invoice worker's whole
+ * invocation is 60 s), shorter than the work queue's visibility timeout (6 min), so the
+ * redelivered message of a crashed worker finds the lease expired.
+ */
+export const SEND_LEASE_SECONDS = 90;
+
+/** Sends an entry recorded elsewhere (e.g. in the dunning transaction), unless another sender holds it. */
 export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Promise<void> {
   if (entry.status !== 'pending') return;
   const raw = await deps.artifacts.get(entry.rawKey);
   if (!raw) throw new Error(`The stored message ${entry.rawKey} for ${entry.key} is missing`);
+  const claim = await deps.ledger.claimSend(entry.key, randomUUID(), SEND_LEASE_SECONDS);
+  if (!claim) {
+    deps.log.info('email sent or being sent by another worker', { key: entry.key });
+    return;
+  }
   const messageId = await deps.mailer.sendRaw({ from, to: entry.to, raw: Buffer.from(raw) });
-  await deps.ledger.markSent(entry.key, messageId);
+  await deps.ledger.markSent(entry, messageId, claim.sentOrder);
 }
 
 async function completePending(deps: Deps, key: string): Promise<void> {

@@ -110,6 +110,12 @@ async function createQueue(sqs: SQSClient, name: string): Promise<string> {
   return out.QueueUrl;
 }
 
+async function inFlight(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/** Handles every message on the queue, in key order per batch, until none is left or in flight. */
 export async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number> {
   let handled = 0;
   for (;;) {
@@ -122,7 +128,14 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body
         batch.push({ key: m.MessageAttributes?.key?.StringValue ?? m.MessageId ?? '', body: JSON.parse(m.Body ?? 'null') as unknown, receipt: m.ReceiptHandle ?? '' });
       }
     }
-    if (batch.length === 0) return handled;
+    if (batch.length === 0) {
+      // Another consumer may still hold messages (two runs draining at once): the queue is
+      // drained only when none is left in flight. A crashed holder's messages come back after
+      // the visibility timeout and are handled here.
+      if ((await inFlight(sqs, queueUrl)) === 0) return handled;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      continue;
+    }
     batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const message of batch) {
       await handle(message.body);

@@ -31,7 +31,8 @@ export class DynamoDbLedger implements Ledger {
   /** The parsed reference data of one version: every job reads it, and a version never changes. */
   private referenceCache: { version: string; value: ReferenceData } | undefined;
 
-  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string) {}
+  /** `now` (epoch ms) dates send leases; tests pass their own clock. */
+  constructor(private readonly db: DynamoDBDocumentClient, private readonly table: string, private readonly now: () => number = Date.now) {}
 
   // ---- reference data: stored as JSON in ordered chunks under one partition --------------
   async saveReferenceData(reference: ReferenceData): Promise<void> {
@@ -323,21 +324,43 @@ export class DynamoDbLedger implements Ledger {
     return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry);
   }
 
-  async markSent(key: string, messageId: string): Promise<OutboxEntry> {
-    const current = await this.getOutbox(key);
-    if (!current) throw new Error(`No outbox entry ${key}`);
-    if (current.status !== 'pending') return current;
-    const sent: OutboxEntry = { ...current, status: 'sent', messageId, sentOrder: await this.nextCounter('EMAIL') };
-    await this.db.send(new TransactWriteCommand({ TransactItems: [
-      {
-        Put: {
-          TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
-          ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
+  async claimSend(key: string, owner: string, leaseSeconds: number): Promise<{ sentOrder: number } | undefined> {
+    const now = this.now();
+    try {
+      await this.db.send(new UpdateCommand({
+        TableName: this.table, Key: { PK: 'OUTBOX', SK: key },
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        ConditionExpression: '#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseSeconds * 1000, ':now': now, ':pending': 'pending' },
+      }));
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+    return { sentOrder: await this.nextCounter('EMAIL') };
+  }
+
+  async markSent(entry: OutboxEntry, messageId: string, sentOrder: number): Promise<OutboxEntry> {
+    const sent: OutboxEntry = { ...entry, status: 'sent', messageId, sentOrder };
+    try {
+      // The Put replaces the whole item, lease attributes included.
+      await this.db.send(new TransactWriteCommand({ TransactItems: [
+        {
+          Put: {
+            TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
+            ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
+          },
         },
-      },
-      { Put: { TableName: this.table, Item: { PK: 'SESMSG', SK: messageId || `none#${key}`, key } } },
-    ] }));
-    return sent;
+        { Put: { TableName: this.table, Item: { PK: 'SESMSG', SK: messageId || `none#${entry.key}`, key: entry.key } } },
+      ] }));
+      return sent;
+    } catch (error) {
+      if (!isCancelledByCondition(error)) throw error;
+      const current = await this.getOutbox(entry.key);
+      if (!current) throw new Error(`No outbox entry ${entry.key}`, { cause: error });
+      return current; // recorded already (a retried write, or another sender)
+    }
   }
 
   async sentLog(): Promise<OutboxEntry[]> {
@@ -413,6 +436,11 @@ export class DynamoDbLedger implements Ledger {
 
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+function isCancelledByCondition(error: unknown): boolean {
+  return error instanceof TransactionCanceledException
+    && (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
 }
 
 /** A file's log entry: one per content, and one per later inbox object with that content. */

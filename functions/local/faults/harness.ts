@@ -12,7 +12,7 @@ import type { EmbeddedAws } from '../../adapters/local/embedded-aws.js';
 import type { LocalInstallation } from '../local-runtime.js';
 import { FaultInjector, InjectedFault, type FaultMode } from './inject.js';
 import type { Job } from './jobs.js';
-import { checkInvariants, destroyInstallation, diffDumps, dumpInstallation, forkInstallation, releaseReceived, type StateDump } from './state.js';
+import { checkInvariants, destroyInstallation, diffDumps, dumpInstallation, expireSendLeases, forkInstallation, releaseReceived, type StateDump } from './state.js';
 
 export interface ScenarioResult {
   readonly job: string;
@@ -81,6 +81,7 @@ export async function runOnFork(
     let retryError: unknown;
     if (firstError !== undefined || fired?.mode === 'crash') {
       await releaseReceived(installation.clients.sqs, receipts);
+      await expireSendLeases(installation);
       injector.arm();
       try {
         await job.run(installation);
@@ -117,8 +118,8 @@ export function judge(clean: StateDump, outcome: RunOutcome, mode: FaultMode, cl
 /**
  * Whether call k (1-based, in the clean run's call list) lies in the SES window: the
  * SendRawEmail call itself once SES has accepted (lost, crash), or one of the calls after it
- * up to and including the write that records the email as sent (markSent: GetItem of the
- * entry, UpdateItem of the EMAIL counter, TransactWriteItems).
+ * up to and including the write that records the email as sent (markSent: one
+ * TransactWriteItems).
  */
 export function inSesWindow(cleanCalls: readonly string[], k: number, mode: FaultMode): boolean {
   const at = cleanCalls[k - 1];

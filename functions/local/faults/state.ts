@@ -4,7 +4,7 @@
  * retried job), and remove one.
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand as DocScanCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand as DocScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CopyObjectCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient,
@@ -95,6 +95,16 @@ export async function releaseReceived(sqs: SQSClient, receipts: ReadonlyMap<stri
   }
 }
 
+/** Ends every send lease an attempt left: the lease time has passed before the retry. */
+export async function expireSendLeases(installation: LocalInstallation): Promise<void> {
+  const table = localNames(installation.name).table;
+  const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
+  const leased = (await scanItems(installation.clients.dynamodb, table)).filter((i) => i.PK === 'OUTBOX' && i.leaseUntil !== undefined);
+  for (const item of leased) {
+    await doc.send(new UpdateCommand({ TableName: table, Key: { PK: item.PK, SK: item.SK }, UpdateExpression: 'REMOVE leaseUntil, leaseOwner' }));
+  }
+}
+
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const out = await sqs.send(new GetQueueAttributesCommand({
     QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
@@ -116,7 +126,7 @@ export interface StateDump {
 }
 
 /**
- * What matters, not what legitimately differs: the outbox's `sentOrder` and SES message ids,
+ * What matters, not what legitimately differs: the outbox's `sentOrder`, SES message ids and send leases,
  * the SESMSG link's key (a message id), the values of the ordering counters (EMAIL, FILE,
  * PAYMENT: a retry may skip a value) and ingestion/payment `seq` numbers, which are compared
  * by rank; Powertools idempotency records. Invoice numbers and their counter are compared
@@ -136,6 +146,10 @@ export function canonicalItems(raw: readonly Item[]): Record<string, string> {
     }
     let key = `${String(item.PK)}|${String(item.SK)}`;
     if (item.PK === 'COUNTER' && item.SK !== 'INVOICE') delete item.value;
+    if (item.PK === 'OUTBOX') {
+      delete item.leaseUntil; // a lease is when and by whom, not what
+      delete item.leaseOwner;
+    }
     if (item.PK === 'OUTBOX' && isObject(item.data)) {
       const data = { ...item.data };
       delete data.sentOrder;

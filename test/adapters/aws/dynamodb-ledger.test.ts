@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.js';
 import { Dec } from '../../../functions/domain/money.js';
 import type { OutboxEntry } from '../../../functions/app/ports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
+import { localNames, startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
 import { d, reference } from '../../support/builders.js';
 
 let runtime: LocalRuntime;
@@ -83,15 +85,35 @@ describe('DynamoDbLedger', () => {
   });
 
   it('keeps an outbox entry pending until sent, then logs it in send order', async () => {
-    expect(await runtime.deps.ledger.putOutbox(outbox('o-1'))).toBe(true);
-    expect(await runtime.deps.ledger.putOutbox(outbox('o-1'))).toBe(false);
-    expect((await runtime.deps.ledger.pendingOutbox()).map((e) => e.key)).toContain('o-1');
-    await runtime.deps.ledger.markSent('o-1', 'msg-1');
-    const again = await runtime.deps.ledger.markSent('o-1', 'msg-2');
+    const ledger = runtime.deps.ledger;
+    expect(await ledger.putOutbox(outbox('o-1'))).toBe(true);
+    expect(await ledger.putOutbox(outbox('o-1'))).toBe(false);
+    expect((await ledger.pendingOutbox()).map((e) => e.key)).toContain('o-1');
+    const claim = await ledger.claimSend('o-1', 'worker-a', 90);
+    expect(claim?.sentOrder).toBeGreaterThan(0);
+    await ledger.markSent(outbox('o-1'), 'msg-1', claim!.sentOrder);
+    const again = await ledger.markSent(outbox('o-1'), 'msg-2', claim!.sentOrder + 1);
     expect(again.messageId).toBe('msg-1');
-    expect((await runtime.deps.ledger.pendingOutbox()).map((e) => e.key)).not.toContain('o-1');
-    const bounced = await runtime.deps.ledger.markBounced('msg-1');
+    expect(await ledger.claimSend('o-1', 'worker-b', 90)).toBeUndefined();
+    expect((await ledger.pendingOutbox()).map((e) => e.key)).not.toContain('o-1');
+    const bounced = await ledger.markBounced('msg-1');
     expect(bounced?.status).toBe('bounced');
+  });
+
+  it('lets one sender hold an entry until its lease expires, and the holder claim again', async () => {
+    let now = 1_000_000;
+    const ledger = new DynamoDbLedger(DynamoDBDocumentClient.from(runtime.clients.dynamodb), localNames(runtime.name).table, () => now);
+    expect(await ledger.putOutbox(outbox('lease-1'))).toBe(true);
+    const claims = await Promise.all(['a', 'b', 'c'].map((owner) => ledger.claimSend('lease-1', owner, 90)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    const holder = ['a', 'b', 'c'][claims.findIndex(Boolean)]!;
+    const other = holder === 'a' ? 'b' : 'a';
+    expect(await ledger.claimSend('lease-1', holder, 90)).toBeDefined(); // the SDK retrying a lost response
+    now += 89_000;
+    expect(await ledger.claimSend('lease-1', other, 90)).toBeUndefined();
+    now += 2_000; // the holder crashed: its lease has run out
+    expect(await ledger.claimSend('lease-1', other, 90)).toBeDefined();
+    expect(await ledger.claimSend('lease-1', holder, 90)).toBeUndefined();
   });
 
   it('stores a discrepancy once and tracks its lifecycle', async () => {
