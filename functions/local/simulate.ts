@@ -64,7 +64,10 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     await agingReport(deps, { asOf: options.to, email: false });
     await rm(options.out, { recursive: true, force: true });
     await mkdir(options.out, { recursive: true });
-    const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, runtime.aws.sesInboxUrl);
+    // The inbox link only while the runtime keeps running (--serve): otherwise it would point
+    // at a stopped server.
+    const inboxUrl = options.keepRunning ? runtime.aws.sesInboxUrl : undefined;
+    const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, inboxUrl);
     const result = { ...summary, days: days.length, seconds: (performance.now() - started) / 1000 };
     if (options.keepRunning) return { ...result, runtime };
     await runtime.stop();
