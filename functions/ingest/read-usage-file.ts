@@ -11,6 +11,7 @@ import type { UsageRecord } from '../domain/types.js';
 import { CsvStream, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
+import { recordKeyProblem } from './record-keys.js';
 import type { BoundColumn, Cells, FileReadSummary, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
@@ -212,19 +213,23 @@ class FileReader {
   /** `raw`: what a rejection shows (the CSV cells, or the NDJSON line). */
   private convert(line: number, cells: Cells, raw: readonly string[]): Promise<void> | void {
     // A new context per row: formats use it as the record's `source`.
-    const result = (this.binding as Binding).convert(cells, { file: this.summary.name, line });
+    const binding = this.binding as Binding;
+    const result = binding.convert(cells, { file: this.summary.name, line });
     if (result === null) {
       this.summary.rowsAccepted++;
       this.summary.rowsSkipped++;
-    } else if ('reason' in result) {
-      this.reject(line, result.field, result.reason, raw);
-    } else if (this.isDuplicate(result)) {
+      return;
+    }
+    if ('reason' in result) return this.reject(line, result.field, result.reason, raw);
+    const bad = recordKeyProblem(result, cells, binding.columns);
+    if (bad !== undefined) return this.reject(line, bad.key, bad.reason, raw);
+    if (this.isDuplicate(result)) {
       this.summary.rowsDuplicate++;
       keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
-    } else {
-      this.summary.rowsAccepted++;
-      return this.sink(result);
+      return;
     }
+    this.summary.rowsAccepted++;
+    return this.sink(result);
   }
 
   private isDuplicate(record: UsageRecord): boolean {

@@ -37,6 +37,7 @@ const STYLE = `
   .bottom { display: flex; justify-content: space-between; gap: 32px; margin-top: 18px; page-break-inside: avoid; break-inside: avoid; }
   .terms { max-width: 330px; color: #374151; }
   .terms p { margin: 4px 0; }
+  .nowrap { white-space: nowrap; }
   .totals { border-collapse: collapse; min-width: 300px; }
   .totals th { text-align: right; font-weight: normal; color: #374151; padding: 3px 16px 3px 0; }
   .totals td { text-align: right; padding: 3px 0; white-space: nowrap; }
@@ -51,6 +52,15 @@ const STYLE = `
 `;
 
 const STATUS_LABELS: Readonly<Record<string, string>> = { open: 'Open', partially_paid: 'Partially paid', paid: 'Paid' };
+
+/**
+ * Escaped text with each ISO date and the invoice number kept on one line: a browser may
+ * break `2025-02-08` or `INV-2025-000001` at a hyphen.
+ */
+function keepWhole(escaped: string, number: string): string {
+  const whole = (s: string): string => `<span class="nowrap">${s}</span>`;
+  return escaped.split(e(number)).map((part) => part.replace(/\b\d{4}-\d{2}-\d{2}\b/g, whole)).join(whole(e(number)));
+}
 
 export function renderInvoiceHtml(view: InvoiceView): string {
   const m = invoiceModel(view);
@@ -93,7 +103,7 @@ ${groups || '<tr><td class="desc" colspan="4">No lines.</td></tr>'}
 </tbody>
 </table>
 <div class="bottom">
-  <div class="terms"><div class="label">Payment instructions and terms</div>${m.terms.map((t) => `<p>${e(t)}</p>`).join('')}</div>
+  <div class="terms"><div class="label">Payment instructions and terms</div>${m.terms.map((t) => `<p>${keepWhole(e(t), view.invoice.number)}</p>`).join('')}</div>
   <table class="totals">${totals}</table>
 </div>
 <footer>${e(m.from.name)} · ${e(m.title)}</footer>

@@ -48,7 +48,9 @@ export function renderAgingReport(input: AgingReportInput): { html: string; text
     ...report.totals.map((t) => `<tr style="font-weight:bold">${td('TOTAL')}${td(t.currency)}${amounts(t.buckets, t.total, t.currency).map((a) => td(a, true)).join('')}</tr>`),
   ];
   const list = (items: string[]): string => `<ul>${items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`;
-  const html = `<!doctype html><html><body style="font-family:Helvetica,Arial,sans-serif;color:#111">
+  const title = `AR aging as of ${input.asOf} — ${input.mspName}`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:Helvetica,Arial,sans-serif;color:#111;margin:24px;max-width:960px">
 <h1 style="font-size:20px">AR aging as of ${escapeHtml(input.asOf)}</h1>
 <p>${escapeHtml(input.mspName)} — open balances by days past due.</p>
 ${report.totals.map((t) => chart(t.currency, t.buckets, t.total)).join('\n')}
@@ -64,9 +66,10 @@ ${finalNotices.length ? `<h2 style="font-size:16px">Clients who reached the fina
 function chart(currency: string, buckets: AgingAmounts, total: Dec): string {
   const cells = AGING_BUCKETS.filter((b) => buckets[b].greaterThan(0)).map((b) => {
     const width = Math.max(2, Math.round(buckets[b].div(total).times(BAR_WIDTH).toNumber()));
-    return `<td title="${b}" style="background:${COLORS[b]};height:18px;width:${width}px;padding:0"></td>`;
+    return `<td data-bar title="${b}" style="background:${COLORS[b]};height:18px;width:${width}px;padding:0"></td>`;
   }).join('');
+  const described = AGING_BUCKETS.filter((b) => buckets[b].greaterThan(0)).map((b) => `${b} ${formatMoney(buckets[b], currency)}`).join(', ');
   const legend = AGING_BUCKETS.map((b) => `<span style="color:${COLORS[b]}">&#9632;</span> ${b} ${escapeHtml(formatMoney(buckets[b], currency))}`).join(' &nbsp; ');
   return `<p style="margin:12px 0 2px"><b>${escapeHtml(currency)}</b> ${escapeHtml(formatMoney(total, currency))} open</p>
-<table style="border-collapse:collapse"><tr>${cells}</tr></table><p style="font-size:11px;margin:2px 0 12px">${legend}</p>`;
+<table role="img" aria-label="${escapeHtml(`${currency} ${formatMoney(total, currency)} open by days past due: ${described}`)}" style="border-collapse:collapse"><tr>${cells}</tr></table><p style="font-size:11px;margin:2px 0 12px">${legend}</p>`;
 }

@@ -52,22 +52,26 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     '', `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
   ].join('\n');
 
-  const row = (cells: string[]): string => `<tr>${cells.map((c) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd">${escapeHtml(c)}</td>`).join('')}</tr>`;
-  const head = (cells: string[]): string => `<tr>${cells.map((c) => `<th style="text-align:left;padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
-  const table = (h: string[], rows: string[][]): string => `<table style="border-collapse:collapse;font-size:13px">${head(h)}${rows.map(row).join('')}</table>`;
-  const html = `<!doctype html><html><body style="font-family:Helvetica,Arial,sans-serif;color:#111">
+  // Columns listed in `numeric` (counts, amounts) are right-aligned so their digits line up.
+  const align = (i: number, numeric: readonly number[]): string => (numeric.includes(i) ? 'right;font-variant-numeric:tabular-nums' : 'left');
+  const row = (numeric: readonly number[]) => (cells: string[]): string => `<tr>${cells.map((c, i) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:${align(i, numeric)}">${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const head = (cells: string[], numeric: readonly number[]): string => `<tr>${cells.map((c, i) => `<th style="text-align:${align(i, numeric)};padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const table = (h: string[], rows: string[][], numeric: readonly number[] = []): string => `<table style="border-collapse:collapse;font-size:13px">${head(h, numeric)}${rows.map(row(numeric)).join('')}</table>`;
+  const title = `Reconciliation report ${r.period} — ${input.mspName}`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<body style="font-family:Helvetica,Arial,sans-serif;color:#111;margin:24px;max-width:960px">
 <h1 style="font-size:20px">Reconciliation report ${escapeHtml(r.period)}</h1>
 <p>${escapeHtml(input.mspName)} — ${r.metrics.pairs} pairs, ${r.metrics.discrepancies} discrepancies, discrepancy rate <b>${rate(r.metrics.discrepancyRate)}</b>.</p>
-<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length} periods</h2>
+<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
 ${trendBars(input.history)}
 <h2 style="font-size:16px">By type</h2>
-${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]))}
+${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]), [1])}
 <h2 style="font-size:16px">Top amounts at stake</h2>
-${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]))}
+${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]), [3])}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
-${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]))}
+${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]), [3])}
 <h2 style="font-size:16px">Files ingested</h2>
-${r.files.length === 0 ? '<p>No usage file arrived since the previous billing run.</p>' : table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']))}
+${r.files.length === 0 ? '<p>No usage file arrived since the previous billing run.</p>' : table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']), [2, 3, 4, 5])}
 <h2 style="font-size:16px">Follow-up</h2>
 <p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
 </body></html>`;
@@ -113,11 +117,16 @@ function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: numbe
   return { open: items.length - closed.length, closed: closed.length, meanDays: mean };
 }
 
-/** A bar chart as table cells: renders in every email client without images. */
+/**
+ * A bar chart as table cells: renders in every email client without images. `role="img"` and
+ * its label describe it to screen readers; `data-bar` marks each bar.
+ */
 function trendBars(history: readonly { period: string; discrepancyRate: string }[]): string {
+  const percent = (rate: string): string => `${new Dec(rate).times(100).toFixed(1)}%`;
   const bars = history.map((h) => {
     const height = Math.max(2, Math.round(Number(new Dec(h.discrepancyRate).times(100).toFixed(0))));
-    return `<td style="vertical-align:bottom;text-align:center;padding:0 6px;font-size:11px">${new Dec(h.discrepancyRate).times(100).toFixed(1)}%<div style="width:28px;height:${height}px;background:#2563eb;margin:2px auto 0"></div>${escapeHtml(h.period)}</td>`;
+    return `<td style="vertical-align:bottom;text-align:center;padding:0 6px;font-size:11px">${percent(h.discrepancyRate)}<div data-bar style="width:28px;height:${height}px;background:#2563eb;margin:2px auto 0"></div>${escapeHtml(h.period)}</td>`;
   });
-  return `<table style="border-collapse:collapse"><tr>${bars.join('')}</tr></table>`;
+  const label = `Discrepancy rate by period: ${history.map((h) => `${h.period} ${percent(h.discrepancyRate)}`).join(', ')}`;
+  return `<table role="img" aria-label="${escapeHtml(label)}" style="border-collapse:collapse"><tr>${bars.join('')}</tr></table>`;
 }
