@@ -70,7 +70,8 @@ function sourceColumn(value: string, cells: Cells, columns: readonly BoundColumn
   return undefined;
 }
 
-/** A value fit for a message: JSON escapes (control characters visible), cut at 40 characters. */
+/** A value fit for a message: JSON escapes (control characters visible, C1 and U+2028/9 too), cut at 40 characters. */
 function shown(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    .replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -16,8 +16,8 @@ describe('usage ids', () => {
     ['NUL in a vendor', 'r\u0000mm,a1,seat,1,2025-01-02,,,,', 'vendor', 'contains the control character U+0000 (got "r\\u0000mm"): an id must be one line of text'],
     ['a line break in an account id', 'rmm,"a\n1",seat,1,2025-01-02,,,,', 'account_id', 'contains the control character U+000A (got "a\\n1"): an id must be one line of text'],
     ['a tab inside a vendor sku', 'rmm,a1,"se\tat",1,2025-01-02,,,,', 'vendor_sku', 'contains the control character U+0009 (got "se\\tat"): an id must be one line of text'],
-    ['NEL (C1) in a reference', 'rmm,a1,seat,1,2025-01-02,,,,R\u00851', 'reference', 'contains the control character U+0085 (got "R\u00851"): an id must be one line of text'],
-    ['a line separator in a reference', 'rmm,a1,seat,1,2025-01-02,,,,R\u20281', 'reference', 'contains the control character U+2028 (got "R\u20281"): an id must be one line of text'],
+    ['NEL (C1) in a reference', 'rmm,a1,seat,1,2025-01-02,,,,R\u00851', 'reference', 'contains the control character U+0085 (got "R\\u00851"): an id must be one line of text'],
+    ['a line separator in a reference', 'rmm,a1,seat,1,2025-01-02,,,,R\u20281', 'reference', 'contains the control character U+2028 (got "R\\u20281"): an id must be one line of text'],
     ['a 65-character vendor', `${'v'.repeat(65)},a1,seat,1,2025-01-02,,,,`, 'vendor', `is 65 characters long (got "${'v'.repeat(40)}…"): an id is at most 64 characters`],
     ['a 257-character account id', `rmm,${'a'.repeat(257)},seat,1,2025-01-02,,,,`, 'account_id', `is 257 characters long (got "${'a'.repeat(40)}…"): an id is at most 256 characters`],
   ])('rejects %s, naming the column', async (_case, row, field, reason) => {

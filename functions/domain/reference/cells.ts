@@ -15,20 +15,21 @@ export type Conversion<T> = { readonly ok: true; readonly value: T } | { readonl
 const accept = <T>(value: T): Conversion<T> => ({ ok: true, value });
 const reject = <T>(reason: string): Conversion<T> => ({ ok: false, reason });
 
-/** Quotes a value for a message: JSON escapes (so a control character is visible), cut at 40. */
+/** Quotes a value for a message: JSON escapes (so a control character is visible, C1 and U+2028/9 too), cut at 40. */
 export function quote(text: string): string {
   const cut = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  return JSON.stringify(cut);
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
- * Text that would break a single-line field (names, emails, ids): line breaks, NUL and other
- * C0 controls, DEL, and U+FFFD, which is what an undecodable byte became.
+ * Text that would break a single-line field (names, emails, ids): line breaks (CR, LF, NEL and
+ * the Unicode line and paragraph separators), NUL and other C0 controls, DEL, C1 controls, and
+ * U+FFFD, which is what an undecodable byte became.
  */
 export function lineProblem(text: string): string | undefined {
-  if (/[\r\n]/.test(text)) return `must be on one line (got ${quote(text)})`;
+  if (/[\r\n\u0085\u2028\u2029]/.test(text)) return `must be on one line (got ${quote(text)})`;
   // eslint-disable-next-line no-control-regex
-  const control = /[\u0000-\u0008\u000b-\u001f\u007f]/.exec(text);
+  const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(text);
   if (control) return `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(text)})`;
   if (text.includes('\t')) return `contains a tab character (got ${quote(text)})`;
   if (text.includes('\ufffd')) {
