@@ -60,6 +60,21 @@ function find(entries: readonly Entry[], name: string, kind: 'file' | 'directory
 
 const text = async (path: string): Promise<string> => decodeBytes(await readFile(path));
 
+/**
+ * Reference, settings and payments files are read whole. A larger one is refused with a clear
+ * problem before it is read (a multi-gigabyte file would otherwise exhaust memory or fail with
+ * an engine error about string length). Usage files are streamed and have no such limit.
+ */
+export const MAX_DATA_FILE_BYTES = 64 * 1024 * 1024;
+
+async function sizeProblem(path: string, file: string): Promise<Problem | undefined> {
+  const { size } = await stat(path);
+  if (size <= MAX_DATA_FILE_BYTES) return undefined;
+  // Rounded up, so a file just over the limit never reads as "64 MB".
+  const mb = (bytes: number): string => `${(Math.ceil(bytes / (1024 * 1024) * 10) / 10).toFixed(1).replace(/\.0$/, '')} MB`;
+  return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
+}
+
 /** Reads and checks the data folder `dir`; every problem in every file, or the data. */
 export async function readDataFolder(dir: string): Promise<DataFolderResult> {
   const root = resolve(dir);
@@ -67,25 +82,36 @@ export async function readDataFolder(dir: string): Promise<DataFolderResult> {
   if (entries === undefined) return { ok: false, problems: [{ file: dir, reason: 'is not a folder (it does not exist or is a file)' }] };
 
   const names: { -readonly [K in keyof ReferenceFileNames]: string } = { ...REFERENCE_FILE_NAMES };
-  const files: { -readonly [K in keyof ReferenceFiles]: ReferenceFiles[K] } = {
-    clients: undefined, accounts: undefined, products: undefined, skuMap: undefined, agreements: undefined,
-  };
+  const found: { key: keyof ReferenceFileNames; path: string }[] = [];
   for (const key of Object.keys(REFERENCE_FILE_NAMES) as (keyof ReferenceFileNames)[]) {
     const entry = find(entries, REFERENCE_FILE_NAMES[key], 'file');
     if (entry === undefined) continue;
     names[key] = entry.name;
-    files[key] = await text(join(root, entry.name));
+    found.push({ key, path: join(root, entry.name) });
   }
-  const reference = parseReferenceData(files, names);
-
   const paymentsDir = find(entries, 'payments', 'directory');
-  const paymentFiles: { file: string; text: string }[] = [];
+  const paymentPaths: { file: string; path: string }[] = [];
   if (paymentsDir) {
     for (const entry of (await list(join(root, paymentsDir.name))) ?? []) {
       if (!entry.isFile || !/\.csv$/i.test(entry.name)) continue;
-      paymentFiles.push({ file: `${paymentsDir.name}/${entry.name}`, text: await text(join(root, paymentsDir.name, entry.name)) });
+      paymentPaths.push({ file: `${paymentsDir.name}/${entry.name}`, path: join(root, paymentsDir.name, entry.name) });
     }
   }
+  const tooBig: Problem[] = [];
+  for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
+    const problem = await sizeProblem(path, file);
+    if (problem) tooBig.push(problem);
+  }
+  if (tooBig.length > 0) return { ok: false, problems: tooBig };
+
+  const files: { -readonly [K in keyof ReferenceFiles]: ReferenceFiles[K] } = {
+    clients: undefined, accounts: undefined, products: undefined, skuMap: undefined, agreements: undefined,
+  };
+  for (const { key, path } of found) files[key] = await text(path);
+  const reference = parseReferenceData(files, names);
+
+  const paymentFiles: { file: string; text: string }[] = [];
+  for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
   const payments = parsePaymentFiles(paymentFiles);
 
   const usageDir = find(entries, 'usage', 'directory');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
+import { MAX_DATA_FILE_BYTES, readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
 import { formatProblems, type Problem } from '../../../functions/domain/reference/index.js';
 
 const CONFORMANCE = resolve(import.meta.dirname, '../../fixtures/conformance/data');
@@ -165,6 +165,21 @@ describe('readDataFolder: problems', () => {
   it('reports a folder that does not exist', async () => {
     const missing = join(scratch, 'nope');
     expect(formatProblems(problemsOf(await readDataFolder(missing)))).toBe(`${missing}: is not a folder (it does not exist or is a file)`);
+  });
+
+  it('refuses a reference or payments file too big to read whole, before reading any file', async () => {
+    // Prepare: sparse files (no disk used) one byte over the limit.
+    const dir = await copyOfConformance();
+    await truncate(join(dir, 'clients.csv'), MAX_DATA_FILE_BYTES + 1);
+    await writeFile(join(dir, 'payments', 'huge.csv'), '');
+    await truncate(join(dir, 'payments', 'huge.csv'), 3 * 1024 ** 3);
+    // Act
+    const problems = problemsOf(await readDataFolder(dir));
+    // Assess
+    expect(formatProblems(problems)).toBe([
+      'clients.csv: is 64.1 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
+      'payments/huge.csv: is 3072 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
+    ].join('\n'));
   });
 
   it('lists problems of payments files with their folder', async () => {
