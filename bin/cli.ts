@@ -83,6 +83,7 @@ function printSummary(result: SimulateResult): void {
   const rows: [string, string][] = [
     ['days simulated', String(result.days)],
     ['billing runs', `${result.periods.length} (${result.periods.join(', ')})`],
+    ...result.sources.map((s): [string, string] => [`source ${s.source}`, s.error ? `FAILED: ${s.error}` : `${s.files} file(s) pulled`]),
     ['invoices', String(result.invoices)],
     ...Object.entries(result.notificationsByKind).map(([kind, n]): [string, string] => [`emails: ${kind}`, String(n)]),
     ['time', `${result.seconds.toFixed(1)} s`],

@@ -25,6 +25,11 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, 'acme-it');
 const SAMPLE = join(HERE, '..', '..', 'shared', 'samples', 'aws-cur', 'sample-cur20_synthetic_sbroenne.csv');
 const SAMPLE_NAME = 'sample-cur20_synthetic_sbroenne.csv';
+/** docs/sources.md: one pull source, and the vendors whose usage must arrive every month. */
+const SOURCES = {
+  sources: [{ name: 'aws-exports', type: 's3', schedule: 'rate(1 day)', bucket: 'acme-aws-exports', prefix: 'cur2/' }],
+  expectedFeeds: [{ vendor: 'microsoft', dayOfMonth: 1 }, { vendor: 'pax8', dayOfMonth: 1 }, { vendor: 'ninjaone' }],
+};
 
 const PERIODS = ['2025-12', '2026-01', '2026-02', '2026-03'] as const;
 type Period = (typeof PERIODS)[number] | string;
@@ -991,7 +996,10 @@ function main(): void {
       }),
   ));
   for (const [name, f] of FILES) write(join('usage', name), csv(f.header, f.rows, f.crlf), f.bom);
-  writeFileSync(join(OUT, 'usage', SAMPLE_NAME), readFileSync(SAMPLE)); // byte for byte
+  // The real CUR 2.0 sample arrives the other way in: an `s3` pull source copies it from another
+  // account's export bucket (on one machine, a bucket on the embedded S3: remote/s3/<bucket>/).
+  write(join('remote', 's3', 'acme-aws-exports', 'cur2', SAMPLE_NAME), readFileSync(SAMPLE, 'utf8')); // byte for byte (ASCII)
+  write('sources.json', JSON.stringify(SOURCES, null, 2) + '\n');
 
   const { recons, invoices, payments, events } = simulate();
   write(join('payments', 'payments.csv'), csv(['payment_id', 'invoice_number', 'amount', 'currency', 'received_on', 'method', 'reference'], payments as unknown as Row[]));

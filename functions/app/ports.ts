@@ -2,6 +2,7 @@
  * The ports the use cases talk to. AWS adapters implement them (functions/adapters/aws); the
  * embedded runtime uses the same adapters against the local stand-ins. Nothing here knows AWS.
  */
+import type { ExpectedFeedRule } from '../collect/expected-feeds.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
@@ -86,6 +87,8 @@ export interface ReconciliationRecord {
   readonly pairs: number;
   readonly discrepancies: number;
   readonly discrepancyRate: string;
+  /** How many pairs were held for a missing feed (absent when none). */
+  readonly held?: number;
 }
 
 /** The DynamoDB ledger: reference data and everything that happened. */
@@ -105,6 +108,8 @@ export interface Ledger {
   markFilesReported(files: readonly FileRecord[], period: Period): Promise<void>;
 
   getReconciliation(period: Period): Promise<ReconciliationRecord | undefined>;
+  /** The vendors that must deliver usage every period (imported sources.json `expectedFeeds`). */
+  expectedFeeds(): Promise<readonly ExpectedFeedRule[]>;
   putReconciliation(record: ReconciliationRecord): Promise<boolean>;
   recentReconciliations(limit: number): Promise<ReconciliationRecord[]>;
 

@@ -6,6 +6,7 @@
 import type { Period } from '../domain/dates.js';
 import { Dec, formatMoney, formatQuantity } from '../domain/money.js';
 import type { Discrepancy, PairResult, PairStatus, Reconciliation } from '../domain/reconcile-period.js';
+import type { HeldPair } from '../domain/hold-missing-feeds.js';
 import type { Agreement } from '../domain/types.js';
 import type { FileRecord } from './ports.js';
 
@@ -15,6 +16,17 @@ export interface ReconciliationJson {
   discrepancies: Array<{ id: string; type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null; currency: string; detail?: string }>;
   metrics: { pairs: number; discrepancies: number; discrepancyRate: string };
   files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string }>;
+  /** Pairs held for a missing feed (not in `pairs`); only when there are any. */
+  held?: HeldPair[];
+  /** Pairs of earlier periods released by this run, their feed having arrived; only when there are any. */
+  released?: ReleasedHold[];
+}
+
+export interface ReleasedHold {
+  period: Period;
+  vendor: string;
+  pairs: ReconciliationJson['pairs'];
+  discrepancies: ReconciliationJson['discrepancies'];
 }
 
 export function reconciliationKey(period: Period): string {

@@ -24,6 +24,11 @@ export interface InvoiceInput {
   readonly pairs: readonly PairResult[];
   /** Late fees charged since the client's previous invoice. */
   readonly lateFees: readonly LateFee[];
+  /**
+   * Pairs of an earlier period held for a missing feed and released now that it arrived
+   * (domain/hold-missing-feeds.ts); their lines carry their own period.
+   */
+  readonly releasedPairs?: readonly { readonly period: Period; readonly pairs: readonly PairResult[] }[];
 }
 
 const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
@@ -41,6 +46,7 @@ export function calculateInvoice(input: InvoiceInput): InvoiceDraft | undefined 
   const lines = sortLines([
     ...recurringLines(input.agreements.filter((a) => a.clientId === client.clientId), servicePeriod, client.currency, nameOf),
     ...pairLines(input.pairs, period, client.currency, nameOf),
+    ...(input.releasedPairs ?? []).flatMap((r) => pairLines(r.pairs, r.period, client.currency, nameOf)),
     ...lateFeeLines(input.lateFees),
   ]);
   if (lines.length === 0) return undefined;
@@ -120,5 +126,6 @@ export function sortLines(lines: readonly InvoiceLine[]): InvoiceLine[] {
     || compareText(a.sku ?? '', b.sku ?? '')
     || compareText(a.agreementId ?? '', b.agreementId ?? '')
     || compareText(a.feeOf?.chargedOn ?? '', b.feeOf?.chargedOn ?? '')
-    || compareText(a.feeOf?.invoiceNumber ?? '', b.feeOf?.invoiceNumber ?? ''));
+    || compareText(a.feeOf?.invoiceNumber ?? '', b.feeOf?.invoiceNumber ?? '')
+    || compareText(a.period ?? '', b.period ?? '')); // a released line of an earlier period, then this one
 }

@@ -17,7 +17,8 @@ export type DiscrepancyType =
   | 'unknown_account'
   | 'unmapped_sku'
   | 'currency_mismatch'
-  | 'unapplied_payment';
+  | 'unapplied_payment'
+  | 'missing_feed';
 
 export interface PairResult {
   readonly clientId: string;

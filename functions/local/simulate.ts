@@ -3,8 +3,9 @@
  * drops its usage files into the inbox, then drives every job day by day exactly as the
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { CreateBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
@@ -16,7 +17,11 @@ import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy, type DiscrepancyMessage } from '../app/store-discrepancy.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
 import { formatProblems } from '../domain/reference/index.js';
-import { startLocalRuntime, type LocalRuntime } from './local-runtime.js';
+import { createCollectorDeps } from '../collect/aws-collector.js';
+import { pullSources } from '../collect/collect.js';
+import { credentialResolver } from '../collect/credentials.js';
+import { readSourcesFile, SourcesConfigError } from '../collect/sources-config.js';
+import { localNames, startLocalRuntime, type LocalRuntime } from './local-runtime.js';
 import { writeOutputs, type OutputSummary } from './write-outputs.js';
 
 export interface SimulateOptions {
@@ -30,7 +35,15 @@ export interface SimulateOptions {
   readonly keepRunning?: boolean;
 }
 
+/** What one pull source of the data folder's sources.json delivered. */
+export interface SourcePull {
+  readonly source: string;
+  readonly files: number;
+  readonly error?: string;
+}
+
 export interface SimulateResult extends OutputSummary {
+  readonly sources: readonly SourcePull[];
   readonly runtime?: LocalRuntime;
   readonly days: number;
   readonly seconds: number;
@@ -54,6 +67,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       await deps.usage.put(key, await readFile(path));
       await ingestUsageFile(deps, { key, today: options.from });
     }
+    const sources = await pullDataFolderSources(runtime, options.data, options.from);
     await importPayments(deps, payments);
 
     const days = [...eachDay(options.from, options.to)];
@@ -68,13 +82,62 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     // at a stopped server.
     const inboxUrl = options.keepRunning ? runtime.aws.sesInboxUrl : undefined;
     const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, inboxUrl);
-    const result = { ...summary, days: days.length, seconds: (performance.now() - started) / 1000 };
+    const result = { ...summary, sources, days: days.length, seconds: (performance.now() - started) / 1000 };
     if (options.keepRunning) return { ...result, runtime };
     await runtime.stop();
     return result;
   } catch (error) {
     await runtime.stop();
     throw error;
+  }
+}
+
+/**
+ * The data folder's optional sources.json (docs/sources.md): stored for the billing run's
+ * expected feeds, and every enabled pull source pulled once, at the start, beside the usage
+ * files (one attempt: a failing source is reported and the run goes on without it).
+ */
+async function pullDataFolderSources(runtime: LocalRuntime, data: string, today: IsoDate): Promise<SourcePull[]> {
+  let config;
+  try {
+    config = await readSourcesFile(data);
+  } catch (error) {
+    if (error instanceof SourcesConfigError) throw new DataFolderError(`The data folder ${data} has problems:\n${error.message}`);
+    throw error;
+  }
+  if (config.sources.length === 0 && config.expectedFeeds.length === 0) return [];
+  const { deps, clients } = runtime;
+  const names = localNames(runtime.name);
+  await seedRemoteBuckets(runtime, join(data, 'remote', 's3'));
+  const collector = {
+    ...createCollectorDeps({
+      dynamodb: clients.dynamodb, s3: clients.s3, table: names.table, usageBucket: names.usageBucket,
+      credentials: credentialResolver({ baseDir: resolve(data) }), log: deps.log, baseDir: resolve(data),
+      ingest: async (key) => { await ingestUsageFile(deps, { key, today }); },
+    }),
+    // On one machine, "another account's bucket" is a bucket on the embedded S3 (unless the source names an endpoint).
+    s3Client: (config: S3ClientConfig) => new S3Client(config.endpoint ? config : { ...config, ...runtime.aws.clientConfig('s3') }),
+  };
+  await collector.state.saveConfig(config);
+  return (await pullSources(collector, config, { retry: { attempts: 1 } })).map((r) => ({
+    source: r.source, files: r.files.length, ...(r.ok ? {} : { error: r.failure.error }),
+  }));
+}
+
+/**
+ * `DIR/remote/s3/<bucket>/<key>`: objects of other buckets (a distributor's or another
+ * account's exports) that `s3` pull sources read, created on the embedded S3.
+ */
+async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<void> {
+  const buckets = await readdir(root, { withFileTypes: true }).catch(() => []);
+  for (const bucket of buckets.filter((b) => b.isDirectory())) {
+    await runtime.clients.s3.send(new CreateBucketCommand({ Bucket: bucket.name }));
+    const base = join(root, bucket.name);
+    for (const file of (await readdir(base, { recursive: true, withFileTypes: true })).filter((f) => f.isFile())) {
+      const path = join(file.parentPath, file.name);
+      const key = relative(base, path).split(sep).join('/');
+      await runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: await readFile(path) }));
+    }
   }
 }
 

@@ -64,13 +64,19 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
   return { periods, invoices: invoices.length, emails: sent.length, notificationsByKind: byKind, out };
 }
 
-/** SPEC.md section 9's reconciliation shape, without the internal pair fields. */
+/**
+ * SPEC.md section 9's reconciliation shape, without the internal pair fields; `held` and
+ * `released` (expected feeds, docs/sources.md) follow only when a feed was missing.
+ */
 function specReconciliation(json: ReconciliationJson): unknown {
+  const strip = (pairs: ReconciliationJson['pairs']): unknown[] => pairs.map(({ agreementId: _a, totalCost: _t, ...pair }) => pair);
   return {
     period: json.period,
-    pairs: json.pairs.map(({ agreementId: _a, totalCost: _t, ...pair }) => pair),
+    pairs: strip(json.pairs),
     discrepancies: json.discrepancies,
     metrics: json.metrics,
     files: json.files,
+    ...(json.held ? { held: json.held } : {}),
+    ...(json.released ? { released: json.released.map((r) => ({ ...r, pairs: strip(r.pairs) })) } : {}),
   };
 }

@@ -39,8 +39,16 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   const lifecycle = lifecycleFigures(input.lifecycle);
   const rate = (text: string): string => `${new Dec(text).times(100).toFixed(2)}%`;
 
+  // A feed that did not arrive comes first: its clients' usage lines are held, not billed.
+  const feeds = r.discrepancies.filter((d) => d.type === 'missing_feed');
+  const released = r.released ?? [];
+  const feedText = [
+    ...feeds.map((d) => `MISSING FEED: ${d.vendor ?? ''} — ${d.detail ?? ''}`),
+    ...released.map((h) => `Released: ${h.vendor}'s usage for ${h.period} arrived; ${h.pairs.length} held pair(s) reconciled and billed on this run's invoices`),
+  ];
   const text = [
     `Reconciliation report ${r.period} — ${input.mspName}`,
+    ...(feedText.length > 0 ? [...feedText, ''] : []),
     `Pairs: ${r.metrics.pairs}; discrepancies: ${r.metrics.discrepancies}; discrepancy rate: ${rate(r.metrics.discrepancyRate)}`,
     `Trend: ${input.history.map((h) => `${h.period} ${rate(h.discrepancyRate)}`).join(', ')}`,
     '', 'By type:',
@@ -61,6 +69,7 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
 <body style="font-family:Helvetica,Arial,sans-serif;color:#111;margin:24px;max-width:960px">
 <h1 style="font-size:20px">Reconciliation report ${escapeHtml(r.period)}</h1>
+${feedText.length > 0 ? `<div style="border:2px solid #b91c1c;background:#fef2f2;padding:8px 12px;margin:8px 0">${feedText.map((line) => `<p style="margin:4px 0"><b>${escapeHtml(line)}</b></p>`).join('')}</div>` : ''}
 <p>${escapeHtml(input.mspName)} — ${r.metrics.pairs} pairs, ${r.metrics.discrepancies} discrepancies, discrepancy rate <b>${rate(r.metrics.discrepancyRate)}</b>.</p>
 <h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
 ${trendBars(input.history)}

@@ -62,3 +62,26 @@ describe('closestNames', () => {
     expect(closestNames('zzzz', candidates)).toEqual([]);
   });
 });
+
+describe('renderReconciliationReport with a missing feed', () => {
+  const withFeed: ReconciliationJson = {
+    ...reconciliation,
+    discrepancies: [
+      { id: 'F1', type: 'missing_feed', vendor: 'pax8', amountAtStake: null, currency: 'USD', detail: 'no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives' },
+      ...reconciliation.discrepancies,
+    ],
+    released: [{ period: '2026-02', vendor: 'ninjaone', pairs: [], discrepancies: [] }],
+  };
+  const report = renderReconciliationReport({
+    mspName: 'Acme', reconciliation: withFeed, history: [], lifecycle: [],
+    catalog: { accounts: [], products: [], vendorSkus: [] },
+  });
+
+  it('says so before anything else, in the text and the HTML', () => {
+    const lines = report.text.split('\n');
+    expect(lines[1]).toBe('MISSING FEED: pax8 — no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives');
+    expect(lines[2]).toContain("Released: ninjaone's usage for 2026-02 arrived");
+    expect(report.html.indexOf('MISSING FEED: pax8')).toBeGreaterThan(0);
+    expect(report.html.indexOf('MISSING FEED: pax8')).toBeLessThan(report.html.indexOf('By type'));
+  });
+});

@@ -13,6 +13,8 @@ import {
   BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand,
   type DynamoDBDocumentClient, type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { ExpectedFeedRule } from '../../collect/expected-feeds.js';
+import { parseSourcesConfig } from '../../collect/sources-config.js';
 import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../app/codec.js';
 import type {
   FileRecord, Ledger, LedgerInvoice, OutboxEntry, ReconciliationRecord, StoredDiscrepancy,
@@ -122,6 +124,15 @@ export class DynamoDbLedger implements Ledger {
 
   async putReconciliation(record: ReconciliationRecord): Promise<boolean> {
     return this.putOnce({ PK: 'RECON', SK: record.period, data: encode(record) });
+  }
+
+  async expectedFeeds(): Promise<readonly ExpectedFeedRule[]> {
+    // The collector's imported sources.json (functions/collect/dynamodb-collector-state.ts).
+    const item = await this.getItem('SOURCES', 'CONFIG', true);
+    if (!item) return [];
+    const parsed = parseSourcesConfig(JSON.parse(String(item.data)) as unknown);
+    if (!parsed.ok) throw new Error(`The stored sources.json is invalid: ${parsed.problems.join('; ')}`);
+    return parsed.value.expectedFeeds;
   }
 
   async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {
