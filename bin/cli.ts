@@ -11,6 +11,7 @@ import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
 import { addOpsCommands, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
+import { readSourcesFile, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from '../functions/local/connection.js';
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };
@@ -50,8 +51,12 @@ export function buildProgram(): Command {
     .action(async (opts: { data: string }) => {
       const folder = await readDataFolder(resolve(opts.data));
       if (!folder.ok) throw new DataFolderError(`${folder.problems.length} problem(s) in ${opts.data}:\n${formatProblems(folder.problems)}`);
+      const sources = await readSourcesFile(resolve(opts.data)).catch((error: unknown) => {
+        throw error instanceof SourcesConfigError ? new DataFolderError(`${error.message}`) : error;
+      });
       const r = folder.value.reference;
-      console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files.`);
+      const pulls = sources.sources.length + sources.expectedFeeds.length > 0 ? `, ${sources.sources.length} pull source(s), ${sources.expectedFeeds.length} expected feed(s)` : '';
+      console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files${pulls}.`);
     });
 
   addOpsCommands(program);
