@@ -44,6 +44,19 @@ const STYLE = `
   .totals tr.strong th, .totals tr.strong td { font-weight: bold; color: #111827; font-size: 15px; border-top: 1px solid #9ca3af; padding-top: 6px; }
   .status { display: inline-block; margin-top: 6px; font-size: 11px; color: #374151; border: 1px solid #d1d5db; padding: 1px 6px; }
   footer { margin-top: 32px; border-top: 1px solid #e5e7eb; padding-top: 8px; color: #6b7280; font-size: 11px; }
+  @media screen and (max-width: 640px) {
+    .sheet { margin: 0; padding: 24px 16px; }
+    .top, .mid, .bottom { flex-direction: column; gap: 16px; }
+    .logo { width: 150px; height: 60px; }
+    h1 { text-align: left; font-size: 26px; }
+    .meta { margin-left: 0; }
+    .meta th { text-align: left; }
+    .meta td { text-align: left; }
+    .due { text-align: left; min-width: 0; align-self: stretch; }
+    table.lines thead th, table.lines td { padding-left: 4px; padding-right: 4px; }
+    table.lines td { white-space: normal; }
+    .totals { min-width: 0; width: 100%; }
+  }
   @media print {
     body { background: #fff; }
     .sheet { margin: 0; padding: 0; max-width: none; }

@@ -2,8 +2,9 @@
  * The outputs of `trueup simulate` opened as a person would: served from the output folder on
  * 127.0.0.1 and read in headless Chromium. The index page lists every invoice and report and
  * no link is dead; each invoice page shows its number, client, lines and totals as in its
- * JSON; the reconciliation and aging reports show their headline figures and charts; no page
- * logs an error, loads anything from elsewhere or needs a horizontal scrollbar.
+ * JSON and fits a phone's width too; the reconciliation and aging reports show their headline
+ * figures and charts; no page logs an error, loads anything from elsewhere or needs a
+ * horizontal scrollbar.
  *
  * TRUEUP_SCREENSHOTS=<dir> also saves a full-page PNG of each page checked, to look at.
  */
@@ -22,6 +23,8 @@ const DATA = join(import.meta.dirname, '../fixtures/conformance/data');
 const FROM = '2025-01-28';
 const TO = '2025-03-10';
 const SCREENSHOTS = process.env.TRUEUP_SCREENSHOTS;
+const DESKTOP = { width: 1280, height: 900 };
+const PHONE = { width: 390, height: 844 };
 
 /**
  * What the functions run inside Chromium use of the page's globals: declared here, in this
@@ -204,6 +207,12 @@ describe('the outputs of trueup simulate in headless Chromium', () => {
       expect(shown.lines.map(key).sort(), path).toEqual(json.lines.map(key).sort());
       expect(shown.totals, path).toMatchObject({ Subtotal: json.subtotal, Total: `${json.currency} ${json.total}` });
       expect(Object.entries(shown.totals).find(([label]) => label?.startsWith('Tax ('))?.[1], path).toBe(json.tax);
+
+      // On a phone (opened from the invoice email) it still fits the screen's width.
+      await page.setViewportSize(PHONE);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), `${path} on a phone`).toBeLessThanOrEqual(0);
+      if (SCREENSHOTS && index === 0) await writeFile(join(SCREENSHOTS, 'invoice-phone.png'), await page.screenshot({ fullPage: true }));
+      await page.setViewportSize(DESKTOP);
     }
   });
 
