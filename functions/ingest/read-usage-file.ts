@@ -12,6 +12,7 @@ import { CsvStream, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
+import { visible } from '../domain/reference/problems.js';
 import type { BoundColumn, Cells, FileReadSummary, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
@@ -240,8 +241,10 @@ class FileReader {
 
   private reject(line: number, key: string | undefined, reason: string, cells: readonly string[]): void {
     this.summary.rowsRejected++;
-    const field = key === undefined ? undefined : (this.binding?.headerNames[key] ?? key);
-    const rejection: RowRejection = { file: this.summary.name, line, ...(field === undefined ? {} : { field }), reason, raw: rawOf(cells) };
+    const field = key === undefined ? undefined : visible(this.binding?.headerNames[key] ?? key);
+    // Messages quote cells, and NDJSON fields are the file's keys: their control characters (an
+    // ESC sequence for the terminal that prints the rejection) are shown as escapes.
+    const rejection: RowRejection = { file: this.summary.name, line, ...(field === undefined ? {} : { field }), reason: visible(reason), raw: rawOf(cells) };
     if (!keep(this.summary.rejections, rejection)) this.summary.rejectionsOmitted++;
   }
 }

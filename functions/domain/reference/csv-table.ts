@@ -91,6 +91,17 @@ const QUOTE_PROBLEM = 'has a misplaced or unclosed double quote, so this row and
 
 const headerName = (name: string): string => name.trim().toLowerCase();
 
+/**
+ * The header's names for a message: at most 12, each cut at 40 characters, so a file that is
+ * not CSV at all (binary, one huge line) gives a short message.
+ */
+function foundColumns(fields: readonly string[]): string {
+  const names = fields.map(headerName).filter((name) => name !== '');
+  if (names.length === 0) return 'nothing';
+  const shown = names.slice(0, 12).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name));
+  return shown.join(', ') + (names.length > 12 ? `, … (${names.length} columns)` : '');
+}
+
 /** Reads `text` as the CSV file `file` described by `spec`. */
 export function readTable<T>(text: string, file: string, spec: TableSpec<T>): Table<T> {
   const problems: Problem[] = [];
@@ -113,10 +124,10 @@ export function readTable<T>(text: string, file: string, spec: TableSpec<T>): Ta
     if (positions.has(name)) problems.push({ file, line: header.line, column: name, reason: 'appears twice in the header' });
     else positions.set(name, index);
   });
-  const found = header.fields.map(headerName).filter((name) => name !== '');
+  const found = foundColumns(header.fields);
   for (const column of spec.required) {
     if (!positions.has(column)) {
-      problems.push({ file, line: header.line, column, reason: `is missing from the header (found: ${found.join(', ') || 'nothing'})` });
+      problems.push({ file, line: header.line, column, reason: `is missing from the header (found: ${found})` });
     }
   }
   if (problems.length > 0) return { headerOk: false, raw: [], rows: [], problems };

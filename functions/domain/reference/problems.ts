@@ -44,7 +44,12 @@ export function sortProblems(problems: readonly Problem[], fileOrder: readonly s
     .map(({ problem }) => problem);
 }
 
-/** One readable line for a problem: `agreements.csv line 7, column quantity: must be …`. */
+/**
+ * One readable line for a problem: `agreements.csv line 7, column quantity: must be …`. File
+ * names, header names and parser messages can carry text from the file: control characters
+ * (an ESC sequence would drive the terminal the line is printed on, a line break would forge
+ * another problem line) are shown as `\u001b`.
+ */
 export function formatProblem(problem: Problem): string {
   let where = problem.file;
   if (problem.line !== undefined) where += ` line ${problem.line}`;
@@ -52,7 +57,15 @@ export function formatProblem(problem: Problem): string {
     const word = /\.json$/i.test(problem.file) ? 'setting' : 'column';
     where += `, ${word} ${problem.column}`;
   }
-  return `${where}: ${problem.reason}`;
+  return visible(`${where}: ${problem.reason}`);
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** `text` with every control character and line separator written as a `\uXXXX` escape. */
+export function visible(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** One line per problem, in the order given. */

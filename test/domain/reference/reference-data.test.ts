@@ -92,6 +92,23 @@ describe('formatProblems', () => {
   it('gives one line per problem', () => {
     expect(formatProblems([{ file: 'a.csv', reason: 'x' }, { file: 'b.csv', line: 2, reason: 'y' }])).toBe('a.csv: x\nb.csv line 2: y');
   });
+
+  it('shows control characters from the file as escapes: no terminal escape sequence, no forged line', () => {
+    // Prepare: a header cell with an ANSI "clear screen" and a line break, in a file whose name has one too.
+    const clients = csv(`client\u001b[2J\u001b[31m_id,"na\nme",billing_email,currency\u0085`, VALID_CLIENT);
+    // Act
+    const text = formatProblems(problemsOf(parseReferenceData({ ...files({ clients }) }, { settings: 'trueup.json', clients: 'clients\u001b]0;x\u0007.csv', accounts: 'accounts.csv', products: 'products.csv', skuMap: 'sku-map.csv', agreements: 'agreements.csv' })));
+    // Assess
+    expect(text.split('\n')[0]).toBe('clients\\u001b]0;x\\u0007.csv line 1, column client_id: is missing from the header (found: client\\u001b[2j\\u001b[31m_id, na\\u000ame, billing_email, currency\\u0085)');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  });
+
+  it('keeps the header list short when the file is not CSV at all', () => {
+    const junk = ['y'.repeat(100), ...Array.from({ length: 4999 }, (_, i) => `c${i}`)].join(',');
+    const [problem] = problemsOf(parseReferenceData(files({ clients: csv(junk) })));
+    expect(problem?.reason).toBe(`is missing from the header (found: ${'y'.repeat(40)}…, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, … (5000 columns))`);
+  });
 });
 
 /** The parsed set as sorted plain JSON, independent of row order. */
