@@ -1,8 +1,9 @@
 /**
  * Billing benchmark (child of bench/all.ts): on the embedded stand-in, generates the
  * reference data and a period of normalized usage, then times `runBilling` (reconcile the
- * period, issue every invoice, fan out delivery) and the delivery of the invoices through
- * `deliverInvoice` (render JSON/HTML/PDF, store, email via the local SES). DynamoDB calls are
+ * period, plan every invoice, reserve its numbers, fan out one issue message each) and the
+ * invoice workers' handling of those messages (issue the invoice with its reserved number,
+ * render JSON/HTML/PDF, store, email via the local SES). DynamoDB calls are
  * counted by an SDK middleware. When delivering every invoice would overrun the time budget,
  * delivery is measured on the first invoices only (a sample) and extrapolated.
  *
@@ -10,8 +11,8 @@
  * `bench billing_meter …` line with the call counts the cost model (docs/cost-model.md) uses.
  */
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { deliverInvoice } from '../functions/app/deliver-invoice.js';
 import { runBilling } from '../functions/app/run-billing.js';
+import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
 import { storeDiscrepancy, type DiscrepancyMessage } from '../functions/app/store-discrepancy.js';
 import { startLocalRuntime } from '../functions/local/local-runtime.js';
 import { benchScale, line, Meter, note, rssSampler, scaled, seconds } from './common.js';
@@ -36,7 +37,7 @@ try {
   const rows = await writeUsage(deps, reference, PERIOD, USAGE_ROWS);
   note(`billing: generated ${CLIENTS} clients, ${reference.agreements.length} lines, ${rows} usage rows in ${seconds(t)} s`);
 
-  // ---- the billing run: reconcile, issue, fan out --------------------------------------
+  // ---- the billing run: reconcile, plan, reserve numbers, fan out -------------------------
   meter.reset();
   t = performance.now();
   const result = await runBilling(deps, { today: TODAY });
@@ -45,12 +46,12 @@ try {
   const reconcileSeconds = Number((((meter.firstAt.get('sqs:SendMessageBatch') ?? performance.now()) - t) / 1000).toFixed(2));
   const ddbBilling = meter.count('dynamodb');
   const billingUnits = { wru: meter.wru, rru: meter.rru, sqs: meter.sqsBilledRequests, s3Put: meter.count('s3', 'PutObject'), s3Get: meter.count('s3', 'GetObject') + meter.count('s3', 'ListObjectsV2') };
-  const invoices = result.issued.length;
+  const invoices = result.planned.length;
   note(`billing: reconciliation (reference load, one pass over the usage, store) took ${reconcileSeconds} s`);
-  note(`billing: runBilling issued ${invoices} invoices, ${result.reconciliation.metrics.pairs} pairs, ${result.reconciliation.metrics.discrepancies} discrepancies in ${billingSeconds} s`);
+  note(`billing: runBilling planned ${invoices} invoices, ${result.reconciliation.metrics.pairs} pairs, ${result.reconciliation.metrics.discrepancies} discrepancies in ${billingSeconds} s`);
   note(`billing: runBilling calls ${JSON.stringify(meter.timings())}`);
 
-  // ---- delivery: render, store, email (sampled when too slow) -----------------------------
+  // ---- invoice workers: issue, render, store, email (sampled when too slow) ----------------
   meter.reset();
   t = performance.now();
   let delivered = 0;
@@ -60,8 +61,7 @@ try {
     const messages = out.Messages ?? [];
     if (messages.length === 0) break;
     for (const message of messages) {
-      const body = JSON.parse(message.Body ?? '{}') as { number: string };
-      await deliverInvoice(deps, { number: body.number });
+      await handleWorkMessage(deps, JSON.parse(message.Body ?? '{}') as WorkMessage);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: runtime.queues.work, ReceiptHandle: message.ReceiptHandle }));
       delivered += 1;
       if (delivered % 100 === 0) note(`  delivered ${delivered}/${invoices} (${seconds(t)} s)`);
@@ -88,8 +88,8 @@ try {
     ddb_calls_per_client: (ddbBilling / CLIENTS).toFixed(2), peak_rss_mb: rss.peakMb(),
     invoices, issue_seconds: billingSeconds, reconcile_seconds: reconcileSeconds,
     notes: sampled
-      ? `seconds=issuance_only(reconcile+issue+fan-out);delivery_sampled_${delivered}_of_${invoices}_see_billing_delivery;projected_total_seconds=${(billingSeconds + perInvoice * invoices).toFixed(0)};rss_excludes_DynamoDB_Local_JVM`
-      : 'seconds=issuance+delivery_of_every_invoice;rss_excludes_DynamoDB_Local_JVM',
+      ? `seconds=billing_run_only(reconcile+plan+fan-out);delivery_sampled_${delivered}_of_${invoices}_see_billing_delivery;projected_total_seconds=${(billingSeconds + perInvoice * invoices).toFixed(0)};rss_excludes_DynamoDB_Local_JVM`
+      : 'seconds=billing_run+issue_and_delivery_of_every_invoice;rss_excludes_DynamoDB_Local_JVM',
   });
   line('billing_delivery', {
     sample: delivered, seconds_per_invoice: perInvoice.toFixed(3), ddb_calls_per_invoice: (ddbDelivery / Math.max(1, delivered)).toFixed(2),

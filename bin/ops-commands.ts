@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
-import { deliverInvoice } from '../functions/app/deliver-invoice.js';
+import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
 import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
@@ -62,7 +62,7 @@ async function importData(deps: Deps, dir: string): Promise<string> {
 
 async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
-  await c.drain('work', (body) => deliverInvoice(c.deps, body as { number: string }));
+  await c.drain('work', (body) => handleWorkMessage(c.deps, body as WorkMessage));
   await c.drain('discrepancies', async (body) => { await storeDiscrepancy(c.deps, body as DiscrepancyMessage); });
 }
 
@@ -159,7 +159,7 @@ export function addOpsCommands(program: Command): void {
     .action((job: string, opts: { date?: string }) => withConnection({}, async (c) => {
       const day = await today(c.deps, opts.date);
       const jobs: Record<string, () => Promise<unknown>> = {
-        billing: () => runBilling(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.period}: ${r.issued.length} invoices issued`; }),
+        billing: () => runBilling(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.period}: ${r.planned.length} invoices issued`; }),
         dunning: () => runDunning(c.deps, { today: day }).then((r) => `${r.emails} dunning emails, ${r.lateFees} late fees`),
         payments: () => applyDuePayments(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.applied} applied, ${r.unapplied} unapplied`; }),
         'reconciliation-report': () => sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),

@@ -287,7 +287,7 @@ export class PipelineStack extends Stack {
       }),
       new cloudwatch.GraphWidget({
         title: 'Business metrics (TrueUp namespace)', width: 8,
-        left: ['InvoicesIssued', 'DunningEmails', 'LateFees', 'UsageRowsAccepted', 'UsageRowsRejected'].map((metricName) =>
+        left: ['InvoicesPlanned', 'DunningEmails', 'LateFees', 'UsageRowsAccepted', 'UsageRowsRejected'].map((metricName) =>
           new cloudwatch.MathExpression({
             expression: `SUM(SEARCH('{TrueUp,service} MetricName="${metricName}"', 'Sum', 86400))`,
             label: metricName, period: Duration.days(1),

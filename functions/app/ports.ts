@@ -120,11 +120,17 @@ export interface Ledger {
 
   invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined>;
   /**
-   * Issues an invoice in one transaction: claims (client, period), takes the next number from
-   * the gapless counter, stores the invoice and marks its late fees billed. Returns undefined
-   * when (client, period) was already issued.
+   * Reserves `count` consecutive numbers of the gapless invoice counter for the billing run of
+   * `period`, once: a second call for the period returns the same first number (and refuses a
+   * different count). Returns the first sequence number.
    */
-  issueInvoice(draft: InvoiceDraft, prefix: string, lateFees: readonly LateFee[]): Promise<Invoice | undefined>;
+  reserveInvoiceNumbers(period: Period, count: number): Promise<number>;
+  /**
+   * Issues an invoice with its reserved number in one transaction: claims (client, period),
+   * stores the invoice and marks its late fees billed. Returns false when (client, period) was
+   * already issued with this number (a retry); throws when it was issued with another.
+   */
+  issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean>;
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
   /** Every invoice, or only those still open for dunning (total > 0, balance > 0). */
   listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]>;

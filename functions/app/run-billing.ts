@@ -1,74 +1,155 @@
 /**
  * The billing run on day D, the 1st of month M (SPEC.md section 5): reconcile P = M − 1 once,
- * queue its discrepancies, issue one invoice per client with a line (numbers in client_id
- * order, from the gapless counter), and fan out one delivery message per invoice.
- * Re-running it issues nothing twice: each step is keyed by (period) or (client, period).
+ * queue its discrepancies, then plan the invoices once and fan them out. The plan is every
+ * client's invoice draft, in client_id order, stored in S3; the run reserves that many
+ * consecutive numbers from the gapless counter (once per period) and sends one
+ * `issue_invoice` message per draft, which an invoice worker issues and delivers. So the run
+ * itself does no per-invoice writes, and numbers still follow client_id order with no gap.
+ * Re-running it plans, reserves and issues nothing twice: the plan and the reservation are
+ * keyed by the period, each invoice by (client, period).
  */
-import { calculateInvoice } from '../domain/calculate-invoice.js';
+import { calculateInvoice, type InvoiceDraft } from '../domain/calculate-invoice.js';
 import { addMonths, periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import { reconcilePeriod } from '../domain/reconcile-period.js';
 import { compareText, type PairResult } from '../domain/reconcile-period.js';
 import { UsageSummarizer, type UsageSummary } from '../domain/summarize-usage.js';
 import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
 import { missingFeeds } from '../collect/expected-feeds.js';
-import type { ReferenceData } from '../domain/types.js';
+import type { Client, LateFee, ReferenceData } from '../domain/types.js';
+import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { Deps } from './deps.js';
 import { discrepanciesFromJson, pairsFromJson, reconciliationKey, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
 
 export interface BillingRunResult {
   readonly period: Period;
-  readonly issued: string[];
-  readonly alreadyIssued: string[];
+  /** The invoice numbers of the plan, in client_id order (issued by the invoice workers). */
+  readonly planned: string[];
   readonly reconciliation: ReconciliationJson;
 }
+
+/** One planned invoice: what an `issue_invoice` message carries. */
+export interface IssueInvoiceMessage {
+  readonly type: 'issue_invoice';
+  readonly number: string;
+  /** The draft (JSON, as codec.encode writes it). */
+  readonly draft: unknown;
+  /** The late fees the invoice bills (JSON). */
+  readonly lateFees: unknown[];
+}
+
+interface PlannedDraft {
+  readonly draft: InvoiceDraft;
+  readonly lateFees: readonly LateFee[];
+}
+
+/** Per-client ledger reads (late fees) in flight at once while planning. */
+const PLAN_CONCURRENCY = 16;
 
 export async function runBilling(deps: Deps, input: { today: IsoDate }): Promise<BillingRunResult> {
   if (!input.today.endsWith('-01')) throw new Error(`The billing run runs on the 1st of a month, not on ${input.today}`);
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
   const reconciliation = await reconcileOnce(deps, reference, period, input.today);
+  const plan = await planOnce(deps, reference, reconciliation, input.today);
+  const first = await deps.ledger.reserveInvoiceNumbers(period, plan.length);
+  const messages = plan.map((entry, i) => issueMessage(reference.settings.invoice.prefix, input.today, first + i, entry));
+  await deps.workQueue.send(messages.map((m) => ({ id: `issue#${m.number}`, body: m })));
+  deps.log.info('billing run done', { period, planned: messages.length, firstNumber: messages[0]?.number });
+  return { period, planned: messages.map((m) => m.number), reconciliation };
+}
 
-  const pairsByClient = new Map<string, PairResult[]>();
-  for (const pair of pairsFromJson(reconciliation, reference.agreements)) {
-    const list = pairsByClient.get(pair.clientId);
-    if (list) list.push(pair);
-    else pairsByClient.set(pair.clientId, [pair]);
-  }
-  const released = new Map<string, { period: Period; pairs: PairResult[] }[]>();
-  for (const hold of reconciliation.released ?? []) {
-    for (const pair of pairsFromJson({ ...reconciliation, pairs: hold.pairs }, reference.agreements)) {
-      const list = released.get(pair.clientId) ?? [];
-      const entry = list.find((r) => r.period === hold.period);
-      if (entry) entry.pairs.push(pair);
-      else list.push({ period: hold.period, pairs: [pair] });
-      released.set(pair.clientId, list);
-    }
-  }
-  const issued: string[] = [];
-  const alreadyIssued: string[] = [];
-  const clients = [...reference.clients].sort((a, b) => compareText(a.clientId, b.clientId));
-  for (const client of clients) {
-    const existing = await deps.ledger.invoiceNumberFor(client.clientId, period);
-    if (existing) {
-      alreadyIssued.push(existing);
-      continue;
-    }
-    const lateFees = await deps.ledger.unbilledLateFees(client.clientId);
-    const draft = calculateInvoice({
-      client, issueDate: input.today, recurringTiming: reference.settings.invoice.recurringTiming,
-      agreements: reference.agreements, products: reference.products,
-      pairs: pairsByClient.get(client.clientId) ?? [], releasedPairs: released.get(client.clientId), lateFees: lateFees.filter((f) => f.chargedOn <= input.today),
+export function invoiceNumber(prefix: string, issueDate: IsoDate, sequence: number): string {
+  return `${prefix}-${issueDate.slice(0, 4)}-${String(sequence).padStart(6, '0')}`;
+}
+
+function issueMessage(prefix: string, today: IsoDate, sequence: number, entry: PlannedDraft): IssueInvoiceMessage {
+  return {
+    type: 'issue_invoice', number: invoiceNumber(prefix, today, sequence),
+    draft: JSON.parse(encode(entry.draft)) as unknown, lateFees: entry.lateFees.map((f) => JSON.parse(encode(f)) as unknown),
+  };
+}
+
+/** The message back as the invoice to write and the late fees it bills. */
+export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnType<typeof reviveInvoice>; lateFees: LateFee[] } {
+  const invoice = reviveInvoice({ ...(message.draft as Record<string, unknown>), number: message.number });
+  return { invoice, lateFees: message.lateFees.map((f) => reviveLateFee(f as Record<string, unknown>)) };
+}
+
+function planKey(period: Period): string {
+  return `billing/${period}/plan.ndjson`;
+}
+
+/**
+ * The drafts of P's invoices in client_id order, computed the first time and stored; a retry
+ * (or a concurrent run) reads the stored plan, so the count it reserves numbers for and the
+ * drafts it sends never change.
+ */
+async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
+  const key = planKey(reconciliation.period);
+  const stored = await deps.artifacts.get(key);
+  if (stored) {
+    return new TextDecoder().decode(stored).split('\n').filter(Boolean).map((line) => {
+      const { draft, lateFees } = JSON.parse(line) as { draft: Record<string, unknown>; lateFees: Record<string, unknown>[] };
+      const { number: _none, ...revived } = reviveInvoice({ ...draft, number: '' });
+      return { draft: revived, lateFees: lateFees.map(reviveLateFee) };
     });
-    if (!draft) continue;
-    const invoice = await deps.ledger.issueInvoice(draft, reference.settings.invoice.prefix, lateFees.filter((f) => f.chargedOn <= input.today));
-    if (invoice) issued.push(invoice.number);
-    else alreadyIssued.push((await deps.ledger.invoiceNumberFor(client.clientId, period)) ?? '');
   }
-  const all = [...alreadyIssued, ...issued].filter(Boolean).sort();
-  await deps.workQueue.send(all.map((number) => ({ id: `deliver#${number}`, body: { type: 'deliver_invoice', number } })));
-  deps.log.info('billing run done', { period, issued: issued.length, alreadyIssued: alreadyIssued.length });
-  return { period, issued, alreadyIssued, reconciliation };
+  const plan = await computePlan(deps, reference, reconciliation, today);
+  await deps.artifacts.put(key, plan.map((p) => encode({ draft: p.draft, lateFees: p.lateFees })).join('\n') + (plan.length ? '\n' : ''), 'application/x-ndjson');
+  return plan;
+}
+
+async function computePlan(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
+  const pairsByClient = groupByClient(pairsFromJson(reconciliation, reference.agreements));
+  const released = releasedByClient(reconciliation, reference);
+  const clients = [...reference.clients].sort((a, b) => compareText(a.clientId, b.clientId));
+  const fees = await mapBounded(clients, PLAN_CONCURRENCY, async (c: Client) => (await deps.ledger.unbilledLateFees(c.clientId)).filter((f) => f.chargedOn <= today));
+  const plan: PlannedDraft[] = [];
+  clients.forEach((client, i) => {
+    const lateFees = fees[i] ?? [];
+    const draft = calculateInvoice({
+      client, issueDate: today, recurringTiming: reference.settings.invoice.recurringTiming,
+      agreements: reference.agreements, products: reference.products,
+      pairs: pairsByClient.get(client.clientId) ?? [], releasedPairs: released.get(client.clientId), lateFees,
+    });
+    if (draft) plan.push({ draft, lateFees });
+  });
+  return plan;
+}
+
+function groupByClient(pairs: readonly PairResult[]): Map<string, PairResult[]> {
+  const out = new Map<string, PairResult[]>();
+  for (const pair of pairs) {
+    const list = out.get(pair.clientId);
+    if (list) list.push(pair);
+    else out.set(pair.clientId, [pair]);
+  }
+  return out;
+}
+
+function releasedByClient(reconciliation: ReconciliationJson, reference: ReferenceData): Map<string, { period: Period; pairs: PairResult[] }[]> {
+  const out = new Map<string, { period: Period; pairs: PairResult[] }[]>();
+  for (const hold of reconciliation.released ?? []) {
+    for (const [clientId, pairs] of groupByClient(pairsFromJson({ ...reconciliation, pairs: hold.pairs }, reference.agreements))) {
+      out.set(clientId, [...(out.get(clientId) ?? []), { period: hold.period, pairs }]);
+    }
+  }
+  return out;
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 /**

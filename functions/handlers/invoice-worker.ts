@@ -1,19 +1,26 @@
-/** SQS work queue: render, store and email one invoice per message; failures are reported per message. */
+/**
+ * SQS work queue: issue a planned invoice with its reserved number, then render, store and
+ * email it (`issue_invoice`), or deliver an issued one again (`deliver_invoice`); failures
+ * are reported per message.
+ */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { deliverInvoice } from '../app/deliver-invoice.js';
+import { handleWorkMessage } from '../app/work-messages.js';
 import { deps, logger } from './runtime.js';
 
-const DeliverInvoice = z.object({ type: z.literal('deliver_invoice'), number: z.string().min(1) });
-const Record = SqsRecordSchema.extend({ body: JSONStringified(DeliverInvoice) });
+const WorkMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('deliver_invoice'), number: z.string().min(1) }),
+  z.object({ type: z.literal('issue_invoice'), number: z.string().min(1), draft: z.record(z.string(), z.unknown()), lateFees: z.array(z.unknown()) }),
+]);
+const Record = SqsRecordSchema.extend({ body: JSONStringified(WorkMessage) });
 const processor = new BatchProcessor(EventType.SQS, { parser, schema: Record, logger });
 
 async function recordHandler(record: z.infer<typeof Record>): Promise<void> {
-  await deliverInvoice(deps, { number: record.body.number });
+  await handleWorkMessage(deps, record.body);
 }
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

@@ -9,7 +9,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } 
 import { readFile } from 'node:fs/promises';
 import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
-import { deliverInvoice } from '../app/deliver-invoice.js';
+import { handleWorkMessage, type WorkMessage } from '../app/work-messages.js';
 import { ingestUsageFile } from '../app/ingest-usage-file.js';
 import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
@@ -148,7 +148,7 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
   await runDunning(deps, { today: day });
   if (day.endsWith('-01')) {
     await runBilling(deps, { today: day });
-    await runtime.drain(runtime.queues.work, (body) => deliverInvoice(deps, body as { number: string }));
+    await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
     await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
     await sendReconciliationReport(deps, { today: day });
   } else {

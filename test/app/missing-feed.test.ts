@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { reconciliationKey, type ReconciliationJson } from '../../functions/app/reconciliation-json.js';
 import { runBilling } from '../../functions/app/run-billing.js';
+import { handleWorkMessage, type WorkMessage } from '../../functions/app/work-messages.js';
 import { DynamoDbCollectorState } from '../../functions/collect/dynamodb-collector-state.js';
 import { localNames, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { agreement, d, mapping, product, reference } from '../support/builders.js';
@@ -26,6 +27,13 @@ async function drop(name: string, rows: string[], today: string): Promise<void> 
   const key = `inbox/${name}`;
   await runtime.deps.usage.put(key, ['vendor,account_id,vendor_sku,quantity,usage_date', ...rows].join('\n') + '\n');
   await ingestUsageFile(runtime.deps, { key, today });
+}
+
+/** The billing run and its invoice workers (the work queue drained), as on the 1st. */
+async function bill(today: string): Promise<string[]> {
+  const run = await runBilling(runtime.deps, { today });
+  await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(runtime.deps, body as WorkMessage));
+  return run.planned;
 }
 
 async function storedReconciliation(period: string): Promise<ReconciliationJson> {
@@ -50,36 +58,37 @@ afterAll(async () => { await runtime?.stop(); });
 describe('an expected feed that has not arrived', () => {
   it('is a missing_feed discrepancy, listed first, and holds the pairs it feeds', async () => {
     await drop('ms-2025-01.csv', ['microsoft,T1,seat-sku,12,2025-01-20'], '2025-01-31');
-    const run = await runBilling(runtime.deps, { today: '2025-02-01' });
+    const [number] = await bill('2025-02-01');
     const json = await storedReconciliation('2025-01');
     expect(json.discrepancies[0]).toMatchObject({ type: 'missing_feed', vendor: 'pax8', amountAtStake: null });
     expect(json.discrepancies.map((x) => x.type)).toEqual(['missing_feed', 'under_billed']); // no missing_usage for BACKUP
     expect(json.pairs.map((p) => p.sku)).toEqual(['SEAT']);
     expect(json.held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'BACKUP' }]);
     expect(json.metrics).toEqual({ pairs: 1, discrepancies: 2, discrepancyRate: '1.0000' });
-    const lines = await invoiceLines(run.issued[0]!);
+    const lines = await invoiceLines(number!);
     expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([{ kind: 'true_up', sku: 'SEAT', period: '2025-01', quantity: '2', amount: '25.00' }]);
   });
 
   it('is released at the next billing run once it arrives: the held pairs are billed with their period, once', async () => {
     await drop('pax8-2025-01.csv', ['pax8,P1,bk,8,2025-01-28'], '2025-02-10');
     await drop('ms-2025-02.csv', ['microsoft,T1,seat-sku,10,2025-02-20'], '2025-02-27');
-    const run = await runBilling(runtime.deps, { today: '2025-03-01' });
+    const [number] = await bill('2025-03-01');
     const json = await storedReconciliation('2025-02');
     expect(json.released).toEqual([expect.objectContaining({ period: '2025-01', vendor: 'pax8', pairs: [expect.objectContaining({ sku: 'BACKUP', status: 'under_billed', used: '8', delta: '3' })] })]);
     // pax8 has not delivered 2025-02 yet: held again, for that period.
     expect(json.held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'BACKUP' }]);
-    const lines = await invoiceLines(run.issued[0]!);
+    const lines = await invoiceLines(number!);
     expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([{ kind: 'true_up', sku: 'BACKUP', period: '2025-01', quantity: '3', amount: '9.00' }]);
 
     // A retried run reuses the stored reconciliation; the next period does not release it again.
-    const again = await runBilling(runtime.deps, { today: '2025-03-01' });
-    expect(again.issued).toEqual([]);
+    const again = await bill('2025-03-01');
+    expect(again).toEqual([number]);
+    expect((await runtime.deps.ledger.listInvoices()).map((i) => i.invoice.number)).toHaveLength(2);
     await drop('pax8-2025-02.csv', ['pax8,P1,bk,5,2025-02-28'], '2025-03-05');
-    const next = await runBilling(runtime.deps, { today: '2025-04-01' });
+    const [next] = await bill('2025-04-01');
     const nextJson = await storedReconciliation('2025-03');
     expect(nextJson.released?.map((r) => [r.period, r.pairs.map((p) => p.status)])).toEqual([['2025-02', ['match']]]);
-    const nextLines = await invoiceLines(next.issued[0]!);
+    const nextLines = await invoiceLines(next!);
     expect(nextLines.filter((l) => l.kind !== 'recurring')).toEqual([]);
   });
 });

@@ -172,44 +172,56 @@ export class DynamoDbLedger implements Ledger {
     return item ? String(item.number) : undefined;
   }
 
-  async issueInvoice(draft: InvoiceDraft, prefix: string, lateFees: readonly LateFee[]): Promise<Invoice | undefined> {
+  async reserveInvoiceNumbers(period: Period, count: number): Promise<number> {
+    const names = { '#v': 'value', '#r': `reserved#${period}` };
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      if (await this.invoiceNumberFor(draft.clientId, draft.period)) return undefined;
       const counter = await this.getItem('COUNTER', 'INVOICE', true);
+      const reserved = counter?.[`reserved#${period}`] as { first: number; count: number } | undefined;
+      if (reserved) {
+        if (Number(reserved.count) !== count) {
+          throw new Error(`The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`);
+        }
+        return Number(reserved.first);
+      }
       const current = Number(counter?.value ?? 0);
-      const number = `${prefix}-${draft.issueDate.slice(0, 4)}-${String(current + 1).padStart(6, '0')}`;
-      const invoice: Invoice = { number, ...draft };
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: [
-          { Put: { TableName: this.table, Item: { PK: `CLIENT#${draft.clientId}`, SK: `INVOICEFOR#${draft.period}`, number }, ConditionExpression: 'attribute_not_exists(PK)' } },
-          {
-            Update: {
-              TableName: this.table, Key: { PK: 'COUNTER', SK: 'INVOICE' },
-              UpdateExpression: 'SET #v = :next',
-              ConditionExpression: current === 0 ? 'attribute_not_exists(#v) OR #v = :current' : '#v = :current',
-              ExpressionAttributeNames: { '#v': 'value' },
-              ExpressionAttributeValues: { ':next': current + 1, ':current': current },
-            },
-          },
-          { Put: { TableName: this.table, Item: invoiceItem(invoice, [], new Set(), false), ConditionExpression: 'attribute_not_exists(PK)' } },
-          ...lateFees.map((fee) => ({
-            Update: {
-              TableName: this.table, Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
-              UpdateExpression: 'SET billedOn = :n', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(billedOn)',
-              ExpressionAttributeValues: { ':n': number },
-            },
-          })),
-        ] }));
-        return invoice;
+        await this.db.send(new UpdateCommand({
+          TableName: this.table, Key: { PK: 'COUNTER', SK: 'INVOICE' },
+          UpdateExpression: 'SET #v = :next, #r = :reserved',
+          ConditionExpression: `(${current === 0 ? 'attribute_not_exists(#v) OR ' : ''}#v = :current) AND attribute_not_exists(#r)`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':next': current + count, ':current': current, ':reserved': { first: current + 1, count } },
+        }));
+        return current + 1;
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return undefined; // issued by a concurrent run
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') continue; // the counter moved: take the next number
-        throw error;
+        if (!isConditionFailure(error)) throw error;
+        // the counter moved, or a concurrent run reserved this period: read again
       }
     }
-    throw new Error(`Could not take an invoice number for ${draft.clientId} ${draft.period} after 20 attempts`);
+    throw new Error(`Could not reserve ${count} invoice numbers for ${period} after 20 attempts`);
+  }
+
+  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean> {
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: [
+        { Put: { TableName: this.table, Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${invoice.period}`, number: invoice.number }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        { Put: { TableName: this.table, Item: invoiceItem(invoice, [], new Set(), false), ConditionExpression: 'attribute_not_exists(PK)' } },
+        ...lateFees.map((fee) => ({
+          Update: {
+            TableName: this.table, Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
+            UpdateExpression: 'SET billedOn = :n', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(billedOn)',
+            ExpressionAttributeValues: { ':n': invoice.number },
+          },
+        })),
+      ] }));
+      return true;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const existing = await this.invoiceNumberFor(invoice.clientId, invoice.period);
+      if (existing === invoice.number) return false; // issued by an earlier attempt or a concurrent worker
+      if (existing !== undefined) throw new Error(`${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`, { cause: error });
+      throw error;
+    }
   }
 
   async getInvoice(number: string): Promise<LedgerInvoice | undefined> {

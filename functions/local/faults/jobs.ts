@@ -15,7 +15,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { applyDuePayments, importPayments } from '../../app/apply-payments.js';
-import { deliverInvoice } from '../../app/deliver-invoice.js';
+import { handleWorkMessage, type WorkMessage } from '../../app/work-messages.js';
 import { ingestUsageFile } from '../../app/ingest-usage-file.js';
 import { runBilling } from '../../app/run-billing.js';
 import { runDunning } from '../../app/run-dunning.js';
@@ -61,7 +61,7 @@ export async function drainDiscrepancies(installation: LocalInstallation): Promi
 export async function billingJob(installation: LocalInstallation, day: IsoDate = BILLING_DAY): Promise<void> {
   const { deps } = installation;
   await runBilling(deps, { today: day });
-  await installation.drain(installation.queues.work, (body) => deliverInvoice(deps, body as { number: string }));
+  await installation.drain(installation.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
   await drainDiscrepancies(installation);
   await sendReconciliationReport(deps, { today: day });
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.js';
 import { Dec } from '../../../functions/domain/money.js';
 import type { OutboxEntry } from '../../../functions/app/ports.js';
+import type { Invoice, LateFee } from '../../../functions/domain/types.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
 import { localNames, startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
@@ -24,6 +25,14 @@ function draft(clientId: string, period = '2025-01', total = '100'): InvoiceDraf
   };
 }
 
+let sequence = 800_000;
+/** Issues a draft with the next test number, as an invoice worker does with a reserved one. */
+async function issue(d: InvoiceDraft, fees: readonly LateFee[]): Promise<Invoice | undefined> {
+  sequence += 1;
+  const invoice: Invoice = { ...d, number: `INV-${d.issueDate.slice(0, 4)}-${sequence}` };
+  return (await runtime.deps.ledger.issueNumberedInvoice(invoice, fees)) ? invoice : undefined;
+}
+
 const outbox = (key: string): OutboxEntry => ({ key, kind: 'dunning', date: '2025-02-10', to: ['a@b.example'], subject: 's', invoices: [], rawKey: `emails/${key}.eml`, status: 'pending' });
 
 describe('DynamoDbLedger', () => {
@@ -36,23 +45,28 @@ describe('DynamoDbLedger', () => {
     expect(loaded?.skuMap[0]?.factor.equals(1)).toBe(true);
   });
 
-  it('issues one invoice per (client, period) with gapless numbers when two runs race', async () => {
-    const clients = Array.from({ length: 8 }, (_, i) => `R${String(i).padStart(2, '0')}`);
-    const run = async (): Promise<(string | undefined)[]> => {
-      const numbers: (string | undefined)[] = [];
-      for (const c of clients) numbers.push((await runtime.deps.ledger.issueInvoice(draft(c, '2030-01'), 'INV', []))?.number);
-      return numbers;
-    };
-    const [a, b] = await Promise.all([run(), run()]);
-    const issued = [...a, ...b].filter((n): n is string => n !== undefined).sort();
-    expect(issued).toHaveLength(clients.length);
-    const sequence = issued.map((n) => Number(n.slice(-6)));
-    expect(sequence).toEqual(Array.from({ length: clients.length }, (_, i) => sequence[0]! + i));
-    for (const c of clients) expect(await runtime.deps.ledger.invoiceNumberFor(c, '2030-01')).toBeDefined();
+  it('reserves a block of numbers once per period, gapless after the previous block, even when runs race', async () => {
+    const [a, b] = await Promise.all([runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8), runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8)]);
+    expect(a).toBe(b);
+    const next = await runtime.deps.ledger.reserveInvoiceNumbers('2030-02-race', 3);
+    expect(next).toBe(a + 8);
+    expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8)).toBe(a);
+    await expect(runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 9)).rejects.toThrow(/reserved 8 invoice numbers, not 9/);
+    expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-empty', 0)).toBe(a + 11);
+    expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-after-empty', 1)).toBe(a + 11);
+  });
+
+  it('issues a numbered invoice once per (client, period), whoever races, and refuses a second number', async () => {
+    const invoice = { ...draft('R01', '2030-01'), number: 'INV-2030-900001' };
+    const results = await Promise.all([runtime.deps.ledger.issueNumberedInvoice(invoice, []), runtime.deps.ledger.issueNumberedInvoice(invoice, [])]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await runtime.deps.ledger.invoiceNumberFor('R01', '2030-01')).toBe('INV-2030-900001');
+    await expect(runtime.deps.ledger.issueNumberedInvoice({ ...invoice, number: 'INV-2030-900002' }, [])).rejects.toThrow(/already has invoice INV-2030-900001/);
+    expect(await runtime.deps.ledger.getInvoice('INV-2030-900002')).toBeUndefined();
   });
 
   it('records a payment once and closes the invoice when paid', async () => {
-    const invoice = await runtime.deps.ledger.issueInvoice(draft('PAY1', '2030-02', '50'), 'INV', []);
+    const invoice = await issue(draft('PAY1', '2030-02', '50'), []);
     const payment = { paymentId: 'P-1', invoiceNumber: invoice!.number, amount: d(50), currency: 'USD', receivedOn: '2030-03-05' };
     expect(await runtime.deps.ledger.addPayments([payment, payment])).toBe(1);
     const account = await runtime.deps.ledger.getInvoice(invoice!.number);
@@ -66,7 +80,7 @@ describe('DynamoDbLedger', () => {
   });
 
   it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
-    const invoice = await runtime.deps.ledger.issueInvoice(draft('DUN1', '2030-03'), 'INV', []);
+    const invoice = await issue(draft('DUN1', '2030-03'), []);
     const fee = { invoiceNumber: invoice!.number, clientId: 'DUN1', currency: 'USD', amount: d(25), step: 'late', chargedOn: '2030-04-20' };
     const steps = [{ invoiceNumber: invoice!.number, step: 'late' }];
     const [first, second] = await Promise.all([
@@ -79,7 +93,7 @@ describe('DynamoDbLedger', () => {
     expect(account!.feeCharged).toBe(true);
     const fees = await runtime.deps.ledger.unbilledLateFees('DUN1');
     expect(fees.map((f) => f.amount.toFixed())).toEqual(['25']);
-    const next = await runtime.deps.ledger.issueInvoice(draft('DUN1', '2030-04'), 'INV', fees);
+    const next = await issue(draft('DUN1', '2030-04'), fees);
     expect(next).toBeDefined();
     expect(await runtime.deps.ledger.unbilledLateFees('DUN1')).toEqual([]);
   });
