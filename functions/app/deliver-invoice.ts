@@ -1,7 +1,7 @@
 /**
  * The invoice worker: renders one issued invoice (JSON, HTML, PDF into the artifacts bucket)
  * and emails it with the PDF attached. Keyed by invoice number, so a redelivered message
- * re-renders the same bytes and sends nothing twice.
+ * renders nothing again once the email is recorded, and sends nothing twice.
  */
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import type { Dec } from '../domain/money.js';
@@ -15,9 +15,13 @@ import { invoiceJson } from './invoice-json.js';
 import type { LedgerInvoice } from './ports.js';
 import { pairsFromJson, reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { sendOnce } from './send-email.js';
+import { alreadyRecorded, sendOnce } from './send-email.js';
 
 export async function deliverInvoice(deps: Deps, input: { number: string }): Promise<void> {
+  // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
+  // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
+  // HTML and PDF of an issued invoice (SPEC.md section 5: it never changes).
+  if (await alreadyRecorded(deps, `invoice#${input.number}`)) return;
   const reference = await requireReference(deps);
   const account = await deps.ledger.getInvoice(input.number);
   if (!account) throw new Error(`Invoice ${input.number} does not exist`);

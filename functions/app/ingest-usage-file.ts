@@ -19,7 +19,7 @@ export interface IngestResult {
 }
 
 export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }): Promise<IngestResult> {
-  const name = input.key.split('/').pop() ?? input.key;
+  const name = usageFileName(input.key);
   const sha256 = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
   if (!claim.claimed && claim.sameObject && claim.existing) {
@@ -58,7 +58,7 @@ export async function ingestUsageFile(deps: Deps, input: { key: string; today: I
     await deps.artifacts.put(referencesKey(period, sha256), bucket.refs.join('\n') + '\n', 'text/plain');
   }
   if (summary.rejections.length > 0 || summary.fileError) {
-    await deps.usage.put(`rejected/${sha256}/${name}.errors.csv`, rejectionsCsv(summary), 'text/csv');
+    await deps.usage.put(rejectedKey(sha256, name), rejectionsCsv(summary), 'text/csv');
   }
   const record = await deps.ledger.completeFile({
     sha256, name, key: input.key, format: summary.format, bytes: summary.bytes,
@@ -67,6 +67,25 @@ export async function ingestUsageFile(deps: Deps, input: { key: string; today: I
   });
   deps.log.info('usage file ingested', { name, format: summary.format, read: summary.rowsRead, accepted: summary.rowsAccepted, rejected: summary.rowsRejected, duplicate: summary.rowsDuplicate });
   return { record, rejections: summary.rejections };
+}
+
+/**
+ * The name a usage file is reported under: the last segment of its key (`inbox/a/b.csv` is
+ * `b.csv`, `inbox/../x.csv` is `x.csv`), or the whole key when that is empty (`inbox/`, the
+ * folder marker the S3 console creates).
+ */
+export function usageFileName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1) || key;
+}
+
+/**
+ * Where the rejected rows of a file go: `rejected/<sha256>/<name>.errors.csv`, the name kept
+ * to one plain segment (path separators, including `\`, and control characters become `_`),
+ * so a hostile name never reads as a path when the bucket is synced to a disk.
+ */
+export function rejectedKey(sha256: string, name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return `rejected/${sha256}/${name.replace(/[/\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '_')}.errors.csv`;
 }
 
 async function hashObject(deps: Deps, key: string): Promise<string> {

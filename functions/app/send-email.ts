@@ -71,6 +71,17 @@ export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Pro
   await deps.ledger.markSent(entry, messageId, claim.sentOrder);
 }
 
+/**
+ * True when the email `key` was already recorded (its content rendered and stored): a pending
+ * one is sent now, from the stored message. Jobs that store what they email check this first,
+ * so a re-run never rewrites what was sent.
+ */
+export async function alreadyRecorded(deps: Deps, key: string): Promise<boolean> {
+  if (!(await deps.ledger.getOutbox(key))) return false;
+  await completePending(deps, key);
+  return true;
+}
+
 async function completePending(deps: Deps, key: string): Promise<void> {
   const entry = await deps.ledger.getOutbox(key);
   const settings = (await deps.ledger.loadReferenceData())?.settings;

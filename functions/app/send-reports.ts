@@ -10,11 +10,15 @@ import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js
 import type { Deps } from './deps.js';
 import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { sendOnce } from './send-email.js';
+import { alreadyRecorded, sendOnce } from './send-email.js';
 
 export async function sendReconciliationReport(deps: Deps, input: { today: IsoDate }): Promise<boolean> {
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
+  const key = `report#reconciliation#${period}`;
+  // Once its email is recorded, the stored report is the one the team received: a re-run (a
+  // retry, a second run) leaves it as it is, although discrepancies have moved on since.
+  if (await alreadyRecorded(deps, key)) return false;
   const stored = await deps.artifacts.get(reconciliationKey(period));
   if (!stored) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
   const reconciliation = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
@@ -26,14 +30,26 @@ export async function sendReconciliationReport(deps: Deps, input: { today: IsoDa
   await deps.artifacts.put(`reports/reconciliation-${period}.html`, report.html, 'text/html; charset=utf-8');
   await deps.artifacts.put(`reports/discrepancies-${period}.csv`, report.csv, 'text/csv');
   return sendOnce(deps, {
-    key: `report#reconciliation#${period}`, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
+    key, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
     to: reference.settings.reports.recipients,
     content: reconciliationReportEmail({ settings: reference.settings, period, ...report }),
   });
 }
 
-/** Computes the aging report as of a date and stores it; emails it unless `email` is false. */
+/**
+ * Computes the aging report as of a date and stores it; emails it unless `email` is false.
+ * The report of a date whose email is recorded is the stored one, never recomputed: balances
+ * have moved on since, and what the team received stays what is stored.
+ */
 export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
+  const key = `report#aging#${input.asOf}`;
+  if (await deps.ledger.getOutbox(key)) {
+    const [csv, html] = await Promise.all([deps.artifacts.get(`reports/aging-${input.asOf}.csv`), deps.artifacts.get(`reports/aging-${input.asOf}.html`)]);
+    if (csv && html) {
+      if (input.email) await alreadyRecorded(deps, key);
+      return { csv: new TextDecoder().decode(csv), html: new TextDecoder().decode(html) };
+    }
+  }
   const reference = await requireReference(deps);
   const invoices = (await deps.ledger.listInvoices()).filter((i) => i.invoice.issueDate <= input.asOf);
   const report = computeAging({ asOf: input.asOf, clients: [...reference.clients], invoices });
@@ -44,7 +60,7 @@ export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boo
   await deps.artifacts.put(`reports/aging-${input.asOf}.html`, rendered.html, 'text/html; charset=utf-8');
   if (input.email) {
     await sendOnce(deps, {
-      key: `report#aging#${input.asOf}`, kind: 'aging_report', date: input.asOf, from: reference.settings.msp.email,
+      key, kind: 'aging_report', date: input.asOf, from: reference.settings.msp.email,
       to: reference.settings.reports.recipients,
       content: agingReportEmail({ settings: reference.settings, asOf: input.asOf, html: rendered.html, text: rendered.text, csv }),
     });
