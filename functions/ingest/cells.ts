@@ -49,6 +49,10 @@ export interface DecimalRules {
 }
 
 export function toDecimal(column: string, text: string, rules: DecimalRules = {}): Dec {
+  // The common case in one pass, without a regex: a plain decimal of at most 14 digits that
+  // the rules accept. Anything else takes the checks below, which explain the refusal.
+  const key = plainDecimalKey(text);
+  if (key >= 0 && (key % 2 === 0 || rules.nonNegative !== true || key < 32)) return cachedByKey(key, text);
   if (!PLAIN_DECIMAL.test(text)) {
     const allowed = rules.exponent === true && EXPONENT_DECIMAL.test(text) && Math.abs(Number(text.split(/[eE]/)[1])) <= 40;
     if (!allowed) fail(column, describeBadDecimal(text));
@@ -73,13 +77,30 @@ const MAX_KEYED_DIGITS = 14;
 
 function cachedDec(text: string): Dec {
   const key = decimalKey(text);
-  if (key < 0) return cachedByText(text);
+  return key < 0 ? cachedByText(text) : cachedByKey(key, text);
+}
+
+/**
+ * In front of BY_KEY, a small direct-mapped cache of the keys met last: a file's usual
+ * literals (seat counts, unit prices) stay in it, so most cells cost one typed-array compare
+ * instead of a lookup in a map of up to DEC_CACHE_MAX entries. It holds BY_KEY's instances.
+ */
+const RECENT_SLOTS = 4096;
+const RECENT_KEYS = new Float64Array(RECENT_SLOTS).fill(-1);
+const RECENT_VALUES: (Dec | undefined)[] = new Array<Dec | undefined>(RECENT_SLOTS).fill(undefined);
+
+function cachedByKey(key: number, text: string): Dec {
+  const low = key % 0x40000000;
+  const slot = (low ^ (low >>> 12) ^ ((key - low) / 0x40000000)) & (RECENT_SLOTS - 1);
+  if (RECENT_KEYS[slot] === key) return RECENT_VALUES[slot] as Dec;
   let value = BY_KEY.get(key);
   if (value === undefined) {
     if (BY_KEY.size >= DEC_CACHE_MAX) BY_KEY.clear();
     value = smallInteger(text) ?? new Dec(text);
     BY_KEY.set(key, value);
   }
+  RECENT_KEYS[slot] = key;
+  RECENT_VALUES[slot] = value;
   return value;
 }
 
@@ -113,6 +134,32 @@ function decimalKey(text: string): number {
     mantissa = mantissa * 10 + digit;
     if (decimals >= 0) decimals++;
   }
+  return (mantissa * 16 + (decimals < 0 ? 0 : decimals)) * 2 + negative;
+}
+
+/**
+ * decimalKey(text) when `text` is a plain decimal (`[+-]digits[.digits]`, `digits.`, `.digits`,
+ * as PLAIN_DECIMAL) of at most 14 digits, else -1: the validation and the key in one pass.
+ * `key % 2` is the sign, `key < 32` means the mantissa is zero.
+ */
+function plainDecimalKey(text: string): number {
+  const length = text.length;
+  let at = 0;
+  let negative = 0;
+  const first = text.charCodeAt(0);
+  if (first === 45 /* - */) { negative = 1; at = 1; } else if (first === 43 /* + */) at = 1;
+  let mantissa = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (; at < length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
+    const digit = code - 48;
+    if (digit < 0 || digit > 9 || ++digits > MAX_KEYED_DIGITS) return -1;
+    mantissa = mantissa * 10 + digit;
+    if (decimals >= 0) decimals++;
+  }
+  if (digits === 0) return -1;
   return (mantissa * 16 + (decimals < 0 ? 0 : decimals)) * 2 + negative;
 }
 
@@ -209,8 +256,19 @@ const CURRENCY = /^[A-Za-z]{3}$/;
 export function currency(cells: Cells, column: BoundColumn): string | undefined {
   const value = text(cells, column);
   if (!value) return undefined;
+  if (isUpperCode(value)) return value;
   if (!CURRENCY.test(value)) fail(column.key, `"${cut(value, 40)}" is not a 3-letter currency code`);
   return value.toUpperCase();
+}
+
+/** Three letters A–Z: a currency code already as stored (the usual case), without a regex. */
+function isUpperCode(text: string): boolean {
+  if (text.length !== 3) return false;
+  for (let i = 0; i < 3; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 65 || code > 90) return false;
+  }
+  return true;
 }
 
 export function cut(text: string, max: number): string {

@@ -109,6 +109,7 @@ export class CsvStream {
 
   /** Consumes every complete record of the text into the batch. */
   private drain(batch: CsvBatch): void {
+    if (!this.malformed && this.drainPlain(batch)) return;
     for (;;) {
       const text = this.text;
       const result = this.parser.parse(text, 0, true) as Papa.ParseResult<string[]>;
@@ -124,6 +125,48 @@ export class CsvStream {
       this.consume(batch, result.data, result.data.length, result.meta.cursor);
       return;
     }
+  }
+
+  /**
+   * The fast path for the common shape: the lines before the first `"` of the text hold no
+   * quoted cell, so each is one record and its cells are what is between the commas, exactly as
+   * papaparse splits quote-free text (its own fast mode: split on `\n`, then on `,`). They are
+   * consumed here without papaparse. True when nothing that papaparse would need is left: the
+   * text has no quote, so the rest is an incomplete last line.
+   */
+  private drainPlain(batch: CsvBatch): boolean {
+    const text = this.text;
+    const quote = text.indexOf('"');
+    const end = text.lastIndexOf('\n', quote === -1 ? text.length : quote) + 1;
+    if (end > 0) {
+      if (text.lastIndexOf('\uFFFD', end - 1) !== -1) batch.suspect = true;
+      const { records, lines } = batch;
+      let line = this.line;
+      // The next comma at or after `start`: found once, so lines without commas cost no rescans.
+      let comma = text.indexOf(',');
+      for (let start = 0; start < end; line++) {
+        const stop = text.indexOf('\n', start);
+        let cells: string[] | undefined;
+        let from = start;
+        while (comma !== -1 && comma < stop) {
+          (cells ??= []).push(text.slice(from, comma));
+          from = comma + 1;
+          comma = text.indexOf(',', from);
+        }
+        // A CRLF's \r stays in the last cell: dropped, as `stripCr` does.
+        const last = text.slice(from, text.charCodeAt(stop - 1) === 13 && stop > from ? stop - 1 : stop);
+        if (cells !== undefined) cells.push(last);
+        else if (last.trim() !== '') cells = [last]; // else a blank line: not a record
+        if (cells !== undefined) {
+          records.push(cells);
+          lines.push(line);
+        }
+        start = stop + 1;
+      }
+      this.line = line;
+      this.text = end === text.length ? '' : text.slice(end);
+    }
+    return quote === -1;
   }
 
   /**

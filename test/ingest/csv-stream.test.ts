@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import Papa from 'papaparse';
 import { CsvStream, type CsvBatch } from '../../functions/ingest/csv-stream.js';
 
 interface Split {
@@ -95,6 +96,33 @@ describe('CsvStream (papaparse)', () => {
     fc.assert(fc.property(csv, fc.integer({ min: 1, max: 9 }), (text, size) => {
       expect(records(text, size)).toEqual(records(text));
     }));
+  });
+
+  it('splits quote-free lines (its fast path, without papaparse) exactly as papaparse does', () => {
+    // Prepare: papaparse's own records for the same text, with the reader's rules on top
+    // (blank lines skipped, a CRLF's \r dropped from the last cell, physical lines).
+    const piece = fc.constantFrom('a', 'b c', ',', ',,', '\n', '\r\n', '\r', ' ', '\t', '\uFFFD', 'é', '1.5', 'NULL');
+    const text = fc.array(piece, { maxLength: 40 }).map((parts) => parts.join(''));
+    const expected = (input: string): Split[] => {
+      const out: Split[] = [];
+      Papa.parse<string[]>(input, { delimiter: ',', newline: '\n' }).data.forEach((row, i) => {
+        const fields = row.map((cell, j) => (j === row.length - 1 && cell.endsWith('\r') ? cell.slice(0, -1) : cell));
+        if (fields.length > 1 || (fields[0] as string).trim() !== '') out.push({ line: i + 1, fields });
+      });
+      return out;
+    };
+    fc.assert(fc.property(text, fc.integer({ min: 1, max: 9 }), (input, size) => {
+      expect(records(input, size)).toEqual(expected(input));
+    }), { numRuns: 500 });
+  });
+
+  it('switches between its quote-free fast path and papaparse at the line of a quote', () => {
+    // Act
+    const result = records('h1,h2\na,b\n"c\nd",e\nf,g\r\n\n"h""",i\nj,k', 4);
+    // Assess
+    expect(result.map((r) => [r.line, r.fields])).toEqual([
+      [1, ['h1', 'h2']], [2, ['a', 'b']], [3, ['c\nd', 'e']], [5, ['f', 'g']], [7, ['h"', 'i']], [8, ['j', 'k']],
+    ]);
   });
 
   it('splits hostile text (stray quotes, missing newline) the same whatever the chunk size', () => {
