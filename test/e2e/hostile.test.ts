@@ -24,18 +24,13 @@ import { Parser } from 'htmlparser2';
 import { simpleParser } from 'mailparser';
 import Papa from 'papaparse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyDuePayments } from '../../functions/app/apply-payments.js';
-import { deliverInvoice } from '../../functions/app/deliver-invoice.js';
 import { ingestUsageFile, rejectedKey } from '../../functions/app/ingest-usage-file.js';
-import { runBilling } from '../../functions/app/run-billing.js';
-import { runDunning } from '../../functions/app/run-dunning.js';
-import { agingReport, sendReconciliationReport } from '../../functions/app/send-reports.js';
-import { storeDiscrepancy, type DiscrepancyMessage } from '../../functions/app/store-discrepancy.js';
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
+import { eachDay } from '../../functions/domain/dates.js';
 import { escapeHtml } from '../../functions/render/escape.js';
 import { listObjects, scanItems } from '../../functions/local/faults/state.js';
 import { localNames, type LocalRuntime } from '../../functions/local/local-runtime.js';
-import { DataFolderError, simulate } from '../../functions/local/simulate.js';
+import { DataFolderError, runDay, simulate } from '../../functions/local/simulate.js';
 
 const CONFORMANCE = join(import.meta.dirname, '../fixtures/conformance');
 const CORPUS = join(import.meta.dirname, '../fixtures/ingest/hostile');
@@ -531,16 +526,7 @@ describe('hostile input: a hostile folder runs to the end, neutralized', () => {
       settings: { ...reference.settings, msp: { ...reference.settings.msp, name: 'Osprey Networks', address: 'Leeds' } },
       clients: reference.clients.map((c) => ({ ...c, name: `Client ${c.clientId}` })),
     });
-    await runBilling(deps, { today: '2025-02-01' });
-    await runtime.drain(runtime.queues.work, (body) => deliverInvoice(deps, body as { number: string }));
-    await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
-    await sendReconciliationReport(deps, { today: '2025-02-01' });
-    for (const day of ['2025-02-02', '2025-02-03', TO] as const) {
-      await applyDuePayments(deps, { today: day });
-      await runDunning(deps, { today: day });
-    }
-    await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
-    await agingReport(deps, { asOf: '2025-02-07', email: true });
+    for (const day of eachDay('2025-01-28', TO)) await runDay(runtime, day, reference.settings.reports.agingWeekday);
     // Assess: every item and object stored before is there, unchanged; new ones only for the new files
     const after = await snapshot();
     for (const [key, item] of before.items) if (!key.startsWith('REF|')) expect(after.items.get(key), key).toBe(item);
