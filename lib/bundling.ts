@@ -4,6 +4,7 @@
  * options), so the size the report prints is the size that ships.
  */
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The repository root (where package-lock.json and node_modules live). */
@@ -16,20 +17,44 @@ export const HANDLERS_DIR = join(PROJECT_ROOT, 'functions', 'handlers');
 export const ESBUILD_TARGET = 'node24';
 
 /**
- * ESM output: CommonJS dependencies (papaparse, fontkit, linebreak, …) call `require` for Node
- * built-ins, which an ES module lacks. The banner gives the bundle a real `require`.
+ * ESM output: CommonJS dependencies (papaparse, linebreak, ssh2, …) call `require` for Node
+ * built-ins and read `__dirname`, which an ES module lacks (ssh2 reads it while loading, so
+ * without it the collector fails at init). The banner defines `require`, `__filename` and
+ * `__dirname` for the bundle.
  */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __trueupCreateRequire } from 'node:module'; const require = __trueupCreateRequire(import.meta.url);";
+export const ESM_BANNER = [
+  "import { createRequire as __trueupCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __trueupFileURLToPath } from 'node:url';",
+  "import { dirname as __trueupDirname } from 'node:path';",
+  'const require = __trueupCreateRequire(import.meta.url);',
+  'const __filename = __trueupFileURLToPath(import.meta.url);',
+  'const __dirname = __trueupDirname(__filename);',
+].join(' ');
 
 /**
- * fontkit (under pdfkit) imports the `brotli` package's 486 KB pure-JS decoder only to read
- * WOFF2 fonts. Node has brotli built in; this alias swaps the decoder for node:zlib.
+ * Packages replaced in every Lambda bundle (esbuild `alias`). Each stand-in exports the same
+ * names as what it replaces and throws a clear error if a left-out part is ever used.
+ *
+ * - `zod`: zod's entry exports `z` as a namespace object; `import { z } from 'zod'` (ours and
+ *   @aws-lambda-powertools/parser's) makes esbuild keep all of it, 457 KB with 50 locales. The
+ *   stand-in's `z` leaves out locales, the core namespace, JSON Schema conversion and compile
+ *   (lib/bundling/zod/). An alias also rewrites subpaths: `zod/mini` would need its own entry.
+ * - `fontkit`: pdfkit needs it only to embed font files; the invoice uses the standard
+ *   Helvetica (lib/bundling/fontkit-standard-fonts-only.mjs).
  */
-export const BROTLI_ALIAS = { 'brotli/decompress.js': join(PROJECT_ROOT, 'lib', 'bundling', 'brotli-decompress.mjs') } as const;
+export const ALIASES: Readonly<Record<string, string>> = {
+  zod: join(PROJECT_ROOT, 'lib', 'bundling', 'zod', 'index.mjs'),
+  fontkit: join(PROJECT_ROOT, 'lib', 'bundling', 'fontkit-standard-fonts-only.mjs'),
+};
 
-/** The SDK v3 comes with the Lambda Node.js runtime; it is not bundled (CDK's default for Node ≥ 18). */
-export const EXTERNAL_MODULES = ['@aws-sdk/*'] as const;
+/**
+ * Not bundled:
+ * - `@aws-sdk/*`: the SDK v3 comes with the Lambda Node.js runtime (CDK's default for Node ≥ 18).
+ * - `*.node`, `cpu-features`: native add-ons (ssh2's optional crypto binding and cpu-features,
+ *   under the collector's SFTP driver), built for this machine, not for Lambda's arm64. ssh2
+ *   requires both inside try/catch and uses its JavaScript ciphers without them.
+ */
+export const EXTERNAL_MODULES = ['@aws-sdk/*', '*.node', 'cpu-features'] as const;
 
 /** Prefer ES module entry points (smaller after tree shaking), fall back to CommonJS. */
 export const MAIN_FIELDS = ['module', 'main'] as const;
@@ -37,18 +62,35 @@ export const MAIN_FIELDS = ['module', 'main'] as const;
 /**
  * pdfkit 0.20 loads its 14 standard-font metrics at run time with
  * `createRequire(import.meta.url)('#standard-fonts/<Font>')`, a package-internal import that
- * esbuild cannot follow. These shell commands, run after bundling, put the metric files next to
- * the bundle and a package.json whose `imports` map resolves them, so `doc.font('Helvetica')`
- * works in Lambda. Costs ~190 KB per function; harmless where no PDF is rendered.
+ * esbuild cannot follow. After bundling, the metric files (54 KB) are put next to the bundle
+ * with a package.json whose `imports` map resolves them, so `doc.font('Helvetica')` works in
+ * Lambda — only in bundles that contain pdfkit, i.e. that reference `#standard-fonts/`.
  */
+export const STANDARD_FONTS_DIR = join(PROJECT_ROOT, 'node_modules', 'pdfkit', 'js', 'standard-fonts');
+const STANDARD_FONTS_MARKER = '#standard-fonts/';
+
+/** Whether a bundle (index.mjs text) loads pdfkit's standard fonts. */
+export function needsStandardFonts(bundle: string): boolean {
+  return bundle.includes(STANDARD_FONTS_MARKER);
+}
+
+/** The files that go next to such a bundle, relative to STANDARD_FONTS_DIR and to the bundle's `standard-fonts/`. */
+export function standardFontFiles(): string[] {
+  const cjs = (dir: string): string[] => readdirSync(join(STANDARD_FONTS_DIR, dir)).filter((f) => f.endsWith('.cjs')).map((f) => (dir ? `${dir}/${f}` : f));
+  return [...cjs(''), ...cjs('chunks')];
+}
+
+/** The package.json beside the bundle: resolves pdfkit's `#standard-fonts/*` to the copied files. */
+export const STANDARD_FONTS_PACKAGE_JSON = JSON.stringify({ imports: { [`${STANDARD_FONTS_MARKER}*`]: './standard-fonts/*.cjs' } });
+
+/** NodejsFunction afterBundling commands: copy the standard fonts when the bundle needs them. */
 export function pdfkitFontCommands(outputDir: string): string[] {
-  const fonts = join(PROJECT_ROOT, 'node_modules', 'pdfkit', 'js', 'standard-fonts');
-  const packageJson = JSON.stringify({ imports: { '#standard-fonts/*': './standard-fonts/*.cjs' } });
   return [
-    `mkdir -p "${outputDir}/standard-fonts/chunks"`,
-    `cp "${fonts}"/*.cjs "${outputDir}/standard-fonts/"`,
-    `cp "${fonts}"/chunks/*.cjs "${outputDir}/standard-fonts/chunks/"`,
-    `printf '%s' '${packageJson}' > "${outputDir}/package.json"`,
+    `if grep -q '${STANDARD_FONTS_MARKER}' "${outputDir}/index.mjs"; then `
+      + `mkdir -p "${outputDir}/standard-fonts/chunks" && `
+      + `cp "${STANDARD_FONTS_DIR}"/*.cjs "${outputDir}/standard-fonts/" && `
+      + `cp "${STANDARD_FONTS_DIR}"/chunks/*.cjs "${outputDir}/standard-fonts/chunks/" && `
+      + `printf '%s' '${STANDARD_FONTS_PACKAGE_JSON}' > "${outputDir}/package.json"; fi`,
   ];
 }
 

@@ -9,7 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import {
-  BROTLI_ALIAS, ESBUILD_TARGET, ESM_REQUIRE_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, PROJECT_ROOT, pdfkitFontCommands,
+  ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, PROJECT_ROOT, pdfkitFontCommands,
 } from '../bundling.js';
 
 export interface TrueUpFunctionProps {
@@ -90,8 +90,8 @@ export class TrueUpFunction extends Construct {
         sourcesContent: false,
         mainFields: [...MAIN_FIELDS],
         externalModules: [...EXTERNAL_MODULES],
-        banner: ESM_REQUIRE_BANNER,
-        esbuildArgs: Object.fromEntries(Object.entries(BROTLI_ALIAS).map(([from, to]) => [`--alias:${from}`, to])),
+        banner: ESM_BANNER,
+        esbuildArgs: Object.fromEntries(Object.entries(ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -1,0 +1,142 @@
+/**
+ * The Lambda bundles as they ship (lib/bundle.ts builds them with TrueUpFunction's options):
+ * within budget, loadable, and behaving as the source does despite the zod and fontkit
+ * stand-ins of lib/bundling.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as realZod from 'zod';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleHandler, handlerNames, type HandlerBundle } from '../../lib/bundle.js';
+import { ALIASES, BUNDLE_BUDGET_BYTES, PROJECT_ROOT } from '../../lib/bundling.js';
+import { renderInvoicePdf } from '../../functions/render/invoice-pdf.js';
+import { sampleView } from '../render/sample.js';
+
+/** What a function's environment holds (values do not matter: nothing is called at load). */
+const LAMBDA_ENV = {
+  TABLE_NAME: 'trueup-test', USAGE_BUCKET: 'usage', ARTIFACTS_BUCKET: 'artifacts',
+  WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work', DISCREPANCY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/disc',
+  SENDER_EMAIL: 'billing@example.com', SES_CONFIGURATION_SET: 'trueup', MSP_TIMEZONE: 'America/Chicago', REPORT_RECIPIENTS: 'billing@example.com',
+  AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+};
+
+/** Runs an ES module script with Node, as Lambda would load the bundle; returns stdout. */
+function node(script: string, env: Record<string, string> = {}): string {
+  return execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8',
+  });
+}
+
+let outRoot: string;
+const bundles = new Map<string, HandlerBundle>();
+
+beforeAll(async () => {
+  outRoot = mkdtempSync(join(tmpdir(), 'trueup-bundles-test-'));
+  // The AWS SDK is external (the Lambda runtime provides it): resolve it from the project.
+  symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(outRoot, 'node_modules'), 'dir');
+  for (const name of handlerNames()) bundles.set(name, await bundleHandler(name, join(outRoot, name)));
+}, 180_000);
+
+afterAll(() => {
+  if (outRoot) rmSync(outRoot, { recursive: true, force: true });
+});
+
+describe('Lambda bundles', () => {
+  it('bundles every handler, the collector included, each under the 1 MB budget', () => {
+    expect([...bundles.keys()]).toEqual([
+      'aging-report', 'apply-payments', 'billing-run', 'collector', 'discrepancy-worker', 'dunning-run', 'ingest-file',
+      'invoice-worker', 'reconciliation-report', 'ses-events',
+    ]);
+    for (const [name, bundle] of bundles) expect({ name, under: bundle.bytes < BUNDLE_BUDGET_BYTES }).toEqual({ name, under: true });
+  });
+
+  it('leaves zod’s locales and fontkit out of every bundle', () => {
+    for (const bundle of bundles.values()) {
+      const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+      const inputs = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
+      expect(inputs.filter((i) => /node_modules\/zod\/v4\/locales\/(?!en\.js|index\.js)/.test(i))).toEqual([]); // English only
+      expect(inputs.filter((i) => i.includes('node_modules/fontkit/'))).toEqual([]);
+    }
+  });
+
+  it('ships pdfkit’s standard fonts with the invoice worker only', () => {
+    const withFonts = [...bundles].filter(([, b]) => b.fontBytes > 0).map(([name]) => name);
+
+    expect(withFonts).toEqual(['invoice-worker']);
+    const dir = bundles.get('invoice-worker')!.dir;
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({ imports: { '#standard-fonts/*': './standard-fonts/*.cjs' } });
+    expect(existsSync(join(dir, 'standard-fonts', 'HelveticaBold.cjs'))).toBe(true);
+    expect(existsSync(join(bundles.get('billing-run')!.dir, 'package.json'))).toBe(false);
+  });
+
+  it('loads every bundled handler in Node (module init runs: environment, clients, schemas)', () => {
+    const names = [...bundles.keys()];
+    const script = `const out = {};
+for (const [name, dir] of ${JSON.stringify(names.map((n) => [n, pathToFileURL(join(outRoot, n, 'index.mjs')).href]))}) {
+  out[name] = typeof (await import(dir)).handler;
+}
+console.log(JSON.stringify(out));`;
+
+    const loaded = JSON.parse(node(script, LAMBDA_ENV)) as Record<string, string>;
+
+    expect(loaded).toEqual(Object.fromEntries(names.map((n) => [n, 'function'])));
+  });
+
+  it('validates with zod’s English messages inside a bundle (the collector rejects a bad event before any AWS call)', () => {
+    const collector = pathToFileURL(join(outRoot, 'collector', 'index.mjs')).href;
+    const script = `const { handler } = await import(${JSON.stringify(collector)});
+try { await handler({ source: 42 }); console.log('no error'); } catch (error) { console.log(JSON.stringify(error.issues)); }`;
+
+    const issues = JSON.parse(node(script, LAMBDA_ENV)) as unknown;
+
+    const expected = realZod.z.object({ source: realZod.z.string().min(1).optional() }).safeParse({ source: 42 }).error?.issues;
+    expect(issues).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(JSON.stringify(issues)).toContain('expected string, received number');
+  });
+
+  it('renders the invoice PDF byte for byte as the source does (pdfkit, standard fonts, no fontkit)', async () => {
+    const dir = join(outRoot, 'render-pdf');
+    const bundle = await bundleHandler(join(PROJECT_ROOT, 'test', 'cdk', 'fixtures', 'render-sample-pdf.ts'), dir);
+    expect(bundle.fontBytes).toBeGreaterThan(0);
+
+    for (const lines of [3, 120]) {
+      const out = join(dir, `invoice-${lines}.pdf`);
+      execFileSync(process.execPath, [join(dir, 'index.mjs'), out, String(lines)], { env: { PATH: process.env.PATH ?? '' } });
+      const bundled = readFileSync(out);
+      const source = await renderInvoicePdf(sampleView(lines));
+      expect(bundled.equals(source)).toBe(true);
+    }
+  });
+});
+
+describe('the zod stand-in (lib/bundling/zod)', () => {
+  const LEFT_OUT = ['compile', 'core', 'fromJSONSchema', 'locales', 'toJSONSchema', 'withParser'];
+
+  it('exports the same names as zod, its z the same members as zod’s z', async () => {
+    const standIn = (await import(pathToFileURL(ALIASES.zod!).href)) as { z: Record<string, unknown>; default: unknown };
+
+    expect(Object.keys(standIn).sort()).toEqual(Object.keys(realZod).sort());
+    expect(Object.keys(standIn.z).sort()).toEqual(Object.keys(realZod.z).sort());
+    expect(standIn.default).toBe(standIn.z);
+    const differs = Object.keys(realZod.z).filter((key) => standIn.z[key] !== (realZod.z as Record<string, unknown>)[key]).sort();
+    expect(differs).toEqual(LEFT_OUT);
+  });
+
+  it('throws a message naming the stand-in when a left-out member is used', async () => {
+    const { z } = (await import(pathToFileURL(ALIASES.zod!).href)) as { z: { locales: { en(): unknown }; toJSONSchema(s: unknown): unknown } };
+
+    expect(() => z.locales.en()).toThrow(/z\.locales\.en is left out of TrueUp's Lambda bundles .*lib\/bundling\/zod/);
+    expect(() => z.toJSONSchema({})).toThrow(/z\.toJSONSchema is left out/);
+  });
+});
+
+describe('the fontkit stand-in', () => {
+  it('refuses to open a font file, naming why', async () => {
+    const { create } = (await import(pathToFileURL(ALIASES.fontkit!).href)) as { create(buffer: Uint8Array): unknown };
+
+    expect(() => create(new Uint8Array(4))).toThrow(/standard fonts only.*lib\/bundling/);
+  });
+});
