@@ -28,9 +28,18 @@ export const DEFAULT_SETTINGS_JSON = {
   },
 } as const;
 
+/** The value a message names: strings quoted, other JSON values written out, cut at 40 characters. */
 function got(input: unknown): string {
   if (input === undefined) return 'nothing';
-  return typeof input === 'string' ? quote(input) : JSON.stringify(input) ?? String(input);
+  if (typeof input === 'string') return quote(input);
+  let text: string;
+  try {
+    text = JSON.stringify(input) ?? String(input);
+  } catch {
+    // Nested deeper than the stack allows: name its kind rather than crash.
+    return Array.isArray(input) ? 'a list' : 'an object';
+  }
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 /** A JSON string run through `convert`. */

@@ -118,6 +118,15 @@ describe('trueup.json values', () => {
       .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning)');
   });
 
+  it('names a value too deeply nested to write out, and cuts a long one, instead of crashing', () => {
+    const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+    expect(formatProblems(problemsOf(parseSettings(`{"msp":${deep},"dunning":{"steps":[${deep}]},"invoice":{"prefix":{"a":"${'x'.repeat(100)}"}}}`)))).toBe([
+      'trueup.json, setting msp: must be a JSON object (got a list)',
+      'trueup.json, setting invoice.prefix: must be a string (got {"a":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…)',
+      'trueup.json, setting dunning.steps[0]: must be a JSON object (got a list)',
+    ].join('\n'));
+  });
+
   it('reports every problem at once', () => {
     expect(problemsOf(parseSettings('{"currency":"x","timezone":"y","reports":{"agingWeekday":9}}')).map((p) => p.column)).toEqual(['timezone', 'currency', 'reports.agingWeekday']);
   });
