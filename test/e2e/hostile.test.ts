@@ -62,7 +62,9 @@ const MARKUP = [
 ];
 /** Every value of the hostile folder that holds markup (the others are plain text in HTML too). */
 const markupIn = (values: readonly string[]): string[] => values.filter((value) => /[<>"'&]/.test(value));
-const clientName = (i: number): string => (i % 2 === 0 ? `${FORMULAS[i % 4]} ${MARKUP[i % 6]}` : `${MARKUP[i % 6]} ${FORMULAS[i % 4]}`);
+/** Text that is no markup but odd: CJK, emoji (outside the PDF font), a right-to-left override, a zero-width space, stacked accents. */
+const ODD_UNICODE = ['中文客户 有限公司', '🧾🔥', '\u202egnp.exe', 'Zero\u200bWidth', 'e\u0301\u0301\u0301'];
+const clientName = (i: number): string => (i % 2 === 0 ? `${FORMULAS[i % 4]} ${MARKUP[i % 6]}` : `${MARKUP[i % 6]} ${FORMULAS[i % 4]}`) + ` ${ODD_UNICODE[i % 5]}`;
 const MSP_NAME = 'Osprey <script>alert("msp")</script> & "Networks"';
 const K12_NAME = '=HYPERLINK("http://evil.example","<script>alert(5)</script>")';
 const HOSTILE_SKU = FORMULAS[3] as string;
@@ -234,6 +236,8 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
       'clients.csv: is missing: the data folder needs it, with at least the columns client_id, name, billing_email, currency']],
     ['a truncated trueup.json', (dir) => edit(join(dir, 'trueup.json'), (text) => text.slice(0, 120)), [
       'trueup.json line 7: is not valid JSON: Unterminated string (line 7, character 8)']],
+    ['a trueup.json nested a million deep', (dir) => writeFile(join(dir, 'trueup.json'), `{"msp":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`), [
+      'trueup.json, setting msp: must be a JSON object (got a list)']],
     ['a trueup.json that is not an object', (dir) => writeFile(join(dir, 'trueup.json'), 'null'), ['trueup.json: must be a JSON object (got null)']],
     ['an empty trueup.json (BOM and spaces)', (dir) => writeFile(join(dir, 'trueup.json'), '\ufeff  \n'), ['trueup.json: is empty: write {} for all defaults, or remove the file']],
     ['binary junk as trueup.json', (dir) => writeFile(join(dir, 'trueup.json'), Buffer.from([0x50, 0x4b, 3, 4, 0x1b, 0x5b, 0x32, 0x4a])), [
