@@ -74,7 +74,7 @@ const USAGE_HEADER = 'vendor,account_id,vendor_sku,quantity,usage_date,unit_cost
 const csvFile = (...rows: string[]): string => `${[USAGE_HEADER, ...rows].join('\n')}\n`;
 
 /** Usage files written into the hostile folder, by file name: content and the exact `files` entry of the reconciliation. */
-const FILE_NAMES = ['=HYPERLINK("evil.example","f").csv', '\t@SUM(1).csv', '<img src=x onerror=alert(10)>.csv', 'ünï\u202ecödé 🧾.csv', 'line\nbreak\r.csv'];
+const FILE_NAMES = ['=HYPERLINK("evil.example","f").csv', '\t@SUM(1).csv', '\r-1+1.csv', '<img src=x onerror=alert(10)>.csv', 'ünï\u202ecödé 🧾.csv', 'line\nbreak\r.csv'];
 /** The file error of a row past the reader's bound (functions/ingest/csv-stream.ts words it). */
 const TOO_LONG = (line: number): string => expect.stringMatching(new RegExp(`line ${line} is longer than 8388608 characters`));
 const MARKUP_PAYLOADS = markupIn([...MARKUP, ...FORMULAS, MSP_NAME, K12_NAME, ...FILE_NAMES, ...Array.from({ length: 11 }, (_, i) => clientName(i + 1))]);
