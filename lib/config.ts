@@ -55,7 +55,19 @@ export const TrueUpConfigSchema = z.object({
     dunning: ScheduleExpression.default('cron(0 8 * * ? *)'),
     /** The AR aging report: Mondays at 09:00. */
     aging: ScheduleExpression.default('cron(0 9 ? * MON *)'),
+    /**
+     * The collector: pulls every enabled source of the imported sources.json (docs/sources.md).
+     * Daily at 05:00, an hour before the billing run; a pull never lands an item twice.
+     */
+    collector: ScheduleExpression.default('cron(0 5 * * ? *)'),
   }).strict().prefault({}),
+  /**
+   * The Secrets Manager name prefix of the pull sources' credentials: the collector may read
+   * secrets under it and no others (sources.json `"credential": {"secret": "<prefix>pax8"}`).
+   */
+  sourceSecretsPrefix: z.string().regex(/^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*\/$/,
+    'a Secrets Manager name prefix ending in "/", such as trueup/sources/ (letters, digits and _+=.@- between the slashes)')
+    .default('trueup/sources/'),
 }).strict();
 
 export type TrueUpConfig = z.infer<typeof TrueUpConfigSchema>;

@@ -1,10 +1,10 @@
-import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -37,6 +37,10 @@ export class PipelineStack extends Stack {
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly sesEventsTopic: sns.Topic;
   public readonly missedBillingRunAlarm: cloudwatch.Alarm;
+  /** A pull source failed after its retries (the collector logs `alert: true`). */
+  public readonly sourcePullFailedAlarm: cloudwatch.Alarm;
+  /** The secrets the collector may read: `arn:…:secret:<sourceSecretsPrefix>*`. */
+  public readonly collectorSecretsArn: string;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
@@ -189,10 +193,41 @@ export class PipelineStack extends Stack {
     tableAccess(sesEvents);
     this.sesEventsTopic.addSubscription(new subscriptions.LambdaSubscription(sesEvents.function));
 
+    // ---- collector: pull sources (docs/sources.md) ------------------------------------------
+    // Reads the imported sources.json and its own state in the table, the sources' secrets (and
+    // nothing else) from Secrets Manager through the extension, and lands files in inbox/, where
+    // the S3 event starts ingest-file. No VPC: it only makes outbound calls (to the vendors and
+    // AWS APIs), and nothing can connect to a Lambda function.
+    const collector = new TrueUpFunction(this, 'Collector', {
+      handlerName: 'collector',
+      description: 'Pull usage files from the sources in sources.json into inbox/',
+      environment: { TABLE_NAME: imp(x.tableName), USAGE_BUCKET: imp(x.usageBucketName), SOURCE_SECRETS_PREFIX: config.sourceSecretsPrefix },
+      alarmTopic,
+      logRetention: config.logRetentionDays as logs.RetentionDays,
+      // Partner Center exports are polled for up to 10 minutes; files are held in memory.
+      timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+        cacheEnabled: true, secretsManagerTtl: Duration.minutes(5), logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+      }),
+    });
+    putPrefix(collector, usage, 'inbox/');
+    this.grantCollectorState(collector, table.tableArn);
+    this.collectorSecretsArn = this.formatArn({
+      service: 'secretsmanager', resource: 'secret', resourceName: `${config.sourceSecretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    iam.Grant.addToPrincipal({ grantee: collector.function, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.collectorSecretsArn] });
+    acknowledge(collector.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${config.sourceSecretsPrefix}*]`,
+      `Read-only (GetSecretValue) on the pull sources' secrets, named under ${config.sourceSecretsPrefix}; the trailing * is Secrets Manager's random suffix and the source name.`);
+    this.sourcePullFailedAlarm = this.sourcePullFailures(collector, alarmTopic);
+    new CfnOutput(this, 'CollectorRoleArn', {
+      value: collector.role.roleArn,
+      description: 'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
+    });
+
     this.functions = {
       'ingest-file': ingest, 'apply-payments': applyPayments, 'billing-run': billingRun, 'invoice-worker': invoiceWorker,
       'discrepancy-worker': discrepancyWorker, 'reconciliation-report': reconciliationReport, 'dunning-run': dunningRun,
-      'aging-report': agingReport, 'ses-events': sesEvents,
+      'aging-report': agingReport, 'ses-events': sesEvents, collector,
     };
 
     // ---- S3 triggers --------------------------------------------------------------------
@@ -210,6 +245,11 @@ export class PipelineStack extends Stack {
       'reconciliation-report': schedule('ReconciliationReportSchedule', reconciliationReport, config.schedules.reconciliationReport, 'TrueUp reconciliation report (after the billing run)'),
       'dunning-run': schedule('DunningRunSchedule', dunningRun, config.schedules.dunning, 'TrueUp dunning (daily)'),
       'aging-report': schedule('AgingReportSchedule', agingReport, config.schedules.aging, 'TrueUp AR aging report (weekly)'),
+      collector: new ScheduledJob(this, 'CollectorSchedule', {
+        function: collector.function, expression: config.schedules.collector, timeZone: config.timezone, alarmTopic,
+        description: 'TrueUp collector (pull every enabled source of sources.json)',
+        rerunHint: 'invoke the collector with {} (every enabled source) or {"source":"<name>"}',
+      }),
     };
 
     // ---- missed billing run ---------------------------------------------------------------
@@ -251,6 +291,7 @@ export class PipelineStack extends Stack {
     const perFunction = (metric: (fn: TrueUpFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
+      this.sourcePullFailedAlarm,
       ...fns.flatMap(([, fn]) => (fn.errorsAlarm ? [fn.errorsAlarm] : [])),
       ...Object.values(this.jobs).map((job) => job.deadLetterAlarm),
     ];
@@ -294,7 +335,59 @@ export class PipelineStack extends Stack {
           })),
       }),
     );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Collector: files pulled and failed pulls, per source', width: 24,
+        left: ['FilesPulled', 'SourceFailures'].map((metricName) =>
+          new cloudwatch.MathExpression({
+            expression: `SEARCH('{TrueUp,service,source} service="collector" MetricName="${metricName}"', 'Sum', 86400)`,
+            label: metricName, period: Duration.days(1),
+          })),
+      }),
+    );
     return dashboard;
+  }
+
+  /**
+   * The collector's state in the ledger table (docs/sources.md): items under `SOURCE#<name>`
+   * (claims, cursors, status) read and written, the imported `SOURCES` config only read. The
+   * `dynamodb:LeadingKeys` condition keeps it away from every ledger item.
+   */
+  private grantCollectorState(fn: TrueUpFunction, tableArn: string): void {
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SOURCE#*'] } },
+    }));
+    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:GetItem'],
+      resources: [tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SOURCES'] } },
+    }));
+  }
+
+  /**
+   * A source that still fails after its retries is logged as `source pull failed` with
+   * `alert: true` (functions/collect/collect.ts); a metric filter counts those lines.
+   */
+  private sourcePullFailures(fn: TrueUpFunction, alarmTopic: sns.ITopic): cloudwatch.Alarm {
+    const filter = new logs.MetricFilter(this, 'SourcePullFailures', {
+      logGroup: fn.logGroup,
+      filterPattern: logs.FilterPattern.booleanValue('$.alert', true),
+      metricNamespace: 'TrueUp',
+      metricName: 'SourcePullAlerts',
+      metricValue: '1',
+    });
+    const alarm = new cloudwatch.Alarm(this, 'SourcePullFailedAlarm', {
+      alarmDescription: 'TrueUp collector: a pull source failed after its retries. See the collector log ("source pull failed") or trueup sources list; fix the cause and invoke the collector with {"source":"<name>"}.',
+      metric: filter.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    return alarm;
   }
 
   /** cdk-nag findings that are by design here (grant wildcards are acknowledged where granted, lib/nag.ts). */

@@ -28,6 +28,8 @@ export interface ScheduledJobProps {
   readonly alarmTopic?: sns.ITopic;
   /** @default true */
   readonly enabled?: boolean;
+  /** How to re-run after fixing the cause (in the DLQ alarm's description). @default invoke the function with {"date":"YYYY-MM-DD"} */
+  readonly rerunHint?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export class ScheduledJob extends Construct {
     this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14) });
     this.deadLetterAlarm = deadLetterAlarm(
       this, 'DeadLetterAlarm', this.deadLetterQueue,
-      `TrueUp scheduled job failed: ${props.description}. The failed invocation is in the DLQ; fix the cause and invoke the function with {"date":"YYYY-MM-DD"}.`,
+      `TrueUp scheduled job failed: ${props.description}. The failed invocation is in the DLQ; fix the cause and ${props.rerunHint ?? 'invoke the function with {"date":"YYYY-MM-DD"}'}.`,
       props.alarmTopic,
     );
 

@@ -31,6 +31,8 @@ export interface TrueUpFunctionProps {
   readonly serviceName?: string;
   /** When given, an alarm on Errors ≥ 1 in 5 minutes notifies this topic. @default no alarm */
   readonly alarmTopic?: sns.ITopic;
+  /** The AWS Parameters and Secrets Lambda Extension (a layer), for functions that read secrets. @default none */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 /**
@@ -69,6 +71,7 @@ export class TrueUpFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      paramsAndSecrets: props.paramsAndSecrets,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

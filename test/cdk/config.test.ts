@@ -13,7 +13,13 @@ describe('parseConfig', () => {
       reconciliationReport: 'cron(0 7 1 * ? *)',
       dunning: 'cron(0 8 * * ? *)',
       aging: 'cron(0 9 ? * MON *)',
+      collector: 'cron(0 5 * * ? *)',
     });
+    expect(config.sourceSecretsPrefix).toBe('trueup/sources/');
+  });
+
+  it.each(['', '/', '*', 'trueup/*', 'trueup/sources', 'trueup//sources/'])('refuses %j as the source secrets prefix', (prefix) => {
+    expect(() => parseConfig({ sourceSecretsPrefix: prefix })).toThrow(/trueup\.sourceSecretsPrefix: a Secrets Manager name prefix ending in "\/"/);
   });
 
   it('accepts a JSON string as passed with cdk -c trueup=…', () => {
