@@ -15,10 +15,12 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TrueUpConfig } from './config.js';
+import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { ScheduledJob } from './constructs/scheduled-job.js';
 import { TrueUpFunction, type TrueUpFunctionProps } from './constructs/trueup-function.js';
 import { acknowledge, grantPutPrefix, grantReadPrefix, grantTable, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
+import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: TrueUpConfig;
@@ -37,6 +39,7 @@ export class PipelineStack extends Stack {
   public readonly configurationSet: ses.ConfigurationSet;
   public readonly sesEventsTopic: sns.Topic;
   public readonly missedBillingRunAlarm: cloudwatch.Alarm;
+  public readonly missedBillingRun: MissedRunAlarm;
   /** A pull source failed after its retries (the collector logs `alert: true`). */
   public readonly sourcePullFailedAlarm: cloudwatch.Alarm;
   /** The secrets the collector may read: `arn:…:secret:<sourceSecretsPrefix>*`. */
@@ -253,23 +256,17 @@ export class PipelineStack extends Stack {
     };
 
     // ---- missed billing run ---------------------------------------------------------------
-    // Invocations per UTC day; on the 1st (UTC) fewer than 1 alarms, other days read as 1.
-    // Caveats in docs/deploy.md: UTC days, and the 1st's partial datapoint before the run.
-    const billingInvocations = billingRun.function.metricInvocations({ period: Duration.days(1), statistic: cloudwatch.Stats.SUM });
-    this.missedBillingRunAlarm = new cloudwatch.Alarm(this, 'MissedBillingRunAlarm', {
-      alarmDescription: 'TrueUp: the billing run was not invoked on the 1st of the month (UTC day). Check the BillingRunSchedule and invoke billing-run with {"date":"YYYY-MM-01"}.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'IF(DATE(FILL(invocations, 0)) == 1, FILL(invocations, 0), 1)',
-        usingMetrics: { invocations: billingInvocations },
-        period: Duration.days(1),
-        label: 'Billing-run invocations on the 1st',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    // Runs due (a marker schedule with the billing run's expression) minus runs completed, per
+    // calendar day of the MSP's time zone, evaluated once the day is over (MissedRunAlarm).
+    this.missedBillingRun = new MissedRunAlarm(this, 'MissedBillingRun', {
+      expression: config.schedules.billingRun, timeZone: config.timezone,
+      namespace: 'TrueUp', service: billingRun.serviceName,
+      completedMetricName: BILLING_RUN_COMPLETED, expectedMetricName: BILLING_RUN_EXPECTED,
+      jobDescription: 'the billing run',
+      remedy: 'Check the BillingRunSchedule (enabled?), the billing-run errors and its DLQ; then invoke billing-run with {"date":"YYYY-MM-01"}.',
+      alarmTopic,
     });
-    this.missedBillingRunAlarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
+    this.missedBillingRunAlarm = this.missedBillingRun.alarm;
 
     // ---- dashboard ----------------------------------------------------------------------
     this.dashboard = this.buildDashboard(config, usage.bucket, queues);
@@ -292,6 +289,7 @@ export class PipelineStack extends Stack {
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
       this.sourcePullFailedAlarm,
+      this.missedBillingRun.deadLetterAlarm,
       ...fns.flatMap(([, fn]) => (fn.errorsAlarm ? [fn.errorsAlarm] : [])),
       ...Object.values(this.jobs).map((job) => job.deadLetterAlarm),
     ];

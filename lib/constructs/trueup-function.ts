@@ -45,10 +45,13 @@ export class TrueUpFunction extends Construct {
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly errorsAlarm?: cloudwatch.Alarm;
+  /** Powertools service name: POWERTOOLS_SERVICE_NAME and the `service` dimension of its metrics. */
+  public readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: TrueUpFunctionProps) {
     super(scope, id);
     const serviceName = props.serviceName ?? `trueup-${props.handlerName}`;
+    this.serviceName = serviceName;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,

@@ -1,5 +1,9 @@
 import { Capture, Match } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BILLING_RUN_COMPLETED } from '../../functions/handlers/metric-names.js';
+import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { actionsOf, buildFixture, logicalId, policyStatements, resourcesOf, type Fixture } from './app-fixture.js';
 
 let fx: Fixture;
@@ -206,21 +210,80 @@ describe('PipelineStack operations', () => {
     }
   });
 
-  it('alarms when the billing run was not invoked on the 1st, treating no data as a miss', () => {
+  it('alarms when the billing run was due but did not complete that day, days counted in the MSP time zone', () => {
     const metrics = new Capture();
+    const alarmId = logicalId(fx.pipelineTemplate, 'AWS::CloudWatch::Alarm', 'MissedBillingRunAlarm');
 
     fx.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      ComparisonOperator: 'LessThanThreshold',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 1,
-      TreatMissingData: 'breaching',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching', // no data: nothing was due that day
+      EvaluationWindow: { WallClockWindow: { Timezone: 'America/Denver' } }, // whole local days, evaluated once over
+      AlarmActions: [{ 'Fn::ImportValue': 'TrueUp-AlarmTopicArn' }],
       Metrics: metrics,
     });
-    const [expression, invocations] = metrics.asArray() as [{ Expression: string }, { MetricStat: { Metric: { MetricName: string; Dimensions: unknown }; Period: number; Stat: string } }];
-    expect(expression.Expression).toContain('DATE(');
-    expect(invocations.MetricStat).toMatchObject({
-      Metric: { MetricName: 'Invocations', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('BillingRun') } }] },
-      Period: 86400, Stat: 'Sum',
+    expect(fx.pipelineTemplate.toJSON().Resources[alarmId].Properties.Metrics).toEqual(metrics.asArray()); // it was this alarm
+    const service = fx.pipelineTemplate.toJSON().Resources[fnId('BillingRun')].Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME;
+    const stat = (metricName: string): unknown => ({
+      Metric: { Namespace: 'TrueUp', MetricName: metricName, Dimensions: [{ Name: 'service', Value: service }] }, Period: 86400, Stat: 'Sum',
     });
+    expect(metrics.asArray()).toEqual([
+      { Id: expect.any(String), Expression: 'FILL(expected, 0) - FILL(completed, 0)', Label: expect.any(String), ReturnData: true },
+      { Id: 'expected', MetricStat: stat('BillingRunsExpected'), ReturnData: false },
+      { Id: 'completed', MetricStat: stat('BillingRuns'), ReturnData: false },
+    ]);
+    expect(JSON.stringify(metrics.asArray())).not.toContain('DATE('); // no UTC calendar arithmetic
+  });
+
+  it('marks the billing run as due with a schedule of the same expression and time zone that publishes BillingRunsExpected', () => {
+    const target = new Capture();
+    const billing = Object.values(fx.pipelineTemplate.findResources('AWS::Scheduler::Schedule', {
+      Properties: { Target: { Arn: { 'Fn::GetAtt': [fnId('BillingRun'), 'Arn'] } } },
+    }))[0]!.Properties;
+
+    fx.pipelineTemplate.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Description: Match.stringLikeRegexp('BillingRunsExpected'),
+      ScheduleExpression: billing.ScheduleExpression,
+      ScheduleExpressionTimezone: billing.ScheduleExpressionTimezone,
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: target,
+    });
+    const role = logicalId(fx.pipelineTemplate, 'AWS::IAM::Role', 'MissedBillingRunRole');
+    const dlq = logicalId(fx.pipelineTemplate, 'AWS::SQS::Queue', 'MissedBillingRunDeadLetterQueue');
+    expect(target.asObject()).toMatchObject({
+      Arn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':scheduler:::aws-sdk:cloudwatch:putMetricData']] },
+      RoleArn: { 'Fn::GetAtt': [role, 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+    });
+    expect(JSON.parse(target.asObject().Input as string)).toEqual({
+      Namespace: 'TrueUp',
+      MetricData: [{ MetricName: 'BillingRunsExpected', Dimensions: [{ Name: 'service', Value: 'trueup-billing-run' }], Unit: 'Count', Value: 1 }],
+    });
+    // The marker's role may only put metrics into the TrueUp namespace (and park failures in its DLQ, which alarms).
+    expect(policyStatements(fx.pipelineTemplate).filter((s) => s.policy.startsWith('MissedBillingRunRole')).map((s) => ({ ...s, policy: undefined }))).toEqual([
+      { policy: undefined, Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'TrueUp' } } },
+      { policy: undefined, Effect: 'Allow', Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [dlq, 'Arn'] } },
+    ]);
+    fx.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+    });
+  });
+
+  it('follows a changed billing schedule and time zone', () => {
+    const other = buildFixture({ timezone: 'Asia/Tokyo', schedules: { billingRun: 'cron(30 2 1 * ? *)' } });
+    const expected = other.pipelineTemplate.findResources('AWS::Scheduler::Schedule', { Properties: { Description: Match.stringLikeRegexp('BillingRunsExpected') } });
+
+    expect(Object.values(expected).map((r) => [r.Properties.ScheduleExpression, r.Properties.ScheduleExpressionTimezone])).toEqual([['cron(30 2 1 * ? *)', 'Asia/Tokyo']]);
+    other.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', { EvaluationWindow: { WallClockWindow: { Timezone: 'Asia/Tokyo' } } });
+  });
+
+  it('counts completed runs under the name the billing-run handler publishes', () => {
+    const handler = readFileSync(join(PROJECT_ROOT, 'functions', 'handlers', 'billing-run.ts'), 'utf8');
+
+    expect(BILLING_RUN_COMPLETED).toBe('BillingRuns');
+    expect(handler).toMatch(/metrics\.addMetric\(BILLING_RUN_COMPLETED, 'Count', 1\)/);
   });
 
   it('publishes the dashboard URL and function names', () => {
