@@ -2,7 +2,9 @@
  * Dunning benchmark (child of bench/all.ts): `open_invoices` open invoices (4 per client) with
  * due dates spread over the 70 days around the run date, each already dunned for every step
  * before today, then one daily `runDunning`: list the open invoices, decide, and for each
- * client with an invoice reaching a step today record the steps and fees and send one email.
+ * client with an invoice reaching a step today record the steps, fees and email and queue one
+ * `deliver_email` message; then the invoice workers' sending of those emails, timed apart
+ * (`send_seconds`: on AWS it runs in parallel workers under the SES rate limit).
  *
  * The invoices are seeded straight into the table in the ledger's item layout
  * (functions/adapters/aws/dynamodb-ledger.ts, `invoiceItem`) with batch writes — 25 items a
@@ -12,6 +14,7 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { encode } from '../functions/app/codec.js';
 import { runDunning } from '../functions/app/run-dunning.js';
+import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
 import { calculateInvoiceTotals } from './invoice-totals.js';
 import { addDays } from '../functions/domain/dates.js';
 import type { Invoice } from '../functions/domain/types.js';
@@ -62,9 +65,14 @@ try {
   t = performance.now();
   const result = await runDunning(deps, { today: TODAY });
   const runSeconds = seconds(t);
-  note(`dunning: ${result.emails} emails, ${result.lateFees} late fees in ${runSeconds} s; calls ${JSON.stringify(meter.timings())}`);
+  note(`dunning: ${result.emails} emails, ${result.lateFees} late fees recorded and queued in ${runSeconds} s; calls ${JSON.stringify(meter.timings())}`);
+  const runCalls = meter.count('dynamodb');
+  t = performance.now();
+  const sent = await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
+  const sendSeconds = seconds(t);
+  note(`dunning: the workers sent ${sent} emails in ${sendSeconds} s (one process, serially)`);
   line('dunning', {
-    open_invoices: OPEN_INVOICES, seconds: runSeconds, clients: CLIENTS, emails: result.emails, late_fees: result.lateFees,
+    open_invoices: OPEN_INVOICES, seconds: runSeconds, send_seconds: sendSeconds, clients: CLIENTS, emails: result.emails, late_fees: result.lateFees, run_ddb_calls: runCalls,
     list_seconds: ((meter.ms.get('dynamodb:Query') ?? 0) / 1000).toFixed(2), list_rru: meter.queryRru.toFixed(1),
     ddb_calls: meter.count('dynamodb'), wru: meter.wru.toFixed(0), rru: meter.rru.toFixed(1), ses_recipients: meter.sesRecipients, s3_puts: meter.count('s3', 'PutObject'), peak_rss_mb: rss.peakMb(),
   });

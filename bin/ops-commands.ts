@@ -160,7 +160,7 @@ export function addOpsCommands(program: Command): void {
       const day = await today(c.deps, opts.date);
       const jobs: Record<string, () => Promise<unknown>> = {
         billing: () => runBilling(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.period}: ${r.planned.length} invoices issued`; }),
-        dunning: () => runDunning(c.deps, { today: day }).then((r) => `${r.emails} dunning emails, ${r.lateFees} late fees`),
+        dunning: () => runDunning(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.emails} dunning emails, ${r.lateFees} late fees`; }),
         payments: () => applyDuePayments(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.applied} applied, ${r.unapplied} unapplied`; }),
         'reconciliation-report': () => sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),
         aging: () => agingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),

@@ -7,7 +7,6 @@ import type { IsoDate, Period } from '../domain/dates.js';
 import type { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
 import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '../domain/types.js';
-import type { InvoiceDraft } from '../domain/calculate-invoice.js';
 
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {

@@ -1,7 +1,9 @@
 /**
  * The daily dunning run (SPEC.md section 7). The decision is the pure `decideDunning`; this
- * records each client's email, its steps and late fees in one transaction, then sends it.
- * A retry first completes any email whose intent was recorded but not sent.
+ * records each client's email, its steps and late fees in one transaction, then queues one
+ * `deliver_email` message per recorded email: the invoice workers send them under the SES
+ * rate limit, so the run stays short however many clients are overdue the same day. A retry
+ * first completes any email whose intent was recorded but not sent.
  */
 import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
@@ -9,7 +11,7 @@ import type { LateFee } from '../domain/types.js';
 import { dunningEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
 import { requireReference } from './run-billing.js';
-import { deliver, flushOutbox, prepareEmail } from './send-email.js';
+import { flushOutbox, prepareEmail } from './send-email.js';
 
 export interface DunningResult {
   readonly emails: number;
@@ -31,6 +33,7 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
   });
   let emails = 0;
   let lateFees = 0;
+  const recordedKeys: string[] = [];
   for (const email of decision.emails) {
     const key = `dunning#${email.clientId}#${input.today}`;
     if (await deps.ledger.getOutbox(key)) continue;
@@ -46,9 +49,10 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
     }));
     const recorded = await deps.ledger.recordDunning(email.items.map((i) => ({ invoiceNumber: i.invoiceNumber, step: i.step })), fees, entry);
     if (!recorded) continue; // a concurrent run recorded it; it sends it
-    await deliver(deps, entry, from);
+    recordedKeys.push(key);
     emails += 1;
     lateFees += fees.length;
   }
+  await deps.workQueue.send(recordedKeys.map((key) => ({ id: `email#${key}`, body: { type: 'deliver_email', key } })));
   return { emails, lateFees };
 }

@@ -1,20 +1,28 @@
 /**
  * The work queue's messages and their handler, shared by the invoice worker Lambda and the
  * embedded runtime's drain: `issue_invoice` (from the billing run: write the planned invoice
- * with its reserved number, then deliver it) and `deliver_invoice` (render and email an issued
- * invoice again, e.g. from the CLI). Both are idempotent: a redelivered message issues and
- * sends nothing twice.
+ * with its reserved number, then deliver it), `deliver_invoice` (render and email an issued
+ * invoice again, e.g. from the CLI) and `deliver_email` (send an email whose intent is
+ * recorded, e.g. a dunning email). All are idempotent: a redelivered message issues and sends
+ * nothing twice.
  */
 import type { Deps } from './deps.js';
 import { deliverInvoice } from './deliver-invoice.js';
-import { plannedInvoice, type IssueInvoiceMessage } from './run-billing.js';
+import { plannedInvoice, requireReference, type IssueInvoiceMessage } from './run-billing.js';
+import { deliver } from './send-email.js';
 
 export interface DeliverInvoiceMessage {
   readonly type: 'deliver_invoice';
   readonly number: string;
 }
 
-export type WorkMessage = IssueInvoiceMessage | DeliverInvoiceMessage;
+export interface DeliverEmailMessage {
+  readonly type: 'deliver_email';
+  /** The outbox key. */
+  readonly key: string;
+}
+
+export type WorkMessage = IssueInvoiceMessage | DeliverInvoiceMessage | DeliverEmailMessage;
 
 export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
@@ -23,8 +31,17 @@ export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Pr
   await deliverInvoice(deps, { number: invoice.number });
 }
 
+/** Sends a recorded email unless it is sent already (or being sent by another worker). */
+export async function deliverEmail(deps: Deps, key: string): Promise<void> {
+  const entry = await deps.ledger.getOutbox(key);
+  if (!entry) throw new Error(`No email recorded under ${key}`);
+  if (entry.status !== 'pending') return;
+  await deliver(deps, entry, (await requireReference(deps)).settings.msp.email);
+}
+
 export async function handleWorkMessage(deps: Deps, message: WorkMessage): Promise<void> {
   if (message.type === 'issue_invoice') await issueInvoice(deps, message);
   else if (message.type === 'deliver_invoice') await deliverInvoice(deps, { number: message.number });
+  else if (message.type === 'deliver_email') await deliverEmail(deps, message.key);
   else throw new Error(`Unknown work message type ${JSON.stringify((message as { type?: unknown }).type)}`);
 }

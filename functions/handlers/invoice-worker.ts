@@ -1,7 +1,7 @@
 /**
  * SQS work queue: issue a planned invoice with its reserved number, then render, store and
- * email it (`issue_invoice`), or deliver an issued one again (`deliver_invoice`); failures
- * are reported per message.
+ * email it (`issue_invoice`), deliver an issued one again (`deliver_invoice`), or send a
+ * recorded email such as a dunning notice (`deliver_email`); failures are reported per message.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
@@ -14,6 +14,7 @@ import { deps, logger } from './runtime.js';
 
 const WorkMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('deliver_invoice'), number: z.string().min(1) }),
+  z.object({ type: z.literal('deliver_email'), key: z.string().min(1) }),
   z.object({ type: z.literal('issue_invoice'), number: z.string().min(1), draft: z.record(z.string(), z.unknown()), lateFees: z.array(z.unknown()) }),
 ]);
 const Record = SqsRecordSchema.extend({ body: JSONStringified(WorkMessage) });

@@ -146,6 +146,8 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
   const { deps } = runtime;
   await applyDuePayments(deps, { today: day });
   await runDunning(deps, { today: day });
+  // The invoice workers send the day's dunning emails, before the billing run's invoices.
+  await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
   if (day.endsWith('-01')) {
     await runBilling(deps, { today: day });
     await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));

@@ -9,7 +9,7 @@
  * | ingest-duplicate | ingestUsageFile of a byte copy of an ingested file under another name    | same |
  * | payments-import  | importPayments of payments/*.csv                                         | reference data only |
  * | payments         | applyDuePayments on 2026-02-09 (3 payments + one to an unknown invoice), drain the discrepancy queue | start of 2026-02-09 |
- * | dunning          | runDunning on 2026-02-14 (two emails, two late fees)                     | after 2026-02-14's payments |
+ * | dunning          | runDunning on 2026-02-14 (two emails, two late fees) + drain work queue | after 2026-02-14's payments |
  * | billing          | runBilling 2026-03-01 + drain work queue + drain discrepancy queue + sendReconciliationReport | after 2026-03-01's payments and dunning |
  */
 import { readFile } from 'node:fs/promises';
@@ -66,8 +66,10 @@ export async function billingJob(installation: LocalInstallation, day: IsoDate =
   await sendReconciliationReport(deps, { today: day });
 }
 
+/** The dunning run and the invoice workers that send its emails. */
 export async function dunningJob(installation: LocalInstallation, day: IsoDate = DUNNING_DAY): Promise<void> {
   await runDunning(installation.deps, { today: day });
+  await installation.drain(installation.queues.work, (body) => handleWorkMessage(installation.deps, body as WorkMessage));
 }
 
 export interface Timeline {
@@ -129,12 +131,12 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
       await applyDuePayments(deps, { today: day });
       if (day === DUNNING_DAY && only.includes('dunning')) snapshots.set('dunning', await fork('dunning'));
       if (day === last && last !== PAYMENTS_DAY && last !== DUNNING_DAY) {
-        await runDunning(deps, { today: day });
+        await dunningJob(base, day);
         snapshots.set('billing', await fork('billing'));
         break;
       }
       if (day === last) break;
-      await runDunning(deps, { today: day });
+      await dunningJob(base, day);
       if (day.endsWith('-01')) {
         await billingJob(base, day);
       } else {
