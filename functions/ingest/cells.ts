@@ -73,7 +73,7 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
 const BY_KEY = new Map<number, Dec>();
 const BY_TEXT = new Map<string, Dec>();
 const DEC_CACHE_MAX = 100_000;
-const MAX_KEYED_DIGITS = 14;
+export const MAX_KEYED_DIGITS = 14;
 
 function cachedDec(text: string): Dec {
   const key = decimalKey(text);
@@ -90,13 +90,22 @@ const RECENT_KEYS = new Float64Array(RECENT_SLOTS).fill(-1);
 const RECENT_VALUES: (Dec | undefined)[] = new Array<Dec | undefined>(RECENT_SLOTS).fill(undefined);
 
 function cachedByKey(key: number, text: string): Dec {
+  return decimalOfKey(key, text, 0, text.length);
+}
+
+/**
+ * The Dec of the plain decimal text[start, end) whose decimalKey is `key` (the caller has
+ * validated the text and computed the key): the literal is cut out of `text` only on a miss.
+ */
+export function decimalOfKey(key: number, text: string, start: number, end: number): Dec {
   const low = key % 0x40000000;
   const slot = (low ^ (low >>> 12) ^ ((key - low) / 0x40000000)) & (RECENT_SLOTS - 1);
   if (RECENT_KEYS[slot] === key) return RECENT_VALUES[slot] as Dec;
   let value = BY_KEY.get(key);
   if (value === undefined) {
     if (BY_KEY.size >= DEC_CACHE_MAX) BY_KEY.clear();
-    value = smallInteger(text) ?? new Dec(text);
+    const literal = start === 0 && end === text.length ? text : text.slice(start, end);
+    value = smallInteger(literal) ?? new Dec(literal);
     BY_KEY.set(key, value);
   }
   RECENT_KEYS[slot] = key;
@@ -262,7 +271,7 @@ export function currency(cells: Cells, column: BoundColumn): string | undefined 
 }
 
 /** Three letters A–Z: a currency code already as stored (the usual case), without a regex. */
-function isUpperCode(text: string): boolean {
+export function isUpperCode(text: string): boolean {
   if (text.length !== 3) return false;
   for (let i = 0; i < 3; i++) {
     const code = text.charCodeAt(i);

@@ -46,8 +46,16 @@ export interface CsvProblem {
   readonly raw?: string;
 }
 
-/** The records a chunk completed. Arrays rather than one object per record: this runs per row. */
+/**
+ * The records a chunk completed. Arrays rather than one object per record: this runs per row.
+ * The quote-free lines come first and are not split yet: `plain[0, plainEnd)` holds whole
+ * lines, each a record (`plainCells`) unless blank, the first on line `plainLine`; `records`
+ * follow them.
+ */
 export interface CsvBatch {
+  plain: string;
+  plainEnd: number;
+  plainLine: number;
   readonly records: string[][];
   /** The physical line where records[i] starts. */
   readonly lines: number[];
@@ -129,10 +137,11 @@ export class CsvStream {
 
   /**
    * The fast path for the common shape: the lines before the first `"` of the text hold no
-   * quoted cell, so each is one record and its cells are what is between the commas, exactly as
+   * quoted cell, so each is one record whose cells are what is between the commas, exactly as
    * papaparse splits quote-free text (its own fast mode: split on `\n`, then on `,`). They are
-   * consumed here without papaparse. True when nothing that papaparse would need is left: the
-   * text has no quote, so the rest is an incomplete last line.
+   * handed over as they are (`CsvBatch.plain`), for the reader to convert or split with
+   * `plainCells`. True when nothing that papaparse would need is left: the text has no quote,
+   * so the rest is an incomplete last line.
    */
   private drainPlain(batch: CsvBatch): boolean {
     const text = this.text;
@@ -140,30 +149,10 @@ export class CsvStream {
     const end = text.lastIndexOf('\n', quote === -1 ? text.length : quote) + 1;
     if (end > 0) {
       if (text.lastIndexOf('\uFFFD', end - 1) !== -1) batch.suspect = true;
-      const { records, lines } = batch;
-      let line = this.line;
-      // The next comma at or after `start`: found once, so lines without commas cost no rescans.
-      let comma = text.indexOf(',');
-      for (let start = 0; start < end; line++) {
-        const stop = text.indexOf('\n', start);
-        let cells: string[] | undefined;
-        let from = start;
-        while (comma !== -1 && comma < stop) {
-          (cells ??= []).push(text.slice(from, comma));
-          from = comma + 1;
-          comma = text.indexOf(',', from);
-        }
-        // A CRLF's \r stays in the last cell: dropped, as `stripCr` does.
-        const last = text.slice(from, text.charCodeAt(stop - 1) === 13 && stop > from ? stop - 1 : stop);
-        if (cells !== undefined) cells.push(last);
-        else if (last.trim() !== '') cells = [last]; // else a blank line: not a record
-        if (cells !== undefined) {
-          records.push(cells);
-          lines.push(line);
-        }
-        start = stop + 1;
-      }
-      this.line = line;
+      batch.plain = text;
+      batch.plainEnd = end;
+      batch.plainLine = this.line;
+      this.line += countNewlines(text, end);
       this.text = end === text.length ? '' : text.slice(end);
     }
     return quote === -1;
@@ -201,6 +190,25 @@ export class CsvStream {
   }
 }
 
+/**
+ * The cells of the quote-free line text[start, stop) (stop: its `\n`), with a CRLF's `\r`
+ * dropped from the last cell as `stripCr` does; undefined for a blank or whitespace-only line,
+ * which is not a record. One pass over the line's characters.
+ */
+export function plainCells(text: string, start: number, stop: number): string[] | undefined {
+  let cells: string[] | undefined;
+  let from = start;
+  for (let at = start; at < stop; at++) {
+    if (text.charCodeAt(at) !== 44) continue;
+    (cells ??= []).push(text.slice(from, at));
+    from = at + 1;
+  }
+  const last = text.slice(from, text.charCodeAt(stop - 1) === 13 && stop > from ? stop - 1 : stop);
+  if (cells !== undefined) cells.push(last);
+  else if (last.trim() !== '') cells = [last];
+  return cells;
+}
+
 /** CRLF files: the \r of the line ending stays in an unquoted last cell; drop it. */
 function stripCr(row: string[]): void {
   const last = row[row.length - 1] as string;
@@ -208,7 +216,7 @@ function stripCr(row: string[]): void {
 }
 
 function emptyBatch(): CsvBatch {
-  return { records: [], lines: [], problems: undefined, suspect: false, limit: undefined };
+  return { plain: '', plainEnd: 0, plainLine: 0, records: [], lines: [], problems: undefined, suspect: false, limit: undefined };
 }
 
 function addRecord(batch: CsvBatch, fields: string[], line: number, problem?: CsvProblem): void {

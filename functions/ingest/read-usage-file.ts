@@ -8,12 +8,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
 import type { UsageRecord } from '../domain/types.js';
-import { CsvStream, RowLimitError, type CsvBatch } from './csv-stream.js';
+import { CsvStream, plainCells, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
 import { visible } from '../domain/reference/problems.js';
-import type { BoundColumn, Cells, FileReadSummary, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
+import type { BoundColumn, Cells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
 export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
@@ -62,6 +62,8 @@ interface Binding {
   readonly columns: readonly BoundColumn[];
   /** The format's per-row conversion, bound to this file's columns. */
   readonly convert: (cells: Cells, ctx: RowContext) => RowConversion;
+  /** The format's fast lane for quote-free CSV lines, when it has one. */
+  readonly line: LineConversion | undefined;
   /** The header's own spelling of each key, for rejection messages. */
   readonly headerNames: Readonly<Record<string, string>>;
   readonly width: number;
@@ -105,6 +107,14 @@ class FileReader {
   }
 
   private async csvBatch(batch: CsvBatch): Promise<void> {
+    const { plain, plainEnd, suspect } = batch;
+    for (let start = 0, line = batch.plainLine; start < plainEnd; line++) {
+      if (this.stopped()) return;
+      const stop = plain.indexOf('\n', start);
+      const pending = this.plainLine(plain, start, stop, line, suspect);
+      if (pending) await pending;
+      start = stop + 1;
+    }
     const { records, lines, problems } = batch;
     for (let i = 0; i < records.length; i++) {
       if (this.stopped()) return;
@@ -149,6 +159,24 @@ class FileReader {
     this.reject(line, undefined, reason, raw === undefined ? fields : [raw]);
   }
 
+  /**
+   * One quote-free line (see CsvBatch): through the format's fast lane when that takes it, else
+   * split into cells like any record. A record-key problem is looked for without the cells
+   * (they only name the column); a record that has one goes the ordinary way, which names it.
+   */
+  private plainLine(text: string, start: number, stop: number, line: number, suspect: boolean): Promise<void> | void {
+    const binding = this.binding;
+    if (binding?.line !== undefined && !suspect) {
+      const record = binding.line(text, start, stop, { file: this.summary.name, line });
+      if (record !== undefined && recordKeyProblem(record, NO_CELLS, binding.columns) === undefined) {
+        this.summary.rowsRead++;
+        return this.accept(record, line);
+      }
+    }
+    const cells = plainCells(text, start, stop);
+    return cells === undefined ? undefined : this.csvRecord(cells, line, suspect);
+  }
+
   private csvRecord(fields: string[], line: number, suspect: boolean): Promise<void> | void {
     if (!this.binding) return this.csvHeader(fields);
     this.summary.rowsRead++;
@@ -169,7 +197,7 @@ class FileReader {
     const names = fields.map(normalizeHeaderName);
     const columns = Object.entries(format.columns).map(([key, spec]) => ({ key, index: firstIndex(names, spec.names) }));
     const headerNames = Object.fromEntries(columns.map(({ key, index }) => [key, fields[index]?.trim() ?? key]));
-    this.binding = bind(format, columns, headerNames, fields.length);
+    this.binding = bind(format, columns, headerNames, fields.length, true);
     this.summary.format = format.name;
   }
 
@@ -206,7 +234,7 @@ class FileReader {
     if (!format) return false;
     // NDJSON cells are the object's values in the format's column order.
     const columns = Object.keys(format.columns).map((key, index) => ({ key, index }));
-    this.binding = bind(format, columns, Object.fromEntries(columns.map(({ key }) => [key, key])), 0);
+    this.binding = bind(format, columns, Object.fromEntries(columns.map(({ key }) => [key, key])), 0, false);
     this.summary.format = `${format.name}-ndjson`;
     return true;
   }
@@ -224,6 +252,11 @@ class FileReader {
     if ('reason' in result) return this.reject(line, result.field, result.reason, raw);
     const bad = recordKeyProblem(result, cells, binding.columns);
     if (bad !== undefined) return this.reject(line, bad.key, bad.reason, raw);
+    return this.accept(result, line);
+  }
+
+  /** A valid record: a duplicate row, or accepted and given to the sink. */
+  private accept(result: UsageRecord, line: number): Promise<void> | void {
     if (this.isDuplicate(result)) {
       this.summary.rowsDuplicate++;
       keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
@@ -251,10 +284,12 @@ class FileReader {
 
 const NOT_TEXT = 'contains bytes that are not valid text in the file\'s encoding (mixed encodings?)';
 
-function bind(format: UsageFormat, columns: BoundColumn[], headerNames: Record<string, string>, width: number): Binding {
+function bind(format: UsageFormat, columns: BoundColumn[], headerNames: Record<string, string>, width: number, csv: boolean): Binding {
   const byKey = Object.fromEntries(columns.map((column) => [column.key, column]));
-  return { format, columns, convert: format.bind(byKey), headerNames, width };
+  return { format, columns, convert: format.bind(byKey), line: csv ? format.bindLine?.(byKey, width) : undefined, headerNames, width };
 }
+
+const NO_CELLS: Cells = [];
 
 function firstIndex(names: readonly string[], candidates: readonly string[]): number {
   for (const candidate of candidates) {

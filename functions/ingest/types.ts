@@ -75,7 +75,21 @@ export interface UsageFormat<K extends string = string> {
   /** Header names arrive trimmed and lower-cased. */
   detect(headerNames: readonly string[]): boolean;
   bind(columns: Readonly<Record<K, BoundColumn>>): (cells: Cells, ctx: RowContext) => RowConversion;
+  /**
+   * Optional fast lane for CSV files of `width` columns: the record of one quote-free line,
+   * read straight from the text without splitting it into cells, or undefined whenever the row
+   * is not plainly valid (the reader then splits the line and calls `bind`'s conversion). For
+   * any line it accepts, it must return exactly what `bind`'s conversion returns for the
+   * line's cells. Undefined when the columns do not suit it.
+   */
+  bindLine?(columns: Readonly<Record<K, BoundColumn>>, width: number): LineConversion | undefined;
 }
+
+/**
+ * The record of the quote-free line text[start, stop) (`stop` is its `\n`; a CRLF's `\r` may
+ * end it), or undefined to let the cell-by-cell conversion decide.
+ */
+export type LineConversion = (text: string, start: number, stop: number, ctx: RowContext) => UsageRecord | undefined;
 
 export type UsageSink = (record: UsageRecord) => void | Promise<void>;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import Papa from 'papaparse';
-import { CsvStream, type CsvBatch } from '../../functions/ingest/csv-stream.js';
+import { CsvStream, plainCells, type CsvBatch } from '../../functions/ingest/csv-stream.js';
 
 interface Split {
   readonly line: number;
@@ -11,6 +11,12 @@ interface Split {
 }
 
 function collect(batch: CsvBatch, out: Split[]): string | undefined {
+  for (let start = 0, line = batch.plainLine; start < batch.plainEnd; line++) {
+    const stop = batch.plain.indexOf('\n', start);
+    const fields = plainCells(batch.plain, start, stop);
+    if (fields) out.push({ line, fields });
+    start = stop + 1;
+  }
   batch.records.forEach((fields, i) => {
     const problem = batch.problems?.get(i);
     out.push({ line: batch.lines[i] as number, fields, ...(problem ? { problem: problem.reason, ...(problem.raw === undefined ? {} : { raw: problem.raw }) } : {}) });
