@@ -2,7 +2,7 @@
  * The billing team's emails: the reconciliation report after each billing run and the AR
  * aging report each aging weekday (SPEC.md section 8). Each is stored in S3 and sent once.
  */
-import { agingCsv, computeAging } from '../domain/compute-aging.js';
+import { agingCsv, computeAging, dsoTrend } from '../domain/compute-aging.js';
 import { addMonths, periodOf, type IsoDate } from '../domain/dates.js';
 import { renderAgingReport } from '../reports/aging-report.js';
 import { renderReconciliationReport } from '../reports/reconciliation-report.js';
@@ -55,7 +55,8 @@ export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boo
   const report = computeAging({ asOf: input.asOf, clients: [...reference.clients], invoices });
   const csv = agingCsv(report);
   const finalStep = [...reference.settings.dunning.steps].sort((a, b) => a.offsetDays - b.offsetDays).at(-1)?.name;
-  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, invoices, asOf: input.asOf, finalStep });
+  const trend = dsoTrend({ asOf: input.asOf, clients: [...reference.clients], invoices });
+  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, invoices, asOf: input.asOf, finalStep, dsoTrend: trend });
   await deps.artifacts.put(`reports/aging-${input.asOf}.csv`, csv, 'text/csv');
   await deps.artifacts.put(`reports/aging-${input.asOf}.html`, rendered.html, 'text/html; charset=utf-8');
   if (input.email) {

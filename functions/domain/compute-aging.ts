@@ -20,7 +20,7 @@
  */
 import { AGING_BUCKETS, agingBucket, type AgingAmounts, type AgingBucket } from './aging-buckets.js';
 import { dsoByCurrency, latenessByClient, type ClientLateness, type Dso } from './aging-metrics.js';
-import { daysBetween, type IsoDate } from './dates.js';
+import { addMonths, daysBetween, daysInMonth, periodOf, type IsoDate } from './dates.js';
 import { ZERO, type Dec } from './money.js';
 import { invoiceBalance } from './invoice-balance.js';
 import { compareText } from './reconcile-period.js';
@@ -95,4 +95,25 @@ export function computeAging(input: AgingInput): AgingReport {
     dso,
     lateness,
   };
+}
+
+/**
+ * DSO's trend: the report's DSO as of `asOf` and of the same day 1…`points − 1` months
+ * before (clamped to the month's end), oldest first. Each point sees only the invoices issued
+ * and the payments received by its date, exactly as that day's report did.
+ */
+export function dsoTrend(input: AgingInput, points = 6): { asOf: IsoDate; dso: Dso[] }[] {
+  const out: { asOf: IsoDate; dso: Dso[] }[] = [];
+  for (let k = points - 1; k >= 0; k -= 1) {
+    const asOf = sameDayMonthsBefore(input.asOf, k);
+    out.push({ asOf, dso: computeAging({ ...input, asOf }).dso });
+  }
+  return out;
+}
+
+function sameDayMonthsBefore(date: IsoDate, months: number): IsoDate {
+  const period = addMonths(periodOf(date), -months);
+  const [year, month] = period.split('-').map(Number) as [number, number];
+  const day = Math.min(Number(date.slice(8, 10)), daysInMonth(year, month));
+  return `${period}-${String(day).padStart(2, '0')}`;
 }

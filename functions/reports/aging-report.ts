@@ -5,6 +5,7 @@
  */
 import { AGING_BUCKETS, type AgingAmounts, type AgingReport } from '../domain/compute-aging.js';
 import { formatMoney, type Dec } from '../domain/money.js';
+import type { Dso } from '../domain/aging-metrics.js';
 import type { InvoiceAccount } from '../domain/types.js';
 import { escapeHtml } from '../render/escape.js';
 
@@ -15,6 +16,8 @@ export interface AgingReportInput {
   readonly invoices: readonly (InvoiceAccount & { stepsSent?: ReadonlySet<string> })[];
   /** The last dunning step: clients with an invoice that reached it are listed. */
   readonly finalStep?: string;
+  /** DSO as of earlier dates, oldest first, ending with the report's own (domain dsoTrend). */
+  readonly dsoTrend?: readonly { readonly asOf: string; readonly dso: readonly Dso[] }[];
 }
 
 const COLORS: Readonly<Record<(typeof AGING_BUCKETS)[number], string>> = {
@@ -30,6 +33,7 @@ export function renderAgingReport(input: AgingReportInput): { html: string; text
   const dso = report.dso.map((d) => `DSO ${d.currency} (${d.from} to ${d.to}): ${d.days === undefined ? 'n/a' : `${d.days.toString()} days`}`);
   const late = report.lateness.filter((l) => l.averageDaysLate !== undefined)
     .map((l) => `${l.clientName || l.clientId}: ${l.averageDaysLate?.toString()} days late on average over ${l.invoicesPaid} paid invoice(s)`);
+  const trend = trendRows(input.dsoTrend ?? []);
   const amounts = (b: AgingAmounts, total: Dec, currency: string): string[] => [...AGING_BUCKETS.map((k) => formatMoney(b[k], currency)), formatMoney(total, currency)];
 
   const text = [
@@ -37,7 +41,9 @@ export function renderAgingReport(input: AgingReportInput): { html: string; text
     ['client', 'currency', ...AGING_BUCKETS, 'total'].join('\t'),
     ...report.rows.map((r) => [r.clientName || r.clientId, r.currency, ...amounts(r.buckets, r.total, r.currency)].join('\t')),
     ...report.totals.map((t) => ['TOTAL', t.currency, ...amounts(t.buckets, t.total, t.currency)].join('\t')),
-    '', ...dso, '', ...late,
+    '', ...dso,
+    ...(trend.rows.length ? ['', `DSO trend (days): ${trend.dates.join(', ')}`, ...trend.rows.map((r) => `  ${r.currency}: ${r.days.join(', ')}`)] : []),
+    '', ...late,
     ...(finalNotices.length ? ['', `Reached the final notice: ${finalNotices.join(', ')}`] : []),
   ].join('\n');
 
@@ -57,10 +63,23 @@ ${report.totals.map((t) => chart(t.currency, t.buckets, t.total)).join('\n')}
 <table style="border-collapse:collapse;font-size:13px"><tr>${th('Client')}${th('Currency')}${AGING_BUCKETS.map((b) => th(b, true)).join('')}${th('Total', true)}</tr>
 ${tableRows.join('\n')}</table>
 <h2 style="font-size:16px">Days sales outstanding (trailing 90 days)</h2>${list(dso)}
+${trend.rows.length ? `<h3 style="font-size:14px">DSO trend, days</h3><table style="border-collapse:collapse;font-size:13px"><tr>${th('Currency')}${trend.dates.map((d) => th(d, true)).join('')}</tr>${trend.rows.map((r) => `<tr>${td(r.currency)}${r.days.map((d) => td(d, true)).join('')}</tr>`).join('')}</table>` : ''}
 <h2 style="font-size:16px">Average days late (last 12 months)</h2>${late.length ? list(late) : '<p>No invoice paid in the last 12 months.</p>'}
 ${finalNotices.length ? `<h2 style="font-size:16px">Clients who reached the final notice</h2>${list(finalNotices)}` : ''}
 </body></html>`;
   return { html, text };
+}
+
+/** One row per currency that has a DSO at any date; `n/a` where nothing was invoiced in that window. */
+function trendRows(points: readonly { readonly asOf: string; readonly dso: readonly Dso[] }[]): { dates: string[]; rows: { currency: string; days: string[] }[] } {
+  const currencies = [...new Set(points.flatMap((p) => p.dso.filter((d) => d.days !== undefined).map((d) => d.currency)))].sort();
+  return {
+    dates: points.map((p) => p.asOf),
+    rows: currencies.map((currency) => ({
+      currency,
+      days: points.map((p) => p.dso.find((d) => d.currency === currency)?.days?.toString() ?? 'n/a'),
+    })),
+  };
 }
 
 function chart(currency: string, buckets: AgingAmounts, total: Dec): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { agingCsv, agingBucket, AGING_BUCKETS, computeAging, type AgingReport } from '../../functions/domain/compute-aging.js';
+import { agingCsv, agingBucket, AGING_BUCKETS, computeAging, dsoTrend, type AgingReport } from '../../functions/domain/compute-aging.js';
 import { addDays } from '../../functions/domain/dates.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { Dec, ZERO, formatMoney } from '../../functions/domain/money.js';
@@ -127,6 +127,23 @@ describe('DSO over the trailing 90 days: AR ÷ invoiced in asOf − 89 … asOf 
     expect(report.dso.map((x) => [x.currency, x.receivables.toFixed(), x.invoiced.toFixed(), x.days?.toFixed()])).toEqual([['EUR', '0', '100', '0'], ['USD', '800', '900', '80']]);
     const thirds = computeAging({ asOf: AS_OF, clients: [client()], invoices: [account(100, '2025-06-15', { issueDate: '2025-06-01' }), account(200, '2025-06-15', { issueDate: '2025-06-01' }, [[200, '2025-06-02']]), account(100, '2025-01-15', { issueDate: '2025-01-01' })] });
     expect(thirds.dso[0]?.days?.toFixed()).toBe('60'); // 200 ÷ 300 × 90
+  });
+});
+
+describe('DSO trend: the same DSO as of the same day of each earlier month', () => {
+  it('sees at each date only the invoices issued and the payments received by then', () => {
+    const invoices = [
+      account(300, '2025-05-05', { issueDate: '2025-04-05' }, [[300, '2025-05-20']]),
+      account(600, '2025-06-15', { issueDate: '2025-05-31' }),
+    ];
+    const trend = dsoTrend({ asOf: '2025-06-30', clients: [client()], invoices }, 4);
+    expect(trend.map((p) => p.asOf)).toEqual(['2025-03-30', '2025-04-30', '2025-05-30', '2025-06-30']);
+    // 03-30: nothing invoiced yet; 04-30: 300 open of 300 → 90; 05-30: paid → 0; 06-30: 600 open of 900 → 60
+    expect(trend.map((p) => p.dso.map((x) => x.days?.toFixed()))).toEqual([[], ['90'], ['0'], ['60']]);
+    expect(trend.at(-1)?.dso).toEqual(computeAging({ asOf: '2025-06-30', clients: [client()], invoices }).dso);
+  });
+  it('clamps the day to shorter months', () => {
+    expect(dsoTrend({ asOf: '2025-05-31', clients: [client()], invoices: [] }, 4).map((p) => p.asOf)).toEqual(['2025-02-28', '2025-03-31', '2025-04-30', '2025-05-31']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeAging } from '../../functions/domain/compute-aging.js';
+import { computeAging, dsoTrend } from '../../functions/domain/compute-aging.js';
 import { Dec } from '../../functions/domain/money.js';
 import type { Invoice, InvoiceAccount } from '../../functions/domain/types.js';
 import { renderAgingReport } from '../../functions/reports/aging-report.js';
@@ -39,5 +39,20 @@ describe('renderAgingReport', () => {
   });
   it('states DSO per currency', () => {
     expect(rendered.text).toMatch(/DSO USD \(2025-12-21 to 2026-03-20\): [\d.]+ days/);
+  });
+});
+
+describe('renderAgingReport with the DSO trend', () => {
+  const invoices = [account('INV-9', 'C001', '2026-03-01', '100.00')];
+  const clients = [client()];
+  const trend = dsoTrend({ asOf: '2026-03-20', clients, invoices }, 3);
+  const rendered = renderAgingReport({ mspName: 'Acme IT', asOf: '2026-03-20', report: computeAging({ asOf: '2026-03-20', clients, invoices }), invoices, dsoTrend: trend });
+
+  it('tabulates each currency\'s DSO at each date, after the DSO section', () => {
+    expect(trend.map((p) => p.asOf)).toEqual(['2026-01-20', '2026-02-20', '2026-03-20']);
+    expect(rendered.text).toContain('DSO trend (days): 2026-01-20, 2026-02-20, 2026-03-20');
+    expect(rendered.text).toContain('  USD: 90, 90, 90');
+    expect(rendered.html).toContain('DSO trend, days');
+    expect(rendered.html.indexOf('DSO trend, days')).toBeGreaterThan(rendered.html.indexOf('Days sales outstanding'));
   });
 });
