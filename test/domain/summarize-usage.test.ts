@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { aggregateDaily, pairKey, rowCost, summarizeUsage } from '../../functions/domain/summarize-usage.js';
+import type { Dec } from '../../functions/domain/money.js';
+import { aggregateDaily, ExactSum, pairKey, rowCost, summarizeUsage } from '../../functions/domain/summarize-usage.js';
 import { d, mapping, product, reference, usage } from '../support/builders.js';
 
 describe('aggregation by the product rule (SPEC.md section 4)', () => {
@@ -77,5 +78,43 @@ describe('order independence', () => {
       expect(got?.totalCost?.toFixed()).toBe(want?.totalCost?.toFixed());
       expect(got?.maxUnitCost?.toFixed()).toBe(want?.maxUnitCost?.toFixed());
     }));
+  });
+});
+
+describe('exact sums without a decimal.js addition per row', () => {
+  const literal = fc.oneof(
+    fc.constantFrom('0', '-0', '1', '-1', '0.0000001', '0.00000001', '900719925.4740991', '99999999999999', '1e-9', '0.1', '-0.3',
+      '1234567890123456789012345678901234567890123456789012345678901234.5'),
+    fc.tuple(fc.boolean(), fc.nat(999_999_999), fc.nat(99_999_999), fc.integer({ min: 0, max: 8 }))
+      .map(([negative, whole, fraction, places]) => `${negative ? '-' : ''}${whole}.${String(fraction).padStart(8, '0').slice(0, places) || '0'}`),
+  );
+  const shown = (value: Dec): string => `${value.toFixed()}${value.isZero() && value.isNeg() ? ' (-0)' : ''}`;
+
+  it('ExactSum gives what adding left to right with decimal.js gives, sign of zero included', () => {
+    fc.assert(fc.property(fc.array(literal, { minLength: 1, maxLength: 12 }), (texts) => {
+      const values = texts.map((text) => d(text));
+      const sum = new ExactSum(values[0] as Dec);
+      for (const value of values.slice(1)) sum.add(value);
+      expect(shown(sum.value())).toBe(shown(values.slice(1).reduce((total, value) => total.plus(value), values[0] as Dec)));
+    }), { numRuns: 3000 });
+  });
+
+  it('takes the largest unit cost per product unit across mappings of different factors, negative ones included', () => {
+    const ref = reference({ skuMap: [mapping(), mapping({ vendorSku: 'double', factor: d(2) })] });
+    const unitCost = d(-10);
+    const s = summarizeUsage(ref, '2025-01', [usage({ unitCost }), usage({ vendorSku: 'double', unitCost })]);
+    expect(s.pairs.get(pairKey('C001', 'SEAT'))?.maxUnitCost?.toFixed()).toBe('-5');
+  });
+
+  it('rounds a unit cost beyond 60 significant digits as dividing by a factor of 1 does', () => {
+    const s = summarizeUsage(reference(), '2025-01', [usage({ unitCost: d('1234567890123456789012345678901234567890123456789012345678901234.5') })]);
+    expect(s.pairs.get(pairKey('C001', 'SEAT'))?.maxUnitCost?.toFixed()).toBe('1234567890123456789012345678901234567890123456789012345678900000');
+  });
+
+  it('keeps a day of -0 rows at -0, and a cost total at +0', () => {
+    const s = summarizeUsage(reference(), '2025-01', [usage({ quantity: d('-0'), cost: d('-0') }), usage({ quantity: d('-0'), cost: d('-0') })]);
+    const pair = s.pairs.get(pairKey('C001', 'SEAT'));
+    expect(pair?.used.isNeg()).toBe(true);
+    expect(pair?.totalCost?.isNeg()).toBe(false);
   });
 });
