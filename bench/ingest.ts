@@ -1,8 +1,9 @@
 /**
  * Ingest benchmark: a 1,000,000-row canonical CSV (~70 MB, generated once into the OS temp
- * folder) read (a) by a bare split-lines-and-commas pass and (b) by TrueUp's full ingest
- * (readUsageFile + validation + normalisation + duplicate-reference check + exact per-key
- * quantity sums, see QuantityTotal).
+ * folder) read (a) by a bare split-lines-and-commas pass and (b) by TrueUp's full ingest:
+ * readUsageFile as ingest-usage-file.ts calls it (decoding, sha256, validation, normalisation),
+ * the duplicate-reference check (ReferenceSet), and the aggregation per (client, product) pair
+ * that the billing run does (UsageSummarizer, one per period, against mappingData()).
  * Last stdout line: `ingest rows=… seconds=S baseline_seconds=B ratio=R peak_rss_mb=M`.
  */
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
@@ -10,8 +11,10 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Dec, ZERO } from '../functions/domain/money.js';
-import type { UsageRecord } from '../functions/domain/types.js';
+import type { Period } from '../functions/domain/dates.js';
+import { ONE, ZERO } from '../functions/domain/money.js';
+import { UsageSummarizer, type MappingData } from '../functions/domain/summarize-usage.js';
+import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from '../functions/domain/types.js';
 import { readUsageFile } from '../functions/ingest/read-usage-file.js';
 import { ReferenceSet } from '../functions/ingest/reference-set.js';
 
@@ -65,80 +68,65 @@ async function baseline(): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+const VENDORS = ['pax8', 'rmm', 'microsoft'];
+const AGGREGATIONS: readonly Aggregation[] = ['max', 'sum', 'avg', 'last'];
+
 /**
- * Exact quantity sums without a decimal.js addition per row. A quantity with at most 6 decimals
- * is an integer count of millionths; while that integer stays a safe integer (below 2^53) a JS
- * number adds it exactly. The first quantity with more decimals, or a total that would leave the
- * safe range, turns that one total into a Dec for good. No value ever goes through a float
- * parse: the millionths are read digit by digit from Dec#toFixed(). The reader shares one Dec
- * per distinct literal, so the conversion is memoized by instance (bounded).
+ * The reference data the generated rows map to, as a billing run loads it: one client per
+ * account number (its three vendor accounts), one product per vendor sku. Accounts 4,900–4,999
+ * and skus 38–39 are left out, so 2 % of the rows are unknown accounts and 5 % unmapped skus.
  */
-const SCALE = 6;
-const ONE_MILLION = new Dec(10).pow(SCALE);
-const MILLIONTHS = new Map<Dec, number>();
-
-function millionths(value: Dec): number {
-  let units = MILLIONTHS.get(value);
-  if (units === undefined) {
-    units = toMillionths(value.toFixed());
-    if (MILLIONTHS.size >= 100_000) MILLIONTHS.clear();
-    MILLIONTHS.set(value, units);
+function mappingData(): MappingData {
+  const clients: Client[] = [];
+  const accounts: Account[] = [];
+  for (let i = 0; i < 4_900; i++) {
+    const clientId = `C${String(i).padStart(5, '0')}`;
+    clients.push({ clientId, name: `Client ${i}`, billingEmails: [`ap@c${i}.example`], currency: 'USD', paymentTermsDays: 30, taxRate: ZERO, dunning: 'standard' });
+    for (const vendor of VENDORS) accounts.push({ vendor, accountId: `acct-${i}`, clientId });
   }
-  return units;
-}
-
-/** `-12.5` → -12500000; NaN when the text has more than SCALE decimals or is too large. */
-function toMillionths(text: string): number {
-  const negative = text.startsWith('-');
-  const [whole = '', fraction = ''] = (negative ? text.slice(1) : text).split('.');
-  if (fraction.length > SCALE || whole.length + SCALE > 15) return Number.NaN;
-  let units = 0;
-  for (const ch of whole + fraction.padEnd(SCALE, '0')) units = units * 10 + (ch.charCodeAt(0) - 48);
-  return negative ? -units : units;
-}
-
-class QuantityTotal {
-  private units = 0;
-  private exact: Dec | undefined;
-
-  add(quantity: Dec): void {
-    if (this.exact === undefined) {
-      const units = millionths(quantity);
-      const total = this.units + units;
-      if (Number.isSafeInteger(total)) {
-        this.units = total;
-        return;
-      }
-      this.exact = new Dec(this.units).div(ONE_MILLION);
-    }
-    this.exact = this.exact.plus(quantity);
+  const products: Product[] = [];
+  const skuMap: SkuMapping[] = [];
+  for (let k = 0; k < 38; k++) {
+    products.push({ sku: `P${k}`, name: `Product ${k}`, unit: 'unit', aggregation: AGGREGATIONS[k % 4] as Aggregation });
+    for (const vendor of VENDORS) skuMap.push({ vendor, vendorSku: `sku-${k}`, sku: `P${k}`, factor: ONE });
   }
-
-  value(): Dec {
-    return this.exact ?? new Dec(this.units).div(ONE_MILLION);
-  }
+  return { clients, accounts, products, skuMap };
 }
 
 async function ingest(): Promise<{ seconds: number; rows: number }> {
   const started = performance.now();
-  // One map keyed by vendor, account, vendor sku and usage date (period is the month of usageDate here).
-  const totals = new Map<string, QuantityTotal>();
+  // The billing run's aggregation (functions/domain/summarize-usage.ts), one summarizer per period.
+  const data = mappingData();
+  const summarizers = new Map<Period, UsageSummarizer>();
   const seen = new ReferenceSet();
   let progress = 0;
   const summary = await readUsageFile(
     { name: 'bench.csv', chunks: createReadStream(FILE, { highWaterMark: 1 << 16 }) },
     (record: UsageRecord) => {
-      const key = `${record.vendor}\u0000${record.accountId}\u0000${record.vendorSku}\u0000${record.usageDate}`;
-      let total = totals.get(key);
-      if (total === undefined) totals.set(key, (total = new QuantityTotal()));
-      total.add(record.quantity);
+      let summarizer = summarizers.get(record.period);
+      if (summarizer === undefined) summarizers.set(record.period, (summarizer = new UsageSummarizer(data, record.period)));
+      summarizer.add(record);
       if (++progress % 200_000 === 0) process.stderr.write(`  ${progress} rows\n`);
     },
     { isDuplicate: (key) => seen.seen(key) },
   );
-  let grand = ZERO;
-  for (const total of totals.values()) grand = grand.plus(total.value());
-  process.stderr.write(`ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}, ${totals.size} aggregates, total quantity ${grand.toFixed()}\n`);
+  let pairs = 0;
+  let rows = 0;
+  let used = ZERO;
+  let cost = ZERO;
+  let unmatched = 0;
+  for (const summarizer of summarizers.values()) {
+    const result = summarizer.result();
+    for (const pair of result.pairs.values()) {
+      pairs++;
+      rows += pair.rows;
+      used = used.plus(pair.used);
+      cost = cost.plus(pair.totalCost ?? ZERO);
+    }
+    for (const entry of [...result.unknownAccounts, ...result.unmappedSkus, ...result.currencyMismatches]) unmatched += entry.rows;
+  }
+  process.stderr.write(`ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}; ` +
+    `${summarizers.size} periods, ${pairs} pairs over ${rows} rows (used ${used.toFixed()}, cost ${cost.toFixed()}), ${unmatched} rows unmatched\n`);
   return { seconds: (performance.now() - started) / 1000, rows: summary.rowsRead };
 }
 
