@@ -19,7 +19,6 @@ import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment,
 import type {
   FileRecord, Ledger, LedgerInvoice, OutboxEntry, ReconciliationRecord, StoredDiscrepancy,
 } from '../../app/ports.js';
-import type { InvoiceDraft } from '../../domain/calculate-invoice.js';
 import type { IsoDate, Period } from '../../domain/dates.js';
 import { Dec, type Dec as DecT } from '../../domain/money.js';
 import type { Discrepancy } from '../../domain/reconcile-period.js';
