@@ -166,8 +166,10 @@ async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Perio
   } else {
     const { summary, vendors } = await summarizePeriod(deps, reference, period);
     const expected = await deps.ledger.expectedFeeds();
-    const missing = missingFeeds({ expected, filesSeen: [...vendors].map((vendor) => ({ vendor, period })), period, today }).map((f) => f.vendor);
-    const { reconciliation, held } = holdMissingFeeds(reconcilePeriod(reference, summary), reference, missing);
+    const seen = [...vendors].map((vendor) => ({ vendor, period }));
+    const missing = missingFeeds({ expected, filesSeen: seen, period, today }).map((f) => f.vendor);
+    const notYetDue = missingFeeds({ expected, filesSeen: seen, period }).map((f) => f.vendor).filter((v) => !missing.includes(v));
+    const { reconciliation, held } = holdMissingFeeds(reconcilePeriod(reference, summary), reference, missing, notYetDue);
     const released = await releaseHeld(deps, reference, period);
     const files = await deps.ledger.unreportedFiles();
     json = { ...toReconciliationJson(reconciliation, files), ...(held.length > 0 ? { held } : {}), ...(released.length > 0 ? { released } : {}) };

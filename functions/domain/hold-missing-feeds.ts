@@ -39,16 +39,19 @@ export function pairsFedBy(reference: Pick<ReferenceData, 'accounts' | 'skuMap'>
 }
 
 /**
- * Takes the pairs fed by each missing vendor out of the reconciliation and adds one
- * `missing_feed` discrepancy per vendor, first in the list (the report leads with them).
+ * Takes the pairs fed by each absent vendor out of the reconciliation and adds one
+ * `missing_feed` discrepancy per vendor whose due day has passed, first in the list (the report
+ * leads with them). A vendor not due yet (it delivers after the billing run, e.g. on the 10th)
+ * has its pairs held the same way, without a discrepancy: its usage is billed when it arrives.
  * Metrics are recomputed over the pairs that remain.
  */
 export function holdMissingFeeds(
   reconciliation: Reconciliation, reference: Pick<ReferenceData, 'accounts' | 'skuMap' | 'settings'>, missingVendors: readonly string[],
+  notYetDueVendors: readonly string[] = [],
 ): { reconciliation: Reconciliation; held: HeldPair[] } {
-  if (missingVendors.length === 0) return { reconciliation, held: [] };
-  const heldBy = new Map<string, string>(); // clientId|sku -> vendor (the first missing vendor that feeds it)
-  for (const vendor of [...missingVendors].map(vendorKey).sort()) {
+  if (missingVendors.length === 0 && notYetDueVendors.length === 0) return { reconciliation, held: [] };
+  const heldBy = new Map<string, string>(); // clientId|sku -> vendor (the first absent vendor that feeds it)
+  for (const vendor of [...missingVendors, ...notYetDueVendors].map(vendorKey).sort()) {
     for (const key of pairsFedBy(reference, vendor)) if (!heldBy.has(key)) heldBy.set(key, vendor);
   }
   const isHeld = (clientId: string | undefined, sku: string | undefined): boolean => heldBy.has(`${clientId ?? ''}|${sku ?? ''}`);

@@ -42,8 +42,11 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   // A feed that did not arrive comes first: its clients' usage lines are held, not billed.
   const feeds = r.discrepancies.filter((d) => d.type === 'missing_feed');
   const released = r.released ?? [];
+  const missingVendors = new Set(feeds.map((d) => d.vendor));
+  const notDue = [...new Set((r.held ?? []).map((h) => h.vendor))].filter((v) => !missingVendors.has(v)).sort();
   const feedText = [
     ...feeds.map((d) => `MISSING FEED: ${d.vendor ?? ''} — ${d.detail ?? ''}`),
+    ...notDue.map((v) => `Not due yet: ${v}'s usage for ${r.period}; ${(r.held ?? []).filter((h) => h.vendor === v).length} pair(s) held and billed on the run after it arrives`),
     ...released.map((h) => `Released: ${h.vendor}'s usage for ${h.period} arrived; ${h.pairs.length} held pair(s) reconciled and billed on this run's invoices`),
   ];
   const text = [

@@ -40,4 +40,11 @@ describe('holdMissingFeeds', () => {
     expect(reconciliation.metrics.discrepancies).toBe(1);
     expect(reconciliation.metrics.discrepancyRate.toFixed(4)).toBe('0.0000');
   });
+
+  it('holds the pairs of a feed not due yet without a discrepancy: it is billed when it arrives', () => {
+    const { reconciliation, held } = holdMissingFeeds(full, ref, [], ['pax8']);
+    expect(held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'SEAT' }]);
+    expect(reconciliation.discrepancies).toEqual([]);
+    expect(reconciliation.metrics.discrepancies).toBe(0);
+  });
 });

@@ -85,3 +85,14 @@ describe('renderReconciliationReport with a missing feed', () => {
     expect(report.html.indexOf('MISSING FEED: pax8')).toBeLessThan(report.html.indexOf('By type'));
   });
 });
+
+describe('renderReconciliationReport with a feed not due yet', () => {
+  const report = renderReconciliationReport({
+    mspName: 'Acme', reconciliation: { ...reconciliation, held: [{ vendor: 'partner-center', clientId: 'c2', sku: 'SEAT' }] },
+    history: [], lifecycle: [], catalog: { accounts: [], products: [], vendorSkus: [] },
+  });
+  it('says which pairs wait for it, without calling it missing', () => {
+    expect(report.text.split('\n')[1]).toBe("Not due yet: partner-center's usage for 2026-03; 1 pair(s) held and billed on the run after it arrives");
+    expect(report.text).not.toContain('MISSING FEED');
+  });
+});
