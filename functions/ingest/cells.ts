@@ -76,7 +76,7 @@ const DEC_CACHE_MAX = 100_000;
 export const MAX_KEYED_DIGITS = 14;
 
 function cachedDec(text: string): Dec {
-  const key = decimalKey(text);
+  const key = plainDecimalKey(text);
   return key < 0 ? cachedByText(text) : cachedByKey(key, text);
 }
 
@@ -94,7 +94,7 @@ function cachedByKey(key: number, text: string): Dec {
 }
 
 /**
- * The Dec of the plain decimal text[start, end) whose decimalKey is `key` (the caller has
+ * The Dec of the plain decimal text[start, end) whose plainDecimalKey is `key` (the caller has
  * validated the text and computed the key): the literal is cut out of `text` only on a miss.
  */
 export function decimalOfKey(key: number, text: string, start: number, end: number): Dec {
@@ -124,43 +124,20 @@ function cachedByText(text: string): Dec {
 }
 
 /**
- * ((mantissa * 16 + decimals) * 2 + negative) for `[+-]digits[.digits]` with at most 14 digits,
- * else -1. Distinct texts of the same value (`1.5`, `1.50`) get distinct keys and equal Decs.
+ * ((mantissa * 16 + decimals) * 2 + negative) when text[start, end) is a plain decimal
+ * (`[+-]digits[.digits]`, `digits.`, `.digits`, as PLAIN_DECIMAL) of at most 14 digits, else
+ * -1: the validation and the key in one pass. Distinct texts of the same value (`1.5`, `1.50`)
+ * get distinct keys and equal Decs. `key % 2` is the sign, `key < 32` means the mantissa is zero.
  */
-function decimalKey(text: string): number {
-  let at = 0;
+export function plainDecimalKey(text: string, start = 0, end = text.length): number {
+  let at = start;
   let negative = 0;
-  const first = text.charCodeAt(0);
-  if (first === 45 /* - */) { negative = 1; at = 1; } else if (first === 43 /* + */) at = 1;
+  const first = start < end ? text.charCodeAt(start) : -1;
+  if (first === 45 /* - */) { negative = 1; at++; } else if (first === 43 /* + */) at++;
   let mantissa = 0;
   let digits = 0;
   let decimals = -1;
-  for (; at < text.length; at++) {
-    const code = text.charCodeAt(at);
-    if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
-    const digit = code - 48;
-    if (digit < 0 || digit > 9 || ++digits > MAX_KEYED_DIGITS) return -1;
-    mantissa = mantissa * 10 + digit;
-    if (decimals >= 0) decimals++;
-  }
-  return (mantissa * 16 + (decimals < 0 ? 0 : decimals)) * 2 + negative;
-}
-
-/**
- * decimalKey(text) when `text` is a plain decimal (`[+-]digits[.digits]`, `digits.`, `.digits`,
- * as PLAIN_DECIMAL) of at most 14 digits, else -1: the validation and the key in one pass.
- * `key % 2` is the sign, `key < 32` means the mantissa is zero.
- */
-function plainDecimalKey(text: string): number {
-  const length = text.length;
-  let at = 0;
-  let negative = 0;
-  const first = text.charCodeAt(0);
-  if (first === 45 /* - */) { negative = 1; at = 1; } else if (first === 43 /* + */) at = 1;
-  let mantissa = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (; at < length; at++) {
+  for (; at < end; at++) {
     const code = text.charCodeAt(at);
     if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
     const digit = code - 48;

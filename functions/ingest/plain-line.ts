@@ -6,9 +6,8 @@
  * the line and the reader converts it the ordinary way, so the two paths always agree.
  */
 import type { Dec } from '../domain/money.js';
-import { decimalOfKey, MAX_KEYED_DIGITS } from './cells.js';
+import { decimalOfKey, plainDecimalKey } from './cells.js';
 
-const COMMA = 44;
 
 export class PlainLine {
   private source = '';
@@ -63,33 +62,16 @@ export class PlainLine {
    * anything else, and for a negative value other than zero when `nonNegative`.
    */
   decimal(nonNegative: boolean): Dec | undefined | null {
-    const text = this.source;
-    const end = this.end;
     const from = this.at;
-    if (from > end) {
+    if (from > this.end) {
       this.short = true;
       return null;
     }
-    let at = from;
-    let code = at < end ? text.charCodeAt(at) : COMMA;
-    let negative = 0;
-    if (code === 45 /* - */) { negative = 1; at++; } else if (code === 43 /* + */) at++;
-    let mantissa = 0;
-    let digits = 0;
-    let decimals = -1;
-    for (; at < end; at++) {
-      code = text.charCodeAt(at);
-      if (code === COMMA) break;
-      if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
-      const digit = code - 48;
-      if (digit < 0 || digit > 9 || ++digits > MAX_KEYED_DIGITS) return null;
-      mantissa = mantissa * 10 + digit;
-      if (decimals >= 0) decimals++;
-    }
-    this.at = at + 1;
-    if (digits === 0) return at === from ? undefined : null;
-    if (nonNegative && negative === 1 && mantissa !== 0) return null;
-    return decimalOfKey((mantissa * 16 + (decimals < 0 ? 0 : decimals)) * 2 + negative, text, from, at);
+    const to = this.cellEnd();
+    if (to === from) return undefined;
+    const key = plainDecimalKey(this.source, from, to);
+    if (key < 0 || (nonNegative && key % 2 === 1 && key >= 32)) return null;
+    return decimalOfKey(key, this.source, from, to);
   }
 
   /** The end of the next cell (its comma, or the end of the line), moving past it. */
