@@ -4,7 +4,7 @@
  * invoice workers need and the output writer strips.
  */
 import type { Period } from '../domain/dates.js';
-import { Dec, formatMoney, formatQuantity } from '../domain/money.js';
+import { Dec, decimalText, formatMoney, formatQuantity } from '../domain/money.js';
 import type { Discrepancy, PairResult, PairStatus, Reconciliation } from '../domain/reconcile-period.js';
 import type { HeldPair } from '../domain/hold-missing-feeds.js';
 import type { Agreement } from '../domain/types.js';
@@ -40,10 +40,10 @@ export function toReconciliationJson(reconciliation: Reconciliation, files: read
       clientId: p.clientId, sku: p.sku, status: p.status,
       contracted: formatQuantity(p.contracted), used: formatQuantity(p.used), delta: formatQuantity(p.delta),
       amountAtStake: formatMoney(p.amountAtStake, p.currency), currency: p.currency,
-      agreementId: p.agreement?.agreementId, totalCost: p.totalCost?.toFixed(),
+      agreementId: p.agreement?.agreementId, totalCost: p.totalCost === undefined ? undefined : decimalText(p.totalCost),
     })),
     discrepancies: reconciliation.discrepancies.map(discrepancyJson),
-    metrics: { ...reconciliation.metrics, discrepancyRate: reconciliation.metrics.discrepancyRate.toFixed(4) },
+    metrics: { ...reconciliation.metrics, discrepancyRate: decimalText(reconciliation.metrics.discrepancyRate, 4) },
     files: files.map((f) => ({
       name: f.name, format: f.format, rowsRead: f.rowsRead, rowsAccepted: f.rowsAccepted, rowsRejected: f.rowsRejected, rowsDuplicate: f.rowsDuplicate,
       ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}), ...(f.fileError !== undefined ? { fileError: f.fileError } : {}),

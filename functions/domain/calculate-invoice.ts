@@ -5,7 +5,7 @@
  */
 import { activeRange, isActiveIn } from './agreements.js';
 import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf, type IsoDate, type Period } from './dates.js';
-import { Dec, ZERO, formatQuantity, roundMoney, sum } from './money.js';
+import { Dec, ZERO, decimalText, formatQuantity, roundMoney, sum } from './money.js';
 import { lateFeeLines } from './late-fee-lines.js';
 import { compareText, type PairResult } from './reconcile-period.js';
 import type { Agreement, BillingFrequency, Client, Invoice, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
@@ -112,7 +112,7 @@ function pairLines(pairs: readonly PairResult[], period: Period, currency: strin
     } else if (pair.status === 'usage_billed') {
       const cost = pair.totalCost ?? ZERO;
       const amount = roundMoney(cost.times(agreement.markupPercent.div(100).plus(1)), currency);
-      lines.push({ ...common, kind: 'usage', description: `${name}, usage ${period} at cost ${cost.toFixed()} plus ${formatQuantity(agreement.markupPercent)}%`, quantity: new Dec(1), unitPrice: amount, amount });
+      lines.push({ ...common, kind: 'usage', description: `${name}, usage ${period} at cost ${decimalText(cost)} plus ${formatQuantity(agreement.markupPercent)}%`, quantity: new Dec(1), unitPrice: amount, amount });
     }
   }
   return lines;

@@ -37,16 +37,25 @@ export function roundMoney(value: Dec, currency: string): Dec {
   return roundHalfAway(value, minorUnits(currency));
 }
 
+/**
+ * The exact decimal text of a Dec: decimal.js's own toFixed (no binary float anywhere), with
+ * `places` decimals when given, else every digit it has ("12.5", "0.0000001"). Every number
+ * TrueUp writes goes through this or the formatters below.
+ */
+export function decimalText(value: Dec, places?: number): string {
+  return places === undefined ? value.toFixed() : value.toFixed(places);
+}
+
 /** Formats money with exactly the currency's minor digits: "1250.00", "980", "12.500". */
 export function formatMoney(value: Dec, currency: string): string {
   const rounded = roundMoney(value, currency);
-  const text = rounded.toFixed(minorUnits(currency));
+  const text = decimalText(rounded, minorUnits(currency));
   return text === '-0' || /^-0\.0+$/.test(text) ? text.slice(1) : text;
 }
 
 /** Formats a quantity as a plain decimal without trailing zeros: "12", "12.5". */
 export function formatQuantity(value: Dec): string {
-  const text = value.toFixed();
+  const text = decimalText(value);
   return text === '-0' ? '0' : text;
 }
 

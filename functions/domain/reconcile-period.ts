@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { activeLinesByPair } from './agreements.js';
 import type { Period } from './dates.js';
-import { Dec, ZERO, roundHalfAway, roundMoney } from './money.js';
+import { Dec, ZERO, decimalText, roundHalfAway, roundMoney } from './money.js';
 import { pairKey, type PairUsage, type UnmatchedUsage, type UsageSummary } from './summarize-usage.js';
 import type { Agreement, Client, Product, ReferenceData } from './types.js';
 
@@ -158,7 +158,7 @@ function mismatchDiscrepancy(period: Period, usage: UnmatchedUsage, client: Clie
     period, type: 'currency_mismatch', ...ids, vendor: usage.vendor,
     amountAtStake: null,
     currency: client?.currency ?? rowsCurrency,
-    detail: `${usage.rows} row${usage.rows === 1 ? '' : 's'} in ${rowsCurrency} costing ${usage.totalCost.toFixed()} ${rowsCurrency} left out`,
+    detail: `${usage.rows} row${usage.rows === 1 ? '' : 's'} in ${rowsCurrency} costing ${decimalText(usage.totalCost)} ${rowsCurrency} left out`,
   };
 }
 

@@ -4,7 +4,7 @@
  * the payment terms. Everything here is text; the renderers only lay it out (and escape it).
  */
 import { daysBetween } from '../domain/dates.js';
-import { formatMoney, formatQuantity, minorUnits, type Dec } from '../domain/money.js';
+import { decimalText, formatMoney, formatQuantity, minorUnits, type Dec } from '../domain/money.js';
 import type { InvoiceLine, InvoiceLineKind } from '../domain/types.js';
 import type { InvoiceView } from './email-content.js';
 
@@ -70,7 +70,7 @@ export function taxRateLabel(rate: Dec): string {
 
 /** A unit price with at least the currency's minor digits, more when it has them: `12.50`, `0.0425`. */
 export function unitPriceLabel(price: Dec, currency: string): string {
-  const text = price.toFixed(Math.max(minorUnits(currency), price.decimalPlaces()));
+  const text = decimalText(price, Math.max(minorUnits(currency), price.decimalPlaces()));
   return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import { daysBetween } from '../domain/dates.js';
-import { Dec, formatMoney } from '../domain/money.js';
+import { Dec, decimalText, formatMoney } from '../domain/money.js';
 import { closestNames } from './closest-names.js';
 import { csvCell, escapeHtml } from '../render/escape.js';
 
@@ -37,7 +37,7 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   const top = [...r.discrepancies].filter((d) => d.amountAtStake !== null)
     .sort((a, b) => new Dec(b.amountAtStake ?? 0).comparedTo(new Dec(a.amountAtStake ?? 0))).slice(0, 10);
   const lifecycle = lifecycleFigures(input.lifecycle);
-  const rate = (text: string): string => `${new Dec(text).times(100).toFixed(2)}%`;
+  const rate = (text: string): string => `${decimalText(new Dec(text).times(100), 2)}%`;
 
   // A feed that did not arrive comes first: its clients' usage lines are held, not billed.
   const feeds = r.discrepancies.filter((d) => d.type === 'missing_feed');
@@ -125,7 +125,7 @@ function summarizeByType(r: ReconciliationJson): { type: string; count: number; 
 function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: number; closed: number; meanDays: string } {
   const closed = items.filter((d) => d.closedOn !== undefined);
   const days = closed.map((d) => daysBetween(d.openedOn, d.closedOn as string));
-  const mean = days.length === 0 ? 'n/a' : `${new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1).toFixed()} days`;
+  const mean = days.length === 0 ? 'n/a' : `${decimalText(new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1))} days`;
   return { open: items.length - closed.length, closed: closed.length, meanDays: mean };
 }
 
@@ -134,9 +134,9 @@ function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: numbe
  * its label describe it to screen readers; `data-bar` marks each bar.
  */
 function trendBars(history: readonly { period: string; discrepancyRate: string }[]): string {
-  const percent = (rate: string): string => `${new Dec(rate).times(100).toFixed(1)}%`;
+  const percent = (rate: string): string => `${decimalText(new Dec(rate).times(100), 1)}%`;
   const bars = history.map((h) => {
-    const height = Math.max(2, Math.round(Number(new Dec(h.discrepancyRate).times(100).toFixed(0))));
+    const height = Math.max(2, Math.round(Number(decimalText(new Dec(h.discrepancyRate).times(100), 0))));
     return `<td style="vertical-align:bottom;text-align:center;padding:0 6px;font-size:11px">${percent(h.discrepancyRate)}<div data-bar style="width:28px;height:${height}px;background:#2563eb;margin:2px auto 0"></div>${escapeHtml(h.period)}</td>`;
   });
   const label = `Discrepancy rate by period: ${history.map((h) => `${h.period} ${percent(h.discrepancyRate)}`).join(', ')}`;

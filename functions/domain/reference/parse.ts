@@ -5,6 +5,7 @@
  */
 import type { Agreement, Client, Payment, Product, SkuMapping, Account } from '../types.js';
 import { periodOf } from '../dates.js';
+import { decimalText } from '../money.js';
 import { duplicateKeys, readTable, type KeyColumn, type Located, type Table, type TableSpec } from './csv-table.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 import { DEFAULT_SETTINGS } from './settings.js';
@@ -98,7 +99,7 @@ export function parseAgreements(text: string, file = 'agreements.csv'): ParseRes
 function paymentDifference(a: Payment, b: Payment): string {
   const diffs: string[] = [];
   if (a.invoiceNumber !== b.invoiceNumber) diffs.push(`invoice_number ${b.invoiceNumber} vs ${a.invoiceNumber}`);
-  if (!a.amount.equals(b.amount)) diffs.push(`amount ${b.amount.toFixed()} vs ${a.amount.toFixed()}`);
+  if (!a.amount.equals(b.amount)) diffs.push(`amount ${decimalText(b.amount)} vs ${decimalText(a.amount)}`);
   if (a.currency !== b.currency) diffs.push(`currency ${b.currency} vs ${a.currency}`);
   if (a.receivedOn !== b.receivedOn) diffs.push(`received_on ${b.receivedOn} vs ${a.receivedOn}`);
   return diffs.length > 0 ? ` although it differs (${diffs.join(', ')})` : '';

@@ -3,7 +3,7 @@
  * keyed by column name and transformed into the domain types of `types.ts`.
  */
 import { z } from 'zod';
-import { ZERO, ONE } from '../money.js';
+import { ZERO, ONE, decimalText } from '../money.js';
 import type { Account, Agreement, Client, Payment, Product, SkuMapping } from '../types.js';
 import * as cell from './cells.js';
 import type { TableSpec } from './csv-table.js';
@@ -109,7 +109,7 @@ export const agreementsSpec: TableSpec<Agreement> = {
       if (r.quantity === undefined) ctx.addIssue({ code: 'custom', path: ['quantity'], message: 'is required for per_unit pricing' });
       if (r.unit_price === undefined) ctx.addIssue({ code: 'custom', path: ['unit_price'], message: 'is required for per_unit pricing' });
       if (r.markup_percent !== undefined && !r.markup_percent.isZero()) {
-        ctx.addIssue({ code: 'custom', path: ['markup_percent'], message: `only applies to cost_plus pricing; leave it empty for per_unit lines (got "${r.markup_percent.toFixed()}")` });
+        ctx.addIssue({ code: 'custom', path: ['markup_percent'], message: `only applies to cost_plus pricing; leave it empty for per_unit lines (got "${decimalText(r.markup_percent)}")` });
       }
     }, whenValid('pricing', 'quantity', 'unit_price', 'markup_percent'))
     .transform((r): Agreement => ({
