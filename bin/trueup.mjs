@@ -9,7 +9,9 @@ const emitWarning = process.emitWarning.bind(process);
 process.emitWarning = (warning, ...rest) => {
   const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
   const name = typeof warning === 'object' ? warning?.name : type;
-  if (name === 'NodeVersionSupportWarning' || type === 'NodeVersionSupportWarning') return;
+  // Older SDK releases pass the name as the type; newer ones only prefix the message with it.
+  const text = typeof warning === 'string' ? warning : '';
+  if (name === 'NodeVersionSupportWarning' || type === 'NodeVersionSupportWarning' || text.startsWith('NodeVersionSupportWarning')) return;
   emitWarning(warning, ...rest);
 };
 
