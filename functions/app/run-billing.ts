@@ -43,6 +43,9 @@ interface PlannedDraft {
   readonly lateFees: readonly LateFee[];
 }
 
+/** A planned draft as stored and sent: JSON (codec.encode), revived only by the worker. */
+type PlanEntry = Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>;
+
 /** Per-client ledger reads (late fees) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
 
@@ -63,11 +66,8 @@ export function invoiceNumber(prefix: string, issueDate: IsoDate, sequence: numb
   return `${prefix}-${issueDate.slice(0, 4)}-${String(sequence).padStart(6, '0')}`;
 }
 
-function issueMessage(prefix: string, today: IsoDate, sequence: number, entry: PlannedDraft): IssueInvoiceMessage {
-  return {
-    type: 'issue_invoice', number: invoiceNumber(prefix, today, sequence),
-    draft: JSON.parse(encode(entry.draft)) as unknown, lateFees: entry.lateFees.map((f) => JSON.parse(encode(f)) as unknown),
-  };
+function issueMessage(prefix: string, today: IsoDate, sequence: number, entry: PlanEntry): IssueInvoiceMessage {
+  return { type: 'issue_invoice', number: invoiceNumber(prefix, today, sequence), draft: entry.draft, lateFees: entry.lateFees };
 }
 
 /** The message back as the invoice to write and the late fees it bills. */
@@ -85,19 +85,14 @@ function planKey(period: Period): string {
  * (or a concurrent run) reads the stored plan, so the count it reserves numbers for and the
  * drafts it sends never change.
  */
-async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
+async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
   const key = planKey(reconciliation.period);
   const stored = await deps.artifacts.get(key);
-  if (stored) {
-    return new TextDecoder().decode(stored).split('\n').filter(Boolean).map((line) => {
-      const { draft, lateFees } = JSON.parse(line) as { draft: Record<string, unknown>; lateFees: Record<string, unknown>[] };
-      const { number: _none, ...revived } = reviveInvoice({ ...draft, number: '' });
-      return { draft: revived, lateFees: lateFees.map(reviveLateFee) };
-    });
-  }
-  const plan = await computePlan(deps, reference, reconciliation, today);
-  await deps.artifacts.put(key, plan.map((p) => encode({ draft: p.draft, lateFees: p.lateFees })).join('\n') + (plan.length ? '\n' : ''), 'application/x-ndjson');
-  return plan;
+  const lines = stored
+    ? new TextDecoder().decode(stored).split('\n').filter(Boolean)
+    : (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees }));
+  if (!stored) await deps.artifacts.put(key, lines.map((l) => `${l}\n`).join(''), 'application/x-ndjson');
+  return lines.map((line) => JSON.parse(line) as PlanEntry);
 }
 
 async function computePlan(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {

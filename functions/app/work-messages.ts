@@ -8,8 +8,8 @@
  */
 import type { Deps } from './deps.js';
 import { deliverInvoice } from './deliver-invoice.js';
-import { plannedInvoice, requireReference, type IssueInvoiceMessage } from './run-billing.js';
-import { deliver } from './send-email.js';
+import { plannedInvoice, type IssueInvoiceMessage } from './run-billing.js';
+import { alreadyRecorded } from './send-email.js';
 
 export interface DeliverInvoiceMessage {
   readonly type: 'deliver_invoice';
@@ -33,10 +33,7 @@ export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Pr
 
 /** Sends a recorded email unless it is sent already (or being sent by another worker). */
 export async function deliverEmail(deps: Deps, key: string): Promise<void> {
-  const entry = await deps.ledger.getOutbox(key);
-  if (!entry) throw new Error(`No email recorded under ${key}`);
-  if (entry.status !== 'pending') return;
-  await deliver(deps, entry, (await requireReference(deps)).settings.msp.email);
+  if (!(await alreadyRecorded(deps, key))) throw new Error(`No email recorded under ${key}`);
 }
 
 export async function handleWorkMessage(deps: Deps, message: WorkMessage): Promise<void> {

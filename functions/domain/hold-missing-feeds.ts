@@ -11,8 +11,7 @@
  * case or surrounding spaces, as expected feeds are written by hand.
  */
 import type { Period } from './dates.js';
-import { Dec, ZERO, roundHalfAway } from './money.js';
-import { discrepancyId, type Discrepancy, type PairResult, type Reconciliation } from './reconcile-period.js';
+import { discrepancyId, metricsOf, type Discrepancy, type Reconciliation } from './reconcile-period.js';
 import type { ReferenceData } from './types.js';
 
 export interface HeldPair {
@@ -74,11 +73,4 @@ function missingFeedDiscrepancy(period: Period, vendor: string, held: readonly H
     amountAtStake: null, currency,
     detail: `no usage from ${vendor} for ${period}; ${held.length} pair(s) of ${clients} client(s) held until it arrives`,
   };
-}
-
-/** SPEC.md section 4's metrics: the discrepancy rate counts pairs only. */
-export function metricsOf(pairs: readonly PairResult[], discrepancies: number): Reconciliation['metrics'] {
-  const discrepant = pairs.filter((p) => p.status !== 'match' && p.status !== 'usage_billed').length;
-  const discrepancyRate = pairs.length === 0 ? ZERO : roundHalfAway(new Dec(discrepant).div(pairs.length), 4);
-  return { pairs: pairs.length, discrepancies, discrepancyRate };
 }

@@ -85,9 +85,14 @@ export function reconcilePeriod(reference: ReferenceData, usage: UsageSummary): 
   discrepancies.push(...sortedUnmatched(usage.unmappedSkus).map((u) => unmatchedDiscrepancy(period, 'unmapped_sku', u, fallback)));
   discrepancies.push(...sortedUnmatched(usage.currencyMismatches).map((u) => mismatchDiscrepancy(period, u, clients.get(u.clientId ?? ''))));
 
+  return { period, pairs, discrepancies, metrics: metricsOf(pairs, discrepancies.length) };
+}
+
+/** SPEC.md section 4's metrics: the discrepancy rate counts pairs only, rounded to 4 places. */
+export function metricsOf(pairs: readonly PairResult[], discrepancies: number): Reconciliation['metrics'] {
   const discrepantPairs = pairs.filter((p) => !NOT_DISCREPANCIES.has(p.status)).length;
   const discrepancyRate = pairs.length === 0 ? ZERO : roundHalfAway(new Dec(discrepantPairs).div(pairs.length), 4);
-  return { period, pairs, discrepancies, metrics: { pairs: pairs.length, discrepancies: discrepancies.length, discrepancyRate } };
+  return { pairs: pairs.length, discrepancies, discrepancyRate };
 }
 
 function reconcilePair(client: Client, line: Agreement | undefined, rows: PairUsage | undefined, product: Product | undefined): PairResult {
