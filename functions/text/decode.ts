@@ -6,6 +6,7 @@
  * sees it instead of failing the whole file.
  */
 
+import { Buffer, isAscii } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';
@@ -49,9 +50,16 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
  * Decodes a stream of byte chunks into text chunks. Chunk boundaries may split a character
  * (or a UTF-16 surrogate pair); TextDecoder with `stream: true` carries the partial bytes over.
  * Empty text chunks are not yielded.
+ *
+ * A UTF-8 chunk that is all ASCII (the usual usage file) is copied as Latin-1 instead, several
+ * times faster than decoding it. Bytes the decoder still holds from the chunk before are then
+ * an incomplete sequence followed by an ASCII byte, which the decoder would turn into one
+ * U+FFFD; flushing it gives that same U+FFFD.
  */
 export async function* decodeStream(chunks: AsyncIterable<Uint8Array>): AsyncIterable<string> {
   let decoder: TextDecoder | undefined;
+  let utf8 = false;
+  let holding = false;
   let head: Uint8Array = new Uint8Array(0);
   for await (const chunk of chunks) {
     let bytes = chunk;
@@ -60,9 +68,18 @@ export async function* decodeStream(chunks: AsyncIterable<Uint8Array>): AsyncIte
       if (head.length < SNIFF_BYTES) continue;
       const bom = sniffBom(head);
       decoder = decoderFor(bom.encoding);
+      utf8 = bom.encoding === 'utf-8';
       bytes = head.subarray(bom.length);
     }
-    const text = decoder.decode(bytes, { stream: true });
+    let text: string;
+    if (utf8 && isAscii(bytes)) {
+      const ascii = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      text = holding ? decoder.decode() + ascii : ascii;
+      holding = false;
+    } else {
+      text = decoder.decode(bytes, { stream: true });
+      holding = true;
+    }
     if (text.length > 0) yield text;
   }
   const tail = decoder ? decoder.decode() : decodeBytes(head);

@@ -66,4 +66,17 @@ describe('decodeStream', () => {
       expect(streamed).toBe(decodeBytes(bytes));
     }));
   });
+
+  it('gives what one decode gives for any bytes, ASCII runs and broken sequences mixed, for any chunking', async () => {
+    // ASCII runs take the Latin-1 copy; the rest, cut sequences included, the decoder.
+    const piece = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', ',', '\n', '1'), maxLength: 12 }).map((t) => Buffer.from(t)),
+      fc.uint8Array({ maxLength: 6 }),
+      fc.constantFrom(...['é', '€', '𝄞'].map((c) => Buffer.from(c)), Buffer.from([0xe2, 0x82]), Buffer.from([0xc3]), Buffer.from([0x80]), Buffer.from([0xef, 0xbb, 0xbf])),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.integer({ min: 1, max: 9 }), async (pieces, size) => {
+      const bytes = Buffer.concat(pieces);
+      expect(await collect(decodeStream(chunksOf(bytes, size)))).toBe(decodeBytes(bytes));
+    }), { numRuns: 2000 });
+  });
 });
