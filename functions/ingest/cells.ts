@@ -52,7 +52,7 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
   // The common case in one pass, without a regex: a plain decimal of at most 14 digits that
   // the rules accept. Anything else takes the checks below, which explain the refusal.
   const key = plainDecimalKey(text);
-  if (key >= 0 && (key % 2 === 0 || rules.nonNegative !== true || key < 32)) return cachedByKey(key, text);
+  if (key >= 0 && (!isNegativeKey(key) || rules.nonNegative !== true)) return cachedByKey(key, text);
   if (!PLAIN_DECIMAL.test(text)) {
     const allowed = rules.exponent === true && EXPONENT_DECIMAL.test(text) && Math.abs(Number(text.split(/[eE]/)[1])) <= 40;
     if (!allowed) fail(column, describeBadDecimal(text));
@@ -98,8 +98,9 @@ function cachedByKey(key: number, text: string): Dec {
  * validated the text and computed the key): the literal is cut out of `text` only on a miss.
  */
 export function decimalOfKey(key: number, text: string, start: number, end: number): Dec {
-  const low = key % 0x40000000;
-  const slot = (low ^ (low >>> 12) ^ ((key - low) / 0x40000000)) & (RECENT_SLOTS - 1);
+  // `| 0` keeps the low 32 bits of the integer key (ToInt32), without a floating-point modulo.
+  const low = key | 0;
+  const slot = (low ^ (low >>> 12) ^ (key / 0x100000000)) & (RECENT_SLOTS - 1);
   if (RECENT_KEYS[slot] === key) return RECENT_VALUES[slot] as Dec;
   let value = BY_KEY.get(key);
   if (value === undefined) {
@@ -127,8 +128,16 @@ function cachedByText(text: string): Dec {
  * ((mantissa * 16 + decimals) * 2 + negative) when text[start, end) is a plain decimal
  * (`[+-]digits[.digits]`, `digits.`, `.digits`, as PLAIN_DECIMAL) of at most 14 digits, else
  * -1: the validation and the key in one pass. Distinct texts of the same value (`1.5`, `1.50`)
- * get distinct keys and equal Decs. `key % 2` is the sign, `key < 32` means the mantissa is zero.
+ * get distinct keys and equal Decs. The last bit is the sign, `key < 32` means the mantissa is zero.
  */
+/**
+ * True when the key is that of a value below zero (`-0` and `-0.00` are not). The key is an
+ * integer below 2^53, so `& 1` (on its low 32 bits) reads its last bit exactly.
+ */
+export function isNegativeKey(key: number): boolean {
+  return (key & 1) === 1 && key >= 32;
+}
+
 export function plainDecimalKey(text: string, start = 0, end = text.length): number {
   let at = start;
   let negative = 0;

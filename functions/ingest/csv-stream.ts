@@ -47,15 +47,22 @@ export interface CsvProblem {
 }
 
 /**
+ * Whole quote-free lines, not split yet: text[start, end) holds lines that are each a record
+ * (`plainCells`) unless blank, the first on physical line `line`.
+ */
+export interface PlainRun {
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  readonly line: number;
+}
+
+/**
  * The records a chunk completed. Arrays rather than one object per record: this runs per row.
- * The quote-free lines come first and are not split yet: `plain[0, plainEnd)` holds whole
- * lines, each a record (`plainCells`) unless blank, the first on line `plainLine`; `records`
- * follow them.
+ * The quote-free lines come first (`plain`, in order), then `records`.
  */
 export interface CsvBatch {
-  plain: string;
-  plainEnd: number;
-  plainLine: number;
+  readonly plain: PlainRun[];
   readonly records: string[][];
   /** The physical line where records[i] starts. */
   readonly lines: number[];
@@ -87,6 +94,12 @@ export class CsvStream {
 
   push(chunk: string): CsvBatch {
     const batch = emptyBatch();
+    if (!this.malformed && this.pushPlain(batch, chunk)) {
+      if (this.text.includes('"')) this.drain(batch);
+      this.parseAt = this.text.length * 2;
+      if (this.text.length > this.maxChars) batch.limit = new RowLimitError(this.line, this.maxChars);
+      return batch;
+    }
     this.text = this.text.length === 0 ? chunk : this.text + chunk;
     if (this.text.length < this.parseAt && this.text.length <= this.maxChars) return batch;
     this.drain(batch);
@@ -136,6 +149,37 @@ export class CsvStream {
   }
 
   /**
+   * The common shape, read in the chunk's own string: when the carried text and the chunk's
+   * first line hold no `"`, that line completes the carried one, and the chunk's following
+   * lines up to its first `"` are quote-free lines handed over where they are. Not gluing the
+   * chunk to the carried text keeps the rows in a flat string, which reads several times faster
+   * than a concatenation. True when taken: the text left is then the chunk's incomplete last
+   * line, or its rest from the line of its first `"`, for papaparse.
+   */
+  private pushPlain(batch: CsvBatch, chunk: string): boolean {
+    const carry = this.text;
+    if (carry.includes('"')) return false;
+    const first = chunk.indexOf('\n');
+    const quote = chunk.indexOf('"');
+    if (first === -1 || (quote !== -1 && quote < first)) return false;
+    const end = chunk.lastIndexOf('\n', quote === -1 ? chunk.length : quote) + 1;
+    let start = 0;
+    if (carry.length > 0) {
+      this.addPlain(batch, carry + chunk.slice(0, first + 1), 0, carry.length + first + 1, 1);
+      start = first + 1;
+    }
+    if (end > start) this.addPlain(batch, chunk, start, end, countNewlines(chunk, start, end));
+    this.text = end === chunk.length ? '' : chunk.slice(end);
+    return true;
+  }
+
+  private addPlain(batch: CsvBatch, text: string, start: number, end: number, lines: number): void {
+    if (text.lastIndexOf('\uFFFD', end - 1) >= start) batch.suspect = true;
+    batch.plain.push({ text, start, end, line: this.line });
+    this.line += lines;
+  }
+
+  /**
    * The fast path for the common shape: the lines before the first `"` of the text hold no
    * quoted cell, so each is one record whose cells are what is between the commas, exactly as
    * papaparse splits quote-free text (its own fast mode: split on `\n`, then on `,`). They are
@@ -148,11 +192,7 @@ export class CsvStream {
     const quote = text.indexOf('"');
     const end = text.lastIndexOf('\n', quote === -1 ? text.length : quote) + 1;
     if (end > 0) {
-      if (text.lastIndexOf('\uFFFD', end - 1) !== -1) batch.suspect = true;
-      batch.plain = text;
-      batch.plainEnd = end;
-      batch.plainLine = this.line;
-      this.line += countNewlines(text, end);
+      this.addPlain(batch, text, 0, end, countNewlines(text, 0, end));
       this.text = end === text.length ? '' : text.slice(end);
     }
     return quote === -1;
@@ -164,7 +204,7 @@ export class CsvStream {
    */
   private consume(batch: CsvBatch, rows: string[][], count: number, end: number): number {
     const text = this.text;
-    const newlines = countNewlines(text, end);
+    const newlines = countNewlines(text, 0, end);
     const oneLineEach = newlines === count;
     const cr = text.indexOf('\r');
     const crlf = cr !== -1 && cr < end;
@@ -216,7 +256,7 @@ function stripCr(row: string[]): void {
 }
 
 function emptyBatch(): CsvBatch {
-  return { plain: '', plainEnd: 0, plainLine: 0, records: [], lines: [], problems: undefined, suspect: false, limit: undefined };
+  return { plain: [], records: [], lines: [], problems: undefined, suspect: false, limit: undefined };
 }
 
 function addRecord(batch: CsvBatch, fields: string[], line: number, problem?: CsvProblem): void {
@@ -243,9 +283,9 @@ function textFollows(text: string, from: number): boolean {
   return text.slice(from, end).trim() !== '';
 }
 
-function countNewlines(text: string, end: number): number {
+function countNewlines(text: string, start: number, end: number): number {
   let count = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count++;
+  for (let at = text.indexOf('\n', start); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count++;
   return count;
 }
 

@@ -107,13 +107,15 @@ class FileReader {
   }
 
   private async csvBatch(batch: CsvBatch): Promise<void> {
-    const { plain, plainEnd, suspect } = batch;
-    for (let start = 0, line = batch.plainLine; start < plainEnd; line++) {
-      if (this.stopped()) return;
-      const stop = plain.indexOf('\n', start);
-      const pending = this.plainLine(plain, start, stop, line, suspect);
-      if (pending) await pending;
-      start = stop + 1;
+    const suspect = batch.suspect;
+    for (const { text, start: first, end, line: firstLine } of batch.plain) {
+      for (let start = first, line = firstLine; start < end; line++) {
+        if (this.stopped()) return;
+        const stop = text.indexOf('\n', start);
+        const pending = this.plainLine(text, start, stop, line, suspect);
+        if (pending) await pending;
+        start = stop + 1;
+      }
     }
     const { records, lines, problems } = batch;
     for (let i = 0; i < records.length; i++) {
@@ -161,14 +163,13 @@ class FileReader {
 
   /**
    * One quote-free line (see CsvBatch): through the format's fast lane when that takes it, else
-   * split into cells like any record. A record-key problem is looked for without the cells
-   * (they only name the column); a record that has one goes the ordinary way, which names it.
+   * split into cells like any record.
    */
   private plainLine(text: string, start: number, stop: number, line: number, suspect: boolean): Promise<void> | void {
     const binding = this.binding;
     if (binding?.line !== undefined && !suspect) {
       const record = binding.line(text, start, stop, { file: this.summary.name, line });
-      if (record !== undefined && recordKeyProblem(record, NO_CELLS, binding.columns) === undefined) {
+      if (record !== undefined) {
         this.summary.rowsRead++;
         return this.accept(record, line);
       }
@@ -288,8 +289,6 @@ function bind(format: UsageFormat, columns: BoundColumn[], headerNames: Record<s
   const byKey = Object.fromEntries(columns.map((column) => [column.key, column]));
   return { format, columns, convert: format.bind(byKey), line: csv ? format.bindLine?.(byKey, width) : undefined, headerNames, width };
 }
-
-const NO_CELLS: Cells = [];
 
 function firstIndex(names: readonly string[], candidates: readonly string[]): number {
   for (const candidate of candidates) {

@@ -78,9 +78,10 @@ export interface UsageFormat<K extends string = string> {
   /**
    * Optional fast lane for CSV files of `width` columns: the record of one quote-free line,
    * read straight from the text without splitting it into cells, or undefined whenever the row
-   * is not plainly valid (the reader then splits the line and calls `bind`'s conversion). For
-   * any line it accepts, it must return exactly what `bind`'s conversion returns for the
-   * line's cells. Undefined when the columns do not suit it.
+   * is not plainly valid, its keys included (record-keys.ts; the reader then splits the line,
+   * calls `bind`'s conversion and checks the keys). For any line it accepts, it must return
+   * exactly what `bind`'s conversion returns for the line's cells. Undefined when the columns
+   * do not suit it.
    */
   bindLine?(columns: Readonly<Record<K, BoundColumn>>, width: number): LineConversion | undefined;
 }

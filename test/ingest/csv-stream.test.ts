@@ -11,11 +11,13 @@ interface Split {
 }
 
 function collect(batch: CsvBatch, out: Split[]): string | undefined {
-  for (let start = 0, line = batch.plainLine; start < batch.plainEnd; line++) {
-    const stop = batch.plain.indexOf('\n', start);
-    const fields = plainCells(batch.plain, start, stop);
-    if (fields) out.push({ line, fields });
-    start = stop + 1;
+  for (const run of batch.plain) {
+    for (let start = run.start, line = run.line; start < run.end; line++) {
+      const stop = run.text.indexOf('\n', start);
+      const fields = plainCells(run.text, start, stop);
+      if (fields) out.push({ line, fields });
+      start = stop + 1;
+    }
   }
   batch.records.forEach((fields, i) => {
     const problem = batch.problems?.get(i);

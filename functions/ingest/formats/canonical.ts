@@ -9,9 +9,10 @@
  * - currency is optional, 3 letters, upper-cased; reference is optional and drives duplicate-row detection.
  */
 import { periodOf } from '../../domain/dates.js';
-import type { Dec } from '../../domain/money.js';
 import { col, convertRow, currency, date, decimal, hasRequiredColumns, isRealDate, isUpperCode, optional, optionalDecimal, required } from '../cells.js';
+import { Interner } from '../interner.js';
 import { PlainLine } from '../plain-line.js';
+import { MAX_KEY_LENGTH, MAX_VENDOR_LENGTH } from '../record-keys.js';
 import type { UsageFormat } from '../types.js';
 
 const columns = {
@@ -48,59 +49,56 @@ export const canonical: UsageFormat<keyof typeof columns> = {
     };
   }),
   bindLine: (c, width) => {
-    // What each cell of the line is; two columns on one cell is not a shape worth a fast lane.
-    const roles = new Uint8Array(width);
-    for (const [key, column] of Object.entries(c)) {
-      if (column.index < 0) continue;
-      if (column.index >= width || roles[column.index] !== NONE) return undefined;
-      roles[column.index] = ROLES[key as keyof typeof columns];
-    }
-    const line = new PlainLine();
-    // The vendor cell repeats row after row: its lower-case form is kept for the next row.
-    let vendorCell = '';
-    let vendorLower = '';
+    // Two columns on one cell is not a shape worth a fast lane.
+    const indexes = Object.values(c).map((column) => column.index).filter((index) => index >= 0);
+    if (indexes.some((index) => index >= width) || new Set(indexes).size !== indexes.length) return undefined;
+    const line = new PlainLine(width);
+    // Values that repeat row after row, each derived once: a vendor's lower-case form, a date's
+    // period (undefined for a date that is not real), whether a currency is already upper-case.
+    const periods = new Map<string, string>();
+    const vendors = new Interner((vendor) => vendor.toLowerCase());
+    const keys = new Interner(() => undefined);
+    const dates = new Interner((date) => (isRealDate(date) ? interned(periods, periodOf(date)) : undefined));
+    const codes = new Interner(isUpperCode);
+    const at = {
+      vendor: c.vendor.index, accountId: c.account_id.index, vendorSku: c.vendor_sku.index, quantity: c.quantity.index,
+      usageDate: c.usage_date.index, unitCost: c.unit_cost.index, cost: c.cost.index, currency: c.currency.index, reference: c.reference.index,
+    };
+    // Anything short of plainly valid is left to `bind`'s conversion, which explains it.
     return (text, start, stop, ctx) => {
-      line.reset(text, start, stop);
-      let vendor: string | null = '';
-      let accountId: string | null = '';
-      let vendorSku: string | null = '';
-      let usageDate: string | null = '';
-      let code: string | null = '';
-      let reference: string | null = '';
-      let quantity: Dec | undefined | null;
-      let unitCost: Dec | undefined | null;
-      let cost: Dec | undefined | null;
-      for (let i = 0; i < width; i++) {
-        switch (roles[i]) {
-          case VENDOR: vendor = line.text(); break;
-          case ACCOUNT: accountId = line.text(); break;
-          case SKU: vendorSku = line.text(); break;
-          case QUANTITY: quantity = line.decimal(true); break;
-          case DATE: usageDate = line.text(); break;
-          case UNIT_COST: unitCost = line.decimal(false); break;
-          case COST: cost = line.decimal(false); break;
-          case CURRENCY: code = line.text(); break;
-          case REFERENCE: reference = line.text(); break;
-          default: line.skip();
-        }
-      }
-      // Anything short of plainly valid is left to `bind`'s conversion, which explains it.
-      if (!line.complete() || !vendor || !accountId || !vendorSku || !quantity || !usageDate || !isRealDate(usageDate)
-        || unitCost === null || cost === null || code === null || reference === null || (code !== '' && !isUpperCode(code))) return undefined;
-      if (vendor !== vendorCell) {
-        vendorCell = vendor;
-        vendorLower = vendor.toLowerCase();
-      }
+      if (!line.split(text, start, stop)) return undefined;
+      // An entry number is read at once: the next lookup in its interner may start it over.
+      const vendor = line.entry(at.vendor, vendors, MAX_VENDOR_LENGTH);
+      if (vendor < 0) return undefined;
+      const vendorLower = vendors.value(vendor);
+      const account = line.entry(at.accountId, keys, MAX_KEY_LENGTH);
+      if (account < 0) return undefined;
+      const accountId = keys.text(account);
+      const sku = line.entry(at.vendorSku, keys, MAX_KEY_LENGTH);
+      if (sku < 0) return undefined;
+      const vendorSku = keys.text(sku);
+      const date = line.entry(at.usageDate, dates, DATE_LENGTH);
+      const period = date < 0 ? undefined : dates.value(date);
+      if (period === undefined) return undefined;
+      const usageDate = dates.text(date);
+      const code = line.entry(at.currency, codes, CODE_LENGTH);
+      if (code === -2 || (code >= 0 && !codes.value(code))) return undefined;
+      const currency = code < 0 ? undefined : codes.text(code);
+      const quantity = line.decimal(at.quantity, true);
+      const unitCost = line.decimal(at.unitCost, false);
+      const cost = line.decimal(at.cost, false);
+      const reference = line.text(at.reference, MAX_KEY_LENGTH);
+      if (!quantity || unitCost === null || cost === null || reference === null) return undefined;
       return {
         vendor: vendorLower,
         accountId,
         vendorSku,
         quantity,
         usageDate,
-        period: periodOf(usageDate),
+        period,
         unitCost,
         cost,
-        currency: code || undefined,
+        currency,
         reference: reference || undefined,
         source: ctx,
       };
@@ -108,8 +106,13 @@ export const canonical: UsageFormat<keyof typeof columns> = {
   },
 };
 
-const [NONE, VENDOR, ACCOUNT, SKU, QUANTITY, DATE, UNIT_COST, COST, CURRENCY, REFERENCE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
-const ROLES: Record<keyof typeof columns, number> = {
-  vendor: VENDOR, account_id: ACCOUNT, vendor_sku: SKU, quantity: QUANTITY, usage_date: DATE,
-  unit_cost: UNIT_COST, cost: COST, currency: CURRENCY, reference: REFERENCE,
-};
+const DATE_LENGTH = 10;
+const CODE_LENGTH = 3;
+
+function interned(known: Map<string, string>, text: string): string {
+  const kept = known.get(text);
+  if (kept !== undefined) return kept;
+  if (known.size >= 4096) known.clear();
+  known.set(text, text);
+  return text;
+}
