@@ -20,12 +20,15 @@ export class ReferenceSet {
   /** Key characters, one byte each (Latin-1), key after key. */
   private arena = new Uint8Array(1 << 16);
   private arenaUsed = 0;
-  /** Per entry: where its characters start, how many, and its hash. */
+  /** Per entry: where its characters start, and how many. */
   private starts = new Int32Array(1 << 12);
   private lengths = new Int32Array(1 << 12);
-  private hashes = new Int32Array(1 << 12);
-  /** Open addressing: entry index + 1, 0 for an empty slot. Its length is a power of two. */
-  private table = new Int32Array(1 << 13);
+  /**
+   * Open addressing, two numbers per slot: the key's hash and its entry + 1 (0: an empty slot).
+   * The hash sits next to the entry, so a probe reads one cache line and a new key, whose hash
+   * matches nothing, never touches the arena. The number of slots is a power of two.
+   */
+  private table = new Int32Array(2 << 13);
   private entries = 0;
   private readonly wide = new Set<string>();
 
@@ -42,14 +45,15 @@ export class ReferenceSet {
     if (hash !== WIDE) hash = fnv(Math.imul(hash, PRIME), reference);
     if (hash === WIDE) return this.seenWide(key);
     const length = vendor.length + period.length + reference.length + 2;
-    const mask = this.table.length - 1;
+    const table = this.table;
+    const mask = (table.length >> 1) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const entry = (this.table[slot] as number) - 1;
+      const entry = (table[2 * slot + 1] as number) - 1;
       if (entry < 0) {
         this.insert(slot, hash, length, vendor, period, reference);
         return false;
       }
-      if (this.hashes[entry] === hash && this.lengths[entry] === length && this.matches(entry, vendor, period, reference)) return true;
+      if (table[2 * slot] === hash && this.lengths[entry] === length && this.matches(entry, vendor, period, reference)) return true;
     }
   }
 
@@ -74,7 +78,6 @@ export class ReferenceSet {
     if (entry === this.starts.length) {
       this.starts = grow(this.starts);
       this.lengths = grow(this.lengths);
-      this.hashes = grow(this.hashes);
     }
     if (this.arenaUsed + length > this.arena.length) {
       const arena = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + length));
@@ -83,23 +86,28 @@ export class ReferenceSet {
     }
     this.starts[entry] = this.arenaUsed;
     this.lengths[entry] = length;
-    this.hashes[entry] = hash;
     let at = write(this.arena, this.arenaUsed, vendor);
     this.arena[at++] = SEPARATOR;
     at = write(this.arena, at, period);
     this.arena[at++] = SEPARATOR;
     this.arenaUsed = write(this.arena, at, reference);
-    this.table[slot] = entry + 1;
-    if (this.entries > this.table.length * MAX_LOAD) this.rehash();
+    this.table[2 * slot] = hash;
+    this.table[2 * slot + 1] = entry + 1;
+    if (this.entries > (this.table.length >> 1) * MAX_LOAD) this.rehash();
   }
 
   private rehash(): void {
-    const table = new Int32Array(this.table.length * 2);
-    const mask = table.length - 1;
-    for (let entry = 0; entry < this.entries; entry++) {
-      let slot = (this.hashes[entry] as number) & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = entry + 1;
+    const old = this.table;
+    const table = new Int32Array(old.length * 2);
+    const mask = (table.length >> 1) - 1;
+    for (let at = 0; at < old.length; at += 2) {
+      const entry = old[at + 1] as number;
+      if (entry === 0) continue;
+      const hash = old[at] as number;
+      let slot = hash & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = hash;
+      table[2 * slot + 1] = entry;
     }
     this.table = table;
   }

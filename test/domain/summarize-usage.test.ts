@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Dec } from '../../functions/domain/money.js';
 import { aggregateDaily, ExactSum, pairKey, rowCost, summarizeUsage } from '../../functions/domain/summarize-usage.js';
-import { d, mapping, product, reference, usage } from '../support/builders.js';
+import type { UsageRecord } from '../../functions/domain/types.js';
+import { client, d, mapping, product, reference, usage } from '../support/builders.js';
 
 describe('aggregation by the product rule (SPEC.md section 4)', () => {
   const daily = new Map([['2025-01-03', d(5)], ['2025-01-01', d(7)], ['2025-01-02', d(2)]]);
@@ -116,5 +117,82 @@ describe('exact sums without a decimal.js addition per row', () => {
     const pair = s.pairs.get(pairKey('C001', 'SEAT'));
     expect(pair?.used.isNeg()).toBe(true);
     expect(pair?.totalCost?.isNeg()).toBe(false);
+  });
+});
+
+/**
+ * The summarizer against a plain model of SPEC.md section 4 written with decimal.js alone:
+ * rows grouped by pair and day, summed left to right, aggregated by the product's rule; costs
+ * added to ZERO; the largest unit cost ÷ factor. Rows cover two clients, products of every
+ * rule, a factor, other-period days, values that do not fit the integer sums, and -0.
+ */
+describe('UsageSummarizer against a decimal.js model', () => {
+  const ref = reference({
+    clients: [client(), client({ clientId: 'C002' })],
+    accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'microsoft', accountId: 'T2', clientId: 'C002' }],
+    products: [product({ sku: 'MAX' }), product({ sku: 'SUM', aggregation: 'sum' }), product({ sku: 'AVG', aggregation: 'avg' }), product({ sku: 'LAST', aggregation: 'last' })],
+    skuMap: [mapping({ vendorSku: 'max', sku: 'MAX' }), mapping({ vendorSku: 'sum', sku: 'SUM', factor: d('0.5') }), mapping({ vendorSku: 'avg', sku: 'AVG' }), mapping({ vendorSku: 'last', sku: 'LAST' })],
+  });
+  const factorOf = (sku: string): Dec => (sku === 'sum' ? d('0.5') : d(1));
+  const value = fc.oneof(
+    fc.constantFrom('0', '-0', '1', '2.5', '-3', '0.0000001', '0.00000001', '900719925.4740991', '99999999999999', '12345678901234567890.123'),
+    fc.integer({ min: -1000, max: 100_000 }).map(String),
+  );
+  const row = fc.record({
+    accountId: fc.constantFrom('T1', 'T2'),
+    vendorSku: fc.constantFrom('max', 'sum', 'avg', 'last'),
+    day: fc.constantFrom('2025-01-01', '2025-01-02', '2025-01-31', '2024-12-31', '2025-01-15'),
+    quantity: value,
+    cost: fc.option(value, { nil: undefined }),
+    unitCost: fc.option(value, { nil: undefined }),
+  });
+
+  function model(rows: readonly UsageRecord[]): Map<string, { rows: number; used: string; totalCost?: string; maxUnitCost?: string }> {
+    const byPair = new Map<string, UsageRecord[]>();
+    for (const r of rows) {
+      const key = pairKey(r.accountId === 'T1' ? 'C001' : 'C002', r.vendorSku.toUpperCase());
+      byPair.set(key, [...(byPair.get(key) ?? []), r]);
+    }
+    const out = new Map<string, { rows: number; used: string; totalCost?: string; maxUnitCost?: string }>();
+    for (const [key, list] of byPair) {
+      const factor = factorOf(list[0]?.vendorSku ?? '');
+      const daily = new Map<string, Dec>();
+      for (const r of list) {
+        const q = factor.equals(1) ? r.quantity : r.quantity.times(factor);
+        const before = daily.get(r.usageDate);
+        daily.set(r.usageDate, before === undefined ? q : before.plus(q));
+      }
+      const costs = list.map((r) => rowCost(r)).filter((c): c is Dec => c !== undefined);
+      let max: Dec | undefined;
+      for (const r of list) {
+        if (r.unitCost === undefined) continue;
+        const per = factor.equals(1) ? r.unitCost : r.unitCost.div(factor);
+        if (max === undefined || per.greaterThan(max)) max = per;
+      }
+      const rule = ({ MAX: 'max', SUM: 'sum', AVG: 'avg', LAST: 'last' } as const)[list[0]?.vendorSku.toUpperCase() as 'MAX'];
+      out.set(key, {
+        rows: list.length,
+        used: shownSigned(aggregateDaily(daily, rule)),
+        ...(costs.length ? { totalCost: shownSigned(costs.reduce((t, c) => t.plus(c), d(0))) } : {}),
+        ...(max ? { maxUnitCost: shownSigned(max) } : {}),
+      });
+    }
+    return out;
+  }
+  const shownSigned = (v: Dec): string => `${v.toFixed()}${v.isZero() && v.isNeg() ? ' (-0)' : ''}`;
+
+  it('gives the model\'s figures for every pair', () => {
+    fc.assert(fc.property(fc.array(row, { maxLength: 40 }), (specs) => {
+      const rows = specs.map((s) => usage({
+        accountId: s.accountId, vendorSku: s.vendorSku, usageDate: s.day, period: '2025-01', quantity: d(s.quantity),
+        ...(s.cost === undefined ? {} : { cost: d(s.cost) }), ...(s.unitCost === undefined ? {} : { unitCost: d(s.unitCost) }),
+      }));
+      const got = summarizeUsage(ref, '2025-01', rows);
+      const actual = new Map([...got.pairs].map(([key, p]) => [key, {
+        rows: p.rows, used: shownSigned(p.used),
+        ...(p.totalCost ? { totalCost: shownSigned(p.totalCost) } : {}), ...(p.maxUnitCost ? { maxUnitCost: shownSigned(p.maxUnitCost) } : {}),
+      }]));
+      expect(actual).toEqual(model(rows));
+    }), { numRuns: 2000 });
   });
 });
