@@ -3,22 +3,31 @@
  * sha256, read and validate every row, store normalized records per period and a CSV of the
  * rejected rows, and record the file's figures. The same content twice is a duplicate file.
  * Safe to re-run: every object written is keyed by content, and the file record is last.
+ *
+ * Memory is bounded whatever the file size: the records are written as they are read, in parts
+ * (usage-records.ts: UsageRecordWriter), and the duplicate-row check loads the stored
+ * references of a period only when the file first meets it (StoredReferences).
  */
 import { createHash } from 'node:crypto';
-import type { IsoDate, Period } from '../domain/dates.js';
+import type { IsoDate } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/types.js';
 import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
 import { csvCell } from '../render/escape.js';
 import type { Deps } from './deps.js';
 import type { FileRecord } from './ports.js';
-import { encodeRecord, loadSeenReferences, normalizedKey, referencesKey } from './usage-records.js';
+import { PART_SIZE, StoredReferences, UsageRecordWriter } from './usage-records.js';
 
 export interface IngestResult {
   readonly record: FileRecord;
   readonly rejections: FileReadSummary['rejections'];
 }
 
-export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }): Promise<IngestResult> {
+export interface IngestOptions {
+  /** How many bytes of a period's records (or references) make a part; PART_SIZE by default. */
+  readonly partSize?: number;
+}
+
+export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }, options: IngestOptions = {}): Promise<IngestResult> {
   const name = usageFileName(input.key);
   const sha256 = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
@@ -34,29 +43,14 @@ export async function ingestUsageFile(deps: Deps, input: { key: string; today: I
     return { record: duplicate, rejections: [] };
   }
   await deps.usage.copy(input.key, `archive/${sha256}`);
-  const seen = await loadSeenReferences(deps.artifacts, sha256);
-  const byPeriod = new Map<Period, { lines: string[]; refs: string[] }>();
+  const references = new StoredReferences(deps.artifacts, sha256);
+  const writer = new UsageRecordWriter(deps.artifacts, sha256, options.partSize ?? PART_SIZE);
   const summary = await readUsageFile(
     { name, chunks: await deps.usage.stream(input.key) },
-    (record: UsageRecord) => {
-      let bucket = byPeriod.get(record.period);
-      if (!bucket) byPeriod.set(record.period, (bucket = { lines: [], refs: [] }));
-      bucket.lines.push(encodeRecord(record));
-      if (record.reference) bucket.refs.push(`${record.vendor}\u0000${record.reference}`);
-    },
-    {
-      isDuplicate: ({ vendor, period, reference }) => {
-        const key = `${period}\u0000${vendor}\u0000${reference}`;
-        if (seen.has(key)) return true;
-        seen.add(key);
-        return false;
-      },
-    },
+    (record: UsageRecord) => writer.add(record),
+    { isDuplicate: references.isDuplicate },
   );
-  for (const [period, bucket] of byPeriod) {
-    await deps.artifacts.put(normalizedKey(period, sha256), bucket.lines.join('\n') + '\n', 'application/x-ndjson');
-    await deps.artifacts.put(referencesKey(period, sha256), bucket.refs.join('\n') + '\n', 'text/plain');
-  }
+  await writer.finish();
   if (summary.rejections.length > 0 || summary.fileError) {
     await deps.usage.put(rejectedKey(sha256, name), rejectionsCsv(summary), 'text/csv');
   }

@@ -1,19 +1,44 @@
 /**
- * Normalized usage at rest: one NDJSON object per record under
- * `normalized/<period>/<sha256>.ndjson` in the artifacts bucket, and the (vendor, reference)
- * keys of each file under `refs/<period>/<sha256>.txt` for duplicate-row detection.
+ * Normalized usage at rest, in the artifacts bucket:
+ * - `normalized/<period>/<sha256>.<part>.ndjson`: one NDJSON object per record, the records of
+ *   one file and period in parts of about PART_SIZE bytes (`<part>` is 00000, 00001 …, so the
+ *   keys sort in write order);
+ * - `refs/<period>/<sha256>.<part>.txt`: the (vendor, reference) keys of those records, one
+ *   `vendor\0reference` per line, for duplicate-row detection.
+ * Objects written before parts existed, `<sha256>.ndjson` and `<sha256>.txt`, read the same way.
+ * The parts of a file are a function of its content (and of the refs other files stored
+ * before it): a re-run writes the same keys again.
  */
 import { Dec } from '../domain/money.js';
 import type { Period } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/types.js';
+import type { DuplicateKey } from '../ingest/types.js';
+import { ReferenceSet } from '../ingest/reference-set.js';
 import type { BlobStore } from './ports.js';
 
-export function normalizedKey(period: Period, sha256: string): string {
-  return `normalized/${period}/${sha256}.ndjson`;
+/**
+ * How large a part grows before it is written: 4 MiB of UTF-8, plus the line that passes it
+ * (well under the embedded S3's 11 MiB body limit).
+ */
+export const PART_SIZE = 4 * 1024 * 1024;
+/** Part numbers are zero-padded to this many digits, so that keys sort in part order. */
+const PART_DIGITS = 5;
+const MAX_PARTS = 10 ** PART_DIGITS;
+
+/** The key of one part; without `part`, the single object of the layout before parts. */
+export function normalizedKey(period: Period, sha256: string, part?: number): string {
+  return `normalized/${period}/${sha256}${partSuffix(part)}.ndjson`;
 }
 
-export function referencesKey(period: Period, sha256: string): string {
-  return `refs/${period}/${sha256}.txt`;
+/** The key of one part of a file's references; without `part`, the single object of the layout before parts. */
+export function referencesKey(period: Period, sha256: string, part?: number): string {
+  return `refs/${period}/${sha256}${partSuffix(part)}.txt`;
+}
+
+function partSuffix(part: number | undefined): string {
+  if (part === undefined) return '';
+  if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS) throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
+  return `.${String(part).padStart(PART_DIGITS, '0')}`;
 }
 
 export function encodeRecord(record: UsageRecord): string {
@@ -30,7 +55,7 @@ export function decodeRecord(line: string): UsageRecord {
   };
 }
 
-/** Streams every normalized record of a period, file by file in key order. */
+/** Streams every normalized record of a period, object by object in key order (file, then part). */
 export async function* readPeriodRecords(artifacts: BlobStore, period: Period): AsyncGenerator<UsageRecord> {
   for (const key of await artifacts.list(`normalized/${period}/`)) {
     let rest = '';
@@ -46,14 +71,147 @@ export async function* readPeriodRecords(artifacts: BlobStore, period: Period): 
   }
 }
 
-/** The (vendor, reference) keys already seen per period, except those of one file. */
-export async function loadSeenReferences(artifacts: BlobStore, exceptSha256: string): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (const key of await artifacts.list('refs/')) {
-    if (key.endsWith(`/${exceptSha256}.txt`)) continue;
-    const period = key.split('/')[1] ?? '';
-    const bytes = await artifacts.get(key);
-    for (const line of new TextDecoder().decode(bytes).split('\n')) if (line) seen.add(`${period}\u0000${line}`);
+/** Room a part buffer keeps beyond the part size, so that it rarely grows near the end. */
+const SLACK = 64 * 1024;
+const LF = 0x0a;
+
+/**
+ * The UTF-8 bytes of the part being filled. Lines go straight into bytes (off the JS heap), so
+ * a line's string dies young instead of being held, and promoted, until its part is written.
+ */
+class PartBuffer {
+  private bytes = Buffer.allocUnsafe(0);
+  private used = 0;
+  /** The capacity to start the next part with: the last part's. */
+  private capacity = 0;
+  /** Parts written so far: the number of the next. */
+  parts = 0;
+
+  get length(): number {
+    return this.used;
   }
-  return seen;
+
+  /** Appends `text` (and `\0second` when given) and a line feed; true once the part holds `size` bytes. */
+  append(size: number, text: string, second?: string): boolean {
+    const needed = this.used + 3 * (text.length + (second === undefined ? 0 : second.length + 1)) + 1;
+    if (needed > this.bytes.length) this.grow(needed, size);
+    this.used += this.bytes.write(text, this.used);
+    if (second !== undefined) {
+      this.bytes[this.used++] = 0;
+      this.used += this.bytes.write(second, this.used);
+    }
+    this.bytes[this.used++] = LF;
+    return this.used >= size;
+  }
+
+  /** The part's bytes, handed over: the next part is filled in a new buffer. */
+  take(): Uint8Array {
+    const body = this.bytes.subarray(0, this.used);
+    this.capacity = this.bytes.length;
+    this.bytes = Buffer.allocUnsafe(0);
+    this.used = 0;
+    return body;
+  }
+
+  /** Doubles from 64 KiB (or starts at the last part's capacity), never much past the part size. */
+  private grow(needed: number, size: number): void {
+    const capacity = Math.max(needed, this.capacity, Math.min(Math.max(2 * this.bytes.length, SLACK), size + SLACK));
+    const bytes = Buffer.allocUnsafe(capacity);
+    this.bytes.copy(bytes, 0, 0, this.used);
+    this.bytes = bytes;
+  }
+}
+
+/** The records and the references of one period not yet written. */
+interface PeriodParts {
+  readonly period: Period;
+  readonly records: PartBuffer;
+  readonly refs: PartBuffer;
+}
+
+/**
+ * Writes one file's normalized records and references as they arrive, a part whenever a
+ * period's records (or references) reach `partSize` bytes, the rest at `finish`. Memory: a
+ * buffer of records and one of references per period the file has met, and the part being
+ * written (the next part waits for it, so writing overlaps reading without piling up).
+ */
+export class UsageRecordWriter {
+  private readonly periods = new Map<Period, PeriodParts>();
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly artifacts: BlobStore, private readonly sha256: string, private readonly partSize = PART_SIZE) {}
+
+  /** A UsageSink: synchronous unless a part is written. */
+  add(record: UsageRecord): Promise<void> | void {
+    let parts = this.periods.get(record.period);
+    if (parts === undefined) this.periods.set(record.period, (parts = { period: record.period, records: new PartBuffer(), refs: new PartBuffer() }));
+    const full = parts.records.append(this.partSize, encodeRecord(record));
+    const refsFull = record.reference ? parts.refs.append(this.partSize, record.vendor, record.reference) : false;
+    if (full || refsFull) return this.flush(parts, this.partSize);
+  }
+
+  /** Writes what is left of every period and waits for every part. */
+  async finish(): Promise<void> {
+    for (const parts of this.periods.values()) await this.flush(parts, 1);
+    await this.writing;
+  }
+
+  /** Writes the records and the references of a period that reached `atLeast` bytes. */
+  private async flush(parts: PeriodParts, atLeast: number): Promise<void> {
+    if (parts.records.length >= atLeast) {
+      await this.write(normalizedKey(parts.period, this.sha256, parts.records.parts++), parts.records.take(), 'application/x-ndjson');
+    }
+    if (parts.refs.length >= atLeast) {
+      await this.write(referencesKey(parts.period, this.sha256, parts.refs.parts++), parts.refs.take(), 'text/plain');
+    }
+  }
+
+  /** Starts one PUT once the previous one is done: at most one part in flight. */
+  private async write(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.writing;
+    this.writing = this.artifacts.put(key, body, contentType);
+    // A failure is thrown by the next write or by finish; until then it is not unhandled.
+    this.writing.catch(() => undefined);
+  }
+}
+
+/**
+ * The duplicate-row check of one file (`ReadOptions.isDuplicate`): an exact ReferenceSet of
+ * (vendor, period, reference), filled with a period's stored references when the file first
+ * meets that period (the file's own, from an earlier attempt, left out). Synchronous for a
+ * period already loaded; a promise only for the row that loads one.
+ */
+export class StoredReferences {
+  private readonly seen = new ReferenceSet();
+  private readonly loaded = new Map<string, Promise<void> | true>();
+
+  constructor(private readonly artifacts: BlobStore, private readonly exceptSha256: string) {}
+
+  readonly isDuplicate = (key: DuplicateKey): boolean | Promise<boolean> => {
+    const loaded = this.loaded.get(key.period);
+    if (loaded === true) return this.seen.seen(key);
+    return (loaded ?? this.load(key.period)).then(() => this.seen.seen(key));
+  };
+
+  private load(period: string): Promise<void> {
+    const loading = loadReferences(this.artifacts, period, this.exceptSha256, this.seen).then(() => { this.loaded.set(period, true); });
+    this.loaded.set(period, loading);
+    loading.catch(() => this.loaded.delete(period));
+    return loading;
+  }
+}
+
+/** Adds the stored (vendor, reference) keys of one period to `into`, except those of one file (any of its parts). */
+export async function loadReferences(artifacts: BlobStore, period: string, exceptSha256: string, into: ReferenceSet): Promise<void> {
+  const prefix = `refs/${period}/`;
+  const own = `${prefix}${exceptSha256}.`;
+  for (const key of await artifacts.list(prefix)) {
+    if (key.startsWith(own)) continue;
+    const bytes = await artifacts.get(key);
+    if (bytes === undefined) continue; // deleted since the listing
+    for (const line of new TextDecoder().decode(bytes).split('\n')) {
+      const at = line.indexOf('\u0000');
+      if (at >= 0) into.seen({ vendor: line.slice(0, at), period, reference: line.slice(at + 1) });
+    }
+  }
 }

@@ -123,7 +123,7 @@ class FileReader {
       const fields = records[i] as string[];
       const line = lines[i] as number;
       const problem = problems?.get(i);
-      // Rows are handled synchronously; only a sink that returns a promise is awaited.
+      // Rows are handled synchronously; only a promise from the sink or the duplicate check is awaited.
       const pending = problem ? this.csvProblem(fields, line, problem.reason, problem.raw) : this.csvRecord(fields, line, batch.suspect);
       if (pending) await pending;
     }
@@ -256,9 +256,18 @@ class FileReader {
     return this.accept(result, line);
   }
 
-  /** A valid record: a duplicate row, or accepted and given to the sink. */
+  /**
+   * A valid record: a duplicate row, or accepted and given to the sink. Synchronous unless the
+   * duplicate check answers with a promise (or the sink returns one).
+   */
   private accept(result: UsageRecord, line: number): Promise<void> | void {
-    if (this.isDuplicate(result)) {
+    const duplicate = this.isDuplicate(result);
+    if (typeof duplicate === 'boolean') return this.settle(duplicate, result, line);
+    return duplicate.then((known) => this.settle(known, result, line));
+  }
+
+  private settle(duplicate: boolean, result: UsageRecord, line: number): Promise<void> | void {
+    if (duplicate) {
       this.summary.rowsDuplicate++;
       keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
       return;
@@ -267,7 +276,7 @@ class FileReader {
     return this.sink(result);
   }
 
-  private isDuplicate(record: UsageRecord): boolean {
+  private isDuplicate(record: UsageRecord): boolean | Promise<boolean> {
     const check = this.options.isDuplicate;
     if (!check || !record.reference) return false;
     return check({ vendor: record.vendor, period: record.period, reference: record.reference });

@@ -101,6 +101,10 @@ export interface DuplicateKey {
 }
 
 export interface ReadOptions {
-  /** True when (vendor, period, reference) was seen before; the caller keeps the set across files. */
-  readonly isDuplicate?: (key: DuplicateKey) => boolean;
+  /**
+   * True when (vendor, period, reference) was seen before; the caller keeps the set across files.
+   * It may answer with a promise (to load what it needs first): the reader waits for it before
+   * the next row. A boolean keeps the row synchronous, as it should be for all but a few rows.
+   */
+  readonly isDuplicate?: (key: DuplicateKey) => boolean | Promise<boolean>;
 }
