@@ -129,6 +129,8 @@ export class PipelineStack extends Stack {
     putPrefix(ingest, usage, 'archive/');
     putPrefix(ingest, usage, 'rejected/');
     readPrefix(ingest, artifacts, 'refs/');
+    // The seals of normalized/ say which refs parts are complete (functions/app/usage-records.ts).
+    readPrefix(ingest, artifacts, 'normalized/');
     putPrefix(ingest, artifacts, 'normalized/');
     putPrefix(ingest, artifacts, 'refs/');
 

@@ -4,8 +4,12 @@
  *   one file and period in parts of about PART_SIZE bytes (`<part>` is 00000, 00001 …, so the
  *   keys sort in write order);
  * - `refs/<period>/<sha256>.<part>.txt`: the (vendor, reference) keys of those records, one
- *   `vendor\0reference` per line, for duplicate-row detection.
- * Objects written before parts existed, `<sha256>.ndjson` and `<sha256>.txt`, read the same way.
+ *   `vendor\0reference` per line, for duplicate-row detection;
+ * - `normalized/<period>/<sha256>.parts.json`: the seal, `{"records":n,"refs":m}`, written once
+ *   every part of the file is stored. Only parts below a seal's counts are read: a file whose
+ *   ingest died half-way is neither billed nor counted for duplicates, and a part left over
+ *   from an earlier attempt that wrote more parts than the last one is ignored.
+ * Objects written before parts existed, `<sha256>.ndjson` and `<sha256>.txt`, read as they are.
  * The parts of a file are a function of its content (and of the refs other files stored
  * before it): a re-run writes the same keys again.
  */
@@ -35,6 +39,56 @@ export function referencesKey(period: Period, sha256: string, part?: number): st
   return `refs/${period}/${sha256}${partSuffix(part)}.txt`;
 }
 
+/** The seal of a file's parts in one period (see the top of this file). */
+export function sealKey(period: Period, sha256: string): string {
+  return `normalized/${period}/${sha256}.parts.json`;
+}
+
+interface Seal {
+  readonly records: number;
+  readonly refs: number;
+}
+
+/** One object of a period's listing: the file it belongs to, and its part number (undefined: a single object of the layout before parts). */
+interface StoredPart {
+  readonly key: string;
+  readonly sha256: string;
+  readonly part: number | undefined;
+}
+
+const PART_NAME = /^([0-9a-f]{64})(?:\.(\d{5}))?\.(ndjson|txt)$/;
+
+/** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count, and single objects. */
+function readableParts(keys: readonly string[], prefix: string, seals: ReadonlyMap<string, Seal>, count: (seal: Seal) => number): StoredPart[] {
+  const parts: StoredPart[] = [];
+  for (const key of keys) {
+    const match = PART_NAME.exec(key.slice(prefix.length));
+    if (!match) continue;
+    const [, sha256 = '', part] = match;
+    if (part === undefined) {
+      parts.push({ key, sha256, part: undefined });
+      continue;
+    }
+    const seal = seals.get(sha256);
+    if (seal !== undefined && Number(part) < count(seal)) parts.push({ key, sha256, part: Number(part) });
+  }
+  return parts;
+}
+
+/** The seals of a period, by file. `keys`: the listing of `normalized/<period>/`, when already at hand. */
+async function sealsOf(artifacts: BlobStore, period: Period, keys?: readonly string[]): Promise<Map<string, Seal>> {
+  const prefix = `normalized/${period}/`;
+  const seals = new Map<string, Seal>();
+  for (const key of keys ?? await artifacts.list(prefix)) {
+    if (!key.endsWith('.parts.json')) continue;
+    const bytes = await artifacts.get(key);
+    if (bytes === undefined) continue;
+    const seal = JSON.parse(new TextDecoder().decode(bytes)) as Seal;
+    seals.set(key.slice(prefix.length, -'.parts.json'.length), seal);
+  }
+  return seals;
+}
+
 function partSuffix(part: number | undefined): string {
   if (part === undefined) return '';
   if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS) throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
@@ -55,9 +109,12 @@ export function decodeRecord(line: string): UsageRecord {
   };
 }
 
-/** Streams every normalized record of a period, object by object in key order (file, then part). */
+/** Streams every normalized record of a period, sealed part by part in key order (file, then part). */
 export async function* readPeriodRecords(artifacts: BlobStore, period: Period): AsyncGenerator<UsageRecord> {
-  for (const key of await artifacts.list(`normalized/${period}/`)) {
+  const prefix = `normalized/${period}/`;
+  const keys = await artifacts.list(prefix);
+  const seals = await sealsOf(artifacts, period, keys);
+  for (const { key } of readableParts(keys, prefix, seals, (seal) => seal.records)) {
     let rest = '';
     const decoder = new TextDecoder();
     for await (const chunk of await artifacts.stream(key)) {
@@ -150,10 +207,14 @@ export class UsageRecordWriter {
     if (full || refsFull) return this.flush(parts, this.partSize);
   }
 
-  /** Writes what is left of every period and waits for every part. */
+  /** Writes what is left of every period, waits for every part, then seals each period's parts. */
   async finish(): Promise<void> {
     for (const parts of this.periods.values()) await this.flush(parts, 1);
     await this.writing;
+    for (const { period, records, refs } of this.periods.values()) {
+      const seal: Seal = { records: records.parts, refs: refs.parts };
+      await this.artifacts.put(sealKey(period, this.sha256), JSON.stringify(seal), 'application/json');
+    }
   }
 
   /** Writes the records and the references of a period that reached `atLeast` bytes. */
@@ -204,9 +265,9 @@ export class StoredReferences {
 /** Adds the stored (vendor, reference) keys of one period to `into`, except those of one file (any of its parts). */
 export async function loadReferences(artifacts: BlobStore, period: string, exceptSha256: string, into: ReferenceSet): Promise<void> {
   const prefix = `refs/${period}/`;
-  const own = `${prefix}${exceptSha256}.`;
-  for (const key of await artifacts.list(prefix)) {
-    if (key.startsWith(own)) continue;
+  const seals = await sealsOf(artifacts, period);
+  for (const { key, sha256 } of readableParts(await artifacts.list(prefix), prefix, seals, (seal) => seal.refs)) {
+    if (sha256 === exceptSha256) continue;
     const bytes = await artifacts.get(key);
     if (bytes === undefined) continue; // deleted since the listing
     for (const line of new TextDecoder().decode(bytes).split('\n')) {

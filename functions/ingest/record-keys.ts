@@ -1,7 +1,7 @@
 /**
  * The text keys of a usage record (vendor, account, vendor sku, reference) are identifiers:
  * they are matched against the reference files, stored as discrepancy fields in DynamoDB and
- * written one per line in the duplicate-reference index (`refs/<period>/<sha256>.txt`). A key
+ * written one per line in the duplicate-reference index (`refs/<period>/<sha256>.<part>.txt`). A key
  * that holds a line break or another control character can never match a reference file
  * (those refuse them) and would split an index line, so a later file's copy of the row would
  * not be seen as a duplicate; a key of a megabyte would make the discrepancy that names it

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../functions/app/deps.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import type { BlobStore } from '../../functions/app/ports.js';
-import { encodeRecord, normalizedKey, readPeriodRecords, referencesKey } from '../../functions/app/usage-records.js';
+import { encodeRecord, normalizedKey, readPeriodRecords, referencesKey, sealKey } from '../../functions/app/usage-records.js';
 import type { UsageRecord } from '../../functions/domain/types.js';
 import { provisionLocal, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { d } from '../support/builders.js';
@@ -102,7 +102,7 @@ describe('ingestUsageFile writes bounded parts', () => {
 
     const sha = sha256Of(TWO_PERIODS);
     for (const period of ['2025-01', '2025-02']) {
-      const parts = artifacts.puts.filter((p) => p.key.startsWith(`normalized/${period}/`));
+      const parts = artifacts.puts.filter((p) => p.key.startsWith(`normalized/${period}/`) && p.key.endsWith('.ndjson'));
       expect(parts.length).toBeGreaterThanOrEqual(5);
       // Numbered in write order, and the keys sort that way.
       expect(parts.map((p) => p.key)).toEqual(parts.map((_, n) => normalizedKey(period, sha, n)));
@@ -113,6 +113,10 @@ describe('ingestUsageFile writes bounded parts', () => {
       const refs = artifacts.puts.filter((p) => p.key.startsWith(`refs/${period}/`));
       expect(refs.map((p) => p.key)).toEqual(refs.map((_, n) => referencesKey(period, sha, n)));
       expect(refs.length).toBeGreaterThanOrEqual(2);
+      // Sealed once every part is stored, with the counts of both kinds.
+      const seal = artifacts.puts.findIndex((p) => p.key === sealKey(period, sha));
+      expect(seal).toBeGreaterThan(artifacts.puts.findIndex((p) => p.key === parts.at(-1)?.key));
+      expect(JSON.parse(artifacts.puts[seal]?.body ?? '')).toEqual({ records: parts.length, refs: refs.length });
       const lines = refs.map((p) => p.body).join('').split('\n').filter(Boolean);
       expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `microsoft\u0000${ref(2 * i + (period === '2025-01' ? 0 : 1))}`));
     }
@@ -156,6 +160,39 @@ describe('ingestUsageFile writes bounded parts', () => {
   });
 });
 
+describe('the seal of a file\'s parts', () => {
+  it('keeps a half-ingested file out of billing and duplicates, and ignores a part past the seal', async () => {
+    const { deps, artifacts } = await installation();
+    const key = await drop(deps, 'two-periods.csv', TWO_PERIODS);
+    const sha = sha256Of(TWO_PERIODS);
+    // The ingest dies on the seal of January: every part is stored, no period is sealed yet.
+    artifacts.failPut = (k) => k === sealKey('2025-01', sha);
+    await expect(ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE })).rejects.toThrow(/failed \(test\)/);
+    expect(artifacts.puts.some((p) => p.key.startsWith('normalized/2025-01/'))).toBe(true);
+    expect(await periodRecords(deps.artifacts, '2025-01')).toEqual([]);
+    // Another file with one of its references: not a duplicate of an unsealed file.
+    const other = [HEADER, `microsoft,T1,seat-sku,9,2025-01-25,${ref(0)}`].join('\n') + '\n';
+    const first = await ingestUsageFile(deps, { key: await drop(deps, 'other.csv', other), today: '2025-03-01' }, { partSize: PART_SIZE });
+    expect([first.record.rowsAccepted, first.record.rowsDuplicate]).toEqual([1, 0]);
+
+    // The retry now finds other.csv's reference stored: one row fewer, so fewer January parts.
+    artifacts.failPut = undefined;
+    const retry = await ingestUsageFile(deps, { key, today: '2025-03-02' }, { partSize: PART_SIZE });
+    expect([retry.record.rowsAccepted, retry.record.rowsDuplicate]).toEqual([39, 1]);
+    // A part the first attempt wrote past the retry's last one stays in the bucket but is not read.
+    const stale = normalizedKey('2025-01', sha, 99);
+    await deps.artifacts.put(stale, encodeRecord({ vendor: 'microsoft', accountId: 'T1', vendorSku: 'seat-sku', quantity: d(1000), usageDate: '2025-01-01', period: '2025-01', reference: 'STALE', source: { file: 'two-periods.csv', line: 999 } }) + '\n');
+    await deps.artifacts.put(referencesKey('2025-01', sha, 99), 'microsoft\u0000STALE\n');
+    const january = await periodRecords(deps.artifacts, '2025-01');
+    expect(january.map((r) => r.reference)).not.toContain('STALE');
+    expect(january.length).toBe(20); // 19 of two-periods.csv, 1 of other.csv
+    // … nor counted as a stored reference.
+    const probe = [HEADER, 'microsoft,T1,seat-sku,1,2025-01-03,STALE'].join('\n') + '\n';
+    const probed = await ingestUsageFile(deps, { key: await drop(deps, 'probe.csv', probe), today: '2025-03-03' }, { partSize: PART_SIZE });
+    expect(probed.record.rowsDuplicate).toBe(0);
+  });
+});
+
 describe('ingestUsageFile duplicate references', () => {
   it('are found in the stored parts of the same period only, loading no other period', async () => {
     const { deps, artifacts } = await installation();
@@ -176,10 +213,11 @@ describe('ingestUsageFile duplicate references', () => {
     const { record, rejections } = await ingestUsageFile(deps, { key: await drop(deps, 'later.csv', later), today: '2025-04-01' }, { partSize: PART_SIZE });
     expect(rejections).toEqual([]);
     expect([record.rowsRead, record.rowsAccepted, record.rowsDuplicate]).toEqual([6, 3, 3]);
-    // Only the periods of the file were listed and read: never refs/2025-02/ nor refs/2024-06/.
-    expect(artifacts.lists).toEqual(['refs/2025-01/', 'refs/2025-03/']);
-    expect(artifacts.gets.length).toBeGreaterThanOrEqual(2);
-    expect(artifacts.gets.every((k) => k.startsWith('refs/2025-01/'))).toBe(true);
+    // Only the periods of the file were listed and read (their seals, then their refs): never
+    // 2025-02 nor 2024-06.
+    expect(artifacts.lists).toEqual(['normalized/2025-01/', 'refs/2025-01/', 'normalized/2025-03/', 'refs/2025-03/']);
+    expect(artifacts.gets.filter((k) => k.startsWith('refs/')).length).toBeGreaterThanOrEqual(2);
+    expect(artifacts.gets.every((k) => k.startsWith('refs/2025-01/') || /^normalized\/2025-01\/[0-9a-f]{64}\.parts\.json$/.test(k))).toBe(true);
 
     expect((await periodRecords(deps.artifacts, '2025-03')).map((r) => `${r.vendor} ${r.reference}`)).toEqual([`microsoft ${ref(4)}`, `microsoft ${ref(5)}`]);
     expect((await periodRecords(deps.artifacts, '2025-01')).filter((r) => r.source.file === 'later.csv').map(brief)).toEqual([`later.csv:4 ${ref(4)} 2025-01-22`]);

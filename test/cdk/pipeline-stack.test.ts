@@ -174,6 +174,17 @@ describe('PipelineStack permissions', () => {
     expect(written.join()).not.toContain('invoices/');
   });
 
+  it('lets ingest read the seals and references of the artifacts bucket, nothing else there', () => {
+    const gets = statementsOf('IngestFile').filter((s) => actionsOf(s).some((a) => a.startsWith('s3:GetObject')));
+    // Object resources only (the bucket ARN itself is there for s3:List*).
+    const read = gets.flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r))).filter((r) => r.includes('ArtifactsBucketArn') && r.includes('/'));
+
+    expect(read.sort()).toEqual([
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, '/normalized/*']] }),
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, '/refs/*']] }),
+    ].sort());
+  });
+
   it('keeps the discrepancy worker and ses-events away from S3, SQS sends and SES', () => {
     for (const prefix of ['DiscrepancyWorker', 'SesEvents']) {
       const actions = statementsOf(prefix).flatMap(actionsOf);
