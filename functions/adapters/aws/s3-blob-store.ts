@@ -1,15 +1,45 @@
 /** BlobStore on one S3 bucket. */
 import {
-  CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client,
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
+  GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, UploadPartCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import type { BlobStore } from '../../app/ports.js';
+
+/**
+ * Bodies larger than this go up as a multipart upload of parts this size (S3's minimum part
+ * is 5 MiB). S3 itself takes one PUT up to 5 GB, but the embedded stand-in refuses a request
+ * body over 11 MiB, so a big usage file could not reach its inbox; and a failed part is cheaper
+ * to retry than a whole body. The bodies here are already in memory, so the SDK's own
+ * commands are enough (lib-storage's Upload is for streams of unknown length).
+ */
+export const MULTIPART_BYTES = 8 * 1024 * 1024;
 
 export class S3BlobStore implements BlobStore {
   constructor(private readonly s3: S3Client, readonly bucket: string) {}
 
   async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    const bytes = typeof body === 'string' && body.length > MULTIPART_BYTES / 3 ? Buffer.from(body) : body;
+    if (typeof bytes !== 'string' && bytes.length > MULTIPART_BYTES) return this.putInParts(key, bytes, contentType);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }));
+  }
+
+  /** One multipart upload, aborted if a part fails (so no unfinished upload keeps storage). */
+  private async putInParts(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
+    const target = { Bucket: this.bucket, Key: key };
+    const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
+    try {
+      const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+      for (let at = 0; at < bytes.length; at += MULTIPART_BYTES) {
+        const PartNumber = parts.length + 1;
+        const { ETag } = await this.s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: bytes.subarray(at, at + MULTIPART_BYTES) }));
+        parts.push({ ETag, PartNumber });
+      }
+      await this.s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      await this.s3.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
+      throw error;
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
