@@ -2,7 +2,8 @@
  * Lands a fetched file in the usage bucket's inbox with its provenance as S3 user metadata
  * (`x-amz-meta-trueup-*`), where the S3 event starts the normal ingest (SPEC.md section 3).
  */
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { putObject } from '../adapters/aws/s3-blob-store.js';
 
 export interface Provenance {
   readonly source: string;
@@ -40,7 +41,7 @@ export class S3Inbox implements Inbox {
   constructor(private readonly s3: S3Client, readonly bucket: string) {}
 
   async put(key: string, body: Uint8Array, provenance: Provenance, contentType = 'text/csv'): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: provenanceMetadata(provenance) }));
+    await putObject(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: provenanceMetadata(provenance) });
   }
 
   async provenance(key: string): Promise<Partial<Provenance>> {

@@ -5,7 +5,7 @@
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
@@ -15,6 +15,7 @@ import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
 import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy, type DiscrepancyMessage } from '../app/store-discrepancy.js';
+import { putObject } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
 import { formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
@@ -136,7 +137,7 @@ async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<v
     for (const file of (await readdir(base, { recursive: true, withFileTypes: true })).filter((f) => f.isFile())) {
       const path = join(file.parentPath, file.name);
       const key = relative(base, path).split(sep).join('/');
-      await runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket.name, Key: key, Body: await readFile(path) }));
+      await putObject(runtime.clients.s3, { Bucket: bucket.name, Key: key, Body: await readFile(path) });
     }
   }
 }

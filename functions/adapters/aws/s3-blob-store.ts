@@ -15,31 +15,45 @@ import type { BlobStore } from '../../app/ports.js';
  */
 export const MULTIPART_BYTES = 8 * 1024 * 1024;
 
+/** What one object write needs: the SDK's PutObject input fields that TrueUp uses. */
+export interface ObjectWrite {
+  readonly Bucket: string;
+  readonly Key: string;
+  readonly Body: Uint8Array | string;
+  readonly ContentType?: string;
+  readonly Metadata?: Record<string, string>;
+}
+
+/** One object write: a PutObject, or a multipart upload for a body over MULTIPART_BYTES. */
+export async function putObject(s3: S3Client, { Body, ...rest }: ObjectWrite): Promise<void> {
+  const bytes = typeof Body === 'string' && Body.length > MULTIPART_BYTES / 3 ? Buffer.from(Body) : Body;
+  if (typeof bytes !== 'string' && bytes.length > MULTIPART_BYTES) return putInParts(s3, rest, bytes);
+  await s3.send(new PutObjectCommand({ ...rest, Body: bytes }));
+}
+
+/** One multipart upload, aborted if a part fails (so no unfinished upload keeps storage). */
+async function putInParts(s3: S3Client, head: Omit<ObjectWrite, 'Body'>, bytes: Uint8Array): Promise<void> {
+  const target = { Bucket: head.Bucket, Key: head.Key };
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand(head));
+  try {
+    const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+    for (let at = 0; at < bytes.length; at += MULTIPART_BYTES) {
+      const PartNumber = parts.length + 1;
+      const { ETag } = await s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: bytes.subarray(at, at + MULTIPART_BYTES) }));
+      parts.push({ ETag, PartNumber });
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+  } catch (error) {
+    await s3.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
+    throw error;
+  }
+}
+
 export class S3BlobStore implements BlobStore {
   constructor(private readonly s3: S3Client, readonly bucket: string) {}
 
-  async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
-    const bytes = typeof body === 'string' && body.length > MULTIPART_BYTES / 3 ? Buffer.from(body) : body;
-    if (typeof bytes !== 'string' && bytes.length > MULTIPART_BYTES) return this.putInParts(key, bytes, contentType);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: contentType }));
-  }
-
-  /** One multipart upload, aborted if a part fails (so no unfinished upload keeps storage). */
-  private async putInParts(key: string, bytes: Uint8Array, contentType?: string): Promise<void> {
-    const target = { Bucket: this.bucket, Key: key };
-    const { UploadId } = await this.s3.send(new CreateMultipartUploadCommand({ ...target, ContentType: contentType }));
-    try {
-      const parts: { ETag: string | undefined; PartNumber: number }[] = [];
-      for (let at = 0; at < bytes.length; at += MULTIPART_BYTES) {
-        const PartNumber = parts.length + 1;
-        const { ETag } = await this.s3.send(new UploadPartCommand({ ...target, UploadId, PartNumber, Body: bytes.subarray(at, at + MULTIPART_BYTES) }));
-        parts.push({ ETag, PartNumber });
-      }
-      await this.s3.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
-    } catch (error) {
-      await this.s3.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
-      throw error;
-    }
+  put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
+    return putObject(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType });
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

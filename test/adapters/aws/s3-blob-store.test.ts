@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULTIPART_BYTES, S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
+import { S3Inbox } from '../../../functions/collect/inbox.js';
 import { startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
 
 let runtime: LocalRuntime;
@@ -63,5 +64,16 @@ describe('S3BlobStore.put', () => {
     expect(sent).toContain('AbortMultipartUploadCommand');
     expect(sent).not.toContain('CompleteMultipartUploadCommand');
     expect(await store().get('inbox/broken.csv')).toBeUndefined();
+  });
+
+  it('keeps the provenance of a pulled file that goes up in parts (the collector inbox)', async () => {
+    const inbox = new S3Inbox(runtime.clients.s3, (runtime.deps.usage as S3BlobStore).bucket);
+    const bytes = body(MULTIPART_BYTES + 1);
+    const provenance = { source: 'aws-exports', remoteName: 'cur2/big file.csv', fetchedAt: '2026-01-02T05:00:00Z', sha256: sha(bytes) };
+    sent.length = 0;
+    await inbox.put('inbox/aws-exports/big.csv', bytes, provenance);
+    expect(sent.slice(0, 2)).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand']);
+    expect(await inbox.provenance('inbox/aws-exports/big.csv')).toMatchObject(provenance);
+    expect(sha(await store().get('inbox/aws-exports/big.csv') ?? new Uint8Array())).toBe(sha(bytes));
   });
 });
