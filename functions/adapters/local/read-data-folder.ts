@@ -8,6 +8,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
 import type { Payment, ReferenceData } from '../../domain/types.js';
+import { measureText } from '../../text/measure.js';
 import {
   REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type Problem, type ReferenceFileNames, type ReferenceFiles,
 } from '../../domain/reference/index.js';
@@ -71,7 +72,7 @@ async function sizeProblem(path: string, file: string): Promise<Problem | undefi
   const { size } = await stat(path);
   if (size <= MAX_DATA_FILE_BYTES) return undefined;
   // Rounded up, so a file just over the limit never reads as "64 MB".
-  const mb = (bytes: number): string => `${(Math.ceil(bytes / (1024 * 1024) * 10) / 10).toFixed(1).replace(/\.0$/, '')} MB`;
+  const mb = (bytes: number): string => `${measureText(Math.ceil(bytes / (1024 * 1024) * 10) / 10, 1, 0)} MB`;
   return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
 }
 

@@ -21,6 +21,7 @@ import { runConcurrencyCases } from './concurrency.js';
 import { harnessContext, runJobScenarios, sampledKs, type JobReport } from './harness.js';
 import { FAULT_MODES, type FaultMode } from './inject.js';
 import { JOB_NAMES, buildTimeline, type JobName } from './jobs.js';
+import { measureText, secondsSince } from '../../text/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +55,7 @@ let windows = 0;
 const reports: JobReport[] = [];
 try {
   const timeline = await buildTimeline(aws, String(values.data), jobs);
-  console.log(`setup ${timeline.setupSeconds.toFixed(1)} s`);
+  console.log(`setup ${measureText(timeline.setupSeconds, 1)} s`);
   const ctx = harnessContext(aws);
   for (const job of timeline.jobs) {
     const t0 = performance.now();
@@ -64,7 +65,7 @@ try {
       onScenario: (r) => {
         done += 1;
         if (r.outcome === 'divergence') console.log(`DIVERGENCE ${r.job} k=${r.k} ${r.mode} (${r.call})\n  ${r.differences.join('\n  ')}`);
-        if (done % 100 === 0) console.log(`  ${job.name}: ${done} scenarios, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+        if (done % 100 === 0) console.log(`  ${job.name}: ${done} scenarios, ${secondsSince(t0, 0)} s`);
       },
     });
     reports.push(report);
@@ -73,7 +74,7 @@ try {
     scenarios += report.scenarios.length;
     divergences += d;
     windows += w;
-    console.log(`job ${job.name}: N=${report.n} scenarios=${report.scenarios.length} divergences=${d} windows=${w} clean=${Math.round(report.cleanMs)} ms total=${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    console.log(`job ${job.name}: N=${report.n} scenarios=${report.scenarios.length} divergences=${d} windows=${w} clean=${Math.round(report.cleanMs)} ms total=${secondsSince(t0)} s`);
   }
   if (shard === 0 && !values['no-concurrency'] && jobs.includes('billing') && jobs.includes('dunning') && jobs.includes('payments')) {
     for (const c of await runConcurrencyCases(ctx, timeline)) {
@@ -88,7 +89,7 @@ try {
 } finally {
   await aws.stop();
 }
-console.log(`time ${((performance.now() - started) / 1000).toFixed(1)} s, windows=${windows}`);
+console.log(`time ${secondsSince(started)} s, windows=${windows}`);
 console.log(`faults scenarios=${scenarios} divergences=${divergences}`);
 process.exitCode = divergences > 0 ? 1 : 0;
 
@@ -125,7 +126,7 @@ async function runSharded(count: number): Promise<void> {
   const failed = finished.filter((f) => !f.reported);
   failed.forEach((f) => console.log(`a worker exited with ${f.code} before reporting its figures`));
   diverged += failed.length;
-  console.log(`time ${((performance.now() - started) / 1000).toFixed(1)} s, windows=${windowed}, workers=${count}`);
+  console.log(`time ${secondsSince(started)} s, windows=${windowed}, workers=${count}`);
   console.log(`faults scenarios=${total} divergences=${diverged}`);
   process.exitCode = diverged > 0 ? 1 : 0;
 }
