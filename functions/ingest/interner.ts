@@ -12,8 +12,10 @@
  * Memory is bounded: once `capacity` entries are held the table starts over, as the decimal
  * cache of cells.ts does. An entry number is therefore valid only until the next `lookup`.
  */
+import { FNV_SEED, hashStep } from './fnv.js';
+
 export class Interner<D> {
-  private table: Int32Array;
+  private readonly table: Int32Array;
   private readonly hashes: Int32Array;
   private readonly texts: string[] = [];
   private readonly derived: D[] = [];
@@ -62,17 +64,9 @@ export class Interner<D> {
   }
 }
 
-export const HASH_SEED = 0x811c9dc5 | 0;
-const PRIME = 0x01000193;
-
-/** One step of FNV-1a: the hash of a text is the step applied to HASH_SEED and each character in turn. */
-export function hashStep(hash: number, code: number): number {
-  return Math.imul(hash ^ code, PRIME);
-}
-
 /** The hash of text[from, to) that `Interner.lookup` expects. */
 export function hashText(text: string, from = 0, to = text.length): number {
-  let hash = HASH_SEED;
+  let hash = FNV_SEED;
   for (let i = from; i < to; i++) hash = hashStep(hash, text.charCodeAt(i));
   return hash;
 }

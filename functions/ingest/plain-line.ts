@@ -12,7 +12,8 @@
  */
 import type { Dec } from '../domain/money.js';
 import { decimalOfKey, isNegativeKey, plainDecimalKey } from './cells.js';
-import { HASH_SEED, hashStep, type Interner } from './interner.js';
+import { FNV_SEED, hashStep } from './fnv.js';
+import type { Interner } from './interner.js';
 
 const SPACE = 32;
 const TILDE = 126;
@@ -64,7 +65,7 @@ export class PlainLine {
     if (to === from) return -1;
     if (!this.plainText(from, to, max)) return -2;
     const text = this.source;
-    let hash = HASH_SEED;
+    let hash = FNV_SEED;
     for (let at = from; at < to; at++) {
       const code = text.charCodeAt(at);
       if (code < SPACE || code > TILDE) return -2;

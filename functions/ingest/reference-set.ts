@@ -11,6 +11,7 @@
  * ids) or a U+0000 go to an ordinary Set instead; a given key always takes the same route, so
  * the two never disagree.
  */
+import { FNV_SEED, hashStep } from './fnv.js';
 import type { DuplicateKey } from './types.js';
 
 const SEPARATOR = 0;
@@ -40,9 +41,9 @@ export class ReferenceSet {
   seen(key: DuplicateKey): boolean {
     const { vendor, period, reference } = key;
     // The separator is hashed as a byte 0 between the parts.
-    let hash = fnv(OFFSET_BASIS, vendor);
-    if (hash !== WIDE) hash = fnv(Math.imul(hash, PRIME), period);
-    if (hash !== WIDE) hash = fnv(Math.imul(hash, PRIME), reference);
+    let hash = fnv(FNV_SEED, vendor);
+    if (hash !== WIDE) hash = fnv(hashStep(hash, SEPARATOR), period);
+    if (hash !== WIDE) hash = fnv(hashStep(hash, SEPARATOR), reference);
     if (hash === WIDE) return this.seenWide(key);
     const length = vendor.length + period.length + reference.length + 2;
     const table = this.table;
@@ -113,8 +114,6 @@ export class ReferenceSet {
   }
 }
 
-const OFFSET_BASIS = 0x811c9dc5 | 0;
-const PRIME = 0x01000193;
 /**
  * The hash value that sends a key to the ordinary Set: a character above U+00FF does not fit a
  * byte, and a U+0000 inside a part would make the separated bytes ambiguous. (An FNV result
@@ -127,7 +126,7 @@ function fnv(hash: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     if (code > 0xff || code === SEPARATOR) return WIDE;
-    hash = Math.imul(hash ^ code, PRIME);
+    hash = hashStep(hash, code);
   }
   return hash;
 }

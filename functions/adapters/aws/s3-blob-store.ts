@@ -26,6 +26,7 @@ export interface ObjectWrite {
 
 /** One object write: a PutObject, or a multipart upload for a body over MULTIPART_BYTES. */
 export async function putObject(s3: S3Client, { Body, ...rest }: ObjectWrite): Promise<void> {
+  // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: only a long one is encoded to measure it.
   const bytes = typeof Body === 'string' && Body.length > MULTIPART_BYTES / 3 ? Buffer.from(Body) : Body;
   if (typeof bytes !== 'string' && bytes.length > MULTIPART_BYTES) return putInParts(s3, rest, bytes);
   await s3.send(new PutObjectCommand({ ...rest, Body: bytes }));
