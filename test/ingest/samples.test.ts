@@ -121,18 +121,42 @@ describe('Azure EA sample', () => {
 });
 
 describe('Partner Center reconciliation CSV fixture (built from FIELDS.md)', () => {
-  it('maps ProductId:SkuId, BillableQuantity else Quantity, and rejects a US-style date', async () => {
+  it('maps ProductId:SkuId, BillableQuantity else Quantity, and reads the US date form month first', async () => {
     // Act
     const { summary, records } = await readPath(join(FIXTURES, 'partner-center-reconciliation.csv'));
     // Assess
     expect(summary.format).toBe('partner-center');
-    expect(counts(summary)).toEqual([5, 4, 1, 0]);
-    expect(summary.rejections.map((r) => [r.line, r.field])).toEqual([[6, 'ChargeStartDate']]);
-    expect(records.map((r) => [r.vendor, r.accountId, r.vendorSku, r.quantity.toFixed(), r.unitCost?.toFixed(), r.cost?.toFixed(), r.currency, r.period])).toEqual([
-      ['microsoft', 'c-1111', 'CFQ7TTC0LCHC:0002', '12', '22', '264', 'USD', '2025-02'],
-      ['microsoft', 'c-1111', 'CFQ7TTC0LCHC:0002', '1.5', '22', '33', 'USD', '2025-02'],
-      ['microsoft', 'c-2222', 'CFQ7TTC0LDPB:0001', '40', '6', '240', 'EUR', '2025-03'],
-      ['microsoft', 'c-2222', 'CFQ7TTC0LDPB:0001', '-5', '6', '-30', 'USD', '2025-03'],
+    expect(counts(summary)).toEqual([5, 5, 0, 0]);
+    expect(records.map((r) => [r.vendor, r.accountId, r.vendorSku, r.quantity.toFixed(), r.unitCost?.toFixed(), r.cost?.toFixed(), r.currency, r.usageDate])).toEqual([
+      ['microsoft', 'c-1111', 'CFQ7TTC0LCHC:0002', '12', '22', '264', 'USD', '2025-02-01'],
+      ['microsoft', 'c-1111', 'CFQ7TTC0LCHC:0002', '1.5', '22', '33', 'USD', '2025-02-15'],
+      ['microsoft', 'c-2222', 'CFQ7TTC0LDPB:0001', '40', '6', '240', 'EUR', '2025-03-01'],
+      ['microsoft', 'c-2222', 'CFQ7TTC0LDPB:0001', '-5', '6', '-30', 'USD', '2025-03-10'],
+      ['microsoft', 'c-3333', 'CFQ7TTC0LH18:0001', '1', '12.5', '12.5', 'USD', '2025-02-01'],
+    ]);
+  });
+
+  it('reads ChargeStartDate as Partner Center writes it: ISO, or M/D/YYYY with an optional time, never day first', async () => {
+    // Prepare
+    const dates = [
+      '12/31/2025 11:59:59 PM', '1/2/2026', '01/02/2026 0:00', '2/29/2024 12:00:00 AM', '2025-03-01T23:30:00-05:00',
+      '13/1/2025', '2/30/2025', '2/1/2025 13:00:00 PM', '2/1/25', '2025/02/01',
+    ];
+    const csv = ['PartnerId,CustomerId,ProductId,SkuId,ChargeType,ChargeStartDate,BillableQuantity',
+      ...dates.map((d, i) => `p,c-${i},PROD,0001,new,${d},1`)].join('\r\n');
+    // Act
+    const { summary, records } = await readBytes('pc.csv', new TextEncoder().encode(csv));
+    // Assess
+    expect(records.map((r) => [r.accountId, r.usageDate, r.period])).toEqual([
+      ['c-0', '2025-12-31', '2025-12'], ['c-1', '2026-01-02', '2026-01'], ['c-2', '2026-01-02', '2026-01'],
+      ['c-3', '2024-02-29', '2024-02'], ['c-4', '2025-03-02', '2025-03'],
+    ]);
+    expect(summary.rejections.map((r) => [r.line, r.field, r.reason])).toEqual([
+      [7, 'ChargeStartDate', '"13/1/2025" is not a real date in M/D/YYYY form (month first, as Partner Center writes it)'],
+      [8, 'ChargeStartDate', '"2/30/2025" is not a real date in M/D/YYYY form (month first, as Partner Center writes it)'],
+      [9, 'ChargeStartDate', '"2/1/2025 13:00:00 PM" has an impossible time of day'],
+      [10, 'ChargeStartDate', '"2/1/25" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD'],
+      [11, 'ChargeStartDate', '"2025/02/01" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD'],
     ]);
   });
 });

@@ -10,13 +10,19 @@
  *   allowed because refunds (cancellations) come as negative lines.
  * - Every ChargeType is read (new, renew, cycleCharge, cancelImmediate …): the reconciliation
  *   decides what they mean. Tax lives in its own TaxTotal column and is ignored.
- * - usageDate = UTC date of ChargeStartDate; period = its month. Dates must be ISO
- *   (`2025-02-01` or `2025-02-01T00:00:00Z`); `2/1/2025` is rejected (SPEC section 2).
+ * - usageDate = UTC date of ChargeStartDate; period = its month. ISO dates and timestamps
+ *   (`2025-02-01`, `2025-02-01T00:00:00Z`) as the Graph export writes them, and the US form
+ *   Partner Center's own CSV download writes (`2/1/2025`, `2/1/2025 12:00:00 AM`, month first,
+ *   as Microsoft documents its sample `10/3/2020`): a billing lead drops that file as downloaded.
+ *   The time of day is UTC and does not move the date. A month above 12 (a day-first file) is
+ *   rejected, never guessed.
  * - unitCost = EffectiveUnitPrice, cost = Subtotal, currency = Currency (all optional).
  * - No reference: the export has no per-line id.
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, decimal, hasRequiredColumns, optionalDecimal, required, text, utcDate } from '../cells.js';
+import type { IsoDate } from '../../domain/dates.js';
+import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDate } from '../cells.js';
+import type { BoundColumn, Cells } from '../types.js';
 import type { UsageFormat } from '../types.js';
 
 const columns = {
@@ -40,7 +46,7 @@ export const partnerCenter: UsageFormat<keyof typeof columns> = {
   detect: (headerNames) =>
     hasRequiredColumns(columns, headerNames) && (headerNames.includes('billablequantity') || headerNames.includes('quantity')),
   bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const usageDate = utcDate(row, c.ChargeStartDate);
+    const usageDate = chargeDate(row, c.ChargeStartDate);
     return {
       vendor: 'microsoft',
       accountId: required(row, c.CustomerId),
@@ -55,3 +61,23 @@ export const partnerCenter: UsageFormat<keyof typeof columns> = {
     };
   }),
 };
+
+/** `M/D/YYYY`, optionally with a time of day `h:mm[:ss]` and AM/PM. */
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp][Mm]))?)?$/;
+
+/** The UTC date of a ChargeStartDate cell: ISO as `utcDate` reads it, or Partner Center's US form. */
+function chargeDate(cells: Cells, column: BoundColumn): IsoDate {
+  const value = required(cells, column);
+  const us = US_DATE.exec(value);
+  if (us === null) {
+    if (value.includes('/')) fail(column.key, `"${cut(value, 40)}" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD`);
+    return utcDate(cells, column);
+  }
+  const [, month = '', day = '', year = '', hour, minute, second, meridiem] = us;
+  const iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+  if (!isRealDate(iso)) fail(column.key, `"${cut(value, 40)}" is not a real date in M/D/YYYY form (month first, as Partner Center writes it)`);
+  const hours = Number(hour ?? 0);
+  const hoursOk = meridiem === undefined ? hours <= 23 : hours >= 1 && hours <= 12;
+  if (!hoursOk || Number(minute ?? 0) > 59 || Number(second ?? 0) > 60) fail(column.key, `"${cut(value, 40)}" has an impossible time of day`);
+  return iso;
+}
