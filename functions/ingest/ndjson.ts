@@ -69,8 +69,16 @@ export function quoteBareNumbers(text: string): string {
   return out + text.slice(segment);
 }
 
+/**
+ * Marks a key whose value is an object or array. Such a value is no cell: under a key the
+ * format reads, the row is rejected; under any other key it is ignored, as an unknown CSV
+ * column is (exports such as Pax8's carry nested metadata beside the fields TrueUp reads).
+ */
+export const NESTED: unique symbol = Symbol('nested JSON value');
+export type JsonCell = string | typeof NESTED;
+
 /** A JSON object line as string cells keyed by its own keys, or a reason it is not one. */
-export function parseJsonObjectLine(text: string): Map<string, string> | { error: string; field?: string } {
+export function parseJsonObjectLine(text: string): Map<string, JsonCell> | { error: string } {
   let value: unknown;
   try {
     value = JSON.parse(quoteBareNumbers(text));
@@ -78,11 +86,11 @@ export function parseJsonObjectLine(text: string): Map<string, string> | { error
     return { error: 'not valid JSON' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'not a JSON object' };
-  const cells = new Map<string, string>();
+  const cells = new Map<string, JsonCell>();
   for (const [key, cell] of Object.entries(value)) {
     if (cell === null) cells.set(key, '');
     else if (typeof cell === 'string' || typeof cell === 'boolean') cells.set(key, String(cell));
-    else return { error: 'must be a single value, not an object or array', field: key };
+    else cells.set(key, NESTED);
   }
   return cells;
 }

@@ -9,7 +9,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
 import type { UsageRecord } from '../domain/types.js';
 import { CsvStream, plainCells, RowLimitError, type CsvBatch } from './csv-stream.js';
-import { LineSplitter, parseJsonObjectLine, type JsonLine } from './ndjson.js';
+import { LineSplitter, NESTED, parseJsonObjectLine, type JsonCell, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
 import { visible } from '../domain/reference/problems.js';
@@ -216,14 +216,15 @@ class FileReader {
       if (!this.jsonHeader([...parsed.keys()])) return;
     }
     this.summary.rowsRead++;
-    if ('error' in parsed) return this.reject(item.line, parsed.field, parsed.error, [item.text]);
-    const byName = new Map<string, string>();
+    if ('error' in parsed) return this.reject(item.line, undefined, parsed.error, [item.text]);
+    const byName = new Map<string, JsonCell>();
     for (const [key, value] of parsed) if (!byName.has(normalizeHeaderName(key))) byName.set(normalizeHeaderName(key), value);
     const format = (this.binding as Binding).format;
     const cells: string[] = [];
     for (const [key, spec] of Object.entries(format.columns)) {
       const name = spec.names.find((candidate) => byName.has(candidate));
-      const value = name === undefined ? '' : (byName.get(name) as string);
+      const value = name === undefined ? '' : (byName.get(name) as JsonCell);
+      if (value === NESTED) return this.reject(item.line, key, 'must be a single value, not an object or array', [item.text]);
       if (value.includes(REPLACEMENT_CHAR)) return this.reject(item.line, key, NOT_TEXT, [item.text]);
       cells.push(value);
     }

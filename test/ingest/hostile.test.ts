@@ -87,6 +87,13 @@ const TABLE: Record<string, Outcome> = {
       expect(records.map((r) => [r.source.line, r.vendor, r.quantity.toString(), r.cost?.toString(), r.currency])).toEqual([
         [1, 'rmm', '12.1', '-3.5', undefined], [3, 'rmm', '4', undefined, undefined]]);
     } },
+  // An object or array is no cell: under a column the format reads it rejects the row (the first
+  // line too, which still names the format); under any other key it is ignored like an unknown column.
+  'nested-json.ndjson': { counts: [3, 1, 2, 0], format: 'canonical-ndjson', rejected: [[1, 'account_id'], [3, 'quantity']],
+    check: ({ summary, records }) => {
+      expect(summary.rejections.map((r) => r.reason)).toEqual(['must be a single value, not an object or array', 'must be a single value, not an object or array']);
+      expect(records.map((r) => [r.source.line, r.accountId, r.quantity.toString()])).toEqual([[2, 'a1', '2']]);
+    } },
   'no-trailing-newline.csv': { counts: [2, 2, 0, 0], check: ({ records }) => expect(records[1]?.quantity.toString()).toBe('2') },
   'malformed-quote.csv': { counts: [2, 1, 1, 0], rejected: [[2, undefined]] },
   'literal-quote-in-unquoted.csv': { counts: [1, 1, 0, 0], check: ({ records }) => expect(records[0]?.vendorSku).toBe('27" monitor') },
