@@ -4,7 +4,7 @@
  * RowRejection. Money and quantities become `Dec` only after a regex has accepted the text.
  */
 import { Dec } from '../domain/money.js';
-import type { IsoDate } from '../domain/dates.js';
+import { periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
 import type { UsageRecord } from '../domain/types.js';
 
@@ -54,8 +54,9 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
   const key = plainDecimalKey(text);
   if (key >= 0 && (!isNegativeKey(key) || rules.nonNegative !== true)) return cachedByKey(key, text);
   if (!PLAIN_DECIMAL.test(text)) {
-    const allowed = rules.exponent === true && EXPONENT_DECIMAL.test(text) && Math.abs(Number(text.split(/[eE]/)[1])) <= 40;
-    if (!allowed) fail(column, describeBadDecimal(text));
+    const exponent = rules.exponent === true && EXPONENT_DECIMAL.test(text) ? Math.abs(Number(text.split(/[eE]/)[1])) : undefined;
+    if (exponent === undefined) fail(column, describeBadDecimal(text));
+    if (exponent > 40) fail(column, `"${text}" has an exponent beyond ±40, which is no cost or quantity`);
   }
   if (rules.nonNegative === true && text.charCodeAt(0) === 45 /* - */ && !/^-[0.]*$/.test(text)) fail(column, `must not be negative (got "${text}")`);
   return cachedDec(text);
@@ -223,12 +224,14 @@ function digits(text: string, from: number, to: number): number {
   return value;
 }
 
-const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([zZ]|[+-]\d{2}:?\d{2})?)?$/;
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([zZ]| UTC|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
  * The UTC calendar date of a date or timestamp: `2024-09-01`, `2024-09-01 00:00:00`,
- * `2025-01-01T00:00:00Z`, `2023-11-01T00:00:00.000Z`, `2025-01-01T23:30:00-05:00`.
- * A timestamp without a zone is UTC (FOCUS and CUR are UTC by definition).
+ * `2025-01-01T00:00:00Z`, `2023-11-01T00:00:00.000Z`, `2025-01-01T23:30:00-05:00`, and
+ * BigQuery's `2024-09-01 00:00:00 UTC` (GCP's FOCUS export). A timestamp without a zone is UTC
+ * (FOCUS and CUR are UTC by definition). An offset must be a real one (hours 00–23, minutes
+ * 00–59), and the UTC date must still have a 4-digit year.
  */
 export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
   const text = required(cells, column);
@@ -238,12 +241,25 @@ export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
   if (!match || day === undefined || !isRealDate(day)) fail(column.key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
   const [hour, minute, second, zone] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0), match[5]];
   if (hour > 23 || minute > 59 || second > 60) fail(column.key, `"${text}" has an impossible time of day`);
-  if (zone === undefined || zone === 'Z' || zone === 'z') return day;
-  const sign = zone.startsWith('-') ? -1 : 1;
+  if (zone === undefined || zone === 'Z' || zone === 'z' || zone === ' UTC') return day;
   const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
+  const [offsetHours, offsetMinutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
+  if (offsetHours > 23 || offsetMinutes > 59) fail(column.key, `"${text}" has an impossible UTC offset`);
+  const sign = zone.startsWith('-') ? -1 : 1;
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d, hour, minute) - offsetMinutes * 60_000).toISOString().slice(0, 10);
+  const utc = new Date(Date.UTC(y, m - 1, d, hour, minute) - sign * (offsetHours * 60 + offsetMinutes) * 60_000).toISOString().slice(0, 10);
+  if (!isRealDate(utc)) fail(column.key, `"${text}" falls outside the years 0000–9999 in UTC`);
+  return utc;
+}
+
+/**
+ * The period a billing-period start names: the month of its date as written. The cell is
+ * checked as `utcDate` checks it, but an offset does not move it: `2024-09-01T00:00:00+02:00`
+ * starts September, although in UTC it is still August 31st.
+ */
+export function billingPeriod(cells: Cells, column: BoundColumn): Period {
+  utcDate(cells, column);
+  return periodOf(required(cells, column).slice(0, 10));
 }
 
 const CURRENCY = /^[A-Za-z]{3}$/;

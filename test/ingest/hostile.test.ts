@@ -103,13 +103,15 @@ const TABLE: Record<string, Outcome> = {
   'timestamp-in-canonical.csv': { counts: [2, 0, 2, 0], rejected: [[2, 'usage_date'], [3, 'usage_date']] },
   'leading-blank-lines.csv': { counts: [1, 1, 0, 0], check: ({ records }) => expect(records[0]?.source.line).toBe(4) },
   'html-error-page.csv': { counts: [0, 0, 0, 0], fileError: UNKNOWN },
-  'focus-categories.csv': { counts: [7, 4, 3, 0], format: 'focus', rejected: [[6, 'BilledCost'], [7, 'ChargePeriodStart'], [8, 'PricingQuantity']],
+  // FOCUS NumericFormat allows E notation: line 6's BilledCost 1e3 is 1000.
+  'focus-categories.csv': { counts: [7, 5, 2, 0], format: 'focus', rejected: [[7, 'ChargePeriodStart'], [8, 'PricingQuantity']],
     check: ({ summary, records }) => {
       expect(summary.rowsSkipped).toBe(1);
       expect(records.map((r) => [r.source.line, r.vendor, r.quantity.toString(), r.cost?.toString(), r.usageDate, r.period, r.currency])).toEqual([
         [2, 'microsoft', '3', '10.5', '2025-01-31', '2025-02', 'USD'],
         [4, 'microsoft', '0', '-2', '2025-01-15', '2025-01', 'USD'],
         [5, 'aws', '1', '100', '2024-12-31', '2025-01', 'USD'],
+        [6, 'aws', '1', '1000', '2025-01-01', '2025-01', 'USD'],
       ]);
     } },
   'cur-legacy-line-types.csv': { counts: [6, 4, 2, 0], format: 'aws-cur', rejected: [[6, 'lineItem/UsageAmount'], [7, 'lineItem/UsageType']],

@@ -13,13 +13,13 @@
  *   such a line has no usage type its vendorSku is `ProductCode:LineItemType`.
  * - Numbers may use exponent notation (`9.984E-7`): AWS writes them so in real exports; they
  *   are parsed exactly by Dec, never as floats.
- * - usageDate = UTC date of the usage start; period = month of the billing period start when
- *   present, else of the usage start. vendor `aws`; vendorSku = `ProductCode:UsageType`.
+ * - usageDate = UTC date of the usage start; period = month of the billing period start as
+ *   written when present (an offset does not move it), else of the usage date. vendor `aws`; vendorSku = `ProductCode:UsageType`.
  * - No reference: identity/LineItemId repeats across time intervals (269 times in the sample).
  */
 import { periodOf } from '../../domain/dates.js';
 import { ZERO } from '../../domain/money.js';
-import { convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../cells.js';
+import { billingPeriod, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../cells.js';
 import type { ColumnSpec, UsageFormat } from '../types.js';
 
 function cur(legacy: string, cur2: string, isRequired = false): ColumnSpec {
@@ -60,7 +60,7 @@ export const awsCur: UsageFormat<keyof typeof columns> = {
       vendorSku: `${productCode}:${usageType}`,
       quantity: isUsage ? decimal(row, c.UsageAmount, AWS_NUMBER) : ZERO,
       usageDate,
-      period: text(row, c.BillingPeriodStartDate) ? periodOf(utcDate(row, c.BillingPeriodStartDate)) : periodOf(usageDate),
+      period: text(row, c.BillingPeriodStartDate) ? billingPeriod(row, c.BillingPeriodStartDate) : periodOf(usageDate),
       cost: optionalDecimal(row, c.UnblendedCost, AWS_NUMBER),
       currency: currency(row, c.CurrencyCode),
       source: ctx,

@@ -8,16 +8,16 @@
  *   usage. They count as accepted (and in rowsSkipped), never as records.
  * - Usage and Purchase rows: quantity = PricingQuantity. Other categories (Credit, Adjustment):
  *   quantity 0, but their BilledCost still counts as cost.
- * - Numbers follow FOCUS NumericFormat: plain decimals, sign allowed (corrections are negative);
- *   `$10,100.00` or `1e3` are rejected.
- * - usageDate = UTC date of ChargePeriodStart; period = month of BillingPeriodStart.
- *   Timestamps `2024-09-01 00:00:00` without a zone are UTC. `5/1/25` is rejected.
+ * - Numbers follow FOCUS NumericFormat: decimals, sign allowed (corrections are negative), and
+ *   E notation (`1.5E-7`, which the format allows), parsed exactly; `$10,100.00` is rejected.
+ * - usageDate = UTC date of ChargePeriodStart; period = month of BillingPeriodStart as written
+ *   (an offset does not move a billing period into the month before). Timestamps
+ *   `2024-09-01 00:00:00` without a zone, or with BigQuery's ` UTC`, are UTC. `5/1/25` is rejected.
  * - vendor = ProviderName lower-cased; account = SubAccountId; vendorSku = SkuId (all required).
  * - No reference: FOCUS 1.x has no line id (the sample's `Id` column is not FOCUS).
  */
-import { periodOf } from '../../domain/dates.js';
 import { ZERO } from '../../domain/money.js';
-import { col, convertRow, currency, decimal, hasRequiredColumns, required, utcDate } from '../cells.js';
+import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, utcDate } from '../cells.js';
 import type { UsageFormat } from '../types.js';
 
 const columns = {
@@ -33,6 +33,8 @@ const columns = {
 };
 
 const QUANTITY_CATEGORIES = new Set(['usage', 'purchase']);
+/** FOCUS NumericFormat allows E notation (`mEn`). */
+const FOCUS_NUMBER = { exponent: true } as const;
 
 export const focus: UsageFormat<keyof typeof columns> = {
   name: 'focus',
@@ -45,12 +47,12 @@ export const focus: UsageFormat<keyof typeof columns> = {
     const vendor = required(row, c.ProviderName).toLowerCase();
     const accountId = required(row, c.SubAccountId);
     const vendorSku = required(row, c.SkuId);
-    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, c.PricingQuantity) : ZERO;
+    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, c.PricingQuantity, FOCUS_NUMBER) : ZERO;
     const usageDate = utcDate(row, c.ChargePeriodStart);
     return {
       vendor, accountId, vendorSku, quantity, usageDate,
-      period: periodOf(utcDate(row, c.BillingPeriodStart)),
-      cost: decimal(row, c.BilledCost),
+      period: billingPeriod(row, c.BillingPeriodStart),
+      cost: decimal(row, c.BilledCost, FOCUS_NUMBER),
       currency: currency(row, c.BillingCurrency),
       source: ctx,
     };
