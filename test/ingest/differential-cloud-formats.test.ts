@@ -13,7 +13,8 @@
  * - the cells the format reads are trimmed, then the cell `NULL` is empty (however it is quoted);
  *   a currency is three letters (upper-cased) or nothing;
  * - FOCUS: Tax rows are accepted and skipped (no record) whatever their other cells; Usage and
- *   Purchase: quantity = PricingQuantity; other categories quantity 0; cost = BilledCost;
+ *   Purchase: quantity = PricingQuantity (null allowed, read 0, on a ChargeClass `Correction`
+ *   row); other categories quantity 0; cost = BilledCost;
  *   numbers are decimals with an optional sign and E notation (FOCUS NumericFormat; no `$`, no
  *   thousands separator); ProviderName, SubAccountId, SkuId, ChargeCategory required;
  * - CUR: Tax lines skipped; usage lines (Usage, DiscountedUsage, SavingsPlanCoveredUsage, or no
@@ -71,6 +72,8 @@ function cur2Name(legacy: string): string {
 type Fmt = 'focus' | 'cur-legacy' | 'cur2';
 
 const FOCUS_KEYS = ['BilledCost', 'ChargePeriodStart', 'SubAccountId', 'SkuId', 'PricingQuantity', 'ChargeCategory', 'ProviderName', 'BillingPeriodStart', 'BillingCurrency'] as const;
+/** The columns the oracle reads: the keys, and ChargeClass where the file has it. */
+const FOCUS_READ: readonly string[] = [...FOCUS_KEYS, 'ChargeClass'];
 
 const CUR_KEYS = {
   account: 'lineItem/UsageAccountId',
@@ -301,6 +304,7 @@ const focusRow = fc.record({
   ChargePeriodStart: padded(dateCell),
   BillingPeriodStart: padded(fc.oneof({ weight: 40, arbitrary: billingStart }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) })),
   BillingCurrency: padded(currencyCell),
+  ChargeClass: padded(fc.constantFrom('', '', '', 'NULL', 'Correction', 'correction')),
   shape: rowShape,
 });
 
@@ -321,7 +325,7 @@ const focusFile: fc.Arbitrary<GenFile> = fc.record({
   const columns = shuffled(FOCUS_COLUMN_SETS[set] as readonly string[], shuffle ? order : []);
   // An export whose lines all end with a comma: one more column, without a name.
   if (style.trailingComma) columns.push('');
-  const keyOf = (column: string) => (FOCUS_KEYS as readonly string[]).includes(column) ? column : undefined;
+  const keyOf = (column: string) => FOCUS_READ.includes(column) ? column : undefined;
   return layout('focus', columns, style, rows.map((row) => ({
     cells: assemble(columns, keyOf, row, FOCUS_10.rows[row.base] as Record<string, string>, row.shape.nasty),
     shape: row.shape,
@@ -536,7 +540,9 @@ function focusOutcome(get: Get): Outcome {
   const vendor = required(get, 'ProviderName').toLowerCase();
   const accountId = required(get, 'SubAccountId');
   const vendorSku = required(get, 'SkuId');
-  const quantity = category === 'usage' || category === 'purchase' ? focusNumber(get('PricingQuantity')) : ZERO;
+  // FOCUS: PricingQuantity may be null on a Usage or Purchase row only when ChargeClass is "Correction".
+  const correctionWithoutQuantity = get('PricingQuantity') === '' && get('ChargeClass').toLowerCase() === 'correction';
+  const quantity = (category === 'usage' || category === 'purchase') && !correctionWithoutQuantity ? focusNumber(get('PricingQuantity')) : ZERO;
   const usageDate = instant(get('ChargePeriodStart')).utc;
   const period = periodOfBillingStart(instant(get('BillingPeriodStart')));
   const cost = focusNumber(get('BilledCost'));
@@ -568,7 +574,7 @@ function bindHeader(fmt: Fmt, header: readonly string[]): Map<string, number> {
   const names = header.map((name) => name.trim().toLowerCase());
   const bound = new Map<string, number>();
   if (fmt === 'focus') {
-    for (const key of FOCUS_KEYS) bound.set(key, names.indexOf(key.toLowerCase()));
+    for (const key of FOCUS_READ) bound.set(key, names.indexOf(key.toLowerCase()));
   } else {
     for (const [key, legacy] of Object.entries(CUR_KEYS)) {
       const index = names.indexOf(legacy.toLowerCase());

@@ -78,6 +78,24 @@ describe('FOCUS spec dirty examples', () => {
   });
 });
 
+describe('FOCUS corrections', () => {
+  it('reads a Usage correction without PricingQuantity as quantity 0 with its cost, and rejects any other Usage row without it', async () => {
+    // Prepare: FOCUS lets PricingQuantity be null only when ChargeClass is "Correction".
+    const csv = [
+      'BilledCost,ChargePeriodStart,SubAccountId,SkuId,PricingQuantity,ChargeCategory,ChargeClass,ProviderName,BillingPeriodStart,BillingCurrency',
+      '-12.50,2024-09-01T00:00:00Z,sub1,SKU1,,Usage,Correction,AWS,2024-09-01T00:00:00Z,USD',
+      '3.25,2024-09-02T00:00:00Z,sub1,SKU1,,Usage,,AWS,2024-09-01T00:00:00Z,USD',
+      '-4,2024-09-03T00:00:00Z,sub1,SKU1,-2,Purchase,correction,AWS,2024-09-01T00:00:00Z,USD',
+    ].join('\n');
+    // Act
+    const { summary, records } = await readBytes('corrections.csv', new TextEncoder().encode(csv));
+    // Assess
+    expect(counts(summary)).toEqual([3, 2, 1, 0]);
+    expect(summary.rejections.map((r) => [r.line, r.field, r.reason])).toEqual([[3, 'PricingQuantity', 'is required']]);
+    expect(records.map((r) => [r.source.line, r.quantity.toFixed(), r.cost?.toFixed()])).toEqual([[2, '0', '-12.5'], [4, '-2', '-4']]);
+  });
+});
+
 describe('AWS CUR samples', () => {
   it('reads the legacy CUR export: 1,269 Usage lines, 12 Tax lines skipped', async () => {
     // Prepare

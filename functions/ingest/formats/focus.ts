@@ -7,7 +7,9 @@
  * - Tax rows (ChargeCategory `Tax`) are skipped: SPEC excludes their cost and they carry no
  *   usage. They count as accepted (and in rowsSkipped), never as records.
  * - Usage and Purchase rows: quantity = PricingQuantity. Other categories (Credit, Adjustment):
- *   quantity 0, but their BilledCost still counts as cost.
+ *   quantity 0, but their BilledCost still counts as cost. FOCUS lets a correction to an invoiced
+ *   period (ChargeClass `Correction`) leave PricingQuantity null: such a row has quantity 0 and
+ *   its BilledCost counts, where any other Usage or Purchase row without it is rejected.
  * - Numbers follow FOCUS NumericFormat: decimals, sign allowed (corrections are negative), and
  *   E notation (`1.5E-7`, which the format allows), parsed exactly; `$10,100.00` is rejected.
  * - usageDate = UTC date of ChargePeriodStart; period = month of BillingPeriodStart as written
@@ -17,8 +19,8 @@
  * - No reference: FOCUS 1.x has no line id (the sample's `Id` column is not FOCUS).
  */
 import { ZERO } from '../../domain/money.js';
-import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, utcDate } from '../cells.js';
-import type { UsageFormat } from '../types.js';
+import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, text, utcDate } from '../cells.js';
+import type { BoundColumn, Cells, UsageFormat } from '../types.js';
 
 const columns = {
   BilledCost: col('BilledCost', true),
@@ -30,9 +32,15 @@ const columns = {
   ProviderName: col('ProviderName', true),
   BillingPeriodStart: col('BillingPeriodStart', true),
   BillingCurrency: col('BillingCurrency', true),
+  ChargeClass: col('ChargeClass'),
 };
 
 const QUANTITY_CATEGORIES = new Set(['usage', 'purchase']);
+/** A correction to an invoiced period with no PricingQuantity, which FOCUS allows. */
+function isQuantityFreeCorrection(row: Cells, quantity: BoundColumn, chargeClass: BoundColumn): boolean {
+  return text(row, quantity) === '' && text(row, chargeClass).toLowerCase() === 'correction';
+}
+
 /** FOCUS NumericFormat allows E notation (`mEn`). */
 const FOCUS_NUMBER = { exponent: true } as const;
 
@@ -47,7 +55,8 @@ export const focus: UsageFormat<keyof typeof columns> = {
     const vendor = required(row, c.ProviderName).toLowerCase();
     const accountId = required(row, c.SubAccountId);
     const vendorSku = required(row, c.SkuId);
-    const quantity = QUANTITY_CATEGORIES.has(category) ? decimal(row, c.PricingQuantity, FOCUS_NUMBER) : ZERO;
+    const quantity = QUANTITY_CATEGORIES.has(category) && !isQuantityFreeCorrection(row, c.PricingQuantity, c.ChargeClass)
+      ? decimal(row, c.PricingQuantity, FOCUS_NUMBER) : ZERO;
     const usageDate = utcDate(row, c.ChargePeriodStart);
     return {
       vendor, accountId, vendorSku, quantity, usageDate,
