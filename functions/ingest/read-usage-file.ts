@@ -91,7 +91,7 @@ class FileReader {
       this.pending += text;
       const first = /\S/.exec(this.pending);
       if (!first) return;
-      this.mode = first[0] === '{' ? 'ndjson' : 'csv';
+      this.mode = first[0] === '{' || first[0] === '[' ? 'ndjson' : 'csv';
       text = this.pending;
       this.pending = '';
     }
@@ -212,7 +212,7 @@ class FileReader {
   private jsonLine(item: JsonLine): Promise<void> | void {
     const parsed = parseJsonObjectLine(item.text);
     if (!this.binding) {
-      if ('error' in parsed) return this.stop(`line ${item.line}: the first line is not a JSON object (${parsed.error})`);
+      if ('error' in parsed) return this.stop(firstJsonLineProblem(item, parsed.error));
       if (!this.jsonHeader([...parsed.keys()])) return;
     }
     this.summary.rowsRead++;
@@ -318,4 +318,17 @@ function rawOf(cells: readonly string[]): string {
   let raw = '';
   for (let i = 0; i < cells.length && raw.length <= RAW_MAX; i++) raw += i === 0 ? cells[i] : `,${cells[i]}`;
   return raw.length > RAW_MAX ? `${raw.slice(0, RAW_MAX)}…` : raw;
+}
+
+/**
+ * Why the first line of an NDJSON file is refused. An API's answer saved as one JSON document
+ * (`{` alone on line 1, as Partner Center's and Pax8's APIs return items) gets told apart from
+ * a broken line, so the user knows to convert it rather than look for a typo.
+ */
+function firstJsonLineProblem(item: JsonLine, error: string): string {
+  if (item.text === '{' || item.text === '[') {
+    return `line ${item.line}: the file is one JSON document spread over many lines (as an API returns it); `
+      + 'TrueUp reads NDJSON, one JSON object per line with the fields of a CSV header, or CSV';
+  }
+  return `line ${item.line}: the first line is not a JSON object (${error})`;
 }

@@ -138,6 +138,23 @@ describe('Azure EA sample', () => {
   });
 });
 
+describe('Partner Center API JSON samples', () => {
+  it.each(['daily_rated_usage_lineitems_api_example.json', 'legacy_license_based_lineitems_api_example.json', 'onetime_invoice_lineitems_api_example.json'])(
+    'refuses %s as one JSON document, saying what TrueUp reads instead', async (name) => {
+      const { summary } = await readPath(join(SAMPLES, 'partner-center', name));
+      expect(counts(summary)).toEqual([0, 0, 0, 0]);
+      expect(summary.fileError).toBe('line 1: the file is one JSON document spread over many lines (as an API returns it); '
+        + 'TrueUp reads NDJSON, one JSON object per line with the fields of a CSV header, or CSV');
+    });
+
+  it('still names a broken first NDJSON line as such, and refuses a JSON array', async () => {
+    const broken = await readBytes('b.ndjson', new TextEncoder().encode('{"vendor": "rmm",\n'));
+    const array = await readBytes('a.json', new TextEncoder().encode('[\n  {"vendor": "rmm"}\n]\n'));
+    expect(broken.summary.fileError).toBe('line 1: the first line is not a JSON object (not valid JSON)');
+    expect(array.summary.fileError).toMatch(/^line 1: the file is one JSON document spread over many lines/);
+  });
+});
+
 describe('Partner Center reconciliation CSV fixture (built from FIELDS.md)', () => {
   it('maps ProductId:SkuId, BillableQuantity else Quantity, and reads the US date form month first', async () => {
     // Act
