@@ -14,7 +14,8 @@
  * - Numbers may use exponent notation (`9.984E-7`): AWS writes them so in real exports; they
  *   are parsed exactly by Dec, never as floats.
  * - usageDate = UTC date of the usage start; period = month of the billing period start as
- *   written when present (an offset does not move it), else of the usage date. vendor `aws`; vendorSku = `ProductCode:UsageType`.
+ *   written when present (an offset does not move it), else of the usage date.
+ * - vendor `aws`; vendorSku = `ProductCode:UsageType`.
  * - No reference: identity/LineItemId repeats across time intervals (269 times in the sample).
  */
 import { periodOf } from '../../domain/dates.js';

@@ -19,11 +19,9 @@
  * - unitCost = EffectiveUnitPrice, cost = Subtotal, currency = Currency (all optional).
  * - No reference: the export has no per-line id.
  */
-import { periodOf } from '../../domain/dates.js';
-import type { IsoDate } from '../../domain/dates.js';
+import { periodOf, type IsoDate } from '../../domain/dates.js';
 import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDate } from '../cells.js';
-import type { BoundColumn, Cells } from '../types.js';
-import type { UsageFormat } from '../types.js';
+import type { BoundColumn, Cells, UsageFormat } from '../types.js';
 
 const columns = {
   PartnerId: col('PartnerId', true),
