@@ -234,21 +234,25 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+
  * 00–59), and the UTC date must still have a 4-digit year.
  */
 export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
-  const text = required(cells, column);
+  return utcDateOf(required(cells, column), column.key);
+}
+
+/** `utcDate` of a cell's text already read (`key` names the column in a refusal). */
+export function utcDateOf(text: string, key: string): IsoDate {
   if (text.length === 10 && isRealDate(text)) return text;
   const match = TIMESTAMP.exec(text);
   const day = match?.[1];
-  if (!match || day === undefined || !isRealDate(day)) fail(column.key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
+  if (!match || day === undefined || !isRealDate(day)) fail(key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
   const [hour, minute, second, zone] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0), match[5]];
-  if (hour > 23 || minute > 59 || second > 60) fail(column.key, `"${text}" has an impossible time of day`);
+  if (hour > 23 || minute > 59 || second > 60) fail(key, `"${text}" has an impossible time of day`);
   if (zone === undefined || zone === 'Z' || zone === 'z' || zone === ' UTC') return day;
   const digits = zone.slice(1).replace(':', '');
   const [offsetHours, offsetMinutes] = [Number(digits.slice(0, 2)), Number(digits.slice(2))];
-  if (offsetHours > 23 || offsetMinutes > 59) fail(column.key, `"${text}" has an impossible UTC offset`);
+  if (offsetHours > 23 || offsetMinutes > 59) fail(key, `"${text}" has an impossible UTC offset`);
   const sign = zone.startsWith('-') ? -1 : 1;
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const utc = new Date(Date.UTC(y, m - 1, d, hour, minute) - sign * (offsetHours * 60 + offsetMinutes) * 60_000).toISOString().slice(0, 10);
-  if (!isRealDate(utc)) fail(column.key, `"${text}" falls outside the years 0000–9999 in UTC`);
+  if (!isRealDate(utc)) fail(key, `"${text}" falls outside the years 0000–9999 in UTC`);
   return utc;
 }
 
@@ -258,8 +262,9 @@ export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
  * starts September, although in UTC it is still August 31st.
  */
 export function billingPeriod(cells: Cells, column: BoundColumn): Period {
-  utcDate(cells, column);
-  return periodOf(required(cells, column).slice(0, 10));
+  const text = required(cells, column);
+  utcDateOf(text, column.key);
+  return periodOf(text.slice(0, 10));
 }
 
 const CURRENCY = /^[A-Za-z]{3}$/;

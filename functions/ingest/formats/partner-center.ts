@@ -20,7 +20,7 @@
  * - No reference: the export has no per-line id.
  */
 import { periodOf, type IsoDate } from '../../domain/dates.js';
-import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDate } from '../cells.js';
+import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../cells.js';
 import type { BoundColumn, Cells, UsageFormat } from '../types.js';
 
 const columns = {
@@ -63,13 +63,13 @@ export const partnerCenter: UsageFormat<keyof typeof columns> = {
 /** `M/D/YYYY`, optionally with a time of day `h:mm[:ss]` and AM/PM. */
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp][Mm]))?)?$/;
 
-/** The UTC date of a ChargeStartDate cell: ISO as `utcDate` reads it, or Partner Center's US form. */
+/** The UTC date of a ChargeStartDate cell: ISO as `utcDateOf` reads it, or Partner Center's US form. */
 function chargeDate(cells: Cells, column: BoundColumn): IsoDate {
   const value = required(cells, column);
   const us = US_DATE.exec(value);
   if (us === null) {
     if (value.includes('/')) fail(column.key, `"${cut(value, 40)}" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD`);
-    return utcDate(cells, column);
+    return utcDateOf(value, column.key);
   }
   const [, month = '', day = '', year = '', hour, minute, second, meridiem] = us;
   const iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
