@@ -34,7 +34,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../functions/domain/money.js';
 import type { UsageRecord } from '../../functions/domain/types.js';
-import { SHARED, readBytes, referenceSet } from './helpers.js';
+import { readBytes, referenceSet, SHARED, SHRINK_BOUND } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // The real samples: column sets and the cells of their non-key columns.
@@ -664,23 +664,18 @@ async function compare(file: GenFile): Promise<void> {
 
 /** Runs per property; DIFF_RUNS=2000 for a long hunt. */
 const RUNS = Number(process.env.DIFF_RUNS ?? 100);
-/**
- * Shrinking a failing file of this model can run for many minutes; after 30 s (half the test timeout) fast-check
- * stops and reports the smallest counterexample found so far (a failure is never lost).
- */
-const BOUNDED = { interruptAfterTimeLimit: 30_000 } as const;
 
 describe('differential: cloud usage files against an oracle written from SPEC.md', () => {
   it('FOCUS 1.x files of varied shapes', async () => {
-    await fc.assert(fc.asyncProperty(focusFile, compare), { numRuns: RUNS, ...BOUNDED });
+    await fc.assert(fc.asyncProperty(focusFile, compare), { numRuns: RUNS, ...SHRINK_BOUND });
   });
 
   it('AWS CUR legacy (lineItem/…) files of varied shapes', async () => {
-    await fc.assert(fc.asyncProperty(curFile('cur-legacy'), compare), { numRuns: RUNS, ...BOUNDED });
+    await fc.assert(fc.asyncProperty(curFile('cur-legacy'), compare), { numRuns: RUNS, ...SHRINK_BOUND });
   });
 
   it('AWS CUR 2.0 (line_item_…) files of varied shapes', async () => {
-    await fc.assert(fc.asyncProperty(curFile('cur2'), compare), { numRuns: RUNS, ...BOUNDED });
+    await fc.assert(fc.asyncProperty(curFile('cur2'), compare), { numRuns: RUNS, ...SHRINK_BOUND });
   });
 });
 

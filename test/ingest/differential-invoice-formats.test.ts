@@ -40,7 +40,7 @@ import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../functions/domain/money.js';
 import type { UsageRecord } from '../../functions/domain/types.js';
-import { readBytes } from './helpers.js';
+import { readBytes, SHRINK_BOUND } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
 // The oracle
@@ -820,11 +820,6 @@ function largeCanonicalFile(seed: number, rows: number, env: Envelope): CsvFile 
 // ---------------------------------------------------------------------------------------------
 
 const RUNS = Number(process.env.DIFF_RUNS ?? 150);
-/**
- * Shrinking a failing file of this model can run for many minutes; after 30 s (half the test timeout) fast-check
- * stops and reports the smallest counterexample found so far (a failure is never lost).
- */
-const BOUNDED = { interruptAfterTimeLimit: 30_000 } as const;
 
 function show(text: string): string {
   return JSON.stringify(text);
@@ -855,7 +850,7 @@ function csvProperty(format: FormatDef): () => Promise<void> {
     expect(cells).toEqual(file.rows.map((r) => r.cells));
     // Act + Assert
     await compare(expected, bytes, file.envelope.chunkSize, text, `${format.name}.csv`);
-  }), { numRuns: RUNS, ...BOUNDED });
+  }), { numRuns: RUNS, ...SHRINK_BOUND });
 }
 
 describe('usage-file reader versus an oracle written from SPEC.md section 3', () => {
@@ -869,7 +864,7 @@ describe('usage-file reader versus an oracle written from SPEC.md section 3', ()
       const expected = oracleNdjson(file, bytes, lines);
       // Act + Assert
       await compare(expected, bytes, file.envelope.chunkSize, text, 'canonical.ndjson');
-    }), { numRuns: RUNS, ...BOUNDED }));
+    }), { numRuns: RUNS, ...SHRINK_BOUND }));
 
   it('Pax8 invoice items CSV: counts, per-group sums, rejected and duplicate lines agree', csvProperty(PAX8));
 
@@ -884,7 +879,7 @@ describe('usage-file reader versus an oracle written from SPEC.md section 3', ()
       const { outcome: expected } = oracleCsv(CANONICAL, bytes, file.envelope.eol, lines);
       // Act + Assert
       await compare(expected, bytes, file.envelope.chunkSize, text.slice(0, 2_000), 'large.csv');
-    }), { numRuns: Math.max(2, Math.round(RUNS / 50)), ...BOUNDED }));
+    }), { numRuns: Math.max(2, Math.round(RUNS / 50)), ...SHRINK_BOUND }));
 });
 
 /*

@@ -8,6 +8,13 @@ import type { DuplicateKey } from '../../functions/ingest/types.js';
 export const SHARED = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
 
+/**
+ * fast-check options for the generated-file properties: shrinking a failing file of those models
+ * can run for many minutes, so after 30 s (half the test timeout) fast-check stops and reports
+ * the smallest counterexample found so far (a failure is never lost).
+ */
+export const SHRINK_BOUND = { interruptAfterTimeLimit: 30_000 } as const;
+
 export async function* chunksOf(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> {
   for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
 }
