@@ -147,6 +147,9 @@ export class PipelineStack extends Stack {
     readPrefix(billingRun, artifacts, 'normalized/');
     readPrefix(billingRun, artifacts, 'reconciliation/');
     putPrefix(billingRun, artifacts, 'reconciliation/');
+    // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
+    readPrefix(billingRun, artifacts, 'billing/');
+    putPrefix(billingRun, artifacts, 'billing/');
     workQueue.grantSendMessages(billingRun.function);
     discrepancyQueue.grantSendMessages(billingRun.function);
 
@@ -190,6 +193,8 @@ export class PipelineStack extends Stack {
     });
     tableAccess(agingReport); // reads invoices, records the email in the outbox
     readPrefix(agingReport, artifacts, 'emails/');
+    // A re-run after the email was recorded attaches the report it stored (reports/aging-<date>.*).
+    readPrefix(agingReport, artifacts, 'reports/');
     putPrefix(agingReport, artifacts, 'reports/');
     putPrefix(agingReport, artifacts, 'emails/');
     sendsEmail(agingReport);

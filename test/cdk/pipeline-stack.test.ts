@@ -185,6 +185,19 @@ describe('PipelineStack permissions', () => {
     ].sort());
   });
 
+  it.each([
+    ['BillingRun', 'billing/', 'its stored plan, which every retry reads back'],
+    ['AgingReport', 'reports/', 'the report it stored, attached again by a re-run'],
+  ])('lets %s read and write %s of the artifacts bucket (%s)', (prefix, keyPrefix) => {
+    const objects = (action: string): string[] => statementsOf(prefix)
+      .filter((s) => actionsOf(s).some((a) => a.startsWith(action)))
+      .flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
+    const resource = JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, `/${keyPrefix}*`]] });
+
+    expect(objects('s3:GetObject')).toContain(resource);
+    expect(objects('s3:PutObject')).toContain(resource);
+  });
+
   it('keeps the discrepancy worker and ses-events away from S3, SQS sends and SES', () => {
     for (const prefix of ['DiscrepancyWorker', 'SesEvents']) {
       const actions = statementsOf(prefix).flatMap(actionsOf);
