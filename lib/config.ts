@@ -53,8 +53,11 @@ export const TrueUpConfigSchema = z.object({
     reconciliationReport: ScheduleExpression.default('cron(0 7 1 * ? *)'),
     /** Dunning: every day at 08:00. */
     dunning: ScheduleExpression.default('cron(0 8 * * ? *)'),
-    /** The AR aging report: Mondays at 09:00. */
-    aging: ScheduleExpression.default('cron(0 9 ? * MON *)'),
+    /**
+     * The AR aging report: checked daily at 09:00, sent on trueup.json's `reports.agingWeekday`
+     * (the job does nothing on the other days), so the weekday is the data folder's setting.
+     */
+    aging: ScheduleExpression.default('cron(0 9 * * ? *)'),
     /**
      * The collector: pulls every enabled source of the imported sources.json (docs/sources.md).
      * Daily at 05:00, an hour before the billing run; a pull never lands an item twice.

@@ -3,7 +3,7 @@
  * aging report each aging weekday (SPEC.md section 8). Each is stored in S3 and sent once.
  */
 import { agingCsv, computeAging, dsoTrend } from '../domain/compute-aging.js';
-import { addMonths, periodOf, type IsoDate } from '../domain/dates.js';
+import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.js';
 import { renderAgingReport } from '../reports/aging-report.js';
 import { renderReconciliationReport } from '../reports/reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
@@ -34,6 +34,18 @@ export async function sendReconciliationReport(deps: Deps, input: { today: IsoDa
     to: reference.settings.reports.recipients,
     content: reconciliationReportEmail({ settings: reference.settings, period, ...report }),
   });
+}
+
+/**
+ * The scheduled aging report of `today`: emailed on the data folder's `reports.agingWeekday`
+ * (ISO, 1 = Monday), nothing on other days. The schedule itself runs daily, so the weekday is
+ * the billing team's setting, not the deployment's.
+ */
+export async function scheduledAgingReport(deps: Deps, input: { today: IsoDate }): Promise<{ sent: boolean }> {
+  const reference = await requireReference(deps);
+  if (isoWeekday(input.today) !== reference.settings.reports.agingWeekday) return { sent: false };
+  await agingReport(deps, { asOf: input.today, email: true });
+  return { sent: true };
 }
 
 /**

@@ -1,11 +1,17 @@
-/** Scheduled weekly on the aging weekday: the AR aging report to the billing team. */
+/**
+ * Scheduled daily: on trueup.json's aging weekday, the AR aging report to the billing team.
+ * An operator's event with an explicit `date` sends the report of that date whatever its weekday.
+ */
 import type { Context } from 'aws-lambda';
-import { agingReport } from '../app/send-reports.js';
-import { deps, logger, runDate } from './runtime.js';
+import { agingReport, scheduledAgingReport } from '../app/send-reports.js';
+import { deps, logger, runDate, ScheduledEvent } from './runtime.js';
 
-export const handler = async (event: unknown, context: Context): Promise<{ asOf: string }> => {
+export const handler = async (event: unknown, context: Context): Promise<{ asOf: string; sent: boolean }> => {
   logger.addContext(context);
   const asOf = runDate(event);
-  await agingReport(deps, { asOf, email: true }); // sent once per date through the outbox
-  return { asOf };
+  if (ScheduledEvent.parse(event ?? {}).date !== undefined) {
+    await agingReport(deps, { asOf, email: true }); // sent once per date through the outbox
+    return { asOf, sent: true };
+  }
+  return { asOf, ...(await scheduledAgingReport(deps, { today: asOf })) };
 };

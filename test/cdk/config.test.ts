@@ -12,7 +12,7 @@ describe('parseConfig', () => {
       billingRun: 'cron(0 6 1 * ? *)',
       reconciliationReport: 'cron(0 7 1 * ? *)',
       dunning: 'cron(0 8 * * ? *)',
-      aging: 'cron(0 9 ? * MON *)',
+      aging: 'cron(0 9 * * ? *)',
       collector: 'cron(0 5 * * ? *)',
     });
     expect(config.sourceSecretsPrefix).toBe('trueup/sources/');

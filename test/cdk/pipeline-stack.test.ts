@@ -91,7 +91,7 @@ describe('PipelineStack schedules', () => {
     ['BillingRun', 'cron(0 6 1 * ? *)'],
     ['ReconciliationReport', 'cron(0 7 1 * ? *)'],
     ['DunningRun', 'cron(0 8 * * ? *)'],
-    ['AgingReport', 'cron(0 9 ? * MON *)'],
+    ['AgingReport', 'cron(0 9 * * ? *)'],
   ])('%s runs at %s in the MSP time zone, with retries and a DLQ', (prefix, expression) => {
     const dlq = logicalId(fx.pipelineTemplate, 'AWS::SQS::Queue', `${prefix}ScheduleDeadLetterQueue`);
 
