@@ -9,11 +9,18 @@
  * - The balance is as of today: payments received today are already applied.
  * - An invoice is dunned from the day after its issue date; one disputed on or before today is
  *   not dunned; one whose client is unknown or has dunning `none` is not dunned.
+ * - The balance is money: it is rounded to the invoice currency's minor unit before anything is
+ *   compared or computed with it, so a balance that rounds to 0 (a sub-cent remainder of a
+ *   payment) is never dunned and never charged a fee.
  * - Late fee: when the step sent now is, or comes after, a step with `lateFee`, and no fee was
- *   charged for the invoice yet, the fee is charged now with the terms of the earliest such step
- *   (the one whose "first time" this is): max(round(balance × percent ÷ 100), minimum), rounded
- *   to the invoice currency's minor unit. The fee is recorded against the step sent now. A fee
- *   that rounds to zero is not charged (no empty late_fee line).
+ *   charged for the invoice yet, a fee is charged now on the terms of the fee-bearing step
+ *   with the largest offsetDays among those reached (a catch-up may reach several; among steps
+ *   with equal offsetDays, the one the ladder orders last, as for the applicable step):
+ *   max(round(balance × percent ÷ 100), minimum), rounded to the invoice currency's minor
+ *   unit. The fee is recorded against the step sent now; one fee per invoice, ever.
+ * - A fee that comes to 0 (percent and minimum 0, or a balance too small) is not charged: no
+ *   late_fee line, no mention in the email, and the invoice is not marked as charged, so a
+ *   later fee-bearing step, sent on a later day, may still charge one on its own terms.
  * - Emails are ordered by client id, items by invoice number (code-point order).
  */
 import { daysBetween, type IsoDate } from './dates.js';
@@ -70,6 +77,19 @@ export function applicableStepIndex(ordered: readonly DunningStep[], days: numbe
   return found;
 }
 
+/**
+ * The late fee terms of a send whose applicable step is `ordered[index]`: those of the last
+ * fee-bearing step up to it, i.e. the largest offsetDays among the fee steps reached (ties:
+ * the one ordered last). Undefined when no step reached has a fee.
+ */
+export function lateFeeTerms(ordered: readonly DunningStep[], index: number): DunningStep['lateFee'] {
+  for (let i = Math.min(index, ordered.length - 1); i >= 0; i--) {
+    const terms = ordered[i]?.lateFee;
+    if (terms) return terms;
+  }
+  return undefined;
+}
+
 export function lateFeeAmount(balance: Dec, terms: NonNullable<DunningStep['lateFee']>, currency: string): Dec {
   const fee = roundMoney(balance.times(terms.percent).div(100), currency);
   return roundMoney(fee.greaterThan(terms.minimum) ? fee : terms.minimum, currency);
@@ -87,7 +107,7 @@ export function decideDunning(input: DunningInput): DunningDecision {
     if (!client || client.dunning !== 'standard') continue;
     if (invoice.issueDate >= today || invoice.total.lessThanOrEqualTo(0)) continue;
     if (account.disputedOn !== undefined && account.disputedOn <= today) continue;
-    const { balance } = invoiceBalance(account, today);
+    const balance = roundMoney(invoiceBalance(account, today).balance, invoice.currency);
     if (balance.lessThanOrEqualTo(0)) continue;
 
     const days = daysBetween(invoice.dueDate, today);
@@ -97,8 +117,8 @@ export function decideDunning(input: DunningInput): DunningDecision {
     const sent = input.sentSteps.get(invoice.number);
     if (sent && steps.slice(index).some((s) => sent.has(s.name))) continue;
 
-    const feeStep = input.lateFeeCharged.has(invoice.number) ? undefined : steps.slice(0, index + 1).find((s) => s.lateFee);
-    const fee = feeStep?.lateFee ? lateFeeAmount(balance, feeStep.lateFee, invoice.currency) : undefined;
+    const terms = input.lateFeeCharged.has(invoice.number) ? undefined : lateFeeTerms(steps, index);
+    const fee = terms ? lateFeeAmount(balance, terms, invoice.currency) : undefined;
     const lateFee = fee?.greaterThan(0) ? fee : undefined;
     const item: DunningItem = {
       invoiceNumber: invoice.number, step: step.name, balance, currency: invoice.currency, dueDate: invoice.dueDate, daysOverdue: days,
