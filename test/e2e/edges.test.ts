@@ -6,6 +6,8 @@
  *   without a currency column and one in the settings currency, are one discrepancy with the
  *   total cost of all its rows.
  * - Rows of one (client, sku) in another currency from two vendors are one currency_mismatch.
+ * - A client_id that does not start with a letter or digit stops the run, named by file, line
+ *   and column, before anything runs.
  * - A dunning catch-up that reaches two steps with `lateFee` charges one fee, on the terms of
  *   the one with the larger offsetDays, even when the other's fee comes to 0.
  */
@@ -13,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../functions/local/simulate.js';
+import { DataFolderError, simulate } from '../../functions/local/simulate.js';
 
 type Json = Record<string, unknown>;
 const readJson = async (path: string): Promise<Json> => JSON.parse(await readFile(path, 'utf8')) as Json;
@@ -103,5 +105,22 @@ describe('edges end to end (simulate)', () => {
     expect(march).toMatchObject({ clientId: 'C2', period: '2025-02' });
     const fees = (march.lines as Json[]).filter((l) => l.kind === 'late_fee').map((l) => [l.description, l.amount]);
     expect(fees).toEqual([['Late fee on INV-2025-000002', '5.00']]);
+  });
+});
+
+describe('a client_id a spreadsheet would read as a formula (simulate)', () => {
+  it('stops the run naming file, line and column, before OUT is written', async () => {
+    const data = await mkdtemp(join(tmpdir(), 'trueup-edges-ids-'));
+    try {
+      for (const [name, text] of Object.entries(FILES)) if (!name.startsWith('usage/')) await writeFile(join(data, name), text);
+      await writeFile(join(data, 'clients.csv'), `${FILES['clients.csv']}-C3,Three,ap@c3.example,USD,,\n`);
+      const out = join(data, 'out');
+      const error = await simulate({ data, from: '2025-01-31', to: '2025-02-01', out }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(DataFolderError);
+      expect(String((error as Error).message)).toContain('clients.csv line 4, column client_id: must start with a letter or a digit (got "-C3")');
+      await expect(readFile(join(out, 'notifications.json'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await rm(data, { recursive: true, force: true });
+    }
   });
 });
