@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { discrepancyId, reconcilePeriod } from '../../functions/domain/reconcile-period.js';
 import { summarizeUsage } from '../../functions/domain/summarize-usage.js';
+import { Dec } from '../../functions/domain/money.js';
 import type { ReferenceData, UsageRecord } from '../../functions/domain/types.js';
 import { agreement, client, d, mapping, product, reference, usage } from '../support/builders.js';
 
@@ -123,6 +124,38 @@ describe('discrepancies', () => {
     // One vendor and one currency: the entry, its id and its detail as they always were.
     expect(single).toMatchObject({ vendor: 'microsoft', detail: '1 row in EUR costing 2 EUR left out' });
     expect(single?.id).toBe(discrepancyId('2025-01', 'currency_mismatch', { clientId: 'C001', sku: 'SEAT', vendor: 'microsoft', currency: 'EUR' }));
+  });
+
+  it('groups unmatched rows as SPEC.md section 4 says, over any mix of vendors, accounts, skus and currencies', () => {
+    const ref = reference({
+      accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'pax8', accountId: 'T1', clientId: 'C001' }],
+      skuMap: [mapping(), mapping({ vendor: 'pax8' })],
+    });
+    const rowArb = fc.record({
+      vendor: fc.constantFrom('microsoft', 'pax8'), accountId: fc.constantFrom('T1', 'X', 'Y'), vendorSku: fc.constantFrom('seat-sku', 'mystery'),
+      currency: fc.constantFrom(undefined, 'USD', 'EUR'), cents: fc.option(fc.integer({ min: -999, max: 99_999 }), { nil: undefined }),
+    });
+    fc.assert(fc.property(fc.array(rowArb, { maxLength: 30 }), (specs) => {
+      const rows = specs.map(({ cents, currency, ...rest }) => usage({ ...rest, ...(currency ? { currency } : {}), ...(cents !== undefined ? { cost: d(cents).div(1000) } : {}) }));
+      // The model: group keys and total costs, rows without a currency in the settings' USD.
+      const model = new Map<string, Dec>();
+      for (const row of rows) {
+        const known = row.accountId === 'T1';
+        const currency = row.currency ?? 'USD';
+        const key = !known ? `unknown_account|${row.vendor}|${row.accountId}|${currency}`
+          : row.vendorSku === 'mystery' ? `unmapped_sku|${row.vendor}|${row.vendorSku}|${currency}`
+            : currency !== 'USD' ? 'currency_mismatch|C001|SEAT' : undefined;
+        if (key) model.set(key, (model.get(key) ?? d(0)).plus(row.cost ?? 0));
+      }
+      const found = reconcile(ref, rows).discrepancies.filter((x) => ['unknown_account', 'unmapped_sku', 'currency_mismatch'].includes(x.type));
+      const keyOf = (x: (typeof found)[number]): string => x.type === 'currency_mismatch' ? `${x.type}|${x.clientId}|${x.sku}` : `${x.type}|${x.vendor}|${x.accountId ?? x.vendorSku}|${x.currency}`;
+      expect(found.map(keyOf).sort()).toEqual([...model.keys()].sort());
+      for (const x of found.filter((f) => f.type !== 'currency_mismatch')) {
+        const total = (model.get(keyOf(x)) ?? d(0)).toDecimalPlaces(2, Dec.ROUND_HALF_UP); // rounded once, over all the rows
+        expect(x.amountAtStake?.eq(total), `${keyOf(x)}: ${x.amountAtStake?.toFixed()} vs ${total.toFixed()}`).toBe(true);
+      }
+      expect(new Set(found.map((x) => x.id)).size).toBe(found.length);
+    }), { numRuns: 300 });
   });
 
   it('counts the discrepancy rate over pairs, rounded to 4 places', () => {
