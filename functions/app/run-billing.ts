@@ -11,7 +11,7 @@
 import { calculateInvoice, type InvoiceDraft } from '../domain/calculate-invoice.js';
 import { addMonths, periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import { reconcilePeriod } from '../domain/reconcile-period.js';
-import { compareText, type PairResult } from '../domain/reconcile-period.js';
+import { compareText, type Discrepancy, type PairResult } from '../domain/reconcile-period.js';
 import { UsageSummarizer, type UsageSummary } from '../domain/summarize-usage.js';
 import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
 import { missingFeeds } from '../collect/expected-feeds.js';
@@ -218,12 +218,21 @@ async function releaseHeld(deps: Deps, reference: ReferenceData, period: Period)
     for (const vendor of vendors.filter((v) => arrived.has(v))) {
       const keys = new Set((json.held ?? []).filter((h) => h.vendor === vendor).map((h) => `${h.clientId}|${h.sku}`));
       const pairs = full.pairs.filter((p) => keys.has(`${p.clientId}|${p.sku}`));
-      const discrepancies = full.discrepancies.filter((d) => d.clientId !== undefined && keys.has(`${d.clientId}|${d.sku ?? ''}`));
+      const discrepancies = full.discrepancies.filter((d) => (d.clientId !== undefined && keys.has(`${d.clientId}|${d.sku ?? ''}`)) || isLateVendorsOwn(d, vendor));
       const asJson = toReconciliationJson({ ...full, pairs, discrepancies }, []);
       out.push({ period: json.period, vendor, pairs: asJson.pairs, discrepancies: asJson.discrepancies });
     }
   }
   return out;
+}
+
+/**
+ * An unknown account or unmapped sku of the vendor whose late usage is released: its rows were
+ * in no earlier reconciliation of the period (the vendor had delivered nothing), so the
+ * release reports it, once.
+ */
+function isLateVendorsOwn(discrepancy: Discrepancy, vendor: string): boolean {
+  return (discrepancy.type === 'unknown_account' || discrepancy.type === 'unmapped_sku') && vendorKey(discrepancy.vendor ?? '') === vendor;
 }
 
 export async function requireReference(deps: Deps): Promise<ReferenceData> {

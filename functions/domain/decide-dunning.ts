@@ -9,11 +9,21 @@
  * - The balance is as of today: payments received today are already applied.
  * - An invoice is dunned from the day after its issue date; one disputed on or before today is
  *   not dunned; one whose client is unknown or has dunning `none` is not dunned.
- * - Late fee: when the step sent now is, or comes after, a step with `lateFee`, and no fee was
- *   charged for the invoice yet, the fee is charged now with the terms of the earliest such step
- *   (the one whose "first time" this is): max(round(balance × percent ÷ 100), minimum), rounded
- *   to the invoice currency's minor unit. The fee is recorded against the step sent now. A fee
- *   that rounds to zero is not charged (no empty late_fee line).
+ * - The balance is money: it is rounded to the invoice currency's minor unit before anything is
+ *   compared or computed with it, so a balance that rounds to 0 (a sub-cent remainder of a
+ *   payment) is never dunned and never charged a fee.
+ * - Late fee: when the send reaches a step with `lateFee` for the first time (the step sent
+ *   now is, or comes after, a fee step that no earlier send reached), and no fee was charged
+ *   for the invoice yet, a fee is charged now on the terms of the fee step with the largest
+ *   offsetDays among those it reaches (a catch-up may reach several; among steps with equal
+ *   offsetDays, the one the ladder orders last, as for the applicable step):
+ *   max(round(balance × percent ÷ 100), minimum), rounded to the invoice currency's minor
+ *   unit. The fee is recorded against the step sent now; one fee per invoice, ever.
+ * - A fee that comes to 0 (percent and minimum 0, or a balance too small) is not charged: no
+ *   late_fee line, no mention in the email, and the invoice is not marked as charged, so a
+ *   later fee step, reached by a later send, may still charge one on its own terms. A later
+ *   send that reaches no new fee step charges nothing, even if the balance has grown since
+ *   (a refund): the fee step's first time has passed.
  * - Emails are ordered by client id, items by invoice number (code-point order).
  */
 import { daysBetween, type IsoDate } from './dates.js';
@@ -70,6 +80,29 @@ export function applicableStepIndex(ordered: readonly DunningStep[], days: numbe
   return found;
 }
 
+/**
+ * The late fee terms of a send whose applicable step is `ordered[index]`, when the furthest
+ * step sent before is `ordered[lastSent]` (−1 for none): those of the last fee-bearing step
+ * the send reaches for the first time, i.e. the largest offsetDays among them (ties: the one
+ * ordered last). Undefined when the send newly reaches no fee step: a fee step reached by an
+ * earlier send had its first time then.
+ */
+export function lateFeeTerms(ordered: readonly DunningStep[], index: number, lastSent = -1): DunningStep['lateFee'] {
+  for (let i = Math.min(index, ordered.length - 1); i > lastSent; i--) {
+    const terms = ordered[i]?.lateFee;
+    if (terms) return terms;
+  }
+  return undefined;
+}
+
+/** The index in `ordered` of the furthest step already sent, −1 when none. */
+function lastSentIndex(ordered: readonly DunningStep[], sent: ReadonlySet<string> | undefined): number {
+  if (!sent) return -1;
+  let last = -1;
+  ordered.forEach((step, index) => { if (sent.has(step.name)) last = index; });
+  return last;
+}
+
 export function lateFeeAmount(balance: Dec, terms: NonNullable<DunningStep['lateFee']>, currency: string): Dec {
   const fee = roundMoney(balance.times(terms.percent).div(100), currency);
   return roundMoney(fee.greaterThan(terms.minimum) ? fee : terms.minimum, currency);
@@ -87,7 +120,7 @@ export function decideDunning(input: DunningInput): DunningDecision {
     if (!client || client.dunning !== 'standard') continue;
     if (invoice.issueDate >= today || invoice.total.lessThanOrEqualTo(0)) continue;
     if (account.disputedOn !== undefined && account.disputedOn <= today) continue;
-    const { balance } = invoiceBalance(account, today);
+    const balance = roundMoney(invoiceBalance(account, today).balance, invoice.currency);
     if (balance.lessThanOrEqualTo(0)) continue;
 
     const days = daysBetween(invoice.dueDate, today);
@@ -97,8 +130,8 @@ export function decideDunning(input: DunningInput): DunningDecision {
     const sent = input.sentSteps.get(invoice.number);
     if (sent && steps.slice(index).some((s) => sent.has(s.name))) continue;
 
-    const feeStep = input.lateFeeCharged.has(invoice.number) ? undefined : steps.slice(0, index + 1).find((s) => s.lateFee);
-    const fee = feeStep?.lateFee ? lateFeeAmount(balance, feeStep.lateFee, invoice.currency) : undefined;
+    const terms = input.lateFeeCharged.has(invoice.number) ? undefined : lateFeeTerms(steps, index, lastSentIndex(steps, sent));
+    const fee = terms ? lateFeeAmount(balance, terms, invoice.currency) : undefined;
     const lateFee = fee?.greaterThan(0) ? fee : undefined;
     const item: DunningItem = {
       invoiceNumber: invoice.number, step: step.name, balance, currency: invoice.currency, dueDate: invoice.dueDate, daysOverdue: days,

@@ -20,8 +20,12 @@ export interface HeldPair {
   readonly sku: string;
 }
 
-/** The discrepancy types a pair raises (SPEC.md section 4), which a held pair does not. */
-const PAIR_TYPES: ReadonlySet<string> = new Set(['missing_usage', 'unbilled_usage', 'under_billed', 'over_billed', 'negative_margin']);
+/**
+ * The discrepancy types a pair raises (SPEC.md section 4), which a held pair does not: its
+ * currency_mismatch too, which the release reports once for all of the pair's rows (one per
+ * (client, sku), the late vendor's rows included).
+ */
+const PAIR_TYPES: ReadonlySet<string> = new Set(['missing_usage', 'unbilled_usage', 'under_billed', 'over_billed', 'negative_margin', 'currency_mismatch']);
 
 export function vendorKey(vendor: string): string {
   return vendor.trim().toLowerCase();

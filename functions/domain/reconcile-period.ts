@@ -81,9 +81,9 @@ export function reconcilePeriod(reference: ReferenceData, usage: UsageSummary): 
   const discrepancies: Discrepancy[] = [];
   for (const pair of pairs) discrepancies.push(...pairDiscrepancies(period, pair, usage.pairs.get(pairKey(pair.clientId, pair.sku))));
   const fallback = reference.settings.currency;
-  discrepancies.push(...sortedUnmatched(usage.unknownAccounts).map((u) => unmatchedDiscrepancy(period, 'unknown_account', u, fallback)));
-  discrepancies.push(...sortedUnmatched(usage.unmappedSkus).map((u) => unmatchedDiscrepancy(period, 'unmapped_sku', u, fallback)));
-  discrepancies.push(...sortedUnmatched(usage.currencyMismatches).map((u) => mismatchDiscrepancy(period, u, clients.get(u.clientId ?? ''))));
+  discrepancies.push(...sortedUnmatched(inCurrency(usage.unknownAccounts, fallback)).map((u) => unmatchedDiscrepancy(period, 'unknown_account', u)));
+  discrepancies.push(...sortedUnmatched(inCurrency(usage.unmappedSkus, fallback)).map((u) => unmatchedDiscrepancy(period, 'unmapped_sku', u)));
+  discrepancies.push(...mismatchesByPair(usage.currencyMismatches).map((group) => mismatchDiscrepancy(period, group, clients.get(group[0]?.clientId ?? ''))));
 
   return { period, pairs, discrepancies, metrics: metricsOf(pairs, discrepancies.length) };
 }
@@ -139,10 +139,26 @@ function pairDiscrepancies(period: Period, pair: PairResult, rows: PairUsage | u
   return found;
 }
 
-function unmatchedDiscrepancy(
-  period: Period, type: 'unknown_account' | 'unmapped_sku', usage: UnmatchedUsage, fallbackCurrency: string,
-): Discrepancy {
-  const currency = usage.currency ?? fallbackCurrency;
+/**
+ * The unmatched rows grouped by (vendor, key) and their currency, rows without one taking the
+ * settings currency (SPEC.md section 4): rows with no currency and rows in the settings
+ * currency are one group, whichever files or formats they came from.
+ */
+function inCurrency(list: readonly UnmatchedUsage[], fallbackCurrency: string): UnmatchedUsage[] {
+  const groups = new Map<string, UnmatchedUsage>();
+  for (const entry of list) {
+    const currency = entry.currency ?? fallbackCurrency;
+    const key = `${entry.vendor}\u0000${entry.key}\u0000${currency}`;
+    const seen = groups.get(key);
+    groups.set(key, seen
+      ? { ...seen, rows: seen.rows + entry.rows, totalCost: seen.totalCost.plus(entry.totalCost) }
+      : { ...entry, currency });
+  }
+  return [...groups.values()];
+}
+
+function unmatchedDiscrepancy(period: Period, type: 'unknown_account' | 'unmapped_sku', usage: UnmatchedUsage): Discrepancy {
+  const currency = usage.currency ?? '';
   const where = type === 'unknown_account'
     ? { vendor: usage.vendor, accountId: usage.key }
     : { vendor: usage.vendor, vendorSku: usage.key };
@@ -151,20 +167,57 @@ function unmatchedDiscrepancy(
     period, type, ...where,
     amountAtStake: roundMoney(usage.totalCost, currency),
     currency,
-    detail: `${usage.rows} row${usage.rows === 1 ? '' : 's'}`,
+    detail: rowsText(usage.rows),
   };
 }
 
-function mismatchDiscrepancy(period: Period, usage: UnmatchedUsage, client: Client | undefined): Discrepancy {
-  const ids = { clientId: usage.clientId, sku: usage.sku };
-  const rowsCurrency = usage.currency ?? '';
-  return {
-    id: discrepancyId(period, 'currency_mismatch', { ...ids, vendor: usage.vendor, currency: rowsCurrency }),
-    period, type: 'currency_mismatch', ...ids, vendor: usage.vendor,
-    amountAtStake: null,
-    currency: client?.currency ?? rowsCurrency,
-    detail: `${usage.rows} row${usage.rows === 1 ? '' : 's'} in ${rowsCurrency} costing ${decimalText(usage.totalCost)} ${rowsCurrency} left out`,
+/** The mismatched rows of each (client, sku), whichever vendors and currencies they came in: one group each. */
+function mismatchesByPair(list: readonly UnmatchedUsage[]): UnmatchedUsage[][] {
+  const groups = new Map<string, UnmatchedUsage[]>();
+  for (const entry of sortedUnmatched(list)) {
+    const key = pairKey(entry.clientId ?? '', entry.sku ?? '');
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  return [...groups.values()]; // in the order of their first entry, as when each vendor had its own
+}
+
+function pairOf(group: readonly UnmatchedUsage[]): { clientId: string; sku: string } {
+  return { clientId: group[0]?.clientId ?? '', sku: group[0]?.sku ?? '' };
+}
+
+/**
+ * One currency_mismatch for the rows of a (client, sku) left out. Its id and `vendor` name the
+ * vendor when the rows came from one, and the id names the rows' currency when they share one:
+ * a mismatch of one vendor in one currency keeps the id it always had.
+ */
+function mismatchDiscrepancy(period: Period, group: readonly UnmatchedUsage[], client: Client | undefined): Discrepancy {
+  const { clientId, sku } = pairOf(group);
+  const vendors = [...new Set(group.map((u) => u.vendor))];
+  const byCurrency = new Map<string, { rows: number; cost: Dec }>();
+  for (const entry of group) {
+    const currency = entry.currency ?? '';
+    const seen = byCurrency.get(currency) ?? { rows: 0, cost: ZERO };
+    byCurrency.set(currency, { rows: seen.rows + entry.rows, cost: seen.cost.plus(entry.totalCost) });
+  }
+  const currencies = [...byCurrency.keys()].sort(compareText);
+  const vendor = vendors.length === 1 ? { vendor: vendors[0] } : {};
+  const rowsCurrency = currencies.length === 1 ? { currency: currencies[0] } : {};
+  const costText = (currency: string): string => {
+    const { rows, cost } = byCurrency.get(currency) ?? { rows: 0, cost: ZERO };
+    return `${rowsText(rows)} in ${currency} costing ${decimalText(cost)} ${currency}`;
   };
+  const rows = group.reduce((total, u) => total + u.rows, 0);
+  return {
+    id: discrepancyId(period, 'currency_mismatch', { clientId, sku, ...vendor, ...rowsCurrency }),
+    period, type: 'currency_mismatch', clientId, sku, ...vendor,
+    amountAtStake: null,
+    currency: client?.currency ?? currencies[0] ?? '',
+    detail: currencies.length === 1 ? `${costText(currencies[0] ?? '')} left out` : `${rowsText(rows)} left out: ${currencies.map(costText).join(', ')}`,
+  };
+}
+
+function rowsText(rows: number): string {
+  return `${rows} row${rows === 1 ? '' : 's'}`;
 }
 
 /** Same inputs ⇒ same id: a hash of the period, the type and the business key. */

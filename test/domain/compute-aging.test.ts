@@ -99,6 +99,17 @@ describe('CSV quoting and spreadsheet formula injection', () => {
     const csv = agingCsv(computeAging({ asOf: AS_OF, clients: [client({ name })], invoices: [account(-5, '2025-06-01'), account(5, '2025-05-20')] }));
     expect(csv.split('\r\n')[1]).toBe(`C001,${cell},USD,0.00,5.00,0.00,0.00,0.00,5.00`);
   });
+  it('writes client ids exactly as imported (clients.csv admits none a spreadsheet would run)', () => {
+    // An id starts with a letter or digit (functions/domain/reference/cells.ts); the CSV
+    // carries the id itself, never a neutralized copy that would no longer match the client.
+    const report = (clientId: string): AgingReport => ({
+      asOf: AS_OF, dso: [], lateness: [],
+      rows: [{ clientId, clientName: '-One', currency: 'USD', buckets: { current: d(5), '1-30': ZERO, '31-60': ZERO, '61-90': ZERO, '90+': ZERO }, total: d(5) }],
+      totals: [],
+    });
+    expect(agingCsv(report('0-a._b')).split('\r\n')[1]).toBe("0-a._b,'-One,USD,5.00,0.00,0.00,0.00,0.00,5.00");
+    expect(agingCsv(report('-1')).split('\r\n')[1]).toBe("-1,'-One,USD,5.00,0.00,0.00,0.00,0.00,5.00");
+  });
   it('never alters numeric amounts, even negative ones', () => {
     const report: AgingReport = {
       asOf: AS_OF, dso: [], lateness: [],

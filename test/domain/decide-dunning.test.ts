@@ -130,10 +130,59 @@ describe('late fee = max(round(balance × percent ÷ 100), minimum), once per in
   it('charges at most once even when several steps carry a fee', () => {
     const steps: DunningStep[] = [{ name: 'a', offsetDays: 5, lateFee: { percent: d(1), minimum: d(0) } }, { name: 'b', offsetDays: 10, lateFee: { percent: d(5), minimum: d(0) } }];
     const first = decide('2025-03-14', [account('INV-1', 1000)], { steps });
-    expect(sent(first)).toEqual([['INV-1', 'b', '10.00']]); // the terms of the first fee step reached
+    expect(sent(first)).toEqual([['INV-1', 'b', '50.00']]); // a catch-up over a and b: b's terms, the larger offsetDays
     expect(sent(decide('2025-03-08', [account('INV-1', 1000)], { steps }))).toEqual([['INV-1', 'a', '10.00']]);
     const again = decide('2025-03-14', [account('INV-1', 1000)], { steps, sentSteps: new Map([['INV-1', new Set(['a'])]]), lateFeeCharged: new Set(['INV-1']) });
     expect(sent(again)).toEqual([['INV-1', 'b', undefined]]);
+  });
+  it('takes the terms of the fee step with the largest offsetDays reached, whatever order the ladder lists them in', () => {
+    const a: DunningStep = { name: 'a', offsetDays: 5, lateFee: { percent: d(1), minimum: d(0) } };
+    const b: DunningStep = { name: 'b', offsetDays: 10, lateFee: { percent: d(5), minimum: d(0) } };
+    const c: DunningStep = { name: 'c', offsetDays: 20 };
+    for (const steps of [[a, b, c], [c, b, a], [b, c, a]]) {
+      expect(sent(decide('2025-03-30', [account('INV-1', 1000)], { steps }))).toEqual([['INV-1', 'c', '50.00']]);
+    }
+  });
+  it('breaks a tie in offsetDays by the step the ladder lists last, as the applicable step does', () => {
+    const first: DunningStep = { name: 'first', offsetDays: 10, lateFee: { percent: d(1), minimum: d(0) } };
+    const second: DunningStep = { name: 'second', offsetDays: 10, lateFee: { percent: d(3), minimum: d(0) } };
+    expect(sent(decide('2025-03-13', [account('INV-1', 1000)], { steps: [first, second] }))).toEqual([['INV-1', 'second', '30.00']]);
+    expect(sent(decide('2025-03-13', [account('INV-1', 1000)], { steps: [second, first] }))).toEqual([['INV-1', 'first', '10.00']]);
+  });
+  it('charges nothing when the terms that apply come to 0, even if an earlier fee step\'s would not', () => {
+    const steps: DunningStep[] = [
+      { name: 'a', offsetDays: 5, lateFee: { percent: d(2), minimum: d(5) } }, { name: 'b', offsetDays: 10, lateFee: { percent: d(0), minimum: d(0) } },
+    ];
+    const decision = decide('2025-03-14', [account('INV-1', 1000)], { steps });
+    expect(sent(decision)).toEqual([['INV-1', 'b', undefined]]);
+    expect(dunningRecords(decision, '2025-03-14').lateFees).toEqual([]);
+  });
+  it('lets a later fee step charge when an earlier one\'s fee came to 0 (no fee was charged)', () => {
+    const steps: DunningStep[] = [
+      { name: 'a', offsetDays: 5, lateFee: { percent: d(0), minimum: d(0) } }, { name: 'b', offsetDays: 10, lateFee: { percent: d(2), minimum: d(5) } },
+    ];
+    expect(sent(decide('2025-03-08', [account('INV-1', 100)], { steps }))).toEqual([['INV-1', 'a', undefined]]);
+    const later = decide('2025-03-13', [account('INV-1', 100)], { steps, sentSteps: new Map([['INV-1', new Set(['a'])]]) });
+    expect(sent(later)).toEqual([['INV-1', 'b', '5.00']]);
+  });
+  it('charges only the first time the terms\' step (or a later one) is sent: a later send does not retry a fee that came to 0', () => {
+    const steps: DunningStep[] = [{ name: 't', offsetDays: 5, lateFee: { percent: d(2), minimum: d(0) } }, { name: 'f', offsetDays: 10 }];
+    const payments = [{ paymentId: 'P1', amount: d('99.99'), receivedOn: '2025-03-01' }];
+    // 2 % of 0.01 is 0: `t` goes out on 03-08 and charges nothing.
+    expect(sent(decide('2025-03-08', [account('INV-1', 100, {}, { payments })], { steps }))).toEqual([['INV-1', 't', undefined]]);
+    // A refund takes the balance back to 50.01; `f` is not `t`'s first time, so still no fee.
+    const refunded = [...payments, { paymentId: 'P2', amount: d(-50), receivedOn: '2025-03-10' }];
+    const later = decide('2025-03-13', [account('INV-1', 100, {}, { payments: refunded })], { steps, sentSteps: new Map([['INV-1', new Set(['t'])]]) });
+    expect(sent(later)).toEqual([['INV-1', 'f', undefined]]);
+  });
+  it('never duns a balance that rounds to 0 in the invoice currency, and charges a fee on the rounded balance', () => {
+    const paid = (amount: string) => [{ paymentId: 'P1', amount: d(amount), receivedOn: '2025-03-01' }];
+    expect(decide('2025-03-17', [account('INV-1', 100, {}, { payments: paid('99.996') })]).emails).toEqual([]);
+    expect(decide('2025-03-17', [account('INV-1', 100, { currency: 'JPY' }, { payments: paid('99.6') })]).emails).toEqual([]);
+    // 0.005 rounds half away from zero to 0.01: still owed, dunned (its 1.5 % fee comes to 0).
+    expect(sent(decide('2025-03-17', [account('INV-1', 100, {}, { payments: paid('99.995') })]))).toEqual([['INV-1', 'overdue_2', undefined]]);
+    const [item] = decide('2025-03-17', [account('INV-1', 100, {}, { payments: paid('0.004') })]).emails[0]?.items ?? [];
+    expect(item?.balance.toFixed()).toBe('100');
   });
   it('does not charge a fee that rounds to zero', () => {
     expect(sent(decide('2025-03-17', [account('INV-1', '0.10')]))).toEqual([['INV-1', 'overdue_2', undefined]]);
@@ -214,6 +263,87 @@ describe('properties', () => {
         expect(new Set(history.map(([i, s]) => `${i}/${s}`)).size).toBe(history.length);
         expect(new Set(fees).size).toBe(fees.length);
       }), { numRuns: 150 });
+  });
+});
+
+describe('property: at most one late fee per invoice, on the stated terms (SPEC.md section 7)', () => {
+  // Ladders listed in any order, with equal offsets, several fee steps and fees that come to 0.
+  const termsArb = fc.option(fc.record({
+    percent: fc.constantFrom('0', '0', '0.5', '1.5', '2', '10'),
+    minimum: fc.constantFrom('0', '0', '0.01', '5'),
+  }), { nil: undefined });
+  const ladderArb = fc.array(fc.record({ offsetDays: fc.integer({ min: -5, max: 30 }), terms: termsArb }), { minLength: 1, maxLength: 6 })
+    .map((steps) => steps.map(({ offsetDays, terms }, i): DunningStep => ({
+      name: `s${i}`, offsetDays, ...(terms ? { lateFee: { percent: d(terms.percent), minimum: d(terms.minimum) } } : {}),
+    })));
+  const currencyArb = fc.constantFrom('USD', 'JPY', 'KWD');
+  // Totals and payments in thousandths, so balances may end in a sub-cent remainder.
+  const invoiceArb = fc.record({ issue: fc.integer({ min: 0, max: 10 }), terms: fc.integer({ min: 0, max: 20 }), total: fc.integer({ min: 1, max: 200_000 }) });
+  // Payments in thousandths, some leaving only a few thousandths unpaid (a fee of 0, or a
+  // balance that rounds to 0), and refunds (negative): a balance may go up again after a send.
+  const paymentArb = fc.record({
+    invoice: fc.nat(3), day: fc.integer({ min: 0, max: 60 }),
+    amount: fc.oneof(fc.integer({ min: -100_000, max: 200_000 }).map((thousandths) => ({ thousandths })), fc.integer({ min: 0, max: 20 }).map((leave) => ({ leave }))),
+  });
+  const minorDigits: Record<string, number> = { USD: 2, JPY: 0, KWD: 3 };
+
+  /** Rounded half away from zero to the currency's minor unit, computed here, not by the code under test. */
+  const money = (value: Dec, currency: string): Dec => value.toDecimalPlaces(minorDigits[currency] ?? 2, Dec.ROUND_HALF_UP);
+
+  /**
+   * What SPEC.md section 7 says the fee of a send is (undefined when none): the terms of the fee
+   * step with the largest offsetDays reached, on the first time that step or a later one is
+   * sent (`sentBefore` holds the offsets of the steps sent earlier).
+   */
+  function statedFee(steps: readonly DunningStep[], days: number, sentBefore: readonly number[], balance: Dec, currency: string): Dec | undefined {
+    const reached = steps.filter((s) => s.offsetDays <= days && s.lateFee);
+    if (reached.length === 0) return undefined;
+    const largest = Math.max(...reached.map((s) => s.offsetDays));
+    if (sentBefore.some((offset) => offset >= largest)) return undefined; // not the first time
+    const terms = reached.filter((s) => s.offsetDays === largest).at(-1)?.lateFee;
+    if (!terms) return undefined;
+    const fee = money(balance.times(terms.percent).div(100), currency);
+    const charged = money(Dec.max(fee, terms.minimum), currency);
+    return charged.greaterThan(0) ? charged : undefined;
+  }
+
+  it('holds over random ladders, currencies and payment timings', () => {
+    fc.assert(fc.property(ladderArb, currencyArb, fc.array(invoiceArb, { minLength: 1, maxLength: 4 }), fc.array(paymentArb, { maxLength: 8 }),
+      (steps, currency, specs, payments) => {
+        const start = '2025-01-01';
+        const day = (n: number) => addDays(start, n);
+        const totals = specs.map((spec) => money(d(spec.total).div(1000), currency));
+        const accounts = specs.map((spec, i) => account(`INV-${i}`, totals[i]!.toFixed(), { currency, issueDate: day(spec.issue), dueDate: day(spec.issue + spec.terms) }));
+        const sentSteps = new Map<string, Set<string>>();
+        const lateFeeCharged = new Set<string>();
+        const feesOf = new Map<string, number>();
+        [...eachDay(start, day(60))].forEach((today, n) => {
+          const withPayments = accounts.map((a, i) => ({
+            ...a, payments: payments.filter((p) => p.invoice === i && p.day <= n).map((p, k) => ({
+              paymentId: `P${k}`, receivedOn: day(p.day),
+              amount: 'leave' in p.amount ? totals[i]!.minus(d(p.amount.leave).div(1000)) : d(p.amount.thousandths).div(1000),
+            })),
+          }));
+          const decision = decideDunning({ today, steps, clients: [client()], invoices: withPayments, sentSteps, lateFeeCharged });
+          for (const item of decision.emails.flatMap((e) => e.items)) {
+            const i = Number(item.invoiceNumber.slice(4));
+            const paid = withPayments[i]!.payments.reduce((sum, p) => sum.plus(p.amount), d(0));
+            const balance = money(totals[i]!.minus(paid), currency);
+            expect(balance.greaterThan(0)).toBe(true); // a balance of zero is never dunned
+            const sentBefore = [...(sentSteps.get(item.invoiceNumber) ?? [])].map((name) => steps.find((s) => s.name === name)!.offsetDays);
+            const expected = lateFeeCharged.has(item.invoiceNumber) ? undefined : statedFee(steps, item.daysOverdue, sentBefore, balance, currency);
+            expect(item.lateFee?.toFixed(), `${item.invoiceNumber} ${item.step} on ${today}`).toBe(expected?.toFixed());
+          }
+          const records = dunningRecords(decision, today);
+          for (const { invoiceNumber, step } of records.stepsSent) sentSteps.set(invoiceNumber, new Set([...(sentSteps.get(invoiceNumber) ?? []), step]));
+          for (const fee of records.lateFees) {
+            expect(fee.amount.greaterThan(0)).toBe(true);
+            lateFeeCharged.add(fee.invoiceNumber);
+            feesOf.set(fee.invoiceNumber, (feesOf.get(fee.invoiceNumber) ?? 0) + 1);
+          }
+        });
+        for (const count of feesOf.values()) expect(count).toBe(1);
+      }), { numRuns: 300 });
   });
 });
 

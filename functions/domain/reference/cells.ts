@@ -60,9 +60,15 @@ const MAX_TEXT = 500;
 export const text = (max = MAX_TEXT) => cell((value) => value.length <= max ? accept(value) : reject<string>(`must be at most ${max} characters (got ${value.length})`));
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** A client id: 1–64 of `A-Za-z0-9._-`. */
-export const clientId = () => cell((value) =>
-  ID.test(value) ? accept(value) : reject<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(value)})`));
+/**
+ * A client id: 1–64 of `A-Za-z0-9._-`, starting with a letter or digit (SPEC.md section 2), so
+ * that no CSV ever has to alter an id to keep a spreadsheet from reading it as a formula.
+ */
+export const clientId = () => cell((value) => {
+  if (!ID.test(value)) return reject<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(value)})`);
+  if (!/^[A-Za-z0-9]/.test(value)) return reject<string>(`must start with a letter or a digit (got ${quote(value)})`);
+  return accept(value);
+});
 
 /** A key naming something (sku, agreement id, account id, payment id): one line, at most 128 characters. */
 export const key = () => text(128);

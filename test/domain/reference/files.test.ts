@@ -27,6 +27,10 @@ describe('clients.csv', () => {
     expect(c?.billingEmails).toEqual(['a@x.example', 'b@x.example']);
   });
 
+  it('accepts a client id that starts with a letter or digit and holds ".", "_" or "-" after it', () => {
+    expect(valueOf(parseClients(csv(CLIENTS_HEADER, '0-a._b,One,a@x.example,USD,,,')))[0]?.clientId).toBe('0-a._b');
+  });
+
   it.each([
     ['Standard', 'standard'], ['NONE', 'none'], ['', 'standard'],
   ])('reads dunning %j as %s', (cell, expected) => {
@@ -36,6 +40,9 @@ describe('clients.csv', () => {
   it.each([
     ['client id with a space', 'C 1,One,a@x.example,USD,,,', 'client_id', 'must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got "C 1")'],
     ['client id too long', `${'x'.repeat(65)},One,a@x.example,USD,,,`, 'client_id', 'must be 1–64 characters'],
+    ['client id starting with "-" (a formula to a spreadsheet)', '-C2,One,a@x.example,USD,,,', 'client_id', 'must start with a letter or a digit (got "-C2")'],
+    ['client id starting with "."', '.C2,One,a@x.example,USD,,,', 'client_id', 'must start with a letter or a digit (got ".C2")'],
+    ['client id starting with "_"', '_C2,One,a@x.example,USD,,,', 'client_id', 'must start with a letter or a digit (got "_C2")'],
     ['empty name', 'C2,,a@x.example,USD,,,', 'name', 'is required'],
     ['NUL in name', 'C2,On\u0000e,a@x.example,USD,,,', 'name', 'contains the control character U+0000 (got "On\\u0000e")'],
     ['line break in name', 'C2,"One\nTwo",a@x.example,USD,,,', 'name', 'must be on one line (got "One\\nTwo")'],
