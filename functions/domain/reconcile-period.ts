@@ -188,7 +188,8 @@ function pairOf(group: readonly UnmatchedUsage[]): { clientId: string; sku: stri
 /**
  * One currency_mismatch for the rows of a (client, sku) left out. Its id and `vendor` name the
  * vendor when the rows came from one, and the id names the rows' currency when they share one:
- * a mismatch of one vendor in one currency keeps the id it always had.
+ * a mismatch of one vendor in one currency keeps the id it always had. It carries the rows'
+ * currency, not the client's.
  */
 function mismatchDiscrepancy(period: Period, group: readonly UnmatchedUsage[], client: Client | undefined): Discrepancy {
   const { clientId, sku } = pairOf(group);
@@ -211,7 +212,9 @@ function mismatchDiscrepancy(period: Period, group: readonly UnmatchedUsage[], c
     id: discrepancyId(period, 'currency_mismatch', { clientId, sku, ...vendor, ...rowsCurrency }),
     period, type: 'currency_mismatch', clientId, sku, ...vendor,
     amountAtStake: null,
-    currency: client?.currency ?? currencies[0] ?? '',
+    // The rows' currency, as for unknown accounts and unmapped skus (the first in code-point
+    // order when they came in several; `detail` names each).
+    currency: currencies[0] || client?.currency || '',
     detail: currencies.length === 1 ? `${costText(currencies[0] ?? '')} left out` : `${rowsText(rows)} left out: ${currencies.map(costText).join(', ')}`,
   };
 }

@@ -118,12 +118,13 @@ describe('discrepancies', () => {
     ]);
     const mismatches = r.discrepancies.filter((x) => x.type === 'currency_mismatch');
     expect(mismatches).toHaveLength(1);
-    expect(mismatches[0]).toMatchObject({ clientId: 'C001', sku: 'SEAT', currency: 'USD', amountAtStake: null });
+    expect(mismatches[0]).toMatchObject({ clientId: 'C001', sku: 'SEAT', currency: 'EUR', amountAtStake: null });
     expect(mismatches[0]?.vendor).toBeUndefined();
     expect(mismatches[0]?.detail).toBe('3 rows left out: 2 rows in EUR costing 5 EUR, 1 row in GBP costing 1 GBP');
     // One vendor and one currency: the entry, its id and its detail as they always were.
     expect(single).toMatchObject({ vendor: 'microsoft', detail: '1 row in EUR costing 2 EUR left out' });
     expect(single?.id).toBe(discrepancyId('2025-01', 'currency_mismatch', { clientId: 'C001', sku: 'SEAT', vendor: 'microsoft', currency: 'EUR' }));
+    expect(single?.currency).toBe('EUR'); // the rows' currency, not the client's USD
   });
 
   it('groups unmatched rows as SPEC.md section 4 says, over any mix of vendors, accounts, skus and currencies', () => {

@@ -92,7 +92,7 @@ describe('edges end to end (simulate)', () => {
     const reconciliation = await readJson(join(out, 'reconciliation', '2025-01.json'));
     const mismatches = (reconciliation.discrepancies as Json[]).filter((d) => d.type === 'currency_mismatch');
     expect(mismatches).toHaveLength(1);
-    expect(mismatches[0]).toMatchObject({ clientId: 'C1', sku: 'SEAT', amountAtStake: null, currency: 'USD' });
+    expect(mismatches[0]).toMatchObject({ clientId: 'C1', sku: 'SEAT', amountAtStake: null, currency: 'EUR' });
   });
 
   it('charges one late fee on a catch-up over two fee steps, on the later step\'s terms', async () => {
