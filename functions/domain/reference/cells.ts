@@ -6,7 +6,7 @@
  * reads after the column name: `must be a decimal number ≥ 0 (got "abc")`.
  */
 import { z } from 'zod';
-import { Dec, parseDecimal } from '../money.js';
+import { Dec, REFERENCE_DIGITS, digitsProblem, parseDecimal, type DigitLimits } from '../money.js';
 import { isIsoDate, type IsoDate } from '../dates.js';
 
 /** A conversion either gives a value or says why not. */
@@ -131,6 +131,8 @@ export interface DecimalBounds {
   readonly above?: number;
   /** Inclusive upper bound. */
   readonly max?: number;
+  /** Most digits before and after the point (default REFERENCE_DIGITS); `false` for a check made elsewhere (money, by currency). */
+  readonly digits?: DigitLimits | false;
 }
 
 function describeBounds(bounds: DecimalBounds): string {
@@ -157,6 +159,8 @@ export function toDecimal(value: string, bounds: DecimalBounds = {}): Conversion
   if (bounds.min !== undefined && parsed.lessThan(bounds.min)) return reject(expected);
   if (bounds.above !== undefined && parsed.lessThanOrEqualTo(bounds.above)) return reject(expected);
   if (bounds.max !== undefined && parsed.greaterThan(bounds.max)) return reject(expected);
+  const tooLong = bounds.digits === false ? undefined : digitsProblem(parsed, bounds.digits ?? REFERENCE_DIGITS, value);
+  if (tooLong !== undefined) return reject(tooLong);
   // -0 and 0 are the same amount; keep the sign out of later formatting.
   return accept(parsed.isZero() ? new Dec(0) : parsed);
 }

@@ -96,19 +96,21 @@ export function parseAgreements(text: string, file = 'agreements.csv'): ParseRes
   return result(table, overlappingAgreements(table.rows, file));
 }
 
-function paymentDifference(a: Payment, b: Payment): string {
+function paymentDifference(a: Payment, b: Payment): string[] {
   const diffs: string[] = [];
   if (a.invoiceNumber !== b.invoiceNumber) diffs.push(`invoice_number ${b.invoiceNumber} vs ${a.invoiceNumber}`);
   if (!a.amount.equals(b.amount)) diffs.push(`amount ${decimalText(b.amount)} vs ${decimalText(a.amount)}`);
   if (a.currency !== b.currency) diffs.push(`currency ${b.currency} vs ${a.currency}`);
   if (a.receivedOn !== b.receivedOn) diffs.push(`received_on ${b.receivedOn} vs ${a.receivedOn}`);
-  return diffs.length > 0 ? ` although it differs (${diffs.join(', ')})` : '';
+  return diffs;
 }
 
 /**
  * Every payments file, in the order given. A payment applies once per payment_id (SPEC.md
- * section 6): a repeated payment_id, in the same file or another, keeps the first row and is
- * reported as a warning. Any other problem in any file rejects them all.
+ * section 6): a payment_id repeated with the same invoice, amount, currency and date (in the same
+ * file or another) keeps the first row and is reported as a warning. Repeated with different
+ * content, one of the two rows is wrong and nobody can tell which: that is a problem naming both
+ * rows (file:line of each). Any problem in any file rejects them all.
  */
 export function parsePaymentFiles(files: readonly { readonly file: string; readonly text: string }[]): ParseResult<Payment[]> {
   const problems: Problem[] = [];
@@ -125,11 +127,17 @@ export function parsePaymentFiles(files: readonly { readonly file: string; reado
         payments.push(row.value);
         continue;
       }
+      const id = JSON.stringify(row.value.paymentId);
+      const diffs = paymentDifference(earlier.payment, row.value);
+      if (diffs.length > 0) {
+        problems.push({
+          file, line: row.line, column: 'payment_id',
+          reason: `duplicate payment_id ${id} with different content (${diffs.join(', ')}): ${file}:${row.line} and ${earlier.file}:${earlier.line} cannot both be that payment; give one its own payment_id or remove it`,
+        });
+        continue;
+      }
       const where = earlier.file === file ? `line ${earlier.line}` : `${earlier.file} line ${earlier.line}`;
-      warnings.push({
-        file, line: row.line, column: 'payment_id',
-        reason: `duplicate payment_id ${JSON.stringify(row.value.paymentId)}: already on ${where}; this row is ignored${paymentDifference(earlier.payment, row.value)}`,
-      });
+      warnings.push({ file, line: row.line, column: 'payment_id', reason: `duplicate payment_id ${id}: already on ${where}; this row is ignored` });
     }
   }
   return problems.length > 0 ? fail(problems) : succeed(payments, warnings);
