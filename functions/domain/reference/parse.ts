@@ -4,7 +4,7 @@
  * repeated payments. Cross-file rules are in reference-data.ts.
  */
 import type { Agreement, Client, Payment, Product, SkuMapping, Account } from '../types.js';
-import { periodOf } from '../dates.js';
+import { addDays, periodOf, type IsoDate } from '../dates.js';
 import { decimalText } from '../money.js';
 import { duplicateKeys, readTable, type KeyColumn, type Located, type Table, type TableSpec } from './csv-table.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
@@ -111,12 +111,20 @@ function paymentDifference(a: Payment, b: Payment): string[] {
  * file or another) keeps the first row and is reported as a warning. Repeated with different
  * content, one of the two rows is wrong and nobody can tell which: that is a problem naming both
  * rows (file:line of each). Any problem in any file rejects them all.
+ *
+ * With `lastDay` (the last day a run covers, e.g. simulate's --to), payments received after it
+ * are imported but not applied in that run: one warning says so, at the first of them. A payment
+ * more than a year after it reads like a mistyped year: each gets its own warning.
  */
-export function parsePaymentFiles(files: readonly { readonly file: string; readonly text: string }[]): ParseResult<Payment[]> {
+export function parsePaymentFiles(
+  files: readonly { readonly file: string; readonly text: string }[],
+  options: PaymentFileOptions = {},
+): ParseResult<Payment[]> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const payments: Payment[] = [];
   const first = new Map<string, { file: string; line: number; payment: Payment }>();
+  const later: { file: string; line: number; payment: Payment }[] = [];
   for (const { file, text } of files) {
     const table = readTable(text, file, paymentsSpec);
     problems.push(...table.problems);
@@ -125,6 +133,7 @@ export function parsePaymentFiles(files: readonly { readonly file: string; reado
       if (earlier === undefined) {
         first.set(row.value.paymentId, { file, line: row.line, payment: row.value });
         payments.push(row.value);
+        if (options.lastDay !== undefined && row.value.receivedOn > options.lastDay) later.push({ file, line: row.line, payment: row.value });
         continue;
       }
       const id = JSON.stringify(row.value.paymentId);
@@ -140,7 +149,32 @@ export function parsePaymentFiles(files: readonly { readonly file: string; reado
       warnings.push({ file, line: row.line, column: 'payment_id', reason: `duplicate payment_id ${id}: already on ${where}; this row is ignored` });
     }
   }
+  if (options.lastDay !== undefined) warnings.push(...latePaymentWarnings(later, options.lastDay));
   return problems.length > 0 ? fail(problems) : succeed(payments, warnings);
+}
+
+export interface PaymentFileOptions {
+  /** The last day the caller's run covers: payments received after it are reported. */
+  readonly lastDay?: IsoDate;
+}
+
+/** One warning for the payments after `lastDay`, and one for each more than a year after it. */
+function latePaymentWarnings(later: readonly { file: string; line: number; payment: Payment }[], lastDay: IsoDate): Problem[] {
+  const [first] = later;
+  if (first === undefined) return [];
+  const more = later.length > 1 ? ` and ${later.length - 1} more payment(s) are` : ' is';
+  const warnings: Problem[] = [{
+    file: first.file, line: first.line, column: 'received_on',
+    reason: `payment ${JSON.stringify(first.payment.paymentId)}${more} received after the last day ${lastDay}: not applied in this run`,
+  }];
+  const yearAhead = addDays(lastDay, 366);
+  for (const { file, line, payment } of later.filter((p) => p.payment.receivedOn > yearAhead)) {
+    warnings.push({
+      file, line, column: 'received_on',
+      reason: `payment ${JSON.stringify(payment.paymentId)} is received on ${payment.receivedOn}, more than a year after the last day ${lastDay}: check the year`,
+    });
+  }
+  return warnings;
 }
 
 /** One payments file (`payments/*.csv`). */
