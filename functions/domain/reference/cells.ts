@@ -73,11 +73,21 @@ export const vendor = () => cell((value) => value.length <= 64 ? accept(value.to
 /** Pragmatic address check: ASCII local part and a dotted domain, as mail servers accept them. */
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+/**
+ * True for an address the mailer sends as one plain address: nodemailer's composer writes it
+ * as it is (its address parser gives it back unchanged for every character EMAIL allows), and
+ * what reads the header back decodes it as it is. `=?` opens an RFC 2047 encoded word
+ * (`=?utf-8?b?…?=`): SES and mail parsers decode it into some other text (another address, a
+ * list, nothing), so the send fails or goes elsewhere; such an address is refused.
+ */
 export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value) && !value.startsWith('.') && !value.includes('..') && !/\.@/.test(value);
+  return value.length <= 254 && EMAIL.test(value) && !value.startsWith('.') && !value.includes('..') && !/\.@/.test(value) && !value.includes('=?');
 }
 
 export function emailProblem(value: string): string {
+  if (EMAIL.test(value.trim()) && value.includes('=?')) {
+    return `must be a plain email address like ap@client.example (got ${quote(value)}): "=?" starts an encoded word (RFC 2047), which mail servers decode into other text`;
+  }
   const hint = /[,\s]/.test(value.trim()) ? ': separate several addresses with ";"' : '';
   return `must be an email address like ap@client.example (got ${quote(value)})${hint}`;
 }
