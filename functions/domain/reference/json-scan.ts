@@ -63,7 +63,7 @@ export function scanJson(text: string): JsonScan {
   let pendingKey = '';
   let at = 0;
   const fail = (): JsonScan => ({ errorAt: Math.min(at, text.length), duplicates });
-  const afterValue = (): void => { expect = stack.length === 0 ? 'end' : 'commaOrClose'; };
+  const afterValue = (): Expect => (stack.length === 0 ? 'end' : 'commaOrClose');
   const valuePath = (): string => {
     const top = stack[stack.length - 1];
     return top === undefined ? '' : top.keys ? childPath(top, pendingKey) : childPath(top, top.index);
@@ -79,12 +79,12 @@ export function scanJson(text: string): JsonScan {
       case 'end':
         return fail();
       case 'valueOrClose':
-        if (c === ']') { stack.pop(); at++; afterValue(); break; }
+        if (c === ']') { stack.pop(); at++; expect = afterValue(); break; }
         expect = 'value';
         break;
       case 'keyOrClose':
       case 'key': {
-        if (c === '}' && expect === 'keyOrClose') { stack.pop(); at++; afterValue(); break; }
+        if (c === '}' && expect === 'keyOrClose') { stack.pop(); at++; expect = afterValue(); break; }
         if (c !== '"' || top?.keys === undefined) return fail();
         const end = stringEnd(text, at);
         if (end < 0) return fail();
@@ -103,7 +103,7 @@ export function scanJson(text: string): JsonScan {
         break;
       case 'commaOrClose':
         if (c === ',') { at++; if (top?.keys) expect = 'key'; else { if (top) top.index++; expect = 'value'; } break; }
-        if ((c === '}' && top?.keys) || (c === ']' && top && !top.keys)) { stack.pop(); at++; afterValue(); break; }
+        if ((c === '}' && top?.keys) || (c === ']' && top && !top.keys)) { stack.pop(); at++; expect = afterValue(); break; }
         return fail();
       case 'value': {
         if (c === '{' || c === '[') {
@@ -123,7 +123,7 @@ export function scanJson(text: string): JsonScan {
           if (!NUMBER.test(text)) return fail();
           at = NUMBER.lastIndex;
         }
-        afterValue();
+        expect = afterValue();
         break;
       }
     }
