@@ -308,3 +308,21 @@ describe('digit limits of reference numbers (docs/rules.md)', () => {
     expect(a?.unitPrice.toFixed()).toBe('0.123456789');
   });
 });
+
+describe('payments after the last day of a run', () => {
+  it('warns once about those after it, and about each more than a year after it', () => {
+    const result = parsePaymentFiles([{ file: 'payments/a.csv', text: csv(PAYMENTS_HEADER,
+      VALID_PAYMENT, 'P2,INV-2,5,USD,2025-02-01,,', 'P3,INV-3,5,USD,2025-03-01,,', 'P4,INV-4,5,USD,2205-01-05,,') }], { lastDay: '2025-01-31' });
+    expect(result.ok && formatProblems(result.warnings)).toBe([
+      'payments/a.csv line 3, column received_on: payment "P2" and 2 more payment(s) are received after the last day 2025-01-31: not applied in this run',
+      'payments/a.csv line 5, column received_on: payment "P4" is received on 2205-01-05, more than a year after the last day 2025-01-31: check the year',
+    ].join('\n'));
+    expect(valueOf(result)).toHaveLength(4);
+  });
+
+  it('says nothing without a last day, or when every payment is within it', () => {
+    const files = [{ file: 'payments/a.csv', text: csv(PAYMENTS_HEADER, VALID_PAYMENT, 'P4,INV-4,5,USD,2205-01-05,,') }];
+    expect(parsePaymentFiles(files)).toMatchObject({ ok: true, warnings: [] });
+    expect(parsePaymentFiles(files, { lastDay: '2205-01-05' })).toMatchObject({ ok: true, warnings: [] });
+  });
+});
