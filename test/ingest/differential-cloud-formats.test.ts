@@ -20,7 +20,8 @@
  * - CUR: Tax lines skipped; usage lines (Usage, DiscountedUsage, SavingsPlanCoveredUsage, or no
  *   line item type) quantity = usage amount, others 0 with vendorSku `ProductCode:LineItemType`
  *   when the usage type is empty; numbers may use an exponent; cost optional;
- * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large);
+ * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large), and
+ *   so is a value with more than 15 digits before the point or 20 decimals (docs/rules.md);
  * - usageDate = UTC date of the start timestamp (`YYYY-MM-DD`, or ISO 8601 with `Z`, BigQuery's
  *   ` UTC`, `±HH:MM`/`±HHMM` with hours 00-23 and minutes 00-59, or no zone = UTC), which must
  *   still have a 4-digit year; period = month of the billing period start as written, else (CUR)
