@@ -54,6 +54,7 @@ export function buildProgram(): Command {
       const sources = await readSourcesFile(resolve(opts.data)).catch((error: unknown) => {
         throw error instanceof SourcesConfigError ? new DataFolderError(`${error.message}`) : error;
       });
+      if (folder.warnings.length > 0) console.log(`${folder.warnings.length} warning(s) in ${opts.data}:\n${formatProblems(folder.warnings)}`);
       const r = folder.value.reference;
       const pulls = sources.sources.length + sources.expectedFeeds.length > 0 ? `, ${sources.sources.length} pull source(s), ${sources.expectedFeeds.length} expected feed(s)` : '';
       console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files${pulls}.`);
@@ -95,6 +96,7 @@ function printSummary(result: SimulateResult): void {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('\n' + rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n'));
+  if (result.warnings.length > 0) console.log(`\n${result.warnings.length} warning(s) in the data folder:\n${result.warnings.join('\n')}`);
   console.log(`\nOpen ${resolve(result.out, 'index.html')} in a browser to read the invoices, reports and emails.`);
 }
 

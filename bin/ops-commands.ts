@@ -18,7 +18,7 @@ import { storeDiscrepancy, type DiscrepancyMessage } from '../functions/app/stor
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
 import { dateInZone, isIsoDate } from '../functions/domain/dates.js';
 import { formatMoney } from '../functions/domain/money.js';
-import { formatProblems, parsePayments } from '../functions/domain/reference/index.js';
+import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from '../functions/local/connection.js';
 import { startLocalRuntime } from '../functions/local/local-runtime.js';
@@ -57,7 +57,12 @@ async function importData(deps: Deps, dir: string): Promise<string> {
   await deps.ledger.saveReferenceData(folder.value.reference);
   const payments = await importPayments(deps, folder.value.payments);
   const r = folder.value.reference;
-  return `Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments.`;
+  return `${warningLines(folder.warnings)}Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments.`;
+}
+
+/** The warnings of a file or folder read, one line each and a heading, or nothing. */
+function warningLines(warnings: readonly Problem[]): string {
+  return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
 async function drainAll(c: Connection): Promise<void> {
@@ -106,6 +111,7 @@ export function addOpsCommands(program: Command): void {
     .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
       const parsed = parsePayments(decodeBytes(await readFile(file)), basename(file));
       if (!parsed.ok) throw new UserError(formatProblems(parsed.problems));
+      process.stdout.write(warningLines(parsed.warnings));
       const added = await importPayments(c.deps, parsed.value);
       const { applied, unapplied } = await applyDuePayments(c.deps, { today: await today(c.deps, opts.date) });
       await drainAll(c);

@@ -5,7 +5,7 @@
  */
 import { applyPayment } from '../domain/apply-payment.js';
 import { periodOf, type IsoDate } from '../domain/dates.js';
-import { formatMoney } from '../domain/money.js';
+import { formatMoney, roundMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/types.js';
 import type { Deps } from './deps.js';
@@ -46,7 +46,7 @@ export async function applyDuePayments(deps: Deps, input: { today: IsoDate }): P
 
 function stillOpen(target: NonNullable<Awaited<ReturnType<Deps['ledger']['getInvoice']>>>, amount: Payment['amount']): boolean {
   const paid = target.payments.reduce((total, p) => total.plus(p.amount), amount);
-  return target.invoice.total.minus(paid).greaterThan(0);
+  return roundMoney(target.invoice.total.minus(paid), target.invoice.currency).greaterThan(0);
 }
 
 function unappliedDiscrepancy(payment: Payment, unapplied: { amount: Payment['amount']; reason: string; currency: string }): Discrepancy {

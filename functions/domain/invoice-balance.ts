@@ -13,9 +13,12 @@
  * - Payments count in order of receipt (then payment id). If a refund takes a paid invoice
  *   back above zero, it is no longer paid and loses its paid date; the paid date is the last time
  *   the balance reached ≤ 0.
+ * - Every comparison is on the balance rounded to the currency's minor unit, and the balance
+ *   given back is rounded: a fraction of a cent that no payment could settle never keeps an
+ *   invoice open (nor dunned, nor charged a late fee).
  */
 import type { IsoDate } from './dates.js';
-import { ZERO, type Dec } from './money.js';
+import { ZERO, roundMoney, type Dec } from './money.js';
 import type { AppliedPayment, InvoiceAccount, InvoiceStatus } from './types.js';
 
 export interface InvoiceBalance {
@@ -27,16 +30,17 @@ export interface InvoiceBalance {
 
 export function invoiceBalance(account: InvoiceAccount, asOf?: IsoDate): InvoiceBalance {
   const total = account.invoice.total;
+  const open = (paidSoFar: Dec): Dec => roundMoney(total.minus(paidSoFar), account.invoice.currency);
   let paid = ZERO;
   let paidOn: IsoDate | undefined;
   for (const payment of paymentsInOrder(account.payments, asOf)) {
-    const before = total.minus(paid);
+    const before = open(paid);
     paid = paid.plus(payment.amount);
-    const after = total.minus(paid);
+    const after = open(paid);
     if (after.lessThanOrEqualTo(0) && (before.greaterThan(0) || paidOn === undefined)) paidOn = payment.receivedOn;
     if (after.greaterThan(0)) paidOn = undefined;
   }
-  const balance = total.minus(paid);
+  const balance = open(paid);
   if (balance.lessThanOrEqualTo(0)) {
     // A credit note that nobody settled has no paid date; one settled by a payment keeps it.
     return paidOn === undefined ? { balance, paid, status: 'paid' } : { balance, paid, status: 'paid', paidOn };

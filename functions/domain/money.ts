@@ -74,3 +74,59 @@ export function sum(values: Iterable<Dec>): Dec {
   for (const value of values) total = total.plus(value);
   return total;
 }
+
+/**
+ * How many digits a number read from a file may have. Dec carries 60 significant digits, so a
+ * value within these limits times another (a quantity times a factor or a price: at most 30 +
+ * 30 digits) is exact, and what is computed from it after that (sums over rows, a second
+ * product) is carried far finer than any currency's minor unit. Beyond them a number is refused,
+ * never silently cut. docs/rules.md states them.
+ */
+export interface DigitLimits {
+  readonly integerDigits: number;
+  readonly fractionDigits: number;
+}
+
+/** Reference data: quantities, prices, percentages, factors, tolerances, tax rates. */
+export const REFERENCE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 10 };
+/** Usage rows: quantity, unit cost and cost (vendors write up to 15 decimals, `6.65679E-09` has 14). */
+export const USAGE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 20 };
+
+/** Digits before the decimal point of |value| (0 for 0.5), and the decimals it really has (trailing zeros do not count). */
+function digitCounts(value: Dec): { integer: number; fraction: number } {
+  return { integer: value.isZero() ? 0 : Math.max(0, value.e + 1), fraction: value.decimalPlaces() };
+}
+
+/** Why `value` has more digits than `limits` allow, or undefined. The reason reads after the field name. */
+export function digitsProblem(value: Dec, limits: DigitLimits, shown: string = decimalText(value)): string | undefined {
+  const { integer, fraction } = digitCounts(value);
+  if (integer > limits.integerDigits) return `has ${integer} digits before the decimal point; at most ${limits.integerDigits} are allowed (got ${cutText(shown)})`;
+  if (fraction > limits.fractionDigits) return `has ${plural(fraction, 'decimal place')}; at most ${limits.fractionDigits} are allowed (got ${cutText(shown)})`;
+  return undefined;
+}
+
+/**
+ * Why `amount` is not an amount of money in `currency`, or undefined: a strict decimal (text is
+ * parsed as parseDecimal does), at most 15 digits before the point and no more decimals than the
+ * currency's minor unit (234.466 GBP is not money: half a penny would stay open on the invoice
+ * for ever). Every way payments come in (the data folder, `trueup payments import`) checks this.
+ */
+export function moneyProblem(amount: string | Dec, currency: string): string | undefined {
+  const text = typeof amount === 'string' ? amount.trim() : decimalText(amount);
+  const value = typeof amount === 'string' ? parseDecimal(amount) : amount;
+  if (value === undefined || !value.isFinite()) return `must be a decimal number like 1250.00 (got ${cutText(text)})`;
+  const minor = minorUnits(currency);
+  const { integer, fraction } = digitCounts(value);
+  if (integer > REFERENCE_DIGITS.integerDigits) return `has ${integer} digits before the decimal point; at most ${REFERENCE_DIGITS.integerDigits} are allowed (got ${cutText(text)})`;
+  if (fraction > minor) {
+    const unit = minor === 0 ? 'no decimals' : plural(minor, 'decimal place');
+    return `has ${plural(fraction, 'decimal place')} but ${currency} money has ${unit} (got ${cutText(text)})`;
+  }
+  return undefined;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function cutText(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}

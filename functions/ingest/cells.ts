@@ -3,7 +3,7 @@
  * not an Error, so no stack trace is captured per bad row); `convertRow` turns it into a
  * RowRejection. Money and quantities become `Dec` only after a regex has accepted the text.
  */
-import { Dec } from '../domain/money.js';
+import { Dec, USAGE_DIGITS, digitsProblem } from '../domain/money.js';
 import { periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
 import type { UsageRecord } from '../domain/types.js';
@@ -59,7 +59,12 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
     if (exponent > 40) fail(column, `"${text}" has an exponent beyond ±40, which is no cost or quantity`);
   }
   if (rules.nonNegative === true && text.charCodeAt(0) === 45 /* - */ && !/^-[0.]*$/.test(text)) fail(column, `must not be negative (got "${text}")`);
-  return cachedDec(text);
+  // Past the fast path's 14 digits: a value with more digits than USAGE_DIGITS would be
+  // computed inexactly later, so it is refused here (the fast paths never reach the limits).
+  const value = cachedDec(text);
+  const tooLong = digitsProblem(value, USAGE_DIGITS, text);
+  if (tooLong !== undefined) fail(column, tooLong);
+  return value;
 }
 
 /**

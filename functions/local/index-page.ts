@@ -28,6 +28,7 @@ export function renderIndexPage(input: IndexPageInput): string {
 <h1>TrueUp — ${e(input.mspName)}</h1>
 <p>Simulated through ${e(input.asOf)}. ${input.invoices.length} invoices, ${input.emails.length} emails, ${input.periods.length} billing runs.
 ${link(`reports/aging-${input.asOf}.csv`, `AR aging as of ${input.asOf} (CSV)`)} · ${link(`reports/aging-${input.asOf}.html`, 'HTML')} · ${link('notifications.json', 'notifications.json')}
+· ${link(`reports/unapplied-payments-${input.asOf}.csv`, 'unapplied payments (CSV)')}
 ${input.inboxUrl ? ` · ${link(input.inboxUrl, 'local SES inbox')}` : ''}</p>
 <h2>Reconciliation</h2>
 <table><tr><th>Period</th><th>Data</th><th>Report</th><th>Discrepancies</th></tr>

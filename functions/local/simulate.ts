@@ -17,7 +17,7 @@ import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy, type DiscrepancyMessage } from '../app/store-discrepancy.js';
 import { putObject } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
-import { formatProblems } from '../domain/reference/index.js';
+import { formatProblem, formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
 import { pullSources } from '../collect/collect.js';
 import { credentialResolver } from '../collect/credentials.js';
@@ -48,6 +48,8 @@ export interface SimulateResult extends OutputSummary {
   readonly runtime?: LocalRuntime;
   readonly days: number;
   readonly seconds: number;
+  /** Data folder warnings (a repeated payment, a payment after --to), one formatted line each. */
+  readonly warnings: readonly string[];
 }
 
 export class DataFolderError extends Error {}
@@ -55,9 +57,10 @@ export class DataFolderError extends Error {}
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const started = performance.now();
   if (options.from > options.to) throw new Error(`--from ${options.from} is after --to ${options.to}`);
-  const folder = await readDataFolder(options.data);
+  const folder = await readDataFolder(options.data, { lastDay: options.to });
   if (!folder.ok) throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
   const { reference, payments, usageFiles } = folder.value;
+  const warnings = folder.warnings.map(formatProblem);
 
   const runtime = await startLocalRuntime();
   try {
@@ -82,8 +85,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     // The inbox link only while the runtime keeps running (--serve): otherwise it would point
     // at a stopped server.
     const inboxUrl = options.keepRunning ? runtime.aws.sesInboxUrl : undefined;
-    const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, inboxUrl);
-    const result = { ...summary, sources, days: days.length, seconds: (performance.now() - started) / 1000 };
+    const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, inboxUrl, payments);
+    const result = { ...summary, sources, warnings, days: days.length, seconds: (performance.now() - started) / 1000 };
     if (options.keepRunning) return { ...result, runtime };
     await runtime.stop();
     return result;

@@ -5,7 +5,9 @@ import type { Deps } from '../app/deps.js';
 import { invoiceJson } from '../app/invoice-json.js';
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import type { IsoDate } from '../domain/dates.js';
+import type { Payment } from '../domain/types.js';
 import { renderIndexPage } from './index-page.js';
+import { unappliedPaymentsCsv } from './unapplied-payments.js';
 
 export interface OutputSummary {
   readonly periods: string[];
@@ -15,7 +17,8 @@ export interface OutputSummary {
   readonly out: string;
 }
 
-export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspName: string, inboxUrl?: string): Promise<OutputSummary> {
+/** `payments` are the data folder's, to itemise the ones left (partly) unapplied. */
+export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspName: string, inboxUrl?: string, payments: readonly Payment[] = []): Promise<OutputSummary> {
   for (const dir of ['reconciliation', 'invoices', 'reports', 'emails']) await mkdir(join(out, dir), { recursive: true });
   const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
 
@@ -44,6 +47,8 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
     const bytes = await deps.artifacts.get(key);
     if (bytes && (key.endsWith(`aging-${asOf}.csv`) || key.endsWith('.html'))) await writeFile(join(out, key), bytes);
   }
+
+  await writeFile(join(out, 'reports', `unapplied-payments-${asOf}.csv`), unappliedPaymentsCsv(payments, await deps.ledger.listDiscrepancies()));
 
   const sent = (await deps.ledger.sentLog()).filter((e) => e.kind !== 'file_rejected');
   const notifications = sent.map((e) => ({ date: e.date, kind: e.kind, to: e.to, subject: e.subject, invoices: e.invoices }));

@@ -149,7 +149,7 @@ describe('the outputs of trueup simulate in headless Chromium', () => {
     const expected = [
       ...invoices.flatMap((n) => ['pdf', 'html', 'json'].map((ext) => `invoices/${n}.${ext}`)),
       ...periods.flatMap((p) => [`reconciliation/${p}.json`, `reports/reconciliation-${p}.html`, `reports/discrepancies-${p}.csv`]),
-      `reports/aging-${TO}.html`, `reports/aging-${TO}.csv`, 'notifications.json',
+      `reports/aging-${TO}.html`, `reports/aging-${TO}.csv`, `reports/unapplied-payments-${TO}.csv`, 'notifications.json',
       ...emails.map((f) => `emails/${f}`),
     ];
     expect([...paths].sort()).toEqual([...new Set(expected)].sort());

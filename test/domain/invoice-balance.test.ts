@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { decideDunning } from '../../functions/domain/decide-dunning.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { formatMoney } from '../../functions/domain/money.js';
 import type { AppliedPayment, Invoice, InvoiceAccount } from '../../functions/domain/types.js';
-import { d } from '../support/builders.js';
+import { client, d, settings } from '../support/builders.js';
 import { expectedInvoices, replay } from './ar-conformance.js';
 
 function account(total: string | number, payments: Array<[string | number, string]> = [], overrides: Partial<Invoice> = {}): InvoiceAccount {
@@ -47,6 +48,31 @@ describe('balance and status (SPEC.md section 6)', () => {
   it('is no longer paid after a refund takes the balance above zero again', () => {
     const a = account(100, [[100, '2025-02-10'], [-30, '2025-02-12']]);
     expect(view(a)).toEqual({ balance: '30.00', paid: '70.00', status: 'partially_paid', paidOn: undefined });
+  });
+});
+
+describe('balances are compared as money, rounded to the minor unit', () => {
+  // A payment finer than the currency (refused at import since, but stored ones may exist)
+  // must not leave a fraction of a penny open for ever, dunned and charged a late fee.
+  const gbp = account('234.47', [['234.466', '2025-02-20']], { currency: 'GBP' });
+
+  it('counts 234.466 GBP on a 234.47 GBP invoice as paid, balance 0.00', () => {
+    const b = invoiceBalance(gbp);
+    expect(b.status).toBe('paid');
+    expect(b.paidOn).toBe('2025-02-20');
+    expect(b.balance.toFixed()).toBe('0');
+  });
+
+  it('does not dun it nor charge a late fee', () => {
+    const decision = decideDunning({
+      today: '2025-04-10', steps: [...settings().dunning.steps], clients: [client()], invoices: [gbp], sentSteps: new Map(), lateFeeCharged: new Set(),
+    });
+    expect(decision.emails).toEqual([]);
+  });
+
+  it('keeps half a minor unit or more open (half away from zero)', () => {
+    expect(view(account('10.00', [['9.995', '2025-02-20']]))).toMatchObject({ balance: '0.01', status: 'partially_paid' });
+    expect(view(account('10.00', [['9.9951', '2025-02-20']]))).toMatchObject({ balance: '0.00', status: 'paid' });
   });
 });
 

@@ -241,7 +241,7 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
     ['a trueup.json that is not an object', (dir) => writeFile(join(dir, 'trueup.json'), 'null'), ['trueup.json: must be a JSON object (got null)']],
     ['an empty trueup.json (BOM and spaces)', (dir) => writeFile(join(dir, 'trueup.json'), '\ufeff  \n'), ['trueup.json: is empty: write {} for all defaults, or remove the file']],
     ['binary junk as trueup.json', (dir) => writeFile(join(dir, 'trueup.json'), Buffer.from([0x50, 0x4b, 3, 4, 0x1b, 0x5b, 0x32, 0x4a])), [
-      'trueup.json line 1: is not valid JSON: Unexpected token \'P\' (line 1, character 9)']],
+      'trueup.json line 1: is not valid JSON: Unexpected token \'P\' (line 1, character 1)']],
     ['header injection in the msp and report addresses', (dir) => writeFile(join(dir, 'trueup.json'), injection), [
       'trueup.json, setting msp.name: must be on one line (got "Osprey\\r\\nBcc: evil@attacker.example")',
       'trueup.json, setting msp.email: must be an email address like ap@client.example (got "billing@osprey.example\\r\\nBcc: evil@attack…"): separate several addresses with ";"',

@@ -20,7 +20,8 @@
  * - CUR: Tax lines skipped; usage lines (Usage, DiscountedUsage, SavingsPlanCoveredUsage, or no
  *   line item type) quantity = usage amount, others 0 with vendorSku `ProductCode:LineItemType`
  *   when the usage type is empty; numbers may use an exponent; cost optional;
- * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large);
+ * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large), and
+ *   so is a value with more than 15 digits before the point or 20 decimals (docs/rules.md);
  * - usageDate = UTC date of the start timestamp (`YYYY-MM-DD`, or ISO 8601 with `Z`, BigQuery's
  *   ` UTC`, `±HH:MM`/`±HHMM` with hours 00-23 and minutes 00-59, or no zone = UTC), which must
  *   still have a 4-digit year; period = month of the billing period start as written, else (CUR)
@@ -123,7 +124,7 @@ const focusNumberText = fc.oneof({ weight: 6, arbitrary: plainDecimal }, { weigh
 
 const BAD_NUMBERS = ['abc', '$10,100.00 ', '1,5', '1.2.3', 'NaN', 'Infinity', '--1', '0x1A', '1 000', '12%', 'NULL', ''];
 /** Number forms at the edge of "plain decimal". */
-const EDGE_NUMBERS = ['+1.5', '.5', '5.', '-0', '0.00000000000', '007', '1e3', '-2.5E+2', '1E-40', '1E-41', '12345E+45'];
+const EDGE_NUMBERS = ['+1.5', '.5', '5.', '-0', '0.00000000000', '007', '1e3', '-2.5E+2', '1E-40', '1E-41', '12345E+45', '1E-20', '1E-21', '1.5E+14', '1E+15', '123456789012345.5', '0.000000000000000000010'];
 
 const numberCell = (valid: fc.Arbitrary<string>) => fc.oneof(
   { weight: 40, arbitrary: valid },
@@ -477,11 +478,17 @@ function required(get: Get, key: string): string {
   return value;
 }
 
-/** FOCUS and AWS numbers: a decimal with an optional exponent (`9.984E-7`) of at most ±40, read exactly. */
+/**
+ * FOCUS and AWS numbers: a decimal with an optional exponent (`9.984E-7`) of at most ±40, read
+ * exactly, whose value has at most 15 digits before the point and 20 decimals (docs/rules.md).
+ */
 function exponentDecimal(text: string): Dec {
   const m = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE]([-+]?\d+))?$/.exec(text);
   if (!m || Math.abs(Number(m[4] ?? 0)) > 40) throw new Invalid(text);
-  return new Dec(text);
+  const value = new Dec(text);
+  const [whole = '', fraction = ''] = value.abs().toFixed().split('.');
+  if (whole.replace(/^0+/, '').length > 15 || fraction.length > 20) throw new Invalid(text);
+  return value;
 }
 const focusNumber = exponentDecimal;
 const awsDecimal = exponentDecimal;

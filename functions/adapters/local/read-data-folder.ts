@@ -10,7 +10,7 @@ import { decodeBytes } from '../../text/decode.js';
 import type { Payment, ReferenceData } from '../../domain/types.js';
 import { measureText } from '../../text/measure.js';
 import {
-  REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type Problem, type ReferenceFileNames, type ReferenceFiles,
+  REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type PaymentFileOptions, type Problem, type ReferenceFileNames, type ReferenceFiles,
 } from '../../domain/reference/index.js';
 
 export interface DataFolder {
@@ -76,8 +76,11 @@ async function sizeProblem(path: string, file: string): Promise<Problem | undefi
   return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
 }
 
-/** Reads and checks the data folder `dir`; every problem in every file, or the data. */
-export async function readDataFolder(dir: string): Promise<DataFolderResult> {
+/**
+ * Reads and checks the data folder `dir`; every problem in every file, or the data with its
+ * warnings. `options.lastDay` reports payments received after the run's last day.
+ */
+export async function readDataFolder(dir: string, options: PaymentFileOptions = {}): Promise<DataFolderResult> {
   const root = resolve(dir);
   const entries = await list(root);
   if (entries === undefined) return { ok: false, problems: [{ file: dir, reason: 'is not a folder (it does not exist or is a file)' }] };
@@ -113,7 +116,7 @@ export async function readDataFolder(dir: string): Promise<DataFolderResult> {
 
   const paymentFiles: { file: string; text: string }[] = [];
   for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
-  const payments = parsePaymentFiles(paymentFiles);
+  const payments = parsePaymentFiles(paymentFiles, options);
 
   const usageDir = find(entries, 'usage', 'directory');
   const usageFiles = usageDir

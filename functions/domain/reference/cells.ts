@@ -6,7 +6,7 @@
  * reads after the column name: `must be a decimal number ≥ 0 (got "abc")`.
  */
 import { z } from 'zod';
-import { Dec, parseDecimal } from '../money.js';
+import { Dec, REFERENCE_DIGITS, digitsProblem, parseDecimal, type DigitLimits } from '../money.js';
 import { isIsoDate, type IsoDate } from '../dates.js';
 
 /** A conversion either gives a value or says why not. */
@@ -79,11 +79,21 @@ export const vendor = () => cell((value) => value.length <= 64 ? accept(value.to
 /** Pragmatic address check: ASCII local part and a dotted domain, as mail servers accept them. */
 const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
+/**
+ * True for an address the mailer sends as one plain address: nodemailer's composer writes it
+ * as it is (its address parser gives it back unchanged for every character EMAIL allows), and
+ * what reads the header back decodes it as it is. `=?` opens an RFC 2047 encoded word
+ * (`=?utf-8?b?…?=`): SES and mail parsers decode it into some other text (another address, a
+ * list, nothing), so the send fails or goes elsewhere; such an address is refused.
+ */
 export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value) && !value.startsWith('.') && !value.includes('..') && !/\.@/.test(value);
+  return value.length <= 254 && EMAIL.test(value) && !value.startsWith('.') && !value.includes('..') && !/\.@/.test(value) && !value.includes('=?');
 }
 
 export function emailProblem(value: string): string {
+  if (EMAIL.test(value.trim()) && value.includes('=?')) {
+    return `must be a plain email address like ap@client.example (got ${quote(value)}): "=?" starts an encoded word (RFC 2047), which mail servers decode into other text`;
+  }
   const hint = /[,\s]/.test(value.trim()) ? ': separate several addresses with ";"' : '';
   return `must be an email address like ap@client.example (got ${quote(value)})${hint}`;
 }
@@ -137,6 +147,8 @@ export interface DecimalBounds {
   readonly above?: number;
   /** Inclusive upper bound. */
   readonly max?: number;
+  /** Most digits before and after the point (default REFERENCE_DIGITS); `false` for a check made elsewhere (money, by currency). */
+  readonly digits?: DigitLimits | false;
 }
 
 function describeBounds(bounds: DecimalBounds): string {
@@ -163,6 +175,8 @@ export function toDecimal(value: string, bounds: DecimalBounds = {}): Conversion
   if (bounds.min !== undefined && parsed.lessThan(bounds.min)) return reject(expected);
   if (bounds.above !== undefined && parsed.lessThanOrEqualTo(bounds.above)) return reject(expected);
   if (bounds.max !== undefined && parsed.greaterThan(bounds.max)) return reject(expected);
+  const tooLong = bounds.digits === false ? undefined : digitsProblem(parsed, bounds.digits ?? REFERENCE_DIGITS, value);
+  if (tooLong !== undefined) return reject(tooLong);
   // -0 and 0 are the same amount; keep the sign out of later formatting.
   return accept(parsed.isZero() ? new Dec(0) : parsed);
 }

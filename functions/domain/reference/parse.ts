@@ -4,7 +4,7 @@
  * repeated payments. Cross-file rules are in reference-data.ts.
  */
 import type { Agreement, Client, Payment, Product, SkuMapping, Account } from '../types.js';
-import { periodOf } from '../dates.js';
+import { addDays, periodOf, type IsoDate } from '../dates.js';
 import { decimalText } from '../money.js';
 import { duplicateKeys, readTable, type KeyColumn, type Located, type Table, type TableSpec } from './csv-table.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
@@ -96,25 +96,35 @@ export function parseAgreements(text: string, file = 'agreements.csv'): ParseRes
   return result(table, overlappingAgreements(table.rows, file));
 }
 
-function paymentDifference(a: Payment, b: Payment): string {
+function paymentDifference(a: Payment, b: Payment): string[] {
   const diffs: string[] = [];
   if (a.invoiceNumber !== b.invoiceNumber) diffs.push(`invoice_number ${b.invoiceNumber} vs ${a.invoiceNumber}`);
   if (!a.amount.equals(b.amount)) diffs.push(`amount ${decimalText(b.amount)} vs ${decimalText(a.amount)}`);
   if (a.currency !== b.currency) diffs.push(`currency ${b.currency} vs ${a.currency}`);
   if (a.receivedOn !== b.receivedOn) diffs.push(`received_on ${b.receivedOn} vs ${a.receivedOn}`);
-  return diffs.length > 0 ? ` although it differs (${diffs.join(', ')})` : '';
+  return diffs;
 }
 
 /**
  * Every payments file, in the order given. A payment applies once per payment_id (SPEC.md
- * section 6): a repeated payment_id, in the same file or another, keeps the first row and is
- * reported as a warning. Any other problem in any file rejects them all.
+ * section 6): a payment_id repeated with the same invoice, amount, currency and date (in the same
+ * file or another) keeps the first row and is reported as a warning. Repeated with different
+ * content, one of the two rows is wrong and nobody can tell which: that is a problem naming both
+ * rows (file:line of each). Any problem in any file rejects them all.
+ *
+ * With `lastDay` (the last day a run covers, e.g. simulate's --to), payments received after it
+ * are imported but not applied in that run: one warning says so, at the first of them. A payment
+ * more than a year after it reads like a mistyped year: each gets its own warning.
  */
-export function parsePaymentFiles(files: readonly { readonly file: string; readonly text: string }[]): ParseResult<Payment[]> {
+export function parsePaymentFiles(
+  files: readonly { readonly file: string; readonly text: string }[],
+  options: PaymentFileOptions = {},
+): ParseResult<Payment[]> {
   const problems: Problem[] = [];
   const warnings: Problem[] = [];
   const payments: Payment[] = [];
   const first = new Map<string, { file: string; line: number; payment: Payment }>();
+  const later: { file: string; line: number; payment: Payment }[] = [];
   for (const { file, text } of files) {
     const table = readTable(text, file, paymentsSpec);
     problems.push(...table.problems);
@@ -123,16 +133,48 @@ export function parsePaymentFiles(files: readonly { readonly file: string; reado
       if (earlier === undefined) {
         first.set(row.value.paymentId, { file, line: row.line, payment: row.value });
         payments.push(row.value);
+        if (options.lastDay !== undefined && row.value.receivedOn > options.lastDay) later.push({ file, line: row.line, payment: row.value });
+        continue;
+      }
+      const id = JSON.stringify(row.value.paymentId);
+      const diffs = paymentDifference(earlier.payment, row.value);
+      if (diffs.length > 0) {
+        problems.push({
+          file, line: row.line, column: 'payment_id',
+          reason: `duplicate payment_id ${id} with different content (${diffs.join(', ')}): ${file}:${row.line} and ${earlier.file}:${earlier.line} cannot both be that payment; give one its own payment_id or remove it`,
+        });
         continue;
       }
       const where = earlier.file === file ? `line ${earlier.line}` : `${earlier.file} line ${earlier.line}`;
-      warnings.push({
-        file, line: row.line, column: 'payment_id',
-        reason: `duplicate payment_id ${JSON.stringify(row.value.paymentId)}: already on ${where}; this row is ignored${paymentDifference(earlier.payment, row.value)}`,
-      });
+      warnings.push({ file, line: row.line, column: 'payment_id', reason: `duplicate payment_id ${id}: already on ${where}; this row is ignored` });
     }
   }
+  if (options.lastDay !== undefined) warnings.push(...latePaymentWarnings(later, options.lastDay));
   return problems.length > 0 ? fail(problems) : succeed(payments, warnings);
+}
+
+export interface PaymentFileOptions {
+  /** The last day the caller's run covers: payments received after it are reported. */
+  readonly lastDay?: IsoDate;
+}
+
+/** One warning for the payments after `lastDay`, and one for each more than a year after it. */
+function latePaymentWarnings(later: readonly { file: string; line: number; payment: Payment }[], lastDay: IsoDate): Problem[] {
+  const [first] = later;
+  if (first === undefined) return [];
+  const more = later.length > 1 ? ` and ${later.length - 1} more payment(s) are` : ' is';
+  const warnings: Problem[] = [{
+    file: first.file, line: first.line, column: 'received_on',
+    reason: `payment ${JSON.stringify(first.payment.paymentId)}${more} received after the last day ${lastDay}: not applied in this run`,
+  }];
+  const yearAhead = addDays(lastDay, 366);
+  for (const { file, line, payment } of later.filter((p) => p.payment.receivedOn > yearAhead)) {
+    warnings.push({
+      file, line, column: 'received_on',
+      reason: `payment ${JSON.stringify(payment.paymentId)} is received on ${payment.receivedOn}, more than a year after the last day ${lastDay}: check the year`,
+    });
+  }
+  return warnings;
 }
 
 /** One payments file (`payments/*.csv`). */

@@ -9,6 +9,7 @@ import type { Dec } from '../money.js';
 import type { DunningStep, Settings } from '../types.js';
 import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, type Conversion, type DecimalBounds } from './cells.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
+import { scanJson } from './json-scan.js';
 
 /** SPEC.md's settings example, which is also every key's default. */
 export const DEFAULT_SETTINGS_JSON = {
@@ -168,7 +169,10 @@ const settingsSchema = strict({
     recurringTiming: oneOf(['advance', 'arrears'] as const).prefault(D.invoice.recurringTiming),
   }).prefault({}),
   reports: strict({
-    recipients: z.array(email(), { error: (issue) => `must be a list of email addresses (got ${got(issue.input)})` }).prefault([...D.reports.recipients]),
+    // At least one: the reports are emailed, and nobody would receive them.
+    recipients: z.array(email(), { error: (issue) => `must be a list of email addresses (got ${got(issue.input)})` })
+      .min(1, { error: 'must list at least one email address: the reconciliation and aging reports are emailed to them' })
+      .prefault([...D.reports.recipients]),
     agingWeekday: wholeNumber(1, 7).prefault(D.reports.agingWeekday),
   }).prefault({}),
   dunning: strict({
@@ -193,10 +197,19 @@ function position(text: string, offset: number): { line: number; column: number 
 function jsonSyntaxProblem(text: string, error: unknown, file: string): Problem {
   const message = error instanceof Error ? error.message : String(error);
   const at = /at position (\d+)/.exec(message);
-  const offset = at ? Number(at[1]) : text.length;
+  // Some V8 messages ("Unexpected token 'N'", for NaN) give no position: find it ourselves.
+  const offset = at ? Number(at[1]) : scanJson(text).errorAt ?? text.length;
   const { line, column } = position(text, offset);
   const what = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/,?\s*"[^]*" is not valid JSON$/, '');
   return { file, line, reason: `is not valid JSON: ${what} (line ${line}, character ${column})` };
+}
+
+/** A key written twice in one object: JSON.parse would keep the last silently, so it is a problem. */
+function repeatedKeys(text: string, file: string): Problem[] {
+  return scanJson(text).duplicates.map((d) => ({
+    file, line: position(text, d.at).line, column: d.path,
+    reason: `repeats the key ${JSON.stringify(d.key)} already set on line ${position(text, d.firstAt).line}: write each setting once`,
+  }));
 }
 
 /** All defaults: what a data folder without `trueup.json` gets. */
@@ -213,10 +226,11 @@ export function parseSettings(jsonText: string | undefined, file = 'trueup.json'
   } catch (error) {
     return fail([jsonSyntaxProblem(text, error, file)]);
   }
+  const repeated = repeatedKeys(text, file);
   const parsed = settingsSchema.safeParse(json);
-  if (parsed.success) return succeed(parsed.data);
-  return fail(parsed.error.issues.map((issue) => {
+  if (parsed.success && repeated.length === 0) return succeed(parsed.data);
+  return fail([...repeated, ...(parsed.success ? [] : parsed.error.issues.map((issue) => {
     const column = keyPath(issue.path);
     return { file, ...(column !== undefined ? { column } : {}), reason: issue.message };
-  }));
+  }))]);
 }

@@ -3,7 +3,7 @@
  * keyed by column name and transformed into the domain types of `types.ts`.
  */
 import { z } from 'zod';
-import { ZERO, ONE, decimalText } from '../money.js';
+import { ZERO, ONE, decimalText, moneyProblem } from '../money.js';
 import type { Account, Agreement, Client, Payment, Product, SkuMapping } from '../types.js';
 import * as cell from './cells.js';
 import type { TableSpec } from './csv-table.js';
@@ -135,12 +135,16 @@ export const paymentsSpec: TableSpec<Payment> = {
   row: z.object({
     payment_id: cell.key(),
     invoice_number: cell.key(),
-    amount: cell.decimal(),
+    // Its digits are checked below, against the currency's minor unit.
+    amount: cell.decimal({ digits: false }),
     currency: cell.currency(),
     received_on: cell.date(),
     method: cell.text(100).optional(),
     reference: cell.text(200).optional(),
-  }).transform((r): Payment => ({
+  }).superRefine((r, ctx) => {
+    const bad = moneyProblem(r.amount, r.currency);
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: bad });
+  }, whenValid('amount', 'currency')).transform((r): Payment => ({
     paymentId: r.payment_id,
     invoiceNumber: r.invoice_number,
     amount: r.amount,

@@ -239,13 +239,37 @@ describe('payments/*.csv', () => {
       .toBe(`payments/bank.csv line 3, column ${column}: ${reason}`);
   });
 
-  it('keeps the first of a repeated payment_id and warns', () => {
-    const result = parsePayments(csv(PAYMENTS_HEADER, VALID_PAYMENT, 'P1,INV-1,100.00,USD,2025-01-05,,', 'P1,INV-1,90,USD,2025-01-05,,'));
+  it('keeps the first of a payment_id repeated with the same content and warns', () => {
+    const result = parsePayments(csv(PAYMENTS_HEADER, VALID_PAYMENT, 'P1,INV-1,100.00,USD,2025-01-05,,', 'P1,INV-1,100,USD,2025-01-05,wire,'));
     expect(valueOf(result).map((p) => p.amount.toFixed())).toEqual(['100']);
     expect(result.ok && formatProblems(result.warnings)).toBe([
       'payments.csv line 3, column payment_id: duplicate payment_id "P1": already on line 2; this row is ignored',
-      'payments.csv line 4, column payment_id: duplicate payment_id "P1": already on line 2; this row is ignored although it differs (amount 90 vs 100)',
+      'payments.csv line 4, column payment_id: duplicate payment_id "P1": already on line 2; this row is ignored',
     ].join('\n'));
+  });
+
+  it('rejects a payment_id repeated with different content, naming both rows', () => {
+    const result = parsePaymentFiles([
+      { file: 'payments/a.csv', text: csv(PAYMENTS_HEADER, VALID_PAYMENT) },
+      { file: 'payments/b.csv', text: csv(PAYMENTS_HEADER, 'P2,INV-2,5,USD,2025-01-06,,', 'P1,INV-1,90,USD,2025-01-05,,') },
+    ]);
+    expect(formatProblems(problemsOf(result))).toBe('payments/b.csv line 3, column payment_id: duplicate payment_id "P1" with different content '
+      + '(amount 90 vs 100): payments/b.csv:3 and payments/a.csv:2 cannot both be that payment; give one its own payment_id or remove it');
+  });
+
+  it.each([
+    ['234.466', 'GBP', 'has 3 decimal places but GBP money has 2 decimal places (got "234.466")'],
+    ['980.5', 'JPY', 'has 1 decimal place but JPY money has no decimals (got "980.5")'],
+    ['12.3456', 'KWD', 'has 4 decimal places but KWD money has 3 decimal places (got "12.3456")'],
+    ['1234567890123456', 'USD', 'has 16 digits before the decimal point; at most 15 are allowed (got "1234567890123456")'],
+  ])('rejects the amount %s %s: finer than the currency allows, or too large', (amount, currency, reason) => {
+    expect(failure((text) => parsePayments(text, 'payments/bank.csv'), PAYMENTS_HEADER, VALID_PAYMENT, `P2,INV-2,${amount},${currency},2025-01-05,,`))
+      .toBe(`payments/bank.csv line 3, column amount: ${reason}`);
+  });
+
+  it('accepts trailing zeros and the minor unit of each currency', () => {
+    const rows = ['P2,INV-2,234.4700,GBP,2025-01-05,,', 'P3,INV-3,980,JPY,2025-01-05,,', 'P4,INV-4,12.345,KWD,2025-01-05,,', 'P5,INV-5,-0.5,EUR,2025-01-05,,'];
+    expect(valueOf(parsePayments(csv(PAYMENTS_HEADER, ...rows))).map((p) => p.amount.toFixed())).toEqual(['234.47', '980', '12.345', '-0.5']);
   });
 
   it('keeps the first of a payment_id repeated across files, naming the other file', () => {
@@ -265,5 +289,47 @@ describe('payments/*.csv', () => {
       { file: 'payments/b.csv', text: csv(PAYMENTS_HEADER, 'P2,INV-2,x,USD,2025-01-06,,') },
     ]);
     expect(formatProblems(problemsOf(result))).toBe('payments/b.csv line 2, column amount: must be a decimal number (got "x")');
+  });
+});
+
+describe('digit limits of reference numbers (docs/rules.md)', () => {
+  it.each([
+    ['agreements.csv', () => failure(parseAgreements, AGREEMENTS_HEADER, VALID_AGREEMENT, 'A2,C1,DEV,123456789012345678901234567890123456789012,1,,,2024-01-01,,,,,'),
+      'column quantity: has 42 digits before the decimal point; at most 15 are allowed'],
+    ['agreements.csv', () => failure(parseAgreements, AGREEMENTS_HEADER, VALID_AGREEMENT, 'A2,C1,DEV,1,0.12345678901,,,2024-01-01,,,,,'),
+      'column unit_price: has 11 decimal places; at most 10 are allowed (got "0.12345678901")'],
+    ['agreements.csv', () => failure(parseAgreements, AGREEMENTS_HEADER, VALID_AGREEMENT, 'A2,C1,DEV,,,cost_plus,1234567890123456,2024-01-01,,,,,'),
+      'column markup_percent: has 16 digits before the decimal point'],
+    ['agreements.csv', () => failure(parseAgreements, AGREEMENTS_HEADER, VALID_AGREEMENT, 'A2,C1,DEV,1,1,,,2024-01-01,,,,0.000000000001,'),
+      'column tolerance: has 12 decimal places'],
+    ['products.csv', () => failure(parseProducts, PRODUCTS_HEADER, VALID_PRODUCT, 'DEV,Device,device,max,0.00000000001'), 'column list_price: has 11 decimal places'],
+    ['sku-map.csv', () => failure(parseSkuMap, SKU_MAP_HEADER, VALID_MAPPING, 'pax8,x,DEV,10000000000000000'), 'column factor: has 17 digits before the decimal point'],
+    ['clients.csv', () => failure(parseClients, CLIENTS_HEADER, VALID_CLIENT, 'C2,Two,a@x.example,USD,,7.12345678901,'), 'column tax_rate: has 11 decimal places'],
+  ])('%s refuses a number beyond the limits (case %#)', (file, problem, reason) => {
+    expect(problem()).toContain(`${file} line 3, ${reason}`);
+  });
+
+  it('accepts 15 digits before the point and 10 after, and trailing zeros', () => {
+    const [a] = valueOf(parseAgreements(csv(AGREEMENTS_HEADER, 'A1,C1,SEAT,999999999999999.9999999999,0.1234567890000,,,2024-01-01,,,,,')));
+    expect(a?.quantity.toFixed()).toBe('999999999999999.9999999999');
+    expect(a?.unitPrice.toFixed()).toBe('0.123456789');
+  });
+});
+
+describe('payments after the last day of a run', () => {
+  it('warns once about those after it, and about each more than a year after it', () => {
+    const result = parsePaymentFiles([{ file: 'payments/a.csv', text: csv(PAYMENTS_HEADER,
+      VALID_PAYMENT, 'P2,INV-2,5,USD,2025-02-01,,', 'P3,INV-3,5,USD,2025-03-01,,', 'P4,INV-4,5,USD,2205-01-05,,') }], { lastDay: '2025-01-31' });
+    expect(result.ok && formatProblems(result.warnings)).toBe([
+      'payments/a.csv line 3, column received_on: payment "P2" and 2 more payment(s) are received after the last day 2025-01-31: not applied in this run',
+      'payments/a.csv line 5, column received_on: payment "P4" is received on 2205-01-05, more than a year after the last day 2025-01-31: check the year',
+    ].join('\n'));
+    expect(valueOf(result)).toHaveLength(4);
+  });
+
+  it('says nothing without a last day, or when every payment is within it', () => {
+    const files = [{ file: 'payments/a.csv', text: csv(PAYMENTS_HEADER, VALID_PAYMENT, 'P4,INV-4,5,USD,2205-01-05,,') }];
+    expect(parsePaymentFiles(files)).toMatchObject({ ok: true, warnings: [] });
+    expect(parsePaymentFiles(files, { lastDay: '2205-01-05' })).toMatchObject({ ok: true, warnings: [] });
   });
 });

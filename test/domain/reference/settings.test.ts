@@ -43,8 +43,8 @@ describe('trueup.json defaults', () => {
   });
 
   it('replaces lists whole', () => {
-    const settings = valueOf(parseSettings('{"reports":{"recipients":[]},"dunning":{"steps":[{"name":"only","offsetDays":5}]}}'));
-    expect(settings.reports.recipients).toEqual([]);
+    const settings = valueOf(parseSettings('{"reports":{"recipients":["ar@x.example"]},"dunning":{"steps":[{"name":"only","offsetDays":5}]}}'));
+    expect(settings.reports.recipients).toEqual(['ar@x.example']);
     expect(plain(settings).dunning).toEqual({ steps: [{ name: 'only', offsetDays: 5 }] });
   });
 
@@ -129,6 +129,36 @@ describe('trueup.json values', () => {
 
   it('reports every problem at once', () => {
     expect(problemsOf(parseSettings('{"currency":"x","timezone":"y","reports":{"agingWeekday":9}}')).map((p) => p.column)).toEqual(['timezone', 'currency', 'reports.agingWeekday']);
+  });
+});
+
+describe('trueup.json: what JSON.parse lets through or misplaces', () => {
+  it('rejects a key written twice, naming the key and both lines', () => {
+    const text = '{\n  "currency": "EUR",\n  "msp": { "name": "A", "name": "B" },\n  "currency": "GBP"\n}';
+    expect(formatProblems(problemsOf(parseSettings(text)))).toBe([
+      'trueup.json line 3, setting msp.name: repeats the key "name" already set on line 3: write each setting once',
+      'trueup.json line 4, setting currency: repeats the key "currency" already set on line 2: write each setting once',
+    ].join('\n'));
+  });
+
+  it('tells the same key in two objects from a repeat', () => {
+    expect(valueOf(parseSettings('{"dunning":{"steps":[{"name":"a","offsetDays":1},{"name":"b","offsetDays":2}]}}')).dunning.steps).toHaveLength(2);
+  });
+
+  it.each([
+    ['NaN', '{\n  "invoice": {\n    "paymentTermsDays": NaN\n  }\n}', 3, 25],
+    ['a bare word', '{\n  "currency":\n    EUR\n}', 3, 5],
+    ['a comment', '{\n  "currency": "EUR" // euros\n}', 2, 21],
+  ])('reports %s at its real line', (_name, text, line, character) => {
+    const [problem, ...rest] = problemsOf(parseSettings(text));
+    expect(rest).toEqual([]);
+    expect(problem?.line).toBe(line);
+    expect(problem?.reason).toMatch(new RegExp(`\\(line ${line}, character ${character}\\)$`));
+  });
+
+  it('refuses an empty list of report recipients', () => {
+    expect(formatProblems(problemsOf(parseSettings('{"reports":{"recipients":[]}}'))))
+      .toBe('trueup.json, setting reports.recipients: must list at least one email address: the reconciliation and aging reports are emailed to them');
   });
 });
 
