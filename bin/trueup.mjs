@@ -15,6 +15,19 @@ process.emitWarning = (warning, ...rest) => {
   emitWarning(warning, ...rest);
 };
 
+// `npx trueup …` runs this file under `sh -c`, under npm: stopping npm (SIGTERM) does not reach
+// this process, which would run on, orphaned, with its DynamoDB Local JVM. When the parent goes
+// away, stop as on SIGTERM (the commands stop their stand-in on SIGINT, SIGTERM and SIGHUP).
+const parent = process.ppid;
+if (parent > 1) {
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 250);
+  watch.unref();
+}
+
 register();
 const { main } = await import('./cli.ts');
 process.exitCode = await main(process.argv);

@@ -12,7 +12,7 @@
  *   kills it even if Node itself is SIGKILLed or crashes hard.
  * - `process.on('exit')` SIGKILLs every live child (synchronous, always runs on a normal
  *   exit, `process.exit()` and an uncaught-exception crash).
- * - SIGINT / SIGTERM: kill the children, then, if nobody else listens for the signal, restore
+ * - SIGINT / SIGTERM / SIGHUP: kill the children (and remove their temp folders), then, if nobody else listens for the signal, restore
  *   Node's default (terminate) by re-raising it. If another listener exists (e.g. the CLI's
  *   "Ctrl+C to stop"), it decides what happens next.
  * - `uncaughtExceptionMonitor`: kills the children when the exception will crash the process
@@ -109,6 +109,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
 };
 const onSigint = (): void => onSignal('SIGINT');
 const onSigterm = (): void => onSignal('SIGTERM');
+const onSighup = (): void => onSignal('SIGHUP');
 const onUncaught = (): void => {
   if (process.listenerCount('uncaughtException') === 0) killAllNow();
 };
@@ -119,6 +120,7 @@ function installGuards(): void {
   process.on('exit', onExit);
   process.prependListener('SIGINT', onSigint);
   process.prependListener('SIGTERM', onSigterm);
+  process.prependListener('SIGHUP', onSighup);
   process.on('uncaughtExceptionMonitor', onUncaught);
 }
 
@@ -128,6 +130,7 @@ function removeGuards(): void {
   process.off('exit', onExit);
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigterm);
+  process.off('SIGHUP', onSighup);
   process.off('uncaughtExceptionMonitor', onUncaught);
 }
 
