@@ -12,7 +12,8 @@
  * A run writes into a marked temporary sibling (`.<name>.trueup-partial-<random>`) and renames it
  * into place at the end, so a killed run leaves the previous outputs as they were.
  */
-import { mkdir, mkdtemp, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 
@@ -53,16 +54,15 @@ export async function checkOutputFolder(out: string, guards: OutputGuards): Prom
   const refuse = (why: string): never => {
     throw new OutputFolderError(`Refusing to use ${out} as the output folder: ${why}. Nothing was written; choose an empty or new folder for --out.`);
   };
-  if (isInside(target, data)) refuse(target === data ? 'it is the data folder' : `it is inside the data folder ${guards.data}`);
-  if (isInside(data, target)) refuse(`it contains the data folder ${guards.data}`);
   const protectedFolders: [string, string][] = [
     [parse(target).root, 'the root folder'],
     [await realish(guards.home ?? homedir()), 'your home folder'],
     [await realish(guards.cwd ?? process.cwd()), 'the current directory'],
   ];
-  for (const [folder, name] of protectedFolders) {
-    if (isInside(folder, target)) refuse(folder === target ? `it is ${name}` : `it contains ${name} (${folder})`);
-  }
+  for (const [folder, name] of protectedFolders) if (folder === target) refuse(`it is ${name}`);
+  if (isInside(target, data)) refuse(target === data ? 'it is the data folder' : `it is inside the data folder ${guards.data}`);
+  if (isInside(data, target)) refuse(`it contains the data folder ${guards.data}`);
+  for (const [folder, name] of protectedFolders) if (isInside(folder, target)) refuse(`it contains ${name} (${folder})`);
   const info = await stat(target).catch(() => undefined);
   if (!info) return;
   if (!info.isDirectory()) refuse('it is a file');
@@ -77,7 +77,9 @@ export async function startOutputFolder(out: string): Promise<string> {
   const parent = dirname(resolve(out));
   await mkdir(parent, { recursive: true });
   await removeLeftovers(out);
-  const partial = await mkdtemp(join(parent, `.${basename(out)}${PARTIAL}`));
+  // Not mkdtemp: its 0700 would make the outputs unreadable to a web server run as another user.
+  const partial = join(parent, `.${basename(out)}${PARTIAL}${randomBytes(3).toString('hex')}`);
+  await mkdir(partial);
   await writeFile(join(partial, OUTPUT_MARKER), 'Written by trueup simulate; the next run with the same --out replaces this folder.\n');
   return partial;
 }
