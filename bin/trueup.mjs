@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `trueup` command: loads the TypeScript CLI through tsx, so `npx trueup …` works right
 // after `npm ci` with no build step.
+import { setInterval, clearInterval } from 'node:timers';
 import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every start that its 2027 releases will need Node 22; TrueUp pins its

@@ -1,4 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -357,6 +360,31 @@ describe('EmbeddedAws.stop', () => {
     await expect(failure).rejects.toBeInstanceOf(DynamoDbLocalUnavailable);
     expect(liveDynamoDbLocalCount()).toBe(before);
   });
+
+  it.runIf(existsSync('/proc/self/cmdline'))('removes the JVM\'s temp folder in the exit guard when the process exits without stop()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trueup-exit-'));
+    const script = join(dir, 'forget-stop.mts');
+    const module = join(import.meta.dirname, '../../../functions/adapters/local/embedded-aws.ts');
+    writeFileSync(script, [
+      `import { startEmbeddedAws } from ${JSON.stringify(module)};`,
+      'import { readFileSync } from \'node:fs\';',
+      'const aws = await startEmbeddedAws();',
+      'const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, \'utf8\').split(\'\\0\');',
+      'console.log(JSON.stringify({ pid: aws.dynamodbPid, tempDir: args.find((a) => a.startsWith(\'-Djava.io.tmpdir=\'))?.slice(17) }));',
+      'process.exit(0);',
+    ].join('\n'));
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' });
+      const { pid, tempDir } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { pid: number; tempDir: string };
+      expect(tempDir).toMatch(/trueup-dynamodb-/);
+      expect(existsSync(tempDir)).toBe(false);
+      // SIGKILLed in the guard; the kernel may take a moment to finish it.
+      for (let i = 0; i < 50 && pidExists(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(pidExists(pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it.runIf(existsSync('/proc/self/cmdline'))('gives the JVM a temp folder of its own, where DynamoDB Local copies its SQLite library, and removes it on stop', async () => {
     const aws = await startEmbeddedAws();
