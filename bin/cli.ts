@@ -2,47 +2,56 @@
  * The `trueup` CLI: try it locally (simulate, demo), check a data folder (validate), and
  * operate a running pipeline. Errors a user can cause print one clear message and exit 1.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isIsoDate } from '../functions/domain/dates.js';
 import { simulate, DataFolderError, type SimulateResult } from '../functions/local/simulate.js';
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
-import { addOpsCommands, UserError } from './ops-commands.js';
+import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
-import { readSourcesFile, SourcesConfigError } from '../functions/collect/sources-config.js';
+import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from '../functions/local/connection.js';
+import { OutputFolderError } from '../functions/local/output-folder.js';
+import { DynamoDbLocalUnavailable } from '../functions/adapters/local/dynamodb-local.js';
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };
 
-function date(value: string): string {
-  if (!isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a date in YYYY-MM-DD form`);
-  return value;
+const PULL = ['--pull', 'also pull the sources.json sources that talk to hosts outside this machine (sending their credentials there)'] as const;
+
+function packageVersion(): string {
+  const json = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return json.version;
 }
 
 export function buildProgram(): Command {
   const program = new Command('trueup')
     .description('TrueUp: usage reconciliation, invoicing, dunning and AR reports for MSPs')
+    .version(packageVersion(), '-V, --version', 'print the TrueUp version')
+    .helpOption('-h, --help', 'show help for a command')
     .showHelpAfterError('(run trueup --help for usage)')
     .exitOverride();
+  program.helpCommand('help [command]', 'show help for a command');
 
   program.command('simulate')
     .description('run the whole pipeline on the embedded AWS stand-in, day by day, and write the outputs')
     .requiredOption('--data <dir>', 'data folder (trueup.json, clients.csv, …, usage/, payments/)')
     .requiredOption('--from <date>', 'first simulated day (YYYY-MM-DD)', date)
     .requiredOption('--to <date>', 'last simulated day (YYYY-MM-DD)', date)
-    .requiredOption('--out <dir>', 'output folder (replaced)')
+    .requiredOption('--out <dir>', `output folder: new, empty, or one TrueUp wrote before (replaced at the end of the run)`)
     .option('--serve', 'keep the local SES inbox open after the run')
-    .action(async (opts: { data: string; from: string; to: string; out: string; serve?: boolean }) => {
+    .option(...PULL)
+    .action(async (opts: { data: string; from: string; to: string; out: string; serve?: boolean; pull?: boolean }) => {
       await runSimulation(opts);
     });
 
   program.command('demo')
     .description(`simulate the example MSP in ${DEMO.data} from ${DEMO.from} to ${DEMO.to} into ${DEMO.out}`)
     .option('--serve', 'keep the local SES inbox open after the run')
-    .action(async (opts: { serve?: boolean }) => {
-      await runSimulation({ ...DEMO, serve: opts.serve });
+    .option(...PULL)
+    .action(async (opts: { serve?: boolean; pull?: boolean }) => {
+      await runSimulation({ ...DEMO, serve: opts.serve, pull: opts.pull });
     });
 
   program.command('validate')
@@ -58,6 +67,10 @@ export function buildProgram(): Command {
       const r = folder.value.reference;
       const pulls = sources.sources.length + sources.expectedFeeds.length > 0 ? `, ${sources.sources.length} pull source(s), ${sources.expectedFeeds.length} expected feed(s)` : '';
       console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files${pulls}.`);
+      const remote = sources.sources.filter((s) => s.enabled !== false && remoteHosts(s).length > 0);
+      if (remote.length > 0) {
+        console.log(`simulate and demo pull ${remote.map((s) => `"${s.name}" (${remoteHosts(s).join(', ')})`).join(', ')} only with --pull: they talk to hosts outside this machine.`);
+      }
     });
 
   addOpsCommands(program);
@@ -65,12 +78,13 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function runSimulation(opts: { data: string; from: string; to: string; out: string; serve?: boolean }): Promise<void> {
+async function runSimulation(opts: { data: string; from: string; to: string; out: string; serve?: boolean; pull?: boolean }): Promise<void> {
+  if (opts.from > opts.to) throw new UserError(`--from ${opts.from} is after --to ${opts.to}: nothing to simulate.`);
   const progress = progressReporter('Simulating');
   let result: SimulateResult;
   try {
     result = await simulate({
-      data: resolve(opts.data), from: opts.from, to: opts.to, out: resolve(opts.out), keepRunning: opts.serve,
+      data: resolve(opts.data), from: opts.from, to: opts.to, out: resolve(opts.out), keepRunning: opts.serve, pull: opts.pull,
       onDay: (day, index, total) => progress.update(index + 1, total, day),
     });
   } finally {
@@ -80,7 +94,7 @@ async function runSimulation(opts: { data: string; from: string; to: string; out
   if (opts.serve && result.runtime) {
     const runtime = result.runtime;
     console.log(`\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\nPress Ctrl+C to stop.`);
-    await new Promise<void>((done) => process.once('SIGINT', () => done()));
+    await untilStopped();
     await runtime.stop();
   }
 }
@@ -89,7 +103,7 @@ function printSummary(result: SimulateResult): void {
   const rows: [string, string][] = [
     ['days simulated', String(result.days)],
     ['billing runs', `${result.periods.length} (${result.periods.join(', ')})`],
-    ...result.sources.map((s): [string, string] => [`source ${s.source}`, s.error ? `FAILED: ${s.error}` : `${s.files} file(s) pulled`]),
+    ...result.sources.map((s): [string, string] => [`source ${s.source}`, s.skipped ? `skipped: ${s.skipped}` : s.error ? `FAILED: ${s.error}` : `${s.files} file(s) pulled`]),
     ['invoices', String(result.invoices)],
     ...Object.entries(result.notificationsByKind).map(([kind, n]): [string, string] => [`emails: ${kind}`, String(n)]),
     ['time', `${result.seconds.toFixed(1)} s`],
@@ -100,13 +114,36 @@ function printSummary(result: SimulateResult): void {
   console.log(`\nOpen ${resolve(result.out, 'index.html')} in a browser to read the invoices, reports and emails.`);
 }
 
+/**
+ * Commander reports a missing required option before an unknown one, so `--dat x` would read
+ * "required option '--data <dir>' not specified". Parse the options once on a throw-away copy
+ * of the program and name the unknown option first, with commander's "Did you mean" suggestion.
+ */
+function rejectUnknownOptions(argv: readonly string[]): void {
+  let command = buildProgram();
+  let args = argv.slice(2);
+  for (;;) {
+    const next = command.commands.find((c) => c.name() === args[0] || c.aliases().includes(args[0] ?? ''));
+    if (!next) break;
+    command = next;
+    args = args.slice(1);
+  }
+  const { unknown } = command.parseOptions(args);
+  const option = unknown[0];
+  // Help and version are answered before any option check.
+  if (!option?.startsWith('-') || ['--', '-h', '--help', '-V', '--version'].includes(option)) return;
+  (command as unknown as { unknownOption(flag: string): never }).unknownOption(option);
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    rejectUnknownOptions(argv);
     await buildProgram().parseAsync([...argv]);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof DataFolderError || error instanceof UserError || error instanceof ConnectionError) {
+    if (error instanceof DataFolderError || error instanceof UserError || error instanceof ConnectionError
+      || error instanceof OutputFolderError || error instanceof DynamoDbLocalUnavailable) {
       console.error(error.message);
       return 1;
     }

@@ -25,10 +25,24 @@ import { startLocalRuntime } from '../functions/local/local-runtime.js';
 
 export class UserError extends Error {}
 
-const date = (value: string): string => {
+/** Resolves on the first SIGINT (Ctrl+C), SIGTERM or SIGHUP (terminal closed, parent gone). */
+export function untilStopped(): Promise<NodeJS.Signals> {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      for (const s of signals) process.off(s, stop);
+      done(signal);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}
+
+/** A `--date`-like value: a real calendar day written YYYY-MM-DD. */
+export function date(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a real calendar date`);
   if (!isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a date in YYYY-MM-DD form`);
   return value;
-};
+}
 
 interface Target { outputs?: string }
 
@@ -83,7 +97,7 @@ export function addOpsCommands(program: Command): void {
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(`TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\nOther commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`);
-        await new Promise<void>((done) => process.once('SIGINT', () => done()));
+        await untilStopped();
       } finally {
         await removeLocalFile();
         await runtime.stop();
@@ -95,7 +109,7 @@ export function addOpsCommands(program: Command): void {
     .action((opts: { data: string } & Target) => withConnection(opts, async (c) => console.log(await importData(c.deps, opts.data))));
 
   program.command('upload').description('drop a usage file into the inbox (ingested at once)')
-    .argument('<file>').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
+    .argument('<file>', 'the usage file (any format TrueUp reads)').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
     .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
       const key = `inbox/${basename(file)}`;
       await c.deps.usage.put(key, await readFile(file));
@@ -106,8 +120,8 @@ export function addOpsCommands(program: Command): void {
       if (rejections.length > 20) console.log(`  … and ${rejections.length - 20} more (see the rejected/ prefix of the usage bucket)`);
     }));
 
-  program.command('payments').description('payments').command('import').description('import a payments CSV and apply what has been received')
-    .argument('<file>').option('--date <date>', 'apply payments received up to this date (default today)', date).option(...outputs)
+  program.command('payments').description('record payments received').command('import').description('import a payments CSV and apply what has been received')
+    .argument('<file>', 'a payments CSV (columns as payments/*.csv in the data folder)').option('--date <date>', 'apply payments received up to this date (default today)', date).option(...outputs)
     .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
       const parsed = parsePayments(decodeBytes(await readFile(file)), basename(file));
       if (!parsed.ok) throw new UserError(formatProblems(parsed.problems));
@@ -119,14 +133,15 @@ export function addOpsCommands(program: Command): void {
     }));
 
   const discrepancies = program.command('discrepancies').description('list and follow up discrepancies');
-  discrepancies.command('list').option('--status <status>', 'open | acknowledged | resolved | dismissed').option(...outputs)
+  discrepancies.command('list').description('list discrepancies, newest period last').option('--status <status>', 'only those with this status: open | acknowledged | resolved | dismissed').option(...outputs)
     .action((opts: { status?: string } & Target) => withConnection(opts, async (c) => {
       const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
       console.log(table([['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
         ...all.map((d) => [d.id, d.period, d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`, d.status])]));
     }));
   for (const [name, status] of [['ack', 'acknowledged'], ['resolve', 'resolved'], ['dismiss', 'dismissed']] as const) {
-    discrepancies.command(name).argument('<id>').option('--note <text>').option('--date <date>', 'default today', date).option(...outputs)
+    discrepancies.command(name).description(`mark a discrepancy ${status}`).argument('<id>', 'the discrepancy id (trueup discrepancies list)')
+      .option('--note <text>', 'a note kept with the status change').option('--date <date>', 'the day of the change (default today)', date).option(...outputs)
       .action((id: string, opts: { note?: string; date?: string } & Target) => withConnection(opts, async (c) => {
         const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
         console.log(`${d.id} is now ${d.status}.`);
@@ -134,27 +149,31 @@ export function addOpsCommands(program: Command): void {
   }
 
   const invoices = program.command('invoices').description('list, show and dispute invoices');
-  invoices.command('list').option('--open', 'only invoices still being dunned').option(...outputs)
+  invoices.command('list').description('list every invoice with its balance and status').option('--open', 'only invoices still being dunned').option(...outputs)
     .action((opts: { open?: boolean } & Target) => withConnection(opts, async (c) => {
       const asOf = await today(c.deps);
       const list = (await c.deps.ledger.listInvoices({ openOnly: opts.open })).map((i) => invoiceJson(i, asOf));
       console.log(table([['number', 'client', 'period', 'due', 'total', 'balance', 'status'], ...list.map((i) => [i.number, i.clientId, i.period, i.dueDate, `${i.total} ${i.currency}`, i.balance, i.status])]));
     }));
-  invoices.command('show').argument('<number>').option(...outputs)
+  invoices.command('show').description('print one invoice as JSON (with its dispute, if any)').argument('<number>', 'the invoice number').option(...outputs)
     .action((number: string, opts: Target) => withConnection(opts, async (c) => {
       const account = await c.deps.ledger.getInvoice(number);
       if (!account) throw new UserError(`No invoice ${number}.`);
-      console.log(JSON.stringify(invoiceJson(account, await today(c.deps)), null, 2));
+      const dispute = account.disputedOn ? { dispute: { on: account.disputedOn, ...(account.disputeReason ? { reason: account.disputeReason } : {}) } } : {};
+      console.log(JSON.stringify({ ...invoiceJson(account, await today(c.deps)), ...dispute }, null, 2));
     }));
-  invoices.command('dispute').argument('<number>').option('--date <date>', 'default today', date).option(...outputs)
-    .action((number: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
+  invoices.command('dispute').description('record that the client disputes an invoice: dunning stops for it').argument('<number>', 'the invoice number')
+    .option('--reason <text>', "the client's reason, kept with the dispute").option('--date <date>', 'the day of the dispute (default today)', date).option(...outputs)
+    .action((number: string, opts: { date?: string; reason?: string } & Target) => withConnection(opts, async (c) => {
       if (!(await c.deps.ledger.getInvoice(number))) throw new UserError(`No invoice ${number}.`);
-      await c.deps.ledger.disputeInvoice(number, await today(c.deps, opts.date));
-      console.log(`${number} is disputed: dunning stops for it.`);
+      await c.deps.ledger.disputeInvoice(number, await today(c.deps, opts.date), opts.reason?.trim() || undefined);
+      const stored = await c.deps.ledger.getInvoice(number);
+      const reason = stored?.disputeReason ? ` (reason: ${stored.disputeReason})` : '';
+      console.log(`${number} is disputed since ${stored?.disputedOn ?? '?'}${reason}: dunning stops for it.`);
     }));
 
-  program.command('report').description('reports').command('aging').description('the AR aging report as of a date (printed as CSV)')
-    .option('--as-of <date>', 'default today', date).option('--email', 'also email it to the report recipients').option(...outputs)
+  program.command('report').description('print a report').command('aging').description('the AR aging report as of a date (printed as CSV)')
+    .option('--as-of <date>', 'the day the balances are aged at (default today)', date).option('--email', 'also email it to the report recipients').option(...outputs)
     .action((opts: { asOf?: string; email?: boolean } & Target) => withConnection(opts, async (c) => {
       const { csv } = await agingReport(c.deps, { asOf: await today(c.deps, opts.asOf), email: opts.email ?? false });
       process.stdout.write(csv);

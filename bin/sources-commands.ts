@@ -16,19 +16,15 @@ import { MemoryCollectorState } from '../functions/collect/memory-collector-stat
 import {
   EMPTY_SOURCES, findSource, parseSourcesConfig, readSourcesFile, SourcesConfigError, SOURCES_FILE, type SourcesConfig,
 } from '../functions/collect/sources-config.js';
-import { dateInZone, isIsoDate } from '../functions/domain/dates.js';
+import { dateInZone } from '../functions/domain/dates.js';
 import { ConnectionError } from '../functions/local/connection.js';
-import { UserError } from './ops-commands.js';
+import { date, UserError } from './ops-commands.js';
 
 interface Options { data?: string; outputs?: string }
 
 const outputs = ['--outputs <file>', 'act on a deployed stack (cdk deploy --outputs-file) instead of the local stand-in'] as const;
 const data = ['--data <dir>', `data folder whose ${SOURCES_FILE} to use (default: the one imported with trueup sources import)`] as const;
 
-const date = (value: string): string => {
-  if (!isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a date in YYYY-MM-DD form`);
-  return value;
-};
 
 const cliLog = { info: () => undefined, warn: () => undefined };
 
@@ -112,7 +108,7 @@ export function addSourcesCommands(program: Command): void {
     });
 
   sources.command('test').description('check one source: connect, authenticate, list; lands nothing')
-    .argument('<name>').option(...data)
+    .argument('<name>', 'the source name in sources.json').option(...data)
     .action(async (name: string, opts: Options) => {
       let target: CollectorTarget | undefined;
       if (!opts.data) target = await connectCollector(opts);
@@ -136,7 +132,7 @@ export function addSourcesCommands(program: Command): void {
     });
 
   sources.command('pull').description('pull one source now into the inbox (ingested at once on the local stand-in)')
-    .argument('<name>').option(...data).option('--date <date>', 'ingest date (default today)', date).option('--attempts <n>', 'attempts before giving up (default 3)', (v) => {
+    .argument('<name>', 'the source name in sources.json').option(...data).option('--date <date>', 'ingest date (default today)', date).option('--attempts <n>', 'attempts before giving up (default 3)', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1 || n > 10) throw new InvalidArgumentError('must be a whole number from 1 to 10');
       return n;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `trueup` command: loads the TypeScript CLI through tsx, so `npx trueup …` works right
 // after `npm ci` with no build step.
+import { setInterval, clearInterval } from 'node:timers';
 import { register } from 'tsx/esm/api';
 
 // The AWS SDK warns on every start that its 2027 releases will need Node 22; TrueUp pins its
@@ -14,6 +15,19 @@ process.emitWarning = (warning, ...rest) => {
   if (name === 'NodeVersionSupportWarning' || type === 'NodeVersionSupportWarning' || text.startsWith('NodeVersionSupportWarning')) return;
   emitWarning(warning, ...rest);
 };
+
+// `npx trueup …` runs this file under `sh -c`, under npm: stopping npm (SIGTERM) does not reach
+// this process, which would run on, orphaned, with its DynamoDB Local JVM. When the parent goes
+// away, stop as on SIGTERM (the commands stop their stand-in on SIGINT, SIGTERM and SIGHUP).
+const parent = process.ppid;
+if (parent > 1) {
+  const watch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(watch);
+    process.kill(process.pid, 'SIGTERM');
+  }, 250);
+  watch.unref();
+}
 
 register();
 const { main } = await import('./cli.ts');

@@ -68,6 +68,8 @@ export interface OutboxEntry {
 export interface LedgerInvoice extends InvoiceAccount {
   readonly stepsSent: ReadonlySet<string>;
   readonly feeCharged: boolean;
+  /** The client's reason for the dispute (`trueup invoices dispute --reason`), the first one given. */
+  readonly disputeReason?: string;
 }
 
 export interface StoredDiscrepancy extends Discrepancy {
@@ -133,7 +135,8 @@ export interface Ledger {
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
   /** Every invoice, or only those still open for dunning (total > 0, balance > 0). */
   listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]>;
-  disputeInvoice(number: string, on: IsoDate): Promise<void>;
+  /** Marks the invoice disputed; the first date and the first reason given are kept. */
+  disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void>;
 
   /** Stores payments to apply on their received_on day; returns how many were new. */
   addPayments(payments: readonly Payment[]): Promise<number>;

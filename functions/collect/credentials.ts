@@ -1,13 +1,13 @@
 /**
  * Credential references (sources.json `credential`) and how they resolve: `{ "secret" }` from
- * AWS Secrets Manager in the cloud; `{ "env" }` and `{ "file" }` on the embedded runtime and the
- * CLI. A secret is either a plain string (a bearer token, an API key) or a JSON object whose
+ * AWS Secrets Manager in the cloud (and nothing else there); `{ "env" }` (TRUEUP_… only) and
+ * `{ "file" }` (inside the data folder only) on the embedded runtime and the CLI. A secret is either a plain string (a bearer token, an API key) or a JSON object whose
  * fields each source type documents (docs/sources.md). Values never appear in errors or logs.
  */
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { readFile, realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
 import { z } from 'zod';
-import type { CredentialRef } from './sources-config.js';
+import { CREDENTIAL_ENV, type CredentialRef } from './sources-config.js';
 import { CredentialError } from './errors.js';
 
 export interface CredentialResolver {
@@ -24,34 +24,30 @@ export function describeRef(ref: CredentialRef): string {
 export type GetSecret = (secretId: string) => Promise<string | undefined>;
 
 /**
- * Resolves every kind of reference. `env` and `file` are read here; `secret` goes to
- * `getSecret` (Secrets Manager), and without it a secret reference is a clear error.
+ * Resolves every kind of reference. With `getSecret` (the collector Lambda) only `secret`
+ * references resolve, from Secrets Manager: the Lambda's environment holds its own AWS
+ * credentials. Without it (the embedded runtime, the CLI) `env` reads only variables named
+ * TRUEUP_…, and `file` only files inside the data folder (`baseDir`), symbolic links included.
  */
 export function credentialResolver(options: {
   readonly env?: Record<string, string | undefined>;
-  /** Relative `file` paths are resolved from here (the data folder). */
+  /** The data folder: `file` paths are resolved from here and must stay inside it. */
   readonly baseDir?: string;
   readonly getSecret?: GetSecret;
 } = {}): CredentialResolver {
   const env = options.env ?? process.env;
   return {
     async resolve(ref) {
+      if (!('secret' in ref) && options.getSecret) {
+        throw new CredentialError(`${describeRef(ref)}: on AWS, credentials come only from Secrets Manager; use {"secret": …}`);
+      }
       if ('env' in ref) {
+        if (!CREDENTIAL_ENV.test(ref.env)) throw new CredentialError(`${describeRef(ref)} is refused: only variables whose name starts with TRUEUP_ may hold a source's credential`);
         const value = env[ref.env];
         if (value === undefined || value === '') throw new CredentialError(`${describeRef(ref)} is not set`);
         return value;
       }
-      if ('file' in ref) {
-        const path = isAbsolute(ref.file) ? ref.file : resolve(options.baseDir ?? '.', ref.file);
-        try {
-          const value = (await readFile(path, 'utf8')).trim();
-          if (value === '') throw new CredentialError(`${describeRef(ref)} is empty`);
-          return value;
-        } catch (error) {
-          if (error instanceof CredentialError) throw error;
-          throw new CredentialError(`${describeRef(ref)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-        }
-      }
+      if ('file' in ref) return readCredentialFile(ref, options.baseDir);
       if (!options.getSecret) {
         throw new CredentialError(`${describeRef(ref)} resolves only in the collector Lambda (AWS Secrets Manager); locally use {"env": …} or {"file": …}`);
       }
@@ -65,6 +61,25 @@ export function credentialResolver(options: {
       return value;
     },
   };
+}
+
+/** A `file` credential: inside the data folder once every symbolic link is followed. */
+async function readCredentialFile(ref: { readonly file: string }, baseDir: string | undefined): Promise<string> {
+  if (baseDir === undefined) throw new CredentialError(`${describeRef(ref)} resolves only inside a data folder (pass --data DIR)`);
+  let path: string;
+  try {
+    const base = await realpath(baseDir);
+    path = await realpath(resolve(base, ref.file));
+    if (path !== base && !path.startsWith(base + sep)) {
+      throw new CredentialError(`${describeRef(ref)} is refused: a credential file must be inside the data folder ${baseDir}`);
+    }
+    const value = (await readFile(path, 'utf8')).trim();
+    if (value === '') throw new CredentialError(`${describeRef(ref)} is empty`);
+    return value;
+  } catch (error) {
+    if (error instanceof CredentialError) throw error;
+    throw new CredentialError(`${describeRef(ref)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 /**

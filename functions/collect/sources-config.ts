@@ -7,7 +7,7 @@
  * Every problem names the source (by its name when it has one) and the field.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 
 export const SOURCES_FILE = 'sources.json';
@@ -36,10 +36,21 @@ function strict<S extends z.core.$ZodLooseShape>(shape: S) {
 
 const text = (what: string) => z.string({ error: (issue) => `must be ${what} (got ${got(issue.input)})` }).min(1, { error: `must be ${what} (got "")` });
 
+/**
+ * A data folder may come from anyone: its credentials may name only variables meant for
+ * TrueUp and files inside the folder itself, never e.g. AWS_SECRET_ACCESS_KEY or ~/.ssh/id_rsa.
+ */
+export const CREDENTIAL_ENV = /^TRUEUP_[A-Za-z0-9_]+$/;
+
+/** Relative, without ".." (symbolic links are checked when the file is read). */
+function isInsidePath(path: string): boolean {
+  return !isAbsolute(path) && !/^[A-Za-z]:/.test(path) && !path.split(/[\\/]/).includes('..');
+}
+
 const credentialSchema = z.union([
   strict({ secret: text('a Secrets Manager secret name or ARN') }),
-  strict({ env: text('an environment variable name').regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: (i) => `must be an environment variable name (got ${got(i.input)})` }) }),
-  strict({ file: text('a file path') }),
+  strict({ env: text('an environment variable name').regex(CREDENTIAL_ENV, { error: (i) => `must be an environment variable whose name starts with TRUEUP_, like "TRUEUP_PAX8" (got ${got(i.input)})` }) }),
+  strict({ file: text('a file path').refine(isInsidePath, { error: (i) => `must be a path inside the data folder, like "secrets/pax8.json" (got ${got(i.input)})` }) }),
 ], { error: (issue) => `must be one of {"secret": NAME}, {"env": VARIABLE} or {"file": PATH} (got ${got(issue.input)})` });
 
 const scheduleSchema = text('an EventBridge schedule like "rate(1 day)" or "cron(0 6 * * ? *)"')
@@ -227,4 +238,31 @@ export function findSource(config: SourcesConfig, name: string): SourceConfig {
     throw new SourcesConfigError([`no source named "${name}" (${names.length ? `configured: ${names.join(', ')}` : `none configured in ${SOURCES_FILE}`})`]);
   }
   return source;
+}
+
+const PAX8_DEFAULT_API = 'https://api.pax8.com';
+const PARTNER_CENTER_DEFAULTS = ['https://login.microsoftonline.com', 'https://api.partnercenter.microsoft.com', 'https://graph.microsoft.com'];
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * The hosts outside this machine a pull of `source` talks to on the embedded runtime (`simulate`,
+ * `demo`), where an `s3` source without `endpoint` reads a bucket on the embedded stand-in.
+ * Empty when the source stays on this machine.
+ */
+export function remoteHosts(source: SourceConfig): string[] {
+  const urls: string[] = [];
+  if (source.type === 'https') urls.push(source.url);
+  if (source.type === 's3' && source.endpoint) urls.push(source.endpoint);
+  if (source.type === 'pax8') urls.push(source.apiUrl ?? PAX8_DEFAULT_API, ...(source.tokenUrl ? [source.tokenUrl] : []));
+  if (source.type === 'partner-center') {
+    const [login, partnerCenter, graph] = PARTNER_CENTER_DEFAULTS;
+    urls.push(source.loginUrl ?? login!, source.partnerCenterUrl ?? partnerCenter!, source.graphUrl ?? graph!);
+  }
+  const hosts = urls.map((url) => new URL(url).hostname);
+  if (source.type === 'sftp') hosts.push(source.host);
+  return [...new Set(hosts.filter((host) => !isLoopbackHost(host)))];
 }

@@ -3,7 +3,7 @@
  * drops its usage files into the inbox, then drives every job day by day exactly as the
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
@@ -21,9 +21,10 @@ import { formatProblem, formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
 import { pullSources } from '../collect/collect.js';
 import { credentialResolver } from '../collect/credentials.js';
-import { readSourcesFile, SourcesConfigError } from '../collect/sources-config.js';
+import { readSourcesFile, remoteHosts, SourcesConfigError } from '../collect/sources-config.js';
 import { localNames, startLocalRuntime, type LocalRuntime } from './local-runtime.js';
 import { writeOutputs, type OutputSummary } from './write-outputs.js';
+import { checkOutputFolder, discardOutputFolder, finishOutputFolder, startOutputFolder } from './output-folder.js';
 
 export interface SimulateOptions {
   readonly data: string;
@@ -34,6 +35,8 @@ export interface SimulateOptions {
   readonly onDay?: (day: IsoDate, index: number, total: number) => void;
   /** Keep the runtime running (for --serve); the caller stops it. */
   readonly keepRunning?: boolean;
+  /** Pull sources.json sources that talk to hosts outside this machine (`--pull`); without it they are skipped. */
+  readonly pull?: boolean;
 }
 
 /** What one pull source of the data folder's sources.json delivered. */
@@ -41,6 +44,8 @@ export interface SourcePull {
   readonly source: string;
   readonly files: number;
   readonly error?: string;
+  /** Why it was not pulled (a host outside this machine, without `--pull`). */
+  readonly skipped?: string;
 }
 
 export interface SimulateResult extends OutputSummary {
@@ -56,13 +61,16 @@ export class DataFolderError extends Error {}
 
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const started = performance.now();
-  if (options.from > options.to) throw new Error(`--from ${options.from} is after --to ${options.to}`);
+  if (options.from > options.to) throw new DataFolderError(`--from ${options.from} is after --to ${options.to}: nothing to simulate.`);
   const folder = await readDataFolder(options.data, { lastDay: options.to });
   if (!folder.ok) throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
   const { reference, payments, usageFiles } = folder.value;
   const warnings = folder.warnings.map(formatProblem);
+  const guards = { data: options.data };
+  await checkOutputFolder(options.out, guards);
 
   const runtime = await startLocalRuntime();
+  let partial: string | undefined;
   try {
     const { deps } = runtime;
     await deps.ledger.saveReferenceData(reference);
@@ -71,7 +79,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       await deps.usage.put(key, await readFile(path));
       await ingestUsageFile(deps, { key, today: options.from });
     }
-    const sources = await pullDataFolderSources(runtime, options.data, options.from);
+    const sources = await pullDataFolderSources(runtime, options.data, options.from, options.pull ?? false);
     await importPayments(deps, payments);
 
     const days = [...eachDay(options.from, options.to)];
@@ -80,17 +88,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       await runDay(runtime, day, reference.settings.reports.agingWeekday);
     }
     await agingReport(deps, { asOf: options.to, email: false });
-    await rm(options.out, { recursive: true, force: true });
-    await mkdir(options.out, { recursive: true });
+    partial = await startOutputFolder(options.out);
     // The inbox link only while the runtime keeps running (--serve): otherwise it would point
     // at a stopped server.
     const inboxUrl = options.keepRunning ? runtime.aws.sesInboxUrl : undefined;
-    const summary = await writeOutputs(deps, options.out, options.to, reference.settings.msp.name, inboxUrl, payments);
-    const result = { ...summary, sources, warnings, days: days.length, seconds: (performance.now() - started) / 1000 };
+    const summary = await writeOutputs(deps, partial, options.to, reference.settings.msp.name, inboxUrl, payments);
+    await finishOutputFolder(partial, options.out, guards);
+    partial = undefined;
+    const result = { ...summary, out: options.out, sources, warnings, days: days.length, seconds: (performance.now() - started) / 1000 };
     if (options.keepRunning) return { ...result, runtime };
     await runtime.stop();
     return result;
   } catch (error) {
+    if (partial) await discardOutputFolder(partial);
     await runtime.stop();
     throw error;
   }
@@ -101,7 +111,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
  * expected feeds, and every enabled pull source pulled once, at the start, beside the usage
  * files (one attempt: a failing source is reported and the run goes on without it).
  */
-async function pullDataFolderSources(runtime: LocalRuntime, data: string, today: IsoDate): Promise<SourcePull[]> {
+async function pullDataFolderSources(runtime: LocalRuntime, data: string, today: IsoDate, pull: boolean): Promise<SourcePull[]> {
   let config;
   try {
     config = await readSourcesFile(data);
@@ -123,9 +133,18 @@ async function pullDataFolderSources(runtime: LocalRuntime, data: string, today:
     s3Client: (config: S3ClientConfig) => new S3Client(config.endpoint ? config : { ...config, ...runtime.aws.clientConfig('s3') }),
   };
   await collector.state.saveConfig(config);
-  return (await pullSources(collector, config, { retry: { attempts: 1 } })).map((r) => ({
+  // A data folder may come from anyone: without --pull, nothing (and no credential) leaves this machine.
+  const enabled = config.sources.filter((s) => s.enabled !== false);
+  const skipped = pull ? [] : enabled.flatMap((s) => {
+    const hosts = remoteHosts(s);
+    return hosts.length ? [{ source: s.name, files: 0, skipped: `talks to ${hosts.join(', ')}, outside this machine; run with --pull to pull it` }] : [];
+  });
+  const chosen = enabled.map((s) => s.name).filter((name) => !skipped.some((k) => k.source === name));
+  const pulled = chosen.length === 0 ? [] : (await pullSources(collector, config, { names: chosen, retry: { attempts: 1 } })).map((r) => ({
     source: r.source, files: r.files.length, ...(r.ok ? {} : { error: r.failure.error }),
   }));
+  const order = (pull: SourcePull): number => config.sources.findIndex((s) => s.name === pull.source);
+  return [...pulled, ...skipped].sort((a, b) => order(a) - order(b));
 }
 
 /**

@@ -1,19 +1,18 @@
 /**
- * Headless Chromium for the browser tests: the distribution's Chromium (never a browser
- * downloaded by Playwright) driven by playwright-core, with a fresh profile and everything
- * that phones home switched off, and a static file server on 127.0.0.1 so the pages are
- * opened over HTTP as a person serving the output folder would.
+ * Headless Chromium for the browser tests: the Chromium of the npm package `@sparticuz/chromium`
+ * (installed by `npm ci` with the other dev dependencies, so no apt-get and no browser download
+ * by Playwright), driven by playwright-core, with a fresh profile and everything that phones
+ * home switched off, and a static file server on 127.0.0.1 so the pages are opened over HTTP as
+ * a person serving the output folder would. `CHROMIUM_PATH` points at another Chromium or Chrome.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
+import sparticuz from '@sparticuz/chromium';
 import { chromium, type BrowserContext } from 'playwright-core';
-
-/** Debian's `chromium` package; CHROMIUM_PATH points elsewhere (e.g. Chrome on a laptop). */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -25,16 +24,22 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium, or fails saying how to install it: the browser tests never skip. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}, and the browser tests need it. `
-      + 'Install it with `sudo apt-get install -y chromium` (Debian/Ubuntu; .ci/run does this), '
-      + 'or set CHROMIUM_PATH to a Chromium or Chrome binary. The tests never download a browser.');
+/** CHROMIUM_PATH if set, else the npm package's Chromium (unpacked into the OS temp folder on first use). */
+async function chromiumExecutable(): Promise<{ path: string; args: string[] }> {
+  const override = process.env.CHROMIUM_PATH;
+  if (override) {
+    if (!existsSync(override)) throw new Error(`CHROMIUM_PATH is ${override}, and there is no file there. Unset it to use the Chromium of @sparticuz/chromium (npm ci installs it).`);
+    return { path: override, args: ARGS };
   }
+  return { path: await sparticuz.executablePath(), args: [...new Set([...sparticuz.args, ...ARGS])] };
+}
+
+/** Launches Chromium, or fails saying why: the browser tests never skip. */
+export async function launchChromium(): Promise<Browser> {
+  const { path, args } = await chromiumExecutable();
   const profile = await mkdtemp(join(tmpdir(), 'trueup-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH, headless: true, args: ARGS,
+    executablePath: path, headless: true, args,
     viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC',
   });
   return {

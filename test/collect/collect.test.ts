@@ -59,11 +59,11 @@ describe.skipIf(!TLS)('https source (real TLS, certificate made with openssl)', 
     certFile = tls.certFile;
     server = await startFileServer(tls);
     server.content = 'vendor,account_id,vendor_sku,quantity,usage_date\nninjaone,acct-1,DEVICE,12,2026-01-31\n';
-    env.RMM_TOKEN = 'good-token';
+    env.TRUEUP_RMM_TOKEN = 'good-token';
   });
   afterAll(() => server?.stop());
 
-  const rmm = () => source({ name: 'rmm', type: 'https', schedule: 'rate(1 day)', url: server.url, auth: 'bearer', credential: { env: 'RMM_TOKEN' }, caFile: certFile, vendor: 'ninjaone' });
+  const rmm = () => source({ name: 'rmm', type: 'https', schedule: 'rate(1 day)', url: server.url, auth: 'bearer', credential: { env: 'TRUEUP_RMM_TOKEN' }, caFile: certFile, vendor: 'ninjaone' });
 
   it('lands the file with provenance, ingests it, and does not fetch an unchanged file again', async () => {
     const deps = collector();
@@ -108,19 +108,19 @@ describe.skipIf(!TLS)('https source (real TLS, certificate made with openssl)', 
   });
 
   it('says clearly when the token is refused, without retrying', async () => {
-    env.RMM_TOKEN = 'wrong-token';
+    env.TRUEUP_RMM_TOKEN = 'wrong-token';
     try {
       const result = await pullSource(collector(), rmm(), { attempts: 3, baseDelayMs: 1 });
       expect(result.ok).toBe(false);
       if (!result.ok) {
         expect(result.attempts).toBe(1);
         expect(result.failure.error).toContain('HTTP 401');
-        expect(result.failure.error).toContain('refused the credential in environment variable RMM_TOKEN');
+        expect(result.failure.error).toContain('refused the credential in environment variable TRUEUP_RMM_TOKEN');
         expect(result.failure.error).not.toContain('wrong-token');
       }
       await expect(testSource(collector(), rmm())).rejects.toThrow(/HTTP 401/);
     } finally {
-      env.RMM_TOKEN = 'good-token';
+      env.TRUEUP_RMM_TOKEN = 'good-token';
     }
   });
 
@@ -136,13 +136,13 @@ describe('sftp source (ssh2 Server, generated host key)', () => {
     server = await startSftpServer('/outbox');
     server.files.set('devices-2026-01.csv', 'vendor,account_id,vendor_sku,quantity,usage_date\ndatto,site-9,ENDPOINT,40,2026-01-31\n');
     server.files.set('notes.txt', 'not usage');
-    env.SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'sftp-secret' });
+    env.TRUEUP_SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'sftp-secret' });
   });
   afterAll(() => server?.stop());
 
   const datto = (extra: Record<string, unknown> = {}) => source({
     name: 'datto', type: 'sftp', schedule: 'cron(0 6 * * ? *)', host: '127.0.0.1', port: server.port, path: '/outbox', pattern: '*.csv',
-    hostKeySha256: server.fingerprint, credential: { env: 'SFTP_CREDENTIAL' }, ...extra,
+    hostKeySha256: server.fingerprint, credential: { env: 'TRUEUP_SFTP_CREDENTIAL' }, ...extra,
   });
 
   it('fetches the new matching files once, with provenance, and ingests them', async () => {
@@ -174,13 +174,13 @@ describe('sftp source (ssh2 Server, generated host key)', () => {
   });
 
   it('says clearly when the password is refused, and when the host key does not match', async () => {
-    env.SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'nope' });
+    env.TRUEUP_SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'nope' });
     try {
       const result = await pullSource(collector(), datto(), { attempts: 3, baseDelayMs: 1 });
       expect(result).toMatchObject({ ok: false, attempts: 1 });
-      if (!result.ok) expect(result.failure.error).toBe(`127.0.0.1:${server.port} refused user "msp" with the password or key in environment variable SFTP_CREDENTIAL`);
+      if (!result.ok) expect(result.failure.error).toBe(`127.0.0.1:${server.port} refused user "msp" with the password or key in environment variable TRUEUP_SFTP_CREDENTIAL`);
     } finally {
-      env.SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'sftp-secret' });
+      env.TRUEUP_SFTP_CREDENTIAL = JSON.stringify({ username: 'msp', password: 'sftp-secret' });
     }
     const wrongKey = `SHA256:${'A'.repeat(43)}`;
     await expect(testSource(collector(), datto({ hostKeySha256: wrongKey }))).rejects.toThrow(`offered host key ${server.fingerprint}, not the configured hostKeySha256 ${wrongKey}`);
@@ -193,10 +193,10 @@ describe('s3 source (a second bucket on the embedded S3)', () => {
     await runtime.clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     await runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'focus/2026-01/part-1.csv', Body: 'vendor,account_id,vendor_sku,quantity,usage_date\naws,111122223333,EC2,3,2026-01-15\n' }));
     await runtime.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'other/ignored.csv', Body: 'x' }));
-    env.S3_KEYS = JSON.stringify(runtime.aws.credentials);
+    env.TRUEUP_S3_KEYS = JSON.stringify(runtime.aws.credentials);
   });
 
-  const exports = () => source({ name: 'cur', type: 's3', schedule: 'rate(6 hours)', bucket, prefix: 'focus/', endpoint: runtime.aws.endpoints.s3, region: 'us-east-1', credential: { env: 'S3_KEYS' } });
+  const exports = () => source({ name: 'cur', type: 's3', schedule: 'rate(6 hours)', bucket, prefix: 'focus/', endpoint: runtime.aws.endpoints.s3, region: 'us-east-1', credential: { env: 'TRUEUP_S3_KEYS' } });
 
   it('copies new objects under the prefix once, with the remote ETag, and ingests them', async () => {
     const deps = collector();
@@ -226,13 +226,13 @@ describe('s3 source (a second bucket on the embedded S3)', () => {
   });
 
   it('says clearly when the keys are refused', async () => {
-    env.S3_KEYS_BAD = JSON.stringify({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wrong' });
-    env.S3_KEYS_SHAPE = 'not json';
-    const bad = source({ ...exports(), credential: { env: 'S3_KEYS_SHAPE' } });
-    await expect(testSource(collector(), bad)).rejects.toThrow('environment variable S3_KEYS_SHAPE must hold JSON like {"accessKeyId": "…", "secretAccessKey": "…"}');
-    const unset = source({ ...exports(), credential: { env: 'S3_KEYS_UNSET' } });
+    env.TRUEUP_S3_KEYS_BAD = JSON.stringify({ accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'wrong' });
+    env.TRUEUP_S3_KEYS_SHAPE = 'not json';
+    const bad = source({ ...exports(), credential: { env: 'TRUEUP_S3_KEYS_SHAPE' } });
+    await expect(testSource(collector(), bad)).rejects.toThrow('environment variable TRUEUP_S3_KEYS_SHAPE must hold JSON like {"accessKeyId": "…", "secretAccessKey": "…"}');
+    const unset = source({ ...exports(), credential: { env: 'TRUEUP_S3_KEYS_UNSET' } });
     const result = await pullSource(collector(), unset, { attempts: 3 });
-    expect(result).toMatchObject({ ok: false, attempts: 1, failure: { error: 'environment variable S3_KEYS_UNSET is not set', retryable: false } });
+    expect(result).toMatchObject({ ok: false, attempts: 1, failure: { error: 'environment variable TRUEUP_S3_KEYS_UNSET is not set', retryable: false } });
   });
 });
 
@@ -252,11 +252,11 @@ describe('pax8 source (fake of the Pax8 Partner API)', () => {
       { id: '0b157f32-a423-4fc4-bed0-82ef2f913ab2', invoiceDate: '2026-02-01', status: 'Unpaid', items: [item(1), item(2, { description: 'Business Premium, "annual"' })] },
       { id: '17029935-36b0-4f0f-9d5e-c8af04f7b57a', invoiceDate: '2026-01-01', status: 'Void', items: [item(3)] },
     );
-    env.PAX8_CREDENTIAL = JSON.stringify({ clientId: 'pax8-client', clientSecret: 'pax8-secret' });
+    env.TRUEUP_PAX8_CREDENTIAL = JSON.stringify({ clientId: 'pax8-client', clientSecret: 'pax8-secret' });
   });
   afterAll(() => pax8?.stop());
 
-  const p8 = () => source({ name: 'pax8', type: 'pax8', schedule: 'cron(0 8 2 * ? *)', apiUrl: pax8.url, credential: { env: 'PAX8_CREDENTIAL' }, vendor: 'pax8' });
+  const p8 = () => source({ name: 'pax8', type: 'pax8', schedule: 'cron(0 8 2 * ? *)', apiUrl: pax8.url, credential: { env: 'TRUEUP_PAX8_CREDENTIAL' }, vendor: 'pax8' });
 
   it('writes each new invoice as a Pax8 invoice-items CSV that the ingest reads, once', async () => {
     const deps = collector();
@@ -283,10 +283,10 @@ describe('pax8 source (fake of the Pax8 Partner API)', () => {
   });
 
   it('says clearly when the client credentials are refused', async () => {
-    env.PAX8_BAD = JSON.stringify({ clientId: 'pax8-client', clientSecret: 'wrong' });
-    const result = await pullSource(collector(), source({ ...p8(), credential: { env: 'PAX8_BAD' } }), { attempts: 3 });
+    env.TRUEUP_PAX8_BAD = JSON.stringify({ clientId: 'pax8-client', clientSecret: 'wrong' });
+    const result = await pullSource(collector(), source({ ...p8(), credential: { env: 'TRUEUP_PAX8_BAD' } }), { attempts: 3 });
     expect(result).toMatchObject({ ok: false, attempts: 1 });
-    if (!result.ok) expect(result.failure.error).toBe('the Pax8 token endpoint answered HTTP 401 (access_denied: Unauthorized): Pax8 refused the client credentials in environment variable PAX8_BAD');
+    if (!result.ok) expect(result.failure.error).toBe('the Pax8 token endpoint answered HTTP 401 (access_denied: Unauthorized): Pax8 refused the client credentials in environment variable TRUEUP_PAX8_BAD');
   });
 });
 
@@ -304,12 +304,12 @@ describe('partner-center source (fake of Partner Center and the Graph billed rec
       { id: 'G000000001', invoiceDate: '2026-02-08', lines: [line('2f8b7c66-0000-4000-8000-0000000000aa', 25), line('2f8b7c66-0000-4000-8000-0000000000bb', 3)] },
       { id: 'D050000001', invoiceDate: '2026-02-08', lines: [] }, // legacy (not new commerce): not exported
     );
-    env.PC_CREDENTIAL = JSON.stringify({ clientId: 'pc-app', clientSecret: 'pc-secret' });
+    env.TRUEUP_PC_CREDENTIAL = JSON.stringify({ clientId: 'pc-app', clientSecret: 'pc-secret' });
   });
   afterAll(() => pc?.stop());
 
   const msft = () => source({
-    name: 'microsoft', type: 'partner-center', schedule: 'cron(0 9 10 * ? *)', tenantId: pc.tenantId, credential: { env: 'PC_CREDENTIAL' },
+    name: 'microsoft', type: 'partner-center', schedule: 'cron(0 9 10 * ? *)', tenantId: pc.tenantId, credential: { env: 'TRUEUP_PC_CREDENTIAL' },
     loginUrl: `${pc.url}/login`, partnerCenterUrl: `${pc.url}/pc`, graphUrl: `${pc.url}/graph`, pollSeconds: 0,
   });
 
@@ -339,12 +339,12 @@ describe('partner-center source (fake of Partner Center and the Graph billed rec
   });
 
   it('says clearly when Entra ID refuses the client secret', async () => {
-    env.PC_BAD = JSON.stringify({ clientId: 'pc-app', clientSecret: 'expired' });
-    const result = await pullSource(collector(), source({ ...msft(), credential: { env: 'PC_BAD' } }), { attempts: 3 });
+    env.TRUEUP_PC_BAD = JSON.stringify({ clientId: 'pc-app', clientSecret: 'expired' });
+    const result = await pullSource(collector(), source({ ...msft(), credential: { env: 'TRUEUP_PC_BAD' } }), { attempts: 3 });
     expect(result).toMatchObject({ ok: false, attempts: 1 });
     if (!result.ok) {
       expect(result.failure.error).toContain('AADSTS7000215: Invalid client secret provided');
-      expect(result.failure.error).toContain(`refused the client credentials in environment variable PC_BAD for tenant ${pc.tenantId}`);
+      expect(result.failure.error).toContain(`refused the client credentials in environment variable TRUEUP_PC_BAD for tenant ${pc.tenantId}`);
     }
   });
 });
@@ -354,8 +354,8 @@ describe('several sources at once', () => {
     const parsed = parseSourcesConfig({
       sources: [
         { name: 'down', type: 'https', schedule: 'rate(1 hour)', url: 'http://127.0.0.1:9/nothing.csv' },
-        { name: 'no-secret', type: 'pax8', schedule: 'rate(1 day)', credential: { env: 'NOT_SET_ANYWHERE' } },
-        { name: 'off', type: 'pax8', schedule: 'rate(1 day)', credential: { env: 'NOT_SET_ANYWHERE' }, enabled: false },
+        { name: 'no-secret', type: 'pax8', schedule: 'rate(1 day)', credential: { env: 'TRUEUP_NOT_SET_ANYWHERE' } },
+        { name: 'off', type: 'pax8', schedule: 'rate(1 day)', credential: { env: 'TRUEUP_NOT_SET_ANYWHERE' }, enabled: false },
       ],
     });
     if (!parsed.ok) throw new Error(parsed.problems.join('\n'));

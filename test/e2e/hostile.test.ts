@@ -17,7 +17,9 @@
  * Every fixture is generated here from the conformance folder (test/fixtures/hostile/README.md).
  */
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'htmlparser2';
@@ -31,6 +33,7 @@ import { escapeHtml } from '../../functions/render/escape.js';
 import { listObjects, scanItems } from '../../functions/local/faults/state.js';
 import { localNames, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { DataFolderError, runDay, simulate } from '../../functions/local/simulate.js';
+import { OutputFolderError } from '../../functions/local/output-folder.js';
 
 const CONFORMANCE = join(import.meta.dirname, '../fixtures/conformance');
 const CORPUS = join(import.meta.dirname, '../fixtures/ingest/hostile');
@@ -545,4 +548,56 @@ describe('hostile input: a hostile folder runs to the end, neutralized', () => {
     expect([...after.items.keys()].filter((key) => !before.items.has(key)).map((key) => key.split('|')[0]).filter((pk) => !/^(FILE|REF#)/.test(pk ?? ''))).toEqual([]);
     expect(await runtime.aws.sentEmails()).toHaveLength(((await readJson(join(out, 'notifications.json'))) as unknown[]).length);
   }, 60_000);
+});
+
+describe('hostile input: a data folder that aims at the machine it runs on', () => {
+  it('refuses the data folder, a folder inside it or holding it, as OUT, and removes nothing', async () => {
+    const data = await conformanceCopy();
+    const before = await readdir(data, { recursive: true });
+    for (const out of [data, join(data, 'usage'), join(data, '..')]) {
+      const error = await simulate({ data, from: FROM, to: TO, out }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(OutputFolderError);
+      expect(String((error as Error).message)).toMatch(/^Refusing to use .* as the output folder: it (is|contains) (inside )?the data folder/);
+    }
+    expect(await readdir(data, { recursive: true })).toEqual(before);
+  });
+
+  it('sends no credential outside the data folder or the TRUEUP_ variables, and pulls from no other machine without --pull', async () => {
+    // Prepare: a collector on this machine that records what it is sent, a secret outside
+    // the data folder reached through a symbolic link, and a source on another machine.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(JSON.stringify(req.headers));
+      res.end('vendor,account_id,vendor_sku,quantity,usage_date,unit_cost,cost,currency,reference\n');
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/usage.csv`;
+    try {
+      const data = await conformanceCopy();
+      await writeFile(join(scratch, 'id_rsa'), 'PRIVATE-KEY-OUTSIDE');
+      await mkdir(join(data, 'secrets'));
+      await symlink(join(scratch, 'id_rsa'), join(data, 'secrets', 'token.txt'));
+      const sources = (...credentials: unknown[]) => JSON.stringify({ sources: [
+        ...credentials.map((credential, i) => ({ name: `grab-${i}`, type: 'https', schedule: 'rate(1 day)', url, credential })),
+        { name: 'far', type: 'https', schedule: 'rate(1 day)', url: 'https://collector.attacker.example/u.csv', credential: { env: 'TRUEUP_FAR' } },
+      ] });
+      // Act 1: credentials that name the machine's own secrets are problems of the folder
+      await writeFile(join(data, 'sources.json'), sources({ env: 'AWS_SECRET_ACCESS_KEY' }, { file: '../../.ssh/id_rsa' }));
+      const refused = await simulate({ data, from: FROM, to: FROM, out: join(scratch, 'out-grab-1') }).then(() => undefined, (e: unknown) => e);
+      expect(refused).toBeInstanceOf(DataFolderError);
+      expect(String((refused as Error).message)).toContain('credential.env: must be an environment variable whose name starts with TRUEUP_');
+      expect(String((refused as Error).message)).toContain('credential.file: must be a path inside the data folder');
+      // Act 2: a valid-looking path that leaves the folder through a link, and a remote source
+      await writeFile(join(data, 'sources.json'), sources({ file: 'secrets/token.txt' }));
+      const result = await simulate({ data, from: FROM, to: FROM, out: join(scratch, 'out-grab-2') });
+      // Assess: the linked secret was refused before any request; the remote source was not pulled.
+      expect(result.sources).toEqual([
+        { source: 'grab-0', files: 0, error: expect.stringContaining('file secrets/token.txt is refused: a credential file must be inside the data folder') },
+        { source: 'far', files: 0, skipped: 'talks to collector.attacker.example, outside this machine; run with --pull to pull it' },
+      ]);
+      expect(seen.join('\n')).not.toContain('PRIVATE-KEY-OUTSIDE');
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 });

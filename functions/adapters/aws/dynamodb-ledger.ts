@@ -235,11 +235,16 @@ export class DynamoDbLedger implements Ledger {
     return items.map(ledgerInvoice).sort((a, b) => (a.invoice.number < b.invoice.number ? -1 : 1));
   }
 
-  async disputeInvoice(number: string, on: IsoDate): Promise<void> {
+  async disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void> {
+    // As with the date, the first reason given is kept: a re-run or retry changes nothing.
+    const withReason = reason !== undefined && reason !== '';
     await this.db.send(new UpdateCommand({
       TableName: this.table, Key: { PK: 'INVOICE', SK: number },
-      UpdateExpression: 'SET disputedOn = if_not_exists(disputedOn, :on)', ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':on': on },
+      UpdateExpression: withReason
+        ? 'SET disputedOn = if_not_exists(disputedOn, :on), disputeReason = if_not_exists(disputeReason, :reason)'
+        : 'SET disputedOn = if_not_exists(disputedOn, :on)',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':on': on, ...(withReason ? { ':reason': reason } : {}) },
     }));
   }
 
@@ -489,6 +494,7 @@ function ledgerInvoice(item: Item): LedgerInvoice {
     invoice: reviveInvoice(JSON.parse(String(item.data)) as Item),
     payments,
     disputedOn: item.disputedOn === undefined ? undefined : String(item.disputedOn),
+    ...(item.disputeReason === undefined ? {} : { disputeReason: String(item.disputeReason) }),
     stepsSent: item.stepsSent instanceof Set ? new Set([...item.stepsSent].map(String)) : new Set(),
     feeCharged: item.feeCharged === true,
   };

