@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.js';
 import { Dec } from '../../../functions/domain/money.js';
-import type { OutboxEntry } from '../../../functions/app/ports.js';
+import { applyDuePayments } from '../../../functions/app/apply-payments.js';
+import type { Ledger, OutboxEntry } from '../../../functions/app/ports.js';
 import type { Invoice, LateFee } from '../../../functions/domain/types.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
@@ -72,11 +73,58 @@ describe('DynamoDbLedger', () => {
     const account = await runtime.deps.ledger.getInvoice(invoice!.number);
     const applied = { invoice: account!, amount: d(50), stillOpen: false };
     const results = await Promise.all([runtime.deps.ledger.recordPayment(payment, applied), runtime.deps.ledger.recordPayment(payment, applied)]);
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.sort()).toEqual(['duplicate', 'recorded']);
     const after = await runtime.deps.ledger.getInvoice(invoice!.number);
     expect(after?.payments.map((p) => p.amount.toFixed())).toEqual(['50']);
+    expect([after?.paid.toFixed(), after?.paymentCount]).toEqual(['50', 1]);
     const open = await runtime.deps.ledger.listInvoices({ openOnly: true });
     expect(open.map((i) => i.invoice.number)).not.toContain(invoice!.number);
+  });
+
+  it('refuses a payment applied on stale totals, so two payments racing to one invoice both count', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY2', '2030-02', '100'), []);
+    const payments = ['P-2a', 'P-2b'].map((paymentId, i) => ({ paymentId, invoiceNumber: invoice!.number, amount: d(10 + i), currency: 'USD', receivedOn: '2030-03-05' }));
+    await ledger.addPayments(payments);
+    const read = (await ledger.getPayableInvoice(invoice!.number))!;
+    const results = await Promise.all(payments.map((p) => ledger.recordPayment(p, { invoice: read, amount: p.amount, stillOpen: true })));
+    expect(results.sort()).toEqual(['conflict', 'recorded']);
+    const between = (await ledger.getInvoice(invoice!.number))!;
+    expect(between.paymentCount).toBe(1);
+    expect(between.paid.toFixed()).toBe(between.payments[0]!.amount.toFixed()); // the refused one left nothing behind
+    // The caller retries the refused one on fresh totals (applyDuePayments does so).
+    expect(await applyDuePayments(runtime.deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 0 });
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount, after.payments.map((p) => p.paymentId).sort()]).toEqual(['21', 2, ['P-2a', 'P-2b']]);
+  });
+
+  it('applyDuePayments decides a payment again when another worker applied one to its invoice in between', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY3', '2030-02', '100'), []);
+    const mine = { paymentId: 'P-3a', invoiceNumber: invoice!.number, amount: d(70), currency: 'USD', receivedOn: '2030-03-05' };
+    const theirs = { ...mine, paymentId: 'P-3b', amount: d(50), receivedOn: '2030-03-04' };
+    await ledger.addPayments([mine]);
+    let raced = false;
+    // Another worker applies `theirs` between this run's read of the invoice and its write.
+    const racing = Object.assign(Object.create(ledger) as Ledger, {
+      recordPayment: async (...args: Parameters<Ledger['recordPayment']>) => {
+        if (!raced) {
+          raced = true;
+          await ledger.addPayments([theirs]);
+          await applyDuePayments(runtime.deps, { today: theirs.receivedOn });
+        }
+        return ledger.recordPayment(...args);
+      },
+    });
+    const sent: unknown[] = [];
+    const deps = { ...runtime.deps, ledger: racing, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    expect(await applyDuePayments(deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 1 });
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount]).toEqual(['100', 2]);
+    expect(after.payments.map((p) => `${p.paymentId} ${p.amount.toFixed()}`).sort()).toEqual(['P-3a 50', 'P-3b 50']);
+    // Decided again on the new totals: 50 of P-3a applies, the 20 that no longer fit is an overpayment.
+    expect(sent).toMatchObject([{ discrepancy: { type: 'unapplied_payment', amountAtStake: d(20) } }]);
+    expect((await ledger.listInvoices({ openOnly: true })).map((i) => i.invoice.number)).not.toContain(invoice!.number);
   });
 
   it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
