@@ -39,12 +39,15 @@ const CONFLICT_ATTEMPTS = 20;
 
 /**
  * Applies one payment on its invoice's running totals; undefined when it was recorded already.
- * When another worker applies a payment to the same invoice between the read and the write,
- * the write is refused and the payment is decided again on the new totals.
+ * The payment's status and the totals are read in one snapshot: a run that lists a payment
+ * another run then applies must not decide it again on totals that count it (it would look
+ * like an overpayment). When another worker applies a payment to the same invoice between the
+ * read and the write, the write is refused and the payment is decided again on the new totals.
  */
 async function applyOne(deps: Deps, payment: Payment, today: IsoDate): Promise<PaymentOutcome | undefined> {
   for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt += 1) {
-    const target = await deps.ledger.getPayableInvoice(payment.invoiceNumber);
+    const { pending, invoice: target } = await deps.ledger.paymentTarget(payment);
+    if (!pending) return undefined; // another run recorded it since the list was read
     const issued = target && target.invoice.issueDate <= payment.receivedOn ? target : undefined;
     const outcome = applyPayment(payment, issued);
     if (outcome.duplicate) return undefined;

@@ -146,8 +146,13 @@ export interface Ledger {
   issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean>;
   /** The invoice with all its applied payments (stored one item each, read in pages). */
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
-  /** The invoice with the running totals of its payments but not the payments: one read. */
-  getPayableInvoice(number: string): Promise<PayableInvoice | undefined>;
+  /**
+   * What applying a pending payment needs, read in one snapshot (one request, however many
+   * payments the invoice took): whether the payment is still pending, and its invoice with the
+   * running totals but not the payments (undefined when no such invoice exists). Read together
+   * so that a run never decides a payment on totals that already count it.
+   */
+  paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }>;
   /**
    * Every invoice with its applied payments (two paginated queries, whatever the number of
    * invoices), or only those still open for dunning (total > 0, balance > 0), with the payments

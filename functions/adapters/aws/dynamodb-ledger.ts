@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand,
+  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand,
   type DynamoDBDocumentClient, type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedFeedRule } from '../../collect/expected-feeds.js';
@@ -231,9 +231,13 @@ export class DynamoDbLedger implements Ledger {
     return item ? ledgerInvoice(item, await this.appliedPayments(number)) : undefined;
   }
 
-  async getPayableInvoice(number: string): Promise<PayableInvoice | undefined> {
-    const item = await this.getItem('INVOICE', number, true);
-    return item ? payableInvoice(item) : undefined;
+  async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
+    const out = await this.db.send(new TransactGetCommand({ TransactItems: [
+      { Get: { TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId } } },
+      { Get: { TableName: this.table, Key: { PK: 'INVOICE', SK: payment.invoiceNumber } } },
+    ] }));
+    const [claim, invoice] = (out.Responses ?? []).map((r) => r.Item);
+    return { pending: claim?.status === 'pending', invoice: invoice ? payableInvoice(invoice) : undefined };
   }
 
   async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {

@@ -90,7 +90,7 @@ describe('DynamoDbLedger', () => {
     const invoice = await issue(draft('PAY2', '2030-02', '100'), []);
     const payments = ['P-2a', 'P-2b'].map((paymentId, i) => ({ paymentId, invoiceNumber: invoice!.number, amount: d(10 + i), currency: 'USD', receivedOn: '2030-03-05' }));
     await ledger.addPayments(payments);
-    const read = (await ledger.getPayableInvoice(invoice!.number))!;
+    const read = (await ledger.paymentTarget(payments[0]!)).invoice!;
     const results = await Promise.all(payments.map((p) => ledger.recordPayment(p, { invoice: read, amount: p.amount, stillOpen: true })));
     expect(results.sort()).toEqual(['conflict', 'recorded']);
     const between = (await ledger.getInvoice(invoice!.number))!;
@@ -175,6 +175,26 @@ describe('DynamoDbLedger', () => {
       await destroyInstallation(many);
     }
   }, 120_000);
+
+  it('applyDuePayments skips a payment another run applied after it was listed, and reports no overpayment', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY4', '2030-02', '100'), []);
+    const payment = { paymentId: 'P-4', invoiceNumber: invoice!.number, amount: d(100), currency: 'USD', receivedOn: '2030-03-06' };
+    await ledger.addPayments([payment]);
+    const late = Object.assign(Object.create(ledger) as Ledger, {
+      pendingPayments: async (upTo: string) => {
+        const listed = await ledger.pendingPayments(upTo);
+        await applyDuePayments(runtime.deps, { today: upTo }); // the other run, right after this one listed
+        return listed;
+      },
+    });
+    const sent: unknown[] = [];
+    const deps = { ...runtime.deps, ledger: late, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    expect(await applyDuePayments(deps, { today: '2030-03-06' })).toEqual({ applied: 0, unapplied: 0 });
+    expect(sent).toEqual([]);
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount]).toEqual(['100', 1]);
+  });
 
   it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
     const invoice = await issue(draft('DUN1', '2030-03'), []);
