@@ -543,7 +543,7 @@ function payableInvoice(item: Item): PayableInvoice {
   if (item.paymentCount === undefined) {
     // Invoices stored before payments became items kept them in a `payments` attribute; none
     // were deployed, so they are refused rather than converted.
-    throw new Error(`Invoice ${String(item.SK)} was stored by an earlier version of TrueUp (no payment count); it cannot take payments`);
+    throw new Error(`Invoice ${String(item.SK)} was stored by an earlier version of TrueUp (its payments inside the invoice item) and cannot be read`);
   }
   return { invoice: reviveInvoice(JSON.parse(String(item.data)) as Item), paid: new Dec(String(item.paid)), paymentCount: Number(item.paymentCount) };
 }
