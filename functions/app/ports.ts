@@ -64,8 +64,20 @@ export interface OutboxEntry {
   readonly sentOrder?: number;
 }
 
-/** An invoice with its payments and dunning state, as the ledger holds it. */
-export interface LedgerInvoice extends InvoiceAccount {
+/**
+ * An invoice with the running totals of its applied payments, kept on the invoice itself: what
+ * applying the next payment needs, read in one request however many payments were applied.
+ */
+export interface PayableInvoice {
+  readonly invoice: Invoice;
+  /** The sum of the applied payments. */
+  readonly paid: Dec;
+  /** How many payments were applied: the version a payment's application is conditioned on. */
+  readonly paymentCount: number;
+}
+
+/** An invoice with its applied payments, their running totals and its dunning state, as the ledger holds it. */
+export interface LedgerInvoice extends InvoiceAccount, PayableInvoice {
   readonly stepsSent: ReadonlySet<string>;
   readonly feeCharged: boolean;
   /** The client's reason for the dispute (`trueup invoices dispute --reason`), the first one given. */
@@ -91,6 +103,8 @@ export interface ReconciliationRecord {
   /** How many pairs were held for a missing feed (absent when none). */
   readonly held?: number;
 }
+
+export type RecordPaymentResult = 'recorded' | 'duplicate' | 'conflict';
 
 /** The DynamoDB ledger: reference data and everything that happened. */
 export interface Ledger {
@@ -132,8 +146,21 @@ export interface Ledger {
    * already issued with this number (a retry); throws when it was issued with another.
    */
   issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean>;
+  /** The invoice with all its applied payments (stored one item each, read in pages). */
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
-  /** Every invoice, or only those still open for dunning (total > 0, balance > 0). */
+  /**
+   * What applying a pending payment needs, read in one snapshot (one request, however many
+   * payments the invoice took): whether the payment is still pending, and its invoice with the
+   * running totals but not the payments (undefined when no such invoice exists). Read together
+   * so that a run never decides a payment on totals that already count it.
+   */
+  paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }>;
+  /**
+   * Every invoice with its applied payments (two paginated queries, whatever the number of
+   * invoices), or only those still open for dunning (total > 0, balance > 0), with the payments
+   * of those that have any (one query per such invoice; the payments of closed invoices are
+   * not read).
+   */
   listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]>;
   /** Marks the invoice disputed; the first date and the first reason given are kept. */
   disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void>;
@@ -142,10 +169,14 @@ export interface Ledger {
   addPayments(payments: readonly Payment[]): Promise<number>;
   pendingPayments(upTo: IsoDate): Promise<Payment[]>;
   /**
-   * Records a payment's outcome once (by payment id), appending the applied part to its
-   * invoice; false when the payment was already recorded.
+   * Records a payment's outcome once (by payment id) in one transaction: the payment leaves
+   * `pending`, and an applied part is stored as its own item and added to the invoice's running
+   * totals, on condition that they are still those of `applied.invoice` (its paymentCount); the
+   * invoice leaves the open list when `stillOpen` is false. Returns `recorded`; `duplicate` when
+   * the payment was already recorded (nothing changes); `conflict` when another payment was
+   * applied to the invoice since it was read (nothing changes: read it again and retry).
    */
-  recordPayment(payment: Payment, applied: { invoice: LedgerInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<boolean>;
+  recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<RecordPaymentResult>;
 
   /** Records the steps and fees of one dunning email and its outbox entry in one transaction. */
   recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean>;

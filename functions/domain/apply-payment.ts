@@ -3,7 +3,8 @@
  *
  * - Once per payment id: a payment whose id is already among the invoice's payments (or in
  *   `recordedPaymentIds`, for ids the caller recorded as unapplied) is a duplicate and changes
- *   nothing.
+ *   nothing. A target given with only the sum paid (`paid`) leaves that check to the caller's
+ *   store (the ledger claims each payment id once).
  * - An unknown invoice number, or one not issued yet on `received_on`, leaves the whole amount
  *   unapplied (`unknown_invoice`); so does a currency other than the invoice's
  *   (`currency_mismatch`).
@@ -17,7 +18,7 @@
  */
 import type { IsoDate } from './dates.js';
 import { Dec, ZERO } from './money.js';
-import type { AppliedPayment, InvoiceAccount, Payment } from './types.js';
+import type { AppliedPayment, Invoice, InvoiceAccount, Payment } from './types.js';
 
 export type UnappliedReason = 'unknown_invoice' | 'currency_mismatch' | 'overpayment';
 
@@ -43,8 +44,14 @@ export interface ApplyPaymentOptions {
   readonly recordedPaymentIds?: ReadonlySet<string>;
 }
 
-export function applyPayment(payment: Payment, target: InvoiceAccount | undefined, options: ApplyPaymentOptions = {}): PaymentOutcome {
-  if (options.recordedPaymentIds?.has(payment.paymentId) || target?.payments.some((p) => p.paymentId === payment.paymentId)) {
+/**
+ * The invoice a payment is for: with its applied payments, or only with their sum (a ledger that
+ * keeps a running total and records each payment id once itself).
+ */
+export type PaymentTarget = InvoiceAccount | { readonly invoice: Invoice; readonly paid: Dec };
+
+export function applyPayment(payment: Payment, target: PaymentTarget | undefined, options: ApplyPaymentOptions = {}): PaymentOutcome {
+  if (options.recordedPaymentIds?.has(payment.paymentId) || (target && 'payments' in target && target.payments.some((p) => p.paymentId === payment.paymentId))) {
     return { duplicate: true };
   }
   const unapplied = (amount: Dec, reason: UnappliedReason): UnappliedPayment => ({
@@ -65,9 +72,9 @@ export function applyPayment(payment: Payment, target: InvoiceAccount | undefine
 }
 
 /** The part of `amount` that keeps the invoice's paid sum within [min(0, total), max(0, total)]. */
-function applicableAmount(target: InvoiceAccount, amount: Dec): Dec {
+function applicableAmount(target: PaymentTarget, amount: Dec): Dec {
   const total = target.invoice.total;
-  const paid = target.payments.reduce((s, p) => s.plus(p.amount), ZERO);
+  const paid = 'payments' in target ? target.payments.reduce((s, p) => s.plus(p.amount), ZERO) : target.paid;
   const low = Dec.min(ZERO, total);
   const high = Dec.max(ZERO, total);
   if (amount.greaterThan(0)) return Dec.max(ZERO, Dec.min(amount, high.minus(paid)));

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { applyDuePayments } from '../../functions/app/apply-payments.js';
 import type { Deps } from '../../functions/app/deps.js';
-import type { LedgerInvoice } from '../../functions/app/ports.js';
+import type { PayableInvoice } from '../../functions/app/ports.js';
 import type { Invoice, Payment } from '../../functions/domain/types.js';
 import { d } from '../support/builders.js';
 
 /** A ledger holding one invoice and one pending payment; records what recordPayment was told. */
 function depsFor(invoice: Invoice, payment: Payment) {
   const recorded: { paymentId: string; stillOpen: boolean | undefined }[] = [];
-  const account: LedgerInvoice = { invoice, payments: [], stepsSent: new Set(), feeCharged: false };
+  const target: PayableInvoice = { invoice, paid: d(0), paymentCount: 0 };
   const ledger = {
     pendingPayments: async () => [payment],
-    getInvoice: async (number: string) => (number === invoice.number ? account : undefined),
+    paymentTarget: async (p: Payment) => ({ pending: true, invoice: p.invoiceNumber === invoice.number ? target : undefined }),
     recordPayment: async (p: Payment, applied: { stillOpen: boolean } | undefined) => {
       recorded.push({ paymentId: p.paymentId, stillOpen: applied?.stillOpen });
-      return true;
+      return 'recorded';
     },
   };
   const deps = { ledger, discrepancyQueue: { send: async () => undefined } } as unknown as Deps;

@@ -41,7 +41,7 @@ describe('a fault at call k, then the retry, ends in the clean run\'s state', ()
 });
 
 describe('concurrency: exactly one set of effects', () => {
-  it.each([['billing-twice'], ['dunning-twice'], ['discrepancy-twice']] as const)('%s', async (name) => {
+  it.each([['billing-twice'], ['dunning-twice'], ['payments-twice'], ['discrepancy-twice']] as const)('%s', async (name) => {
     const result = await runConcurrencyCase(ctx, timeline, name);
     expect(result.differences).toEqual([]);
   });

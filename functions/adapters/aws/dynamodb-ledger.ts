@@ -5,19 +5,21 @@
  * retry: a file is its sha256, an invoice its (client, period), a payment its id, a dunning
  * step (invoice, step), a late fee its invoice, a discrepancy its deterministic id, an email
  * its outbox key. Invoice numbers come from a counter updated in the same transaction that
- * writes the invoice, so no number is skipped or reused.
+ * writes the invoice, so no number is skipped or reused. An applied payment is an item of its
+ * own; the invoice keeps only running totals (paid, payment count), so it stays small however
+ * many payments it takes.
  */
 import { createHash } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand,
+  BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand,
   type DynamoDBDocumentClient, type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ExpectedFeedRule } from '../../collect/expected-feeds.js';
 import { parseSourcesConfig } from '../../collect/sources-config.js';
 import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../app/codec.js';
 import type {
-  FileRecord, Ledger, LedgerInvoice, OutboxEntry, ReconciliationRecord, StoredDiscrepancy,
+  FileRecord, Ledger, LedgerInvoice, OutboxEntry, PayableInvoice, ReconciliationRecord, RecordPaymentResult, StoredDiscrepancy,
 } from '../../app/ports.js';
 import type { IsoDate, Period } from '../../domain/dates.js';
 import { Dec, type Dec as DecT } from '../../domain/money.js';
@@ -27,6 +29,7 @@ import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '.
 type Item = Record<string, unknown>;
 
 const REFERENCE_CHUNK = 300_000; // characters per reference-data item, well under DynamoDB's 400 KB
+const OPEN_PAYMENT_READS = 8; // open invoices whose payments are queried at a time
 
 export class DynamoDbLedger implements Ledger {
   /** The parsed reference data of one version: every job reads it, and a version never changes. */
@@ -204,7 +207,7 @@ export class DynamoDbLedger implements Ledger {
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: [
         { Put: { TableName: this.table, Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${invoice.period}`, number: invoice.number }, ConditionExpression: 'attribute_not_exists(PK)' } },
-        { Put: { TableName: this.table, Item: invoiceItem(invoice, [], new Set(), false), ConditionExpression: 'attribute_not_exists(PK)' } },
+        { Put: { TableName: this.table, Item: invoiceItem(invoice), ConditionExpression: 'attribute_not_exists(PK)' } },
         ...lateFees.map((fee) => ({
           Update: {
             TableName: this.table, Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
@@ -225,14 +228,56 @@ export class DynamoDbLedger implements Ledger {
 
   async getInvoice(number: string): Promise<LedgerInvoice | undefined> {
     const item = await this.getItem('INVOICE', number, true);
-    return item ? ledgerInvoice(item) : undefined;
+    return item ? ledgerInvoice(item, await this.appliedPayments(number)) : undefined;
+  }
+
+  async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
+    const out = await this.db.send(new TransactGetCommand({ TransactItems: [
+      { Get: { TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId } } },
+      { Get: { TableName: this.table, Key: { PK: 'INVOICE', SK: payment.invoiceNumber } } },
+    ] }));
+    const [claim, invoice] = (out.Responses ?? []).map((r) => r.Item);
+    return { pending: claim?.status === 'pending', invoice: invoice ? payableInvoice(invoice) : undefined };
   }
 
   async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {
-    const items = options?.openOnly
-      ? await this.queryAll({ IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :open', ExpressionAttributeValues: { ':open': 'OPEN' } })
-      : await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'INVOICE' } });
-    return items.map(ledgerInvoice).sort((a, b) => (a.invoice.number < b.invoice.number ? -1 : 1));
+    const list = options?.openOnly ? await this.openInvoices() : await this.allInvoices();
+    return list.sort((a, b) => (a.invoice.number < b.invoice.number ? -1 : 1));
+  }
+
+  /** Every invoice and every applied payment: two paginated queries, grouped here. */
+  private async allInvoices(): Promise<LedgerInvoice[]> {
+    const [items, applied] = await Promise.all([
+      this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'INVOICE' } }),
+      this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'APPLIED' } }),
+    ]);
+    const byInvoice = new Map<string, AppliedPayment[]>();
+    for (const item of applied) {
+      const number = String(item.invoice);
+      const list = byInvoice.get(number) ?? [];
+      list.push(appliedPayment(item));
+      byInvoice.set(number, list);
+    }
+    return items.map((item) => ledgerInvoice(item, byInvoice.get(String(item.SK)) ?? []));
+  }
+
+  /** The open invoices (GSI1), and the payments of only those that have some. */
+  private async openInvoices(): Promise<LedgerInvoice[]> {
+    const items = await this.queryAll({ IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :open', ExpressionAttributeValues: { ':open': 'OPEN' } });
+    const out: LedgerInvoice[] = [];
+    for (let i = 0; i < items.length; i += OPEN_PAYMENT_READS) {
+      out.push(...await Promise.all(items.slice(i, i + OPEN_PAYMENT_READS).map(async (item) =>
+        ledgerInvoice(item, Number(item.paymentCount ?? 0) > 0 ? await this.appliedPayments(String(item.SK)) : []))));
+    }
+    return out;
+  }
+
+  /** The payments applied to one invoice, in pages: `PK=APPLIED, SK=<number>#<payment id>`. */
+  private async appliedPayments(number: string): Promise<AppliedPayment[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :number)', ExpressionAttributeValues: { ':pk': 'APPLIED', ':number': `${number}#` },
+    });
+    return items.map(appliedPayment);
   }
 
   async disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void> {
@@ -268,7 +313,7 @@ export class DynamoDbLedger implements Ledger {
     return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
   }
 
-  async recordPayment(payment: Payment, applied: { invoice: LedgerInvoice; amount: DecT; stillOpen: boolean } | undefined): Promise<boolean> {
+  async recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: DecT; stillOpen: boolean } | undefined): Promise<RecordPaymentResult> {
     const claim = {
       Update: {
         TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId },
@@ -279,21 +324,32 @@ export class DynamoDbLedger implements Ledger {
     };
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [claim];
     if (applied) {
+      const number = applied.invoice.invoice.number;
       const entry: AppliedPayment = { paymentId: payment.paymentId, amount: applied.amount, receivedOn: payment.receivedOn };
-      items.push({
-        Update: {
-          TableName: this.table, Key: { PK: 'INVOICE', SK: applied.invoice.invoice.number },
-          UpdateExpression: applied.stillOpen ? 'SET payments = :payments' : 'SET payments = :payments REMOVE GSI1PK, GSI1SK',
-          ConditionExpression: 'payments = :before',
-          ExpressionAttributeValues: { ':payments': encode([...applied.invoice.payments, entry]), ':before': encode(applied.invoice.payments) },
+      items.push(
+        {
+          // The count is the invoice's version: a payment applied since it was read refuses this one.
+          Update: {
+            TableName: this.table, Key: { PK: 'INVOICE', SK: number },
+            UpdateExpression: `SET paid = :paid, paymentCount = :next${applied.stillOpen ? '' : ' REMOVE GSI1PK, GSI1SK'}`,
+            ConditionExpression: 'paymentCount = :count',
+            ExpressionAttributeValues: {
+              ':paid': applied.invoice.paid.plus(applied.amount).toFixed(), ':next': applied.invoice.paymentCount + 1, ':count': applied.invoice.paymentCount,
+            },
+          },
         },
-      });
+        { Put: { TableName: this.table, Item: { PK: 'APPLIED', SK: `${number}#${payment.paymentId}`, invoice: number, data: encode(entry) }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      );
     }
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return true;
+      return 'recorded';
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const codes = (error.CancellationReasons ?? []).map((r) => r.Code);
+      if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+      // Another payment moved the invoice on, or another transaction held one of these items.
+      if (codes[1] === 'ConditionalCheckFailed' || codes.includes('TransactionConflict')) return 'conflict';
       throw error;
     }
   }
@@ -479,25 +535,38 @@ function lateFeeSk(fee: LateFee): string {
   return `LATEFEE#${fee.invoiceNumber}`;
 }
 
-function invoiceItem(invoice: Invoice, payments: readonly AppliedPayment[], stepsSent: ReadonlySet<string>, feeCharged: boolean): Item {
+/** A new invoice: nothing paid yet; open for dunning unless it is a credit note. */
+function invoiceItem(invoice: Invoice): Item {
   const open = invoice.total.greaterThan(0);
   return {
-    PK: 'INVOICE', SK: invoice.number, clientId: invoice.clientId, data: encode(invoice), payments: encode(payments),
-    ...(stepsSent.size > 0 ? { stepsSent } : {}), ...(feeCharged ? { feeCharged } : {}),
+    PK: 'INVOICE', SK: invoice.number, clientId: invoice.clientId, data: encode(invoice), paid: '0', paymentCount: 0,
     ...(open ? { GSI1PK: 'OPEN', GSI1SK: `${invoice.dueDate}#${invoice.number}` } : {}),
   };
 }
 
-function ledgerInvoice(item: Item): LedgerInvoice {
-  const payments = (JSON.parse(String(item.payments ?? '[]')) as Item[]).map((p) => ({ ...(p as unknown as AppliedPayment), amount: new Dec(String(p.amount)) }));
+function payableInvoice(item: Item): PayableInvoice {
+  if (item.paymentCount === undefined) {
+    // Invoices stored before payments became items kept them in a `payments` attribute; none
+    // were deployed, so they are refused rather than converted.
+    throw new Error(`Invoice ${String(item.SK)} was stored by an earlier version of TrueUp (its payments inside the invoice item) and cannot be read`);
+  }
+  return { invoice: reviveInvoice(JSON.parse(String(item.data)) as Item), paid: new Dec(String(item.paid)), paymentCount: Number(item.paymentCount) };
+}
+
+function ledgerInvoice(item: Item, payments: readonly AppliedPayment[]): LedgerInvoice {
   return {
-    invoice: reviveInvoice(JSON.parse(String(item.data)) as Item),
+    ...payableInvoice(item),
     payments,
     disputedOn: item.disputedOn === undefined ? undefined : String(item.disputedOn),
     ...(item.disputeReason === undefined ? {} : { disputeReason: String(item.disputeReason) }),
     stepsSent: item.stepsSent instanceof Set ? new Set([...item.stepsSent].map(String)) : new Set(),
     feeCharged: item.feeCharged === true,
   };
+}
+
+function appliedPayment(item: Item): AppliedPayment {
+  const p = JSON.parse(String(item.data)) as Item;
+  return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
 }
 
 function discrepancyItem(d: StoredDiscrepancy): Item {

@@ -1,7 +1,7 @@
 /**
  * Concurrency cases (issue 7): two billing runs for the same period started at once, two
- * dunning runs on the same day, and one discrepancy message delivered twice. Each must leave
- * exactly the state of one run.
+ * dunning runs on the same day, two runs applying the same day's payments, and one discrepancy
+ * message delivered twice. Each must leave exactly the state of one run.
  */
 import type { LocalInstallation } from '../local-runtime.js';
 import { runOnFork, type HarnessContext } from './harness.js';
@@ -13,7 +13,9 @@ export interface ConcurrencyResult {
   readonly differences: string[];
 }
 
-export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline, name: 'billing-twice' | 'dunning-twice' | 'discrepancy-twice'): Promise<ConcurrencyResult> {
+export type ConcurrencyCase = 'billing-twice' | 'dunning-twice' | 'payments-twice' | 'discrepancy-twice';
+
+export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline, name: ConcurrencyCase): Promise<ConcurrencyResult> {
   const jobName = name === 'billing-twice' ? 'billing' : name === 'dunning-twice' ? 'dunning' : 'payments';
   const job = timeline.jobs.find((j) => j.name === jobName);
   if (!job) throw new Error(`No ${jobName} job in the timeline`);
@@ -44,6 +46,6 @@ export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline
 
 export async function runConcurrencyCases(ctx: HarnessContext, timeline: Timeline): Promise<ConcurrencyResult[]> {
   const out: ConcurrencyResult[] = [];
-  for (const name of ['billing-twice', 'dunning-twice', 'discrepancy-twice'] as const) out.push(await runConcurrencyCase(ctx, timeline, name));
+  for (const name of ['billing-twice', 'dunning-twice', 'payments-twice', 'discrepancy-twice'] as const) out.push(await runConcurrencyCase(ctx, timeline, name));
   return out;
 }

@@ -130,7 +130,8 @@ export interface StateDump {
  * the SESMSG link's key (a message id), the values of the ordering counters (EMAIL, FILE,
  * PAYMENT: a retry may skip a value) and ingestion/payment `seq` numbers, which are compared
  * by rank; Powertools idempotency records. Invoice numbers and their counter are compared
- * exactly.
+ * exactly, and so are the invoices' running payment totals (`paid`, `paymentCount`) and the
+ * applied payments (`PK=APPLIED`, one item each).
  */
 export function canonicalItems(raw: readonly Item[]): Record<string, string> {
   const items = raw.filter((i) => !String(i.PK).startsWith('idempotency'));
@@ -142,7 +143,7 @@ export function canonicalItems(raw: readonly Item[]): Record<string, string> {
     const item: Item = { ...original };
     for (const [k, v] of Object.entries(item)) {
       if (v instanceof Set) item[k] = [...v].map(String).sort();
-      else if (k === 'data' || k === 'payments') item[k] = parseMaybe(v);
+      else if (k === 'data') item[k] = parseMaybe(v);
     }
     let key = `${String(item.PK)}|${String(item.SK)}`;
     if (item.PK === 'COUNTER' && item.SK !== 'INVOICE') delete item.value;

@@ -5,12 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.js';
 import { Dec } from '../../../functions/domain/money.js';
-import type { OutboxEntry } from '../../../functions/app/ports.js';
-import type { Invoice, LateFee } from '../../../functions/domain/types.js';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { applyDuePayments } from '../../../functions/app/apply-payments.js';
+import type { Ledger, OutboxEntry } from '../../../functions/app/ports.js';
+import type { Invoice, LateFee, Payment } from '../../../functions/domain/types.js';
+import { invoiceJson } from '../../../functions/app/invoice-json.js';
+import { runDunning } from '../../../functions/app/run-dunning.js';
+import { computeAging } from '../../../functions/domain/compute-aging.js';
+import { destroyInstallation } from '../../../functions/local/faults/state.js';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
-import { localNames, startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
-import { d, reference } from '../../support/builders.js';
+import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { client, d, reference } from '../../support/builders.js';
 
 let runtime: LocalRuntime;
 beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
@@ -84,11 +89,123 @@ describe('DynamoDbLedger', () => {
     const account = await runtime.deps.ledger.getInvoice(invoice!.number);
     const applied = { invoice: account!, amount: d(50), stillOpen: false };
     const results = await Promise.all([runtime.deps.ledger.recordPayment(payment, applied), runtime.deps.ledger.recordPayment(payment, applied)]);
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.sort()).toEqual(['duplicate', 'recorded']);
     const after = await runtime.deps.ledger.getInvoice(invoice!.number);
     expect(after?.payments.map((p) => p.amount.toFixed())).toEqual(['50']);
+    expect([after?.paid.toFixed(), after?.paymentCount]).toEqual(['50', 1]);
     const open = await runtime.deps.ledger.listInvoices({ openOnly: true });
     expect(open.map((i) => i.invoice.number)).not.toContain(invoice!.number);
+  });
+
+  it('refuses a payment applied on stale totals, so two payments racing to one invoice both count', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY2', '2030-02', '100'), []);
+    const payments = ['P-2a', 'P-2b'].map((paymentId, i) => ({ paymentId, invoiceNumber: invoice!.number, amount: d(10 + i), currency: 'USD', receivedOn: '2030-03-05' }));
+    await ledger.addPayments(payments);
+    const read = (await ledger.paymentTarget(payments[0]!)).invoice!;
+    const results = await Promise.all(payments.map((p) => ledger.recordPayment(p, { invoice: read, amount: p.amount, stillOpen: true })));
+    expect(results.sort()).toEqual(['conflict', 'recorded']);
+    const between = (await ledger.getInvoice(invoice!.number))!;
+    expect(between.paymentCount).toBe(1);
+    expect(between.paid.toFixed()).toBe(between.payments[0]!.amount.toFixed()); // the refused one left nothing behind
+    // The caller retries the refused one on fresh totals (applyDuePayments does so).
+    expect(await applyDuePayments(runtime.deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 0 });
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount, after.payments.map((p) => p.paymentId).sort()]).toEqual(['21', 2, ['P-2a', 'P-2b']]);
+  });
+
+  it('applyDuePayments decides a payment again when another worker applied one to its invoice in between', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY3', '2030-02', '100'), []);
+    const mine = { paymentId: 'P-3a', invoiceNumber: invoice!.number, amount: d(70), currency: 'USD', receivedOn: '2030-03-05' };
+    const theirs = { ...mine, paymentId: 'P-3b', amount: d(50), receivedOn: '2030-03-04' };
+    await ledger.addPayments([mine]);
+    let raced = false;
+    // Another worker applies `theirs` between this run's read of the invoice and its write.
+    const racing = Object.assign(Object.create(ledger) as Ledger, {
+      recordPayment: async (...args: Parameters<Ledger['recordPayment']>) => {
+        if (!raced) {
+          raced = true;
+          await ledger.addPayments([theirs]);
+          await applyDuePayments(runtime.deps, { today: theirs.receivedOn });
+        }
+        return ledger.recordPayment(...args);
+      },
+    });
+    const sent: unknown[] = [];
+    const deps = { ...runtime.deps, ledger: racing, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    expect(await applyDuePayments(deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 1 });
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount]).toEqual(['100', 2]);
+    expect(after.payments.map((p) => `${p.paymentId} ${p.amount.toFixed()}`).sort()).toEqual(['P-3a 50', 'P-3b 50']);
+    // Decided again on the new totals: 50 of P-3a applies, the 20 that no longer fit is an overpayment.
+    expect(sent).toMatchObject([{ discrepancy: { type: 'unapplied_payment', amountAtStake: d(20) } }]);
+    expect((await ledger.listInvoices({ openOnly: true })).map((i) => i.invoice.number)).not.toContain(invoice!.number);
+  });
+
+  // An invoice kept its payments in one attribute, so around 6,000 payments it passed DynamoDB's
+  // 400 KB item limit and every later write to it failed. The first payments go through the
+  // real path; the bulk is written as the ledger writes them (applying 20,000 one by one takes
+  // minutes on DynamoDB Local).
+  it('applies, lists, shows, ages and duns an invoice that took 20,000 payments', async () => {
+    const started = performance.now();
+    const many = await provisionLocal(runtime.aws, 'many-payments');
+    try {
+      const { ledger } = many.deps;
+      await ledger.saveReferenceData(reference({ agreements: [] }));
+      const invoice: Invoice = { ...draft('C001', '2025-01', '1000000'), number: 'INV-2025-000001' };
+      expect(await ledger.issueNumberedInvoice(invoice, [])).toBe(true);
+      const payment = (i: number, receivedOn = '2025-02-10'): Payment => ({
+        paymentId: `P-${String(i).padStart(5, '0')}`, invoiceNumber: invoice.number, amount: d('0.25'), currency: 'USD', receivedOn,
+      });
+      await ledger.addPayments([payment(0), payment(1)]);
+      expect(await applyDuePayments(many.deps, { today: '2025-02-10' })).toEqual({ applied: 2, unapplied: 0 });
+      await seedAppliedPayments(many, invoice.number, 2, MANY_PAYMENTS);
+      const seeded = performance.now();
+
+      await ledger.addPayments([payment(MANY_PAYMENTS, '2025-03-09')]);
+      expect(await applyDuePayments(many.deps, { today: '2025-03-09' })).toEqual({ applied: 1, unapplied: 0 });
+      const applied = performance.now();
+
+      const item = await rawItem(many, 'INVOICE', invoice.number);
+      expect(JSON.stringify(item).length).toBeLessThan(2_000); // the invoice stays small
+      expect([item.paid, item.paymentCount]).toEqual(['5000.25', MANY_PAYMENTS + 1]);
+      const shown = (await ledger.getInvoice(invoice.number))!; // trueup invoices show
+      expect(shown.payments).toHaveLength(MANY_PAYMENTS + 1);
+      expect(invoiceJson(shown, '2025-03-09')).toMatchObject({ status: 'partially_paid', balance: '994999.75' });
+      expect(invoiceJson(shown, '2025-02-10')).toMatchObject({ balance: '995000.00' }); // as of a date: the payments received by then
+      const all = await ledger.listInvoices(); // the aging report, the outputs
+      expect(all.map((i) => [i.invoice.number, i.payments.length])).toEqual([[invoice.number, MANY_PAYMENTS + 1]]);
+      const aging = computeAging({ asOf: '2025-03-10', clients: [client()], invoices: all });
+      expect(aging.rows.map((r) => [r.clientId, r.buckets['1-30'].toFixed(), r.total.toFixed()])).toEqual([['C001', '994999.75', '994999.75']]); // 7 days late
+      // Dunning lists the open invoices (with the payments of those that have some).
+      expect(await runDunning(many.deps, { today: '2025-03-10' })).toEqual({ emails: 1, lateFees: 0 });
+      expect((await rawItem(many, 'INVOICE', invoice.number)).stepsSent).toEqual(new Set(['overdue_1']));
+      const done = performance.now();
+      console.info(`${MANY_PAYMENTS} payments: setup ${Math.round(seeded - started)} ms, one more applied ${Math.round(applied - seeded)} ms, show, list, aging and dunning ${Math.round(done - applied)} ms`);
+    } finally {
+      await destroyInstallation(many);
+    }
+  }, 120_000);
+
+  it('applyDuePayments skips a payment another run applied after it was listed, and reports no overpayment', async () => {
+    const ledger = runtime.deps.ledger;
+    const invoice = await issue(draft('PAY4', '2030-02', '100'), []);
+    const payment = { paymentId: 'P-4', invoiceNumber: invoice!.number, amount: d(100), currency: 'USD', receivedOn: '2030-03-06' };
+    await ledger.addPayments([payment]);
+    const late = Object.assign(Object.create(ledger) as Ledger, {
+      pendingPayments: async (upTo: string) => {
+        const listed = await ledger.pendingPayments(upTo);
+        await applyDuePayments(runtime.deps, { today: upTo }); // the other run, right after this one listed
+        return listed;
+      },
+    });
+    const sent: unknown[] = [];
+    const deps = { ...runtime.deps, ledger: late, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    expect(await applyDuePayments(deps, { today: '2030-03-06' })).toEqual({ applied: 0, unapplied: 0 });
+    expect(sent).toEqual([]);
+    const after = (await ledger.getInvoice(invoice!.number))!;
+    expect([after.paid.toFixed(), after.paymentCount]).toEqual(['100', 1]);
   });
 
   it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
@@ -152,3 +269,45 @@ describe('DynamoDbLedger', () => {
     expect(resolved.amountAtStake?.toFixed()).toBe('12.5');
   });
 });
+
+const MANY_PAYMENTS = 20_000;
+
+async function rawItem(installation: LocalInstallation, pk: string, sk: string): Promise<Record<string, unknown>> {
+  const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
+  const out = await doc.send(new GetCommand({ TableName: localNames(installation.name).table, Key: { PK: pk, SK: sk }, ConsistentRead: true }));
+  if (!out.Item) throw new Error(`no item ${pk}|${sk}`);
+  return out.Item;
+}
+
+/**
+ * Writes the applied payments `from` … `to - 1` of 0.25 each, shaped like the one the ledger
+ * wrote for payment 0, and moves the invoice's totals on as applying them would have.
+ */
+async function seedAppliedPayments(installation: LocalInstallation, number: string, from: number, to: number): Promise<void> {
+  const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
+  const table = localNames(installation.name).table;
+  const template = await rawItem(installation, 'APPLIED', `${number}#P-00000`);
+  const id = (i: number): string => `P-${String(i).padStart(5, '0')}`;
+  const items = Array.from({ length: to - from }, (_, k) => {
+    const data = { ...(JSON.parse(String(template.data)) as Record<string, unknown>), paymentId: id(from + k) };
+    return { ...template, SK: `${number}#${id(from + k)}`, data: JSON.stringify(data) };
+  });
+  const batches = Array.from({ length: Math.ceil(items.length / 25) }, (_, b) => items.slice(b * 25, b * 25 + 25));
+  const writeBatch = async (batch: typeof items): Promise<void> => {
+    let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length > 0) {
+      const out = await doc.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  };
+  const lanes = 4;
+  await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
+    for (let b = lane; b < batches.length; b += lanes) await writeBatch(batches[b]!);
+  }));
+  const before = await rawItem(installation, 'INVOICE', number);
+  await doc.send(new UpdateCommand({
+    TableName: table, Key: { PK: 'INVOICE', SK: number },
+    UpdateExpression: 'SET paid = :paid, paymentCount = :count', ConditionExpression: 'paymentCount = :before',
+    ExpressionAttributeValues: { ':paid': new Dec(String(before.paid)).plus(new Dec('0.25').times(to - from)).toFixed(), ':count': to, ':before': from },
+  }));
+}
