@@ -33,6 +33,8 @@ export interface DunningItem {
   readonly daysOverdue: number;
   /** The late fee charged with this step, if any. */
   readonly lateFee?: Dec;
+  /** The terms the fee was computed with (percent of `balance`, minimum), when one is charged. */
+  readonly lateFeeTerms?: NonNullable<DunningStep['lateFee']>;
 }
 
 export interface DunningEmail {
@@ -102,7 +104,7 @@ export function decideDunning(input: DunningInput): DunningDecision {
     const lateFee = fee?.greaterThan(0) ? fee : undefined;
     const item: DunningItem = {
       invoiceNumber: invoice.number, step: step.name, balance, currency: invoice.currency, dueDate: invoice.dueDate, daysOverdue: days,
-      ...(lateFee ? { lateFee } : {}),
+      ...(lateFee && feeStep?.lateFee ? { lateFee, lateFeeTerms: feeStep.lateFee } : {}),
     };
     const items = byClient.get(client.clientId) ?? [];
     items.push(item);

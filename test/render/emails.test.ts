@@ -81,6 +81,36 @@ describe('dunningEmail', () => {
     }
   });
 
+  it('states how each late fee was computed: percent of the balance and the minimum', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [
+      item({ step: 'overdue_2', daysOverdue: 14, balance: new Dec('3060'), lateFee: new Dec('45.90'), lateFeeTerms: { percent: new Dec('1.5'), minimum: new Dec('25') } }),
+      item({ invoiceNumber: 'OSP-2025-000002', step: 'overdue_2', daysOverdue: 14, balance: new Dec('200'), lateFee: new Dec('3.00'), lateFeeTerms: { percent: new Dec('1.5'), minimum: new Dec('0') } }),
+    ] });
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('A late fee of EUR 45.90 (1.5% of EUR 3060.00, minimum EUR 25.00) has been charged on invoice OSP-2025-000001');
+      expect(part).toContain('A late fee of EUR 3.00 (1.5% of EUR 200.00) has been charged on invoice OSP-2025-000002');
+    }
+  });
+
+  it('final notice: the late fees charged so far and the total now owed', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [
+      item({ step: 'final', daysOverdue: 30, balance: new Dec('3060'), lateFeesCharged: new Dec('45.90'), lateFeesUnbilled: new Dec('45.90') }),
+      item({ invoiceNumber: 'OSP-2025-000002', step: 'final', daysOverdue: 30, balance: new Dec('100'), lateFeesCharged: new Dec('25'), lateFeesUnbilled: new Dec('0') }),
+    ] });
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('Late fees charged so far: EUR 70.90 (EUR 25.00 of it already on later invoices).');
+      expect(part).toContain('Total now owed: EUR 3205.90 (balance EUR 3160.00 plus late fees EUR 45.90).');
+    }
+    expect(email('overdue_1', 7).text).not.toContain('Total now owed');
+  });
+
+  it('attaches the PDF of each invoice it lists and says so', () => {
+    const pdf = Buffer.from('%PDF-1.3 x');
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item()], pdfs: [{ number: 'OSP-2025-000001', content: pdf }] });
+    expect(m.attachments).toEqual([{ filename: 'OSP-2025-000001.pdf', contentType: 'application/pdf', content: pdf }]);
+    expect(m.text).toContain('The invoice is attached: OSP-2025-000001.pdf.');
+  });
+
   it('speaks in the sternest tone among its invoices', () => {
     const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [item({ step: 'reminder', daysOverdue: -3 }), item({ invoiceNumber: 'OSP-2025-000002', step: 'final', daysOverdue: 30 })] });
     expect(m.subject).toMatch(/^Final notice: 2 invoices/);
