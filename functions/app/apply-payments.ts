@@ -9,6 +9,7 @@ import { formatMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/types.js';
 import type { Deps } from './deps.js';
+import { sendReceipt } from './send-receipts.js';
 
 export async function importPayments(deps: Deps, payments: readonly Payment[]): Promise<number> {
   return deps.ledger.addPayments(payments);
@@ -33,6 +34,7 @@ export async function applyDuePayments(deps: Deps, input: { today: IsoDate }): P
       // payment still pending and queues it again; the worker stores it once by its id.
       await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: { type: 'discrepancy', openedOn: input.today, discrepancy: unappliedDiscrepancy(payment, outcome.unapplied) } }]);
     }
+    if (outcome.applied && issued) await sendReceipt(deps, { payment, account: issued, applied: outcome.applied.amount, today: input.today });
     const recorded = await deps.ledger.recordPayment(
       payment,
       outcome.applied && issued ? { invoice: issued, amount: outcome.applied.amount, stillOpen: stillOpen(issued, outcome.applied.amount) } : undefined,

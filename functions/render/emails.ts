@@ -298,13 +298,17 @@ function totalsByCurrency(items: readonly DunningItem[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Reports
 
-export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string }): EmailContent {
+export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string; rejected?: readonly { filename: string; content: string }[] }): EmailContent {
   const period = safeFilename(input.period);
+  const rejected = input.rejected ?? [];
   return {
     subject: safeHeader(`Reconciliation report ${input.period} — ${input.settings.msp.name}`),
-    text: `${input.text}\n\nAll discrepancies are attached as discrepancies-${period}.csv.\n`,
+    text: `${input.text}\n\nAll discrepancies are attached as discrepancies-${period}.csv.\n${rejected.map((r) => `Rejected rows are attached as ${safeFilename(r.filename)}.\n`).join('')}`,
     html: input.html,
-    attachments: [{ filename: `discrepancies-${period}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv }],
+    attachments: [
+      { filename: `discrepancies-${period}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv },
+      ...rejected.map((r) => ({ filename: r.filename, contentType: 'text/csv; charset=utf-8', content: r.content })),
+    ],
   };
 }
 
@@ -327,4 +331,54 @@ export function agingReportEmail(input: { settings: Settings; asOf: string; html
     html,
     attachments,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipt
+
+export interface ReceiptInput {
+  settings: Settings;
+  client: Client;
+  /** The day the payment was applied. */
+  date: string;
+  payment: { paymentId: string; amount: Dec; currency: string; receivedOn: string; method?: string; reference?: string };
+  invoice: { number: string; currency: string; total: Dec; dueDate: string };
+  /** The part of the payment applied to the invoice (at most its open balance). */
+  applied: Dec;
+  /** The invoice's balance after the payment. */
+  balance: Dec;
+}
+
+/** A receipt for one applied payment: what was received, what it paid, what is left. */
+export function receiptEmail(input: ReceiptInput): EmailContent {
+  const { settings, client, payment, invoice } = input;
+  const money = (value: Dec, currency = invoice.currency): string => `${currency} ${formatMoney(value, currency)}`;
+  const subject = safeHeader(`Receipt: payment of ${money(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`);
+  const paidInFull = input.balance.lessThanOrEqualTo(0);
+  const excess = payment.currency === invoice.currency ? payment.amount.minus(input.applied) : payment.amount.minus(payment.amount);
+  const outcome = [
+    paidInFull ? `Invoice ${invoice.number} is now paid in full.` : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${invoice.dueDate}.`,
+    ...(excess.greaterThan(0) ? [`${money(excess)} was more than the balance; we have recorded it and will contact you about it.`] : []),
+  ];
+  const rows: [string, string][] = [
+    ['Payment', payment.paymentId], ['Received on', payment.receivedOn], ['Amount received', money(payment.amount, payment.currency)],
+    ...(payment.method ? [['Method', payment.method] as [string, string]] : []),
+    ...(payment.reference ? [['Reference', payment.reference] as [string, string]] : []),
+    ['Applied to', invoice.number], ['Amount applied', money(input.applied)], ['Invoice total', money(invoice.total)],
+    ['Balance now', money(input.balance.greaterThan(0) ? input.balance : input.balance.minus(input.balance))],
+  ];
+  const thanks = `Thank you: we received your payment of ${money(payment.amount, payment.currency)} on ${payment.receivedOn} and applied ${money(input.applied)} to invoice ${invoice.number}.`;
+  const text = [
+    `Dear ${client.name},`, '', thanks, '', textTable(rows, []), '', ...outcome, '',
+    `Receipt date: ${input.date}`, '', 'Kind regards,', signature(settings),
+  ].join('\n');
+  const html = layout(settings, subject, [
+    p(`Dear ${e(client.name)},`),
+    p(e(thanks)),
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
+    ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
+    p(`Receipt date: ${e(input.date)}`, 'color:#6b7280;font-size:12px'),
+    p('Kind regards,'),
+  ].join('\n'));
+  return { subject, text, html, attachments: [] };
 }

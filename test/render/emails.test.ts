@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../functions/domain/money.js';
 import type { Settings } from '../../functions/domain/types.js';
-import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
+import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, receiptEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
 import { CLIENT, MSP, sampleView } from './sample.js';
 
 const item = (overrides: Partial<DunningItem> = {}): DunningItem => ({
@@ -133,6 +133,13 @@ describe('report emails', () => {
     expect(m.attachments).toEqual([{ filename: 'discrepancies-2025-01.csv', contentType: 'text/csv; charset=utf-8', content: 'id,type\r\n' }]);
   });
 
+  it('attaches the rejected rows CSVs beside the discrepancies', () => {
+    const m = reconciliationReportEmail({ settings, period: '2025-01', html: '<p>r</p>', text: 'r', csv: 'id\r\n', rejected: [{ filename: 'u.csv.errors.csv', content: 'file,line\r\n' }] });
+    expect(m.subject).toBe('Reconciliation report 2025-01 — Osprey Networks');
+    expect(m.attachments.map((a) => a.filename)).toEqual(['discrepancies-2025-01.csv', 'u.csv.errors.csv']);
+    expect(m.text).toContain('Rejected rows are attached as u.csv.errors.csv.');
+  });
+
   it('sends the aging report with its CSV, and the chart inline when there is one', () => {
     const plain = agingReportEmail({ settings, asOf: '2025-03-03', html: '<html><body>a</body></html>', text: 'a', csv: 'x\r\n' });
     expect(plain.subject).toBe('AR aging 2025-03-03 — Osprey Networks');
@@ -141,5 +148,27 @@ describe('report emails', () => {
     const png = chart.attachments[1];
     expect(png?.contentType).toBe('image/png');
     expect(chart.html).toContain(`<img src="cid:${png?.cid}"`);
+  });
+});
+
+describe('receiptEmail', () => {
+  const payment = { paymentId: 'PM-7', amount: new Dec('500'), currency: 'EUR', receivedOn: '2025-02-05', reference: 'bank 991' };
+  const invoice = { number: 'OSP-2025-000001', currency: 'EUR', total: new Dec('855.04'), dueDate: '2025-02-08' };
+
+  it('says what was received, what it paid and what is left', () => {
+    const m = receiptEmail({ settings: MSP, client: CLIENT, date: '2025-02-05', payment, invoice, applied: new Dec('500'), balance: new Dec('355.04') });
+    expect(m.subject).toBe('Receipt: payment of EUR 500.00 for invoice OSP-2025-000001 — Osprey Networks');
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('we received your payment of EUR 500.00 on 2025-02-05 and applied EUR 500.00 to invoice OSP-2025-000001');
+      expect(part).toContain('The remaining balance of invoice OSP-2025-000001 is EUR 355.04, due 2025-02-08.');
+      expect(part).toContain('bank 991');
+    }
+  });
+
+  it('says when the invoice is paid in full, and names an excess', () => {
+    const m = receiptEmail({ settings: MSP, client: { ...CLIENT, name: '<b>x</b>' }, date: '2025-02-05', payment: { ...payment, amount: new Dec('900') }, invoice, applied: new Dec('855.04'), balance: new Dec('0') });
+    expect(m.text).toContain('Invoice OSP-2025-000001 is now paid in full.');
+    expect(m.text).toContain('EUR 44.96 was more than the balance');
+    expect(m.html).not.toContain('<b>x</b>');
   });
 });
