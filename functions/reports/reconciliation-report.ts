@@ -52,8 +52,9 @@ export function summarizeRejections(file: string, csv: string, attachedAs?: stri
   const parsed = Papa.parse<string[]>(csv.replace(/^\ufeff/, ''), { skipEmptyLines: true }).data.slice(1);
   const counts = new Map<string, number>();
   for (const [, , field = '', reason = ''] of parsed) {
-    // "quantity must be a number (got "abc")": the value differs row by row, the reason does not.
-    const general = `${field ? `${field}: ` : ''}${reason.replace(/\s*\(got [^)]*\)/g, '')}`;
+    // `must be a number (got "abc")`, `"1e3" uses exponent notation`: the value quoted from the
+    // file differs row by row, the reason does not.
+    const general = `${field ? `${field}: ` : ''}${reason.replace(/\s*\(got [^)]*\)/g, '').replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`;
     counts.set(general, (counts.get(general) ?? 0) + 1);
   }
   return {
@@ -139,7 +140,7 @@ ${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closes
 ${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']), [2, 3, 4, 5], 'No usage file arrived since the previous billing run.')}
 ${rejections.map((rej) => `<h3 style="font-size:14px">Rejected rows of ${escapeHtml(rej.file)}</h3>
 ${table(['Reason', 'Rows'], rej.reasons.map((x) => [x.reason, String(x.count)]), [1])}
-<p>First ${rej.first.length === rej.rows ? '' : `${rej.first.length} of ${rej.rows} `}rejected row${rej.rows === 1 ? '' : 's'}:</p>
+<p>${escapeHtml(firstRowsLabel(rej))}:</p>
 ${table(['Line', 'Field', 'Reason'], rej.first.map((x) => [x.line, x.field, x.reason]), [0])}
 ${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.attachedAs)}.</p>` : ''}`).join('\n')}
 <h2 style="font-size:16px">Follow-up</h2>
@@ -207,8 +208,12 @@ function rejectionText(r: RejectionSummary): string[] {
   return [
     `Rejected rows of ${r.file}: ${r.rows}`,
     ...r.reasons.map((x) => `  ${x.count} × ${x.reason}`),
-    `  first ${r.first.length === r.rows ? '' : `${r.first.length} of ${r.rows} `}rows:`,
+    `  ${firstRowsLabel(r)}:`,
     ...r.first.map((x) => `    line ${x.line}${x.field ? `, ${x.field}` : ''}: ${x.reason}`),
     ...(r.attachedAs ? [`  every rejected row is in the attached ${r.attachedAs}`] : []),
   ];
+}
+
+function firstRowsLabel(r: RejectionSummary): string {
+  return r.first.length === r.rows ? `The rejected row${r.rows === 1 ? '' : 's'}` : `The first ${r.first.length} of ${r.rows} rejected rows`;
 }

@@ -70,11 +70,15 @@ describe('renderReconciliationReport', () => {
     expect(empty.text).toContain('By type:\n  no discrepancies');
   });
   it('explains rejected rows: reasons counted, the first lines, the attached CSV', () => {
-    const csv = 'file,line,field,reason\r\nu.csv,3,quantity,"must be a number (got ""x"")"\r\nu.csv,5,quantity,"must be a number (got ""y"")"\r\nu.csv,9,usage_date,must be a date YYYY-MM-DD\r\n';
+    const csv = 'file,line,field,reason\r\nu.csv,3,quantity,"must be a number (got ""x"")"\r\nu.csv,5,quantity,"must be a number (got ""y"")"\r\n'
+      + 'u.csv,9,usage_date,"""02/03/2025"" is not a real date"\r\nu.csv,11,usage_date,"""31/03/2025"" is not a real date"\r\nu.csv,12,,wrong number of cells\r\n';
     const summary = summarizeRejections('u.csv', csv, 'u.csv.errors.csv');
-    expect(summary.reasons).toEqual([{ reason: 'quantity: must be a number', count: 2 }, { reason: 'usage_date: must be a date YYYY-MM-DD', count: 1 }]);
+    expect(summary.reasons).toEqual([
+      { reason: 'quantity: must be a number', count: 2 }, { reason: 'usage_date: "…" is not a real date', count: 2 }, { reason: 'wrong number of cells', count: 1 },
+    ]);
+    expect(summary.first.map((f) => f.line)).toEqual(['3', '5', '9', '11', '12']);
     const withRejections = renderReconciliationReport({
-      mspName: 'Acme', reconciliation: { ...reconciliation, files: [{ name: 'u.csv', rowsRead: 10, rowsAccepted: 7, rowsRejected: 3, rowsDuplicate: 0 }] },
+      mspName: 'Acme', reconciliation: { ...reconciliation, files: [{ name: 'u.csv', rowsRead: 10, rowsAccepted: 5, rowsRejected: 5, rowsDuplicate: 0 }] },
       history: [], lifecycle: [], rejections: [summary],
     });
     for (const part of [withRejections.text, withRejections.html]) {
@@ -83,6 +87,7 @@ describe('renderReconciliationReport', () => {
     }
     expect(withRejections.text).toContain('  2 × quantity: must be a number');
     expect(withRejections.text).toContain('    line 3, quantity: must be a number (got "x")');
+    expect(withRejections.text).toContain('  The rejected rows:');
     expect(withRejections.html).toContain('must be a number (got &quot;y&quot;)');
   });
   it('says so when no file arrived since the last run', () => {
