@@ -23,7 +23,7 @@ const STYLE = `*{box-sizing:border-box}body{font-family:system-ui,Helvetica,Aria
 p{overflow-wrap:anywhere}.scroll{overflow-x:auto;margin-bottom:1.5rem;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}
 th{background:#f3f4f6}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.paid{color:#15803d}.open{color:#b45309}.partially_paid{color:#1d4ed8}
-.overdue{color:#b91c1c;font-weight:bold}.id{color:#6b7280;font-size:12px}
+.overdue{color:#b91c1c;font-weight:bold}.nw{white-space:nowrap}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}a{color:#1d4ed8}
 @media (max-width:640px){body{margin:1rem}table{font-size:13px}th,td{padding:4px 6px}}`;
 
@@ -74,10 +74,10 @@ export function renderIndexPage(input: IndexPageInput): string {
   };
   const invoiceRows = input.invoices.map((i) => {
     const status = shownStatus(i, input.asOf);
-    return `<tr><td>${link(`invoices/${i.number}.pdf`, i.number)}</td>${client(i.clientId)}<td>${e(i.period)}</td><td>${e(i.issueDate)}</td><td>${e(i.dueDate)}</td><td class="n">${e(i.total)} ${e(i.currency)}</td><td class="n">${e(i.balance)}</td><td class="status ${e(status.key)}">${e(status.label)}</td><td>${link(`invoices/${i.number}.html`, 'HTML')} · ${link(`invoices/${i.number}.json`, 'JSON')}</td></tr>`;
+    return `<tr><td class="nw">${link(`invoices/${i.number}.pdf`, i.number)}</td>${client(i.clientId)}<td class="nw">${e(i.period)}</td><td class="nw">${e(i.issueDate)}</td><td class="nw">${e(i.dueDate)}</td><td class="n">${e(i.total)} ${e(i.currency)}</td><td class="n">${e(i.balance)}</td><td class="status ${e(status.key)}">${e(status.label)}</td><td>${link(`invoices/${i.number}.html`, 'HTML')} · ${link(`invoices/${i.number}.json`, 'JSON')}</td></tr>`;
   }).join('\n');
   const totalRows = [...totalsByCurrency(input.invoices, input.asOf)].map(([currency, t]) => `<tr><td>${e(currency)}</td>${[t.billed, t.collected, t.outstanding, t.overdue].map((v) => `<td class="n">${e(formatMoney(v, currency))}</td>`).join('')}</tr>`).join('\n');
-  const emailRows = input.emails.map((m) => `<tr><td>${e(m.date)}</td><td>${e(m.kind)}</td><td>${e(m.to.join(', '))}</td><td>${link(`emails/${m.file}`, m.subject)}</td></tr>`).join('\n');
+  const emailRows = input.emails.map((m) => `<tr><td class="nw">${e(m.date)}</td><td>${e(m.kind)}</td><td>${e(m.to.join(', '))}</td><td>${link(`emails/${m.file}`, m.subject)}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>TrueUp — ${e(input.mspName)}</title><style>${STYLE}</style></head>
 <body>
