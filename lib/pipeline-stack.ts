@@ -138,6 +138,9 @@ export class PipelineStack extends Stack {
     tableAccess(applyPayments);
     readPrefix(applyPayments, usage, 'payments/');
     discrepancyQueue.grantSendMessages(applyPayments.function);
+    // Receipts (trueup.json `receipts`): the raw message is stored, then queued for the invoice workers.
+    putPrefix(applyPayments, artifacts, 'emails/');
+    workQueue.grantSendMessages(applyPayments.function);
 
     const billingRun = make('billing-run', {
       description: 'Reconcile last month, issue invoices, fan out to the work and discrepancy queues',
@@ -174,6 +177,7 @@ export class PipelineStack extends Stack {
     });
     tableAccess(reconciliationReport); // reads the ledger, records the email in the outbox
     readPrefix(reconciliationReport, artifacts, 'reconciliation/');
+    readPrefix(reconciliationReport, usage, 'rejected/'); // the rejected rows, explained and attached
     readPrefix(reconciliationReport, artifacts, 'emails/');
     putPrefix(reconciliationReport, artifacts, 'reports/');
     putPrefix(reconciliationReport, artifacts, 'emails/');
@@ -186,6 +190,9 @@ export class PipelineStack extends Stack {
     readPrefix(dunningRun, artifacts, 'emails/');
     putPrefix(dunningRun, artifacts, 'emails/');
     discrepancyQueue.grantSendMessages(dunningRun.function);
+    // Its emails (and receipts of the payments it applies) are queued for the invoice workers; they attach the invoice PDFs.
+    workQueue.grantSendMessages(dunningRun.function);
+    readPrefix(dunningRun, artifacts, 'invoices/');
     sendsEmail(dunningRun);
 
     const agingReport = make('aging-report', {

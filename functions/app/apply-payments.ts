@@ -12,6 +12,7 @@ import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/types.js';
 import type { Deps } from './deps.js';
 import type { PayableInvoice } from './ports.js';
+import { sendReceipt } from './send-receipts.js';
 
 export async function importPayments(deps: Deps, payments: readonly Payment[]): Promise<number> {
   return deps.ledger.addPayments(payments);
@@ -56,6 +57,8 @@ async function applyOne(deps: Deps, payment: Payment, today: IsoDate): Promise<P
       // payment still pending and queues it again; the worker stores it once by its id.
       await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: { type: 'discrepancy', openedOn: today, discrepancy: unappliedDiscrepancy(payment, outcome.unapplied) } }]);
     }
+    // Recorded before the payment, so a job that dies in between finds both on its retry.
+    if (outcome.applied && issued) await sendReceipt(deps, { payment, account: issued, applied: outcome.applied.amount, today });
     const result = await deps.ledger.recordPayment(
       payment,
       outcome.applied && issued ? { invoice: issued, amount: outcome.applied.amount, stillOpen: stillOpen(issued, outcome.applied.amount) } : undefined,

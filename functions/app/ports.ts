@@ -47,7 +47,7 @@ export interface FileRecord {
   readonly reportedIn?: Period;
 }
 
-export type OutboxKind = 'invoice' | 'dunning' | 'reconciliation_report' | 'aging_report' | 'file_rejected';
+export type OutboxKind = 'invoice' | 'dunning' | 'reconciliation_report' | 'aging_report' | 'file_rejected' | 'receipt';
 
 /** An email the system intends to send: recorded before sending, completed after. */
 export interface OutboxEntry {

@@ -15,7 +15,8 @@ export interface ReconciliationJson {
   pairs: Array<{ clientId: string; sku: string; status: PairStatus; contracted: string; used: string; delta: string; amountAtStake: string; currency: string; agreementId?: string; totalCost?: string }>;
   discrepancies: Array<{ id: string; type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null; currency: string; detail?: string }>;
   metrics: { pairs: number; discrepancies: number; discrepancyRate: string };
-  files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string }>;
+  /** `sha256` (not in SPEC.md's shape, left out of OUT) finds the file's rejected rows for the report. */
+  files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string; sha256?: string }>;
   /** Pairs held for a missing feed (not in `pairs`); only when there are any. */
   held?: HeldPair[];
   /** Pairs of earlier periods released by this run, their feed having arrived; only when there are any. */
@@ -47,6 +48,7 @@ export function toReconciliationJson(reconciliation: Reconciliation, files: read
     files: files.map((f) => ({
       name: f.name, format: f.format, rowsRead: f.rowsRead, rowsAccepted: f.rowsAccepted, rowsRejected: f.rowsRejected, rowsDuplicate: f.rowsDuplicate,
       ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}), ...(f.fileError !== undefined ? { fileError: f.fileError } : {}),
+      sha256: f.sha256,
     })),
   };
 }

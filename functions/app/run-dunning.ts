@@ -7,9 +7,10 @@
  */
 import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { LateFee } from '../domain/types.js';
-import { dunningEmail } from '../render/emails.js';
+import type { DunningStep, LateFee } from '../domain/types.js';
+import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
 import type { Deps } from './deps.js';
+import type { LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { flushOutbox, prepareEmail } from './send-email.js';
 
@@ -34,14 +35,18 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
   let emails = 0;
   let lateFees = 0;
   const recordedKeys: string[] = [];
+  // Every invoice (paid ones too), read at most once and only for a final notice's fees.
+  let everyInvoice: Promise<LedgerInvoice[]> | undefined;
+  const allInvoices = (): Promise<LedgerInvoice[]> => (everyInvoice ??= deps.ledger.listInvoices());
   for (const email of decision.emails) {
     const key = `dunning#${email.clientId}#${input.today}`;
     if (await deps.ledger.getOutbox(key)) continue;
     const client = reference.clients.find((c) => c.clientId === email.clientId);
     if (!client) continue;
+    const items = await withFeesSoFar(deps, reference.settings.dunning.steps, email.clientId, email.items, allInvoices);
     const entry = await prepareEmail(deps, {
       key, kind: 'dunning', date: input.today, from, to: email.to,
-      content: dunningEmail({ settings: reference.settings, client, date: input.today, items: email.items }),
+      content: dunningEmail({ settings: reference.settings, client, date: input.today, items, pdfs: await invoicePdfs(deps, email.items) }),
       invoices: email.items.map((i) => ({ number: i.invoiceNumber, step: i.step })),
     });
     const fees: LateFee[] = email.items.filter((i) => i.lateFee !== undefined).map((i) => ({
@@ -55,4 +60,34 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
   }
   await deps.workQueue.send(recordedKeys.map((key) => ({ id: `email#${key}`, body: { type: 'deliver_email', key } })));
   return { emails, lateFees };
+}
+
+/** The issued PDFs of the email's invoices (`invoices/<number>.pdf`), those that are stored. */
+async function invoicePdfs(deps: Deps, items: readonly { invoiceNumber: string }[]): Promise<InvoicePdf[]> {
+  const pdfs: InvoicePdf[] = [];
+  for (const { invoiceNumber } of items) {
+    const bytes = await deps.artifacts.get(`invoices/${invoiceNumber}.pdf`);
+    if (bytes) pdfs.push({ number: invoiceNumber, content: Buffer.from(bytes) });
+  }
+  return pdfs;
+}
+
+/**
+ * For a final notice, each invoice's late fees so far: those waiting for the client's next
+ * invoice (the ledger's unbilled fees), those already billed as `late_fee` lines of later
+ * invoices, and today's. Other emails are returned as they are.
+ */
+async function withFeesSoFar(
+  deps: Deps, steps: readonly DunningStep[], clientId: string, items: readonly DunningItem[], allInvoices: () => Promise<LedgerInvoice[]>,
+): Promise<DunningItem[]> {
+  if (!items.some((i) => dunningTone(steps, i.step, i.daysOverdue) === 'final')) return [...items];
+  const unbilled = await deps.ledger.unbilledLateFees(clientId);
+  const billed = (await allInvoices()).filter((a) => a.invoice.clientId === clientId)
+    .flatMap((a) => a.invoice.lines.filter((l) => l.kind === 'late_fee' && l.feeOf).map((l) => ({ invoiceNumber: l.feeOf?.invoiceNumber, amount: l.amount })));
+  return items.map((item) => {
+    const today = item.lateFee ?? item.balance.minus(item.balance);
+    const waiting = unbilled.filter((f) => f.invoiceNumber === item.invoiceNumber).reduce((s, f) => s.plus(f.amount), today);
+    const onInvoices = billed.filter((f) => f.invoiceNumber === item.invoiceNumber).reduce((s, f) => s.plus(f.amount), today.minus(today));
+    return { ...item, lateFeesCharged: waiting.plus(onInvoices), lateFeesUnbilled: waiting };
+  });
 }

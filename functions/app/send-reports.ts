@@ -5,9 +5,10 @@
 import { agingCsv, computeAging, dsoTrend } from '../domain/compute-aging.js';
 import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.js';
 import { renderAgingReport } from '../reports/aging-report.js';
-import { renderReconciliationReport } from '../reports/reconciliation-report.js';
+import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
+import { rejectedKey } from './ingest-usage-file.js';
 import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
 import { alreadyRecorded, sendOnce } from './send-email.js';
@@ -25,15 +26,39 @@ export async function sendReconciliationReport(deps: Deps, input: { today: IsoDa
   const history = (await deps.ledger.recentReconciliations(6)).filter((r) => r.period <= period).reverse()
     .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
   const lifecycle = await deps.ledger.listDiscrepancies();
-  const catalog = { accounts: reference.accounts, products: reference.products, vendorSkus: reference.skuMap };
-  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle, catalog });
+  const catalog = { accounts: reference.accounts, products: reference.products, vendorSkus: reference.skuMap, clients: reference.clients };
+  const rejected = await rejectedRows(deps, reconciliation);
+  const rejections = rejected.map((r) => r.summary);
+  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle, catalog, rejections });
   await deps.artifacts.put(`reports/reconciliation-${period}.html`, report.html, 'text/html; charset=utf-8');
   await deps.artifacts.put(`reports/discrepancies-${period}.csv`, report.csv, 'text/csv');
   return sendOnce(deps, {
     key, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
     to: reference.settings.reports.recipients,
-    content: reconciliationReportEmail({ settings: reference.settings, period, ...report }),
+    content: reconciliationReportEmail({ settings: reference.settings, period, ...report, rejected: rejected.flatMap((r) => (r.attachment ? [r.attachment] : [])) }),
   });
+}
+
+/** Rejected-rows CSVs larger than this are summarized in the report but not attached (SES's message size). */
+export const MAX_REJECTED_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The rejected rows of each listed file that has some (usage bucket
+ * `rejected/<sha256>/<name>.errors.csv`), summarized, and attached when small enough.
+ */
+async function rejectedRows(deps: Deps, reconciliation: ReconciliationJson): Promise<{ summary: RejectionSummary; attachment?: { filename: string; content: string } }[]> {
+  const found = [];
+  for (const file of reconciliation.files) {
+    if (!file.sha256 || (file.rowsRejected === 0 && !file.fileError)) continue;
+    const key = rejectedKey(file.sha256, file.name);
+    const bytes = await deps.usage.get(key);
+    if (!bytes) continue;
+    const csv = new TextDecoder().decode(bytes);
+    const filename = key.slice(key.lastIndexOf('/') + 1);
+    const attach = bytes.length <= MAX_REJECTED_ATTACHMENT_BYTES;
+    found.push({ summary: summarizeRejections(file.name, csv, attach ? filename : undefined), ...(attach ? { attachment: { filename, content: csv } } : {}) });
+  }
+  return found;
 }
 
 /**

@@ -1,6 +1,11 @@
 /**
  * The AR aging report's metrics (SPEC.md section 8): DSO over the trailing 90 days per currency
  * and each client's average days late over the last 12 months. Rules: see compute-aging.ts.
+ *
+ * With fewer than 90 days of history (the first invoice was issued less than 90 days before
+ * the report date), DSO is taken over the days actually covered, from the first invoice's
+ * issue date: AR ÷ invoiced × 90 would count days nobody could have invoiced in and show a
+ * young business as 90 days late on every invoice it has. `windowDays` says how many.
  */
 import { addDays, daysBetween, type IsoDate } from './dates.js';
 import { Dec, ZERO, roundHalfAway } from './money.js';
@@ -18,6 +23,8 @@ export interface Dso {
   readonly invoiced: Dec;
   readonly from: IsoDate;
   readonly to: IsoDate;
+  /** Days in `from` … `to`: 90, or fewer when the history is shorter. */
+  readonly windowDays: number;
   /** Days; absent when nothing was invoiced in the window. */
   readonly days?: Dec;
 }
@@ -35,7 +42,10 @@ export interface ClientLateness {
 
 /** DSO per currency with receivables or invoicing in asOf − 89 … asOf, by currency. */
 export function dsoByCurrency(issued: readonly InvoiceAccount[], receivables: ReadonlyMap<string, Dec>, asOf: IsoDate): Dso[] {
-  const from = addDays(asOf, -(DSO_WINDOW_DAYS - 1));
+  const trailing = addDays(asOf, -(DSO_WINDOW_DAYS - 1));
+  const first = issued.reduce<IsoDate | undefined>((min, { invoice }) => (invoice.issueDate <= asOf && (min === undefined || invoice.issueDate < min) ? invoice.issueDate : min), undefined);
+  const from = first !== undefined && first > trailing ? first : trailing;
+  const windowDays = daysBetween(from, asOf) + 1;
   const invoiced = new Map<string, Dec>();
   for (const { invoice } of issued) {
     if (invoice.issueDate >= from && invoice.issueDate <= asOf) invoiced.set(invoice.currency, (invoiced.get(invoice.currency) ?? ZERO).plus(invoice.total));
@@ -44,8 +54,8 @@ export function dsoByCurrency(issued: readonly InvoiceAccount[], receivables: Re
   return currencies.map((currency): Dso => {
     const ar = receivables.get(currency) ?? ZERO;
     const billed = invoiced.get(currency) ?? ZERO;
-    const base = { currency, receivables: ar, invoiced: billed, from, to: asOf };
-    return billed.greaterThan(0) ? { ...base, days: roundHalfAway(ar.div(billed).times(DSO_WINDOW_DAYS), 1) } : base;
+    const base = { currency, receivables: ar, invoiced: billed, from, to: asOf, windowDays };
+    return billed.greaterThan(0) ? { ...base, days: roundHalfAway(ar.div(billed).times(windowDays), 1) } : base;
   });
 }
 

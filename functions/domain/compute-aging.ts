@@ -11,7 +11,9 @@
  * - DSO per currency = AR ÷ amount invoiced × 90, where AR is that currency's open balances and
  *   amount invoiced is the sum of the totals (credit notes included) of the invoices issued in
  *   the 90 days asOf − 89 … asOf inclusive; rounded half away from zero to 1 decimal; absent
- *   when nothing (or a net credit) was invoiced in those days.
+ *   when nothing (or a net credit) was invoiced in those days. With less history (the first
+ *   invoice issued after asOf − 89), the window starts at that first issue date and × 90
+ *   becomes × the days it covers (aging-metrics.ts).
  * - Average days late per client = mean of max(0, paid date − due date) over the client's
  *   invoices (total > 0) whose paid date (invoiceBalance as of asOf) falls in the 365 days
  *   asOf − 364 … asOf inclusive; rounded half away from zero to 1 decimal; absent when none.

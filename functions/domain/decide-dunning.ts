@@ -43,6 +43,8 @@ export interface DunningItem {
   readonly daysOverdue: number;
   /** The late fee charged with this step, if any. */
   readonly lateFee?: Dec;
+  /** The terms the fee was computed with (percent of `balance`, minimum), when one is charged. */
+  readonly lateFeeTerms?: NonNullable<DunningStep['lateFee']>;
 }
 
 export interface DunningEmail {
@@ -135,7 +137,7 @@ export function decideDunning(input: DunningInput): DunningDecision {
     const lateFee = fee?.greaterThan(0) ? fee : undefined;
     const item: DunningItem = {
       invoiceNumber: invoice.number, step: step.name, balance, currency: invoice.currency, dueDate: invoice.dueDate, daysOverdue: days,
-      ...(lateFee ? { lateFee } : {}),
+      ...(lateFee && terms ? { lateFee, lateFeeTerms: terms } : {}),
     };
     const items = byClient.get(client.clientId) ?? [];
     items.push(item);

@@ -24,6 +24,8 @@ export interface Settings {
   readonly invoice: { readonly prefix: string; readonly paymentTermsDays: number; readonly recurringTiming: RecurringTiming };
   readonly reports: { readonly recipients: readonly string[]; readonly agingWeekday: number };
   readonly dunning: { readonly steps: readonly DunningStep[] };
+  /** A receipt email to the client for each payment applied; absent (off) unless set. */
+  readonly receipts?: { readonly enabled: boolean };
 }
 
 export interface Client {

@@ -2,11 +2,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps } from '../app/deps.js';
-import { invoiceJson } from '../app/invoice-json.js';
+import { invoiceJson, type InvoiceJson } from '../app/invoice-json.js';
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { Payment } from '../domain/types.js';
-import { renderIndexPage } from './index-page.js';
+import { escapeHtml } from '../render/escape.js';
+import { renderIndexPage, shownStatus } from './index-page.js';
 import { unappliedPaymentsCsv } from './unapplied-payments.js';
 
 export interface OutputSummary {
@@ -36,12 +37,14 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
   const invoices = await deps.ledger.listInvoices();
   for (const account of invoices) {
     const number = account.invoice.number;
-    await writeFile(join(out, 'invoices', `${number}.json`), JSON.stringify(invoiceJson(account, asOf), null, 1) + '\n');
-    for (const ext of ['pdf', 'html']) {
-      const bytes = await deps.artifacts.get(`invoices/${number}.${ext}`);
-      if (bytes) await writeFile(join(out, 'invoices', `${number}.${ext}`), bytes);
-    }
+    const json = invoiceJson(account, asOf);
+    await writeFile(join(out, 'invoices', `${number}.json`), JSON.stringify(json, null, 1) + '\n');
+    const pdf = await deps.artifacts.get(`invoices/${number}.pdf`);
+    if (pdf) await writeFile(join(out, 'invoices', `${number}.pdf`), pdf);
+    const html = await deps.artifacts.get(`invoices/${number}.html`);
+    if (html) await writeFile(join(out, 'invoices', `${number}.html`), withStatusBanner(text(html), json, asOf));
   }
+  const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 
   for (const key of await deps.artifacts.list('reports/aging-')) {
     const bytes = await deps.artifacts.get(key);
@@ -64,7 +67,7 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
   const byKind: Record<string, number> = {};
   for (const e of notifications) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
   await writeFile(join(out, 'index.html'), renderIndexPage({
-    mspName, asOf, periods, invoices: invoices.map((i) => invoiceJson(i, asOf)), emails: sent.map((e, i) => ({ file: emailFiles[i] ?? '', date: e.date, kind: e.kind, subject: e.subject, to: e.to })), inboxUrl,
+    mspName, asOf, periods, invoices: invoices.map((i) => invoiceJson(i, asOf)), emails: sent.map((e, i) => ({ file: emailFiles[i] ?? '', date: e.date, kind: e.kind, subject: e.subject, to: e.to })), inboxUrl, clientNames,
   }));
   return { periods, invoices: invoices.length, emails: sent.length, notificationsByKind: byKind, out };
 }
@@ -80,8 +83,22 @@ function specReconciliation(json: ReconciliationJson): unknown {
     pairs: strip(json.pairs),
     discrepancies: json.discrepancies,
     metrics: json.metrics,
-    files: json.files,
+    files: json.files.map(({ sha256: _sha, ...file }) => file),
     ...(json.held ? { held: json.held } : {}),
     ...(json.released ? { released: json.released.map((r) => ({ ...r, pairs: strip(r.pairs) })) } : {}),
   };
+}
+
+/**
+ * The invoice page as issued, with a banner on top giving its status and balance as of --to:
+ * the stored HTML and PDF stay what the client received (an issued invoice never changes); the
+ * copy in OUT says what happened since.
+ */
+export function withStatusBanner(html: string, invoice: InvoiceJson, asOf: IsoDate): string {
+  const status = shownStatus(invoice, asOf);
+  const balance = status.key === 'paid' ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
+  const colors = status.key === 'paid' ? '#15803d;background:#f0fdf4' : status.key === 'overdue' ? '#b91c1c;background:#fef2f2' : '#b45309;background:#fffbeb';
+  const banner = `<div class="asof" role="status" style="margin:0;padding:10px 16px;font:bold 14px/1.4 Helvetica,Arial,sans-serif;border-bottom:2px solid;color:${colors}">As of ${escapeHtml(asOf)}: ${escapeHtml(status.label)}${escapeHtml(balance)}</div>`;
+  const body = /<body[^>]*>/i.exec(html);
+  return body ? `${html.slice(0, body.index + body[0].length)}\n${banner}${html.slice(body.index + body[0].length)}` : `${banner}\n${html}`;
 }

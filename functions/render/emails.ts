@@ -110,6 +110,18 @@ export interface DunningItem {
   daysOverdue: number;
   step: string;
   lateFee?: Dec;
+  /** The terms `lateFee` was computed with: `percent` of `balance`, at least `minimum`. */
+  lateFeeTerms?: { percent: Dec; minimum: Dec };
+  /** Final notice: every late fee charged on the invoice so far, today's included. */
+  lateFeesCharged?: Dec;
+  /** Final notice: the part of `lateFeesCharged` not yet on any invoice (owed on top of the balance). */
+  lateFeesUnbilled?: Dec;
+}
+
+/** The issued PDF of an invoice of the email, attached so the client has it at hand. */
+export interface InvoicePdf {
+  number: string;
+  content: Buffer;
 }
 
 /** The tone of a dunning email, mildest first. */
@@ -180,7 +192,7 @@ const TONE_TEXT: Readonly<Record<DunningTone, ToneText>> = {
   },
 };
 
-export function dunningEmail(input: { settings: Settings; client: Client; date: string; items: DunningItem[] }): EmailContent {
+export function dunningEmail(input: { settings: Settings; client: Client; date: string; items: DunningItem[]; pdfs?: readonly InvoicePdf[] }): EmailContent {
   const { settings, client, date } = input;
   const items = [...input.items].sort((a, b) => (a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0));
   // One email per client per day: it speaks in the sternest tone among its invoices.
@@ -194,8 +206,12 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
   const subject = safeHeader(words.subject(items, settings.msp.name));
   const money = (value: Dec, currency: string): string => `${currency} ${formatMoney(value, currency)}`;
   const fees = items.filter((i) => i.lateFee !== undefined && i.lateFee.greaterThan(0));
-  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
+  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)}${i.lateFeeTerms ? ` (${feeBasis(i.lateFeeTerms, i.balance, i.currency)})` : ''} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
   const totals = totalsByCurrency(items);
+  const owed = tone === 'final' ? finalNoticeLines(items) : [];
+  const pdfs = [...(input.pdfs ?? [])].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const attached = pdfs.length === 0 ? []
+    : [`${pdfs.length === 1 ? 'The invoice is' : 'The invoices are'} attached: ${pdfs.map((f) => `${safeFilename(f.number)}.pdf`).join(', ')}.`];
 
   const header = ['Invoice', 'Due date', 'Balance', 'Status', 'Late fee'];
   const row = (i: DunningItem): string[] => [i.invoiceNumber, i.dueDate, money(i.balance, i.currency), when(i.daysOverdue), i.lateFee ? money(i.lateFee, i.currency) : '—'];
@@ -205,6 +221,8 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
     textTable([header, ...items.map(row)], [2, 4]), '',
     ...(items.length > 1 ? [`Total outstanding: ${totals.join(', ')}`, ''] : []),
     ...(feeSentences.length ? [...feeSentences, ''] : []),
+    ...(owed.length ? [...owed, ''] : []),
+    ...(attached.length ? [...attached, ''] : []),
     `Please quote the invoice number${plural} as the payment reference.`,
     words.closing, '',
     `Statement date: ${date}`, '',
@@ -227,11 +245,48 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
     p(e(opening)),
     table,
     ...feeSentences.map((s) => p(e(s), 'padding:8px 12px;background:#fffbeb;border:1px solid #fde68a')),
+    ...(owed.length ? [p(owed.map(e).join('<br>'), `padding:8px 12px;border:2px solid ${words.accent};font-weight:bold`)] : []),
+    ...attached.map((s) => p(e(s), 'color:#374151')),
     p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
     p(`Statement date: ${e(date)}`, 'color:#6b7280;font-size:12px'),
     p('Kind regards,'),
   ].join('\n'));
-  return { subject, text, html, attachments: [] };
+  return {
+    subject, text, html,
+    attachments: pdfs.map((f) => ({ filename: `${safeFilename(f.number)}.pdf`, contentType: 'application/pdf', content: f.content })),
+  };
+}
+
+/** How a late fee was computed: "1.5% of EUR 3060.00, minimum EUR 25.00" (no minimum when it is 0). */
+function feeBasis(terms: { percent: Dec; minimum: Dec }, balance: Dec, currency: string): string {
+  const minimum = terms.minimum.greaterThan(0) ? `, minimum ${currency} ${formatMoney(terms.minimum, currency)}` : '';
+  return `${terms.percent.toString()}% of ${currency} ${formatMoney(balance, currency)}${minimum}`;
+}
+
+/**
+ * The final notice's summary, per currency: the late fees charged so far on its invoices and
+ * the total now owed, which is the balances plus the fees not yet on any invoice (a fee billed
+ * on a later invoice is owed there).
+ */
+function finalNoticeLines(items: readonly DunningItem[]): string[] {
+  const byCurrency = new Map<string, { balance: Dec; charged: Dec; unbilled: Dec }>();
+  for (const item of items) {
+    const zero = item.balance.minus(item.balance);
+    const sum = byCurrency.get(item.currency) ?? { balance: zero, charged: zero, unbilled: zero };
+    byCurrency.set(item.currency, {
+      balance: sum.balance.plus(item.balance),
+      charged: sum.charged.plus(item.lateFeesCharged ?? item.lateFee ?? zero),
+      unbilled: sum.unbilled.plus(item.lateFeesUnbilled ?? item.lateFee ?? zero),
+    });
+  }
+  return [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([currency, sum]) => {
+    const money = (value: Dec): string => `${currency} ${formatMoney(value, currency)}`;
+    const invoiced = sum.charged.minus(sum.unbilled);
+    return [
+      `Late fees charged so far: ${money(sum.charged)}${invoiced.greaterThan(0) ? ` (${money(invoiced)} of it already on later invoices)` : ''}.`,
+      `Total now owed: ${money(sum.balance.plus(sum.unbilled))} (balance ${money(sum.balance)} plus late fees ${money(sum.unbilled)}).`,
+    ];
+  });
 }
 
 function totalsByCurrency(items: readonly DunningItem[]): string[] {
@@ -243,13 +298,17 @@ function totalsByCurrency(items: readonly DunningItem[]): string[] {
 // ---------------------------------------------------------------------------------------------
 // Reports
 
-export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string }): EmailContent {
+export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string; rejected?: readonly { filename: string; content: string }[] }): EmailContent {
   const period = safeFilename(input.period);
+  const rejected = input.rejected ?? [];
   return {
     subject: safeHeader(`Reconciliation report ${input.period} — ${input.settings.msp.name}`),
-    text: `${input.text}\n\nAll discrepancies are attached as discrepancies-${period}.csv.\n`,
+    text: `${input.text}\n\nAll discrepancies are attached as discrepancies-${period}.csv.\n${rejected.map((r) => `Rejected rows are attached as ${safeFilename(r.filename)}.\n`).join('')}`,
     html: input.html,
-    attachments: [{ filename: `discrepancies-${period}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv }],
+    attachments: [
+      { filename: `discrepancies-${period}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv },
+      ...rejected.map((r) => ({ filename: r.filename, contentType: 'text/csv; charset=utf-8', content: r.content })),
+    ],
   };
 }
 
@@ -272,4 +331,54 @@ export function agingReportEmail(input: { settings: Settings; asOf: string; html
     html,
     attachments,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Receipt
+
+export interface ReceiptInput {
+  settings: Settings;
+  client: Client;
+  /** The day the payment was applied. */
+  date: string;
+  payment: { paymentId: string; amount: Dec; currency: string; receivedOn: string; method?: string; reference?: string };
+  invoice: { number: string; currency: string; total: Dec; dueDate: string };
+  /** The part of the payment applied to the invoice (at most its open balance). */
+  applied: Dec;
+  /** The invoice's balance after the payment. */
+  balance: Dec;
+}
+
+/** A receipt for one applied payment: what was received, what it paid, what is left. */
+export function receiptEmail(input: ReceiptInput): EmailContent {
+  const { settings, client, payment, invoice } = input;
+  const money = (value: Dec, currency = invoice.currency): string => `${currency} ${formatMoney(value, currency)}`;
+  const subject = safeHeader(`Receipt: payment of ${money(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`);
+  const paidInFull = input.balance.lessThanOrEqualTo(0);
+  const excess = payment.currency === invoice.currency ? payment.amount.minus(input.applied) : payment.amount.minus(payment.amount);
+  const outcome = [
+    paidInFull ? `Invoice ${invoice.number} is now paid in full.` : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${invoice.dueDate}.`,
+    ...(excess.greaterThan(0) ? [`${money(excess)} was more than the balance; we have recorded it and will contact you about it.`] : []),
+  ];
+  const rows: [string, string][] = [
+    ['Payment', payment.paymentId], ['Received on', payment.receivedOn], ['Amount received', money(payment.amount, payment.currency)],
+    ...(payment.method ? [['Method', payment.method] as [string, string]] : []),
+    ...(payment.reference ? [['Reference', payment.reference] as [string, string]] : []),
+    ['Applied to', invoice.number], ['Amount applied', money(input.applied)], ['Invoice total', money(invoice.total)],
+    ['Balance now', money(input.balance.greaterThan(0) ? input.balance : input.balance.minus(input.balance))],
+  ];
+  const thanks = `Thank you: we received your payment of ${money(payment.amount, payment.currency)} on ${payment.receivedOn} and applied ${money(input.applied)} to invoice ${invoice.number}.`;
+  const text = [
+    `Dear ${client.name},`, '', thanks, '', textTable(rows, []), '', ...outcome, '',
+    `Receipt date: ${input.date}`, '', 'Kind regards,', signature(settings),
+  ].join('\n');
+  const html = layout(settings, subject, [
+    p(`Dear ${e(client.name)},`),
+    p(e(thanks)),
+    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
+    ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
+    p(`Receipt date: ${e(input.date)}`, 'color:#6b7280;font-size:12px'),
+    p('Kind regards,'),
+  ].join('\n'));
+  return { subject, text, html, attachments: [] };
 }

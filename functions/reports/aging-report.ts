@@ -5,7 +5,7 @@
  */
 import { AGING_BUCKETS, type AgingAmounts, type AgingReport } from '../domain/compute-aging.js';
 import { formatMoney, type Dec } from '../domain/money.js';
-import type { Dso } from '../domain/aging-metrics.js';
+import { DSO_WINDOW_DAYS, type Dso } from '../domain/aging-metrics.js';
 import type { InvoiceAccount } from '../domain/types.js';
 import { escapeHtml } from '../render/escape.js';
 
@@ -30,7 +30,11 @@ export function renderAgingReport(input: AgingReportInput): { html: string; text
   const finalNotices = input.finalStep === undefined ? [] : input.invoices
     .filter((i) => i.stepsSent?.has(input.finalStep as string))
     .map((i) => `${i.invoice.clientId} (${i.invoice.number})`);
-  const dso = report.dso.map((d) => `DSO ${d.currency} (${d.from} to ${d.to}): ${d.days === undefined ? 'n/a' : `${d.days.toString()} days`}`);
+  // With under 90 days of history the window is shorter, and the report says so beside the figure.
+  const short = (d: Dso): string => (d.windowDays < DSO_WINDOW_DAYS ? `, ${d.windowDays} days: less than ${DSO_WINDOW_DAYS} days of history, counted from the first invoice` : '');
+  const dso = report.dso.map((d) => `DSO ${d.currency} (${d.from} to ${d.to}${short(d)}): ${d.days === undefined ? 'n/a' : `${d.days.toString()} days`}`);
+  const shortest = Math.min(DSO_WINDOW_DAYS, ...report.dso.map((d) => d.windowDays));
+  const dsoHeading = shortest < DSO_WINDOW_DAYS ? `Days sales outstanding (the ${shortest} days since the first invoice)` : `Days sales outstanding (trailing ${DSO_WINDOW_DAYS} days)`;
   const late = report.lateness.filter((l) => l.averageDaysLate !== undefined)
     .map((l) => `${l.clientName || l.clientId}: ${l.averageDaysLate?.toString()} days late on average over ${l.invoicesPaid} paid invoice(s)`);
   const trend = trendRows(input.dsoTrend ?? []);
@@ -62,7 +66,7 @@ export function renderAgingReport(input: AgingReportInput): { html: string; text
 ${report.totals.map((t) => chart(t.currency, t.buckets, t.total)).join('\n')}
 <table style="border-collapse:collapse;font-size:13px"><tr>${th('Client')}${th('Currency')}${AGING_BUCKETS.map((b) => th(b, true)).join('')}${th('Total', true)}</tr>
 ${tableRows.join('\n')}</table>
-<h2 style="font-size:16px">Days sales outstanding (trailing 90 days)</h2>${list(dso)}
+<h2 style="font-size:16px">${escapeHtml(dsoHeading)}</h2>${list(dso)}
 ${trend.rows.length ? `<h3 style="font-size:14px">DSO trend, days</h3><table style="border-collapse:collapse;font-size:13px"><tr>${th('Currency')}${trend.dates.map((d) => th(d, true)).join('')}</tr>${trend.rows.map((r) => `<tr>${td(r.currency)}${r.days.map((d) => td(d, true)).join('')}</tr>`).join('')}</table>` : ''}
 <h2 style="font-size:16px">Average days late (last 12 months)</h2>${late.length ? list(late) : '<p>No invoice paid in the last 12 months.</p>'}
 ${finalNotices.length ? `<h2 style="font-size:16px">Clients who reached the final notice</h2>${list(finalNotices)}` : ''}

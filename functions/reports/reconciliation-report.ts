@@ -6,6 +6,7 @@
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import { daysBetween } from '../domain/dates.js';
 import { Dec, decimalText, formatMoney } from '../domain/money.js';
+import Papa from 'papaparse';
 import { closestNames } from './closest-names.js';
 import { csvCell, escapeHtml } from '../render/escape.js';
 
@@ -18,11 +19,50 @@ export interface DiscrepancyLifecycle {
 export interface ReconciliationReportInput {
   readonly mspName: string;
   /** What the catalog knows, to suggest the closest match for unknown accounts and unmapped skus. */
-  readonly catalog?: { readonly accounts: readonly { vendor: string; accountId: string; clientId: string }[]; readonly products: readonly { sku: string; name: string }[]; readonly vendorSkus: readonly { vendor: string; vendorSku: string }[] };
+  readonly catalog?: {
+    readonly accounts: readonly { vendor: string; accountId: string; clientId: string }[]; readonly products: readonly { sku: string; name: string }[]; readonly vendorSkus: readonly { vendor: string; vendorSku: string }[];
+    /** To show clients by name (the id when a client is not listed). */
+    readonly clients?: readonly { clientId: string; name: string }[];
+  };
+  /** The rejected rows of the files listed, explained (see summarizeRejections). */
+  readonly rejections?: readonly RejectionSummary[];
   readonly reconciliation: ReconciliationJson;
   /** Up to the last 6 periods, oldest first, including this one. */
   readonly history: readonly { period: string; discrepancyRate: string }[];
   readonly lifecycle: readonly DiscrepancyLifecycle[];
+}
+
+/** What went wrong in one file's rejected rows (its `rejected/<sha>/<name>.errors.csv`). */
+export interface RejectionSummary {
+  readonly file: string;
+  /** Rows listed in the CSV. */
+  readonly rows: number;
+  /** Reasons with the value quoted from the file taken out, most frequent first. */
+  readonly reasons: readonly { readonly reason: string; readonly count: number }[];
+  /** The first few rejected rows as they are in the CSV. */
+  readonly first: readonly { readonly line: string; readonly field: string; readonly reason: string }[];
+  /** The CSV's name as attached to the email, when it is. */
+  readonly attachedAs?: string;
+}
+
+export const FIRST_REJECTED_ROWS = 5;
+
+/** Reads a rejected-rows CSV (columns file, line, field, reason) into its summary. */
+export function summarizeRejections(file: string, csv: string, attachedAs?: string): RejectionSummary {
+  const parsed = Papa.parse<string[]>(csv.replace(/^\ufeff/, ''), { skipEmptyLines: true }).data.slice(1);
+  const counts = new Map<string, number>();
+  for (const [, , field = '', reason = ''] of parsed) {
+    // `must be a number (got "abc")`, `"1e3" uses exponent notation`: the value quoted from the
+    // file differs row by row, the reason does not.
+    const general = `${field ? `${field}: ` : ''}${reason.replace(/\s*\(got [^)]*\)/g, '').replace(/"(?:[^"\\]|\\.)*"/g, '"…"')}`;
+    counts.set(general, (counts.get(general) ?? 0) + 1);
+  }
+  return {
+    file, rows: parsed.length,
+    reasons: [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).map(([reason, count]) => ({ reason, count })),
+    first: parsed.slice(0, FIRST_REJECTED_ROWS).map(([, line = '', field = '', reason = '']) => ({ line, field, reason })),
+    ...(attachedAs ? { attachedAs } : {}),
+  };
 }
 
 export interface RenderedReport {
@@ -38,6 +78,15 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     .sort((a, b) => new Dec(b.amountAtStake ?? 0).comparedTo(new Dec(a.amountAtStake ?? 0))).slice(0, 10);
   const lifecycle = lifecycleFigures(input.lifecycle);
   const rate = (text: string): string => `${decimalText(new Dec(text).times(100), 2)}%`;
+  const clientNames = new Map((input.catalog?.clients ?? []).map((c) => [c.clientId, c.name]));
+  const productNames = new Map((input.catalog?.products ?? []).map((p) => [p.sku, p.name]));
+  const who = (d: Discrepancy): string => (d.clientId !== undefined ? clientNames.get(d.clientId) || d.clientId : d.vendor ?? '');
+  const what = (d: Discrepancy): string => {
+    if (d.sku === undefined) return d.accountId ?? d.vendorSku ?? '';
+    const name = productNames.get(d.sku);
+    return name ? `${d.sku} (${name})` : d.sku;
+  };
+  const rejections = input.rejections ?? [];
 
   // A feed that did not arrive comes first: its clients' usage lines are held, not billed.
   const feeds = r.discrepancies.filter((d) => d.type === 'missing_feed');
@@ -55,11 +104,12 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     `Pairs: ${r.metrics.pairs}; discrepancies: ${r.metrics.discrepancies}; discrepancy rate: ${rate(r.metrics.discrepancyRate)}`,
     `Trend: ${input.history.map((h) => `${h.period} ${rate(h.discrepancyRate)}`).join(', ')}`,
     '', 'By type:',
-    ...byType.map((t) => `  ${t.type}: ${t.count} (${t.amounts})`),
+    ...(byType.length ? byType.map((t) => `  ${t.type}: ${t.count} (${t.amounts})`) : ['  no discrepancies']),
     '', 'Top amounts at stake:',
-    ...top.map((d) => `  ${d.type} ${d.clientId ?? d.vendor ?? ''} ${d.sku ?? d.accountId ?? d.vendorSku ?? ''}: ${d.amountAtStake} ${d.currency}`),
+    ...(top.length ? top.map((d) => `  ${d.type} ${who(d)} ${what(d)}: ${d.amountAtStake} ${d.currency}`) : ['  none']),
     '', 'Files:',
     ...r.files.map((f) => `  ${f.name}: read ${f.rowsRead}, accepted ${f.rowsAccepted}, rejected ${f.rowsRejected}, duplicate ${f.rowsDuplicate}${f.duplicateOf ? ` (duplicate of ${f.duplicateOf})` : ''}${f.fileError ? ` — ${f.fileError}` : ''}`),
+    ...rejections.flatMap((r) => ['', ...rejectionText(r)]),
     '', `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
   ].join('\n');
 
@@ -67,23 +117,32 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   const align = (i: number, numeric: readonly number[]): string => (numeric.includes(i) ? 'right;font-variant-numeric:tabular-nums' : 'left');
   const row = (numeric: readonly number[]) => (cells: string[]): string => `<tr>${cells.map((c, i) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:${align(i, numeric)}">${escapeHtml(c)}</td>`).join('')}</tr>`;
   const head = (cells: string[], numeric: readonly number[]): string => `<tr>${cells.map((c, i) => `<th style="text-align:${align(i, numeric)};padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
-  const table = (h: string[], rows: string[][], numeric: readonly number[] = []): string => `<table style="border-collapse:collapse;font-size:13px">${head(h, numeric)}${rows.map(row(numeric)).join('')}</table>`;
+  // An empty table says so in a sentence instead of printing a header with nothing under it.
+  const table = (h: string[], rows: string[][], numeric: readonly number[] = [], empty = 'None.'): string => (rows.length === 0
+    ? `<p>${escapeHtml(empty)}</p>`
+    : `<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:13px">${head(h, numeric)}${rows.map(row(numeric)).join('')}</table></div>`);
+  const unknown = r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku');
   const title = `Reconciliation report ${r.period} — ${input.mspName}`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
 <body style="font-family:Helvetica,Arial,sans-serif;color:#111;margin:24px;max-width:960px">
 <h1 style="font-size:20px">Reconciliation report ${escapeHtml(r.period)}</h1>
 ${feedText.length > 0 ? `<div style="border:2px solid #b91c1c;background:#fef2f2;padding:8px 12px;margin:8px 0">${feedText.map((line) => `<p style="margin:4px 0"><b>${escapeHtml(line)}</b></p>`).join('')}</div>` : ''}
 <p>${escapeHtml(input.mspName)} — ${r.metrics.pairs} pairs, ${r.metrics.discrepancies} discrepancies, discrepancy rate <b>${rate(r.metrics.discrepancyRate)}</b>.</p>
-<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
-${trendBars(input.history)}
+${input.history.length === 0 ? '' : `<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
+${trendBars(input.history)}`}
 <h2 style="font-size:16px">By type</h2>
-${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]), [1])}
+${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]), [1], 'No discrepancies this period.')}
 <h2 style="font-size:16px">Top amounts at stake</h2>
-${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency]), [3])}
+${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency]), [3], 'No amount at stake.')}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
-${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku').map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]), [3])}
+${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], unknown.map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]), [3], 'None: every account and vendor SKU is known.')}
 <h2 style="font-size:16px">Files ingested</h2>
-${r.files.length === 0 ? '<p>No usage file arrived since the previous billing run.</p>' : table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']), [2, 3, 4, 5])}
+${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']), [2, 3, 4, 5], 'No usage file arrived since the previous billing run.')}
+${rejections.map((rej) => `<h3 style="font-size:14px">Rejected rows of ${escapeHtml(rej.file)}</h3>
+${table(['Reason', 'Rows'], rej.reasons.map((x) => [x.reason, String(x.count)]), [1])}
+<p>${escapeHtml(firstRowsLabel(rej))}:</p>
+${table(['Line', 'Field', 'Reason'], rej.first.map((x) => [x.line, x.field, x.reason]), [0])}
+${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.attachedAs)}.</p>` : ''}`).join('\n')}
 <h2 style="font-size:16px">Follow-up</h2>
 <p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
 </body></html>`;
@@ -141,4 +200,20 @@ function trendBars(history: readonly { period: string; discrepancyRate: string }
   });
   const label = `Discrepancy rate by period: ${history.map((h) => `${h.period} ${percent(h.discrepancyRate)}`).join(', ')}`;
   return `<table role="img" aria-label="${escapeHtml(label)}" style="border-collapse:collapse"><tr>${bars.join('')}</tr></table>`;
+}
+
+type Discrepancy = ReconciliationJson['discrepancies'][number];
+
+function rejectionText(r: RejectionSummary): string[] {
+  return [
+    `Rejected rows of ${r.file}: ${r.rows}`,
+    ...r.reasons.map((x) => `  ${x.count} × ${x.reason}`),
+    `  ${firstRowsLabel(r)}:`,
+    ...r.first.map((x) => `    line ${x.line}${x.field ? `, ${x.field}` : ''}: ${x.reason}`),
+    ...(r.attachedAs ? [`  every rejected row is in the attached ${r.attachedAs}`] : []),
+  ];
+}
+
+function firstRowsLabel(r: RejectionSummary): string {
+  return r.first.length === r.rows ? `The rejected row${r.rows === 1 ? '' : 's'}` : `The first ${r.first.length} of ${r.rows} rejected rows`;
 }

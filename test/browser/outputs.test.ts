@@ -8,7 +8,7 @@
  *
  * TRUEUP_SCREENSHOTS=<dir> also saves a full-page PNG of each page checked, to look at.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -18,7 +18,9 @@ import { Dec } from '../../functions/domain/money.js';
 import { simulate } from '../../functions/local/simulate.js';
 import { launchChromium, serveFolder, type Browser, type StaticServer } from './chromium.js';
 
-const DATA = join(import.meta.dirname, '../fixtures/conformance/data');
+const FIXTURE_DATA = join(import.meta.dirname, '../fixtures/conformance/data');
+/** A copy of the conformance data folder with receipts on, so receipts are among the emails. */
+let DATA = FIXTURE_DATA;
 /** Two billing runs, dunning and weekly aging reports: every kind of output, in a few seconds. */
 const FROM = '2025-01-28';
 const TO = '2025-03-10';
@@ -107,6 +109,10 @@ async function chartBars(): Promise<{ label: string; bars: { width: number; heig
 beforeAll(async () => {
   browser = await launchChromium();
   out = await mkdtemp(join(tmpdir(), 'trueup-browser-'));
+  DATA = join(out, '..', `${out.split(/[\\/]/).at(-1) ?? 'x'}-data`);
+  await cp(FIXTURE_DATA, DATA, { recursive: true });
+  const settings = await readJson<Record<string, unknown>>(join(DATA, 'trueup.json'));
+  await writeFile(join(DATA, 'trueup.json'), JSON.stringify({ ...settings, receipts: { enabled: true } }));
   await simulate({ data: DATA, from: FROM, to: TO, out });
   server = await serveFolder(out);
   const origin = server.origin;
@@ -127,7 +133,11 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   if (out) await rm(out, { recursive: true, force: true });
+  if (DATA !== FIXTURE_DATA) await rm(DATA, { recursive: true, force: true });
 });
+
+const clientNames = async (): Promise<Map<string, string>> => new Map((await readFile(join(DATA, 'clients.csv'), 'utf8')).trim().split(/\r?\n/).slice(1)
+  .map((row) => row.split(',')).map(([id, name]) => [id ?? '', name ?? '']));
 
 describe('the outputs of trueup simulate in headless Chromium', () => {
   it('index page: lists every invoice and report, and every link resolves on the local server', async () => {
@@ -154,12 +164,49 @@ describe('the outputs of trueup simulate in headless Chromium', () => {
     ];
     expect([...paths].sort()).toEqual([...new Set(expected)].sort());
 
-    // Each invoice's row shows its client, period and total as in its JSON.
+    // Each invoice's row shows its client by name, period, total and balance as in its JSON, and
+    // its status as of --to: "overdue" for an unpaid one past its due date.
+    const names = await clientNames();
     const rows = await page.evaluate(() => [...document.querySelectorAll('tr')].map((r) => Array.from(r.children, (c) => c.textContent ?? '')));
+    const jsons: InvoiceJson[] = [];
     for (const number of invoices) {
       const json = await readJson<InvoiceJson>(join(out, 'invoices', `${number}.json`));
-      expect(rows, number).toContainEqual(expect.arrayContaining([number, json.clientId, json.period, `${json.total} ${json.currency}`, json.balance]));
+      jsons.push(json);
+      const late = json.status !== 'paid' && json.dueDate < TO;
+      const status = late ? (json.status === 'partially_paid' ? 'overdue (partially paid)' : 'overdue') : json.status.replace(/_/g, ' ');
+      expect(rows, number).toContainEqual([number, names.get(json.clientId), json.period, json.issueDate, json.dueDate, `${json.total} ${json.currency}`, json.balance, status, 'HTML · JSON']);
     }
+    const shown = rows.filter((r) => invoices.includes(r[0] ?? '')).map((r) => r[7]);
+    expect(shown).toContain('overdue');
+    expect(shown).toContain('open'); // not yet due: open, not overdue
+    expect(shown).toContain('paid');
+
+    // Totals per currency: billed, collected and outstanding add up the invoices' JSON.
+    const cents = (s: string): bigint => BigInt(s.replace('.', ''));
+    const format = (v: bigint, like: string): string => {
+      const places = like.split('.')[1]?.length ?? 0;
+      const digits = (v < 0n ? -v : v).toString().padStart(places + 1, '0');
+      return `${v < 0n ? '-' : ''}${places ? `${digits.slice(0, -places)}.${digits.slice(-places)}` : digits}`;
+    };
+    for (const currency of [...new Set(jsons.map((j) => j.currency))]) {
+      const mine = jsons.filter((j) => j.currency === currency);
+      const billed = mine.reduce((s, j) => s + cents(j.total), 0n);
+      const outstanding = mine.reduce((s, j) => s + (cents(j.balance) > 0n ? cents(j.balance) : 0n), 0n);
+      const collected = mine.reduce((s, j) => s + cents(j.total) - cents(j.balance), 0n);
+      const like = mine[0]?.total ?? '0';
+      expect(rows, `${currency} totals`).toContainEqual(expect.arrayContaining([currency, format(billed, like), format(collected, like), format(outstanding, like)]));
+    }
+
+    // Receipts are on in this data folder: they are listed among the emails.
+    const receipts = rows.filter((r) => r[1] === 'receipt');
+    expect(receipts.length).toBeGreaterThan(5);
+    expect(receipts.every((r) => r[3]?.startsWith('Receipt: payment of'))).toBe(true);
+
+    // On a phone the page itself never scrolls sideways; wide tables scroll in their own box.
+    await page.setViewportSize(PHONE);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 'index.html at 390 px').toBeLessThanOrEqual(0);
+    if (SCREENSHOTS) await writeFile(join(SCREENSHOTS, 'index-phone.png'), await page.screenshot({ fullPage: true }));
+    await page.setViewportSize(DESKTOP);
 
     for (const href of hrefs) {
       const response = await fetch(href);
@@ -176,8 +223,7 @@ describe('the outputs of trueup simulate in headless Chromium', () => {
   });
 
   it('invoice pages: number, client, dates, lines and totals equal to the invoice JSON', async () => {
-    const clients = new Map((await readFile(join(DATA, 'clients.csv'), 'utf8')).trim().split(/\r?\n/).slice(1)
-      .map((row) => row.split(',')).map(([id, name]) => [id ?? '', name ?? '']));
+    const clients = await clientNames();
     const numbers = (await readdir(join(out, 'invoices'))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
     for (const [index, number] of numbers.entries()) {
       const json = await readJson<InvoiceJson>(join(out, 'invoices', `${number}.json`));

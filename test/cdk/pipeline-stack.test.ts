@@ -205,12 +205,12 @@ describe('PipelineStack permissions', () => {
     }
   });
 
-  it('lets only the billing run send to the work queue', () => {
+  it('lets only the billing run, the dunning run and the payments job send to the work queue', () => {
     const senders = policyStatements(fx.pipelineTemplate)
       .filter((s) => actionsOf(s).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes('TrueUp-WorkQueueArn'))
       .map((s) => s.policy.replace(/RoleDefaultPolicy.*/, ''));
 
-    expect(senders).toEqual(['BillingRun']);
+    expect(senders.sort()).toEqual(['ApplyPayments', 'BillingRun', 'DunningRun']);
   });
 
   it('gives functions their own log group instead of AWSLambdaBasicExecutionRole', () => {

@@ -130,6 +130,7 @@ describe('DSO over the trailing 90 days: AR ÷ invoiced in asOf − 89 … asOf 
   });
   it('divides AR by invoicing per currency and rounds to one decimal', () => {
     const invoices = [
+      account(50, '2025-01-15', { issueDate: '2025-01-01' }, [[50, '2025-01-10']]), // history before the window
       account(300, '2025-05-15', { issueDate: '2025-05-01' }, [[100, '2025-05-20']]), account(600, '2025-06-15', { issueDate: '2025-06-01' }),
       account(100, '2025-05-15', { issueDate: '2025-05-01', currency: 'EUR' }, [[100, '2025-05-02']]),
     ];
@@ -141,6 +142,19 @@ describe('DSO over the trailing 90 days: AR ÷ invoiced in asOf − 89 … asOf 
   });
 });
 
+describe('DSO with less than 90 days of history', () => {
+  it('counts the days since the first invoice, not 90', () => {
+    // First invoice 2025-05-12: 30 days to 2025-06-10. Everything open: DSO is 30, not 90.
+    const report = computeAging({ asOf: AS_OF, clients: [client()], invoices: [account(300, '2025-05-26', { issueDate: '2025-05-12' })] });
+    expect(report.dso.map((x) => [x.from, x.windowDays, x.days?.toFixed()])).toEqual([['2025-05-12', 30, '30']]);
+  });
+  it('uses the first invoice of any currency', () => {
+    const invoices = [account(100, '2025-05-15', { issueDate: '2025-05-01', currency: 'EUR' }, [[100, '2025-05-02']]), account(300, '2025-06-15', { issueDate: '2025-06-01' })];
+    const report = computeAging({ asOf: AS_OF, clients: [client()], invoices });
+    expect(report.dso.map((x) => [x.currency, x.from, x.windowDays, x.days?.toFixed()])).toEqual([['EUR', '2025-05-01', 41, '0'], ['USD', '2025-05-01', 41, '41']]);
+  });
+});
+
 describe('DSO trend: the same DSO as of the same day of each earlier month', () => {
   it('sees at each date only the invoices issued and the payments received by then', () => {
     const invoices = [
@@ -149,8 +163,10 @@ describe('DSO trend: the same DSO as of the same day of each earlier month', () 
     ];
     const trend = dsoTrend({ asOf: '2025-06-30', clients: [client()], invoices }, 4);
     expect(trend.map((p) => p.asOf)).toEqual(['2025-03-30', '2025-04-30', '2025-05-30', '2025-06-30']);
-    // 03-30: nothing invoiced yet; 04-30: 300 open of 300 → 90; 05-30: paid → 0; 06-30: 600 open of 900 → 60
-    expect(trend.map((p) => p.dso.map((x) => x.days?.toFixed()))).toEqual([[], ['90'], ['0'], ['60']]);
+    // History starts 04-05. 03-30: nothing invoiced yet; 04-30: 300 open of 300 over the 26 days
+    // since → 26; 05-30: paid → 0; 06-30: 600 open of 900 over 87 days (04-05 … 06-30) → 58
+    expect(trend.map((p) => p.dso.map((x) => x.days?.toFixed()))).toEqual([[], ['26'], ['0'], ['58']]);
+    expect(trend.map((p) => p.dso.map((x) => x.windowDays))).toEqual([[], [26], [56], [87]]);
     expect(trend.at(-1)?.dso).toEqual(computeAging({ asOf: '2025-06-30', clients: [client()], invoices }).dso);
   });
   it('clamps the day to shorter months', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../functions/domain/money.js';
 import type { Settings } from '../../functions/domain/types.js';
-import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
+import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, receiptEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
 import { CLIENT, MSP, sampleView } from './sample.js';
 
 const item = (overrides: Partial<DunningItem> = {}): DunningItem => ({
@@ -81,6 +81,36 @@ describe('dunningEmail', () => {
     }
   });
 
+  it('states how each late fee was computed: percent of the balance and the minimum', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [
+      item({ step: 'overdue_2', daysOverdue: 14, balance: new Dec('3060'), lateFee: new Dec('45.90'), lateFeeTerms: { percent: new Dec('1.5'), minimum: new Dec('25') } }),
+      item({ invoiceNumber: 'OSP-2025-000002', step: 'overdue_2', daysOverdue: 14, balance: new Dec('200'), lateFee: new Dec('3.00'), lateFeeTerms: { percent: new Dec('1.5'), minimum: new Dec('0') } }),
+    ] });
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('A late fee of EUR 45.90 (1.5% of EUR 3060.00, minimum EUR 25.00) has been charged on invoice OSP-2025-000001');
+      expect(part).toContain('A late fee of EUR 3.00 (1.5% of EUR 200.00) has been charged on invoice OSP-2025-000002');
+    }
+  });
+
+  it('final notice: the late fees charged so far and the total now owed', () => {
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [
+      item({ step: 'final', daysOverdue: 30, balance: new Dec('3060'), lateFeesCharged: new Dec('45.90'), lateFeesUnbilled: new Dec('45.90') }),
+      item({ invoiceNumber: 'OSP-2025-000002', step: 'final', daysOverdue: 30, balance: new Dec('100'), lateFeesCharged: new Dec('25'), lateFeesUnbilled: new Dec('0') }),
+    ] });
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('Late fees charged so far: EUR 70.90 (EUR 25.00 of it already on later invoices).');
+      expect(part).toContain('Total now owed: EUR 3205.90 (balance EUR 3160.00 plus late fees EUR 45.90).');
+    }
+    expect(email('overdue_1', 7).text).not.toContain('Total now owed');
+  });
+
+  it('attaches the PDF of each invoice it lists and says so', () => {
+    const pdf = Buffer.from('%PDF-1.3 x');
+    const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item()], pdfs: [{ number: 'OSP-2025-000001', content: pdf }] });
+    expect(m.attachments).toEqual([{ filename: 'OSP-2025-000001.pdf', contentType: 'application/pdf', content: pdf }]);
+    expect(m.text).toContain('The invoice is attached: OSP-2025-000001.pdf.');
+  });
+
   it('speaks in the sternest tone among its invoices', () => {
     const m = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-03-10', items: [item({ step: 'reminder', daysOverdue: -3 }), item({ invoiceNumber: 'OSP-2025-000002', step: 'final', daysOverdue: 30 })] });
     expect(m.subject).toMatch(/^Final notice: 2 invoices/);
@@ -103,6 +133,13 @@ describe('report emails', () => {
     expect(m.attachments).toEqual([{ filename: 'discrepancies-2025-01.csv', contentType: 'text/csv; charset=utf-8', content: 'id,type\r\n' }]);
   });
 
+  it('attaches the rejected rows CSVs beside the discrepancies', () => {
+    const m = reconciliationReportEmail({ settings, period: '2025-01', html: '<p>r</p>', text: 'r', csv: 'id\r\n', rejected: [{ filename: 'u.csv.errors.csv', content: 'file,line\r\n' }] });
+    expect(m.subject).toBe('Reconciliation report 2025-01 — Osprey Networks');
+    expect(m.attachments.map((a) => a.filename)).toEqual(['discrepancies-2025-01.csv', 'u.csv.errors.csv']);
+    expect(m.text).toContain('Rejected rows are attached as u.csv.errors.csv.');
+  });
+
   it('sends the aging report with its CSV, and the chart inline when there is one', () => {
     const plain = agingReportEmail({ settings, asOf: '2025-03-03', html: '<html><body>a</body></html>', text: 'a', csv: 'x\r\n' });
     expect(plain.subject).toBe('AR aging 2025-03-03 — Osprey Networks');
@@ -111,5 +148,27 @@ describe('report emails', () => {
     const png = chart.attachments[1];
     expect(png?.contentType).toBe('image/png');
     expect(chart.html).toContain(`<img src="cid:${png?.cid}"`);
+  });
+});
+
+describe('receiptEmail', () => {
+  const payment = { paymentId: 'PM-7', amount: new Dec('500'), currency: 'EUR', receivedOn: '2025-02-05', reference: 'bank 991' };
+  const invoice = { number: 'OSP-2025-000001', currency: 'EUR', total: new Dec('855.04'), dueDate: '2025-02-08' };
+
+  it('says what was received, what it paid and what is left', () => {
+    const m = receiptEmail({ settings: MSP, client: CLIENT, date: '2025-02-05', payment, invoice, applied: new Dec('500'), balance: new Dec('355.04') });
+    expect(m.subject).toBe('Receipt: payment of EUR 500.00 for invoice OSP-2025-000001 — Osprey Networks');
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('we received your payment of EUR 500.00 on 2025-02-05 and applied EUR 500.00 to invoice OSP-2025-000001');
+      expect(part).toContain('The remaining balance of invoice OSP-2025-000001 is EUR 355.04, due 2025-02-08.');
+      expect(part).toContain('bank 991');
+    }
+  });
+
+  it('says when the invoice is paid in full, and names an excess', () => {
+    const m = receiptEmail({ settings: MSP, client: { ...CLIENT, name: '<b>x</b>' }, date: '2025-02-05', payment: { ...payment, amount: new Dec('900') }, invoice, applied: new Dec('855.04'), balance: new Dec('0') });
+    expect(m.text).toContain('Invoice OSP-2025-000001 is now paid in full.');
+    expect(m.text).toContain('EUR 44.96 was more than the balance');
+    expect(m.html).not.toContain('<b>x</b>');
   });
 });

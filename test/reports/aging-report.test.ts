@@ -37,8 +37,16 @@ describe('renderAgingReport', () => {
   it('names the clients who reached the final notice', () => {
     expect(rendered.text).toContain('Reached the final notice: C002 (INV-3)');
   });
-  it('states DSO per currency', () => {
-    expect(rendered.text).toMatch(/DSO USD \(2025-12-21 to 2026-03-20\): [\d.]+ days/);
+  it('states DSO per currency, over the days since the first invoice when that is under 90', () => {
+    // Invoices from 2026-01-01 only: 79 days of history, not 90. USD: AR 300 ÷ 350 invoiced × 79.
+    expect(rendered.text).toContain('DSO USD (2026-01-01 to 2026-03-20, 79 days: less than 90 days of history, counted from the first invoice): 67.7 days');
+    expect(rendered.html).toContain('Days sales outstanding (the 79 days since the first invoice)');
+  });
+  it('keeps the trailing 90 days once the history is longer', () => {
+    const old = { ...account('INV-0', 'C001', '2025-10-15', '10.00', 'USD', '10.00'), invoice: { ...account('INV-0', 'C001', '2025-10-15', '10.00').invoice, issueDate: '2025-10-01' } };
+    const longer = [...invoices, old];
+    const text = renderAgingReport({ mspName: 'Acme IT', asOf: '2026-03-20', report: computeAging({ asOf: '2026-03-20', clients, invoices: longer }), invoices: longer }).text;
+    expect(text).toContain('DSO USD (2025-12-21 to 2026-03-20): 77.1 days'); // 300 ÷ 350 × 90
   });
 });
 
@@ -51,7 +59,8 @@ describe('renderAgingReport with the DSO trend', () => {
   it('tabulates each currency\'s DSO at each date, after the DSO section', () => {
     expect(trend.map((p) => p.asOf)).toEqual(['2026-01-20', '2026-02-20', '2026-03-20']);
     expect(rendered.text).toContain('DSO trend (days): 2026-01-20, 2026-02-20, 2026-03-20');
-    expect(rendered.text).toContain('  USD: 90, 90, 90');
+    // 100 open of 100 invoiced on 2026-01-01: the days covered, not 90, at each date.
+    expect(rendered.text).toContain('  USD: 20, 51, 79');
     expect(rendered.html).toContain('DSO trend, days');
     expect(rendered.html.indexOf('DSO trend, days')).toBeGreaterThan(rendered.html.indexOf('Days sales outstanding'));
   });

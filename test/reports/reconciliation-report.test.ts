@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconciliationJson } from '../../functions/app/reconciliation-json.js';
 import { closestNames } from '../../functions/reports/closest-names.js';
-import { renderReconciliationReport } from '../../functions/reports/reconciliation-report.js';
+import { renderReconciliationReport, summarizeRejections } from '../../functions/reports/reconciliation-report.js';
 
 const reconciliation: ReconciliationJson = {
   period: '2026-03',
@@ -27,6 +27,7 @@ describe('renderReconciliationReport', () => {
       accounts: [{ vendor: 'aws', accountId: '418273645108', clientId: 'granite-eng' }],
       products: [{ sku: 'M365-BP', name: 'Microsoft 365 Business Premium' }],
       vendorSkus: [{ vendor: 'microsoft', vendorSku: 'CFQ7TTC0MM8R:0001' }],
+      clients: [{ clientId: 'c2', name: 'Granite Engineering' }],
     },
   });
 
@@ -47,6 +48,47 @@ describe('renderReconciliationReport', () => {
     expect(report.html).toContain('c&lt;script&gt;1');
     expect(report.csv).toContain(`"'=HYPERLINK(""x"")"`);
     expect(report.csv.split('\r\n')[0]).toBe('id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail');
+  });
+  it('names clients by name (the id when unknown) and products beside their SKU', () => {
+    const report2 = renderReconciliationReport({
+      mspName: 'Acme', reconciliation, history: [], lifecycle: [],
+      catalog: { accounts: [], products: [{ sku: 'SEAT', name: 'Seat licence' }], vendorSkus: [], clients: [{ clientId: 'c2', name: 'Granite Engineering' }] },
+    });
+    expect(report2.text).toContain('under_billed Granite Engineering SEAT (Seat licence): 12.5 USD');
+    expect(report2.html).toContain('<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:left">Granite Engineering</td>');
+    expect(report2.html).toContain('SEAT (Seat licence)');
+    expect(report2.html).toContain('c&lt;script&gt;1');
+  });
+  it('prints no empty table: a sentence instead', () => {
+    const empty = renderReconciliationReport({
+      mspName: 'Acme', reconciliation: { ...reconciliation, discrepancies: [], metrics: { pairs: 3, discrepancies: 0, discrepancyRate: '0.0000' } },
+      history: [], lifecycle: [], catalog: { accounts: [], products: [], vendorSkus: [] },
+    });
+    expect(empty.html).not.toContain('<table');
+    expect(empty.html).toContain('No discrepancies this period.');
+    expect(empty.html).toContain('None: every account and vendor SKU is known.');
+    expect(empty.text).toContain('By type:\n  no discrepancies');
+  });
+  it('explains rejected rows: reasons counted, the first lines, the attached CSV', () => {
+    const csv = 'file,line,field,reason\r\nu.csv,3,quantity,"must be a number (got ""x"")"\r\nu.csv,5,quantity,"must be a number (got ""y"")"\r\n'
+      + 'u.csv,9,usage_date,"""02/03/2025"" is not a real date"\r\nu.csv,11,usage_date,"""31/03/2025"" is not a real date"\r\nu.csv,12,,wrong number of cells\r\n';
+    const summary = summarizeRejections('u.csv', csv, 'u.csv.errors.csv');
+    expect(summary.reasons).toEqual([
+      { reason: 'quantity: must be a number', count: 2 }, { reason: 'usage_date: "…" is not a real date', count: 2 }, { reason: 'wrong number of cells', count: 1 },
+    ]);
+    expect(summary.first.map((f) => f.line)).toEqual(['3', '5', '9', '11', '12']);
+    const withRejections = renderReconciliationReport({
+      mspName: 'Acme', reconciliation: { ...reconciliation, files: [{ name: 'u.csv', rowsRead: 10, rowsAccepted: 5, rowsRejected: 5, rowsDuplicate: 0 }] },
+      history: [], lifecycle: [], rejections: [summary],
+    });
+    for (const part of [withRejections.text, withRejections.html]) {
+      expect(part).toContain('Rejected rows of u.csv');
+      expect(part).toContain('u.csv.errors.csv');
+    }
+    expect(withRejections.text).toContain('  2 × quantity: must be a number');
+    expect(withRejections.text).toContain('    line 3, quantity: must be a number (got "x")');
+    expect(withRejections.text).toContain('  The rejected rows:');
+    expect(withRejections.html).toContain('must be a number (got &quot;y&quot;)');
   });
   it('says so when no file arrived since the last run', () => {
     expect(report.html).toContain('No usage file arrived since the previous billing run.');

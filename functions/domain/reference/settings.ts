@@ -178,6 +178,10 @@ const settingsSchema = strict({
   dunning: strict({
     steps: stepsSchema.prefault(D.dunning.steps.map((step) => ({ ...step }))),
   }).prefault({}),
+  // Not in SPEC.md: off unless set, so a data folder without it gets the emails it always did.
+  receipts: strict({
+    enabled: z.boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` }).prefault(false),
+  }).optional(),
 }).transform(({ $schema: _schema, ...settings }): Settings => settings);
 
 /** `dunning.steps[2].lateFee.percent` */

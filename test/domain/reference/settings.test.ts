@@ -86,6 +86,8 @@ describe('trueup.json values', () => {
     ['agingWeekday 7', { reports: { agingWeekday: 7 } }, (s: Settings) => s.reports.agingWeekday, 7],
     ['recurringTiming arrears', { invoice: { recurringTiming: 'arrears' } }, (s: Settings) => s.invoice.recurringTiming, 'arrears'],
     ['a multi-line address', { msp: { address: '1 Main St\nSpringfield' } }, (s: Settings) => s.msp.address, '1 Main St\nSpringfield'],
+    ['receipts on', { receipts: { enabled: true } }, (s: Settings) => s.receipts, { enabled: true }],
+    ['receipts without enabled (off)', { receipts: {} }, (s: Settings) => s.receipts, { enabled: false }],
   ])('accepts %s', (_name, json, pick, expected) => {
     expect(pick(valueOf(parseSettings(JSON.stringify(json))))).toEqual(expected);
   });
@@ -109,13 +111,14 @@ describe('trueup.json values', () => {
     ['a line break in the msp name', { msp: { name: 'Acme\nIT' } }, 'msp.name: must be on one line (got "Acme\\nIT")'],
     ['a misspelt key', { invoice: { paymentTermDays: 14 } }, 'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming)'],
     ['a section that is not an object', { invoice: 5 }, 'invoice: must be a JSON object (got 5)'],
+    ['receipts enabled as text', { receipts: { enabled: 'yes' } }, 'receipts.enabled: must be true or false (got "yes")'],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
   });
 
   it('rejects an unknown top-level key without a key path', () => {
     expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}'))))
-      .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning)');
+      .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts)');
   });
 
   it('names a value too deeply nested to write out, and cuts a long one, instead of crashing', () => {
