@@ -11,6 +11,7 @@ function depsFor(invoice: Invoice, payment: Payment) {
   const target: PayableInvoice = { invoice, paid: d(0), paymentCount: 0 };
   const ledger = {
     pendingPayments: async () => [payment],
+    loadReferenceData: async () => undefined, // no receipts
     paymentTarget: async (p: Payment) => ({ pending: true, invoice: p.invoiceNumber === invoice.number ? target : undefined }),
     recordPayment: async (p: Payment, applied: { stillOpen: boolean } | undefined) => {
       recorded.push({ paymentId: p.paymentId, stillOpen: applied?.stillOpen });
