@@ -18,8 +18,9 @@ describe('renderInvoicePdf', () => {
     expect(pages).toBeGreaterThan(3);
     const runs = pdfTextRuns(long);
     for (let i = 1; i <= pages; i += 1) expect(runs).toContain(`Page ${i} of ${pages}`);
-    // The table header is repeated on every page, and every line is there.
-    expect(runs.filter((r) => r === 'Description')).toHaveLength(pages);
+    // The table header is repeated on every page that holds lines (the totals may start a last
+    // page of their own), and every line is there.
+    expect(runs.filter((r) => r === 'Description').length).toBeGreaterThanOrEqual(pages - 1);
     expect(runs).toContain('Recurring (continued)');
     for (let i = 6; i < 120; i += 1) expect(runs).toContain(`SVC-${String(i).padStart(3, '0')} · February 2025`);
   });
@@ -28,12 +29,12 @@ describe('renderInvoicePdf', () => {
     const view = sampleView(6);
     const runs = pdfTextRuns(await renderInvoicePdf(view));
     expect(runs).toEqual(expect.arrayContaining([
-      'INVOICE', 'OSP-2025-000001', '2025-02-01', '2025-02-08', 'January 2025 (2025-01)',
+      'INVOICE', 'OSP-2025-000001', 'Feb 1, 2025', 'Feb 8, 2025', 'January 2025',
       'Osprey Networks', 'Keizersgracht 12', '1015 CS Amsterdam, Netherlands', 'billing@osprey.example',
       'Brouwer & Zonen B.V.', 'ap@brouwer.example, finance@brouwer.example',
       'Recurring', 'True-up', 'Credits', 'Usage', 'Late fees',
       '550.00', '-9.00', '12.83',
-      'Subtotal', '849.59', 'Tax (21%)', '175.72', 'Total', 'EUR 1025.31', 'Amount paid', '100.00', 'Balance due', 'EUR 925.31',
+      'Subtotal', '849.59', 'Tax 21% on 836.76', '175.72', 'Total', 'EUR 1,025.31', 'Amount paid', '100.00', 'Balance due', 'EUR 925.31',
       'Page 1 of 1',
     ]));
     const text = runs.join('\n');

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
 import type { Payment, ReferenceData } from '../../domain/types.js';
 import { measureText } from '../../text/measure.js';
+import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {
   REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type Problem, type ReferenceFileNames, type ReferenceFiles,
 } from '../../domain/reference/index.js';
@@ -76,6 +77,15 @@ async function sizeProblem(path: string, file: string): Promise<Problem | undefi
   return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
 }
 
+/** The logo file (a path relative to the data folder): its size and bytes, or undefined when there is no such file. */
+async function logoBytes(root: string, file: string): Promise<{ size: number; bytes?: Buffer } | undefined> {
+  const path = resolve(root, file);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  // A file over the limit is refused without being read.
+  return info.size > MAX_LOGO_BYTES ? { size: info.size } : { size: info.size, bytes: await readFile(path) };
+}
+
 /** Reads and checks the data folder `dir`; every problem in every file, or the data. */
 export async function readDataFolder(dir: string): Promise<DataFolderResult> {
   const root = resolve(dir);
@@ -120,13 +130,17 @@ export async function readDataFolder(dir: string): Promise<DataFolderResult> {
     ? ((await list(join(root, usageDir.name))) ?? []).filter((entry) => entry.isFile).map((entry) => join(root, usageDir.name, entry.name))
     : [];
 
-  if (!reference.ok || !payments.ok) {
-    const problems = [...(reference.ok ? [] : reference.problems), ...(payments.ok ? [] : payments.problems)];
+  const logo = reference.ok && reference.value.settings.msp.logo !== undefined
+    ? readLogo(reference.value.settings.msp.logo, await logoBytes(root, reference.value.settings.msp.logo), names.settings)
+    : undefined;
+
+  if (!reference.ok || !payments.ok || logo?.ok === false) {
+    const problems = [...(reference.ok ? [] : reference.problems), ...(payments.ok ? [] : payments.problems), ...(logo?.ok === false ? [logo.problem] : [])];
     return { ok: false, problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]) };
   }
   return {
     ok: true,
-    value: { reference: reference.value, payments: payments.value, usageFiles },
+    value: { reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value, payments: payments.value, usageFiles },
     warnings: [...reference.warnings, ...payments.warnings],
   };
 }
