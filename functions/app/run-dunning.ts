@@ -11,7 +11,7 @@ import type { LateFee } from '../domain/types.js';
 import { dunningEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
 import { requireReference } from './run-billing.js';
-import { flushOutbox, prepareEmail } from './send-email.js';
+import { clientSender, flushOutbox, prepareEmail } from './send-email.js';
 
 export interface DunningResult {
   readonly emails: number;
@@ -20,7 +20,7 @@ export interface DunningResult {
 
 export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise<DunningResult> {
   const reference = await requireReference(deps);
-  const from = reference.settings.msp.email;
+  const from = clientSender(reference.settings);
   await flushOutbox(deps, from);
   const invoices = await deps.ledger.listInvoices({ openOnly: true });
   const decision = decideDunning({
