@@ -188,10 +188,6 @@ const settingsSchema = strict({
     senderName: senderName().optional(),
     logo: logoFile().optional(),
   }).prefault({}),
-  locale: str((text) => {
-    const bad = localeProblem(text);
-    return bad === undefined ? ok(Intl.getCanonicalLocales(text)[0] ?? text) : no<string>(bad);
-  }).optional(),
   timezone: str((text) => {
     const bad = timeZoneProblem(text);
     return bad === undefined ? ok(canonicalZone(text)) : no<string>(bad);
@@ -217,6 +213,10 @@ const settingsSchema = strict({
   dunning: strict({
     steps: stepsSchema.prefault(D.dunning.steps.map((step) => ({ ...step }))),
   }).prefault({}),
+  locale: str((text) => {
+    const bad = localeProblem(text);
+    return bad === undefined ? ok(Intl.getCanonicalLocales(text)[0] ?? text) : no<string>(bad);
+  }).optional(),
 }).transform(({ $schema: _schema, ...settings }): Settings => settings);
 
 /** `dunning.steps[2].lateFee.percent` */
