@@ -99,7 +99,7 @@ const USAGE_DESCRIPTION = /^(.*), usage (\d{4}-\d{2}) at cost (-?\d+(?:\.\d+)?) 
  * to the currency (`at cost USD 1,024.09 + 15%`), where the stored description (and the JSON)
  * keep the exact cost of the usage rows.
  */
-function lineDescription(line: InvoiceLine, currency: string, f: Formats): string {
+export function lineDescription(line: Pick<InvoiceLine, 'kind' | 'description'>, currency: string, f: Formats): string {
   if (line.kind !== 'usage') return line.description;
   const match = USAGE_DESCRIPTION.exec(line.description);
   if (!match) return line.description;

@@ -339,25 +339,27 @@ class InvoiceLayout {
     this.y = Math.max(y, termsY);
   }
 
-  /** `invoice.paymentInstructions` and `invoice.remitTo`, in a shaded box across the page. */
+  /** `invoice.paymentInstructions` and `invoice.remitTo`, side by side in a shaded box across the page. */
   private paymentBlock(): void {
     const payment = this.model.payment;
     if (!payment) return;
-    const width = this.g.contentWidth - 20;
     const blocks: { title: string; lines: readonly string[] }[] = [
       ...(payment.instructions.length ? [{ title: 'How to pay', lines: payment.instructions }] : []),
       ...(payment.remitTo.length ? [{ title: 'Remit to', lines: payment.remitTo }] : []),
     ];
-    const height = 16 + blocks.reduce((h, b) => h + 16 + b.lines.reduce((lh, l) => lh + this.height(l, width, FONT, 9), 0) + 6, 0);
+    const gap = 20;
+    const width = (this.g.contentWidth - 20 - gap * (blocks.length - 1)) / blocks.length;
+    const blockHeight = (b: { lines: readonly string[] }): number => 16 + b.lines.reduce((h, l) => h + this.height(l, width, FONT, 9), 0);
+    const height = 20 + Math.max(...blocks.map(blockHeight));
     this.ensure(14 + height, false);
     const top = this.y + 14;
     this.doc.save().rect(MARGIN, top, this.g.contentWidth, height).fill('#f9fafb').restore();
-    let y = top + 10;
-    for (const block of blocks) {
-      y += this.text(block.title, MARGIN + 10, y, { font: BOLD, size: 9.5, width }) + 3;
-      for (const line of block.lines) y += this.text(line, MARGIN + 10, y, { size: 9, width, color: '#374151' });
-      y += 6;
-    }
+    blocks.forEach((block, i) => {
+      const x = MARGIN + 10 + i * (width + gap);
+      let y = top + 10;
+      y += this.text(block.title, x, y, { font: BOLD, size: 9.5, width }) + 3;
+      for (const line of block.lines) y += this.text(line, x, y, { size: 9, width, color: '#374151' });
+    });
     this.y = top + height;
   }
 
