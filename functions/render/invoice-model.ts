@@ -104,7 +104,9 @@ export function lineDescription(line: Pick<InvoiceLine, 'kind' | 'description'>,
   const match = USAGE_DESCRIPTION.exec(line.description);
   if (!match) return line.description;
   const [, name = '', period = '', cost = '0', markup = '0'] = match;
-  return `${name}, usage ${f.period(period)} at cost ${f.moneyWithCode(new Dec(cost), currency)} + ${f.percent(new Dec(markup))}`;
+  // A name that already states the markup (`AWS consumption + 15 %`) is not followed by it again.
+  const stated = new RegExp(`(^|[^\\d.,])${markup.replace('.', '\\.')}\\s?%`).test(name);
+  return `${name}, usage ${f.period(period)} at cost ${f.moneyWithCode(new Dec(cost), currency)}${stated ? '' : ` + ${f.percent(new Dec(markup))}`}`;
 }
 
 function lineDetail(line: InvoiceLine, view: InvoiceView, f: Formats): string {

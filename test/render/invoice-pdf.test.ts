@@ -112,6 +112,11 @@ describe('renderInvoicePdf: client documents', () => {
     expect(text).toContain('Azure consumption, usage January 2025 at cost EUR 1,024.09 + 15%');
     expect(text).not.toContain('1024.0899999945');
     expect(text.match(/15%/g)).toHaveLength(1);
+    // A description that already names the markup does not get it twice.
+    const named = view.invoice.lines.map((l) => (l.kind === 'usage' ? { ...l, description: 'AWS consumption + 15 %, usage 2025-01 at cost 1024.0899999945 plus 15%' } : l));
+    const namedText = pdfText(await renderInvoicePdf({ ...view, invoice: { ...view.invoice, lines: named } }));
+    expect(namedText).toContain('AWS consumption + 15 %, usage January 2025 at cost EUR 1,024.09');
+    expect(namedText.match(/15 ?%/g)).toHaveLength(1);
   });
 
   it('shows quantities at a sensible precision', async () => {
