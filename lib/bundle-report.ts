@@ -21,7 +21,7 @@ async function main(): Promise<void> {
       const bundle = await bundleHandler(name, join(outRoot, name));
       const overBudget = bundle.bytes >= BUNDLE_BUDGET_BYTES;
       if (overBudget) over += 1;
-      const fonts = bundle.fontBytes > 0 ? ` fonts=${bundle.fontBytes}` : '';
+      const fonts = `${bundle.fontBytes > 0 ? ` fonts=${bundle.fontBytes}` : ''}${bundle.pdfFontBytes > 0 ? ` pdf-fonts=${bundle.pdfFontBytes}` : ''}`;
       const flag = overBudget ? ' OVER-BUDGET' : '';
       const largest = overBudget || showLargest
         ? ` largest: ${largestPackages(bundle.metafile, 6).map(([pkg, n]) => `${pkg}=${n}`).join(' ')}`

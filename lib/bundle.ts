@@ -8,9 +8,10 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, needsStandardFonts, PROJECT_ROOT,
+  ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, needsPdfFonts, needsStandardFonts, pdfFontFiles, PROJECT_ROOT,
   STANDARD_FONTS_DIR, STANDARD_FONTS_PACKAGE_JSON, standardFontFiles,
 } from './bundling.js';
+import { PDF_FONTS_DIR } from '../functions/render/pdf-font-files.js';
 
 export interface HandlerBundle {
   /** Where index.mjs (and its map, fonts and package.json) were written. */
@@ -20,6 +21,8 @@ export interface HandlerBundle {
   readonly gzip: number;
   /** pdfkit's standard-font metrics copied next to it (0 when the bundle has no pdfkit). */
   readonly fontBytes: number;
+  /** The Noto font files copied beside it for the invoice PDF (0 when the bundle renders no PDF). */
+  readonly pdfFontBytes: number;
   readonly metafile: Metafile;
 }
 
@@ -64,7 +67,15 @@ export async function bundleHandler(nameOrEntry: string, outDir: string): Promis
     }
     writeFileSync(join(outDir, 'package.json'), STANDARD_FONTS_PACKAGE_JSON);
   }
-  return { dir: outDir, bytes: code.length, gzip: gzipSync(code).length, fontBytes, metafile: result.metafile };
+  let pdfFontBytes = 0;
+  if (needsPdfFonts(code.toString('utf8'))) {
+    mkdirSync(join(outDir, PDF_FONTS_DIR), { recursive: true });
+    for (const { from, to } of pdfFontFiles()) {
+      copyFileSync(from, join(outDir, PDF_FONTS_DIR, to));
+      pdfFontBytes += statSync(from).size;
+    }
+  }
+  return { dir: outDir, bytes: code.length, gzip: gzipSync(code).length, fontBytes, pdfFontBytes, metafile: result.metafile };
 }
 
 /** Bytes in the bundle per npm package (or per top-level source folder), largest first. */

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FONT_FILES, FONT_LICENSES, PDF_FONTS_DIR } from '../functions/render/pdf-font-files.js';
 
 /** The repository root (where package-lock.json and node_modules live). */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -39,12 +40,13 @@ export const ESM_BANNER = [
  *   @aws-lambda-powertools/parser's) makes esbuild keep all of it, 457 KB with 50 locales. The
  *   stand-in's `z` leaves out locales, the core namespace, JSON Schema conversion and compile
  *   (lib/bundling/zod/). An alias also rewrites subpaths: `zod/mini` would need its own entry.
- * - `fontkit`: pdfkit needs it only to embed font files; the invoice uses the standard
- *   Helvetica (lib/bundling/fontkit-standard-fonts-only.mjs).
+ * - `brotli/decompress.js`: fontkit (which the invoice PDF needs to embed Noto Sans) decodes
+ *   WOFF2 with a 486 KB pure-JavaScript Brotli decoder; the stand-in uses node:zlib's
+ *   (lib/bundling/brotli-decompress.mjs).
  */
 export const ALIASES: Readonly<Record<string, string>> = {
   zod: join(PROJECT_ROOT, 'lib', 'bundling', 'zod', 'index.mjs'),
-  fontkit: join(PROJECT_ROOT, 'lib', 'bundling', 'fontkit-standard-fonts-only.mjs'),
+  'brotli/decompress.js': join(PROJECT_ROOT, 'lib', 'bundling', 'brotli-decompress.mjs'),
 };
 
 /**
@@ -83,7 +85,21 @@ export function standardFontFiles(): string[] {
 /** The package.json beside the bundle: resolves pdfkit's `#standard-fonts/*` to the copied files. */
 export const STANDARD_FONTS_PACKAGE_JSON = JSON.stringify({ imports: { [`${STANDARD_FONTS_MARKER}*`]: './standard-fonts/*.cjs' } });
 
-/** NodejsFunction afterBundling commands: copy the standard fonts when the bundle needs them. */
+/**
+ * The Noto Sans files the invoice PDF embeds (functions/render/pdf-fonts.ts) go beside the
+ * bundles that render PDFs, in PDF_FONTS_DIR, which such a bundle names (its marker): 12 MB of
+ * font files, next to the code and outside its 1 MB budget.
+ */
+export function needsPdfFonts(bundle: string): boolean {
+  return bundle.includes(PDF_FONTS_DIR);
+}
+
+/** Each font file and its licence: where it is in node_modules and its name in PDF_FONTS_DIR. */
+export function pdfFontFiles(): { from: string; to: string }[] {
+  return [...Object.values(FONT_FILES), ...FONT_LICENSES].map(({ file, module }) => ({ from: join(PROJECT_ROOT, 'node_modules', module), to: file }));
+}
+
+/** NodejsFunction afterBundling commands: copy the standard fonts and the Noto fonts when the bundle needs them. */
 export function pdfkitFontCommands(outputDir: string): string[] {
   return [
     `if grep -q '${STANDARD_FONTS_MARKER}' "${outputDir}/index.mjs"; then `
@@ -91,6 +107,10 @@ export function pdfkitFontCommands(outputDir: string): string[] {
       + `cp "${STANDARD_FONTS_DIR}"/*.cjs "${outputDir}/standard-fonts/" && `
       + `cp "${STANDARD_FONTS_DIR}"/chunks/*.cjs "${outputDir}/standard-fonts/chunks/" && `
       + `printf '%s' '${STANDARD_FONTS_PACKAGE_JSON}' > "${outputDir}/package.json"; fi`,
+    `if grep -q '${PDF_FONTS_DIR}' "${outputDir}/index.mjs"; then `
+      + `mkdir -p "${outputDir}/${PDF_FONTS_DIR}" && `
+      + pdfFontFiles().map(({ from, to }) => `cp "${from}" "${outputDir}/${PDF_FONTS_DIR}/${to}"`).join(' && ')
+      + '; fi',
   ];
 }
 

@@ -34,6 +34,7 @@ export function reviveReference(json: Json): ReferenceData {
     agreements: r.agreements.map((a: Agreement) => ({
       ...a, quantity: dec(a.quantity), unitPrice: dec(a.unitPrice), markupPercent: dec(a.markupPercent), tolerance: dec(a.tolerance),
     })),
+    ...(r.logo ? { logo: r.logo } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ import { invoiceJson } from './invoice-json.js';
 import type { LedgerInvoice } from './ports.js';
 import { pairsFromJson, reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { alreadyRecorded, sendOnce } from './send-email.js';
+import { alreadyRecorded, clientSender, sendOnce } from './send-email.js';
 
 export async function deliverInvoice(deps: Deps, input: { number: string }): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
@@ -28,14 +28,14 @@ export async function deliverInvoice(deps: Deps, input: { number: string }): Pro
   const { invoice } = account;
   const client = reference.clients.find((c) => c.clientId === invoice.clientId);
   if (!client) throw new Error(`Invoice ${invoice.number} names client ${invoice.clientId}, which is not in the reference data`);
-  const view = await invoiceView(deps, account, client, reference.settings, invoice.issueDate);
+  const view = { ...await invoiceView(deps, account, client, reference.settings, invoice.issueDate), ...(reference.logo ? { logo: reference.logo } : {}) };
   const pdf = await renderInvoicePdf(view);
   const base = `invoices/${invoice.number}`;
   await deps.artifacts.put(`${base}.json`, JSON.stringify(invoiceJson(account, invoice.issueDate), null, 1), 'application/json');
   await deps.artifacts.put(`${base}.html`, renderInvoiceHtml(view), 'text/html; charset=utf-8');
   await deps.artifacts.put(`${base}.pdf`, pdf, 'application/pdf');
   await sendOnce(deps, {
-    key: `invoice#${invoice.number}`, kind: 'invoice', date: invoice.issueDate, from: reference.settings.msp.email,
+    key: `invoice#${invoice.number}`, kind: 'invoice', date: invoice.issueDate, from: clientSender(reference.settings),
     to: client.billingEmails, content: invoiceEmail(view, pdf), invoices: [{ number: invoice.number }],
   });
 }

@@ -12,7 +12,7 @@ import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '..
 import type { Deps } from './deps.js';
 import type { LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
-import { flushOutbox, prepareEmail } from './send-email.js';
+import { clientSender, flushOutbox, prepareEmail } from './send-email.js';
 
 export interface DunningResult {
   readonly emails: number;
@@ -21,7 +21,7 @@ export interface DunningResult {
 
 export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise<DunningResult> {
   const reference = await requireReference(deps);
-  const from = reference.settings.msp.email;
+  const from = clientSender(reference.settings);
   await flushOutbox(deps, from);
   const invoices = await deps.ledger.listInvoices({ openOnly: true });
   const decision = decideDunning({

@@ -12,6 +12,18 @@ import type { EmailContent } from '../render/email-content.js';
 import type { Deps } from './deps.js';
 import type { OutboxEntry, OutboxKind } from './ports.js';
 import type { IsoDate } from '../domain/dates.js';
+import type { Settings } from '../domain/types.js';
+
+/** The From of client emails: `"Acme IT" <billing@…>` when `msp.senderName` is set, else the bare address. */
+export function clientSender(settings: Settings): string {
+  const { senderName, email } = settings.msp;
+  return senderName ? `"${senderName}" <${email}>` : email;
+}
+
+/** The bare address of a From value, for SES's Source (the display name is in the message's own From header). */
+function sourceAddress(from: string): string {
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
+}
 
 export interface EmailIntent {
   readonly key: string;
@@ -67,7 +79,7 @@ export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Pro
     deps.log.info('email sent or being sent by another worker', { key: entry.key });
     return;
   }
-  const messageId = await deps.mailer.sendRaw({ from, to: entry.to, raw: Buffer.from(raw) });
+  const messageId = await deps.mailer.sendRaw({ from: sourceAddress(from), to: entry.to, raw: Buffer.from(raw) });
   await deps.ledger.markSent(entry, messageId, claim.sentOrder);
 }
 

@@ -18,10 +18,26 @@ export interface DunningStep {
 }
 
 export interface Settings {
-  readonly msp: { readonly name: string; readonly email: string; readonly address: string };
+  readonly msp: {
+    readonly name: string; readonly email: string; readonly address: string;
+    /** Optional letterhead and sender details (client documents only). */
+    readonly phone?: string; readonly taxId?: string; readonly senderName?: string;
+    /** A PNG, JPEG or SVG file, relative to the data folder. */
+    readonly logo?: string;
+  };
+  /** Formats dates, money and numbers on client documents (BCP 47, e.g. `en-US`); ISO in JSON and CSV. */
+  readonly locale?: string;
   readonly timezone: string;
   readonly currency: string;
-  readonly invoice: { readonly prefix: string; readonly paymentTermsDays: number; readonly recurringTiming: RecurringTiming };
+  readonly invoice: {
+    readonly prefix: string; readonly paymentTermsDays: number; readonly recurringTiming: RecurringTiming;
+    /** How to pay (bank, ACH, wire), printed on every invoice and in invoice and dunning emails. */
+    readonly paymentInstructions?: string;
+    /** Where to send cheques, when not the MSP's address. */
+    readonly remitTo?: string;
+    /** PDF paper size; by default Letter for US and Canadian locales, A4 elsewhere. */
+    readonly paperSize?: PaperSize;
+  };
   readonly reports: { readonly recipients: readonly string[]; readonly agingWeekday: number };
   readonly dunning: { readonly steps: readonly DunningStep[] };
   /** A receipt email to the client for each payment applied; absent (off) unless set. */
@@ -36,6 +52,20 @@ export interface Client {
   readonly paymentTermsDays: number;
   readonly taxRate: Dec;
   readonly dunning: 'standard' | 'none';
+  /** Optional, printed on the client's invoices. */
+  readonly postalAddress?: string;
+  readonly poNumber?: string;
+  readonly taxId?: string;
+}
+
+export type PaperSize = 'Letter' | 'A4';
+
+/** The MSP's logo as read from the data folder, stored with the reference data. */
+export interface Logo {
+  /** The file name given in `msp.logo`. */
+  readonly file: string;
+  readonly contentType: 'image/png' | 'image/jpeg' | 'image/svg+xml';
+  readonly base64: string;
 }
 
 export interface Account {
@@ -94,6 +124,8 @@ export interface ReferenceData {
   readonly products: readonly Product[];
   readonly skuMap: readonly SkuMapping[];
   readonly agreements: readonly Agreement[];
+  /** Present when `msp.logo` names a file. */
+  readonly logo?: Logo;
 }
 
 /** Where a value came from: the file name and its 1-based physical line. */

@@ -1,6 +1,6 @@
 /** What the renderers hand to the mailer: a subject, both body parts and the attachments. */
 import type { Dec } from '../domain/money.js';
-import type { Client, Invoice, Settings } from '../domain/types.js';
+import type { Client, Invoice, Logo, Settings } from '../domain/types.js';
 
 export interface EmailAttachment {
   filename: string;
@@ -27,4 +27,6 @@ export interface InvoiceView {
   status: string;
   /** per true_up/credit line: used vs contracted, keyed by sku */
   usage?: Record<string, { used: Dec; contracted: Dec }>;
+  /** The MSP's logo (reference data), when `msp.logo` is set. */
+  logo?: Logo;
 }

@@ -7,7 +7,8 @@ import { formatMoney, type Dec } from '../domain/money.js';
 import type { Client, DunningStep, Settings } from '../domain/types.js';
 import type { EmailContent, InvoiceView } from './email-content.js';
 import { escapeHtml as e, safeFilename, safeHeader } from './escape.js';
-import { invoiceModel, periodLabel } from './invoice-model.js';
+import { formatsFor, localeOf } from './format.js';
+import { addressLines, invoiceModel } from './invoice-model.js';
 
 const FONT = 'font-family:Helvetica,Arial,sans-serif';
 const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
@@ -37,6 +38,24 @@ function signature(settings: Settings): string {
   return [settings.msp.name, ...settings.msp.address.split(/\r\n|\r|\n/), settings.msp.email].join('\n');
 }
 
+/**
+ * How to pay (`invoice.paymentInstructions`) and where to send cheques (`invoice.remitTo`):
+ * the lines for the plain-text part and a box for the HTML part; nothing when neither is set.
+ */
+function paymentInstructions(settings: Settings): { text: string[]; html: string } {
+  const instructions = addressLines(settings.invoice.paymentInstructions);
+  const remitTo = addressLines(settings.invoice.remitTo);
+  if (instructions.length === 0 && remitTo.length === 0) return { text: [], html: '' };
+  const text = [
+    ...(instructions.length ? ['How to pay:', ...instructions.map((l) => `  ${l}`)] : []),
+    ...(remitTo.length ? ['Remit to:', ...remitTo.map((l) => `  ${l}`)] : []),
+    '',
+  ];
+  const block = (title: string, lines: readonly string[]): string => (lines.length ? `<b>${e(title)}</b><br>${lines.map(e).join('<br>')}` : '');
+  const html = p([block('How to pay', instructions), block('Remit to', remitTo)].filter(Boolean).join('<br><br>'), 'padding:10px 14px;background:#f9fafb;border:1px solid #e5e7eb;color:#374151');
+  return { text, html };
+}
+
 function p(html: string, style = ''): string {
   return `<p style="margin:0 0 14px;${style}">${html}</p>`;
 }
@@ -54,24 +73,30 @@ function textTable(rows: readonly (readonly string[])[], rightAligned: readonly 
 export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
   const { invoice, client, settings } = view;
   const m = invoiceModel(view);
-  const money = (value: Dec): string => formatMoney(value, invoice.currency);
-  const subject = safeHeader(`Invoice ${invoice.number} from ${settings.msp.name} — ${invoice.currency} ${money(invoice.total)} due ${invoice.dueDate}`);
-  const period = `${periodLabel(invoice.period)} (${invoice.period})`;
+  const f = formatsFor(localeOf(settings));
+  // The subject keeps its plain figures and ISO date (notifications.json records it as sent).
+  const subject = safeHeader(`Invoice ${invoice.number} from ${settings.msp.name} — ${invoice.currency} ${formatMoney(invoice.total, invoice.currency)} due ${invoice.dueDate}`);
+  const period = f.period(invoice.period);
+  const issued = f.date(invoice.issueDate);
+  const due = f.date(invoice.dueDate);
   const summary: [string, string][] = [
-    ['Invoice number', invoice.number], ['Billing period', period], ['Issue date', invoice.issueDate], ['Due date', invoice.dueDate],
+    ['Invoice number', invoice.number], ['Billing period', period], ...(m.covers ? [['Covers', m.covers] as [string, string]] : []),
+    ['Issue date', issued], ['Due date', due], ...(view.client.poNumber ? [['PO number', view.client.poNumber] as [string, string]] : []),
   ];
   const byKind = m.groups.map((g) => {
     const amount = invoice.lines.filter((l) => l.kind === g.kind).reduce((s, l) => s.plus(l.amount), invoice.subtotal.minus(invoice.subtotal));
-    return [`${g.label} (${g.rows.length} line${g.rows.length === 1 ? '' : 's'})`, money(amount)] as [string, string];
+    return [`${g.label} (${g.rows.length} line${g.rows.length === 1 ? '' : 's'})`, f.money(amount, invoice.currency)] as [string, string];
   });
+  const howToPay = paymentInstructions(settings);
   const totals = m.totals.map((t) => [t.label, t.value] as [string, string]);
 
   const text = [
     `Dear ${client.name},`, '',
-    `Please find attached invoice ${invoice.number} for ${period}, issued ${invoice.issueDate}.`, '',
+    `Please find attached invoice ${invoice.number} for ${period}, issued ${issued}.`, '',
     textTable(summary, []), '',
     textTable([...byKind, ...totals], [1]), '',
     ...m.terms, '',
+    ...howToPay.text,
     `The invoice is attached as ${safeFilename(invoice.number)}.pdf.`, '',
     'Thank you for your business.', '',
     signature(settings),
@@ -82,13 +107,14 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
     return `<tr><td style="${TD};${bold}color:#374151">${e(k)}</td><td style="${TD};${bold}text-align:right;white-space:nowrap">${e(v)}</td></tr>`;
   }).join('');
   const strongLabels = m.totals.filter((t) => t.strong).map((t) => t.label);
-  const html = layout(settings, `Invoice ${invoice.number}: ${m.balanceDue} due ${invoice.dueDate}`, [
+  const html = layout(settings, `Invoice ${invoice.number}: ${m.balanceDue} due ${due}`, [
     p(`Dear ${e(client.name)},`),
-    p(`Please find attached invoice <b>${e(invoice.number)}</b> for ${e(period)}, issued ${e(invoice.issueDate)}.`),
+    p(`Please find attached invoice <b>${e(invoice.number)}</b> for ${e(period)}, issued ${e(issued)}.`),
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${kv(summary)}</table>`,
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">`
       + `<tr><th style="${TH}">Summary</th><th style="${TH};text-align:right">Amount (${e(invoice.currency)})</th></tr>${kv([...byKind, ...totals], strongLabels)}</table>`,
     p(m.terms.map(e).join('<br>'), 'color:#374151'),
+    howToPay.html,
     p(`The invoice is attached as ${e(safeFilename(invoice.number))}.pdf.`, 'color:#374151'),
     p('Thank you for your business.'),
   ].join('\n'));
@@ -225,6 +251,7 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
     ...(attached.length ? [...attached, ''] : []),
     `Please quote the invoice number${plural} as the payment reference.`,
     words.closing, '',
+    ...paymentInstructions(settings).text,
     `Statement date: ${date}`, '',
     'Kind regards,',
     signature(settings),
@@ -248,6 +275,7 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
     ...(owed.length ? [p(owed.map(e).join('<br>'), `padding:8px 12px;border:2px solid ${words.accent};font-weight:bold`)] : []),
     ...attached.map((s) => p(e(s), 'color:#374151')),
     p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
+    paymentInstructions(settings).html,
     p(`Statement date: ${e(date)}`, 'color:#6b7280;font-size:12px'),
     p('Kind regards,'),
   ].join('\n'));

@@ -1,20 +1,25 @@
 /**
  * The invoice as a self-contained HTML page (stored beside the PDF): the same content and
- * order as the PDF, inline CSS only, no scripts, images or external resources, and print
- * styles so it prints on one or more A4/Letter pages with the table header repeated.
- * Every user value is escaped.
+ * order as the PDF, inline CSS only, no scripts or external resources, and print styles so it
+ * prints on one or more pages of the configured paper size with the table header repeated.
+ * The logo, when set, is inlined as a `data:` URL in an <img> (an SVG shown through <img>
+ * runs no scripts). Every user value is escaped.
  */
 import type { InvoiceView } from './email-content.js';
 import { escapeHtml as e } from './escape.js';
+import { paperSizeOf } from './format.js';
 import { invoiceModel } from './invoice-model.js';
 
 const STYLE = `
-  @page { size: A4; margin: 16mm 14mm; }
   * { box-sizing: border-box; }
   body { margin: 0; background: #f3f4f6; color: #111827; font: 13px/1.45 Helvetica, Arial, sans-serif; }
   .sheet { max-width: 820px; margin: 24px auto; background: #fff; padding: 40px 44px; }
   .top { display: flex; justify-content: space-between; gap: 24px; }
-  .logo { width: 190px; height: 76px; border: 1px solid #e5e7eb; }
+  .logo { display: block; max-width: 190px; max-height: 76px; }
+  .covers { margin: 6px 0 0; text-align: right; color: #374151; }
+  .extra { color: #6b7280; }
+  .payment { margin-top: 18px; padding: 10px 14px; border: 1px solid #e5e7eb; background: #f9fafb; page-break-inside: avoid; break-inside: avoid; }
+  .payment p { margin: 4px 0 0; }
   .from { margin-top: 12px; color: #374151; }
   .from strong, .billto strong { display: block; color: #111827; font-size: 15px; }
   h1 { margin: 0 0 10px; font-size: 32px; letter-spacing: 1px; text-align: right; }
@@ -47,7 +52,8 @@ const STYLE = `
   @media screen and (max-width: 640px) {
     .sheet { margin: 0; padding: 24px 16px; }
     .top, .mid, .bottom { flex-direction: column; gap: 16px; }
-    .logo { width: 150px; height: 60px; }
+    .logo { max-width: 150px; max-height: 60px; }
+    .covers { text-align: left; }
     h1 { text-align: left; font-size: 26px; }
     .meta { margin-left: 0; }
     .meta th { text-align: left; }
@@ -70,9 +76,15 @@ const STATUS_LABELS: Readonly<Record<string, string>> = { open: 'Open', partiall
  * Escaped text with each ISO date and the invoice number kept on one line: a browser may
  * break `2025-02-08` or `INV-2025-000001` at a hyphen.
  */
-function keepWhole(escaped: string, number: string): string {
+function keepWhole(escaped: string, texts: readonly string[]): string {
   const whole = (s: string): string => `<span class="nowrap">${s}</span>`;
-  return escaped.split(e(number)).map((part) => part.replace(/\b\d{4}-\d{2}-\d{2}\b/g, whole)).join(whole(e(number)));
+  const [first, ...rest] = texts;
+  if (first === undefined) return escaped.replace(/\b\d{4}-\d{2}-\d{2}\b/g, whole);
+  return escaped.split(e(first)).map((part) => keepWhole(part, rest)).join(whole(e(first)));
+}
+
+function lines(texts: readonly string[]): string {
+  return texts.map((l) => `${e(l)}<br>`).join('');
 }
 
 export function renderInvoiceHtml(view: InvoiceView): string {
@@ -85,28 +97,34 @@ export function renderInvoiceHtml(view: InvoiceView): string {
   ].join('\n')).join('\n');
   const totals = m.totals.map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
   const status = STATUS_LABELS[m.status] ?? m.status;
+  const logo = view.logo ? `<img class="logo" src="data:${e(view.logo.contentType)};base64,${view.logo.base64}" alt="${e(m.from.name)}">` : '';
+  const payment = m.payment
+    ? `<div class="payment"><div class="label">How to pay</div>${m.payment.instructions.length ? `<p>${lines(m.payment.instructions)}</p>` : ''}`
+      + `${m.payment.remitTo.length ? `<p><strong>Remit to</strong><br>${lines(m.payment.remitTo)}</p>` : ''}</div>`
+    : '';
   return `<!doctype html>
-<html lang="en">
+<html lang="${e(m.locale)}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${e(m.title)} — ${e(m.from.name)}</title>
-<style>${STYLE}</style>
+<style>@page { size: ${paperSizeOf(view.settings) === 'Letter' ? 'letter' : 'A4'}; margin: 16mm 14mm; }${STYLE}</style>
 </head>
 <body>
 <main class="sheet">
 <div class="top">
   <div>
-    <div class="logo" aria-label="Logo"></div>
-    <div class="from"><strong>${e(m.from.name)}</strong>${m.from.address.map((l) => `${e(l)}<br>`).join('')}${e(m.from.email)}</div>
+    ${logo}
+    <div class="from"><strong>${e(m.from.name)}</strong>${lines(m.from.address)}${e(m.from.email)}${m.from.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
   </div>
   <div>
     <h1>INVOICE</h1>
     <table class="meta">${meta}</table>
+    ${m.covers ? `<p class="covers">${e(m.covers)}</p>` : ''}
   </div>
 </div>
 <div class="mid">
-  <div class="billto"><div class="label">Bill to</div><strong>${e(m.billTo.name)}</strong>${e(m.billTo.emails)}<br><span style="color:#6b7280">Client ID: ${e(m.billTo.clientId)}</span></div>
+  <div class="billto"><div class="label">Bill to</div><strong>${e(m.billTo.name)}</strong>${lines(m.billTo.address)}${e(m.billTo.emails)}<br><span class="extra">Client ID: ${e(m.billTo.clientId)}</span>${m.billTo.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
   <div class="due"><div class="label">Balance due</div><div class="amount">${e(m.balanceDue)}</div><span class="status">${e(status)}</span></div>
 </div>
 <table class="lines">
@@ -116,9 +134,10 @@ ${groups || '<tr><td class="desc" colspan="4">No lines.</td></tr>'}
 </tbody>
 </table>
 <div class="bottom">
-  <div class="terms"><div class="label">Payment instructions and terms</div>${m.terms.map((t) => `<p>${keepWhole(e(t), view.invoice.number)}</p>`).join('')}</div>
+  <div class="terms"><div class="label">Payment terms</div>${m.terms.map((t) => `<p>${keepWhole(e(t), m.keepWhole)}</p>`).join('')}</div>
   <table class="totals">${totals}</table>
 </div>
+${payment}
 <footer>${e(m.from.name)} · ${e(m.title)}</footer>
 </main>
 </body>

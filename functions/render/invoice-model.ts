@@ -4,9 +4,10 @@
  * the payment terms. Everything here is text; the renderers only lay it out (and escape it).
  */
 import { daysBetween } from '../domain/dates.js';
-import { decimalText, formatMoney, formatQuantity, minorUnits, type Dec } from '../domain/money.js';
+import { Dec, decimalText, minorUnits } from '../domain/money.js';
 import type { InvoiceLine, InvoiceLineKind } from '../domain/types.js';
 import type { InvoiceView } from './email-content.js';
+import { formatsFor, localeOf, type Formats } from './format.js';
 
 export const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
 
@@ -37,8 +38,18 @@ export interface TotalRow {
 
 export interface InvoiceModel {
   readonly title: string;
-  readonly from: { readonly name: string; readonly address: readonly string[]; readonly email: string };
-  readonly billTo: { readonly name: string; readonly clientId: string; readonly emails: string };
+  readonly from: {
+    readonly name: string; readonly address: readonly string[]; readonly email: string;
+    /** `Phone …`, `Tax ID …`: each present only when set. */
+    readonly extra: readonly string[];
+  };
+  readonly billTo: {
+    readonly name: string; readonly address: readonly string[]; readonly clientId: string; readonly emails: string;
+    /** `Tax ID …` when set. */
+    readonly extra: readonly string[];
+  };
+  /** What the invoice covers: `Services March 2026 · adjustments for February 2026`. */
+  readonly covers: string;
   readonly meta: readonly TotalRow[];
   readonly currency: string;
   readonly groups: readonly LineGroup[];
@@ -47,51 +58,117 @@ export interface InvoiceModel {
   readonly status: string;
   readonly termsDays: number;
   readonly terms: readonly string[];
+  /** How to pay and where to send cheques: lines of `invoice.paymentInstructions` and `invoice.remitTo`. */
+  readonly payment: PaymentBlock | undefined;
+  /** Texts the HTML keeps on one line (dates, the invoice number). */
+  readonly keepWhole: readonly string[];
+  readonly locale: string;
+}
+
+export interface PaymentBlock {
+  readonly instructions: readonly string[];
+  readonly remitTo: readonly string[];
 }
 
 /** `1 Main St, Springfield` or a multi-line address: one entry per printed line. */
-function addressLines(address: string): string[] {
-  return address.split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+export function addressLines(address: string | undefined): string[] {
+  return (address ?? '').split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/** `2025-01` → `January 2025`; anything else as given. */
-export function periodLabel(period: string): string {
-  const match = /^(\d{4})-(\d{2})$/.exec(period);
-  const month = match ? MONTHS[Number(match[2]) - 1] : undefined;
-  return match && month ? `${month} ${match[1]}` : period;
+/** `2025-01` → `January 2025` (en-US); anything else as given. */
+export function periodLabel(period: string, locale?: string): string {
+  return formatsFor(locale).period(period);
 }
 
 /** Tax rate as a percent without trailing zeros: `8.25%`. */
-export function taxRateLabel(rate: Dec): string {
-  return `${formatQuantity(rate)}%`;
+export function taxRateLabel(rate: Dec, locale?: string): string {
+  return formatsFor(locale).percent(rate);
 }
 
-/** A unit price with at least the currency's minor digits, more when it has them: `12.50`, `0.0425`. */
-export function unitPriceLabel(price: Dec, currency: string): string {
+/** A unit price with at least the currency's minor digits, more when it has them: `12.50`, `0.0425`, `1,250.00`. */
+export function unitPriceLabel(price: Dec, currency: string, locale?: string): string {
   const text = decimalText(price, Math.max(minorUnits(currency), price.decimalPlaces()));
-  return /^-0(\.0*)?$/.test(text) ? text.slice(1) : text;
+  return formatsFor(locale).decimal(/^-0(\.0*)?$/.test(text) ? text.slice(1) : text);
 }
 
-function lineDetail(line: InvoiceLine, view: InvoiceView): string {
+/** The usage line's description as calculate-invoice writes it: `<name>, usage <P> at cost <cost> plus <m>%`. */
+const USAGE_DESCRIPTION = /^(.*), usage (\d{4}-\d{2}) at cost (-?\d+(?:\.\d+)?) plus (\d+(?:\.\d+)?)%$/s;
+
+/**
+ * A line's description for people. A cost-plus usage line states its cost as money, rounded
+ * to the currency (`at cost USD 1,024.09 + 15%`), where the stored description (and the JSON)
+ * keep the exact cost of the usage rows.
+ */
+export function lineDescription(line: Pick<InvoiceLine, 'kind' | 'description'>, currency: string, f: Formats): string {
+  if (line.kind !== 'usage') return line.description;
+  const match = USAGE_DESCRIPTION.exec(line.description);
+  if (!match) return line.description;
+  const [, name = '', period = '', cost = '0', markup = '0'] = match;
+  // A name that already states the markup (`AWS consumption + 15 %`) is not followed by it again.
+  const stated = new RegExp(`(^|[^\\d.,])${markup.replace('.', '\\.')}\\s?%`).test(name);
+  return `${name}, usage ${f.period(period)} at cost ${f.moneyWithCode(new Dec(cost), currency)}${stated ? '' : ` + ${f.percent(new Dec(markup))}`}`;
+}
+
+function lineDetail(line: InvoiceLine, view: InvoiceView, f: Formats): string {
   const parts: string[] = [];
   if (line.sku) parts.push(line.sku);
-  if (line.period) parts.push(periodLabel(line.period));
-  if (line.feeOf) parts.push(`charged ${line.feeOf.chargedOn}`);
+  if (line.period && line.kind !== 'usage') parts.push(f.period(line.period));
+  if (line.feeOf) parts.push(`charged ${f.date(line.feeOf.chargedOn)}`);
   if ((line.kind === 'true_up' || line.kind === 'credit') && line.sku) {
     const usage = view.usage?.[line.sku];
     if (usage) {
       const difference = usage.used.minus(usage.contracted);
-      parts.push(`usage: ${formatQuantity(usage.used)} used vs ${formatQuantity(usage.contracted)} contracted (${difference.isNegative() ? '' : '+'}${formatQuantity(difference)})`);
+      parts.push(`usage: ${f.quantity(usage.used)} used vs ${f.quantity(usage.contracted)} contracted (${difference.isNegative() ? '' : '+'}${f.quantity(difference)})`);
     }
   }
   return parts.join(' · ');
 }
 
+/** `January 2025`, or `December 2024, January 2025` when lines of several periods are billed. */
+function periodsLabel(periods: ReadonlySet<string>, f: Formats): string {
+  return [...periods].sort().map((p) => f.period(p)).join(', ');
+}
+
+/**
+ * What the invoice covers, from its lines' periods: recurring lines are services of their
+ * service period (the next month when billed in advance); true-ups, credits and usage lines
+ * settle the billing period. `Services March 2026 · adjustments for February 2026`, or
+ * `Services February 2026` when everything is for one period.
+ */
+export function coversLabel(lines: readonly InvoiceLine[], f: Formats): string {
+  const services = new Set<string>();
+  const settled = new Set<string>();
+  let usage = false;
+  let adjustments = false;
+  for (const line of lines) {
+    if (!line.period) continue;
+    if (line.kind === 'recurring') services.add(line.period);
+    else {
+      settled.add(line.period);
+      if (line.kind === 'usage') usage = true;
+      else adjustments = true;
+    }
+  }
+  const sameAsServices = settled.size > 0 && [...settled].every((p) => services.has(p));
+  if (services.size > 0 && (settled.size === 0 || sameAsServices)) return `Services ${periodsLabel(services, f)}`;
+  const what = usage && adjustments ? 'usage and adjustments' : usage ? 'usage' : 'adjustments';
+  if (services.size === 0) return settled.size > 0 ? `${what[0]?.toUpperCase()}${what.slice(1)} for ${periodsLabel(settled, f)}` : '';
+  return `Services ${periodsLabel(services, f)} · ${what} for ${periodsLabel(settled, f)}`;
+}
+
+/** `Tax 8.25%`, or `Tax 8.25% on 1,057.50` when some lines (late fees) are not taxed. */
+function taxLabel(invoice: InvoiceView['invoice'], rate: Dec, f: Formats): string {
+  const untaxed = invoice.lines.filter((l) => l.kind === 'late_fee');
+  if (untaxed.length === 0) return `Tax ${f.percent(rate)}`;
+  const base = invoice.lines.filter((l) => l.kind !== 'late_fee').reduce((s, l) => s.plus(l.amount), new Dec(0));
+  return `Tax ${f.percent(rate)} on ${f.money(base, invoice.currency)}`;
+}
+
 export function invoiceModel(view: InvoiceView): InvoiceModel {
   const { invoice, client, settings } = view;
-  const money = (value: Dec): string => formatMoney(value, invoice.currency);
+  const locale = localeOf(settings);
+  const f = formatsFor(locale);
+  const money = (value: Dec): string => f.money(value, invoice.currency);
   const groups: LineGroup[] = [];
   for (const kind of KIND_ORDER) {
     const lines = invoice.lines.filter((l) => l.kind === kind);
@@ -99,40 +176,57 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     groups.push({
       kind, label: KIND_LABELS[kind],
       rows: lines.map((line) => ({
-        description: line.description, detail: lineDetail(line, view),
-        quantity: formatQuantity(line.quantity), unitPrice: unitPriceLabel(line.unitPrice, invoice.currency), amount: money(line.amount),
+        description: lineDescription(line, invoice.currency, f), detail: lineDetail(line, view, f),
+        quantity: f.quantity(line.quantity), unitPrice: unitPriceLabel(line.unitPrice, invoice.currency, locale), amount: money(line.amount),
       })),
     });
   }
   // The issued invoice fixes its own terms: due date minus issue date, whatever the client's
   // terms are today.
   const termsDays = daysBetween(invoice.issueDate, invoice.dueDate);
+  const issued = f.date(invoice.issueDate);
+  const due = f.date(invoice.dueDate);
+  const { msp } = settings;
+  const instructions = addressLines(settings.invoice.paymentInstructions);
+  const remitTo = addressLines(settings.invoice.remitTo);
   return {
     title: `Invoice ${invoice.number}`,
-    from: { name: settings.msp.name, address: addressLines(settings.msp.address), email: settings.msp.email },
-    billTo: { name: client.name, clientId: client.clientId, emails: client.billingEmails.join(', ') },
+    from: {
+      name: msp.name, address: addressLines(msp.address), email: msp.email,
+      extra: [...(msp.phone ? [`Phone ${msp.phone}`] : []), ...(msp.taxId ? [`Tax ID ${msp.taxId}`] : [])],
+    },
+    billTo: {
+      name: client.name, address: addressLines(client.postalAddress), clientId: client.clientId, emails: client.billingEmails.join(', '),
+      // The PO number is in the header's meta rows.
+      extra: client.taxId ? [`Tax ID ${client.taxId}`] : [],
+    },
+    covers: coversLabel(invoice.lines, f),
     meta: [
       { label: 'Invoice number', value: invoice.number },
-      { label: 'Issue date', value: invoice.issueDate },
-      { label: 'Due date', value: invoice.dueDate },
-      { label: 'Billing period', value: `${periodLabel(invoice.period)} (${invoice.period})` },
+      { label: 'Issue date', value: issued },
+      { label: 'Due date', value: due },
+      { label: 'Billing period', value: f.period(invoice.period) },
+      ...(client.poNumber ? [{ label: 'PO number', value: client.poNumber }] : []),
     ],
     currency: invoice.currency,
     groups,
     totals: [
       { label: 'Subtotal', value: money(invoice.subtotal) },
-      { label: `Tax (${taxRateLabel(client.taxRate)})`, value: money(invoice.tax) },
-      { label: 'Total', value: `${invoice.currency} ${money(invoice.total)}`, strong: true },
+      { label: taxLabel(invoice, client.taxRate, f), value: money(invoice.tax) },
+      { label: 'Total', value: f.moneyWithCode(invoice.total, invoice.currency), strong: true },
       { label: 'Amount paid', value: money(view.paid) },
-      { label: 'Balance due', value: `${invoice.currency} ${money(view.balance)}`, strong: true },
+      { label: 'Balance due', value: f.moneyWithCode(view.balance, invoice.currency), strong: true },
     ],
-    balanceDue: `${invoice.currency} ${money(view.balance)}`,
+    balanceDue: f.moneyWithCode(view.balance, invoice.currency),
     status: view.status,
     termsDays,
     terms: [
-      `Payment due within ${termsDays} days of the invoice date, by ${invoice.dueDate}.`,
+      `Payment due within ${termsDays} days of the invoice date, by ${due}.`,
       `Please quote invoice number ${invoice.number} as the payment reference.`,
-      `Amounts are in ${invoice.currency}. Questions about this invoice: ${settings.msp.email}.`,
+      `Amounts are in ${invoice.currency}. Questions about this invoice: ${msp.email}${msp.phone ? ` or ${msp.phone}` : ''}.`,
     ],
+    payment: instructions.length > 0 || remitTo.length > 0 ? { instructions, remitTo } : undefined,
+    keepWhole: [invoice.number, issued, due],
+    locale,
   };
 }

@@ -15,6 +15,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceJson } from '../../functions/app/invoice-json.js';
 import { Dec } from '../../functions/domain/money.js';
+import type { InvoiceLineKind } from '../../functions/domain/types.js';
+import { formatsFor } from '../../functions/render/format.js';
+import { lineDescription } from '../../functions/render/invoice-model.js';
 import { simulate } from '../../functions/local/simulate.js';
 import { launchChromium, serveFolder, type Browser, type StaticServer } from './chromium.js';
 
@@ -242,17 +245,26 @@ describe('the outputs of trueup simulate in headless Chromium', () => {
         totals: Object.fromEntries([...document.querySelectorAll('.totals tr')].map((r) => [r.querySelector('th')?.textContent, r.querySelector('td')?.textContent])),
       }));
       expect(shown.title, path).toContain(number);
-      expect(shown.meta, path).toMatchObject({ 'Invoice number': number, 'Issue date': json.issueDate, 'Due date': json.dueDate });
-      expect(shown.meta['Billing period'], path).toContain(`(${json.period})`);
+      // Dates and money for people, in the settings' locale (the conformance folder sets none: en-US).
+      const f = formatsFor();
+      expect(shown.meta, path).toMatchObject({ 'Invoice number': number, 'Issue date': f.date(json.issueDate), 'Due date': f.date(json.dueDate) });
+      expect(shown.meta['Billing period'], path).toBe(f.period(json.period));
       expect(text(shown.billTo), path).toContain(clients.get(json.clientId));
       expect(text(shown.billTo), path).toContain(`Client ID: ${json.clientId}`);
 
-      // The page groups lines by kind; as a multiset they are the JSON's lines.
-      const key = (l: { description: string; quantity: string; unitPrice: string; amount: string }): string =>
-        [text(l.description), new Dec(l.quantity).toString(), new Dec(l.unitPrice).toString(), l.amount].join(' | ');
-      expect(shown.lines.map(key).sort(), path).toEqual(json.lines.map(key).sort());
-      expect(shown.totals, path).toMatchObject({ Subtotal: json.subtotal, Total: `${json.currency} ${json.total}` });
-      expect(Object.entries(shown.totals).find(([label]) => label?.startsWith('Tax ('))?.[1], path).toBe(json.tax);
+      // The page groups lines by kind; as a multiset they are the JSON's lines (numbers without
+      // their thousands separators, quantities at the 4 decimals the page shows).
+      const plain = (s: string): string => new Dec(s.replace(/,/g, '')).toString();
+      const shownKey = (l: { description: string; quantity: string; unitPrice: string; amount: string }): string =>
+        [text(l.description), plain(l.quantity), plain(l.unitPrice), l.amount.replace(/,/g, '')].join(' | ');
+      const jsonKey = (l: InvoiceJson['lines'][number]): string =>
+        [text(lineDescription({ kind: l.kind as InvoiceLineKind, description: l.description }, json.currency, f)),
+          new Dec(l.quantity).toDecimalPlaces(4).toString(), new Dec(l.unitPrice).toString(), l.amount].join(' | ');
+      expect(shown.lines.map(shownKey).sort(), path).toEqual(json.lines.map(jsonKey).sort());
+      expect(shown.totals, path).toMatchObject({
+        Subtotal: f.money(new Dec(json.subtotal), json.currency), Total: f.moneyWithCode(new Dec(json.total), json.currency),
+      });
+      expect(Object.entries(shown.totals).find(([label]) => label?.startsWith('Tax '))?.[1], path).toBe(f.money(new Dec(json.tax), json.currency));
 
       // On a phone (opened from the invoice email) it still fits the screen's width.
       await page.setViewportSize(PHONE);

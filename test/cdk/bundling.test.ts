@@ -1,6 +1,6 @@
 /**
  * The Lambda bundles as they ship (lib/bundle.ts builds them with TrueUpFunction's options):
- * within budget, loadable, and behaving as the source does despite the zod and fontkit
+ * within budget, loadable, and behaving as the source does despite the zod and brotli
  * stand-ins of lib/bundling.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -8,10 +8,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { brotliCompressSync } from 'node:zlib';
 import * as realZod from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandler, handlerNames, type HandlerBundle } from '../../lib/bundle.js';
-import { ALIASES, BUNDLE_BUDGET_BYTES, PROJECT_ROOT } from '../../lib/bundling.js';
+import { ALIASES, BUNDLE_BUDGET_BYTES, PROJECT_ROOT, pdfFontFiles, pdfkitFontCommands } from '../../lib/bundling.js';
+import { PDF_FONTS_DIR } from '../../functions/render/pdf-font-files.js';
 import { renderInvoicePdf } from '../../functions/render/invoice-pdf.js';
 import { sampleView } from '../render/sample.js';
 
@@ -53,23 +55,37 @@ describe('Lambda bundles', () => {
     for (const [name, bundle] of bundles) expect({ name, under: bundle.bytes < BUNDLE_BUDGET_BYTES }).toEqual({ name, under: true });
   });
 
-  it('leaves zod’s locales and fontkit out of every bundle', () => {
-    for (const bundle of bundles.values()) {
+  it('leaves zod’s locales out of every bundle, fontkit out of those that render no PDF, and the JavaScript Brotli decoder out of all', () => {
+    const withFontkit: string[] = [];
+    for (const [name, bundle] of bundles) {
       const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
       const inputs = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
       expect(inputs.filter((i) => /node_modules\/zod\/v4\/locales\/(?!en\.js|index\.js)/.test(i))).toEqual([]); // English only
-      expect(inputs.filter((i) => i.includes('node_modules/fontkit/'))).toEqual([]);
+      expect(inputs.filter((i) => i.includes('node_modules/brotli/'))).toEqual([]);
+      if (inputs.some((i) => i.includes('node_modules/fontkit/'))) withFontkit.push(name);
     }
+    expect(withFontkit).toEqual(['invoice-worker']);
   });
 
-  it('ships pdfkit’s standard fonts with the invoice worker only', () => {
+  it('ships pdfkit’s standard fonts and the Noto fonts with the invoice worker only, beside its code', () => {
     const withFonts = [...bundles].filter(([, b]) => b.fontBytes > 0).map(([name]) => name);
+    const withPdfFonts = [...bundles].filter(([, b]) => b.pdfFontBytes > 0).map(([name]) => name);
 
     expect(withFonts).toEqual(['invoice-worker']);
+    expect(withPdfFonts).toEqual(['invoice-worker']);
     const dir = bundles.get('invoice-worker')!.dir;
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({ imports: { '#standard-fonts/*': './standard-fonts/*.cjs' } });
     expect(existsSync(join(dir, 'standard-fonts', 'HelveticaBold.cjs'))).toBe(true);
+    for (const { to } of pdfFontFiles()) expect(existsSync(join(dir, PDF_FONTS_DIR, to))).toBe(true);
+    expect(bundles.get('invoice-worker')!.pdfFontBytes).toBeGreaterThan(BUNDLE_BUDGET_BYTES); // the fonts are files, outside the code's budget
     expect(existsSync(join(bundles.get('billing-run')!.dir, 'package.json'))).toBe(false);
+    expect(existsSync(join(bundles.get('billing-run')!.dir, PDF_FONTS_DIR))).toBe(false);
+  });
+
+  it('copies the same font files in CDK’s afterBundling commands as in lib/bundle.ts', () => {
+    const commands = pdfkitFontCommands('/asset').join('\n');
+    for (const { from, to } of pdfFontFiles()) expect(commands).toContain(`cp "${from}" "/asset/${PDF_FONTS_DIR}/${to}"`);
+    expect(commands).toContain(`grep -q '${PDF_FONTS_DIR}' "/asset/index.mjs"`);
   });
 
   it('loads every bundled handler in Node (module init runs: environment, clients, schemas)', () => {
@@ -97,16 +113,17 @@ try { await handler({ source: 42 }); console.log('no error'); } catch (error) { 
     expect(JSON.stringify(issues)).toContain('expected string, received number');
   });
 
-  it('renders the invoice PDF byte for byte as the source does (pdfkit, standard fonts, no fontkit)', async () => {
+  it('renders the invoice PDF byte for byte as the source does (fontkit, the Noto fonts read from beside the bundle)', async () => {
     const dir = join(outRoot, 'render-pdf');
     const bundle = await bundleHandler(join(PROJECT_ROOT, 'test', 'cdk', 'fixtures', 'render-sample-pdf.ts'), dir);
-    expect(bundle.fontBytes).toBeGreaterThan(0);
+    expect(bundle.pdfFontBytes).toBeGreaterThan(0);
 
-    for (const lines of [3, 120]) {
+    for (const [lines, name] of [[3, 'Brouwer & Zonen B.V.'], [120, 'Łódź Zahnärzte Čeština 東京']] as const) {
       const out = join(dir, `invoice-${lines}.pdf`);
-      execFileSync(process.execPath, [join(dir, 'index.mjs'), out, String(lines)], { env: { PATH: process.env.PATH ?? '' } });
+      // The bundle reads the fonts from beside itself (bundleHandler copied them there).
+      execFileSync(process.execPath, [join(dir, 'index.mjs'), out, String(lines), name], { env: { PATH: process.env.PATH ?? '' } });
       const bundled = readFileSync(out);
-      const source = await renderInvoicePdf(sampleView(lines));
+      const source = await renderInvoicePdf(sampleView(lines, { client: { name } }));
       expect(bundled.equals(source)).toBe(true);
     }
   });
@@ -133,10 +150,14 @@ describe('the zod stand-in (lib/bundling/zod)', () => {
   });
 });
 
-describe('the fontkit stand-in', () => {
-  it('refuses to open a font file, naming why', async () => {
-    const { create } = (await import(pathToFileURL(ALIASES.fontkit!).href)) as { create(buffer: Uint8Array): unknown };
+describe('the brotli stand-in', () => {
+  it('decompresses as the brotli package does, over node:zlib', async () => {
+    const { default: decompress } = (await import(pathToFileURL(ALIASES['brotli/decompress.js']!).href)) as { default(buffer: Uint8Array, size?: number): Uint8Array };
+    const text = Buffer.from('Łódź Zahnärzte Čeština 東京 '.repeat(50));
 
-    expect(() => create(new Uint8Array(4))).toThrow(/standard fonts only.*lib\/bundling/);
+    const out = decompress(brotliCompressSync(text), text.length);
+
+    expect(out).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(out).equals(text)).toBe(true);
   });
 });

@@ -172,3 +172,36 @@ describe('receiptEmail', () => {
     expect(m.html).not.toContain('<b>x</b>');
   });
 });
+
+describe('payment instructions and dates in client emails', () => {
+  const paying: Settings = {
+    ...MSP, locale: 'en-GB',
+    invoice: { ...MSP.invoice, paymentInstructions: 'IBAN NL91 ABNA 0417 1643 00\nBIC ABNANL2A', remitTo: 'Osprey Networks B.V.\nPostbus 1' },
+  };
+
+  it('puts how to pay in both parts of the invoice email, with dates and money for people, and keeps the subject as it was', () => {
+    const big = sampleView(3, { settings: paying, invoice: { total: new Dec('12345.5') } });
+    const email = invoiceEmail(big, Buffer.alloc(0));
+    expect(email.subject).toBe('Invoice OSP-2025-000001 from Osprey Networks — EUR 12345.50 due 2025-02-08');
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain('How to pay');
+      expect(part).toContain('IBAN NL91 ABNA 0417 1643 00');
+      expect(part).toContain('Remit to');
+      expect(part).toContain('Postbus 1');
+      expect(part).toContain('1 Feb 2025');
+      expect(part).toContain('EUR 12,345.50');
+    }
+  });
+
+  it('puts how to pay in the dunning email, and nothing when no instructions are set', () => {
+    const m = dunningEmail({ settings: paying, client: CLIENT, date: '2025-02-08', items: [item()] });
+    for (const part of [m.text, m.html]) {
+      expect(part).toContain('How to pay');
+      expect(part).toContain('BIC ABNANL2A');
+      expect(part).toContain('Osprey Networks B.V.');
+    }
+    const plain = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item()] });
+    expect(plain.text).not.toContain('How to pay');
+    expect(plain.html).not.toContain('How to pay');
+  });
+});

@@ -4,6 +4,8 @@ import type { EmailContent } from '../../functions/render/email-content.js';
 import { invoiceEmail } from '../../functions/render/emails.js';
 import { renderInvoicePdf } from '../../functions/render/invoice-pdf.js';
 import { buildMime } from '../../functions/render/mime.js';
+import { clientSender } from '../../functions/app/send-email.js';
+import { settings } from '../support/builders.js';
 import { CLIENT, MSP, sampleView } from './sample.js';
 
 const INJECTED = 'Evil Corp\r\nBcc: attacker@evil.example';
@@ -94,5 +96,15 @@ describe('buildMime', () => {
 
   it('rejects a date that is not YYYY-MM-DD', () => {
     expect(() => buildMime({ from: 'a@b.example', to: [], content: { subject: '', text: '', html: '', attachments: [] }, date: '2025-2-1', messageKey: 'k' })).toThrow(/YYYY-MM-DD/);
+  });
+});
+
+describe('the sender display name (msp.senderName)', () => {
+  it('is the From of client emails when set, the bare address otherwise', async () => {
+    expect(clientSender(settings())).toBe('billing@acme-it.example');
+    const named = clientSender(settings({ msp: { ...settings().msp, senderName: 'Acme IT' } }));
+    expect(named).toBe('"Acme IT" <billing@acme-it.example>');
+    const raw = (await buildMime({ from: named, to: ['ap@c.example'], content: { subject: 's', text: 't', html: '<p>t</p>', attachments: [] }, date: '2025-02-01', messageKey: 'k' })).toString('latin1');
+    expect(raw).toMatch(/^From: Acme IT <billing@acme-it\.example>\r?$/m);
   });
 });

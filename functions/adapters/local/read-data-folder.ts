@@ -4,11 +4,12 @@
  * checking is the pure parser's. File names are matched case-insensitively (`Clients.csv`
  * works), and hidden files and Office lock files (`~$…`) are skipped.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, resolve, isAbsolute } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
 import type { Payment, ReferenceData } from '../../domain/types.js';
 import { measureText } from '../../text/measure.js';
+import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {
   REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type PaymentFileOptions, type Problem, type ReferenceFileNames, type ReferenceFiles,
 } from '../../domain/reference/index.js';
@@ -59,6 +60,11 @@ function find(entries: readonly Entry[], name: string, kind: 'file' | 'directory
     ?? entries.find((entry) => entry.name.toLowerCase() === name.toLowerCase() && fits(entry));
 }
 
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 const text = async (path: string): Promise<string> => decodeBytes(await readFile(path));
 
 /**
@@ -74,6 +80,18 @@ async function sizeProblem(path: string, file: string): Promise<Problem | undefi
   // Rounded up, so a file just over the limit never reads as "64 MB".
   const mb = (bytes: number): string => `${measureText(Math.ceil(bytes / (1024 * 1024) * 10) / 10, 1, 0)} MB`;
   return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
+}
+
+/** The logo file (a path relative to the data folder): its size and bytes, or undefined when there is no such file. */
+async function logoBytes(root: string, file: string): Promise<{ size: number; bytes?: Buffer } | undefined> {
+  // The setting is a relative path without `..`; its real path must stay inside the folder too,
+  // so a symbolic link cannot put a file from elsewhere on an invoice.
+  const path = await realpath(resolve(root, file)).catch(() => undefined);
+  if (path === undefined || !isInside(await realpath(root), path)) return undefined;
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) return undefined;
+  // A file over the limit is refused without being read.
+  return info.size > MAX_LOGO_BYTES ? { size: info.size } : { size: info.size, bytes: await readFile(path) };
 }
 
 /**
@@ -123,13 +141,17 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
     ? ((await list(join(root, usageDir.name))) ?? []).filter((entry) => entry.isFile).map((entry) => join(root, usageDir.name, entry.name))
     : [];
 
-  if (!reference.ok || !payments.ok) {
-    const problems = [...(reference.ok ? [] : reference.problems), ...(payments.ok ? [] : payments.problems)];
+  const logo = reference.ok && reference.value.settings.msp.logo !== undefined
+    ? readLogo(reference.value.settings.msp.logo, await logoBytes(root, reference.value.settings.msp.logo), names.settings)
+    : undefined;
+
+  if (!reference.ok || !payments.ok || logo?.ok === false) {
+    const problems = [...(reference.ok ? [] : reference.problems), ...(payments.ok ? [] : payments.problems), ...(logo?.ok === false ? [logo.problem] : [])];
     return { ok: false, problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]) };
   }
   return {
     ok: true,
-    value: { reference: reference.value, payments: payments.value, usageFiles },
+    value: { reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value, payments: payments.value, usageFiles },
     warnings: [...reference.warnings, ...payments.warnings],
   };
 }

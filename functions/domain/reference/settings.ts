@@ -142,6 +142,38 @@ const stepsSchema = z.array(stepSchema, { error: (issue) => `must be a list of s
 
 const D = DEFAULT_SETTINGS_JSON;
 
+/** Text that may span lines (addresses, payment instructions); other control characters are refused. */
+const multiLine = (max: number) => str((text) => {
+  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text.replace(/\r?\n/g, ' ')) ?? (text.length > max ? `must be at most ${max} characters` : undefined);
+  return bad === undefined ? ok(text) : no<string>(bad);
+});
+
+/** A logo file in the data folder: a relative path to a .png, .jpg/.jpeg or .svg file. */
+export const LOGO_FILE = /\.(png|jpe?g|svg)$/i;
+const logoFile = () => str((text) => {
+  if (!LOGO_FILE.test(text)) return no<string>(`must name a .png, .jpg or .svg file in the data folder (got ${quote(text)})`);
+  if (/^([/\\]|[A-Za-z]:)/.test(text) || text.split(/[/\\]/).includes('..')) return no<string>(`must be a path inside the data folder, like "logo.png" (got ${quote(text)})`);
+  const bad = lineProblem(text);
+  return bad === undefined ? ok(text) : no<string>(bad);
+});
+
+/** A display name for the From header (`"Acme IT" <billing@…>`): one line, no quotes or angle brackets. */
+const senderName = () => str((text) => {
+  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text) ?? (/["<>\\]/.test(text) ? `must not contain ", <, > or \\ (got ${quote(text)})` : undefined) ?? (text.length > 100 ? 'must be at most 100 characters' : undefined);
+  return bad === undefined ? ok(text.trim()) : no<string>(bad);
+});
+
+/** A BCP 47 locale with a region (the region picks the paper size), that the runtime formats with (`en-US`, `de-DE`, `zh-Hant-TW`). */
+export function localeProblem(text: string): string | undefined {
+  const expected = `must be a locale like en-US, en-GB, de-DE or fr-CA (got ${quote(text)})`;
+  try {
+    const [canonical] = Intl.getCanonicalLocales(text);
+    return canonical !== undefined && Intl.DateTimeFormat.supportedLocalesOf(canonical).length > 0 && /^[a-z]{2,3}(-[A-Z][a-z]{3})?-([A-Z]{2}|\d{3})(-|$)/.test(canonical) ? undefined : expected;
+  } catch {
+    return expected;
+  }
+}
+
 const settingsSchema = strict({
   $schema: z.string().optional(),
   msp: strict({
@@ -152,6 +184,10 @@ const settingsSchema = strict({
       const bad = lineProblem(text.replace(/\r?\n/g, ' '));
       return bad === undefined ? ok(text) : no<string>(bad);
     }).prefault(D.msp.address),
+    phone: oneLine(50).optional(),
+    taxId: oneLine(100).optional(),
+    senderName: senderName().optional(),
+    logo: logoFile().optional(),
   }).prefault({}),
   timezone: str((text) => {
     const bad = timeZoneProblem(text);
@@ -167,6 +203,9 @@ const settingsSchema = strict({
       : no<string>(`must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`)).prefault(D.invoice.prefix),
     paymentTermsDays: wholeNumber(0, 3650).prefault(D.invoice.paymentTermsDays),
     recurringTiming: oneOf(['advance', 'arrears'] as const).prefault(D.invoice.recurringTiming),
+    paymentInstructions: multiLine(2000).optional(),
+    remitTo: multiLine(500).optional(),
+    paperSize: oneOf(['Letter', 'A4'] as const).optional(),
   }).prefault({}),
   reports: strict({
     // At least one: the reports are emailed, and nobody would receive them.
@@ -181,6 +220,10 @@ const settingsSchema = strict({
   // Not in SPEC.md: off unless set, so a data folder without it gets the emails it always did.
   receipts: strict({
     enabled: z.boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` }).prefault(false),
+  }).optional(),
+  locale: str((text) => {
+    const bad = localeProblem(text);
+    return bad === undefined ? ok(Intl.getCanonicalLocales(text)[0] ?? text) : no<string>(bad);
   }).optional(),
 }).transform(({ $schema: _schema, ...settings }): Settings => settings);
 

@@ -16,7 +16,17 @@ function whenValid(...columns: string[]): z.core.$ZodSuperRefineParams {
   };
 }
 
-export const CLIENT_COLUMNS = ['client_id', 'name', 'billing_email', 'currency', 'payment_terms_days', 'tax_rate', 'dunning'] as const;
+export const CLIENT_COLUMNS = ['client_id', 'name', 'billing_email', 'currency', 'payment_terms_days', 'tax_rate', 'dunning', 'postal_address', 'po_number', 'tax_id'] as const;
+
+/** A cell that may span lines (a quoted postal address); other control characters are refused. */
+const multiLineText = (max: number) => z.string({ error: 'is required' }).transform((text, ctx): string => {
+  const bad = cell.lineProblem(text.replace(/\r?\n/g, ' ')) ?? (text.length > max ? `must be at most ${max} characters (got ${text.length})` : undefined);
+  if (bad !== undefined) {
+    ctx.addIssue({ code: 'custom', message: bad, input: text });
+    return z.NEVER;
+  }
+  return text;
+});
 
 /** clients.csv; `paymentTermsDays` is the settings' default for an empty cell. */
 export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
@@ -31,6 +41,9 @@ export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
       payment_terms_days: cell.wholeNumber(0, 3650).optional(),
       tax_rate: cell.decimal({ min: 0, max: 100 }).optional(),
       dunning: cell.oneOf(['standard', 'none'] as const).optional(),
+      postal_address: multiLineText(500).optional(),
+      po_number: cell.text(100).optional(),
+      tax_id: cell.text(100).optional(),
     }).transform((r): Client => ({
       clientId: r.client_id,
       name: r.name,
@@ -39,6 +52,9 @@ export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
       paymentTermsDays: r.payment_terms_days ?? paymentTermsDays,
       taxRate: r.tax_rate ?? ZERO,
       dunning: r.dunning ?? 'standard',
+      ...(r.postal_address !== undefined ? { postalAddress: r.postal_address } : {}),
+      ...(r.po_number !== undefined ? { poNumber: r.po_number } : {}),
+      ...(r.tax_id !== undefined ? { taxId: r.tax_id } : {}),
     })),
   };
 }

@@ -234,3 +234,46 @@ describe('readDataFolder: folder layout', () => {
     expect(folder.usageFiles[0]).toBe(join(CONFORMANCE, 'usage', 'cur2.csv'));
   });
 });
+
+describe('readDataFolder: the logo (msp.logo)', () => {
+  const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  const SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n';
+
+  async function withLogo(logo: string, file?: { name: string; bytes: Buffer | string }): Promise<DataFolderResult> {
+    const dir = await copyOfConformance();
+    const settings = JSON.parse(await readFile(join(dir, 'trueup.json'), 'utf8')) as { msp?: Record<string, unknown> };
+    await writeFile(join(dir, 'trueup.json'), JSON.stringify({ ...settings, msp: { ...settings.msp, logo } }));
+    if (file) {
+      await mkdir(join(dir, file.name, '..'), { recursive: true });
+      await writeFile(join(dir, file.name), file.bytes);
+    }
+    return readDataFolder(dir);
+  }
+
+  it('stores a PNG or SVG logo with the reference data, as base64', async () => {
+    const png = valueOf(await withLogo('brand/logo.png', { name: 'brand/logo.png', bytes: PNG }));
+    expect(png.reference.logo).toEqual({ file: 'brand/logo.png', contentType: 'image/png', base64: PNG.toString('base64') });
+    const svg = valueOf(await withLogo('logo.svg', { name: 'logo.svg', bytes: SVG }));
+    expect(svg.reference.logo).toEqual({ file: 'logo.svg', contentType: 'image/svg+xml', base64: Buffer.from(SVG).toString('base64') });
+  });
+
+  it('has no logo when the setting is absent', async () => {
+    expect(valueOf(await readDataFolder(CONFORMANCE)).reference).not.toHaveProperty('logo');
+  });
+
+  it.each([
+    ['a missing file', 'logo.png', undefined, 'names "logo.png", which is not a file in the data folder'],
+    ['a file that is not what its name says', 'logo.png', { name: 'logo.png', bytes: SVG }, 'names "logo.png", which is not a PNG image (its first bytes are not the PNG signature)'],
+    ['an empty file', 'logo.jpg', { name: 'logo.jpg', bytes: '' }, 'names "logo.jpg", which is empty'],
+    ['an SVG without <svg>', 'logo.svg', { name: 'logo.svg', bytes: '<html></html>' }, 'names "logo.svg", which is not an SVG image (no <svg> element near its start)'],
+    ['a file over 256 KB', 'logo.png', { name: 'logo.png', bytes: Buffer.concat([PNG, Buffer.alloc(300 * 1024)]) }, 'names "logo.png", which is 301 KB: a logo must be at most 256 KB'],
+  ])('reports %s on the setting, with the file and key', async (_name, logo, file, reason) => {
+    expect(problemsOf(await withLogo(logo, file))).toEqual([{ file: 'trueup.json', column: 'msp.logo', reason }]);
+  });
+
+  it('reads the example’s PNG logo', async () => {
+    const logo = valueOf(await readDataFolder(EXAMPLE)).reference.logo;
+    expect(logo?.contentType).toBe('image/png');
+    expect(Buffer.from(logo?.base64 ?? '', 'base64').subarray(0, 8).equals(PNG.subarray(0, 8))).toBe(true);
+  });
+});

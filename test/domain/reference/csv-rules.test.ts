@@ -110,3 +110,25 @@ describe('CSV rows', () => {
     expect(problems.map((p) => p.column)).toEqual(['quantity', 'unit_price', 'pricing', 'start_date', 'billing_frequency', 'true_up', 'tolerance']);
   });
 });
+
+describe('clients.csv: what a client prints on its invoices', () => {
+  const header = 'client_id,name,billing_email,currency,postal_address,po_number,tax_id';
+
+  it('reads a postal address over several lines (a quoted cell), the PO number and the tax id', () => {
+    const client = valueOf(parseClients(csv(header, 'C1,Zahnärzte Łódź,ap@c1.example,EUR,"ul. Piotrkowska 1\n90-001 Łódź",PO-77,PL1234567890')))[0];
+    expect(client).toMatchObject({ postalAddress: 'ul. Piotrkowska 1\n90-001 Łódź', poNumber: 'PO-77', taxId: 'PL1234567890' });
+  });
+
+  it('leaves the keys out when the cells are empty (the stored reference data does not change)', () => {
+    const client = valueOf(parseClients(csv(header, 'C1,One,ap@c1.example,EUR,,,')))[0];
+    expect(client).not.toHaveProperty('postalAddress');
+    expect(client).not.toHaveProperty('poNumber');
+    expect(client).not.toHaveProperty('taxId');
+  });
+
+  it('names the file, line and column of a bad cell', () => {
+    const problems = problemsOf(parseClients(csv(header, 'C1,One,ap@c1.example,EUR,,"PO\n77",', `C2,Two,ap@c2.example,EUR,"${'x'.repeat(501)}",,`)));
+    expect(problems.map(where)).toEqual(['clients.csv 2 po_number', 'clients.csv 4 postal_address']);
+    expect(problems.map((p) => p.reason)).toEqual(['must be on one line (got "PO\\n77")', 'must be at most 500 characters (got 501)']);
+  });
+});

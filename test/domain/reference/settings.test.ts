@@ -109,16 +109,46 @@ describe('trueup.json values', () => {
     ['recipients as a string', { reports: { recipients: 'a@x.example' } }, 'reports.recipients: must be a list of email addresses (got "a@x.example")'],
     ['a bad msp email', { msp: { email: 'billing' } }, 'msp.email: must be an email address like ap@client.example (got "billing")'],
     ['a line break in the msp name', { msp: { name: 'Acme\nIT' } }, 'msp.name: must be on one line (got "Acme\\nIT")'],
-    ['a misspelt key', { invoice: { paymentTermDays: 14 } }, 'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming)'],
+    ['a misspelt key', { invoice: { paymentTermDays: 14 } }, 'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming, paymentInstructions, remitTo, paperSize)'],
     ['a section that is not an object', { invoice: 5 }, 'invoice: must be a JSON object (got 5)'],
     ['receipts enabled as text', { receipts: { enabled: 'yes' } }, 'receipts.enabled: must be true or false (got "yes")'],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
   });
 
+  it.each([
+    ['an empty phone', { msp: { phone: '' } }, 'msp.phone: must not be empty'],
+    ['a logo that is not an image', { msp: { logo: 'logo.gif' } }, 'msp.logo: must name a .png, .jpg or .svg file in the data folder (got "logo.gif")'],
+    ['a logo outside the data folder', { msp: { logo: '../brand/logo.png' } }, 'msp.logo: must be a path inside the data folder, like "logo.png" (got "../brand/logo.png")'],
+    ['an absolute logo path', { msp: { logo: '/etc/logo.png' } }, 'msp.logo: must be a path inside the data folder, like "logo.png" (got "/etc/logo.png")'],
+    ['a sender name with angle brackets', { msp: { senderName: 'Acme <IT>' } }, 'msp.senderName: must not contain ", <, > or \\ (got "Acme <IT>")'],
+    ['a locale without a region', { locale: 'en' }, 'locale: must be a locale like en-US, en-GB, de-DE or fr-CA (got "en")'],
+    ['a locale with an underscore', { locale: 'en_US' }, 'locale: must be a locale like en-US, en-GB, de-DE or fr-CA (got "en_US")'],
+    ['a paper size in lower case', { invoice: { paperSize: 'a4' } }, 'invoice.paperSize: must be one of Letter, A4 (got "a4")'],
+    ['payment instructions with a tab', { invoice: { paymentInstructions: 'ACH\t123' } }, 'invoice.paymentInstructions: contains a tab character (got "ACH\\t123")'],
+    ['empty remit-to lines', { invoice: { remitTo: ' ' } }, 'invoice.remitTo: must not be empty'],
+  ])('rejects %s (client-document settings)', (_name, json, message) => {
+    expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
+  });
+
+  it('reads the client-document settings, leaving them out when absent', () => {
+    const settings = valueOf(parseSettings(JSON.stringify({
+      msp: { phone: '+1 214-555-0142', taxId: 'EIN 75-3141592', senderName: ' Acme IT ', logo: 'brand/logo.svg' },
+      locale: 'de-de',
+      invoice: { paymentInstructions: 'ACH 111000025\nSWIFT LSCBUS44', remitTo: 'PO Box 1\nDallas, TX', paperSize: 'A4' },
+    })));
+    expect(settings.msp).toEqual({
+      name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield',
+      phone: '+1 214-555-0142', taxId: 'EIN 75-3141592', senderName: 'Acme IT', logo: 'brand/logo.svg',
+    });
+    expect(settings.locale).toBe('de-DE');
+    expect(settings.invoice).toMatchObject({ paymentInstructions: 'ACH 111000025\nSWIFT LSCBUS44', remitTo: 'PO Box 1\nDallas, TX', paperSize: 'A4' });
+    expect(Object.keys(valueOf(parseSettings('{}')))).not.toContain('locale');
+  });
+
   it('rejects an unknown top-level key without a key path', () => {
     expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}'))))
-      .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts)');
+      .toBe('trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, locale)');
   });
 
   it('names a value too deeply nested to write out, and cuts a long one, instead of crashing', () => {
