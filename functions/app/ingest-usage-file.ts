@@ -27,8 +27,13 @@ export interface IngestOptions {
   readonly partSize?: number;
 }
 
-export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }, options: IngestOptions = {}): Promise<IngestResult> {
-  const name = usageFileName(input.key);
+/**
+ * `name`: what the file is reported under; by default the last segment of the key. `trueup
+ * simulate` gives the path under the data folder's `usage/` (`2025-01/x.csv`), so that two
+ * files of one name in two subfolders stay apart in the reports.
+ */
+export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
+  const name = input.name ?? usageFileName(input.key);
   const sha256 = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
   if (!claim.claimed && claim.sameObject && claim.existing) {

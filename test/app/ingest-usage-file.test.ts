@@ -39,6 +39,10 @@ class RecordingStore implements BlobStore {
     await this.inner.put(key, body, contentType);
   }
 
+  putStream(key: string, chunks: AsyncIterable<Uint8Array>, contentType?: string): Promise<void> {
+    return this.inner.putStream(key, chunks, contentType);
+  }
+
   get(key: string): Promise<Uint8Array | undefined> {
     this.gets.push(key);
     return this.inner.get(key);
