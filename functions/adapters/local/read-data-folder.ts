@@ -184,7 +184,7 @@ export async function readDataFolder(dir: string): Promise<DataFolderResult> {
     unsafe.push(...tree.problems);
     for (const { rel, path } of tree.files) usage.push({ name: rel, path });
   }
-  if (unsafe.length > 0) return { ok: false, problems: unsafe };
+  if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
   const tooBig: Problem[] = [];
   for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
     const problem = await sizeProblem(path, file);
