@@ -16,7 +16,8 @@ export interface BlobStore {
   get(key: string): Promise<Uint8Array | undefined>;
   stream(key: string): Promise<AsyncIterable<Uint8Array>>;
   list(prefix: string): Promise<string[]>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /** `bytes`: the object's size when known; a very large object may be copied another way. */
+  copy(fromKey: string, toKey: string, bytes?: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
 

@@ -59,7 +59,7 @@ class RecordingStore implements BlobStore {
     return this.inner.list(prefix);
   }
 
-  copy(fromKey: string, toKey: string): Promise<void> { return this.inner.copy(fromKey, toKey); }
+  copy(fromKey: string, toKey: string, bytes?: number): Promise<void> { return this.inner.copy(fromKey, toKey, bytes); }
   delete(key: string): Promise<void> { return this.inner.delete(key); }
 }
 

@@ -16,6 +16,13 @@ import type { BlobStore } from '../../app/ports.js';
  */
 export const MULTIPART_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Objects larger than this are copied by streaming them through (GET, then a multipart PUT)
+ * instead of CopyObject: S3's CopyObject stops at 5 GB, and the embedded stand-in fails one
+ * over 2 GiB (it hashes the body in one call).
+ */
+export const SERVER_COPY_BYTES = 2 ** 31 - 1;
+
 /** What one object write needs: the SDK's PutObject input fields that TrueUp uses. */
 export interface ObjectWrite {
   readonly Bucket: string;
@@ -137,8 +144,16 @@ export class S3BlobStore implements BlobStore {
     return keys.sort();
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
+  async copy(fromKey: string, toKey: string, bytes?: number): Promise<void> {
+    if (bytes !== undefined && bytes > SERVER_COPY_BYTES) return this.copyThrough(fromKey, toKey);
     await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: `${this.bucket}/${encodeURIComponent(fromKey)}` }));
+  }
+
+  /** A copy read and written as a stream, keeping the content type and user metadata. */
+  private async copyThrough(fromKey: string, toKey: string): Promise<void> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: fromKey }));
+    const chunks = (out.Body ?? (async function* empty() {})()) as AsyncIterable<Uint8Array>;
+    await putObjectStream(this.s3, { Bucket: this.bucket, Key: toKey, ContentType: out.ContentType, Metadata: out.Metadata }, chunks);
   }
 
   async delete(key: string): Promise<void> {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MULTIPART_BYTES, putObjectStream, S3BlobStore } from '../../../functions/adapters/aws/s3-blob-store.js';
+import { MULTIPART_BYTES, putObjectStream, S3BlobStore, SERVER_COPY_BYTES } from '../../../functions/adapters/aws/s3-blob-store.js';
 import { S3Inbox } from '../../../functions/collect/inbox.js';
 import { startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
 
@@ -151,5 +151,27 @@ describe('putObjectStream keeps memory bounded', () => {
     expect(sentBytes).toBe(total);
     expect(partSizes.every((size) => size === MULTIPART_BYTES)).toBe(true);
     expect(ahead).toBeLessThanOrEqual(3 * MULTIPART_BYTES);
+  });
+});
+
+describe('S3BlobStore.copy of a very large object', () => {
+  it('streams an object over SERVER_COPY_BYTES through (GET, then PUT) instead of CopyObject, keeping its type and metadata', async () => {
+    // Prepare: an S3 client that records commands and serves a small body
+    const commands: { name: string; input: Record<string, unknown> }[] = [];
+    const s3 = {
+      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<Record<string, unknown>> => {
+        commands.push({ name: command.constructor.name, input: command.input });
+        if (command.constructor.name !== 'GetObjectCommand') return {};
+        return { Body: (async function* chunks() { yield new Uint8Array([1, 2]); yield new Uint8Array([3]); })(), ContentType: 'text/csv', Metadata: { 'trueup-source': 'aws' } };
+      },
+    } as unknown as S3Client;
+    const big = new S3BlobStore(s3, 'usage');
+    // Act
+    await big.copy('inbox/huge.csv', 'archive/abc', SERVER_COPY_BYTES + 1);
+    await big.copy('inbox/small.csv', 'archive/def', SERVER_COPY_BYTES);
+    // Assess
+    expect(commands.map((c) => c.name)).toEqual(['GetObjectCommand', 'PutObjectCommand', 'CopyObjectCommand']);
+    expect(commands[1]?.input).toEqual({ Bucket: 'usage', Key: 'archive/abc', ContentType: 'text/csv', Metadata: { 'trueup-source': 'aws' }, Body: expect.anything() });
+    expect([...(commands[1]?.input.Body as Uint8Array)]).toEqual([1, 2, 3]);
   });
 });
