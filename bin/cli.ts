@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { simulate, DataFolderError, type SimulateResult } from '../functions/local/simulate.js';
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
+import { checkUsageFiles, formatUsageChecks } from '../functions/local/check-usage.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
 import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
@@ -57,7 +58,8 @@ export function buildProgram(): Command {
   program.command('validate')
     .description('check a data folder and list every problem; writes nothing')
     .requiredOption('--data <dir>', 'data folder')
-    .action(async (opts: { data: string }) => {
+    .option('--strict', 'also fail (exit 1) when a usage row would be rejected or a usage file cannot be read')
+    .action(async (opts: { data: string; strict?: boolean }) => {
       const folder = await readDataFolder(resolve(opts.data));
       if (!folder.ok) throw new DataFolderError(`${folder.problems.length} problem(s) in ${opts.data}:\n${formatProblems(folder.problems)}`);
       const sources = await readSourcesFile(resolve(opts.data)).catch((error: unknown) => {
@@ -71,6 +73,11 @@ export function buildProgram(): Command {
       if (remote.length > 0) {
         console.log(`simulate and demo pull ${remote.map((s) => `"${s.name}" (${remoteHosts(s).join(', ')})`).join(', ')} only with --pull: they talk to hosts outside this machine.`);
       }
+      // The usage files too, as simulate would ingest them. A rejected row does not stop simulate
+      // (the rest of the file flows), so it fails the check only with --strict.
+      const usage = formatUsageChecks(await checkUsageFiles(folder.value.usage));
+      if (usage.text) console.log(usage.text);
+      if (usage.failed > 0 && opts.strict) throw new DataFolderError(`${usage.failed} usage file(s) in ${opts.data} have rejected rows or cannot be read (see above).`);
     });
 
   addOpsCommands(program);

@@ -4,7 +4,8 @@
  * `--outputs FILE`, on a deployed stack.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
@@ -112,7 +113,8 @@ export function addOpsCommands(program: Command): void {
     .argument('<file>', 'the usage file (any format TrueUp reads)').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
     .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
       const key = `inbox/${basename(file)}`;
-      await c.deps.usage.put(key, await readFile(file));
+      if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
+      await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
       if (c.kind === 'aws') return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
       const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
       console.log(record.duplicateOf ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.` : `${record.name} (${record.format ?? 'unreadable'}): ${record.rowsRead} read, ${record.rowsAccepted} accepted, ${record.rowsRejected} rejected, ${record.rowsDuplicate} duplicate.${record.fileError ? `\n${record.fileError}` : ''}`);

@@ -27,9 +27,14 @@ export interface IngestOptions {
   readonly partSize?: number;
 }
 
-export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate }, options: IngestOptions = {}): Promise<IngestResult> {
-  const name = usageFileName(input.key);
-  const sha256 = await hashObject(deps, input.key);
+/**
+ * `name`: what the file is reported under; by default the last segment of the key. `trueup
+ * simulate` gives the path under the data folder's `usage/` (`2025-01/x.csv`), so that two
+ * files of one name in two subfolders stay apart in the reports.
+ */
+export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
+  const name = input.name ?? usageFileName(input.key);
+  const { sha256, bytes } = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
   if (!claim.claimed && claim.sameObject && claim.existing) {
     return { record: claim.existing, rejections: [] }; // a retry of a completed ingest
@@ -42,7 +47,7 @@ export async function ingestUsageFile(deps: Deps, input: { key: string; today: I
     deps.log.info('duplicate usage file', { name, duplicateOf: duplicate.duplicateOf });
     return { record: duplicate, rejections: [] };
   }
-  await deps.usage.copy(input.key, `archive/${sha256}`);
+  await deps.usage.copy(input.key, `archive/${sha256}`, bytes);
   const references = new StoredReferences(deps.artifacts, sha256);
   const writer = new UsageRecordWriter(deps.artifacts, sha256, options.partSize ?? PART_SIZE);
   const summary = await readUsageFile(
@@ -82,10 +87,14 @@ export function rejectedKey(sha256: string, name: string): string {
   return `rejected/${sha256}/${name.replace(/[/\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '_')}.errors.csv`;
 }
 
-async function hashObject(deps: Deps, key: string): Promise<string> {
+async function hashObject(deps: Deps, key: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
-  for await (const chunk of await deps.usage.stream(key)) hash.update(chunk);
-  return hash.digest('hex');
+  let bytes = 0;
+  for await (const chunk of await deps.usage.stream(key)) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 function rejectionsCsv(summary: FileReadSummary): string {

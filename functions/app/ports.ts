@@ -11,10 +11,13 @@ import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '.
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void>;
+  /** Writes an object from a stream of chunks (a local file of any size), in bounded memory. */
+  putStream(key: string, chunks: AsyncIterable<Uint8Array>, contentType?: string): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   stream(key: string): Promise<AsyncIterable<Uint8Array>>;
   list(prefix: string): Promise<string[]>;
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /** `bytes`: the object's size when known; a very large object may be copied another way. */
+  copy(fromKey: string, toKey: string, bytes?: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
 

@@ -7,6 +7,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
+import { ContainerError, unpack } from './container.js';
 import type { UsageRecord } from '../domain/types.js';
 import { CsvStream, plainCells, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, NESTED, parseJsonObjectLine, type JsonCell, type JsonLine } from './ndjson.js';
@@ -31,9 +32,17 @@ export interface UsageFileInput {
 export async function readUsageFile(input: UsageFileInput, sink: UsageSink, options: ReadOptions = {}): Promise<FileReadSummary> {
   const hash = createHash('sha256');
   const reader = new FileReader(input.name, sink, options);
-  // Decoding continues after a file error so that sha256 and bytes cover the whole file.
-  for await (const text of decodeStream(tapBytes(input.chunks, hash, reader.summary))) await reader.push(text);
-  await reader.end();
+  // sha256 and bytes are of the raw bytes (compressed, for a gzip file), which the archive keeps.
+  const raw = tapBytes(input.chunks, hash, reader.summary)[Symbol.asyncIterator]();
+  try {
+    // Decoding continues after a file error so that sha256 and bytes cover the whole file.
+    for await (const text of decodeStream(unpack(raw))) await reader.push(text);
+    await reader.end();
+  } catch (error) {
+    if (!(error instanceof ContainerError)) throw error;
+    reader.fail(error.message);
+    for (let next = await raw.next(); !next.done; next = await raw.next()); // the rest, hashed
+  }
   reader.summary.sha256 = hash.digest('hex');
   return reader.summary;
 }
@@ -144,6 +153,14 @@ class FileReader {
       const pending = this.jsonLine(item);
       if (pending) await pending;
     }
+  }
+
+  /**
+   * A file error found below the text (an unreadable format, a damaged gzip stream): the rows
+   * read before it stay read, as when a row is too long.
+   */
+  fail(reason: string): void {
+    if (!this.stopped()) this.stop(reason);
   }
 
   private stopped(): boolean {

@@ -4,9 +4,9 @@
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
 import { handleWorkMessage, type WorkMessage } from '../app/work-messages.js';
@@ -15,7 +15,7 @@ import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
 import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy, type DiscrepancyMessage } from '../app/store-discrepancy.js';
-import { putObject } from '../adapters/aws/s3-blob-store.js';
+import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
 import { formatProblem, formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
@@ -64,7 +64,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   if (options.from > options.to) throw new DataFolderError(`--from ${options.from} is after --to ${options.to}: nothing to simulate.`);
   const folder = await readDataFolder(options.data, { lastDay: options.to });
   if (!folder.ok) throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
-  const { reference, payments, usageFiles } = folder.value;
+  const { reference, payments, usage } = folder.value;
   const warnings = folder.warnings.map(formatProblem);
   const guards = { data: options.data };
   await checkOutputFolder(options.out, guards);
@@ -74,10 +74,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   try {
     const { deps } = runtime;
     await deps.ledger.saveReferenceData(reference);
-    for (const path of usageFiles) {
-      const key = `inbox/${basename(path)}`;
-      await deps.usage.put(key, await readFile(path));
-      await ingestUsageFile(deps, { key, today: options.from });
+    // Keyed and named by the path under usage/ (`2025-01/x.csv`): two files of one name in two
+    // subfolders stay apart. Streamed: a file may be larger than memory (or readFile's 2 GiB).
+    for (const { name, path } of usage) {
+      const key = `inbox/${name}`;
+      await deps.usage.putStream(key, createReadStream(path));
+      await ingestUsageFile(deps, { key, name, today: options.from });
     }
     const sources = await pullDataFolderSources(runtime, options.data, options.from, options.pull ?? false);
     await importPayments(deps, payments);
@@ -159,7 +161,7 @@ async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<v
     for (const file of (await readdir(base, { recursive: true, withFileTypes: true })).filter((f) => f.isFile())) {
       const path = join(file.parentPath, file.name);
       const key = relative(base, path).split(sep).join('/');
-      await putObject(runtime.clients.s3, { Bucket: bucket.name, Key: key, Body: await readFile(path) });
+      await putObjectStream(runtime.clients.s3, { Bucket: bucket.name, Key: key }, createReadStream(path));
     }
   }
 }

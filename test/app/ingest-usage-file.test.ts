@@ -5,6 +5,7 @@
  * only the periods the file meets.
  */
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../functions/app/deps.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
@@ -39,6 +40,10 @@ class RecordingStore implements BlobStore {
     await this.inner.put(key, body, contentType);
   }
 
+  putStream(key: string, chunks: AsyncIterable<Uint8Array>, contentType?: string): Promise<void> {
+    return this.inner.putStream(key, chunks, contentType);
+  }
+
   get(key: string): Promise<Uint8Array | undefined> {
     this.gets.push(key);
     return this.inner.get(key);
@@ -54,7 +59,7 @@ class RecordingStore implements BlobStore {
     return this.inner.list(prefix);
   }
 
-  copy(fromKey: string, toKey: string): Promise<void> { return this.inner.copy(fromKey, toKey); }
+  copy(fromKey: string, toKey: string, bytes?: number): Promise<void> { return this.inner.copy(fromKey, toKey, bytes); }
   delete(key: string): Promise<void> { return this.inner.delete(key); }
 }
 
@@ -256,5 +261,39 @@ describe('ingestUsageFile duplicate references', () => {
     // The legacy object's records, then the new file's part (keys sort by sha: f… last here).
     const read = (await periodRecords(deps.artifacts, '2025-05')).map((r) => `${r.source.file} ${r.reference} ${r.quantity.toString()}`);
     expect(read.sort()).toEqual(['legacy.csv OLD1 3', 'new.csv NEW1 6']);
+  });
+});
+
+describe('ingestUsageFile: a gzip-compressed file', () => {
+  it('archives the raw .gz bytes under their sha256 and ingests the rows it holds', async () => {
+    // Prepare
+    const { deps } = await installation();
+    const gz = gzipSync(TWO_PERIODS);
+    const key = 'inbox/exports/two-periods.csv.gz';
+    await deps.usage.put(key, gz);
+    // Act
+    const { record } = await ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE });
+    // Assess
+    const sha = createHash('sha256').update(gz).digest('hex');
+    expect(record).toMatchObject({ sha256: sha, name: 'two-periods.csv.gz', format: 'canonical', bytes: gz.length, rowsRead: 40, rowsAccepted: 40, rowsRejected: 0 });
+    expect(Buffer.from(await deps.usage.get(`archive/${sha}`) ?? [])).toEqual(gz);
+    expect((await periodRecords(deps.artifacts, '2025-01')).length).toBe(20);
+  });
+
+  it('records a damaged gzip file with a clear file error', async () => {
+    const { deps } = await installation();
+    const gz = gzipSync(TWO_PERIODS).subarray(0, 200);
+    const key = 'inbox/cut.csv.gz';
+    await deps.usage.put(key, gz);
+    const { record } = await ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE });
+    expect(record.fileError).toMatch(/^the file starts like a gzip file but cannot be decompressed \(unexpected end of file\): it is damaged or cut short$/);
+    expect(record.bytes).toBe(200);
+  });
+
+  it('names a file by the name given (simulate: its path under usage/), not the key\'s last segment', async () => {
+    const { deps } = await installation();
+    await deps.usage.put('inbox/2025-01/x.csv', TWO_PERIODS);
+    const { record } = await ingestUsageFile(deps, { key: 'inbox/2025-01/x.csv', name: '2025-01/x.csv', today: '2025-03-01' });
+    expect([record.name, (await periodRecords(deps.artifacts, '2025-02'))[0]?.source.file]).toEqual(['2025-01/x.csv', '2025-01/x.csv']);
   });
 });

@@ -21,7 +21,8 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, truncate, wri
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { Parser } from 'htmlparser2';
 import { simpleParser } from 'mailparser';
 import Papa from 'papaparse';
@@ -123,6 +124,27 @@ const GENERATED: Record<string, { content: string | Buffer; entry: Json; rejecte
     content: 'foo,bar\n1,2\n',
     entry: { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0, fileError: expect.stringMatching(/^unknown usage file format: the header \(foo, bar\) matches none of the readable formats: canonical/) },
   },
+  // Subfolders are read, each file named by its path under usage/: two files of one name stay apart.
+  'twin.csv': {
+    content: csvFile('rmm,t1,sku,not-a-number,2025-01-05,,,,'),
+    entry: { format: 'canonical', rowsRead: 1, rowsAccepted: 0, rowsRejected: 1, rowsDuplicate: 0 },
+    rejected: [['twin.csv', '2', 'quantity', '"not-a-number" is not a decimal number (digits and one \'.\', no currency symbol or separators)']],
+  },
+  '2025-01/twin.csv': {
+    content: csvFile('rmm,t2,sku,not-a-number,2025-01-05,,,,'),
+    entry: { format: 'canonical', rowsRead: 1, rowsAccepted: 0, rowsRejected: 1, rowsDuplicate: 0 },
+    rejected: [['2025-01/twin.csv', '2', 'quantity', '"not-a-number" is not a decimal number (digits and one \'.\', no currency symbol or separators)']],
+  },
+  '2025-01/deep/usage.csv.gz': {
+    content: gzipSync(csvFile('rmm,g1,sku,1,2025-01-05,,,,G-1', 'rmm,g1,sku,x,2025-01-05,,,,G-2')),
+    entry: { format: 'canonical', rowsRead: 2, rowsAccepted: 1, rowsRejected: 1, rowsDuplicate: 0 },
+    rejected: [['2025-01/deep/usage.csv.gz', '3', 'quantity', '"x" is not a decimal number (digits and one \'.\', no currency symbol or separators)']],
+  },
+  '2025-01/export.parquet': {
+    content: Buffer.concat([Buffer.from('PAR1'), Buffer.from([0x15, 0x04, 0x1b, 0x5b, 0x32, 0x4a, 0x00])]),
+    entry: { rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0, fileError: 'the file is a Parquet file: TrueUp reads CSV, NDJSON or gzip-compressed CSV/NDJSON (export CUR 2.0 as CSV with gzip compression)' },
+    rejected: [['2025-01/export.parquet', '', '', 'the file is a Parquet file: TrueUp reads CSV, NDJSON or gzip-compressed CSV/NDJSON (export CUR 2.0 as CSV with gzip compression)']],
+  },
   ...Object.fromEntries(FILE_NAMES.map((name, i) => [name, {
     content: csvFile(`rmm,f${i},sku,not-a-number,2025-01-05,,,,`),
     entry: { format: 'canonical', rowsRead: 1, rowsAccepted: 0, rowsRejected: 1, rowsDuplicate: 0 },
@@ -177,7 +199,10 @@ async function hostileFolder(): Promise<string> {
   await edit(join(dir, 'sku-map.csv'), (text) => `${text.trimEnd()}\nrmm,${csvQuote(K12_VENDOR_SKU)},${csvQuote(HOSTILE_SKU)},\n`);
   await writeFile(join(dir, 'payments', 'hostile.csv'), 'payment_id,invoice_number,amount,currency,received_on,method,reference\n'
     + `${csvQuote(FORMULAS[0] as string)},${csvQuote(MARKUP[0] as string)},10.00,GBP,2025-02-02,@SUM(1),${csvQuote(MARKUP[1] as string)}\n`);
-  for (const [name, { content }] of Object.entries(GENERATED)) await writeFile(join(dir, 'usage', name), content);
+  for (const [name, { content }] of Object.entries(GENERATED)) {
+    await mkdir(dirname(join(dir, 'usage', name)), { recursive: true });
+    await writeFile(join(dir, 'usage', name), content);
+  }
   // The ingest corpus, after the conformance files: its references (R1, R2 for rmm) would
   // otherwise make the conformance rows duplicates.
   for (const name of await readdir(CORPUS)) await cp(join(CORPUS, name), join(dir, 'usage', `zz-corpus-${name}`));
@@ -299,6 +324,15 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
       'payments/evil.csv line 2, column payment_id: must be on one line (got "P\\n1")']],
     ['binary junk as clients.csv', (dir) => writeFile(join(dir, 'clients.csv'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 37 + 11) % 256))), [
       ...['client_id', 'name', 'billing_email', 'currency'].map((column) => expect.stringMatching(new RegExp(`^clients\\.csv line 1, column ${column}: is missing from the header \\(found: .{1,800}\\)$`)))]],
+    ['usage and payments files linked to /etc/passwd, directly and through a linked folder', async (dir) => {
+      await symlink('/etc/passwd', join(dir, 'usage', 'passwd.csv'));
+      await symlink('/etc', join(dir, 'usage', 'etc'));
+      await mkdir(join(dir, 'payments', '2025-02'));
+      await symlink('/etc/passwd', join(dir, 'payments', '2025-02', 'bank.csv'));
+    }, [
+      'payments/2025-02/bank.csv: is a link to /etc/passwd, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)',
+      'usage/etc: is a link to /etc, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)',
+      'usage/passwd.csv: is a link to /etc/passwd, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)']],
     ['an oversized clients.csv and payments file', async (dir) => {
       await truncate(join(dir, 'clients.csv'), 64 * 1024 * 1024 + 1); // sparse: no disk used
       await writeFile(join(dir, 'payments', 'huge.csv'), '');
@@ -452,7 +486,9 @@ describe('hostile input: a hostile folder runs to the end, neutralized', () => {
   });
 
   it('reports every usage file with its error, keeps its bytes and reports its rejected rows; the others flow', async () => {
-    const names = (await readdir(join(data, 'usage'))).sort();
+    const names = (await readdir(join(data, 'usage'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile())
+      .map((entry) => relative(join(data, 'usage'), join(entry.parentPath, entry.name)).split(sep).join('/')).sort();
+    expect(names).toEqual(expect.arrayContaining(['twin.csv', '2025-01/twin.csv', '2025-01/deep/usage.csv.gz']));
     const files = reconciliation.files as Json[];
     expect(files.map((f) => f.name).sort()).toEqual(names);
     for (const name of names) {

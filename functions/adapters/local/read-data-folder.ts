@@ -3,9 +3,15 @@
  * and the list of usage files. Bytes are decoded with decodeBytes (BOM, UTF-16); all the
  * checking is the pure parser's. File names are matched case-insensitively (`Clients.csv`
  * works), and hidden files and Office lock files (`~$…`) are skipped.
+ *
+ * `usage/` and `payments/` are read with their subfolders (`usage/2025-01/x.csv`), in the
+ * code-point order of the path under the folder. Nothing there is read from outside the data
+ * folder: a symbolic link (to a file or a folder) whose real path is outside it, a broken
+ * link, a link back to a folder already read (a loop) and anything that is neither a file nor
+ * a folder are problems naming the file, never skipped.
  */
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
-import { join, relative, resolve, isAbsolute } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
 import type { Payment, ReferenceData } from '../../domain/types.js';
 import { measureText } from '../../text/measure.js';
@@ -17,8 +23,16 @@ import {
 export interface DataFolder {
   readonly reference: ReferenceData;
   readonly payments: Payment[];
-  /** Absolute paths of the files directly under `usage/`, sorted by name. */
+  /** Absolute paths of the files under `usage/` and its subfolders, in the order of `usage`. */
   readonly usageFiles: string[];
+  /** The same files with their names: the path under `usage/`, with `/` (`2025-01/x.csv`). */
+  readonly usage: readonly UsageFile[];
+}
+
+export interface UsageFile {
+  /** The path under `usage/` with `/` between folders: unique in the folder, and what reports show. */
+  readonly name: string;
+  readonly path: string;
 }
 
 export type DataFolderResult =
@@ -36,7 +50,7 @@ async function list(dir: string): Promise<Entry[] | undefined> {
     const entries = await readdir(dir, { withFileTypes: true });
     const out: Entry[] = [];
     for (const entry of entries) {
-      if (entry.name.startsWith('.') || entry.name.startsWith('~$')) continue;
+      if (hidden(entry.name)) continue;
       let isFile = entry.isFile();
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {
@@ -53,16 +67,75 @@ async function list(dir: string): Promise<Entry[] | undefined> {
   }
 }
 
+const hidden = (name: string): boolean => name.startsWith('.') || name.startsWith('~$');
+
+/** Code-point order (UTF-8 byte order), the same on every machine and locale. */
+function byCodePoint(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+const within = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+
+/** A file found under `usage/` or `payments/`: its path under that folder (with `/`) and on disk. */
+interface TreeFile {
+  readonly rel: string;
+  readonly path: string;
+}
+
+/**
+ * Every file under `top` (`label` is how problems name it: `usage`) and its subfolders whose
+ * name `wanted` accepts, sorted by path under `top`, and the problems of what cannot be read
+ * safely. `realRoot` is the data folder's real path: nothing outside it is read.
+ */
+async function listTree(top: string, label: string, realRoot: string, wanted: (name: string) => boolean): Promise<{ files: TreeFile[]; problems: Problem[] }> {
+  const files: TreeFile[] = [];
+  const problems: Problem[] = [];
+  const visited = new Set<string>();
+  const outside = (file: string, target: string): Problem =>
+    ({ file, reason: `is a link to ${target}, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)` });
+  const enter = async (dir: string, real: string, rel: string): Promise<void> => {
+    visited.add(real);
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((entry) => !hidden(entry.name));
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const under = rel === '' ? entry.name : `${rel}/${entry.name}`;
+      const named = `${label}/${under}`;
+      let kind = entry.isDirectory() ? 'directory' : entry.isFile() ? 'file' : 'other';
+      if (entry.isSymbolicLink()) {
+        const target = await realpath(path).catch(() => undefined);
+        if (target === undefined) {
+          problems.push({ file: named, reason: 'is a symbolic link to nothing (its target does not exist)' });
+          continue;
+        }
+        const info = await stat(target);
+        kind = info.isDirectory() ? 'directory' : info.isFile() ? 'file' : 'other';
+        if (kind === 'file' && !wanted(entry.name)) continue;
+        if (!within(realRoot, target)) {
+          problems.push(outside(named, target));
+          continue;
+        }
+        // A link to the folder it sits in, to one above, or to one read already: a loop, or the same files twice.
+        if (kind === 'directory' && (within(target, real) || visited.has(target))) {
+          problems.push({ file: named, reason: `is a link to a folder that is read already (${target}): a loop or the same files twice; remove the link` });
+          continue;
+        }
+      }
+      if (kind === 'directory') await enter(path, await realpath(path), under);
+      else if (kind === 'file') { if (wanted(entry.name)) files.push({ rel: under, path }); }
+      else problems.push({ file: named, reason: 'is neither a file nor a folder (a pipe, socket or device): put usage and payments files here' });
+    }
+  };
+  const realTop = await realpath(top);
+  if (within(realRoot, realTop)) await enter(top, realTop, '');
+  else problems.push(outside(label, realTop));
+  return { files: files.sort((a, b) => byCodePoint(a.rel, b.rel)), problems };
+}
+
 /** The entry named `name`, exact match first, else the only case-insensitive match. */
 function find(entries: readonly Entry[], name: string, kind: 'file' | 'directory'): Entry | undefined {
   const fits = (entry: Entry): boolean => (kind === 'file' ? entry.isFile : entry.isDirectory);
   return entries.find((entry) => entry.name === name && fits(entry))
     ?? entries.find((entry) => entry.name.toLowerCase() === name.toLowerCase() && fits(entry));
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 const text = async (path: string): Promise<string> => decodeBytes(await readFile(path));
@@ -87,7 +160,7 @@ async function logoBytes(root: string, file: string): Promise<{ size: number; by
   // The setting is a relative path without `..`; its real path must stay inside the folder too,
   // so a symbolic link cannot put a file from elsewhere on an invoice.
   const path = await realpath(resolve(root, file)).catch(() => undefined);
-  if (path === undefined || !isInside(await realpath(root), path)) return undefined;
+  if (path === undefined || !within(await realpath(root), path)) return undefined;
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) return undefined;
   // A file over the limit is refused without being read.
@@ -111,14 +184,23 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
     names[key] = entry.name;
     found.push({ key, path: join(root, entry.name) });
   }
+  const realRoot = await realpath(root);
   const paymentsDir = find(entries, 'payments', 'directory');
   const paymentPaths: { file: string; path: string }[] = [];
+  const unsafe: Problem[] = [];
   if (paymentsDir) {
-    for (const entry of (await list(join(root, paymentsDir.name))) ?? []) {
-      if (!entry.isFile || !/\.csv$/i.test(entry.name)) continue;
-      paymentPaths.push({ file: `${paymentsDir.name}/${entry.name}`, path: join(root, paymentsDir.name, entry.name) });
-    }
+    const tree = await listTree(join(root, paymentsDir.name), paymentsDir.name, realRoot, (name) => /\.csv$/i.test(name));
+    unsafe.push(...tree.problems);
+    for (const { rel, path } of tree.files) paymentPaths.push({ file: `${paymentsDir.name}/${rel}`, path });
   }
+  const usageDir = find(entries, 'usage', 'directory');
+  const usage: UsageFile[] = [];
+  if (usageDir) {
+    const tree = await listTree(join(root, usageDir.name), usageDir.name, realRoot, () => true);
+    unsafe.push(...tree.problems);
+    for (const { rel, path } of tree.files) usage.push({ name: rel, path });
+  }
+  if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
   const tooBig: Problem[] = [];
   for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
     const problem = await sizeProblem(path, file);
@@ -136,10 +218,6 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
   const payments = parsePaymentFiles(paymentFiles, options);
 
-  const usageDir = find(entries, 'usage', 'directory');
-  const usageFiles = usageDir
-    ? ((await list(join(root, usageDir.name))) ?? []).filter((entry) => entry.isFile).map((entry) => join(root, usageDir.name, entry.name))
-    : [];
 
   const logo = reference.ok && reference.value.settings.msp.logo !== undefined
     ? readLogo(reference.value.settings.msp.logo, await logoBytes(root, reference.value.settings.msp.logo), names.settings)
@@ -151,7 +229,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   }
   return {
     ok: true,
-    value: { reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value, payments: payments.value, usageFiles },
+    value: { reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value, payments: payments.value, usageFiles: usage.map((file) => file.path), usage },
     warnings: [...reference.warnings, ...payments.warnings],
   };
 }

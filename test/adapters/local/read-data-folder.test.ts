@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { MAX_DATA_FILE_BYTES, readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
@@ -275,5 +275,82 @@ describe('readDataFolder: the logo (msp.logo)', () => {
     const logo = valueOf(await readDataFolder(EXAMPLE)).reference.logo;
     expect(logo?.contentType).toBe('image/png');
     expect(Buffer.from(logo?.base64 ?? '', 'base64').subarray(0, 8).equals(PNG.subarray(0, 8))).toBe(true);
+  });
+});
+
+describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
+  const PAYMENTS_HEADER = 'payment_id,invoice_number,amount,currency,received_on\n';
+
+  it('reads usage and payments files in subfolders, in code-point order of their path under the folder', async () => {
+    // Prepare
+    const dir = await copyOfConformance();
+    await mkdir(join(dir, 'usage', '2025-01', 'deep'), { recursive: true });
+    await mkdir(join(dir, 'usage', '2025-02'));
+    await mkdir(join(dir, 'usage', '.hidden'));
+    for (const name of ['2025-01/x.csv', '2025-02/x.csv', '2025-01/deep/y.csv', '2025-01.csv', '.hidden/z.csv', 'Z.csv', 'é.csv']) await writeFile(join(dir, 'usage', name), '');
+    await mkdir(join(dir, 'payments', '2025-02'));
+    await writeFile(join(dir, 'payments', '2025-02', 'bank.csv'), `${PAYMENTS_HEADER}PM-SUB,OSP-1,5,GBP,2025-02-03\n`);
+    await writeFile(join(dir, 'payments', '2025-02', 'notes.txt'), 'not payments');
+    // Act
+    const folder = valueOf(await readDataFolder(dir));
+    // Assess: "." (2E) sorts before "/" (2F), upper case before lower case, "é" last
+    expect(folder.usage.map((file) => file.name)).toEqual([
+      '2025-01.csv', '2025-01/deep/y.csv', '2025-01/x.csv', '2025-02/x.csv', 'Z.csv', 'cur2.csv', 'pax8.csv', 'rmm-export.csv', 'é.csv']);
+    expect(folder.usage.map((file) => file.path)).toEqual(folder.usage.map((file) => join(dir, 'usage', ...file.name.split('/'))));
+    expect(folder.usageFiles).toEqual(folder.usage.map((file) => file.path));
+    expect(folder.payments.find((p) => p.paymentId === 'PM-SUB')).toMatchObject({ invoiceNumber: 'OSP-1', receivedOn: '2025-02-03' });
+  });
+
+  it('names a payments file in a subfolder by its path in problems', async () => {
+    const dir = await copyOfConformance();
+    await mkdir(join(dir, 'payments', '2025-02'));
+    await writeFile(join(dir, 'payments', '2025-02', 'bank.csv'), `${PAYMENTS_HEADER}PM-SUB,OSP-1,five,GBP,2025-02-03\n`);
+    expect(formatProblems(problemsOf(await readDataFolder(dir)))).toMatch(/^payments\/2025-02\/bank\.csv line 2, column amount: /);
+  });
+
+  it('refuses links that lead outside the data folder, broken links and loops, naming each', async () => {
+    // Prepare
+    const dir = await copyOfConformance();
+    const outside = join(scratch, `outside-${counter}`);
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.csv'), 'root:x:0:0:root:/root:/bin/bash\n');
+    await symlink('/etc/passwd', join(dir, 'usage', 'passwd.csv'));
+    await symlink(outside, join(dir, 'usage', 'elsewhere'));
+    await symlink(join(outside, 'secret.csv'), join(dir, 'payments', 'secret.csv'));
+    await symlink(join(dir, 'usage', 'missing.csv'), join(dir, 'usage', 'broken.csv'));
+    await mkdir(join(dir, 'usage', 'sub'));
+    await symlink('..', join(dir, 'usage', 'sub', 'up'));
+    await symlink(dir, join(dir, 'payments', 'root'));
+    // Act
+    const problems = problemsOf(await readDataFolder(dir));
+    // Assess
+    const real = await realpath(outside);
+    expect(formatProblems(problems).split('\n').sort()).toEqual([
+      `payments/root: is a link to a folder that is read already (${await realpath(dir)}): a loop or the same files twice; remove the link`,
+      `payments/secret.csv: is a link to ${join(real, 'secret.csv')}, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)`,
+      'usage/broken.csv: is a symbolic link to nothing (its target does not exist)',
+      `usage/elsewhere: is a link to ${real}, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)`,
+      'usage/passwd.csv: is a link to /etc/passwd, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)',
+      `usage/sub/up: is a link to a folder that is read already (${await realpath(join(dir, 'usage'))}): a loop or the same files twice; remove the link`,
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('root:x:0:0');
+  });
+
+  it('refuses a usage/ folder that is a link to a folder outside the data folder', async () => {
+    const dir = await copyOfConformance();
+    const outside = join(scratch, `outside-usage-${counter}`);
+    await cp(join(dir, 'usage'), outside, { recursive: true });
+    await rm(join(dir, 'usage'), { recursive: true });
+    await symlink(outside, join(dir, 'usage'));
+    expect(problemsOf(await readDataFolder(dir))).toEqual([{ file: 'usage', reason: expect.stringMatching(/^is a link to .+, outside the data folder/) }]);
+  });
+
+  it('reads links that stay inside the data folder', async () => {
+    const dir = await copyOfConformance();
+    await mkdir(join(dir, 'exports'));
+    await writeFile(join(dir, 'exports', 'feb.csv'), '');
+    await symlink(join(dir, 'exports'), join(dir, 'usage', 'linked'));
+    await symlink('../exports/feb.csv', join(dir, 'usage', 'feb-link.csv'));
+    expect(valueOf(await readDataFolder(dir)).usage.map((file) => file.name)).toEqual(['cur2.csv', 'feb-link.csv', 'linked/feb.csv', 'pax8.csv', 'rmm-export.csv']);
   });
 });
