@@ -279,13 +279,13 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
       'trueup.json, setting reports.recipients[2]: must be an email address like ap@client.example (got "Evil <e@x.example>"): separate several addresses with ";"']],
     ['misspelt and mistyped settings, prototype keys, a path as invoice prefix', (dir) => writeFile(join(dir, 'trueup.json'),
       '{"msp":{"nmae":"x"},"timezone":"EST","invoice":{"prefix":"../../etc","paymentTermsDays":"30"},"dunning":{"steps":[{"name":"<script>","offsetDays":1.5}]},"__proto__":{"polluted":true}}'), [
-      'trueup.json, setting msp: has unknown setting "nmae" (known here: name, email, address)',
+      'trueup.json, setting msp: has unknown setting "nmae" (known here: name, email, address, phone, taxId, senderName, logo)',
       'trueup.json, setting timezone: must be an IANA time zone like America/Chicago or Europe/London (got "EST")',
       'trueup.json, setting invoice.prefix: must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got "../../etc")',
       'trueup.json, setting invoice.paymentTermsDays: must be a whole number from 0 to 3650 (got "30")',
       'trueup.json, setting dunning.steps[0].name: must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got "<script>")',
       'trueup.json, setting dunning.steps[0].offsetDays: must be a whole number from -3650 to 3650 (got 1.5)',
-      'trueup.json: has unknown setting "__proto__" (known here: msp, timezone, currency, invoice, reports, dunning, receipts)']],
+      'trueup.json: has unknown setting "__proto__" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, locale)']],
     ['header injection and control characters in clients.csv', (dir) => edit(join(dir, 'clients.csv'), (text) => text
       .replace('ap1@k1.example', '"ap1@k1.example\r\nBcc: evil@attacker.example"')
       .replace('ap2@k2.example', '"ap2@k2.example>, evil@attacker.example"')
