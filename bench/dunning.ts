@@ -12,7 +12,7 @@
  * invoices one transaction at a time is the billing benchmark's job, not this one's.
  */
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { encode } from '../functions/app/codec.js';
+import { invoiceItem } from '../functions/adapters/aws/dynamodb-ledger.js';
 import { runDunning } from '../functions/app/run-dunning.js';
 import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
 import { calculateInvoiceTotals } from './invoice-totals.js';
@@ -52,9 +52,8 @@ try {
     const sent = new Set(steps.filter((s) => s.offsetDays <= daysPastDue - 1).map((s) => s.name));
     if (steps.some((s) => s.offsetDays === daysPastDue)) dueToday += 1;
     items.push({
-      PK: 'INVOICE', SK: number, clientId: invoice.clientId, data: encode(invoice), payments: '[]',
+      ...invoiceItem(invoice),
       ...(sent.size > 0 ? { stepsSent: sent } : {}), ...(sent.has('overdue_2') ? { feeCharged: true } : {}),
-      GSI1PK: 'OPEN', GSI1SK: `${dueDate}#${number}`,
     });
   }
   await batchWriteAll(db, table, items, 4);

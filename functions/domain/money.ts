@@ -89,8 +89,12 @@ export interface DigitLimits {
 
 /** Reference data: quantities, prices, percentages, factors, tolerances, tax rates. */
 export const REFERENCE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 10 };
-/** Usage rows: quantity, unit cost and cost (vendors write up to 15 decimals, `6.65679E-09` has 14). */
-export const USAGE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 20 };
+/**
+ * Usage rows: quantity, unit cost and cost. 40 decimals, as far as a FOCUS or CUR exponent may
+ * reach (`1E-40`): vendors write what their floats print (`1.0000000000000001E-10`), and SPEC.md
+ * says such numbers are read exactly.
+ */
+export const USAGE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 40 };
 
 /** Digits before the decimal point of |value| (0 for 0.5), and the decimals it really has (trailing zeros do not count). */
 function digitCounts(value: Dec): { integer: number; fraction: number } {

@@ -21,7 +21,7 @@
  *   line item type) quantity = usage amount, others 0 with vendorSku `ProductCode:LineItemType`
  *   when the usage type is empty; numbers may use an exponent; cost optional;
  * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large), and
- *   so is a value with more than 15 digits before the point or 20 decimals (docs/rules.md);
+ *   so is a value with more than 15 digits before the point or 40 decimals (docs/rules.md);
  * - usageDate = UTC date of the start timestamp (`YYYY-MM-DD`, or ISO 8601 with `Z`, BigQuery's
  *   ` UTC`, `±HH:MM`/`±HHMM` with hours 00-23 and minutes 00-59, or no zone = UTC), which must
  *   still have a 4-digit year; period = month of the billing period start as written, else (CUR)
@@ -480,14 +480,14 @@ function required(get: Get, key: string): string {
 
 /**
  * FOCUS and AWS numbers: a decimal with an optional exponent (`9.984E-7`) of at most ±40, read
- * exactly, whose value has at most 15 digits before the point and 20 decimals (docs/rules.md).
+ * exactly, whose value has at most 15 digits before the point and 40 decimals (docs/rules.md).
  */
 function exponentDecimal(text: string): Dec {
   const m = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE]([-+]?\d+))?$/.exec(text);
   if (!m || Math.abs(Number(m[4] ?? 0)) > 40) throw new Invalid(text);
   const value = new Dec(text);
   const [whole = '', fraction = ''] = value.abs().toFixed().split('.');
-  if (whole.replace(/^0+/, '').length > 15 || fraction.length > 20) throw new Invalid(text);
+  if (whole.replace(/^0+/, '').length > 15 || fraction.length > 40) throw new Invalid(text);
   return value;
 }
 const focusNumber = exponentDecimal;

@@ -535,8 +535,11 @@ function lateFeeSk(fee: LateFee): string {
   return `LATEFEE#${fee.invoiceNumber}`;
 }
 
-/** A new invoice: nothing paid yet; open for dunning unless it is a credit note. */
-function invoiceItem(invoice: Invoice): Item {
+/**
+ * A new invoice's item: nothing paid yet; open for dunning unless it is a credit note. Exported
+ * for the bench, which seeds thousands of invoices in the ledger's own shape.
+ */
+export function invoiceItem(invoice: Invoice): Item {
   const open = invoice.total.greaterThan(0);
   return {
     PK: 'INVOICE', SK: invoice.number, clientId: invoice.clientId, data: encode(invoice), paid: '0', paymentCount: 0,
