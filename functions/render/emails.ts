@@ -230,17 +230,19 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
   const plural = items.length === 1 ? '' : 's';
   const opening = words.opening(items.length > 1);
   const subject = safeHeader(words.subject(items, settings.msp.name));
-  const money = (value: Dec, currency: string): string => `${currency} ${formatMoney(value, currency)}`;
+  // The subject stays as SPEC.md's outputs have it; the body is for people: money and dates in the locale's form.
+  const f = formatsFor(localeOf(settings));
+  const money = (value: Dec, currency: string): string => f.moneyWithCode(value, currency);
   const fees = items.filter((i) => i.lateFee !== undefined && i.lateFee.greaterThan(0));
-  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)}${i.lateFeeTerms ? ` (${feeBasis(i.lateFeeTerms, i.balance, i.currency)})` : ''} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
-  const totals = totalsByCurrency(items);
-  const owed = tone === 'final' ? finalNoticeLines(items) : [];
+  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)}${i.lateFeeTerms ? ` (${feeBasis(i.lateFeeTerms, i.balance, i.currency, money)})` : ''} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
+  const totals = totalsByCurrency(items, money);
+  const owed = tone === 'final' ? finalNoticeLines(items, money) : [];
   const pdfs = [...(input.pdfs ?? [])].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
   const attached = pdfs.length === 0 ? []
     : [`${pdfs.length === 1 ? 'The invoice is' : 'The invoices are'} attached: ${pdfs.map((f) => `${safeFilename(f.number)}.pdf`).join(', ')}.`];
 
   const header = ['Invoice', 'Due date', 'Balance', 'Status', 'Late fee'];
-  const row = (i: DunningItem): string[] => [i.invoiceNumber, i.dueDate, money(i.balance, i.currency), when(i.daysOverdue), i.lateFee ? money(i.lateFee, i.currency) : '—'];
+  const row = (i: DunningItem): string[] => [i.invoiceNumber, f.date(i.dueDate), money(i.balance, i.currency), when(i.daysOverdue), i.lateFee ? money(i.lateFee, i.currency) : '—'];
   const text = [
     `Dear ${client.name},`, '',
     opening, '',
@@ -252,7 +254,7 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
     `Please quote the invoice number${plural} as the payment reference.`,
     words.closing, '',
     ...paymentInstructions(settings).text,
-    `Statement date: ${date}`, '',
+    `Statement date: ${f.date(date)}`, '',
     'Kind regards,',
     signature(settings),
   ].join('\n');
@@ -260,7 +262,7 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
   const cell = (s: string, right = false, extra = ''): string => `<td style="${TD};${right ? 'text-align:right;white-space:nowrap;' : ''}${extra}">${e(s)}</td>`;
   const table = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">
 <tr>${header.map((h, i) => `<th style="${TH};${i === 2 || i === 4 ? 'text-align:right' : ''}">${e(h)}</th>`).join('')}</tr>
-${items.map((i) => `<tr>${cell(i.invoiceNumber, false, 'font-weight:bold')}${cell(i.dueDate)}${cell(money(i.balance, i.currency), true)}${cell(when(i.daysOverdue), false, i.daysOverdue > 0 ? `color:${words.accent}` : '')}${cell(i.lateFee ? money(i.lateFee, i.currency) : '—', true)}</tr>`).join('\n')}
+${items.map((i) => `<tr>${cell(i.invoiceNumber, false, 'font-weight:bold')}${cell(f.date(i.dueDate))}${cell(money(i.balance, i.currency), true)}${cell(when(i.daysOverdue), false, i.daysOverdue > 0 ? `color:${words.accent}` : '')}${cell(i.lateFee ? money(i.lateFee, i.currency) : '—', true)}</tr>`).join('\n')}
 ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total outstanding</td><td colspan="3" style="${TD};font-weight:bold;text-align:right">${e(totals.join(', '))}</td></tr>` : ''}
 </table>`;
   const banner = tone === 'final' || tone === 'overdue'
@@ -276,7 +278,7 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
     ...attached.map((s) => p(e(s), 'color:#374151')),
     p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
     paymentInstructions(settings).html,
-    p(`Statement date: ${e(date)}`, 'color:#6b7280;font-size:12px'),
+    p(`Statement date: ${e(f.date(date))}`, 'color:#6b7280;font-size:12px'),
     p('Kind regards,'),
   ].join('\n'));
   return {
@@ -285,10 +287,12 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
   };
 }
 
-/** How a late fee was computed: "1.5% of EUR 3060.00, minimum EUR 25.00" (no minimum when it is 0). */
-function feeBasis(terms: { percent: Dec; minimum: Dec }, balance: Dec, currency: string): string {
-  const minimum = terms.minimum.greaterThan(0) ? `, minimum ${currency} ${formatMoney(terms.minimum, currency)}` : '';
-  return `${terms.percent.toString()}% of ${currency} ${formatMoney(balance, currency)}${minimum}`;
+type MoneyText = (value: Dec, currency: string) => string;
+
+/** How a late fee was computed: "1.5% of EUR 3,060.00, minimum EUR 25.00" (no minimum when it is 0). */
+function feeBasis(terms: { percent: Dec; minimum: Dec }, balance: Dec, currency: string, money: MoneyText): string {
+  const minimum = terms.minimum.greaterThan(0) ? `, minimum ${money(terms.minimum, currency)}` : '';
+  return `${terms.percent.toString()}% of ${money(balance, currency)}${minimum}`;
 }
 
 /**
@@ -296,7 +300,7 @@ function feeBasis(terms: { percent: Dec; minimum: Dec }, balance: Dec, currency:
  * the total now owed, which is the balances plus the fees not yet on any invoice (a fee billed
  * on a later invoice is owed there).
  */
-function finalNoticeLines(items: readonly DunningItem[]): string[] {
+function finalNoticeLines(items: readonly DunningItem[], moneyIn: MoneyText): string[] {
   const byCurrency = new Map<string, { balance: Dec; charged: Dec; unbilled: Dec }>();
   for (const item of items) {
     const zero = item.balance.minus(item.balance);
@@ -308,7 +312,7 @@ function finalNoticeLines(items: readonly DunningItem[]): string[] {
     });
   }
   return [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([currency, sum]) => {
-    const money = (value: Dec): string => `${currency} ${formatMoney(value, currency)}`;
+    const money = (value: Dec): string => moneyIn(value, currency);
     const invoiced = sum.charged.minus(sum.unbilled);
     return [
       `Late fees charged so far: ${money(sum.charged)}${invoiced.greaterThan(0) ? ` (${money(invoiced)} of it already on later invoices)` : ''}.`,
@@ -317,10 +321,10 @@ function finalNoticeLines(items: readonly DunningItem[]): string[] {
   });
 }
 
-function totalsByCurrency(items: readonly DunningItem[]): string[] {
+function totalsByCurrency(items: readonly DunningItem[], money: MoneyText): string[] {
   const totals = new Map<string, Dec>();
   for (const item of items) totals.set(item.currency, (totals.get(item.currency) ?? item.balance.minus(item.balance)).plus(item.balance));
-  return [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, total]) => `${currency} ${formatMoney(total, currency)}`);
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, total]) => money(total, currency));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,32 +384,33 @@ export interface ReceiptInput {
 /** A receipt for one applied payment: what was received, what it paid, what is left. */
 export function receiptEmail(input: ReceiptInput): EmailContent {
   const { settings, client, payment, invoice } = input;
-  const money = (value: Dec, currency = invoice.currency): string => `${currency} ${formatMoney(value, currency)}`;
-  const subject = safeHeader(`Receipt: payment of ${money(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`);
+  const subject = safeHeader(`Receipt: payment of ${payment.currency} ${formatMoney(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`);
+  const f = formatsFor(localeOf(settings));
+  const money = (value: Dec, currency = invoice.currency): string => f.moneyWithCode(value, currency);
   const paidInFull = input.balance.lessThanOrEqualTo(0);
   const excess = payment.currency === invoice.currency ? payment.amount.minus(input.applied) : payment.amount.minus(payment.amount);
   const outcome = [
-    paidInFull ? `Invoice ${invoice.number} is now paid in full.` : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${invoice.dueDate}.`,
+    paidInFull ? `Invoice ${invoice.number} is now paid in full.` : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${f.date(invoice.dueDate)}.`,
     ...(excess.greaterThan(0) ? [`${money(excess)} was more than the balance; we have recorded it and will contact you about it.`] : []),
   ];
   const rows: [string, string][] = [
-    ['Payment', payment.paymentId], ['Received on', payment.receivedOn], ['Amount received', money(payment.amount, payment.currency)],
+    ['Payment', payment.paymentId], ['Received on', f.date(payment.receivedOn)], ['Amount received', money(payment.amount, payment.currency)],
     ...(payment.method ? [['Method', payment.method] as [string, string]] : []),
     ...(payment.reference ? [['Reference', payment.reference] as [string, string]] : []),
     ['Applied to', invoice.number], ['Amount applied', money(input.applied)], ['Invoice total', money(invoice.total)],
     ['Balance now', money(input.balance.greaterThan(0) ? input.balance : input.balance.minus(input.balance))],
   ];
-  const thanks = `Thank you: we received your payment of ${money(payment.amount, payment.currency)} on ${payment.receivedOn} and applied ${money(input.applied)} to invoice ${invoice.number}.`;
+  const thanks = `Thank you: we received your payment of ${money(payment.amount, payment.currency)} on ${f.date(payment.receivedOn)} and applied ${money(input.applied)} to invoice ${invoice.number}.`;
   const text = [
     `Dear ${client.name},`, '', thanks, '', textTable(rows, []), '', ...outcome, '',
-    `Receipt date: ${input.date}`, '', 'Kind regards,', signature(settings),
+    `Receipt date: ${f.date(input.date)}`, '', 'Kind regards,', signature(settings),
   ].join('\n');
   const html = layout(settings, subject, [
     p(`Dear ${e(client.name)},`),
     p(e(thanks)),
     `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
     ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
-    p(`Receipt date: ${e(input.date)}`, 'color:#6b7280;font-size:12px'),
+    p(`Receipt date: ${e(f.date(input.date))}`, 'color:#6b7280;font-size:12px'),
     p('Kind regards,'),
   ].join('\n'));
   return { subject, text, html, attachments: [] };

@@ -100,12 +100,12 @@ describe('receipts on (conformance data folder with receipts.enabled)', () => {
     const charged = texts.filter((t) => t.includes('has been charged on invoice'));
     expect(charged.length).toBeGreaterThan(0);
     // The conformance folder's step "late" charges 2%, minimum 10.00.
-    for (const t of charged) expect(t).toMatch(/A late fee of [A-Z]{3} [\d.]+ \(2% of [A-Z]{3} [\d.]+, minimum [A-Z]{3} 10(\.0+)?\) has been charged/);
+    for (const t of charged) expect(t).toMatch(/A late fee of [A-Z]{3} [\d.,]+ \(2% of [A-Z]{3} [\d.,]+, minimum [A-Z]{3} 10(\.0+)?\) has been charged/);
     const finals = texts.filter((t) => t.includes('This is our final notice'));
     expect(finals.length).toBeGreaterThan(0);
     for (const t of finals) {
-      expect(t).toMatch(/Late fees charged so far: [A-Z]{3} [\d.]+/);
-      expect(t).toMatch(/Total now owed: [A-Z]{3} [\d.]+ \(balance [A-Z]{3} [\d.]+ plus late fees [A-Z]{3} [\d.]+\)\./);
+      expect(t).toMatch(/Late fees charged so far: [A-Z]{3} [\d.,]+/);
+      expect(t).toMatch(/Total now owed: [A-Z]{3} [\d.,]+ \(balance [A-Z]{3} [\d.,]+ plus late fees [A-Z]{3} [\d.,]+\)\./);
     }
   });
 

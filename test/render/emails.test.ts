@@ -87,7 +87,7 @@ describe('dunningEmail', () => {
       item({ invoiceNumber: 'OSP-2025-000002', step: 'overdue_2', daysOverdue: 14, balance: new Dec('200'), lateFee: new Dec('3.00'), lateFeeTerms: { percent: new Dec('1.5'), minimum: new Dec('0') } }),
     ] });
     for (const part of [m.text, m.html]) {
-      expect(part).toContain('A late fee of EUR 45.90 (1.5% of EUR 3060.00, minimum EUR 25.00) has been charged on invoice OSP-2025-000001');
+      expect(part).toContain('A late fee of EUR 45.90 (1.5% of EUR 3,060.00, minimum EUR 25.00) has been charged on invoice OSP-2025-000001');
       expect(part).toContain('A late fee of EUR 3.00 (1.5% of EUR 200.00) has been charged on invoice OSP-2025-000002');
     }
   });
@@ -99,7 +99,7 @@ describe('dunningEmail', () => {
     ] });
     for (const part of [m.text, m.html]) {
       expect(part).toContain('Late fees charged so far: EUR 70.90 (EUR 25.00 of it already on later invoices).');
-      expect(part).toContain('Total now owed: EUR 3205.90 (balance EUR 3160.00 plus late fees EUR 45.90).');
+      expect(part).toContain('Total now owed: EUR 3,205.90 (balance EUR 3,160.00 plus late fees EUR 45.90).');
     }
     expect(email('overdue_1', 7).text).not.toContain('Total now owed');
   });
@@ -159,8 +159,8 @@ describe('receiptEmail', () => {
     const m = receiptEmail({ settings: MSP, client: CLIENT, date: '2025-02-05', payment, invoice, applied: new Dec('500'), balance: new Dec('355.04') });
     expect(m.subject).toBe('Receipt: payment of EUR 500.00 for invoice OSP-2025-000001 — Osprey Networks');
     for (const part of [m.text, m.html]) {
-      expect(part).toContain('we received your payment of EUR 500.00 on 2025-02-05 and applied EUR 500.00 to invoice OSP-2025-000001');
-      expect(part).toContain('The remaining balance of invoice OSP-2025-000001 is EUR 355.04, due 2025-02-08.');
+      expect(part).toContain('we received your payment of EUR 500.00 on Feb 5, 2025 and applied EUR 500.00 to invoice OSP-2025-000001');
+      expect(part).toContain('The remaining balance of invoice OSP-2025-000001 is EUR 355.04, due Feb 8, 2025.');
       expect(part).toContain('bank 991');
     }
   });
@@ -200,6 +200,8 @@ describe('payment instructions and dates in client emails', () => {
       expect(part).toContain('BIC ABNANL2A');
       expect(part).toContain('Osprey Networks B.V.');
     }
+    // Money and dates for people, in the locale's form (en-GB here); the subject keeps SPEC.md's form.
+    for (const part of [m.text, m.html]) expect(part).toContain('8 Feb 2025');
     const plain = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item()] });
     expect(plain.text).not.toContain('How to pay');
     expect(plain.html).not.toContain('How to pay');
