@@ -22,7 +22,7 @@ import type {
   FileRecord, Ledger, LedgerInvoice, OutboxEntry, PayableInvoice, ReconciliationRecord, RecordPaymentResult, StoredDiscrepancy,
 } from '../../app/ports.js';
 import type { IsoDate, Period } from '../../domain/dates.js';
-import { Dec, type Dec as DecT } from '../../domain/money.js';
+import { Dec, decimalText, type Dec as DecT } from '../../domain/money.js';
 import type { Discrepancy } from '../../domain/reconcile-period.js';
 import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../domain/types.js';
 
@@ -334,7 +334,7 @@ export class DynamoDbLedger implements Ledger {
             UpdateExpression: `SET paid = :paid, paymentCount = :next${applied.stillOpen ? '' : ' REMOVE GSI1PK, GSI1SK'}`,
             ConditionExpression: 'paymentCount = :count',
             ExpressionAttributeValues: {
-              ':paid': applied.invoice.paid.plus(applied.amount).toFixed(), ':next': applied.invoice.paymentCount + 1, ':count': applied.invoice.paymentCount,
+              ':paid': decimalText(applied.invoice.paid.plus(applied.amount)), ':next': applied.invoice.paymentCount + 1, ':count': applied.invoice.paymentCount,
             },
           },
         },
