@@ -15,7 +15,7 @@ import {
   BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand,
   type DynamoDBDocumentClient, type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ExpectedFeedRule } from '../../collect/expected-feeds.js';
+import type { ExpectedFeedRule } from '../../domain/expected-feeds.js';
 import { parseSourcesConfig } from '../../collect/sources-config.js';
 import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../app/codec.js';
 import type {
