@@ -7,7 +7,7 @@
  */
 import { RateLimitedMailer } from '../functions/adapters/aws/rate-limited-mailer.js';
 import type { Mailer } from '../functions/app/ports.js';
-import { TokenBucket } from '../functions/app/rate-limiter.js';
+import { TokenBucket } from '../functions/adapters/aws/rate-limiter.js';
 import { benchScale, line } from './common.js';
 
 const RATE = Number(process.env.SES_MAX_SEND_RATE ?? 14);

@@ -13,7 +13,7 @@ import { progressReporter } from './progress.js';
 import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
-import { ConnectionError } from '../functions/local/connection.js';
+import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local/output-folder.js';
 import { DynamoDbLocalUnavailable } from '../functions/adapters/local/dynamodb-local.js';
 

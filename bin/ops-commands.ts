@@ -21,7 +21,7 @@ import { dateInZone, isIsoDate } from '../functions/domain/dates.js';
 import { formatMoney } from '../functions/domain/money.js';
 import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
-import { connect, removeLocalFile, writeLocalFile, type Connection } from '../functions/local/connection.js';
+import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
 import { startLocalRuntime } from '../functions/local/local-runtime.js';
 
 export class UserError extends Error {}

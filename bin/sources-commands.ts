@@ -10,14 +10,14 @@ import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { createCollectorDeps } from '../functions/collect/aws-collector.js';
 import { pullSource, testSource, type CollectorDeps, type PullResult } from '../functions/collect/collect.js';
 import type { CollectorState } from '../functions/collect/collector-state.js';
-import { connectCollector, type CollectorTarget } from '../functions/collect/connection.js';
+import { connectCollector, type CollectorTarget } from './collector-connection.js';
 import { credentialResolver, describeRef } from '../functions/collect/credentials.js';
 import { MemoryCollectorState } from '../functions/collect/memory-collector-state.js';
 import {
   EMPTY_SOURCES, findSource, parseSourcesConfig, readSourcesFile, SourcesConfigError, SOURCES_FILE, type SourcesConfig,
 } from '../functions/collect/sources-config.js';
 import { dateInZone } from '../functions/domain/dates.js';
-import { ConnectionError } from '../functions/local/connection.js';
+import { ConnectionError } from './connection.js';
 import { date, UserError } from './ops-commands.js';
 
 interface Options { data?: string; outputs?: string }

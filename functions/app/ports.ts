@@ -2,7 +2,7 @@
  * The ports the use cases talk to. AWS adapters implement them (functions/adapters/aws); the
  * embedded runtime uses the same adapters against the local stand-ins. Nothing here knows AWS.
  */
-import type { ExpectedFeedRule } from '../collect/expected-feeds.js';
+import type { ExpectedFeedRule } from '../domain/expected-feeds.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';

@@ -5,30 +5,13 @@
  */
 import type { Period } from '../domain/dates.js';
 import { Dec, decimalText, formatMoney, formatQuantity } from '../domain/money.js';
-import type { Discrepancy, PairResult, PairStatus, Reconciliation } from '../domain/reconcile-period.js';
-import type { HeldPair } from '../domain/hold-missing-feeds.js';
+import type { Discrepancy, PairResult, Reconciliation } from '../domain/reconcile-period.js';
 import type { Agreement } from '../domain/types.js';
+import type { ReconciliationJson } from '../domain/reconciliation-shape.js';
 import type { FileRecord } from './ports.js';
 
-export interface ReconciliationJson {
-  period: Period;
-  pairs: Array<{ clientId: string; sku: string; status: PairStatus; contracted: string; used: string; delta: string; amountAtStake: string; currency: string; agreementId?: string; totalCost?: string }>;
-  discrepancies: Array<{ id: string; type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null; currency: string; detail?: string }>;
-  metrics: { pairs: number; discrepancies: number; discrepancyRate: string };
-  /** `sha256` (not in SPEC.md's shape, left out of OUT) finds the file's rejected rows for the report. */
-  files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string; sha256?: string }>;
-  /** Pairs held for a missing feed (not in `pairs`); only when there are any. */
-  held?: HeldPair[];
-  /** Pairs of earlier periods released by this run, their feed having arrived; only when there are any. */
-  released?: ReleasedHold[];
-}
-
-export interface ReleasedHold {
-  period: Period;
-  vendor: string;
-  pairs: ReconciliationJson['pairs'];
-  discrepancies: ReconciliationJson['discrepancies'];
-}
+// The stored shape is the domain's (the reports render it); re-exported for the use cases.
+export type { ReconciliationJson, ReleasedHold } from '../domain/reconciliation-shape.js';
 
 export function reconciliationKey(period: Period): string {
   return `reconciliation/${period}.json`;

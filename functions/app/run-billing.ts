@@ -14,7 +14,7 @@ import { reconcilePeriod } from '../domain/reconcile-period.js';
 import { compareText, type Discrepancy, type PairResult } from '../domain/reconcile-period.js';
 import { UsageSummarizer, type UsageSummary } from '../domain/summarize-usage.js';
 import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
-import { missingFeeds } from '../collect/expected-feeds.js';
+import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { Deps } from './deps.js';

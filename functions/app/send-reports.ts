@@ -2,7 +2,8 @@
  * The billing team's emails: the reconciliation report after each billing run and the AR
  * aging report each aging weekday (SPEC.md section 8). Each is stored in S3 and sent once.
  */
-import { agingCsv, computeAging, dsoTrend } from '../domain/compute-aging.js';
+import { agingCsv } from '../domain/aging-csv.js';
+import { computeAging, dsoTrend } from '../domain/compute-aging.js';
 import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.js';
 import { renderAgingReport } from '../reports/aging-report.js';
 import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/reconciliation-report.js';

@@ -2,6 +2,7 @@
  * What the collector remembers, per source: every remote item it pulled (so nothing is pulled
  * twice), a cursor (an https source's ETag / Last-Modified) and the outcome of the last run.
  */
+import type { SourcesConfig } from './sources-config.js';
 
 export interface PulledItem {
   readonly source: string;
@@ -52,7 +53,10 @@ export interface CollectorState {
   getStatus(source: string): Promise<SourceStatus | undefined>;
   putStatus(source: string, status: SourceStatus): Promise<void>;
 
-  /** sources.json as imported for the collector Lambda (AWS reads no data folder). */
-  saveConfig(json: unknown): Promise<void>;
+  /**
+   * sources.json as imported for the collector Lambda (AWS reads no data folder). Its expected
+   * feeds are kept beside it as plain rules, which the ledger hands to the billing run.
+   */
+  saveConfig(config: SourcesConfig): Promise<void>;
   loadConfig(): Promise<unknown>;
 }

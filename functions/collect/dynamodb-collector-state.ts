@@ -6,14 +6,16 @@
  * | a pulled (or being pulled) remote item | `PK=SOURCE#<name>, SK=ITEM#<remote id>` (`status` pulling → done) |
  * | an https source's validators | `PK=SOURCE#<name>, SK=CURSOR` |
  * | the last run's outcome | `PK=SOURCE#<name>, SK=STATUS` |
- * | the imported sources.json | `PK=SOURCES, SK=CONFIG` |
+ * | the imported sources.json | `PK=SOURCES, SK=CONFIG` (`data`; its expected feeds also as plain rules in `expectedFeeds`, which the ledger reads) |
  *
  * Claims are conditional puts: an item can be claimed when it does not exist, or when it is
  * still `pulling` under an expired lease (a crashed run). A `done` item is never claimed again.
  */
 import { createHash } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ExpectedFeedRule } from '../domain/expected-feeds.js';
 import type { CollectorState, PulledItem, SourceStatus } from './collector-state.js';
+import type { SourcesConfig } from './sources-config.js';
 
 /** Sort keys are at most 1024 bytes: long remote ids (URLs with validators) are hashed. */
 export function itemSk(remoteId: string): string {
@@ -101,8 +103,10 @@ export class DynamoDbCollectorState implements CollectorState {
     await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: pk(source), SK: 'STATUS', data: JSON.stringify(status) } }));
   }
 
-  async saveConfig(json: unknown): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify(json) } }));
+  async saveConfig(config: SourcesConfig): Promise<void> {
+    // The billing run's ledger reads only `expectedFeeds`, the domain's rules: it does not parse sources.json.
+    const rules: ExpectedFeedRule[] = config.expectedFeeds.map(({ vendor, dayOfMonth }) => (dayOfMonth === undefined ? { vendor } : { vendor, dayOfMonth }));
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify(config), expectedFeeds: JSON.stringify(rules) } }));
   }
 
   async loadConfig(): Promise<unknown> {

@@ -1,5 +1,6 @@
 /** CollectorState in memory: for `trueup sources test` without a running stack, and unit tests. */
 import type { CollectorState, PulledItem, SourceStatus } from './collector-state.js';
+import type { SourcesConfig } from './sources-config.js';
 
 export class MemoryCollectorState implements CollectorState {
   private readonly items = new Map<string, { status: 'pulling' | 'done'; leaseUntil: number; item?: PulledItem }>();
@@ -52,8 +53,8 @@ export class MemoryCollectorState implements CollectorState {
     this.statuses.set(source, status);
   }
 
-  async saveConfig(json: unknown): Promise<void> {
-    this.config = json;
+  async saveConfig(config: SourcesConfig): Promise<void> {
+    this.config = config;
   }
 
   async loadConfig(): Promise<unknown> {

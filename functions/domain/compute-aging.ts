@@ -28,7 +28,6 @@ import { invoiceBalance } from './invoice-balance.js';
 import { compareText } from './reconcile-period.js';
 import type { Client, InvoiceAccount } from './types.js';
 
-export { agingCsv } from './aging-csv.js';
 export { AGING_BUCKETS, agingBucket, type AgingAmounts, type AgingBucket } from './aging-buckets.js';
 export type { ClientLateness, Dso } from './aging-metrics.js';
 

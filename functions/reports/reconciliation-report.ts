@@ -3,7 +3,7 @@
  * discrepancy. Pure: takes the stored reconciliation, the rate history and the discrepancy
  * lifecycle figures.
  */
-import type { ReconciliationJson } from '../app/reconciliation-json.js';
+import type { ReconciliationJson } from '../domain/reconciliation-shape.js';
 import { daysBetween } from '../domain/dates.js';
 import { Dec, decimalText, formatMoney } from '../domain/money.js';
 import Papa from 'papaparse';

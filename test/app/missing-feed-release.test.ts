@@ -46,7 +46,7 @@ beforeAll(async () => {
   runtime = await startLocalRuntime();
   await runtime.deps.ledger.saveReferenceData(REFERENCE);
   const state = new DynamoDbCollectorState(DynamoDBDocumentClient.from(runtime.clients.dynamodb), localNames(runtime.name).table);
-  await state.saveConfig({ expectedFeeds: [{ vendor: 'pax8' }] });
+  await state.saveConfig({ sources: [], expectedFeeds: [{ vendor: 'pax8' }] });
 }, 60_000);
 
 afterAll(async () => { await runtime?.stop(); });

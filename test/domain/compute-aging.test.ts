@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { agingCsv, agingBucket, AGING_BUCKETS, computeAging, dsoTrend, type AgingReport } from '../../functions/domain/compute-aging.js';
+import { agingCsv } from '../../functions/domain/aging-csv.js';
+import { agingBucket, AGING_BUCKETS, computeAging, dsoTrend, type AgingReport } from '../../functions/domain/compute-aging.js';
 import { addDays } from '../../functions/domain/dates.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { Dec, ZERO, formatMoney } from '../../functions/domain/money.js';

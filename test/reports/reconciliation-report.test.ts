@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ReconciliationJson } from '../../functions/app/reconciliation-json.js';
+import type { ReconciliationJson } from '../../functions/domain/reconciliation-shape.js';
 import { closestNames } from '../../functions/reports/closest-names.js';
 import { renderReconciliationReport, summarizeRejections } from '../../functions/reports/reconciliation-report.js';
 

@@ -9,7 +9,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Deps, Logger } from '../../app/deps.js';
-import { TokenBucket } from '../../app/rate-limiter.js';
+import { TokenBucket } from './rate-limiter.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
 import { RateLimitedMailer } from './rate-limited-mailer.js';
 import { S3BlobStore } from './s3-blob-store.js';

@@ -15,8 +15,7 @@ import {
   BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand, UpdateCommand,
   type DynamoDBDocumentClient, type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { ExpectedFeedRule } from '../../collect/expected-feeds.js';
-import { parseSourcesConfig } from '../../collect/sources-config.js';
+import type { ExpectedFeedRule } from '../../domain/expected-feeds.js';
 import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../app/codec.js';
 import type {
   FileRecord, Ledger, LedgerInvoice, OutboxEntry, PayableInvoice, ReconciliationRecord, RecordPaymentResult, StoredDiscrepancy,
@@ -129,12 +128,14 @@ export class DynamoDbLedger implements Ledger {
   }
 
   async expectedFeeds(): Promise<readonly ExpectedFeedRule[]> {
-    // The collector's imported sources.json (functions/collect/dynamodb-collector-state.ts).
+    // Stored as plain rules by the collector state when sources.json is imported
+    // (functions/collect/dynamodb-collector-state.ts); the ledger does not read sources.json.
     const item = await this.getItem('SOURCES', 'CONFIG', true);
     if (!item) return [];
-    const parsed = parseSourcesConfig(JSON.parse(String(item.data)) as unknown);
-    if (!parsed.ok) throw new Error(`The stored sources.json is invalid: ${parsed.problems.join('; ')}`);
-    return parsed.value.expectedFeeds;
+    if (item.expectedFeeds !== undefined) return JSON.parse(String(item.expectedFeeds)) as ExpectedFeedRule[];
+    // Imported before the rules were stored apart: the import stored the validated config, whose
+    // `expectedFeeds` are the same plain rules.
+    return (JSON.parse(String(item.data)) as { expectedFeeds?: ExpectedFeedRule[] }).expectedFeeds ?? [];
   }
 
   async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {

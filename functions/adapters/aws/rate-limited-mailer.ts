@@ -7,7 +7,7 @@
  * docs/scale.md, "SES send rate").
  */
 import type { Mailer } from '../../app/ports.js';
-import type { RateLimiter } from '../../app/rate-limiter.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export class RateLimitedMailer implements Mailer {
   constructor(private readonly inner: Mailer, private readonly limiter: RateLimiter) {}

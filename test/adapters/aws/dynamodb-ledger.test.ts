@@ -12,7 +12,8 @@ import { invoiceJson } from '../../../functions/app/invoice-json.js';
 import { runDunning } from '../../../functions/app/run-dunning.js';
 import { computeAging } from '../../../functions/domain/compute-aging.js';
 import { destroyInstallation } from '../../../functions/local/faults/state.js';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbCollectorState } from '../../../functions/collect/dynamodb-collector-state.js';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
 import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local/local-runtime.js';
 import { client, d, reference } from '../../support/builders.js';
@@ -41,6 +42,22 @@ async function issue(d: InvoiceDraft, fees: readonly LateFee[]): Promise<Invoice
 const outbox = (key: string): OutboxEntry => ({ key, kind: 'dunning', date: '2025-02-10', to: ['a@b.example'], subject: 's', invoices: [], rawKey: `emails/${key}.eml`, status: 'pending' });
 
 describe('DynamoDbLedger', () => {
+  it('reads the expected feeds the collector state stored as plain rules, never parsing sources.json', async () => {
+    const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb);
+    const table = localNames(runtime.name).table;
+    const rules = [{ vendor: 'pax8', dayOfMonth: 5 }, { vendor: 'microsoft' }];
+    await new DynamoDbCollectorState(db, table).saveConfig({ sources: [], expectedFeeds: rules });
+    expect((await db.send(new GetCommand({ TableName: table, Key: { PK: 'SOURCES', SK: 'CONFIG' } }))).Item?.expectedFeeds).toBe(JSON.stringify(rules));
+    expect(await runtime.deps.ledger.expectedFeeds()).toEqual(rules);
+    // The rules alone count: what `data` holds is the collector's business.
+    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ format: 'not sources.json' }), expectedFeeds: JSON.stringify([{ vendor: 'ninjaone' }]) } }));
+    expect(await runtime.deps.ledger.expectedFeeds()).toEqual([{ vendor: 'ninjaone' }]);
+    // A config imported before the rules were stored apart still counts.
+    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ sources: [], expectedFeeds: rules }) } }));
+    expect(await runtime.deps.ledger.expectedFeeds()).toEqual(rules);
+    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ sources: [], expectedFeeds: [] }), expectedFeeds: '[]' } }));
+  });
+
   it('keeps the first dispute date and the first reason given with a dispute', async () => {
     const invoice = await issue(draft('DSP'), []);
     if (!invoice) throw new Error('issued');

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { connect, ConnectionError, LOCAL_FILE, type Connection } from '../local/connection.js';
-import { localNames } from '../local/local-runtime.js';
+import { connect, ConnectionError, LOCAL_FILE, type Connection } from './connection.js';
+import { localNames } from '../functions/local/local-runtime.js';
 
 export interface CollectorTarget {
   readonly connection: Connection;

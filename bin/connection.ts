@@ -6,10 +6,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { createAwsClients, createAwsDeps, DEFAULT_SES_MAX_SEND_RATE, type AwsClients } from '../adapters/aws/aws-deps.js';
-import type { Deps } from '../app/deps.js';
-import { silentLogger } from '../app/deps.js';
-import { drainQueue, localEnv, type LocalRuntime } from './local-runtime.js';
+import { createAwsClients, createAwsDeps, DEFAULT_SES_MAX_SEND_RATE, type AwsClients } from '../functions/adapters/aws/aws-deps.js';
+import type { Deps } from '../functions/app/deps.js';
+import { silentLogger } from '../functions/app/deps.js';
+import { drainQueue, localEnv, type LocalRuntime } from '../functions/local/local-runtime.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
 

@@ -8,7 +8,7 @@
  * When `today` is given, a feed not yet due on `today` is not reported; without `today`
  * every expected feed is checked.
  */
-import { addMonths, daysInMonth, type IsoDate, type Period } from '../domain/dates.js';
+import { addMonths, daysInMonth, type IsoDate, type Period } from './dates.js';
 
 export interface ExpectedFeedRule {
   readonly vendor: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../functions/app/rate-limiter.js';
-import { RateLimitedMailer } from '../../functions/adapters/aws/rate-limited-mailer.js';
-import type { Mailer } from '../../functions/app/ports.js';
+import { TokenBucket } from '../../../functions/adapters/aws/rate-limiter.js';
+import { RateLimitedMailer } from '../../../functions/adapters/aws/rate-limited-mailer.js';
+import type { Mailer } from '../../../functions/app/ports.js';
 
 /** A fake clock: `sleep` advances time instantly, nothing waits on the wall clock. */
 function fakeClock(start = 1_000): { now: () => number; sleep: (ms: number) => Promise<void>; advance: (ms: number) => void; sleeps: number[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feedDueDate, missingFeeds } from '../../functions/collect/expected-feeds.js';
+import { feedDueDate, missingFeeds } from '../../functions/domain/expected-feeds.js';
 
 describe('missingFeeds', () => {
   const expected = [{ vendor: 'pax8', dayOfMonth: 5 }, { vendor: 'microsoft', dayOfMonth: 12 }, { vendor: 'ninjaone' }];
