@@ -11,7 +11,7 @@ import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import { d } from '../support/builders.js';
 
 const DISCREPANCY: Discrepancy = {
-  id: 'D-1', period: '2026-02', type: 'over_usage', clientId: 'C001', sku: 'M365-BP', vendor: undefined,
+  id: 'D-1', period: '2026-02', type: 'negative_margin', clientId: 'C001', sku: 'M365-BP', vendor: undefined,
   amountAtStake: d('12.50'), currency: 'USD', detail: 'three more seats',
 };
 
