@@ -12,8 +12,9 @@
  */
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { runBilling } from '../functions/app/run-billing.js';
-import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
-import { storeDiscrepancy, type DiscrepancyMessage } from '../functions/app/store-discrepancy.js';
+import { handleWorkMessage } from '../functions/app/work-messages.js';
+import { storeDiscrepancy } from '../functions/app/store-discrepancy.js';
+import { DiscrepancyMessageSchema, WorkMessageSchema } from '../functions/app/messages.js';
 import { startLocalRuntime } from '../functions/local/local-runtime.js';
 import { benchScale, line, Meter, note, rssSampler, scaled, seconds } from './common.js';
 import { generateReference, LINES_PER_CLIENT, writeUsage } from './generate.js';
@@ -61,7 +62,7 @@ try {
     const messages = out.Messages ?? [];
     if (messages.length === 0) break;
     for (const message of messages) {
-      await handleWorkMessage(deps, JSON.parse(message.Body ?? '{}') as WorkMessage);
+      await handleWorkMessage(deps, WorkMessageSchema.parse(JSON.parse(message.Body ?? '{}')));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: runtime.queues.work, ReceiptHandle: message.ReceiptHandle }));
       delivered += 1;
       if (delivered % 100 === 0) note(`  delivered ${delivered}/${invoices} (${seconds(t)} s)`);
@@ -78,7 +79,7 @@ try {
   // ---- discrepancies: the discrepancy worker stores each once --------------------------
   meter.reset();
   t = performance.now();
-  const stored = await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
+  const stored = await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
   const discrepancySeconds = seconds(t);
   const discrepancyUnits = { ddb: meter.count('dynamodb'), wru: meter.wru, rru: meter.rru, sqs: meter.sqsBilledRequests };
 

@@ -14,7 +14,8 @@
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { invoiceItem } from '../functions/adapters/aws/dynamodb-ledger.js';
 import { runDunning } from '../functions/app/run-dunning.js';
-import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
+import { handleWorkMessage } from '../functions/app/work-messages.js';
+import { WorkMessageSchema } from '../functions/app/messages.js';
 import { calculateInvoiceTotals } from './invoice-totals.js';
 import { addDays } from '../functions/domain/dates.js';
 import type { Invoice } from '../functions/domain/types.js';
@@ -67,7 +68,7 @@ try {
   note(`dunning: ${result.emails} emails, ${result.lateFees} late fees recorded and queued in ${runSeconds} s; calls ${JSON.stringify(meter.timings())}`);
   const runCalls = meter.count('dynamodb');
   t = performance.now();
-  const sent = await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
+  const sent = await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   const sendSeconds = seconds(t);
   note(`dunning: the workers sent ${sent} emails in ${sendSeconds} s (one process, serially)`);
   line('dunning', {

@@ -17,7 +17,7 @@ export interface Connection {
   readonly kind: 'local' | 'aws';
   readonly deps: Deps;
   /** Local only: run the queue workers now (in AWS, Lambda event sources do it). */
-  readonly drain?: (queue: 'work' | 'discrepancies', handle: (body: unknown) => Promise<void>) => Promise<number>;
+  readonly drain?: <M>(queue: 'work' | 'discrepancies', schema: z.ZodType<M>, handle: (message: M) => Promise<void>) => Promise<number>;
   close(): void;
 }
 
@@ -65,7 +65,7 @@ async function connectLocal(): Promise<Connection> {
   const deps = createAwsDeps(localEnv(file.queues), local, silentLogger);
   return {
     kind: 'local', deps,
-    drain: (queue, handle) => drainQueue(local.sqs, queue === 'work' ? file.queues.work : file.queues.discrepancies, handle),
+    drain: (queue, schema, handle) => drainQueue(local.sqs, queue === 'work' ? file.queues.work : file.queues.discrepancies, schema, handle),
     close: () => destroy(local),
   };
 }

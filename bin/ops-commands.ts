@@ -8,14 +8,15 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
-import { handleWorkMessage, type WorkMessage } from '../functions/app/work-messages.js';
+import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
 import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
 import { runDunning } from '../functions/app/run-dunning.js';
 import { agingReport, sendReconciliationReport } from '../functions/app/send-reports.js';
-import { storeDiscrepancy, type DiscrepancyMessage } from '../functions/app/store-discrepancy.js';
+import { storeDiscrepancy } from '../functions/app/store-discrepancy.js';
+import { DiscrepancyMessageSchema, WorkMessageSchema } from '../functions/app/messages.js';
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
 import { dateInZone, isIsoDate } from '../functions/domain/dates.js';
 import { formatMoney } from '../functions/domain/money.js';
@@ -82,8 +83,8 @@ function warningLines(warnings: readonly Problem[]): string {
 
 async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
-  await c.drain('work', (body) => handleWorkMessage(c.deps, body as WorkMessage));
-  await c.drain('discrepancies', async (body) => { await storeDiscrepancy(c.deps, body as DiscrepancyMessage); });
+  await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
+  await c.drain('discrepancies', DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(c.deps, message); });
 }
 
 export function addOpsCommands(program: Command): void {

@@ -11,6 +11,7 @@ import { formatMoney, roundMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/types.js';
 import type { Deps } from './deps.js';
+import { discrepancyMessage } from './messages.js';
 import type { PayableInvoice } from './ports.js';
 import { sendReceipt } from './send-receipts.js';
 
@@ -55,7 +56,7 @@ async function applyOne(deps: Deps, payment: Payment, today: IsoDate): Promise<P
     if (outcome.unapplied) {
       // Queued before the payment is recorded: if the job dies in between, the retry finds the
       // payment still pending and queues it again; the worker stores it once by its id.
-      await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: { type: 'discrepancy', openedOn: today, discrepancy: unappliedDiscrepancy(payment, outcome.unapplied) } }]);
+      await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: discrepancyMessage(today, unappliedDiscrepancy(payment, outcome.unapplied)) }]);
     }
     // Recorded before the payment, so a job that dies in between finds both on its retry.
     if (outcome.applied && issued) await sendReceipt(deps, { payment, account: issued, applied: outcome.applied.amount, today });

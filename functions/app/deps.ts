@@ -1,5 +1,6 @@
 /** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
-import type { BlobStore, Ledger, Mailer, WorkQueue } from './ports.js';
+import type { DiscrepancyMessage, WorkMessage } from './messages.js';
+import type { BlobStore, Ledger, Mailer, Queue } from './ports.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -13,8 +14,8 @@ export interface Deps {
   /** Artifacts bucket: normalized/, invoices/, reports/, reconciliation/, emails/. */
   readonly artifacts: BlobStore;
   /** Per-invoice delivery work (render, store, email). */
-  readonly workQueue: WorkQueue;
-  readonly discrepancyQueue: WorkQueue;
+  readonly workQueue: Queue<WorkMessage>;
+  readonly discrepancyQueue: Queue<DiscrepancyMessage>;
   readonly mailer: Mailer;
   readonly log: Logger;
 }

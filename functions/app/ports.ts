@@ -21,9 +21,12 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
-/** A queue (SQS). Messages are JSON; ids are for de-duplication and tracing. */
-export interface WorkQueue {
-  send(messages: readonly { id: string; body: unknown }[]): Promise<void>;
+/**
+ * A queue (SQS) of one kind of message (messages.ts), sent as JSON; ids are for de-duplication
+ * and tracing.
+ */
+export interface Queue<M> {
+  send(messages: readonly { id: string; body: M }[]): Promise<void>;
 }
 
 /** Sends one raw MIME message (SES SendRawEmail) and returns the provider's message id. */

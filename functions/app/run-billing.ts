@@ -18,6 +18,7 @@ import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { Deps } from './deps.js';
+import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
 import { discrepanciesFromJson, pairsFromJson, reconciliationKey, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
 
@@ -26,16 +27,6 @@ export interface BillingRunResult {
   /** The invoice numbers of the plan, in client_id order (issued by the invoice workers). */
   readonly planned: string[];
   readonly reconciliation: ReconciliationJson;
-}
-
-/** One planned invoice: what an `issue_invoice` message carries. */
-export interface IssueInvoiceMessage {
-  readonly type: 'issue_invoice';
-  readonly number: string;
-  /** The draft (JSON, as codec.encode writes it). */
-  readonly draft: unknown;
-  /** The late fees the invoice bills (JSON). */
-  readonly lateFees: unknown[];
 }
 
 interface PlannedDraft {
@@ -67,13 +58,13 @@ export function invoiceNumber(prefix: string, issueDate: IsoDate, sequence: numb
 }
 
 function issueMessage(prefix: string, today: IsoDate, sequence: number, entry: PlanEntry): IssueInvoiceMessage {
-  return { type: 'issue_invoice', number: invoiceNumber(prefix, today, sequence), draft: entry.draft, lateFees: entry.lateFees };
+  return issueInvoiceMessage(invoiceNumber(prefix, today, sequence), entry);
 }
 
 /** The message back as the invoice to write and the late fees it bills. */
 export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnType<typeof reviveInvoice>; lateFees: LateFee[] } {
-  const invoice = reviveInvoice({ ...(message.draft as Record<string, unknown>), number: message.number });
-  return { invoice, lateFees: message.lateFees.map((f) => reviveLateFee(f as Record<string, unknown>)) };
+  const invoice = reviveInvoice({ ...message.draft, number: message.number });
+  return { invoice, lateFees: message.lateFees.map((f) => reviveLateFee(f)) };
 }
 
 function planKey(period: Period): string {
@@ -171,7 +162,7 @@ async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Perio
     await deps.artifacts.put(key, JSON.stringify(json, null, 1), 'application/json');
   }
   const discrepancies = [...discrepanciesFromJson(json), ...(json.released ?? []).flatMap((r) => discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }))];
-  await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: { type: 'discrepancy', openedOn: today, discrepancy: d } })));
+  await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
   const unreported = await deps.ledger.unreportedFiles();
   const listed = new Set(json.files.map((f) => f.name));
   await deps.ledger.markFilesReported(unreported.filter((f) => listed.has(f.name)), period);

@@ -10,6 +10,7 @@ import type { IsoDate } from '../domain/dates.js';
 import type { DunningStep, LateFee } from '../domain/types.js';
 import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
 import type { Deps } from './deps.js';
+import { deliverEmailMessage } from './messages.js';
 import type { LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, flushOutbox, prepareEmail } from './send-email.js';
@@ -58,7 +59,7 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
     emails += 1;
     lateFees += fees.length;
   }
-  await deps.workQueue.send(recordedKeys.map((key) => ({ id: `email#${key}`, body: { type: 'deliver_email', key } })));
+  await deps.workQueue.send(recordedKeys.map((key) => ({ id: `email#${key}`, body: deliverEmailMessage(key) })));
   return { emails, lateFees };
 }
 

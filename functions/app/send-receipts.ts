@@ -15,6 +15,7 @@ import { roundMoney, type Dec } from '../domain/money.js';
 import type { Payment } from '../domain/types.js';
 import { receiptEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
+import { deliverEmailMessage } from './messages.js';
 import type { PayableInvoice } from './ports.js';
 import { prepareEmail } from './send-email.js';
 
@@ -55,6 +56,6 @@ export async function sendReceipt(deps: Deps, request: ReceiptRequest): Promise<
     });
     await deps.ledger.putOutbox(entry); // false: a concurrent run recorded it first; either message sends it once
   }
-  await deps.workQueue.send([{ id: `email#${key}`, body: { type: 'deliver_email', key } }]);
+  await deps.workQueue.send([{ id: `email#${key}`, body: deliverEmailMessage(key) }]);
   return true;
 }

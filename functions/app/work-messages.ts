@@ -1,5 +1,5 @@
 /**
- * The work queue's messages and their handler, shared by the invoice worker Lambda and the
+ * The handler of the work queue's messages (their contract: messages.ts), shared by the invoice worker Lambda and the
  * embedded runtime's drain: `issue_invoice` (from the billing run: write the planned invoice
  * with its reserved number, then deliver it), `deliver_invoice` (render and email an issued
  * invoice again, e.g. from the CLI) and `deliver_email` (send an email whose intent is
@@ -8,21 +8,9 @@
  */
 import type { Deps } from './deps.js';
 import { deliverInvoice } from './deliver-invoice.js';
-import { plannedInvoice, type IssueInvoiceMessage } from './run-billing.js';
+import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
+import { plannedInvoice } from './run-billing.js';
 import { alreadyRecorded } from './send-email.js';
-
-export interface DeliverInvoiceMessage {
-  readonly type: 'deliver_invoice';
-  readonly number: string;
-}
-
-export interface DeliverEmailMessage {
-  readonly type: 'deliver_email';
-  /** The outbox key. */
-  readonly key: string;
-}
-
-export type WorkMessage = IssueInvoiceMessage | DeliverInvoiceMessage | DeliverEmailMessage;
 
 export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);

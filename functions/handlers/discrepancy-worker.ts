@@ -4,16 +4,12 @@ import { parser } from '@aws-lambda-powertools/batch/parser';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { DiscrepancyMessageSchema } from '../app/messages.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { deps, logger } from './runtime.js';
 
-const DiscrepancyMessage = z.object({
-  type: z.literal('discrepancy'),
-  openedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  discrepancy: z.object({ id: z.string().min(1), type: z.string().min(1), period: z.string(), currency: z.string() }).passthrough(),
-});
-const Record = SqsRecordSchema.extend({ body: JSONStringified(DiscrepancyMessage) });
+const Record = SqsRecordSchema.extend({ body: JSONStringified(DiscrepancyMessageSchema) });
 const processor = new BatchProcessor(EventType.SQS, { parser, schema: Record, logger });
 
 async function recordHandler(record: z.infer<typeof Record>): Promise<void> {

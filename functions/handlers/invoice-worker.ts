@@ -8,16 +8,12 @@ import { parser } from '@aws-lambda-powertools/batch/parser';
 import { JSONStringified } from '@aws-lambda-powertools/parser/helpers';
 import { SqsRecordSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { WorkMessageSchema } from '../app/messages.js';
 import { handleWorkMessage } from '../app/work-messages.js';
 import { deps, logger } from './runtime.js';
 
-const WorkMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('deliver_invoice'), number: z.string().min(1) }),
-  z.object({ type: z.literal('deliver_email'), key: z.string().min(1) }),
-  z.object({ type: z.literal('issue_invoice'), number: z.string().min(1), draft: z.record(z.string(), z.unknown()), lateFees: z.array(z.unknown()) }),
-]);
-const Record = SqsRecordSchema.extend({ body: JSONStringified(WorkMessage) });
+const Record = SqsRecordSchema.extend({ body: JSONStringified(WorkMessageSchema) });
 const processor = new BatchProcessor(EventType.SQS, { parser, schema: Record, logger });
 
 async function recordHandler(record: z.infer<typeof Record>): Promise<void> {

@@ -6,6 +6,7 @@
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
 import { createAwsClients, createAwsDeps, type AwsClients, type Env } from '../adapters/aws/aws-deps.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
 import type { Deps, Logger } from '../app/deps.js';
@@ -33,8 +34,11 @@ export interface LocalInstallation {
   readonly deps: Deps;
   readonly clients: LocalClients;
   readonly queues: { work: string; discrepancies: string };
-  /** Receives and handles every message on a queue until it is empty, in message-key order. */
-  drain(queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number>;
+  /**
+   * Receives and handles every message on a queue until it is empty, in message-key order,
+   * each body parsed with the queue's schema (functions/app/messages.ts).
+   */
+  drain<M>(queueUrl: string, schema: z.ZodType<M>, handle: (message: M) => Promise<void>): Promise<number>;
 }
 
 export interface LocalRuntime extends LocalInstallation {
@@ -80,7 +84,7 @@ export async function provisionLocal(aws: EmbeddedAws, name: string, options: Lo
   const discrepancies = await createQueue(clients.sqs, names.discrepancyQueue);
   for (const [service, client] of Object.entries(clients)) options.onClient?.(service as keyof AwsClients, client);
   const deps = createAwsDeps(localEnv({ work, discrepancies }, name), clients, options.log ?? silentLogger);
-  return { name, deps, clients, queues: { work, discrepancies }, drain: (queueUrl, handle) => drainQueue(clients.sqs, queueUrl, handle) };
+  return { name, deps, clients, queues: { work, discrepancies }, drain: (queueUrl, schema, handle) => drainQueue(clients.sqs, queueUrl, schema, handle) };
 }
 
 /** The table as the CDK stack defines it: PK/SK, GSI1 (open invoices), GSI2 (discrepancies by status). */
@@ -115,8 +119,12 @@ async function inFlight(sqs: SQSClient, queueUrl: string): Promise<number> {
   return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
-/** Handles every message on the queue, in key order per batch, until none is left or in flight. */
-export async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body: unknown) => Promise<void>): Promise<number> {
+/**
+ * Handles every message on the queue, in key order per batch, until none is left or in flight.
+ * A body its schema refuses fails the drain and stays on the queue, as it fails the Lambda
+ * worker's record (which SQS then retries and dead-letters).
+ */
+export async function drainQueue<M>(sqs: SQSClient, queueUrl: string, schema: z.ZodType<M>, handle: (message: M) => Promise<void>): Promise<number> {
   let handled = 0;
   for (;;) {
     const batch: { key: string; body: unknown; receipt: string }[] = [];
@@ -138,9 +146,15 @@ export async function drainQueue(sqs: SQSClient, queueUrl: string, handle: (body
     }
     batch.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const message of batch) {
-      await handle(message.body);
+      await handle(parseMessage(schema, message.key, message.body, queueUrl));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.receipt }));
       handled += 1;
     }
   }
+}
+
+function parseMessage<M>(schema: z.ZodType<M>, key: string, body: unknown, queueUrl: string): M {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new Error(`Message ${key} on ${queueUrl} does not match its schema:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }

@@ -9,12 +9,13 @@ import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/cli
 import { createReadStream } from 'node:fs';
 import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
-import { handleWorkMessage, type WorkMessage } from '../app/work-messages.js';
+import { handleWorkMessage } from '../app/work-messages.js';
+import { DiscrepancyMessageSchema, WorkMessageSchema } from '../app/messages.js';
 import { ingestUsageFile } from '../app/ingest-usage-file.js';
 import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
 import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
-import { storeDiscrepancy, type DiscrepancyMessage } from '../app/store-discrepancy.js';
+import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
 import { formatProblem, formatProblems } from '../domain/reference/index.js';
@@ -172,15 +173,15 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
   await applyDuePayments(deps, { today: day });
   await runDunning(deps, { today: day });
   // The invoice workers send the day's dunning emails, before the billing run's invoices.
-  await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
+  await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   if (day.endsWith('-01')) {
     await runBilling(deps, { today: day });
-    await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
-    await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
+    await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
+    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
     await sendReconciliationReport(deps, { today: day });
   } else {
     // Discrepancies from payments (unapplied money) are stored the same day.
-    await runtime.drain(runtime.queues.discrepancies, async (body) => { await storeDiscrepancy(deps, body as DiscrepancyMessage); });
+    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
   }
   if (isoWeekday(day) === agingWeekday) await agingReport(deps, { asOf: day, email: true });
 }

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { reconciliationKey, type ReconciliationJson } from '../../functions/app/reconciliation-json.js';
 import { runBilling } from '../../functions/app/run-billing.js';
-import { handleWorkMessage, type WorkMessage } from '../../functions/app/work-messages.js';
+import { handleWorkMessage } from '../../functions/app/work-messages.js';
+import { WorkMessageSchema } from '../../functions/app/messages.js';
 import { DynamoDbCollectorState } from '../../functions/collect/dynamodb-collector-state.js';
 import { localNames, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { agreement, d, mapping, product, reference } from '../support/builders.js';
@@ -32,7 +33,7 @@ async function drop(name: string, rows: string[], today: string): Promise<void> 
 /** The billing run and its invoice workers (the work queue drained), as on the 1st. */
 async function bill(today: string): Promise<string[]> {
   const run = await runBilling(runtime.deps, { today });
-  await runtime.drain(runtime.queues.work, (body) => handleWorkMessage(runtime.deps, body as WorkMessage));
+  await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(runtime.deps, message));
   return run.planned;
 }
 

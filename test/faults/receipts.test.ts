@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDuePayments, importPayments } from '../../functions/app/apply-payments.js';
-import { handleWorkMessage, type WorkMessage } from '../../functions/app/work-messages.js';
+import { handleWorkMessage } from '../../functions/app/work-messages.js';
+import { WorkMessageSchema } from '../../functions/app/messages.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import { Dec } from '../../functions/domain/money.js';
 import type { Invoice } from '../../functions/domain/types.js';
@@ -27,7 +28,7 @@ const INVOICE: Invoice = {
 
 async function paymentsJob(i: LocalInstallation): Promise<void> {
   await applyDuePayments(i.deps, { today: '2026-02-10' });
-  await i.drain(i.queues.work, (body) => handleWorkMessage(i.deps, body as WorkMessage));
+  await i.drain(i.queues.work, WorkMessageSchema, (message) => handleWorkMessage(i.deps, message));
 }
 
 beforeAll(async () => {

@@ -1,11 +1,11 @@
-/** WorkQueue on SQS: sends in batches of ten, retrying entries SQS reports as failed. */
+/** A queue on SQS (any message kind): sends in batches of ten, retrying entries SQS reports as failed. */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { WorkQueue } from '../../app/ports.js';
+import type { Queue } from '../../app/ports.js';
 
-export class SqsWorkQueue implements WorkQueue {
+export class SqsWorkQueue<M> implements Queue<M> {
   constructor(private readonly sqs: SQSClient, readonly queueUrl: string) {}
 
-  async send(messages: readonly { id: string; body: unknown }[]): Promise<void> {
+  async send(messages: readonly { id: string; body: M }[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
       let batch = messages.slice(i, i + 10).map((m, j) => ({ Id: `m${j}`, MessageBody: JSON.stringify(m.body), MessageAttributes: { key: { DataType: 'String', StringValue: m.id } } }));
       for (let attempt = 0; batch.length > 0; attempt += 1) {

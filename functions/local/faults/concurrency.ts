@@ -3,6 +3,7 @@
  * dunning runs on the same day, two runs applying the same day's payments, and one discrepancy
  * message delivered twice. Each must leave exactly the state of one run.
  */
+import type { DiscrepancyMessage } from '../../app/messages.js';
 import type { LocalInstallation } from '../local-runtime.js';
 import { runOnFork, type HarnessContext } from './harness.js';
 import { drainDiscrepancies, type Timeline } from './jobs.js';
@@ -24,9 +25,9 @@ export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline
   if (name === 'discrepancy-twice') {
     // The payments job with its discrepancy message sent twice before the drain.
     attempt = async (i) => {
-      const messages: { id: string; body: unknown }[] = [];
+      const messages: { id: string; body: DiscrepancyMessage }[] = [];
       const queue = i.deps.discrepancyQueue;
-      const deps = { ...i.deps, discrepancyQueue: { send: async (m: readonly { id: string; body: unknown }[]) => { messages.push(...m); await queue.send(m); } } };
+      const deps = { ...i.deps, discrepancyQueue: { send: async (m: readonly { id: string; body: DiscrepancyMessage }[]) => { messages.push(...m); await queue.send(m); } } };
       await job.run({ ...i, deps });
       if (messages.length === 0) throw new Error('the payments job sent no discrepancy message');
       await queue.send(messages);

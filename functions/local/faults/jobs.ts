@@ -15,12 +15,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { applyDuePayments, importPayments } from '../../app/apply-payments.js';
-import { handleWorkMessage, type WorkMessage } from '../../app/work-messages.js';
+import { handleWorkMessage } from '../../app/work-messages.js';
 import { ingestUsageFile } from '../../app/ingest-usage-file.js';
 import { runBilling } from '../../app/run-billing.js';
 import { runDunning } from '../../app/run-dunning.js';
 import { agingReport, sendReconciliationReport } from '../../app/send-reports.js';
-import { storeDiscrepancy, type DiscrepancyMessage } from '../../app/store-discrepancy.js';
+import { storeDiscrepancy } from '../../app/store-discrepancy.js';
+import { DiscrepancyMessageSchema, WorkMessageSchema } from '../../app/messages.js';
 import { readDataFolder } from '../../adapters/local/read-data-folder.js';
 import type { EmbeddedAws } from '../../adapters/local/embedded-aws.js';
 import { eachDay, isoWeekday, type IsoDate } from '../../domain/dates.js';
@@ -54,14 +55,14 @@ export const UNKNOWN_INVOICE_PAYMENT: Payment = {
 };
 
 export async function drainDiscrepancies(installation: LocalInstallation): Promise<void> {
-  await installation.drain(installation.queues.discrepancies, async (body) => { await storeDiscrepancy(installation.deps, body as DiscrepancyMessage); });
+  await installation.drain(installation.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(installation.deps, message); });
 }
 
 /** The billing job as runDay runs it on the 1st. */
 export async function billingJob(installation: LocalInstallation, day: IsoDate = BILLING_DAY): Promise<void> {
   const { deps } = installation;
   await runBilling(deps, { today: day });
-  await installation.drain(installation.queues.work, (body) => handleWorkMessage(deps, body as WorkMessage));
+  await installation.drain(installation.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   await drainDiscrepancies(installation);
   await sendReconciliationReport(deps, { today: day });
 }
@@ -69,7 +70,7 @@ export async function billingJob(installation: LocalInstallation, day: IsoDate =
 /** The dunning run and the invoice workers that send its emails. */
 export async function dunningJob(installation: LocalInstallation, day: IsoDate = DUNNING_DAY): Promise<void> {
   await runDunning(installation.deps, { today: day });
-  await installation.drain(installation.queues.work, (body) => handleWorkMessage(installation.deps, body as WorkMessage));
+  await installation.drain(installation.queues.work, WorkMessageSchema, (message) => handleWorkMessage(installation.deps, message));
 }
 
 export interface Timeline {

@@ -1,0 +1,61 @@
+/**
+ * The queue messages' contract, in one place: the zod schema of each message's JSON body, its
+ * type (`z.infer`) and the constructor producers use. The work queue carries `issue_invoice`
+ * (a planned invoice with its reserved number), `deliver_invoice` and `deliver_email`; the
+ * discrepancy queue carries `discrepancy`. The Lambda workers (Powertools parser) and the
+ * embedded runtime's drains parse every body with these same schemas.
+ */
+import { z } from 'zod';
+import type { IsoDate } from '../domain/dates.js';
+import type { Discrepancy } from '../domain/reconcile-period.js';
+import { encode } from './codec.js';
+
+const text = z.string().min(1);
+/** A JSON object as codec.encode writes it (Dec fields as decimal strings), revived by its consumer. */
+const JsonObject = z.record(z.string(), z.unknown());
+
+export const IssueInvoiceMessageSchema = z.object({
+  type: z.literal('issue_invoice'),
+  number: text,
+  /** The invoice draft. */
+  draft: JsonObject,
+  /** The late fees the invoice bills. */
+  lateFees: z.array(JsonObject),
+});
+export type IssueInvoiceMessage = z.infer<typeof IssueInvoiceMessageSchema>;
+
+export const DeliverInvoiceMessageSchema = z.object({ type: z.literal('deliver_invoice'), number: text });
+export type DeliverInvoiceMessage = z.infer<typeof DeliverInvoiceMessageSchema>;
+
+/** `key`: the outbox key of a recorded email. */
+export const DeliverEmailMessageSchema = z.object({ type: z.literal('deliver_email'), key: text });
+export type DeliverEmailMessage = z.infer<typeof DeliverEmailMessageSchema>;
+
+export const WorkMessageSchema = z.discriminatedUnion('type', [DeliverInvoiceMessageSchema, DeliverEmailMessageSchema, IssueInvoiceMessageSchema]);
+export type WorkMessage = z.infer<typeof WorkMessageSchema>;
+
+/**
+ * A discrepancy as JSON. Checked by its key fields, but passed on whole and in the order sent
+ * (the record side of the intersection), so that the stored item is the discrepancy as queued.
+ */
+const DiscrepancyJsonSchema = z.intersection(JsonObject, z.looseObject({ id: text, type: text, period: z.string(), currency: z.string() }));
+
+export const DiscrepancyMessageSchema = z.object({
+  type: z.literal('discrepancy'),
+  openedOn: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  discrepancy: DiscrepancyJsonSchema,
+});
+export type DiscrepancyMessage = z.infer<typeof DiscrepancyMessageSchema>;
+
+export function issueInvoiceMessage(number: string, entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>): IssueInvoiceMessage {
+  return { type: 'issue_invoice', number, draft: entry.draft, lateFees: entry.lateFees };
+}
+
+export function deliverEmailMessage(key: string): DeliverEmailMessage {
+  return { type: 'deliver_email', key };
+}
+
+/** The discrepancy in its JSON form (Dec fields as decimal strings): the same body JSON.stringify sent before. */
+export function discrepancyMessage(openedOn: IsoDate, discrepancy: Discrepancy): DiscrepancyMessage {
+  return { type: 'discrepancy', openedOn, discrepancy: JSON.parse(encode(discrepancy)) as DiscrepancyMessage['discrepancy'] };
+}
