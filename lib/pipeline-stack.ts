@@ -101,10 +101,8 @@ export class PipelineStack extends Stack {
       ARTIFACTS_BUCKET: imp(x.artifactsBucketName),
       WORK_QUEUE_URL: imp(x.workQueueUrl),
       DISCREPANCY_QUEUE_URL: imp(x.discrepancyQueueUrl),
-      SENDER_EMAIL: config.senderEmail,
       SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
       MSP_TIMEZONE: config.timezone,
-      REPORT_RECIPIENTS: config.reportRecipients.join(','),
     };
     const make = (handlerName: string, options: Omit<TrueUpFunctionProps, 'handlerName' | 'environment' | 'alarmTopic' | 'logRetention'>): TrueUpFunction =>
       new TrueUpFunction(this, pascal(handlerName), {
