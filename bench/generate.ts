@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Deps } from '../functions/app/deps.js';
-import { normalizedKey } from '../functions/app/usage-records.js';
+import { normalizedKey, sealKey } from '../functions/app/usage-records.js';
 import { Dec } from '../functions/domain/money.js';
 import type { Account, Aggregation, Agreement, Client, Product, ReferenceData, Settings, SkuMapping } from '../functions/domain/types.js';
 import { Rng } from './common.js';
@@ -115,7 +115,9 @@ export async function writeUsage(deps: Deps, reference: ReferenceData, period: s
   const flush = async (): Promise<void> => {
     if (buffer.length === 0) return;
     const sha = createHash('sha256').update(`bench:${period}:${fileNo}`).digest('hex');
-    await deps.artifacts.put(normalizedKey(period, sha), buffer.join(''), 'application/x-ndjson');
+    // One part and its seal: the billing run reads sealed parts only.
+    await deps.artifacts.put(normalizedKey(period, sha, 0), buffer.join(''), 'application/x-ndjson');
+    await deps.artifacts.put(sealKey(period, sha), JSON.stringify({ records: 1, refs: 0 }), 'application/json');
     buffer = [];
     fileNo += 1;
   };

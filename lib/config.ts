@@ -27,8 +27,6 @@ export const TrueUpConfigSchema = z.object({
   timezone: z.string().trim().refine(isTimeZone, 'must be an IANA time zone such as America/Chicago').default('America/Chicago'),
   /** The From address of every email; an SES email identity is created for it. */
   senderEmail: z.email().default('billing@example.com'),
-  /** Who receives the reconciliation and aging reports. */
-  reportRecipients: z.array(z.email()).min(1).default(['billing@example.com']),
   /** Where CloudWatch alarms are emailed (SNS email subscription, confirm it once). */
   alarmEmail: z.email().default('ops@example.com'),
   /** The account's SES send rate (messages per second), shared by the functions that send mail. */

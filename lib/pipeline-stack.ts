@@ -1,6 +1,5 @@
 import { ArnFormat, Aws, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,6 +14,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TrueUpConfig } from './config.js';
+import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { ScheduledJob } from './constructs/scheduled-job.js';
 import { TrueUpFunction, type TrueUpFunctionProps } from './constructs/trueup-function.js';
@@ -101,10 +101,8 @@ export class PipelineStack extends Stack {
       ARTIFACTS_BUCKET: imp(x.artifactsBucketName),
       WORK_QUEUE_URL: imp(x.workQueueUrl),
       DISCREPANCY_QUEUE_URL: imp(x.discrepancyQueueUrl),
-      SENDER_EMAIL: config.senderEmail,
       SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
       MSP_TIMEZONE: config.timezone,
-      REPORT_RECIPIENTS: config.reportRecipients.join(','),
     };
     const make = (handlerName: string, options: Omit<TrueUpFunctionProps, 'handlerName' | 'environment' | 'alarmTopic' | 'logRetention'>): TrueUpFunction =>
       new TrueUpFunction(this, pascal(handlerName), {
@@ -390,16 +388,11 @@ export class PipelineStack extends Stack {
       metricName: 'SourcePullAlerts',
       metricValue: '1',
     });
-    const alarm = new cloudwatch.Alarm(this, 'SourcePullFailedAlarm', {
-      alarmDescription: 'TrueUp collector: a pull source failed after its retries. See the collector log ("source pull failed") or trueup sources list; fix the cause and invoke the collector with {"source":"<name>"}.',
+    return atLeastOneAlarm(this, 'SourcePullFailedAlarm', {
+      description: 'TrueUp collector: a pull source failed after its retries. See the collector log ("source pull failed") or trueup sources list; fix the cause and invoke the collector with {"source":"<name>"}.',
       metric: filter.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: alarmTopic,
     });
-    alarm.addAlarmAction(new cwActions.SnsAction(alarmTopic));
-    return alarm;
   }
 
   /** cdk-nag findings that are by design here (grant wildcards are acknowledged where granted, lib/nag.ts). */

@@ -13,6 +13,7 @@ import type { IsoDate } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/types.js';
 import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
 import { csvCell } from '../render/escape.js';
+import { replaceControlCharacters } from '../text/control-characters.js';
 import type { Deps } from './deps.js';
 import type { FileRecord } from './ports.js';
 import { PART_SIZE, StoredReferences, UsageRecordWriter } from './usage-records.js';
@@ -83,8 +84,7 @@ export function usageFileName(key: string): string {
  * so a hostile name never reads as a path when the bucket is synced to a disk.
  */
 export function rejectedKey(sha256: string, name: string): string {
-  // eslint-disable-next-line no-control-regex
-  return `rejected/${sha256}/${name.replace(/[/\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '_')}.errors.csv`;
+  return `rejected/${sha256}/${replaceControlCharacters(name, '_').replace(/[/\\]/g, '_')}.errors.csv`;
 }
 
 async function hashObject(deps: Deps, key: string): Promise<{ sha256: string; bytes: number }> {

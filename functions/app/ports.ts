@@ -128,7 +128,6 @@ export interface Ledger {
   unreportedFiles(): Promise<FileRecord[]>;
   markFilesReported(files: readonly FileRecord[], period: Period): Promise<void>;
 
-  getReconciliation(period: Period): Promise<ReconciliationRecord | undefined>;
   /** The vendors that must deliver usage every period (imported sources.json `expectedFeeds`). */
   expectedFeeds(): Promise<readonly ExpectedFeedRule[]>;
   putReconciliation(record: ReconciliationRecord): Promise<boolean>;

@@ -9,7 +9,6 @@
  *   every part of the file is stored. Only parts below a seal's counts are read: a file whose
  *   ingest died half-way is neither billed nor counted for duplicates, and a part left over
  *   from an earlier attempt that wrote more parts than the last one is ignored.
- * Objects written before parts existed, `<sha256>.ndjson` and `<sha256>.txt`, read as they are.
  * The parts of a file are a function of its content (and of the refs other files stored
  * before it): a re-run writes the same keys again.
  */
@@ -29,13 +28,13 @@ export const PART_SIZE = 4 * 1024 * 1024;
 const PART_DIGITS = 5;
 const MAX_PARTS = 10 ** PART_DIGITS;
 
-/** The key of one part; without `part`, the single object of the layout before parts. */
-export function normalizedKey(period: Period, sha256: string, part?: number): string {
+/** The key of one part of a file's normalized records. */
+export function normalizedKey(period: Period, sha256: string, part: number): string {
   return `normalized/${period}/${sha256}${partSuffix(part)}.ndjson`;
 }
 
-/** The key of one part of a file's references; without `part`, the single object of the layout before parts. */
-export function referencesKey(period: Period, sha256: string, part?: number): string {
+/** The key of one part of a file's references. */
+export function referencesKey(period: Period, sha256: string, part: number): string {
   return `refs/${period}/${sha256}${partSuffix(part)}.txt`;
 }
 
@@ -49,26 +48,22 @@ interface Seal {
   readonly refs: number;
 }
 
-/** One object of a period's listing: the file it belongs to, and its part number (undefined: a single object of the layout before parts). */
+/** One object of a period's listing: the file it belongs to, and its part number. */
 interface StoredPart {
   readonly key: string;
   readonly sha256: string;
-  readonly part: number | undefined;
+  readonly part: number;
 }
 
-const PART_NAME = /^([0-9a-f]{64})(?:\.(\d{5}))?\.(ndjson|txt)$/;
+const PART_NAME = /^([0-9a-f]{64})\.(\d{5})\.(ndjson|txt)$/;
 
-/** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count, and single objects. */
+/** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count. */
 function readableParts(keys: readonly string[], prefix: string, seals: ReadonlyMap<string, Seal>, count: (seal: Seal) => number): StoredPart[] {
   const parts: StoredPart[] = [];
   for (const key of keys) {
     const match = PART_NAME.exec(key.slice(prefix.length));
     if (!match) continue;
-    const [, sha256 = '', part] = match;
-    if (part === undefined) {
-      parts.push({ key, sha256, part: undefined });
-      continue;
-    }
+    const [, sha256 = '', part = ''] = match;
     const seal = seals.get(sha256);
     if (seal !== undefined && Number(part) < count(seal)) parts.push({ key, sha256, part: Number(part) });
   }
@@ -89,8 +84,7 @@ async function sealsOf(artifacts: BlobStore, period: Period, keys?: readonly str
   return seals;
 }
 
-function partSuffix(part: number | undefined): string {
-  if (part === undefined) return '';
+function partSuffix(part: number): string {
   if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS) throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
   return `.${String(part).padStart(PART_DIGITS, '0')}`;
 }

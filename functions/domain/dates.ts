@@ -7,7 +7,6 @@ export type IsoDate = string; // YYYY-MM-DD
 export type Period = string; // YYYY-MM
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const PERIOD_RE = /^(\d{4})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
 /** True when `text` is a real calendar date in `YYYY-MM-DD` form. */
@@ -16,11 +15,6 @@ export function isIsoDate(text: string): boolean {
   if (!match) return false;
   const [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   return m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
-}
-
-export function isPeriod(text: string): boolean {
-  const match = PERIOD_RE.exec(text);
-  return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 12;
 }
 
 export function daysInMonth(year: number, month: number): number {
@@ -79,14 +73,6 @@ export function monthsBetween(from: Period, to: Period): number {
 export function isoWeekday(date: IsoDate): number {
   const day = new Date(toUtcMs(date)).getUTCDay();
   return day === 0 ? 7 : day;
-}
-
-export function minDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a < b ? a : b;
-}
-
-export function maxDate(a: IsoDate, b: IsoDate): IsoDate {
-  return a > b ? a : b;
 }
 
 /** Every date from `from` to `to`, inclusive. */

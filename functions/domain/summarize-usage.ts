@@ -92,24 +92,6 @@ interface UnmatchedAccumulator {
   cost: Dec;
 }
 
-/** Resolves a vendor sku to a mapping: the exact entry first, then the vendor's `*`. */
-export class SkuResolver {
-  /** vendor → vendor sku → mapping (the last entry of a pair wins). */
-  private readonly exact = new Map<string, Map<string, SkuMapping>>();
-  private readonly wildcard = new Map<string, SkuMapping>();
-
-  constructor(skuMap: readonly SkuMapping[]) {
-    for (const mapping of skuMap) {
-      if (mapping.vendorSku === '*') this.wildcard.set(mapping.vendor, mapping);
-      else nested(this.exact, mapping.vendor).set(mapping.vendorSku, mapping);
-    }
-  }
-
-  resolve(vendor: string, vendorSku: string): SkuMapping | undefined {
-    return this.exact.get(vendor)?.get(vendorSku) ?? this.wildcard.get(vendor);
-  }
-}
-
 function nested<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
   let inner = outer.get(key);
   if (inner === undefined) outer.set(key, (inner = new Map()));

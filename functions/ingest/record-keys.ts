@@ -8,16 +8,14 @@
  * larger than a DynamoDB item. Such a row is rejected here, naming its column, instead.
  */
 import type { UsageRecord } from '../domain/types.js';
+import { quote } from '../domain/reference/cells.js';
+import { CONTROL_CHARACTER as CONTROL } from '../text/control-characters.js';
 import type { BoundColumn, Cells } from './types.js';
 
 /** Longest vendor key: the reference files' limit (functions/domain/reference/cells.ts). */
 export const MAX_VENDOR_LENGTH = 64;
 /** Longest account id, vendor sku or reference: twice the reference files' key limit. */
 export const MAX_KEY_LENGTH = 256;
-
-// C0 (tab, CR, LF, NUL …), DEL, C1 (NEL …) and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const KEYS = [
   ['vendor', 'vendor', MAX_VENDOR_LENGTH],
@@ -51,8 +49,8 @@ export function recordKeyProblem(record: UsageRecord, cells: Cells, columns: rea
     const control = CONTROL.exec(value);
     if (control === null && value.length <= max) continue;
     const reason = control !== null
-      ? `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${shown(value)}): an id must be one line of text`
-      : `is ${value.length} characters long (got ${shown(value)}): an id is at most ${max} characters`;
+      ? `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(value)}): an id must be one line of text`
+      : `is ${value.length} characters long (got ${quote(value)}): an id is at most ${max} characters`;
     return { key: sourceColumn(value, cells, columns, control !== null, max) ?? name, reason };
   }
   return undefined;
@@ -68,10 +66,4 @@ function sourceColumn(value: string, cells: Cells, columns: readonly BoundColumn
     if (control ? CONTROL.test(cell) : cell.length > max) return column.key;
   }
   return undefined;
-}
-
-/** A value fit for a message: JSON escapes (control characters visible, C1 and U+2028/9 too), cut at 40 characters. */
-function shown(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
-    .replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

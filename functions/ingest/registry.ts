@@ -8,6 +8,7 @@ import { focus } from './formats/focus.js';
 import { partnerCenter } from './formats/partner-center.js';
 import { pax8 } from './formats/pax8.js';
 import type { UsageFormat } from './types.js';
+import { replaceControlCharacters } from '../text/control-characters.js';
 
 export const FORMATS: readonly UsageFormat[] = [canonical, focus, partnerCenter, awsCur, pax8];
 
@@ -33,8 +34,7 @@ export function unknownHeaderMessage(headerNames: readonly string[], formats: re
 
 /** A header cell fit for a message: control characters replaced, at most 40 characters. */
 function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = name.trim().replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  const clean = replaceControlCharacters(name.trim(), '?');
   return clean.length > 40 ? `${clean.slice(0, 40)}…` : clean;
 }
 

@@ -3,7 +3,7 @@
  * drops its usage files into the inbox, then drives every job day by day exactly as the
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
@@ -184,9 +184,4 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
     await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
   }
   if (isoWeekday(day) === agingWeekday) await agingReport(deps, { asOf: day, email: true });
-}
-
-export async function writeJson(path: string, value: unknown): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
-  await writeFile(path, JSON.stringify(value, null, 1) + '\n');
 }

@@ -3,6 +3,7 @@
  * and CSV cells. Every value that came from a user's file (names, descriptions, emails,
  * addresses) goes through one of these before it is written.
  */
+import { replaceControlCharacters } from '../text/control-characters.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
@@ -35,8 +36,8 @@ export function csvCell(s: string): string {
  * new header line.
  */
 export function safeHeader(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  // Each control character becomes a space; the runs of spaces then collapse to one.
+  return replaceControlCharacters(s, ' ').replace(/ {2,}/g, ' ').trim();
 }
 
 /** A file name safe for a Content-Disposition parameter and any file system. */

@@ -1,6 +1,5 @@
 import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -8,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
+import { atLeastOneAlarm } from './alarm.js';
 import { deadLetterAlarm, encryptedQueue } from './queue-with-dlq.js';
 
 export interface MissedRunAlarmProps {
@@ -99,23 +99,19 @@ export class MissedRunAlarm extends Construct {
 
     const metric = (metricName: string): cloudwatch.Metric =>
       new cloudwatch.Metric({ namespace: props.namespace, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.days(1) });
-    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
-      alarmDescription: `TrueUp: ${props.jobDescription} was due but did not complete that day (${props.timeZone}). ${props.remedy}`,
+    this.alarm = atLeastOneAlarm(this, 'Alarm', {
+      description: `TrueUp: ${props.jobDescription} was due but did not complete that day (${props.timeZone}). ${props.remedy}`,
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(expected, 0) - FILL(completed, 0)',
         usingMetrics: { expected: metric(props.expectedMetricName), completed: metric(props.completedMetricName) },
         period: Duration.days(1),
         label: 'Runs due but not completed',
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       // A day without data is a day nothing was due.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      topic: props.alarmTopic,
     });
     // Whole days of the MSP's time zone, evaluated once complete (the default sliding window
     // would look at the 24 hours before each evaluation and miss or invent runs).
     (this.alarm.node.defaultChild as cloudwatch.CfnAlarm).evaluationWindow = { wallClockWindow: { timezone: props.timeZone } };
-    if (props.alarmTopic) this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }

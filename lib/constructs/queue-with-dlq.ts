@@ -1,10 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { atLeastOneAlarm } from './alarm.js';
 
 export interface EncryptedQueueProps {
   /** A KMS key; without one the queue uses SQS-managed SSE. @default SQS-managed SSE */
@@ -33,16 +33,11 @@ export function encryptedQueue(scope: Construct, id: string, props: EncryptedQue
 
 /** An alarm when a dead-letter queue holds at least one message (checked every 5 minutes). */
 export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string, topic?: sns.ITopic): cloudwatch.Alarm {
-  const alarm = new cloudwatch.Alarm(scope, id, {
-    alarmDescription: description,
+  return atLeastOneAlarm(scope, id, {
+    description,
     metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    topic,
   });
-  if (topic) alarm.addAlarmAction(new cwActions.SnsAction(topic));
-  return alarm;
 }
 
 export interface QueueWithDlqProps {

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -8,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import { atLeastOneAlarm } from './alarm.js';
 import {
   ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, PROJECT_ROOT, pdfkitFontCommands,
 } from '../bundling.js';
@@ -107,15 +107,11 @@ export class TrueUpFunction extends Construct {
     });
 
     if (props.alarmTopic) {
-      this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-        alarmDescription: `TrueUp ${props.handlerName}: the function reported errors (see its log group ${props.handlerName}).`,
+      this.errorsAlarm = atLeastOneAlarm(this, 'ErrorsAlarm', {
+        description: `TrueUp ${props.handlerName}: the function reported errors (see its log group ${props.handlerName}).`,
         metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        topic: props.alarmTopic,
       });
-      this.errorsAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
     }
   }
 }

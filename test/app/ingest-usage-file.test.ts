@@ -245,23 +245,6 @@ describe('ingestUsageFile duplicate references', () => {
     const second = await ingestUsageFile(deps, { key: await drop(deps, 'second.csv', rows() + '\n'), today: '2025-08-02' }, { partSize: PART_SIZE });
     expect([second.record.rowsRead, second.record.rowsAccepted, second.record.rowsDuplicate]).toEqual([12, 0, 12]);
   });
-
-  it('are found in objects of the layout before parts, which the billing run still reads', async () => {
-    const { deps } = await installation();
-    const legacy = [
-      { vendor: 'microsoft', accountId: 'T1', vendorSku: 'seat-sku', quantity: d(3), usageDate: '2025-05-02', period: '2025-05', reference: 'OLD1', source: { file: 'legacy.csv', line: 2 } },
-    ] satisfies UsageRecord[];
-    const otherSha = 'f'.repeat(64);
-    await deps.artifacts.put(normalizedKey('2025-05', otherSha), legacy.map(encodeRecord).join('\n') + '\n');
-    await deps.artifacts.put(referencesKey('2025-05', otherSha), 'microsoft\u0000OLD1\n');
-
-    const text = [HEADER, 'microsoft,T1,seat-sku,5,2025-05-03,OLD1', 'microsoft,T1,seat-sku,6,2025-05-04,NEW1'].join('\n') + '\n';
-    const { record } = await ingestUsageFile(deps, { key: await drop(deps, 'new.csv', text), today: '2025-06-01' }, { partSize: PART_SIZE });
-    expect([record.rowsAccepted, record.rowsDuplicate]).toEqual([1, 1]);
-    // The legacy object's records, then the new file's part (keys sort by sha: f… last here).
-    const read = (await periodRecords(deps.artifacts, '2025-05')).map((r) => `${r.source.file} ${r.reference} ${r.quantity.toString()}`);
-    expect(read.sort()).toEqual(['legacy.csv OLD1 3', 'new.csv NEW1 6']);
-  });
 });
 
 describe('ingestUsageFile: a gzip-compressed file', () => {

@@ -21,7 +21,7 @@ import { sampleView } from '../render/sample.js';
 const LAMBDA_ENV = {
   TABLE_NAME: 'trueup-test', USAGE_BUCKET: 'usage', ARTIFACTS_BUCKET: 'artifacts',
   WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work', DISCREPANCY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/disc',
-  SENDER_EMAIL: 'billing@example.com', SES_CONFIGURATION_SET: 'trueup', MSP_TIMEZONE: 'America/Chicago', REPORT_RECIPIENTS: 'billing@example.com',
+  SES_CONFIGURATION_SET: 'trueup', MSP_TIMEZONE: 'America/Chicago',
   AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
 };
 

@@ -29,10 +29,13 @@ describe('PipelineStack functions', () => {
       });
       if (id === fnId('Collector')) continue; // its own, smaller environment (below)
       expect(Object.keys(fn.Properties.Environment.Variables)).toEqual(expect.arrayContaining([
-        'TABLE_NAME', 'USAGE_BUCKET', 'ARTIFACTS_BUCKET', 'WORK_QUEUE_URL', 'DISCREPANCY_QUEUE_URL', 'SENDER_EMAIL',
+        'TABLE_NAME', 'USAGE_BUCKET', 'ARTIFACTS_BUCKET', 'WORK_QUEUE_URL', 'DISCREPANCY_QUEUE_URL',
         'SES_CONFIGURATION_SET', 'MSP_TIMEZONE', 'POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS',
       ]));
       expect(fn.Properties.Environment.Variables.MSP_TIMEZONE).toBe('America/Denver');
+      // The From address and the report recipients come from the imported settings, not the environment.
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toEqual(expect.arrayContaining(['SENDER_EMAIL']));
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toEqual(expect.arrayContaining(['REPORT_RECIPIENTS']));
       expect(fn.Properties.Environment.Variables.TABLE_NAME).toEqual({ 'Fn::ImportValue': 'TrueUp-TableName' });
     }
     fx.pipelineTemplate.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });

@@ -118,11 +118,6 @@ export class DynamoDbLedger implements Ledger {
   }
 
   // ---- reconciliations ---------------------------------------------------------------------
-  async getReconciliation(period: Period): Promise<ReconciliationRecord | undefined> {
-    const item = await this.getItem('RECON', period);
-    return item ? (JSON.parse(String(item.data)) as ReconciliationRecord) : undefined;
-  }
-
   async putReconciliation(record: ReconciliationRecord): Promise<boolean> {
     return this.putOnce({ PK: 'RECON', SK: record.period, data: encode(record) });
   }

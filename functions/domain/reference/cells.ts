@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { Dec, REFERENCE_DIGITS, digitsProblem, parseDecimal, type DigitLimits } from '../money.js';
 import { isIsoDate, type IsoDate } from '../dates.js';
+import { unicodeEscape } from '../../text/control-characters.js';
 
 /** A conversion either gives a value or says why not. */
 export type Conversion<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: string };
@@ -18,7 +19,7 @@ const reject = <T>(reason: string): Conversion<T> => ({ ok: false, reason });
 /** Quotes a value for a message: JSON escapes (so a control character is visible, C1 and U+2028/9 too), cut at 40. */
 export function quote(text: string): string {
   const cut = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, unicodeEscape);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Expected errors in reference data are values, not exceptions (SPEC.md section 2: "Invalid
  * reference data stops the import with every problem listed (file, line, column, reason)").
  */
+import { replaceControlCharacters, unicodeEscape } from '../../text/control-characters.js';
 
 /** One thing wrong with an input file. `line` is the 1-based physical line (header = line 1). */
 export interface Problem {
@@ -60,12 +61,9 @@ export function formatProblem(problem: Problem): string {
   return visible(`${where}: ${problem.reason}`);
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-
 /** `text` with every control character and line separator written as a `\uXXXX` escape. */
 export function visible(text: string): string {
-  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return replaceControlCharacters(text, unicodeEscape);
 }
 
 /** One line per problem, in the order given. */

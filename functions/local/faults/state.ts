@@ -5,7 +5,7 @@
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand as DocScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CopyObjectCommand, DeleteBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -253,9 +253,4 @@ export function stableJson(value: unknown): string {
 function clip(value: unknown): string {
   const text = String(value);
   return text.length > 240 ? `${text.slice(0, 240)}…` : text;
-}
-
-export async function objectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return out.Body ? out.Body.transformToByteArray() : new Uint8Array();
 }
