@@ -41,22 +41,7 @@ export function note(message: string): void {
 export const seconds = (fromMs: number): number => Number(((performance.now() - fromMs) / 1000).toFixed(2));
 
 /** mulberry32, seeded from a name: the same data on every run. */
-export class Rng {
-  private state: number;
-  constructor(name: string) {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-    this.state = h;
-  }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
-  pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)] as T; }
-}
+export { SeededRandom as Rng } from '../functions/text/seeded-random.js';
 
 type Service = keyof AwsClients;
 

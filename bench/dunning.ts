@@ -13,6 +13,7 @@
  */
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { invoiceItem } from '../functions/adapters/aws/dynamodb-ledger.js';
+import { retryUnprocessed } from '../functions/adapters/aws/retry-unprocessed.js';
 import { runDunning } from '../functions/app/run-dunning.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../functions/app/messages.js';
@@ -88,13 +89,14 @@ async function batchWriteAll(db: DynamoDBDocumentClient, table: string, all: rea
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < batches.length) {
-      let pending = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt += 1) {
-        if (attempt > 8) throw new Error(`DynamoDB left ${pending.length} items unprocessed after 8 retries`);
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
-        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
-      }
+      const batch = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
+      await retryUnprocessed(batch, async (pending) => {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: [...pending] } }));
+        return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
+      }, {
+        retries: 8, delayMs: (attempt) => Math.random() * 50 * 2 ** attempt,
+        exhausted: (left) => new Error(`DynamoDB left ${left.length} items unprocessed after 8 retries`),
+      });
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -1,5 +1,5 @@
 /**
- * Writes the demo data folder `examples/acme-it` (SPEC.md sections 2 and 3): the settings, the
+ * Writes the demo data folder `examples/acme-it` (docs/contract.md §2 and §3): the settings, the
  * reference CSVs, one payments file and the vendor usage files of "Acme IT", a small MSP with
  * 25 clients, for the usage periods 2025-12 … 2026-03 that the demo's four billing runs
  * (2026-01-01 … 2026-04-01) reconcile.
@@ -9,7 +9,7 @@
  *
  * Deterministic: every random choice comes from a seeded PRNG keyed by what it is for, so the
  * output is byte for byte the same on every run and machine. Invoice numbers and payment
- * amounts are not guessed: a small model of SPEC.md sections 4–7 (reconciliation, invoices,
+ * amounts are not guessed: a small model of docs/contract.md §4–7 (reconciliation, invoices,
  * payments, dunning) runs day by day over the demo window and the payments are written from it.
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
+import { SeededRandom, seedOf } from '../functions/text/seeded-random.js';
 
 const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -40, toExpPos: 40 });
 type D = InstanceType<typeof D>;
@@ -40,23 +41,8 @@ const DEMO_TO = '2026-04-10';
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness: one mulberry32 stream per purpose, seeded from a name.
 
-function seedOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
-class Rng {
-  private state: number;
-  constructor(name: string) { this.state = seedOf(`acme-it:${name}`); }
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
-  pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)] as T; }
+class Rng extends SeededRandom {
+  constructor(name: string) { super(`acme-it:${name}`); }
   hex(length: number): string { let s = ''; while (s.length < length) s += this.int(0, 15).toString(16); return s; }
   guid(): string { return `${this.hex(8)}-${this.hex(4)}-4${this.hex(3)}-${this.pick(['8', '9', 'a', 'b'])}${this.hex(3)}-${this.hex(12)}`; }
   digits(length: number): string { let s = String(this.int(1, 9)); while (s.length < length) s += String(this.int(0, 9)); return s; }
@@ -1032,7 +1018,7 @@ function write(rel: string, text: string, bom = false): void {
   writeFileSync(path, (bom ? '\ufeff' : '') + text);
 }
 
-/** SPEC.md section 2: two lines for one (client, sku) must never be active in the same month. */
+/** docs/contract.md §2: two lines for one (client, sku) must never be active in the same month. */
 function checkAgreementsDoNotOverlap(): void {
   for (let m = '2023-01'; m <= '2027-12'; m = addMonths(m, 1)) {
     const seen = new Map<string, string>();

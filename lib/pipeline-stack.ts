@@ -4,21 +4,19 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { TrueUpConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
-import { ScheduledJob } from './constructs/scheduled-job.js';
-import { TrueUpFunction, type TrueUpFunctionProps } from './constructs/trueup-function.js';
-import { acknowledge, grantPutPrefix, grantReadPrefix, grantTable, type ExportedBucket } from './nag.js';
+import type { ScheduledJob } from './constructs/scheduled-job.js';
+import type { TrueUpFunction } from './constructs/trueup-function.js';
+import { Job, pascalCase, putPrefix, readPrefix, sendMessages, tableReadWrite, type Grant, type JobProps } from './constructs/job.js';
+import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
@@ -94,7 +92,7 @@ export class PipelineStack extends Stack {
       service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName,
     });
 
-    // ---- functions ----------------------------------------------------------------------
+    // ---- jobs: function, grants, trigger ------------------------------------------------
     const environment: Record<string, string> = {
       TABLE_NAME: imp(x.tableName),
       USAGE_BUCKET: imp(x.usageBucketName),
@@ -104,12 +102,10 @@ export class PipelineStack extends Stack {
       SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
       MSP_TIMEZONE: config.timezone,
     };
-    const make = (handlerName: string, options: Omit<TrueUpFunctionProps, 'handlerName' | 'environment' | 'alarmTopic' | 'logRetention'>): TrueUpFunction =>
-      new TrueUpFunction(this, pascal(handlerName), {
-        handlerName, environment, alarmTopic, logRetention: config.logRetentionDays as logs.RetentionDays, ...options,
-      });
+    const job = (props: Omit<JobProps, 'alarmTopic' | 'logRetention' | 'timeZone'>): Job =>
+      new Job(this, { environment, alarmTopic, logRetention: config.logRetentionDays as logs.RetentionDays, timeZone: config.timezone, ...props });
     /** ses:SendRawEmail on the identity and configuration set; `instances` share the account's send rate. */
-    const sendsEmail = (fn: TrueUpFunction, instances = 1): void => {
+    const sendsEmail = (instances = 1): Grant => (fn) => {
       fn.function.addEnvironment('SES_MAX_SEND_RATE', String(Math.max(1, Math.floor(config.sesMaxSendRate / instances))));
       iam.Grant.addToPrincipal({
         grantee: fn.function,
@@ -117,162 +113,179 @@ export class PipelineStack extends Stack {
         resourceArns: [this.emailIdentity.emailIdentityArn, configurationSetArn],
       });
     };
-    const readPrefix = (fn: TrueUpFunction, bucket: ExportedBucket, prefix: string): void => grantReadPrefix(fn.function, fn.role, bucket, prefix);
-    const putPrefix = (fn: TrueUpFunction, bucket: ExportedBucket, prefix: string): void => grantPutPrefix(fn.function, fn.role, bucket, prefix);
-    const tableAccess = (fn: TrueUpFunction): void => grantTable(fn.function, fn.role, table, x.tableArn, 'readWrite');
+    const tableAccess = tableReadWrite(table, x.tableArn);
 
-    const ingest = make('ingest-file', { description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024 });
-    tableAccess(ingest);
-    readPrefix(ingest, usage, 'inbox/');
-    putPrefix(ingest, usage, 'archive/');
-    putPrefix(ingest, usage, 'rejected/');
-    readPrefix(ingest, artifacts, 'refs/');
-    // The seals of normalized/ say which refs parts are complete (functions/app/usage-records.ts).
-    readPrefix(ingest, artifacts, 'normalized/');
-    putPrefix(ingest, artifacts, 'normalized/');
-    putPrefix(ingest, artifacts, 'refs/');
+    // S3 triggers are configured from this stack on the imported bucket (CDK's notifications
+    // custom resource merges them with any others): on the bucket itself they would make the
+    // stateful stack depend on this one, a cycle.
+    const ingest = job({
+      handlerName: 'ingest-file', description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024,
+      grants: [
+        tableAccess,
+        readPrefix(usage, 'inbox/'),
+        putPrefix(usage, 'archive/'),
+        putPrefix(usage, 'rejected/'),
+        readPrefix(artifacts, 'refs/'),
+        // The seals of normalized/ say which refs parts are complete (functions/app/usage-records.ts).
+        readPrefix(artifacts, 'normalized/'),
+        putPrefix(artifacts, 'normalized/'),
+        putPrefix(artifacts, 'refs/'),
+      ],
+      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: 'inbox/' },
+    });
 
-    const applyPayments = make('apply-payments', { description: 'Import a payments file dropped in payments/ and apply due payments', timeout: Duration.minutes(2) });
-    tableAccess(applyPayments);
-    readPrefix(applyPayments, usage, 'payments/');
-    discrepancyQueue.grantSendMessages(applyPayments.function);
-    // Receipts (trueup.json `receipts`): the raw message is stored, then queued for the invoice workers.
-    putPrefix(applyPayments, artifacts, 'emails/');
-    workQueue.grantSendMessages(applyPayments.function);
+    const applyPayments = job({
+      handlerName: 'apply-payments', description: 'Import a payments file dropped in payments/ and apply due payments', timeout: Duration.minutes(2),
+      grants: [
+        tableAccess,
+        readPrefix(usage, 'payments/'),
+        sendMessages(discrepancyQueue),
+        // Receipts (trueup.json `receipts`): the raw message is stored, then queued for the invoice workers.
+        putPrefix(artifacts, 'emails/'),
+        sendMessages(workQueue),
+      ],
+      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: 'payments/' },
+    });
 
-    const billingRun = make('billing-run', {
+    // Schedules run in the MSP's time zone.
+    const billingRun = job({
+      handlerName: 'billing-run',
       description: 'Reconcile last month, issue invoices, fan out to the work and discrepancy queues',
       timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
+      grants: [
+        tableAccess,
+        readPrefix(artifacts, 'normalized/'),
+        readPrefix(artifacts, 'reconciliation/'),
+        putPrefix(artifacts, 'reconciliation/'),
+        // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
+        readPrefix(artifacts, 'billing/'),
+        putPrefix(artifacts, 'billing/'),
+        sendMessages(workQueue),
+        sendMessages(discrepancyQueue),
+      ],
+      trigger: { kind: 'schedule', expression: config.schedules.billingRun, description: 'TrueUp billing run (1st of the month)' },
     });
-    tableAccess(billingRun);
-    readPrefix(billingRun, artifacts, 'normalized/');
-    readPrefix(billingRun, artifacts, 'reconciliation/');
-    putPrefix(billingRun, artifacts, 'reconciliation/');
-    // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
-    readPrefix(billingRun, artifacts, 'billing/');
-    putPrefix(billingRun, artifacts, 'billing/');
-    workQueue.grantSendMessages(billingRun.function);
-    discrepancyQueue.grantSendMessages(billingRun.function);
 
-    const invoiceWorker = make('invoice-worker', { description: 'Render, store and email one invoice per message', timeout: Duration.seconds(60), memorySize: 1024 });
-    tableAccess(invoiceWorker);
-    readPrefix(invoiceWorker, artifacts, 'reconciliation/');
-    readPrefix(invoiceWorker, artifacts, 'emails/');
-    putPrefix(invoiceWorker, artifacts, 'invoices/');
-    putPrefix(invoiceWorker, artifacts, 'emails/');
     const invoiceWorkerConcurrency = 2; // the SQS minimum; keeps SES within its send rate
-    sendsEmail(invoiceWorker, invoiceWorkerConcurrency);
-    invoiceWorker.function.addEventSource(new SqsEventSource(workQueue, {
-      batchSize: 10, reportBatchItemFailures: true, maxConcurrency: invoiceWorkerConcurrency,
-    }));
+    const invoiceWorker = job({
+      handlerName: 'invoice-worker', description: 'Render, store and email one invoice per message', timeout: Duration.seconds(60), memorySize: 1024,
+      grants: [
+        tableAccess,
+        readPrefix(artifacts, 'reconciliation/'),
+        readPrefix(artifacts, 'emails/'),
+        putPrefix(artifacts, 'invoices/'),
+        putPrefix(artifacts, 'emails/'),
+        sendsEmail(invoiceWorkerConcurrency),
+      ],
+      trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },
+    });
 
-    const discrepancyWorker = make('discrepancy-worker', { description: 'Store each discrepancy once', timeout: Duration.seconds(30) });
-    tableAccess(discrepancyWorker);
-    discrepancyWorker.function.addEventSource(new SqsEventSource(discrepancyQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    const discrepancyWorker = job({
+      handlerName: 'discrepancy-worker', description: 'Store each discrepancy once', timeout: Duration.seconds(30),
+      grants: [tableAccess],
+      trigger: { kind: 'queue', queue: discrepancyQueue, batchSize: 10 },
+    });
 
-    const reconciliationReport = make('reconciliation-report', {
+    const reconciliationReport = job({
+      handlerName: 'reconciliation-report',
       description: 'Email the reconciliation report after the billing run', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
+      grants: [
+        tableAccess, // reads the ledger, records the email in the outbox
+        readPrefix(artifacts, 'reconciliation/'),
+        readPrefix(usage, 'rejected/'), // the rejected rows, explained and attached
+        readPrefix(artifacts, 'emails/'),
+        putPrefix(artifacts, 'reports/'),
+        putPrefix(artifacts, 'emails/'),
+        sendsEmail(),
+      ],
+      trigger: { kind: 'schedule', expression: config.schedules.reconciliationReport, description: 'TrueUp reconciliation report (after the billing run)' },
     });
-    tableAccess(reconciliationReport); // reads the ledger, records the email in the outbox
-    readPrefix(reconciliationReport, artifacts, 'reconciliation/');
-    readPrefix(reconciliationReport, usage, 'rejected/'); // the rejected rows, explained and attached
-    readPrefix(reconciliationReport, artifacts, 'emails/');
-    putPrefix(reconciliationReport, artifacts, 'reports/');
-    putPrefix(reconciliationReport, artifacts, 'emails/');
-    sendsEmail(reconciliationReport);
 
-    const dunningRun = make('dunning-run', {
+    const dunningRun = job({
+      handlerName: 'dunning-run',
       description: 'Apply received payments, send due dunning steps, charge late fees once', timeout: Duration.minutes(5), reservedConcurrentExecutions: 1,
+      grants: [
+        tableAccess,
+        readPrefix(artifacts, 'emails/'),
+        putPrefix(artifacts, 'emails/'),
+        sendMessages(discrepancyQueue),
+        // Its emails (and receipts of the payments it applies) are queued for the invoice workers; they attach the invoice PDFs.
+        sendMessages(workQueue),
+        readPrefix(artifacts, 'invoices/'),
+        sendsEmail(),
+      ],
+      trigger: { kind: 'schedule', expression: config.schedules.dunning, description: 'TrueUp dunning (daily)' },
     });
-    tableAccess(dunningRun);
-    readPrefix(dunningRun, artifacts, 'emails/');
-    putPrefix(dunningRun, artifacts, 'emails/');
-    discrepancyQueue.grantSendMessages(dunningRun.function);
-    // Its emails (and receipts of the payments it applies) are queued for the invoice workers; they attach the invoice PDFs.
-    workQueue.grantSendMessages(dunningRun.function);
-    readPrefix(dunningRun, artifacts, 'invoices/');
-    sendsEmail(dunningRun);
 
-    const agingReport = make('aging-report', {
+    const agingReport = job({
+      handlerName: 'aging-report',
       description: 'Email the AR aging report', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
+      grants: [
+        tableAccess, // reads invoices, records the email in the outbox
+        readPrefix(artifacts, 'emails/'),
+        // A re-run after the email was recorded attaches the report it stored (reports/aging-<date>.*).
+        readPrefix(artifacts, 'reports/'),
+        putPrefix(artifacts, 'reports/'),
+        putPrefix(artifacts, 'emails/'),
+        sendsEmail(),
+      ],
+      trigger: { kind: 'schedule', expression: config.schedules.aging, description: 'TrueUp AR aging report (weekly)' },
     });
-    tableAccess(agingReport); // reads invoices, records the email in the outbox
-    readPrefix(agingReport, artifacts, 'emails/');
-    // A re-run after the email was recorded attaches the report it stored (reports/aging-<date>.*).
-    readPrefix(agingReport, artifacts, 'reports/');
-    putPrefix(agingReport, artifacts, 'reports/');
-    putPrefix(agingReport, artifacts, 'emails/');
-    sendsEmail(agingReport);
 
-    const sesEvents = make('ses-events', { description: 'Record SES bounces and complaints', timeout: Duration.seconds(30) });
-    tableAccess(sesEvents);
-    this.sesEventsTopic.addSubscription(new subscriptions.LambdaSubscription(sesEvents.function));
+    const sesEvents = job({
+      handlerName: 'ses-events', description: 'Record SES bounces and complaints', timeout: Duration.seconds(30),
+      grants: [tableAccess],
+      trigger: { kind: 'topic', topic: this.sesEventsTopic },
+    });
 
     // ---- collector: pull sources (docs/sources.md) ------------------------------------------
     // Reads the imported sources.json and its own state in the table, the sources' secrets (and
     // nothing else) from Secrets Manager through the extension, and lands files in inbox/, where
     // the S3 event starts ingest-file. No VPC: it only makes outbound calls (to the vendors and
     // AWS APIs), and nothing can connect to a Lambda function.
-    const collector = new TrueUpFunction(this, 'Collector', {
+    this.collectorSecretsArn = this.formatArn({
+      service: 'secretsmanager', resource: 'secret', resourceName: `${config.sourceSecretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const collector = job({
       handlerName: 'collector',
       description: 'Pull usage files from the sources in sources.json into inbox/',
       environment: { TABLE_NAME: imp(x.tableName), USAGE_BUCKET: imp(x.usageBucketName), SOURCE_SECRETS_PREFIX: config.sourceSecretsPrefix },
-      alarmTopic,
-      logRetention: config.logRetentionDays as logs.RetentionDays,
       // Partner Center exports are polled for up to 10 minutes; files are held in memory.
       timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
       paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
         cacheEnabled: true, secretsManagerTtl: Duration.minutes(5), logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
+      grants: [
+        putPrefix(usage, 'inbox/'),
+        (fn) => this.grantCollectorState(fn, table.tableArn),
+        (fn) => this.grantSourceSecrets(fn, config.sourceSecretsPrefix),
+      ],
+      trigger: {
+        kind: 'schedule', expression: config.schedules.collector,
+        description: 'TrueUp collector (pull every enabled source of sources.json)',
+        rerunHint: 'invoke the collector with {} (every enabled source) or {"source":"<name>"}',
+      },
     });
-    putPrefix(collector, usage, 'inbox/');
-    this.grantCollectorState(collector, table.tableArn);
-    this.collectorSecretsArn = this.formatArn({
-      service: 'secretsmanager', resource: 'secret', resourceName: `${config.sourceSecretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    iam.Grant.addToPrincipal({ grantee: collector.function, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.collectorSecretsArn] });
-    acknowledge(collector.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${config.sourceSecretsPrefix}*]`,
-      `Read-only (GetSecretValue) on the pull sources' secrets, named under ${config.sourceSecretsPrefix}; the trailing * is Secrets Manager's random suffix and the source name.`);
-    this.sourcePullFailedAlarm = this.sourcePullFailures(collector, alarmTopic);
+    this.sourcePullFailedAlarm = this.sourcePullFailures(collector.fn, alarmTopic);
     new CfnOutput(this, 'CollectorRoleArn', {
-      value: collector.role.roleArn,
+      value: collector.fn.role.roleArn,
       description: 'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
     });
 
-    this.functions = {
+    const jobs: Record<string, Job> = {
       'ingest-file': ingest, 'apply-payments': applyPayments, 'billing-run': billingRun, 'invoice-worker': invoiceWorker,
       'discrepancy-worker': discrepancyWorker, 'reconciliation-report': reconciliationReport, 'dunning-run': dunningRun,
       'aging-report': agingReport, 'ses-events': sesEvents, collector,
     };
-
-    // ---- S3 triggers --------------------------------------------------------------------
-    // Configured from this stack on the imported bucket (CDK's notifications custom resource
-    // merges them with any others): on the bucket itself they would make the stateful stack
-    // depend on this one, a cycle.
-    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(ingest.function), { prefix: 'inbox/' });
-    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(applyPayments.function), { prefix: 'payments/' });
-
-    // ---- schedules (MSP time zone) ------------------------------------------------------
-    const schedule = (id: string, fn: TrueUpFunction, expression: string, description: string): ScheduledJob =>
-      new ScheduledJob(this, id, { function: fn.function, expression, timeZone: config.timezone, description, alarmTopic });
-    this.jobs = {
-      'billing-run': schedule('BillingRunSchedule', billingRun, config.schedules.billingRun, 'TrueUp billing run (1st of the month)'),
-      'reconciliation-report': schedule('ReconciliationReportSchedule', reconciliationReport, config.schedules.reconciliationReport, 'TrueUp reconciliation report (after the billing run)'),
-      'dunning-run': schedule('DunningRunSchedule', dunningRun, config.schedules.dunning, 'TrueUp dunning (daily)'),
-      'aging-report': schedule('AgingReportSchedule', agingReport, config.schedules.aging, 'TrueUp AR aging report (weekly)'),
-      collector: new ScheduledJob(this, 'CollectorSchedule', {
-        function: collector.function, expression: config.schedules.collector, timeZone: config.timezone, alarmTopic,
-        description: 'TrueUp collector (pull every enabled source of sources.json)',
-        rerunHint: 'invoke the collector with {} (every enabled source) or {"source":"<name>"}',
-      }),
-    };
+    this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
+    this.jobs = Object.fromEntries(Object.entries(jobs).flatMap(([name, { schedule }]) => (schedule ? [[name, schedule]] : [])));
 
     // ---- missed billing run ---------------------------------------------------------------
     // Runs due (a marker schedule with the billing run's expression) minus runs completed, per
     // calendar day of the MSP's time zone, evaluated once the day is over (MissedRunAlarm).
     this.missedBillingRun = new MissedRunAlarm(this, 'MissedBillingRun', {
       expression: config.schedules.billingRun, timeZone: config.timezone,
-      namespace: 'TrueUp', service: billingRun.serviceName,
+      namespace: 'TrueUp', service: billingRun.fn.serviceName,
       completedMetricName: BILLING_RUN_COMPLETED, expectedMetricName: BILLING_RUN_EXPECTED,
       jobDescription: 'the billing run',
       remedy: 'Check the BillingRunSchedule (enabled?), the billing-run errors and its DLQ; then invoke billing-run with {"date":"YYYY-MM-01"}.',
@@ -289,7 +302,7 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'SesConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'SES configuration set' });
     new CfnOutput(this, 'SesEventsTopicArn', { value: this.sesEventsTopic.topicArn, description: 'SES bounce/complaint/delivery events' });
     for (const [name, fn] of Object.entries(this.functions)) {
-      new CfnOutput(this, `${pascal(name)}FunctionName`, { value: fn.function.functionName, description: `The ${name} function` });
+      new CfnOutput(this, `${pascalCase(name)}FunctionName`, { value: fn.function.functionName, description: `The ${name} function` });
     }
 
     this.acknowledgeFindings();
@@ -376,6 +389,13 @@ export class PipelineStack extends Stack {
     }));
   }
 
+  /** Read-only access to the pull sources' secrets, named under the sources' prefix. */
+  private grantSourceSecrets(fn: TrueUpFunction, prefix: string): void {
+    iam.Grant.addToPrincipal({ grantee: fn.function, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.collectorSecretsArn] });
+    acknowledge(fn.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      `Read-only (GetSecretValue) on the pull sources' secrets, named under ${prefix}; the trailing * is Secrets Manager's random suffix and the source name.`);
+  }
+
   /**
    * A source that still fails after its retries is logged as `source pull failed` with
    * `alert: true` (functions/collect/collect.ts); a metric filter counts those lines.
@@ -421,6 +441,3 @@ export class PipelineStack extends Stack {
   }
 }
 
-function pascal(name: string): string {
-  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
-}

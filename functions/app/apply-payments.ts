@@ -1,5 +1,5 @@
 /**
- * Payments (SPEC.md section 6): stored when imported, applied on their received_on day, once
+ * Payments (docs/contract.md §6): stored when imported, applied on their received_on day, once
  * per payment id. Money that cannot be applied (unknown invoice, other currency, overpayment)
  * becomes an `unapplied_payment` discrepancy with the amount recorded. A payment is decided on
  * its invoice's running totals (paid so far, payment count), not on its list of payments, so

@@ -20,7 +20,7 @@ import { alreadyRecorded, clientSender, sendOnce } from './send-email.js';
 export async function deliverInvoice(deps: Deps, input: { number: string }): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
   // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
-  // HTML and PDF of an issued invoice (SPEC.md section 5: it never changes).
+  // HTML and PDF of an issued invoice (docs/contract.md §5: it never changes).
   if (await alreadyRecorded(deps, `invoice#${input.number}`)) return;
   const reference = await requireReference(deps);
   const account = await deps.ledger.getInvoice(input.number);

@@ -1,5 +1,5 @@
 /**
- * Ingest one usage file from the inbox (SPEC.md section 3): archive the raw bytes under their
+ * Ingest one usage file from the inbox (docs/contract.md §3): archive the raw bytes under their
  * sha256, read and validate every row, store normalized records per period and a CSV of the
  * rejected rows, and record the file's figures. The same content twice is a duplicate file.
  * Safe to re-run: every object written is keyed by content, and the file record is last.

@@ -1,4 +1,4 @@
-/** An invoice in SPEC.md section 9's JSON shape, with status and balance as of a date. */
+/** An invoice in the JSON of docs/contract.md §9 shape, with status and balance as of a date. */
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import type { IsoDate } from '../domain/dates.js';
 import { formatMoney, formatQuantity } from '../domain/money.js';

@@ -101,7 +101,7 @@ export interface StoredDiscrepancy extends Discrepancy {
 export interface ReconciliationRecord {
   readonly period: Period;
   readonly runDate: IsoDate;
-  /** S3 key of the reconciliation JSON (SPEC.md section 9 shape). */
+  /** S3 key of the reconciliation JSON (docs/contract.md §9 shape). */
   readonly key: string;
   readonly pairs: number;
   readonly discrepancies: number;

@@ -1,6 +1,6 @@
 /**
  * The reconciliation of a period as stored (`reconciliation/<P>.json` in the artifacts
- * bucket): SPEC.md section 9's shape, plus per-pair `agreementId` and `totalCost`, which the
+ * bucket): the shape of docs/contract.md §9, plus per-pair `agreementId` and `totalCost`, which the
  * invoice workers need and the output writer strips.
  */
 import type { Period } from '../domain/dates.js';

@@ -1,5 +1,5 @@
 /**
- * The billing run on day D, the 1st of month M (SPEC.md section 5): reconcile P = M − 1 once,
+ * The billing run on day D, the 1st of month M (docs/contract.md §5): reconcile P = M − 1 once,
  * queue its discrepancies, then plan the invoices once and fan them out. The plan is every
  * client's invoice draft, in client_id order, stored in S3; the run reserves that many
  * consecutive numbers from the gapless counter (once per period) and sends one

@@ -1,5 +1,5 @@
 /**
- * The daily dunning run (SPEC.md section 7). The decision is the pure `decideDunning`; this
+ * The daily dunning run (docs/contract.md §7). The decision is the pure `decideDunning`; this
  * records each client's email, its steps and late fees in one transaction, then queues one
  * `deliver_email` message per recorded email: the invoice workers send them under the SES
  * rate limit, so the run stays short however many clients are overdue the same day. A retry

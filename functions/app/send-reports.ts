@@ -1,6 +1,6 @@
 /**
  * The billing team's emails: the reconciliation report after each billing run and the AR
- * aging report each aging weekday (SPEC.md section 8). Each is stored in S3 and sent once.
+ * aging report each aging weekday (docs/contract.md §8). Each is stored in S3 and sent once.
  */
 import { agingCsv } from '../domain/aging-csv.js';
 import { computeAging, dsoTrend } from '../domain/compute-aging.js';

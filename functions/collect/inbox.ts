@@ -1,6 +1,6 @@
 /**
  * Lands a fetched file in the usage bucket's inbox with its provenance as S3 user metadata
- * (`x-amz-meta-trueup-*`), where the S3 event starts the normal ingest (SPEC.md section 3).
+ * (`x-amz-meta-trueup-*`), where the S3 event starts the normal ingest (docs/contract.md §3).
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { putObject } from '../adapters/aws/s3-blob-store.js';

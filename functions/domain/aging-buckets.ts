@@ -1,4 +1,4 @@
-/** The AR aging buckets of SPEC.md section 8, by days past due (asOf − due date). */
+/** The AR aging buckets of docs/contract.md §8, by days past due (asOf − due date). */
 import type { Dec } from './money.js';
 
 export const AGING_BUCKETS = ['current', '1-30', '31-60', '61-90', '90+'] as const;

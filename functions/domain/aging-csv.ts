@@ -1,5 +1,5 @@
 /**
- * The AR aging report as CSV (SPEC.md section 9): `client_id, client_name, currency, current,
+ * The AR aging report as CSV (docs/contract.md §9): `client_id, client_name, currency, current,
  * 1-30, 31-60, 61-90, 90+, total`, one row per client and currency with a balance, then one
  * `TOTAL` row per currency. RFC 4180: CRLF line ends (also after the last row), fields quoted
  * when they hold a comma, quote, CR or LF. Names that a spreadsheet would run as a formula

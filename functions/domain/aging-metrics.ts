@@ -1,5 +1,5 @@
 /**
- * The AR aging report's metrics (SPEC.md section 8): DSO over the trailing 90 days per currency
+ * The AR aging report's metrics (docs/contract.md §8): DSO over the trailing 90 days per currency
  * and each client's average days late over the last 12 months. Rules: see compute-aging.ts.
  *
  * With fewer than 90 days of history (the first invoice was issued less than 90 days before

@@ -1,4 +1,4 @@
-/** Which agreement lines apply when (SPEC.md section 2). */
+/** Which agreement lines apply when (docs/contract.md §2). */
 import { firstDay, lastDay, type IsoDate, type Period } from './dates.js';
 import type { Agreement } from './types.js';
 

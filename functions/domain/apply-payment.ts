@@ -1,5 +1,5 @@
 /**
- * Applying one payment to its invoice (SPEC.md section 6). Pure: the caller stores the outcome.
+ * Applying one payment to its invoice (docs/contract.md §6). Pure: the caller stores the outcome.
  *
  * - Once per payment id: a payment whose id is already among the invoice's payments (or in
  *   `recordedPaymentIds`, for ids the caller recorded as unapplied) is a duplicate and changes

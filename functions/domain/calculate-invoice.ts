@@ -1,5 +1,5 @@
 /**
- * Invoice calculation (SPEC.md section 5): a pure function of the client, its agreements, the
+ * Invoice calculation (docs/contract.md §5): a pure function of the client, its agreements, the
  * reconciliation of P and the late fees waiting, returning the proposed invoice. Numbering and
  * storage belong to the caller; an issued invoice is never recalculated.
  */

@@ -1,8 +1,8 @@
 /**
- * The AR aging report (SPEC.md section 8): per client and currency, open balances by days past
+ * The AR aging report (docs/contract.md §8): per client and currency, open balances by days past
  * due as of the report date, grand totals per currency, DSO and each client's average days late.
  *
- * Rules where SPEC.md is silent:
+ * Rules where the contract is silent:
  * - Open balance = balance as of `asOf` (payments received on or before it) when > 0; invoices
  *   issued after `asOf` do not exist yet; credit balances (≤ 0) are not receivables and are left
  *   out (they do not offset other invoices). Disputed invoices and clients with dunning `none`

@@ -1,9 +1,9 @@
 /**
- * The daily dunning decision (SPEC.md section 7). Pure: given today, the steps, the clients, the
+ * The daily dunning decision (docs/contract.md §7). Pure: given today, the steps, the clients, the
  * invoices with their payments and what was already sent or charged, it returns the emails to
  * send; `dunningRecords` turns them into what must be stored with them.
  *
- * Rules where SPEC.md is silent:
+ * Rules where the contract is silent:
  * - Steps are ordered by `offsetDays` (ties keep their configured order); "later" means later
  *   in that order. A sent step name that is no longer configured is ignored.
  * - The balance is as of today: payments received today are already applied.

@@ -21,7 +21,7 @@ export interface HeldPair {
 }
 
 /**
- * The discrepancy types a pair raises (SPEC.md section 4), which a held pair does not: its
+ * The discrepancy types a pair raises (docs/contract.md §4), which a held pair does not: its
  * currency_mismatch too, which the release reports once for all of the pair's rows (one per
  * (client, sku), the late vendor's rows included).
  */

@@ -1,9 +1,9 @@
 /**
- * An invoice's balance and status (SPEC.md section 6): balance = total − payments;
+ * An invoice's balance and status (docs/contract.md §6): balance = total − payments;
  * `open` → `partially_paid` → `paid` (balance ≤ 0), paid date = received_on of the payment that
  * got it there.
  *
- * Rules where SPEC.md is silent:
+ * Rules where the contract is silent:
  * - `asOf` counts only payments received on or before that day (a payment received on D counts
  *   on D: the daily run applies payments before dunning).
  * - An invoice whose total is ≤ 0 (a credit note) is `paid` from issue with no payment; it has no

@@ -1,10 +1,10 @@
-/** The late fees charged by dunning (SPEC.md section 7) as lines of the client's next invoice. */
+/** The late fees charged by dunning (docs/contract.md §7) as lines of the client's next invoice. */
 import { ONE } from './money.js';
 import { compareText } from './reconcile-period.js';
 import type { InvoiceLine, LateFee } from './types.js';
 
 /**
- * Late fees as `late_fee` lines of the client's next invoice (SPEC.md section 5): no sku or
+ * Late fees as `late_fee` lines of the client's next invoice (docs/contract.md §5): no sku or
  * period, quantity 1, unit price = amount = fee, "Late fee on <invoice>", by date charged then
  * invoice number.
  */

@@ -2,7 +2,7 @@
  * Exact decimal arithmetic for money and quantities.
  *
  * Every amount and quantity in TrueUp is a `Dec` (decimal.js), never a binary float.
- * Rounding happens only where SPEC.md says: money to the currency's ISO 4217 minor unit,
+ * Rounding happens only where docs/contract.md §4 says: money to the currency's ISO 4217 minor unit,
  * `avg` aggregation to 6 places, discrepancy rates to 4 places; always half away from zero.
  */
 import { Decimal as DecimalJs } from 'decimal.js';
@@ -62,10 +62,15 @@ export function formatQuantity(value: Dec): string {
 /** A strict decimal literal: optional sign, digits, optional fraction. No exponent, no commas. */
 export const DECIMAL_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
+/** Whether text is a plain decimal (`12`, `-5.00`, `3.`, `.25`) as DECIMAL_PATTERN, untrimmed. */
+export function isPlainDecimal(text: string): boolean {
+  return DECIMAL_PATTERN.test(text);
+}
+
 /** Parses a strict decimal literal, or returns undefined. */
 export function parseDecimal(text: string): Dec | undefined {
   const trimmed = text.trim();
-  if (!DECIMAL_PATTERN.test(trimmed)) return undefined;
+  if (!isPlainDecimal(trimmed)) return undefined;
   return new Dec(trimmed);
 }
 
@@ -91,8 +96,8 @@ export interface DigitLimits {
 export const REFERENCE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 10 };
 /**
  * Usage rows: quantity, unit cost and cost. 40 decimals, as far as a FOCUS or CUR exponent may
- * reach (`1E-40`): vendors write what their floats print (`1.0000000000000001E-10`), and SPEC.md
- * says such numbers are read exactly.
+ * reach (`1E-40`): vendors write what their floats print (`1.0000000000000001E-10`), and
+ * docs/contract.md §3 says such numbers are read exactly.
  */
 export const USAGE_DIGITS: DigitLimits = { integerDigits: 15, fractionDigits: 40 };
 

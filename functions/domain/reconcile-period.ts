@@ -1,5 +1,5 @@
 /**
- * Reconciliation of one period (SPEC.md section 4): every (client, sku) pair gets a status and
+ * Reconciliation of one period (docs/contract.md §4): every (client, sku) pair gets a status and
  * an amount at stake, and every discrepancy gets a deterministic id.
  */
 import { createHash } from 'node:crypto';
@@ -44,7 +44,7 @@ export interface Discrepancy {
   readonly vendor?: string;
   readonly accountId?: string;
   readonly vendorSku?: string;
-  /** Null where SPEC.md leaves the amount open (currency_mismatch: the rows' cost is in another currency). */
+  /** Null where docs/contract.md §4 leaves the amount open (currency_mismatch: the rows' cost is in another currency). */
   readonly amountAtStake: Dec | null;
   readonly currency: string;
   /** Human detail for reports, e.g. the other currency and its cost. */
@@ -88,7 +88,7 @@ export function reconcilePeriod(reference: ReferenceData, usage: UsageSummary): 
   return { period, pairs, discrepancies, metrics: metricsOf(pairs, discrepancies.length) };
 }
 
-/** SPEC.md section 4's metrics: the discrepancy rate counts pairs only, rounded to 4 places. */
+/** the metrics of docs/contract.md §4: the discrepancy rate counts pairs only, rounded to 4 places. */
 export function metricsOf(pairs: readonly PairResult[], discrepancies: number): Reconciliation['metrics'] {
   const discrepantPairs = pairs.filter((p) => !NOT_DISCREPANCIES.has(p.status)).length;
   const discrepancyRate = pairs.length === 0 ? ZERO : roundHalfAway(new Dec(discrepantPairs).div(pairs.length), 4);
@@ -141,7 +141,7 @@ function pairDiscrepancies(period: Period, pair: PairResult, rows: PairUsage | u
 
 /**
  * The unmatched rows grouped by (vendor, key) and their currency, rows without one taking the
- * settings currency (SPEC.md section 4): rows with no currency and rows in the settings
+ * settings currency (docs/contract.md §4): rows with no currency and rows in the settings
  * currency are one group, whichever files or formats they came from.
  */
 function inCurrency(list: readonly UnmatchedUsage[], fallbackCurrency: string): UnmatchedUsage[] {

@@ -1,6 +1,6 @@
 /**
  * The reconciliation of a period as stored (`reconciliation/<P>.json` in the artifacts
- * bucket): SPEC.md section 9's shape, plus per-pair `agreementId` and `totalCost`, which the
+ * bucket): the shape of docs/contract.md §9, plus per-pair `agreementId` and `totalCost`, which the
  * invoice workers need and the output writer strips. The use cases write it
  * (functions/app/reconciliation-json.ts), the reports read it.
  */
@@ -13,7 +13,7 @@ export interface ReconciliationJson {
   pairs: Array<{ clientId: string; sku: string; status: PairStatus; contracted: string; used: string; delta: string; amountAtStake: string; currency: string; agreementId?: string; totalCost?: string }>;
   discrepancies: Array<{ id: string; type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null; currency: string; detail?: string }>;
   metrics: { pairs: number; discrepancies: number; discrepancyRate: string };
-  /** `sha256` (not in SPEC.md's shape, left out of OUT) finds the file's rejected rows for the report. */
+  /** `sha256` (not in the shape of docs/contract.md §9, left out of OUT) finds the file's rejected rows for the report. */
   files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string; sha256?: string }>;
   /** Pairs held for a missing feed (not in `pairs`); only when there are any. */
   held?: HeldPair[];

@@ -1,5 +1,5 @@
 /**
- * Streams usage records of one period into per-pair figures (SPEC.md section 4, mapping and
+ * Streams usage records of one period into per-pair figures (docs/contract.md §4, mapping and
  * aggregation). Memory is bounded by pairs × days, not by rows, so millions of rows fit.
  *
  * Per row this runs a few map lookups and exact integer additions: the account and sku maps are
@@ -53,7 +53,7 @@ export function pairKey(clientId: string, sku: string): string {
   return `${clientId}\u0000${sku}`;
 }
 
-/** A row's cost: its `cost`, else quantity × `unitCost`, else none (SPEC.md section 4). */
+/** A row's cost: its `cost`, else quantity × `unitCost`, else none (docs/contract.md §4). */
 export function rowCost(record: Pick<UsageRecord, 'cost' | 'unitCost' | 'quantity'>): Dec | undefined {
   if (record.cost !== undefined) return record.cost;
   if (record.unitCost !== undefined) return record.quantity.times(record.unitCost);

@@ -1,5 +1,5 @@
 /**
- * The business vocabulary of SPEC.md as plain data. Parsed and validated at the edges
+ * The business vocabulary of docs/contract.md as plain data. Parsed and validated at the edges
  * (see reference-data.ts and the ingest readers); the domain functions only take these.
  */
 import type { Dec } from './money.js';
@@ -134,7 +134,7 @@ export interface SourceRef {
   readonly line: number;
 }
 
-/** One usage row after reading, in vendor terms (SPEC.md section 3). */
+/** One usage row after reading, in vendor terms (docs/contract.md §3). */
 export interface UsageRecord {
   readonly vendor: string;
   readonly accountId: string;
@@ -168,7 +168,7 @@ export interface InvoiceLine {
   readonly feeOf?: { readonly invoiceNumber: string; readonly chargedOn: IsoDate };
 }
 
-/** An issued invoice. Immutable once issued (SPEC.md section 5). */
+/** An issued invoice. Immutable once issued (docs/contract.md §5). */
 export interface Invoice {
   readonly number: string;
   readonly clientId: string;

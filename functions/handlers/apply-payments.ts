@@ -5,6 +5,7 @@ import { applyDuePayments, importPayments } from '../app/apply-payments.js';
 import { dateInZone } from '../domain/dates.js';
 import { parsePayments } from '../domain/reference/index.js';
 import { decodeBytes } from '../text/decode.js';
+import { decodeS3EventKey } from '../text/s3-event-key.js';
 import { deps, env, logger } from './runtime.js';
 
 export const handler = async (event: unknown, context: Context): Promise<{ imported: number; applied: number }> => {
@@ -12,7 +13,7 @@ export const handler = async (event: unknown, context: Context): Promise<{ impor
   const { Records } = S3Schema.parse(event);
   let imported = 0;
   for (const record of Records) {
-    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    const key = decodeS3EventKey(record.s3.object.key);
     const bytes = await deps.usage.get(key);
     if (!bytes) continue;
     const parsed = parsePayments(decodeBytes(bytes), key.split('/').pop() ?? key);

@@ -3,7 +3,7 @@
  * not an Error, so no stack trace is captured per bad row); `convertRow` turns it into a
  * RowRejection. Money and quantities become `Dec` only after a regex has accepted the text.
  */
-import { Dec, USAGE_DIGITS, digitsProblem } from '../domain/money.js';
+import { Dec, USAGE_DIGITS, digitsProblem, isPlainDecimal } from '../domain/money.js';
 import { periodOf, type IsoDate, type Period } from '../domain/dates.js';
 import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
 import type { UsageRecord } from '../domain/types.js';
@@ -17,7 +17,7 @@ export function fail(column: string, reason: string): never {
 }
 
 /**
- * The cell of a bound column: trimmed, the literal `NULL` read as empty (SPEC.md section 3),
+ * The cell of a bound column: trimmed, the literal `NULL` read as empty (docs/contract.md §3),
  * '' when the optional column is absent. Cells are cleaned here, when a format reads them, so a
  * row costs only the cells its format uses.
  */
@@ -37,7 +37,6 @@ export function optional(cells: Cells, column: BoundColumn): string | undefined 
   return text(cells, column) || undefined;
 }
 
-const PLAIN_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 /** Exponents beyond ±40 are not a cost or a quantity; refusing them keeps Dec sizes sane. */
 const EXPONENT_DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d{1,2}$/;
 
@@ -53,7 +52,7 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
   // the rules accept. Anything else takes the checks below, which explain the refusal.
   const key = plainDecimalKey(text);
   if (key >= 0 && (!isNegativeKey(key) || rules.nonNegative !== true)) return cachedByKey(key, text);
-  if (!PLAIN_DECIMAL.test(text)) {
+  if (!isPlainDecimal(text)) {
     const exponent = rules.exponent === true && EXPONENT_DECIMAL.test(text) ? Math.abs(Number(text.split(/[eE]/)[1])) : undefined;
     if (exponent === undefined) fail(column, describeBadDecimal(text));
     if (exponent > 40) fail(column, `"${text}" has an exponent beyond ±40, which is no cost or quantity`);
@@ -71,7 +70,7 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
  * Usage files repeat the same literals (seat counts, unit prices) on row after row, and a
  * decimal.js parse (~400 ns) costs far more than a lookup. Dec is immutable, so one instance per
  * value is shared. A plain decimal of at most 14 digits (every text that reaches here has passed
- * PLAIN_DECIMAL or EXPONENT_DECIMAL) is keyed by a number computed exactly from its digits,
+ * isPlainDecimal or EXPONENT_DECIMAL) is keyed by a number computed exactly from its digits,
  * sign and scale: no string hashing of the freshly split cell, and the integer arithmetic never
  * leaves the safe range (mantissa < 1e14, key < 2^53). Other texts are keyed by the text. Both
  * caches are cleared when full, so memory stays bounded.
@@ -132,7 +131,7 @@ function cachedByText(text: string): Dec {
 
 /**
  * ((mantissa * 16 + decimals) * 2 + negative) when text[start, end) is a plain decimal
- * (`[+-]digits[.digits]`, `digits.`, `.digits`, as PLAIN_DECIMAL) of at most 14 digits, else
+ * (`[+-]digits[.digits]`, `digits.`, `.digits`, as isPlainDecimal) of at most 14 digits, else
  * -1: the validation and the key in one pass. Distinct texts of the same value (`1.5`, `1.50`)
  * get distinct keys and equal Decs. The last bit is the sign, `key < 32` means the mantissa is zero.
  */

@@ -21,7 +21,7 @@
  *   so a long record costs linear, not quadratic, time.
  * - Malformed quotes: papaparse reports text after a closing quote (`"ab"c`) as InvalidQuotes
  *   and goes on looking for another closing quote, swallowing the following lines. We keep the
- *   rule of SPEC.md section 3 instead: the record is rejected where it starts, the text after
+ *   rule of docs/contract.md §3 instead: the record is rejected where it starts, the text after
  *   the bad quote is its unquoted remainder, and splitting resumes (with papaparse) right after
  *   the bad quote, so only that record is lost. An InvalidQuotes error is acted on once it is
  *   certain (non-blank text between the quote and the next `,`/newline); papaparse also raises

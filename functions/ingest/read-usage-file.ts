@@ -1,5 +1,5 @@
 /**
- * Streams one usage file (SPEC.md section 3): hashes the raw bytes, decodes them (BOM sniffed),
+ * Streams one usage file (docs/contract.md §3): hashes the raw bytes, decodes them (BOM sniffed),
  * splits CSV or NDJSON, detects the format from the header and turns each data row into a
  * UsageRecord, a rejection, a duplicate or a skipped row. Memory stays bounded whatever the
  * file size: only the current chunk, one partial record and capped lists are held.

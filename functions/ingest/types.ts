@@ -1,5 +1,5 @@
 /**
- * The vocabulary of the usage-file readers (SPEC.md section 3): a format descriptor, a row
+ * The vocabulary of the usage-file readers (docs/contract.md §3): a format descriptor, a row
  * rejection and the figures of one file read.
  */
 import type { UsageRecord } from '../domain/types.js';

@@ -28,8 +28,8 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}a{color:#1d4ed8}
 @media (max-width:640px){body{margin:1rem}table{font-size:13px}th,td{padding:4px 6px}}`;
 
 /**
- * The status shown for an invoice as of `asOf`: SPEC.md's status, or `overdue` when money is
- * still owed after the due date (the JSON keeps SPEC.md's status).
+ * The status shown for an invoice as of `asOf`: the status of docs/contract.md §6, or `overdue` when money is
+ * still owed after the due date (the JSON keeps that status).
  */
 export function shownStatus(invoice: Pick<InvoiceJson, 'status' | 'dueDate' | 'balance'>, asOf: string): { key: string; label: string } {
   const late = invoice.status !== 'paid' && invoice.dueDate < asOf && new Dec(invoice.balance).greaterThan(0);

@@ -1,5 +1,5 @@
 /**
- * `trueup simulate` (SPEC.md section 9): imports a data folder into the embedded AWS stand-in,
+ * `trueup simulate` (docs/contract.md §9): imports a data folder into the embedded AWS stand-in,
  * drops its usage files into the inbox, then drives every job day by day exactly as the
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
@@ -167,7 +167,7 @@ async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<v
   }
 }
 
-/** One simulated day, in the order SPEC.md section 9 fixes. */
+/** One simulated day, in the order docs/contract.md §9 fixes. */
 export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: number): Promise<void> {
   const { deps } = runtime;
   await applyDuePayments(deps, { today: day });

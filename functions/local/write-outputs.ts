@@ -1,4 +1,4 @@
-/** Writes the files of SPEC.md section 9 (and a browsable index.html) from the stores. */
+/** Writes the files of docs/contract.md §9 (and a browsable index.html) from the stores. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps } from '../app/deps.js';
@@ -73,7 +73,7 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
 }
 
 /**
- * SPEC.md section 9's reconciliation shape, without the internal pair fields; `held` and
+ * the reconciliation of docs/contract.md §9 shape, without the internal pair fields; `held` and
  * `released` (expected feeds, docs/sources.md) follow only when a feed was missing.
  */
 function specReconciliation(json: ReconciliationJson): unknown {

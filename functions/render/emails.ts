@@ -230,7 +230,7 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
   const plural = items.length === 1 ? '' : 's';
   const opening = words.opening(items.length > 1);
   const subject = safeHeader(words.subject(items, settings.msp.name));
-  // The subject stays as SPEC.md's outputs have it; the body is for people: money and dates in the locale's form.
+  // The subject stays as the outputs of docs/contract.md §9 have it; the body is for people: money and dates in the locale's form.
   const f = formatsFor(localeOf(settings));
   const money = (value: Dec, currency: string): string => f.moneyWithCode(value, currency);
   const fees = items.filter((i) => i.lateFee !== undefined && i.lateFee.greaterThan(0));

@@ -3,6 +3,7 @@
  * and CSV cells. Every value that came from a user's file (names, descriptions, emails,
  * addresses) goes through one of these before it is written.
  */
+import { isPlainDecimal } from '../domain/money.js';
 import { replaceControlCharacters } from '../text/control-characters.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
@@ -14,8 +15,6 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-/** A plain decimal number, which a spreadsheet reads as a number and never as a formula. */
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 /** Leading characters that make Excel, LibreOffice or Google Sheets evaluate a cell. */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -26,7 +25,7 @@ const FORMULA_START = /^[=+\-@\t\r]/;
  * when it holds a comma, a quote, CR or LF.
  */
 export function csvCell(s: string): string {
-  const neutral = FORMULA_START.test(s) && !PLAIN_NUMBER.test(s) ? `'${s}` : s;
+  const neutral = FORMULA_START.test(s) && !isPlainDecimal(s) ? `'${s}` : s;
   return /[",\r\n]/.test(neutral) ? `"${neutral.replace(/"/g, '""')}"` : neutral;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What an invoice shows, computed once for the PDF, the HTML page and the email: the lines
- * grouped by kind in SPEC.md's order, the usage behind true-ups and credits, the totals and
+ * grouped by kind in the order of docs/contract.md §5, the usage behind true-ups and credits, the totals and
  * the payment terms. Everything here is text; the renderers only lay it out (and escape it).
  */
 import { daysBetween } from '../domain/dates.js';

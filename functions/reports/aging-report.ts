@@ -1,5 +1,5 @@
 /**
- * The AR aging report (SPEC.md section 8) as HTML and plain text; the CSV is the domain's
+ * The AR aging report (docs/contract.md §8) as HTML and plain text; the CSV is the domain's
  * `agingCsv`. The chart is a stacked bar of table cells per currency, so it renders in every
  * email client without images or scripts; bar widths are display pixels, never money.
  */

@@ -1,5 +1,5 @@
 /**
- * The reconciliation report (SPEC.md section 8) as HTML, plain text and a CSV of every
+ * The reconciliation report (docs/contract.md §8) as HTML, plain text and a CSV of every
  * discrepancy. Pure: takes the stored reconciliation, the rate history and the discrepancy
  * lifecycle figures.
  */

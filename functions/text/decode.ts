@@ -1,5 +1,5 @@
 /**
- * Bytes to text for every file TrueUp reads (SPEC.md section 2): UTF-8 with or without a
+ * Bytes to text for every file TrueUp reads (docs/contract.md §2): UTF-8 with or without a
  * byte-order mark, and UTF-16 LE/BE with a BOM. The BOM is sniffed from the first bytes and
  * never appears in the returned text. Without a BOM the bytes are UTF-8; invalid sequences
  * become U+FFFD rather than throwing, so a bad byte is reported by the row validation that

@@ -1,6 +1,6 @@
 /**
  * Runs `npm run bench` 10× smaller (BENCH_SCALE=0.1) and checks what it prints: one line per
- * figure with the fields the issue asks for, a summary, and the SES limiter's figures. Timings
+ * figure with the fields docs/scale.md reports, a summary, and the SES limiter's figures. Timings
  * are printed, never asserted.
  */
 import { spawnSync } from 'node:child_process';

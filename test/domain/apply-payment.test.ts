@@ -22,7 +22,7 @@ const summary = (o: PaymentOutcome) => ({
   applied: o.applied?.amount.toFixed(), unapplied: o.unapplied?.amount.toFixed(), reason: o.unapplied?.reason, duplicate: o.duplicate,
 });
 
-describe('a payment applies to its invoice on received_on (SPEC.md section 6)', () => {
+describe('a payment applies to its invoice on received_on (docs/contract.md §6)', () => {
   it('applies a payment up to the open balance whole', () => {
     const outcome = applyPayment(payment('40.50'), account(100));
     expect(outcome.applied).toEqual({ paymentId: 'P1', amount: d('40.5'), receivedOn: '2025-02-10' });

@@ -19,7 +19,7 @@ function invoice(agreements: Agreement[], rows: UsageRecord[] = [], overrides: P
 const line = (overrides: Partial<Agreement> = {}) => agreement(overrides);
 const rows = (q: number) => [usage({ quantity: d(q) })];
 
-describe('recurring lines (SPEC.md section 5)', () => {
+describe('recurring lines (docs/contract.md §5)', () => {
   it('bills a monthly line for the whole service month', () => {
     const inv = invoice([line()], rows(10));
     expect(inv?.lines.map((l) => [l.kind, l.period, l.quantity.toFixed(), l.unitPrice.toFixed(), l.amount.toFixed()])).toEqual([['recurring', '2025-01', '10', '12.5', '125']]);

@@ -23,7 +23,7 @@ function account(total: string | number, dueDate: string, overrides: Partial<Inv
 
 const buckets = (report: AgingReport) => report.rows.map((r) => [r.clientId, r.currency, ...AGING_BUCKETS.map((b) => r.buckets[b].toFixed()), r.total.toFixed()]);
 
-describe('buckets by days past due as of the report date (SPEC.md section 8)', () => {
+describe('buckets by days past due as of the report date (docs/contract.md §8)', () => {
   it.each([
     [-10, 'current'], [0, 'current'], [1, '1-30'], [30, '1-30'], [31, '31-60'], [60, '31-60'], [61, '61-90'], [90, '61-90'], [91, '90+'], [400, '90+'],
   ] as const)('puts %i days past due in %s', (days, bucket) => {

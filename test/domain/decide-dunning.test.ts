@@ -27,7 +27,7 @@ function decide(today: string, invoices: InvoiceAccount[], more: Partial<Dunning
 const sent = (decision: ReturnType<typeof decide>) =>
   decision.emails.flatMap((e) => e.items.map((i) => [i.invoiceNumber, i.step, i.lateFee && formatMoney(i.lateFee, i.currency)]));
 
-describe('the applicable step is the one with the largest offsetDays ≤ days (SPEC.md section 7)', () => {
+describe('the applicable step is the one with the largest offsetDays ≤ days (docs/contract.md §7)', () => {
   it.each([
     ['2025-02-27', []], // −4 days: before the first step
     ['2025-02-28', [['INV-1', 'reminder', undefined]]],
@@ -196,7 +196,7 @@ describe('late fee = max(round(balance × percent ÷ 100), minimum), once per in
   });
 });
 
-describe('late_fee lines on the next invoice (SPEC.md section 5)', () => {
+describe('late_fee lines on the next invoice (docs/contract.md §5)', () => {
   it('lists fees by date charged then invoice number, quantity 1, no sku or period', () => {
     const fee = (invoiceNumber: string, chargedOn: string, amount: string): LateFee => ({ invoiceNumber, clientId: 'C001', currency: 'USD', amount: d(amount), step: 'late', chargedOn });
     const lines = lateFeeLines([fee('INV-9', '2025-03-20', '10'), fee('INV-3', '2025-03-20', '4.5'), fee('INV-7', '2025-03-02', '1.25')]);
@@ -266,7 +266,7 @@ describe('properties', () => {
   });
 });
 
-describe('property: at most one late fee per invoice, on the stated terms (SPEC.md section 7)', () => {
+describe('property: at most one late fee per invoice, on the stated terms (docs/contract.md §7)', () => {
   // Ladders listed in any order, with equal offsets, several fee steps and fees that come to 0.
   const termsArb = fc.option(fc.record({
     percent: fc.constantFrom('0', '0', '0.5', '1.5', '2', '10'),
@@ -291,7 +291,7 @@ describe('property: at most one late fee per invoice, on the stated terms (SPEC.
   const money = (value: Dec, currency: string): Dec => value.toDecimalPlaces(minorDigits[currency] ?? 2, Dec.ROUND_HALF_UP);
 
   /**
-   * What SPEC.md section 7 says the fee of a send is (undefined when none): the terms of the fee
+   * What docs/contract.md §7 says the fee of a send is (undefined when none): the terms of the fee
    * step with the largest offsetDays reached, on the first time that step or a later one is
    * sent (`sentBefore` holds the offsets of the steps sent earlier).
    */

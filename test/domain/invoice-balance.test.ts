@@ -20,7 +20,7 @@ const view = (a: InvoiceAccount, asOf?: string) => {
   return { balance: b.balance.toFixed(2), paid: b.paid.toFixed(2), status: b.status, paidOn: b.paidOn };
 };
 
-describe('balance and status (SPEC.md section 6)', () => {
+describe('balance and status (docs/contract.md §6)', () => {
   it.each([
     ['no payment', 100, [], { balance: '100.00', paid: '0.00', status: 'open', paidOn: undefined }],
     ['a partial payment', 100, [[40, '2025-02-10']], { balance: '60.00', paid: '40.00', status: 'partially_paid', paidOn: undefined }],

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Dec, formatMoney, formatQuantity, minorUnits, parseDecimal, roundMoney } from '../../functions/domain/money.js';
+import { Dec, formatMoney, formatQuantity, isPlainDecimal, minorUnits, parseDecimal, roundMoney } from '../../functions/domain/money.js';
 
 describe('minorUnits', () => {
   it.each([['USD', 2], ['EUR', 2], ['JPY', 0], ['KWD', 3], ['BHD', 3], ['OMR', 3], ['CAD', 2], ['jpy', 0]])('gives %s %i minor digits', (currency, digits) => {
@@ -31,6 +31,15 @@ describe('formatMoney', () => {
 describe('formatQuantity', () => {
   it.each([['12', '12'], ['12.500', '12.5'], ['0.0000001', '0.0000001'], ['-3.8499999997', '-3.8499999997'], ['1e21', '1000000000000000000000']])('formats %s as %s', (value, expected) => {
     expect(formatQuantity(new Dec(value))).toBe(expected);
+  });
+});
+
+describe('isPlainDecimal: the one plain-decimal test (ingest cells, CSV cells, parseDecimal)', () => {
+  it.each(['12', '-5.00', '+4', '3.', '.25', '0'])('accepts %s', (text) => {
+    expect(isPlainDecimal(text)).toBe(true);
+  });
+  it.each(['1e3', '1,000', '-', '.', '', ' 1', '1 ', '=1+1', '-5.00x', '1.2.3'])('rejects %j', (text) => {
+    expect(isPlainDecimal(text)).toBe(false);
   });
 });
 

@@ -10,7 +10,7 @@ function reconcile(ref: ReferenceData, rows: UsageRecord[], period = '2025-01') 
   return reconcilePeriod(ref, summarizeUsage(ref, period, rows));
 }
 
-describe('pair status, checked top to bottom (SPEC.md section 4)', () => {
+describe('pair status, checked top to bottom (docs/contract.md §4)', () => {
   it.each([
     // [case, agreement overrides or null, usage quantities, status, amountAtStake]
     ['no usage for a contracted line', {}, [], 'missing_usage', '125.00'],
@@ -127,7 +127,7 @@ describe('discrepancies', () => {
     expect(single?.currency).toBe('EUR'); // the rows' currency, not the client's USD
   });
 
-  it('groups unmatched rows as SPEC.md section 4 says, over any mix of vendors, accounts, skus and currencies', () => {
+  it('groups unmatched rows as docs/contract.md §4 says, over any mix of vendors, accounts, skus and currencies', () => {
     const ref = reference({
       accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'pax8', accountId: 'T1', clientId: 'C001' }],
       skuMap: [mapping(), mapping({ vendor: 'pax8' })],

@@ -5,7 +5,7 @@ import { aggregateDaily, ExactSum, pairKey, rowCost, summarizeUsage } from '../.
 import type { UsageRecord } from '../../functions/domain/types.js';
 import { client, d, mapping, product, reference, usage } from '../support/builders.js';
 
-describe('aggregation by the product rule (SPEC.md section 4)', () => {
+describe('aggregation by the product rule (docs/contract.md §4)', () => {
   const daily = new Map([['2025-01-03', d(5)], ['2025-01-01', d(7)], ['2025-01-02', d(2)]]);
   it.each([['sum', '14'], ['max', '7'], ['last', '5'], ['avg', '4.666667']] as const)('%s gives %s', (rule, expected) => {
     expect(aggregateDaily(daily, rule).toFixed()).toBe(expected);
@@ -121,7 +121,7 @@ describe('exact sums without a decimal.js addition per row', () => {
 });
 
 /**
- * The summarizer against a plain model of SPEC.md section 4 written with decimal.js alone:
+ * The summarizer against a plain model of docs/contract.md §4 written with decimal.js alone:
  * rows grouped by pair and day, summed left to right, aggregated by the product's rule; costs
  * added to ZERO; the largest unit cost ÷ factor. Rows cover two clients, products of every
  * rule, a factor, other-period days, values that do not fit the integer sums, and -0.

@@ -1,7 +1,7 @@
 /**
  * The conformance example from the shared contract: `trueup simulate` over its data folder
  * must reproduce every expected output. Compared as the folder's README says: field and list
- * order free where SPEC.md does not fix them, quantities as numbers, money as exact strings,
+ * order free where docs/contract.md §9 does not fix them, quantities as numbers, money as exact strings,
  * discrepancy ids ours, currency_mismatch amounts open.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';

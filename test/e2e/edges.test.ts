@@ -1,5 +1,5 @@
 /**
- * Edges of SPEC.md sections 3, 4 and 7 end to end: a small data folder written here, run
+ * Edges of docs/contract.md §3, §4 and §7 end to end: a small data folder written here, run
  * through `trueup simulate` as test/e2e/conformance.test.ts drives it.
  *
  * - Rows of one unknown account (and of one unmapped vendor sku) that come from two files, one

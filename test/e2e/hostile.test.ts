@@ -1,5 +1,5 @@
 /**
- * Hostile and broken input, end to end (issue 7): the conformance data folder with hostile
+ * Hostile and broken input, end to end: the conformance data folder with hostile
  * variations, run through `trueup simulate` the way test/e2e/conformance.test.ts drives it.
  *
  * - A folder that cannot run (missing clients.csv, malformed trueup.json, header injection in
@@ -359,7 +359,7 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
     expect(await readFile(`${out}.keep`, 'utf8')).toBe('untouched');
   });
 
-  it('reads a missing trueup.json and missing settings as SPEC\'s defaults (not an error)', async () => {
+  it('reads a missing trueup.json and missing settings as the defaults of docs/contract.md §2 (not an error)', async () => {
     const data = await conformanceCopy();
     await rm(join(data, 'trueup.json'));
     const folder = await readDataFolder(data);

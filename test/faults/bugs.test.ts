@@ -1,5 +1,5 @@
 /**
- * Divergences the fault harness found in the use cases and adapters (issue 7), pinned as
+ * Divergences the fault harness found in the use cases and adapters, pinned as
  * regression tests: each replays the one fault on a small state. They failed on the code the
  * harness was written against and pass since commit 77547e3 fixed them. They use the same
  * harness as `npm run test:faults`, on snapshots built here so that they stay fast.
@@ -84,7 +84,7 @@ describe('divergences found by the fault harness (fixed in 77547e3)', () => {
   // Bug 3 (apply-payments.ts): recordPayment marks the payment `unapplied` and only then is the
   // discrepancy queued. If the queue send fails, or the transaction's response is lost, the
   // retry no longer sees the payment as pending and the unapplied_payment discrepancy is never
-  // stored: money recorded but never surfaced (SPEC §6 "never dropped").
+  // stored: money recorded but never surfaced (docs/contract.md §6: nothing is dropped).
   // Fix: write the DISC item (attribute_not_exists on its deterministic id) in the same
   // TransactWriteItems as the payment claim in DynamoDbLedger.recordPayment, instead of
   // queueing it afterwards; or keep the queue but have applyDuePayments re-send, on every run,

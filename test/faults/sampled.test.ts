@@ -1,5 +1,5 @@
 /**
- * The sampled fault-injection harness (issue 7), for the normal suite: every 7th k of each
+ * The sampled fault-injection harness, for the normal suite: every 7th k of each
  * job plus the first and the last (payments-import every 31st; billing, ~5 s a scenario, k = 1,
  * 293, 585), one fault mode per k in turn, and the concurrency cases.. One timeline (~20 s) serves all. `npm run test:faults` runs every k in every mode.
  * Scenarios that hit the divergences in bugs.test.ts fail here too until they are fixed.

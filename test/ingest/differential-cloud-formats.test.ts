@@ -1,13 +1,13 @@
 /**
- * Differential test of the cloud usage formats (SPEC.md section 3): FOCUS 1.x, AWS CUR legacy
+ * Differential test of the cloud usage formats (docs/contract.md §3): FOCUS 1.x, AWS CUR legacy
  * (`lineItem/…`) and AWS CUR 2.0 (`line_item_…`). fast-check generates files of real-world
  * shapes (the real samples' column sets shuffled, header spellings, BOM/UTF-16, CRLF, quoted
  * cells with commas, quotes and line breaks, NULL, blank lines, bad rows) and the reader's
- * figures are compared with an oracle written here from SPEC.md and the documented decisions
+ * figures are compared with an oracle written here from docs/contract.md §3 and the documented decisions
  * of formats/focus.ts and formats/aws-cur.ts alone. The oracle works on the generated cells
  * (not on the bytes), so the reader's CSV splitting, decoding and line counting are checked too.
  *
- * Oracle decisions (SPEC.md section 2-3 and the format files' headers):
+ * Oracle decisions (docs/contract.md §2–3 and the format files' headers):
  * - header names match case-insensitively, ignoring surrounding spaces; unknown columns ignored;
  * - a record whose cell count differs from the header's is rejected; empty lines are not rows;
  * - the cells the format reads are trimmed, then the cell `NULL` is empty (however it is quoted);
@@ -526,7 +526,7 @@ function instant(text: string): Instant {
 }
 
 /**
- * The month of a billing period start. SPEC.md says "month of BillingPeriodStart" and adds
+ * The month of a billing period start. docs/contract.md §3 says "month of BillingPeriodStart" and adds
  * "(UTC)" for the usage date only: the billing period that starts on 1 September (whatever
  * the offset it is written with) is September.
  */
@@ -608,7 +608,7 @@ function oracle(file: GenFile, lines: readonly number[]): OracleResult {
     let outcome: Outcome;
     if (row.width !== 'ok') outcome = REJECT;
     else {
-      // Cells are read trimmed (SPEC.md is silent; a padded id or number is still that id or number).
+      // Cells are read trimmed (the contract is silent; a padded id or number is still that id or number).
       const get: Get = (key) => {
         const index = bound.get(key) ?? -1;
         const value = index < 0 ? '' : (row.cells[index] as string).trim();
@@ -672,7 +672,7 @@ async function compare(file: GenFile): Promise<void> {
 /** Runs per property; DIFF_RUNS=2000 for a long hunt. */
 const RUNS = Number(process.env.DIFF_RUNS ?? 100);
 
-describe('differential: cloud usage files against an oracle written from SPEC.md', () => {
+describe('differential: cloud usage files against an oracle written from docs/contract.md §3', () => {
   it('FOCUS 1.x files of varied shapes', async () => {
     await fc.assert(fc.asyncProperty(focusFile, compare), { numRuns: RUNS, ...SHRINK_BOUND });
   });

@@ -1,6 +1,6 @@
 /**
- * Differential, property-based test of the usage-file reader (SPEC.md section 3) against an
- * oracle written here from the specification alone (SPEC.md sections 2–3 and the "Decisions"
+ * Differential, property-based test of the usage-file reader (docs/contract.md §3) against an
+ * oracle written here from the contract alone (docs/contract.md §2–3 and the "Decisions"
  * header comments of formats/canonical.ts, pax8.ts and partner-center.ts).
  *
  * fast-check generates a model of a file (header spellings and column order, cells, quoting,
@@ -334,7 +334,7 @@ const timestamp = fc
   .tuple(isoDay, fc.constantFrom(0, 0, 1, 12, 22, 23), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }),
     fc.constantFrom('', '', '.0000000', '.123'), fc.constantFrom('', 'Z', 'Z', 'Z', '+01:00', '-05:00', '+05:30', '-08:00', '+10:00'))
   .map(([d, h, m, s, fraction, zone]) => `${d}T${two(h)}:${two(m)}:${two(s)}${fraction}${zone}`);
-/** US month/day/year dates: canonical (SPEC section 2: `YYYY-MM-DD`) and Pax8 reject them; Partner Center reads them. */
+/** US month/day/year dates: canonical (docs/contract.md §2: `YYYY-MM-DD`) and Pax8 reject them; Partner Center reads them. */
 const US_DATES = ['01/05/2025', '2/1/2025', '1/13/2025', '2/1/2025 12:00:00 AM'];
 const NOT_DATES = ['2023-02-29', '2025-02-30', '2025-04-31', '2025-00-10', '2025-13-01', '2025-1-5', '20250105', '2025/01/05', '2025-01-5',
   'yesterday', '2025-02-30T00:00:00Z', '2025-01-05T25:00:00Z', '2/29/2025', '13/1/2025'];
@@ -529,7 +529,7 @@ function encode(text: string, encoding: Encoding): Uint8Array {
   }
 }
 
-/** How a header name is spelled: case and surrounding spaces (both allowed by SPEC section 2). */
+/** How a header name is spelled: case and surrounding spaces (both allowed by docs/contract.md §2). */
 interface Spelling {
   readonly case: 'as-is' | 'lower' | 'upper' | 'mixed';
   readonly mask: number;
@@ -853,7 +853,7 @@ function csvProperty(format: FormatDef): () => Promise<void> {
   }), { numRuns: RUNS, ...SHRINK_BOUND });
 }
 
-describe('usage-file reader versus an oracle written from SPEC.md section 3', () => {
+describe('usage-file reader versus an oracle written from docs/contract.md §3', () => {
   it('canonical CSV: counts, per-group sums, rejected and duplicate lines agree', csvProperty(CANONICAL));
 
   it('canonical NDJSON: counts, per-group sums, rejected and duplicate lines agree', () =>

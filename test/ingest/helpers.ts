@@ -4,7 +4,7 @@ import type { UsageRecord } from '../../functions/domain/types.js';
 import { readUsageFile, type FileReadSummary } from '../../functions/ingest/read-usage-file.js';
 import type { DuplicateKey } from '../../functions/ingest/types.js';
 
-/** Copies of ../shared (the vendor samples and the conformance example), so the suite runs anywhere. */
+/** The vendor samples and the conformance example, kept in test/fixtures so the suite runs anywhere. */
 export const SHARED = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
 

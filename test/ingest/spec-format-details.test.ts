@@ -1,5 +1,5 @@
 /**
- * The format details SPEC.md section 3 states ("Format details, decided"), one test each, on
+ * The format details docs/contract.md §3 states ("Format details, decided"), one test each, on
  * small files read the way the app reads them: exponents in FOCUS and CUR numbers read exactly;
  * Partner Center's US dates month first; a timestamp with an offset counted on its UTC date (and
  * so in that date's period); a Pax8 row's `id` as its reference for duplicates; a row with fewer
@@ -19,7 +19,7 @@ const CUR_HEADER = 'lineItem/UsageAccountId,lineItem/ProductCode,lineItem/UsageT
 const PC_HEADER = 'PartnerId,CustomerId,ProductId,SkuId,ChargeType,ChargeStartDate,BillableQuantity,Subtotal,Currency';
 const PAX8_HEADER = 'id,companyId,sku,quantity,startPeriod,costTotal,currencyCode';
 
-describe('format details of SPEC.md section 3', () => {
+describe('format details of docs/contract.md §3', () => {
   it('reads an exponent in a FOCUS or CUR number exactly', async () => {
     const focus = await read('focus.csv', [FOCUS_HEADER, '9.984E-7,2025-01-05T00:00:00Z,A1,S1,1.5e+3,Usage,Microsoft,2025-01-01T00:00:00Z,USD']);
     expect(focus.records.map((r) => [r.cost?.toFixed(), r.quantity.toFixed()])).toEqual([['0.0000009984', '1500']]);

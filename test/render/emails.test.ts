@@ -200,7 +200,7 @@ describe('payment instructions and dates in client emails', () => {
       expect(part).toContain('BIC ABNANL2A');
       expect(part).toContain('Osprey Networks B.V.');
     }
-    // Money and dates for people, in the locale's form (en-GB here); the subject keeps SPEC.md's form.
+    // Money and dates for people, in the locale's form (en-GB here); the subject keeps the form of docs/contract.md §9.
     for (const part of [m.text, m.html]) expect(part).toContain('8 Feb 2025');
     const plain = dunningEmail({ settings: MSP, client: CLIENT, date: '2025-02-08', items: [item()] });
     expect(plain.text).not.toContain('How to pay');

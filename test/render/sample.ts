@@ -17,7 +17,7 @@ export const CLIENT: Client = client({
   currency: 'EUR', paymentTermsDays: 7, taxRate: d('21'),
 });
 
-/** The first lines of a typical invoice, one or more per kind, in SPEC order. */
+/** The first lines of a typical invoice, one or more per kind, in the order of docs/contract.md §5. */
 const BASE_LINES: InvoiceLine[] = [
   { kind: 'recurring', sku: 'M365-BP', period: '2025-02', description: 'Microsoft 365 Business Premium, 2025-02', quantity: d('25'), unitPrice: d('22'), amount: d('550.00'), agreementId: 'A1' },
   { kind: 'recurring', sku: 'MANAGED-DEVICE', period: '2025-02', description: 'Managed device (RMM + patching), 2025-02', quantity: d('30'), unitPrice: d('4.5'), amount: d('135.00'), agreementId: 'A2' },

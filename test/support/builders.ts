@@ -1,11 +1,11 @@
-/** Small builders for domain values in tests: defaults from SPEC.md, overrides per case. */
+/** Small builders for domain values in tests: defaults from docs/contract.md §2, overrides per case. */
 import { Dec } from '../../functions/domain/money.js';
 import { DEFAULT_SETTINGS } from '../../functions/domain/reference/index.js';
 import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/types.js';
 
 export const d = (value: string | number): Dec => new Dec(value);
 
-/** SPEC.md's defaults (the reference module's parse of an empty trueup.json), with overrides. */
+/** The defaults of docs/contract.md §2 (the reference module's parse of an empty trueup.json), with overrides. */
 export function settings(overrides: Partial<Settings> = {}): Settings {
   return { ...DEFAULT_SETTINGS, ...overrides };
 }

@@ -24,6 +24,7 @@ import type { IsoDate, Period } from '../../domain/dates.js';
 import { Dec, decimalText, type Dec as DecT } from '../../domain/money.js';
 import type { Discrepancy } from '../../domain/reconcile-period.js';
 import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../domain/types.js';
+import { retryUnprocessed } from './retry-unprocessed.js';
 
 type Item = Record<string, unknown>;
 
@@ -503,13 +504,10 @@ export class DynamoDbLedger implements Ledger {
   }
 
   private async batchWrite(requests: NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt > 8) throw new Error('DynamoDB kept throttling a batch write');
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
-      pending = out.UnprocessedItems?.[this.table] ?? [];
-    }
+    await retryUnprocessed(requests, async (pending) => {
+      const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: [...pending] } }));
+      return out.UnprocessedItems?.[this.table] ?? [];
+    }, { retries: 8, exhausted: () => new Error('DynamoDB kept throttling a batch write') });
   }
 }
 

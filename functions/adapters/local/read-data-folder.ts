@@ -1,5 +1,5 @@
 /**
- * Reads a data folder from disk (SPEC.md section 2): the reference files, `payments/*.csv`
+ * Reads a data folder from disk (docs/contract.md §2): the reference files, `payments/*.csv`
  * and the list of usage files. Bytes are decoded with decodeBytes (BOM, UTF-16); all the
  * checking is the pure parser's. File names are matched case-insensitively (`Clients.csv`
  * works), and hidden files and Office lock files (`~$…`) are skipped.

@@ -12,7 +12,7 @@
  *    `sasToken` (gzip-compressed JSON lines).
  * 5. The lines become one reconciliation CSV with the export's PascalCase attribute names
  *    (PartnerId, CustomerId, ProductId, SkuId, ChargeType, ChargeStartDate, BillableQuantity…),
- *    which the ingest reads as the Partner Center format (SPEC.md section 3).
+ *    which the ingest reads as the Partner Center format (docs/contract.md §3).
  */
 import { gunzipSync } from 'node:zlib';
 import { ClientCredentials, CLIENT_CREDENTIALS_SHAPE, describeRef, jsonSecret } from '../credentials.js';

@@ -3,7 +3,7 @@
  * (`POST /v1/token` with client_id, client_secret, audience, grant_type), then
  * `GET /v1/invoices` and, per invoice not pulled before, every page of
  * `GET /v1/invoices/{id}/items`, written as one Pax8 invoice-items CSV with the API's field
- * names (SPEC.md section 3: companyId, sku, quantity, startPeriod, cost, costTotal,
+ * names (docs/contract.md §3: companyId, sku, quantity, startPeriod, cost, costTotal,
  * currencyCode, id). An invoice's identity is `invoice:<id>`; Void invoices are skipped.
  */
 import { ClientCredentials, CLIENT_CREDENTIALS_SHAPE, describeRef, jsonSecret } from '../credentials.js';

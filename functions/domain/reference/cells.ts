@@ -62,7 +62,7 @@ export const text = (max = MAX_TEXT) => cell((value) => value.length <= max ? ac
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 /**
- * A client id: 1–64 of `A-Za-z0-9._-`, starting with a letter or digit (SPEC.md section 2), so
+ * A client id: 1–64 of `A-Za-z0-9._-`, starting with a letter or digit (docs/contract.md §2), so
  * that no CSV ever has to alter an id to keep a spreadsheet from reading it as a formula.
  */
 export const clientId = () => cell((value) => {
@@ -74,7 +74,7 @@ export const clientId = () => cell((value) => {
 /** A key naming something (sku, agreement id, account id, payment id): one line, at most 128 characters. */
 export const key = () => text(128);
 
-/** A vendor key: lower-cased (SPEC.md section 1). */
+/** A vendor key: lower-cased (docs/contract.md §1). */
 export const vendor = () => cell((value) => value.length <= 64 ? accept(value.toLowerCase()) : reject<string>(`must be at most 64 characters (got ${value.length})`));
 
 /** Pragmatic address check: ASCII local part and a dotted domain, as mail servers accept them. */

@@ -1,6 +1,6 @@
 /**
  * Reading a reference CSV into rows of named cells with their physical line numbers
- * (SPEC.md section 2): RFC 4180 quoting via papaparse, LF or CRLF, header names matched
+ * (docs/contract.md §2): RFC 4180 quoting via papaparse, LF or CRLF, header names matched
  * case-insensitively ignoring surrounding spaces, unknown columns ignored, blank lines
  * skipped, cells trimmed, and the literal `NULL` counted as empty.
  *

@@ -1,4 +1,4 @@
-/** Reference data (SPEC.md section 2): parsing from text, with every problem as a value. */
+/** Reference data (docs/contract.md §2): parsing from text, with every problem as a value. */
 export { formatProblem, formatProblems, sortProblems, type ParseResult, type Problem } from './problems.js';
 export { DEFAULT_SETTINGS, DEFAULT_SETTINGS_JSON, parseSettings } from './settings.js';
 export {

@@ -106,8 +106,8 @@ function paymentDifference(a: Payment, b: Payment): string[] {
 }
 
 /**
- * Every payments file, in the order given. A payment applies once per payment_id (SPEC.md
- * section 6): a payment_id repeated with the same invoice, amount, currency and date (in the same
+ * Every payments file, in the order given. A payment applies once per payment_id (docs/contract.md
+ * §6): a payment_id repeated with the same invoice, amount, currency and date (in the same
  * file or another) keeps the first row and is reported as a warning. Repeated with different
  * content, one of the two rows is wrong and nobody can tell which: that is a problem naming both
  * rows (file:line of each). Any problem in any file rejects them all.

@@ -1,5 +1,5 @@
 /**
- * Expected errors in reference data are values, not exceptions (SPEC.md section 2: "Invalid
+ * Expected errors in reference data are values, not exceptions (docs/contract.md §2: "Invalid
  * reference data stops the import with every problem listed (file, line, column, reason)").
  */
 import { replaceControlCharacters, unicodeEscape } from '../../text/control-characters.js';

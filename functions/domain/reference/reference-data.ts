@@ -1,6 +1,6 @@
 /**
  * The whole reference data set from the texts of its files, with every problem across all
- * files (SPEC.md section 2: nothing is half-imported) and the cross-file rules: accounts,
+ * files (docs/contract.md §2: nothing is half-imported) and the cross-file rules: accounts,
  * agreements and sku-map rows must name known clients and products.
  */
 import type { ReferenceData, Settings } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * `trueup.json` (SPEC.md section 2). Every key has the default shown in SPEC.md; a missing
+ * `trueup.json` (docs/contract.md §2). Every key has the default shown there; a missing
  * file means all defaults and a partial object is merged with them key by key (arrays —
  * `reports.recipients`, `dunning.steps` — are replaced whole). Unknown keys are problems, so a
  * misspelt key never silently falls back to its default.
@@ -11,7 +11,7 @@ import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, 
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 import { scanJson } from './json-scan.js';
 
-/** SPEC.md's settings example, which is also every key's default. */
+/** The settings example of docs/contract.md §2, which is also every key's default. */
 export const DEFAULT_SETTINGS_JSON = {
   msp: { name: 'Acme IT', email: 'billing@acme-it.example', address: '1 Main St, Springfield' },
   timezone: 'America/Chicago',
@@ -217,7 +217,7 @@ const settingsSchema = strict({
   dunning: strict({
     steps: stepsSchema.prefault(D.dunning.steps.map((step) => ({ ...step }))),
   }).prefault({}),
-  // Not in SPEC.md: off unless set, so a data folder without it gets the emails it always did.
+  // Not in docs/contract.md §2: off unless set, so a data folder without it gets the emails it always did.
   receipts: strict({
     enabled: z.boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` }).prefault(false),
   }).optional(),

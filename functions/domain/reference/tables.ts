@@ -1,5 +1,5 @@
 /**
- * The row schemas of the reference CSV files (SPEC.md section 2), one zod object per file,
+ * The row schemas of the reference CSV files (docs/contract.md §2), one zod object per file,
  * keyed by column name and transformed into the domain types of `types.ts`.
  */
 import { z } from 'zod';

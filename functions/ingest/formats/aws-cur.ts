@@ -5,7 +5,7 @@
  * Decisions:
  * - Detected by usage account id, product code, usage type, usage amount, usage start date and
  *   unblended cost (either spelling).
- * - Tax lines (LineItemType `Tax`) are skipped: SPEC excludes their cost and they carry no usage
+ * - Tax lines (LineItemType `Tax`) are skipped: docs/contract.md §3 excludes their cost and they carry no usage
  *   (accepted, counted in rowsSkipped, no record).
  * - Usage lines (Usage, DiscountedUsage, SavingsPlanCoveredUsage; and every line when the file
  *   has no line-item-type column, as in CUR 2.0 extracts): quantity = usage amount. Other lines

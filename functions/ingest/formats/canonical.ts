@@ -1,5 +1,5 @@
 /**
- * Canonical usage (SPEC.md section 3), as CSV or as NDJSON with the same field names.
+ * Canonical usage (docs/contract.md §3), as CSV or as NDJSON with the same field names.
  *
  * Decisions:
  * - vendor, account_id, vendor_sku, quantity and usage_date are required; vendor is lower-cased.

@@ -4,7 +4,7 @@
  * Decisions:
  * - Detected when BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity,
  *   ChargeCategory, ProviderName, BillingPeriodStart and BillingCurrency are all present.
- * - Tax rows (ChargeCategory `Tax`) are skipped: SPEC excludes their cost and they carry no
+ * - Tax rows (ChargeCategory `Tax`) are skipped: docs/contract.md §3 excludes their cost and they carry no
  *   usage. They count as accepted (and in rowsSkipped), never as records.
  * - Usage and Purchase rows: quantity = PricingQuantity. Other categories (Credit, Adjustment):
  *   quantity 0, but their BilledCost still counts as cost. FOCUS lets a correction to an invoiced

@@ -1,5 +1,5 @@
 /**
- * Concurrency cases (issue 7): two billing runs for the same period started at once, two
+ * Concurrency cases: two billing runs for the same period started at once, two
  * dunning runs on the same day, two runs applying the same day's payments, and one discrepancy
  * message delivered twice. Each must leave exactly the state of one run.
  */

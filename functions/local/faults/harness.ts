@@ -1,5 +1,5 @@
 /**
- * The fault-injection harness (issue 7). For each job: fork its snapshot, run it once cleanly
+ * The fault-injection harness. For each job: fork its snapshot, run it once cleanly
  * and count its AWS calls N; then for each chosen k in 1..N and each fault mode, fork the
  * snapshot again, run the job with the fault at call k, re-run the whole job as the
  * scheduler's retry would (after the visibility timeout of any message the failed attempt had

@@ -1,5 +1,5 @@
 /**
- * Fault injection on the AWS SDK v3 clients (issue 7): one middleware per client, in the
+ * Fault injection on the AWS SDK v3 clients: one middleware per client, in the
  * `initialize` step (outside the SDK's own retry loop, so the use case sees the fault), counts
  * every logical call of the job and, for a chosen k, makes the k-th call fail:
  *

@@ -1,5 +1,5 @@
 /**
- * `npm run test:faults`: the whole fault-injection harness (issue 7) on the embedded stand-in.
+ * `npm run test:faults`: the whole fault-injection harness on the embedded stand-in.
  *
  *   tsx functions/local/faults/run-faults.ts [--jobs billing,dunning] [--modes error,lost,crash] [--stride 1]
  *     [--workers 2] [--json out.json]

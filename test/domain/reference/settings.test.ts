@@ -26,7 +26,7 @@ describe('trueup.json defaults', () => {
     ['no file', undefined],
     ['an empty object', '{}'],
     ['empty sections', '{"msp":{},"invoice":{},"reports":{},"dunning":{}}'],
-  ])('gives every SPEC default for %s', (_name, text) => {
+  ])('gives every default of docs/contract.md §2 for %s', (_name, text) => {
     expect(plain(valueOf(parseSettings(text)))).toEqual(SPEC_DEFAULTS);
   });
 
