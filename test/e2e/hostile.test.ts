@@ -31,7 +31,7 @@ import { ingestUsageFile, rejectedKey } from '../../functions/app/ingest-usage-f
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
 import { eachDay } from '../../functions/domain/dates.js';
 import { escapeHtml } from '../../functions/render/escape.js';
-import { listObjects, scanItems } from '../../functions/local/faults/state.js';
+import { listObjects, scanItems } from '../faults/state.js';
 import { localNames, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { DataFolderError, runDay, simulate } from '../../functions/local/simulate.js';
 import { OutputFolderError } from '../../functions/local/output-folder.js';

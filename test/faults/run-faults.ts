@@ -1,7 +1,7 @@
 /**
  * `npm run test:faults`: the whole fault-injection harness (issue 7) on the embedded stand-in.
  *
- *   tsx functions/local/faults/run-faults.ts [--jobs billing,dunning] [--modes error,lost,crash] [--stride 1]
+ *   tsx test/faults/run-faults.ts [--jobs billing,dunning] [--modes error,lost,crash] [--stride 1]
  *     [--workers 2] [--json out.json]
  *
  * Runs every k of every job in every mode (unless told otherwise), then the concurrency
@@ -16,12 +16,12 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startEmbeddedAws } from '../../adapters/local/embedded-aws.js';
+import { startEmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import { runConcurrencyCases } from './concurrency.js';
 import { harnessContext, runJobScenarios, sampledKs, type JobReport } from './harness.js';
 import { FAULT_MODES, type FaultMode } from './inject.js';
 import { JOB_NAMES, buildTimeline, type JobName } from './jobs.js';
-import { measureText, secondsSince } from '../../text/measure.js';
+import { measureText, secondsSince } from '../../functions/text/measure.js';
 
 const { values } = parseArgs({
   options: {

@@ -11,7 +11,7 @@ import type { Invoice, LateFee, Payment } from '../../../functions/domain/types.
 import { invoiceJson } from '../../../functions/app/invoice-json.js';
 import { runDunning } from '../../../functions/app/run-dunning.js';
 import { computeAging } from '../../../functions/domain/compute-aging.js';
-import { destroyInstallation } from '../../../functions/local/faults/state.js';
+import { destroyInstallation } from '../../faults/state.js';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCollectorState } from '../../../functions/collect/dynamodb-collector-state.js';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
