@@ -23,7 +23,7 @@ import { formatMoney } from '../functions/domain/money.js';
 import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
-import { startLocalRuntime } from '../functions/local/local-runtime.js';
+import { startLocalRuntime } from '../functions/local-runner/local-runtime.js';
 
 export class UserError extends Error {}
 

@@ -4,7 +4,7 @@
  * message delivered twice. Each must leave exactly the state of one run.
  */
 import type { DiscrepancyMessage } from '../../functions/app/messages.js';
-import type { LocalInstallation } from '../../functions/local/local-runtime.js';
+import type { LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { runOnFork, type HarnessContext } from './harness.js';
 import { drainDiscrepancies, type Timeline } from './jobs.js';
 import { checkInvariants, diffDumps } from './state.js';

@@ -28,7 +28,7 @@ import { eachDay, isoWeekday, type IsoDate } from '../../functions/domain/dates.
 import { Dec } from '../../functions/domain/money.js';
 import type { Payment, ReferenceData } from '../../functions/domain/types.js';
 import { formatProblems } from '../../functions/domain/reference/index.js';
-import { provisionLocal, type LocalInstallation } from '../../functions/local/local-runtime.js';
+import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { forkInstallation } from './state.js';
 
 export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';

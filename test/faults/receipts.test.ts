@@ -13,7 +13,7 @@ import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/loc
 import { Dec } from '../../functions/domain/money.js';
 import type { Invoice } from '../../functions/domain/types.js';
 import { harnessContext, runJobScenarios, runOnFork, type HarnessContext } from './harness.js';
-import { provisionLocal, type LocalInstallation } from '../../functions/local/local-runtime.js';
+import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { client, reference, settings } from '../support/builders.js';
 
 let aws: EmbeddedAws;

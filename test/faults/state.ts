@@ -10,7 +10,7 @@ import {
   ChangeMessageVisibilityCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EmbeddedAws, SentEmail } from '../../functions/adapters/local/embedded-aws.js';
-import { localNames, provisionLocal, type LocalInstallation, type LocalOptions } from '../../functions/local/local-runtime.js';
+import { localNames, provisionLocal, type LocalInstallation, type LocalOptions } from '../../functions/local-runner/local-runtime.js';
 
 type Item = Record<string, unknown>;
 

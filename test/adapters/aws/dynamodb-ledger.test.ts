@@ -15,7 +15,7 @@ import { destroyInstallation } from '../../faults/state.js';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCollectorState } from '../../../functions/collect/dynamodb-collector-state.js';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
-import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local-runner/local-runtime.js';
 import { client, d, reference } from '../../support/builders.js';
 
 let runtime: LocalRuntime;
