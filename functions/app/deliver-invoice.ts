@@ -5,7 +5,7 @@
  */
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import type { Dec } from '../domain/money.js';
-import type { Client, Settings } from '../domain/types.js';
+import type { Client, Settings } from '../domain/billing-types.js';
 import { invoiceEmail } from '../render/emails.js';
 import type { InvoiceView } from '../render/email-content.js';
 import { renderInvoiceHtml } from '../render/invoice-html.js';

@@ -12,7 +12,7 @@ import type { EmailContent } from '../render/email-content.js';
 import type { Deps } from './deps.js';
 import type { OutboxEntry, OutboxKind } from './ports.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { Settings } from '../domain/types.js';
+import type { Settings } from '../domain/billing-types.js';
 
 /** The From of client emails: `"Acme IT" <billing@…>` when `msp.senderName` is set, else the bare address. */
 export function clientSender(settings: Settings): string {

@@ -8,16 +8,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
 import { ContainerError, unpack } from './container.js';
-import type { UsageRecord } from '../domain/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 import { CsvStream, plainCells, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, NESTED, parseJsonObjectLine, type JsonCell, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
 import { visible } from '../domain/reference/problems.js';
-import type { BoundColumn, Cells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
+import type { BoundColumn, Cells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
-export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
+export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
 
 export const MAX_REJECTIONS_KEPT = 10_000;
 const RAW_MAX = 500;

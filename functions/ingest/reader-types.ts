@@ -2,7 +2,7 @@
  * The vocabulary of the usage-file readers (SPEC.md section 3): a format descriptor, a row
  * rejection and the figures of one file read.
  */
-import type { UsageRecord } from '../domain/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 
 /** Why one data row was not ingested. `line` is the 1-based physical line where the row starts. */
 export interface RowRejection {

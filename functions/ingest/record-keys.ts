@@ -7,12 +7,12 @@
  * not be seen as a duplicate; a key of a megabyte would make the discrepancy that names it
  * larger than a DynamoDB item. Such a row is rejected here, naming its column, instead.
  */
-import type { UsageRecord } from '../domain/types.js';
-import { quote } from '../domain/reference/cells.js';
+import type { UsageRecord } from '../domain/billing-types.js';
+import { quote } from '../domain/reference/cell-schemas.js';
 import { CONTROL_CHARACTER as CONTROL } from '../text/control-characters.js';
-import type { BoundColumn, Cells } from './types.js';
+import type { BoundColumn, Cells } from './reader-types.js';
 
-/** Longest vendor key: the reference files' limit (functions/domain/reference/cells.ts). */
+/** Longest vendor key: the reference files' limit (functions/domain/reference/cell-schemas.ts). */
 export const MAX_VENDOR_LENGTH = 64;
 /** Longest account id, vendor sku or reference: twice the reference files' key limit. */
 export const MAX_KEY_LENGTH = 256;

@@ -5,8 +5,8 @@
  */
 import { Dec, USAGE_DIGITS, digitsProblem } from '../domain/money.js';
 import { periodOf, type IsoDate, type Period } from '../domain/dates.js';
-import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
-import type { UsageRecord } from '../domain/types.js';
+import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './reader-types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 
 export class RowProblem {
   constructor(readonly column: string, readonly reason: string) {}

@@ -10,7 +10,7 @@ import { importPayments, applyDuePayments } from '../../functions/app/apply-paym
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
-import type { ReferenceData } from '../../functions/domain/types.js';
+import type { ReferenceData } from '../../functions/domain/billing-types.js';
 import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { harnessContext, judge, runOnFork, type HarnessContext } from './harness.js';
 import type { FaultMode } from './inject.js';

@@ -26,7 +26,7 @@ import { readDataFolder } from '../../functions/adapters/local/read-data-folder.
 import type { EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import { eachDay, isoWeekday, type IsoDate } from '../../functions/domain/dates.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { Payment, ReferenceData } from '../../functions/domain/types.js';
+import type { Payment, ReferenceData } from '../../functions/domain/billing-types.js';
 import { formatProblems } from '../../functions/domain/reference/index.js';
 import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { forkInstallation } from './state.js';

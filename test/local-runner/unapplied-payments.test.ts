@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { periodOf } from '../../functions/domain/dates.js';
 import { discrepancyId, type Discrepancy } from '../../functions/domain/reconcile-period.js';
-import type { Payment } from '../../functions/domain/types.js';
+import type { Payment } from '../../functions/domain/billing-types.js';
 import { unappliedPaymentsCsv } from '../../functions/local-runner/unapplied-payments.js';
 import { d } from '../support/builders.js';
 

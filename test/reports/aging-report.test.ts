@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeAging, dsoTrend } from '../../functions/domain/compute-aging.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { Invoice, InvoiceAccount } from '../../functions/domain/types.js';
+import type { Invoice, InvoiceAccount } from '../../functions/domain/billing-types.js';
 import { renderAgingReport } from '../../functions/reports/aging-report.js';
 import { client, d } from '../support/builders.js';
 

@@ -20,8 +20,8 @@
  * - No reference: the export has no per-line id.
  */
 import { periodOf, type IsoDate } from '../../domain/dates.js';
-import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../cells.js';
-import type { BoundColumn, Cells, UsageFormat } from '../types.js';
+import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../row-cells.js';
+import type { BoundColumn, Cells, UsageFormat } from '../reader-types.js';
 
 const columns = {
   PartnerId: col('PartnerId', true),

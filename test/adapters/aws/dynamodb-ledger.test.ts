@@ -7,7 +7,7 @@ import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.j
 import { Dec } from '../../../functions/domain/money.js';
 import { applyDuePayments } from '../../../functions/app/apply-payments.js';
 import type { Ledger, OutboxEntry } from '../../../functions/app/ports.js';
-import type { Invoice, LateFee, Payment } from '../../../functions/domain/types.js';
+import type { Invoice, LateFee, Payment } from '../../../functions/domain/billing-types.js';
 import { invoiceJson } from '../../../functions/app/invoice-json.js';
 import { runDunning } from '../../../functions/app/run-dunning.js';
 import { computeAging } from '../../../functions/domain/compute-aging.js';
