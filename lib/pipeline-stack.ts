@@ -13,17 +13,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { TrueUpConfig } from './config.js';
+import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { ScheduledJob } from './constructs/scheduled-job.js';
-import { TrueUpFunction, type TrueUpFunctionProps } from './constructs/trueup-function.js';
+import { PipelineFunction, type PipelineFunctionProps } from './constructs/pipeline-function.js';
 import { acknowledge, grantPutPrefix, grantReadPrefix, grantTable, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
-  readonly config: TrueUpConfig;
+  readonly config: DeploymentConfig;
   /** Names of the stateful stack's exports (buckets, table, queues, alarm topic, topic key). */
   readonly stateful: StatefulExports;
 }
@@ -33,7 +33,7 @@ export interface PipelineStackProps extends StackProps {
  * SES events), SES sending, alarms and the dashboard. Safe to destroy and redeploy.
  */
 export class PipelineStack extends Stack {
-  public readonly functions: Readonly<Record<string, TrueUpFunction>>;
+  public readonly functions: Readonly<Record<string, PipelineFunction>>;
   public readonly jobs: Readonly<Record<string, ScheduledJob>>;
   public readonly emailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
@@ -104,12 +104,12 @@ export class PipelineStack extends Stack {
       SES_CONFIGURATION_SET: this.configurationSet.configurationSetName,
       MSP_TIMEZONE: config.timezone,
     };
-    const make = (handlerName: string, options: Omit<TrueUpFunctionProps, 'handlerName' | 'environment' | 'alarmTopic' | 'logRetention'>): TrueUpFunction =>
-      new TrueUpFunction(this, pascal(handlerName), {
+    const make = (handlerName: string, options: Omit<PipelineFunctionProps, 'handlerName' | 'environment' | 'alarmTopic' | 'logRetention'>): PipelineFunction =>
+      new PipelineFunction(this, pascal(handlerName), {
         handlerName, environment, alarmTopic, logRetention: config.logRetentionDays as logs.RetentionDays, ...options,
       });
     /** ses:SendRawEmail on the identity and configuration set; `instances` share the account's send rate. */
-    const sendsEmail = (fn: TrueUpFunction, instances = 1): void => {
+    const sendsEmail = (fn: PipelineFunction, instances = 1): void => {
       fn.function.addEnvironment('SES_MAX_SEND_RATE', String(Math.max(1, Math.floor(config.sesMaxSendRate / instances))));
       iam.Grant.addToPrincipal({
         grantee: fn.function,
@@ -117,9 +117,9 @@ export class PipelineStack extends Stack {
         resourceArns: [this.emailIdentity.emailIdentityArn, configurationSetArn],
       });
     };
-    const readPrefix = (fn: TrueUpFunction, bucket: ExportedBucket, prefix: string): void => grantReadPrefix(fn.function, fn.role, bucket, prefix);
-    const putPrefix = (fn: TrueUpFunction, bucket: ExportedBucket, prefix: string): void => grantPutPrefix(fn.function, fn.role, bucket, prefix);
-    const tableAccess = (fn: TrueUpFunction): void => grantTable(fn.function, fn.role, table, x.tableArn, 'readWrite');
+    const readPrefix = (fn: PipelineFunction, bucket: ExportedBucket, prefix: string): void => grantReadPrefix(fn.function, fn.role, bucket, prefix);
+    const putPrefix = (fn: PipelineFunction, bucket: ExportedBucket, prefix: string): void => grantPutPrefix(fn.function, fn.role, bucket, prefix);
+    const tableAccess = (fn: PipelineFunction): void => grantTable(fn.function, fn.role, table, x.tableArn, 'readWrite');
 
     const ingest = make('ingest-file', { description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024 });
     tableAccess(ingest);
@@ -213,7 +213,7 @@ export class PipelineStack extends Stack {
     // nothing else) from Secrets Manager through the extension, and lands files in inbox/, where
     // the S3 event starts ingest-file. No VPC: it only makes outbound calls (to the vendors and
     // AWS APIs), and nothing can connect to a Lambda function.
-    const collector = new TrueUpFunction(this, 'Collector', {
+    const collector = new PipelineFunction(this, 'Collector', {
       handlerName: 'collector',
       description: 'Pull usage files from the sources in sources.json into inbox/',
       environment: { TABLE_NAME: imp(x.tableName), USAGE_BUCKET: imp(x.usageBucketName), SOURCE_SECRETS_PREFIX: config.sourceSecretsPrefix },
@@ -253,7 +253,7 @@ export class PipelineStack extends Stack {
     usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(applyPayments.function), { prefix: 'payments/' });
 
     // ---- schedules (MSP time zone) ------------------------------------------------------
-    const schedule = (id: string, fn: TrueUpFunction, expression: string, description: string): ScheduledJob =>
+    const schedule = (id: string, fn: PipelineFunction, expression: string, description: string): ScheduledJob =>
       new ScheduledJob(this, id, { function: fn.function, expression, timeZone: config.timezone, description, alarmTopic });
     this.jobs = {
       'billing-run': schedule('BillingRunSchedule', billingRun, config.schedules.billingRun, 'TrueUp billing run (1st of the month)'),
@@ -295,9 +295,9 @@ export class PipelineStack extends Stack {
     this.acknowledgeFindings();
   }
 
-  private buildDashboard(config: TrueUpConfig, usageBucket: s3.IBucket, queues: readonly { name: string; queue: sqs.IQueue }[]): cloudwatch.Dashboard {
+  private buildDashboard(config: DeploymentConfig, usageBucket: s3.IBucket, queues: readonly { name: string; queue: sqs.IQueue }[]): cloudwatch.Dashboard {
     const fns = Object.entries(this.functions);
-    const perFunction = (metric: (fn: TrueUpFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
+    const perFunction = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
       this.sourcePullFailedAlarm,
@@ -363,7 +363,7 @@ export class PipelineStack extends Stack {
    * (claims, cursors, status) read and written, the imported `SOURCES` config only read. The
    * `dynamodb:LeadingKeys` condition keeps it away from every ledger item.
    */
-  private grantCollectorState(fn: TrueUpFunction, tableArn: string): void {
+  private grantCollectorState(fn: PipelineFunction, tableArn: string): void {
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       resources: [tableArn],
@@ -380,7 +380,7 @@ export class PipelineStack extends Stack {
    * A source that still fails after its retries is logged as `source pull failed` with
    * `alert: true` (functions/collect/collect.ts); a metric filter counts those lines.
    */
-  private sourcePullFailures(fn: TrueUpFunction, alarmTopic: sns.ITopic): cloudwatch.Alarm {
+  private sourcePullFailures(fn: PipelineFunction, alarmTopic: sns.ITopic): cloudwatch.Alarm {
     const filter = new logs.MetricFilter(this, 'SourcePullFailures', {
       logGroup: fn.logGroup,
       filterPattern: logs.FilterPattern.booleanValue('$.alert', true),

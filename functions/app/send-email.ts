@@ -88,7 +88,7 @@ export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Pro
  * one is sent now, from the stored message. Jobs that store what they email check this first,
  * so a re-run never rewrites what was sent.
  */
-export async function alreadyRecorded(deps: Deps, key: string): Promise<boolean> {
+export async function completeIfRecorded(deps: Deps, key: string): Promise<boolean> {
   if (!(await deps.ledger.getOutbox(key))) return false;
   await completePending(deps, key);
   return true;

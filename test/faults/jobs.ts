@@ -19,7 +19,7 @@ import { handleWorkMessage } from '../../functions/app/work-messages.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { runBilling } from '../../functions/app/run-billing.js';
 import { runDunning } from '../../functions/app/run-dunning.js';
-import { agingReport, sendReconciliationReport } from '../../functions/app/send-reports.js';
+import { sendAgingReport, sendReconciliationReport } from '../../functions/app/send-reports.js';
 import { storeDiscrepancy } from '../../functions/app/store-discrepancy.js';
 import { DiscrepancyMessageSchema, WorkMessageSchema } from '../../functions/app/messages.js';
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
@@ -143,7 +143,7 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
       } else {
         await drainDiscrepancies(base);
       }
-      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await agingReport(deps, { asOf: day, email: true });
+      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
     }
   }
 
