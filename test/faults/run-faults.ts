@@ -33,8 +33,18 @@ const { values } = parseArgs({
     'no-concurrency': { type: 'boolean', default: false },
     workers: { type: 'string', default: String(Math.min(4, availableParallelism())) },
     shard: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log([
+    'usage: npm run test:faults -- [--data DIR] [--jobs LIST] [--modes LIST] [--stride N] [--workers W] [--no-concurrency] [--json FILE]',
+    `  --jobs   comma-separated, of ${JOB_NAMES.join(', ')} (default: all)`,
+    `  --modes  comma-separated, of ${FAULT_MODES.join(', ')} (default: all)`,
+    '  --stride N  fault every call (1, the default), or only call 1, every N-th call and the last',
+  ].join('\n'));
+  process.exit(0);
+}
 const jobs = String(values.jobs).split(',').filter(Boolean) as JobName[];
 const modes = String(values.modes).split(',').filter(Boolean) as FaultMode[];
 for (const j of jobs) if (!JOB_NAMES.includes(j)) throw new Error(`Unknown job ${j}; jobs: ${JOB_NAMES.join(', ')}`);
