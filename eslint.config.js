@@ -11,7 +11,7 @@ const LAYERS = [
   ['functions/ingest', 'functions/render', 'functions/reports'],
   ['functions/app'],
   ['functions/adapters'],
-  ['functions/collect', 'functions/local'],
+  ['functions/collect', 'functions/local-runner'],
   ['functions/handlers'],
   ['lib'],
   ['bin'],

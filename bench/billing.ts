@@ -15,7 +15,7 @@ import { runBilling } from '../functions/app/run-billing.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import { storeDiscrepancy } from '../functions/app/store-discrepancy.js';
 import { DiscrepancyMessageSchema, WorkMessageSchema } from '../functions/app/messages.js';
-import { startLocalRuntime } from '../functions/local/local-runtime.js';
+import { startLocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { benchScale, line, Meter, note, rssSampler, scaled, seconds } from './common.js';
 import { generateReference, LINES_PER_CLIENT, writeUsage } from './generate.js';
 

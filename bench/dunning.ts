@@ -19,8 +19,8 @@ import { handleWorkMessage } from '../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../functions/app/messages.js';
 import { calculateInvoiceTotals } from './invoice-totals.js';
 import { addDays } from '../functions/domain/dates.js';
-import type { Invoice } from '../functions/domain/types.js';
-import { localNames, startLocalRuntime } from '../functions/local/local-runtime.js';
+import type { Invoice } from '../functions/domain/billing-types.js';
+import { localNames, startLocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { benchScale, line, Meter, note, Rng, rssSampler, scaled, seconds } from './common.js';
 import { clientId, generateReference, SETTINGS } from './generate.js';
 

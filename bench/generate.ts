@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../functions/app/deps.js';
 import { normalizedKey, sealKey } from '../functions/app/usage-records.js';
 import { Dec } from '../functions/domain/money.js';
-import type { Account, Aggregation, Agreement, Client, Product, ReferenceData, Settings, SkuMapping } from '../functions/domain/types.js';
+import type { Account, Aggregation, Agreement, Client, Product, ReferenceData, Settings, SkuMapping } from '../functions/domain/billing-types.js';
 import { Rng } from './common.js';
 
 const d = (value: string | number): Dec => new Dec(value);

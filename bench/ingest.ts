@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Period } from '../functions/domain/dates.js';
 import { ONE, ZERO } from '../functions/domain/money.js';
 import { UsageSummarizer, type MappingData } from '../functions/domain/summarize-usage.js';
-import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from '../functions/domain/types.js';
+import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from '../functions/domain/billing-types.js';
 import { readUsageFile } from '../functions/ingest/read-usage-file.js';
 import { ReferenceSet } from '../functions/ingest/reference-set.js';
 

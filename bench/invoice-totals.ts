@@ -1,6 +1,6 @@
 /** A plain issued invoice with recurring lines, for seeding benchmarks (amounts in USD, no tax). */
 import { Dec } from '../functions/domain/money.js';
-import type { Invoice } from '../functions/domain/types.js';
+import type { Invoice } from '../functions/domain/billing-types.js';
 
 export function calculateInvoiceTotals(input: Omit<Invoice, 'lines' | 'subtotal' | 'tax' | 'total'> & { amounts: readonly string[] }): Invoice {
   const { amounts, ...head } = input;

@@ -5,16 +5,16 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { simulate, DataFolderError, type SimulateResult } from '../functions/local/simulate.js';
+import { simulate, DataFolderError, type SimulateResult } from '../functions/local-runner/simulate.js';
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
-import { checkUsageFiles, formatUsageChecks } from '../functions/local/check-usage.js';
+import { checkUsageFiles, formatUsageChecks } from '../functions/local-runner/check-usage.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
 import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
-import { OutputFolderError } from '../functions/local/output-folder.js';
+import { OutputFolderError } from '../functions/local-runner/output-folder.js';
 import { DynamoDbLocalUnavailable } from '../functions/adapters/local/dynamodb-local.js';
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };

@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { connect, ConnectionError, LOCAL_FILE, type Connection } from './connection.js';
-import { localNames } from '../functions/local/local-runtime.js';
+import { localNames } from '../functions/local-runner/local-runtime.js';
 
 export interface CollectorTarget {
   readonly connection: Connection;

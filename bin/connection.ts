@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { createAwsClients, createAwsDeps, DEFAULT_SES_MAX_SEND_RATE, type AwsClients } from '../functions/adapters/aws/aws-deps.js';
 import type { Deps } from '../functions/app/deps.js';
 import { silentLogger } from '../functions/app/deps.js';
-import { drainQueue, localEnv, type LocalRuntime } from '../functions/local/local-runtime.js';
+import { drainQueue, localEnv, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
 

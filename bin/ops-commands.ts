@@ -14,7 +14,7 @@ import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
 import { runDunning } from '../functions/app/run-dunning.js';
-import { agingReport, sendReconciliationReport } from '../functions/app/send-reports.js';
+import { sendAgingReport, sendReconciliationReport } from '../functions/app/send-reports.js';
 import { storeDiscrepancy } from '../functions/app/store-discrepancy.js';
 import { DiscrepancyMessageSchema, WorkMessageSchema } from '../functions/app/messages.js';
 import { readDataFolder } from '../functions/adapters/local/read-data-folder.js';
@@ -23,7 +23,7 @@ import { formatMoney } from '../functions/domain/money.js';
 import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
-import { startLocalRuntime } from '../functions/local/local-runtime.js';
+import { startLocalRuntime } from '../functions/local-runner/local-runtime.js';
 
 export class UserError extends Error {}
 
@@ -178,7 +178,7 @@ export function addOpsCommands(program: Command): void {
   program.command('report').description('print a report').command('aging').description('the AR aging report as of a date (printed as CSV)')
     .option('--as-of <date>', 'the day the balances are aged at (default today)', date).option('--email', 'also email it to the report recipients').option(...outputs)
     .action((opts: { asOf?: string; email?: boolean } & Target) => withConnection(opts, async (c) => {
-      const { csv } = await agingReport(c.deps, { asOf: await today(c.deps, opts.asOf), email: opts.email ?? false });
+      const { csv } = await sendAgingReport(c.deps, { asOf: await today(c.deps, opts.asOf), email: opts.email ?? false });
       process.stdout.write(csv);
     }));
 
@@ -191,7 +191,7 @@ export function addOpsCommands(program: Command): void {
         dunning: () => runDunning(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.emails} dunning emails, ${r.lateFees} late fees`; }),
         payments: () => applyDuePayments(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.applied} applied, ${r.unapplied} unapplied`; }),
         'reconciliation-report': () => sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),
-        aging: () => agingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),
+        aging: () => sendAgingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),
       };
       const run = jobs[job];
       if (!run) throw new UserError(`Unknown job "${job}": one of ${Object.keys(jobs).join(', ')}.`);

@@ -1,19 +1,19 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseConfig, type TrueUpConfig } from './config.js';
+import { parseConfig, type DeploymentConfig } from './config.js';
 import { PipelineStack } from './pipeline-stack.js';
 import { StatefulStack } from './stateful-stack.js';
 
 const ACCESS_LOGS_BUCKET_POLICY = '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy';
 
 export interface TrueUpStacks {
-  readonly config: TrueUpConfig;
+  readonly config: DeploymentConfig;
   readonly stateful: StatefulStack;
   readonly pipeline: PipelineStack;
 }
 
 /** Builds both stacks from the `trueup` context (validated; invalid config throws with every problem). */
-export function buildTrueUp(app: App, config: TrueUpConfig = parseConfig(app.node.tryGetContext('trueup'))): TrueUpStacks {
+export function buildTrueUp(app: App, config: DeploymentConfig = parseConfig(app.node.tryGetContext('trueup'))): TrueUpStacks {
   // S3 server access logs are delivered under a bucket policy, not the legacy log-delivery ACL
   // (which cannot coexist with BucketOwnerEnforced object ownership).
   if (app.node.tryGetContext(ACCESS_LOGS_BUCKET_POLICY) === undefined) app.node.setContext(ACCESS_LOGS_BUCKET_POLICY, true);

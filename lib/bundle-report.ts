@@ -1,6 +1,6 @@
 /**
  * `npm run bundle-report`: bundles every handler in functions/handlers/ with esbuild using the
- * options TrueUpFunction gives NodejsFunction (lib/bundling.ts), prints
+ * options PipelineFunction gives NodejsFunction (lib/bundling.ts), prints
  * `bundle <name> bytes=N gzip=N [fonts=N]`, and exits 1 when any bundle reaches the 1 MB budget.
  * N is the minified JavaScript (index.mjs) without its external source map; `fonts` is the size
  * of pdfkit's standard-font metrics shipped next to the bundles that render PDFs.

@@ -1,5 +1,5 @@
 /**
- * Builds one handler the way TrueUpFunction's NodejsFunction does (same esbuild options from
+ * Builds one handler the way PipelineFunction's NodejsFunction does (same esbuild options from
  * lib/bundling.ts, same afterBundling step), with esbuild's API: the directory it writes is
  * what the Lambda asset holds. Used by `npm run bundle-report` and test/cdk/bundling.test.ts.
  */

@@ -1,5 +1,5 @@
 /**
- * One definition of how a handler is bundled, shared by the TrueUpFunction construct (CDK's
+ * One definition of how a handler is bundled, shared by the PipelineFunction construct (CDK's
  * NodejsFunction runs esbuild with it) and `npm run bundle-report` (esbuild's API with the same
  * options), so the size the report prints is the size that ships.
  */
@@ -14,7 +14,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Where the Lambda handlers live; `<name>.ts` exports `handler`. */
 export const HANDLERS_DIR = join(PROJECT_ROOT, 'functions', 'handlers');
 
-/** The esbuild target matching the Lambda runtime TrueUpFunction uses (nodejs24.x). */
+/** The esbuild target matching the Lambda runtime PipelineFunction uses (nodejs24.x). */
 export const ESBUILD_TARGET = 'node24';
 
 /**

@@ -20,7 +20,7 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-export const TrueUpConfigSchema = z.object({
+export const DeploymentConfigSchema = z.object({
   /** The MSP's name; used in descriptions and the dashboard title. */
   mspName: z.string().trim().min(1).max(100).default('TrueUp MSP'),
   /** IANA time zone of the MSP: business dates and every schedule use it. */
@@ -71,10 +71,10 @@ export const TrueUpConfigSchema = z.object({
     .default('trueup/sources/'),
 }).strict();
 
-export type TrueUpConfig = z.infer<typeof TrueUpConfigSchema>;
+export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;
 
 /** Parses the raw context value (an object, a JSON string from `-c`, or undefined). */
-export function parseConfig(raw: unknown): TrueUpConfig {
+export function parseConfig(raw: unknown): DeploymentConfig {
   let value: unknown = raw ?? {};
   if (typeof value === 'string') {
     try {
@@ -83,7 +83,7 @@ export function parseConfig(raw: unknown): TrueUpConfig {
       throw new Error(`Invalid TrueUp config (context key "trueup"): not valid JSON: ${(error as Error).message}`);
     }
   }
-  const parsed = TrueUpConfigSchema.safeParse(value);
+  const parsed = DeploymentConfigSchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  - trueup.${issue.path.join('.') || '(root)'}: ${issue.message}`);
     throw new Error(`Invalid TrueUp config (context key "trueup"):\n${problems.join('\n')}`);

@@ -10,18 +10,18 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { TrueUpConfig } from './config.js';
+import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
-import type { TrueUpFunction } from './constructs/trueup-function.js';
+import type { PipelineFunction } from './constructs/pipeline-function.js';
 import { Job, pascalCase, putPrefix, readPrefix, sendMessages, tableReadWrite, type Grant, type JobProps } from './constructs/job.js';
 import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
-  readonly config: TrueUpConfig;
+  readonly config: DeploymentConfig;
   /** Names of the stateful stack's exports (buckets, table, queues, alarm topic, topic key). */
   readonly stateful: StatefulExports;
 }
@@ -31,7 +31,7 @@ export interface PipelineStackProps extends StackProps {
  * SES events), SES sending, alarms and the dashboard. Safe to destroy and redeploy.
  */
 export class PipelineStack extends Stack {
-  public readonly functions: Readonly<Record<string, TrueUpFunction>>;
+  public readonly functions: Readonly<Record<string, PipelineFunction>>;
   public readonly jobs: Readonly<Record<string, ScheduledJob>>;
   public readonly emailIdentity: ses.EmailIdentity;
   public readonly configurationSet: ses.ConfigurationSet;
@@ -308,9 +308,9 @@ export class PipelineStack extends Stack {
     this.acknowledgeFindings();
   }
 
-  private buildDashboard(config: TrueUpConfig, usageBucket: s3.IBucket, queues: readonly { name: string; queue: sqs.IQueue }[]): cloudwatch.Dashboard {
+  private buildDashboard(config: DeploymentConfig, usageBucket: s3.IBucket, queues: readonly { name: string; queue: sqs.IQueue }[]): cloudwatch.Dashboard {
     const fns = Object.entries(this.functions);
-    const perFunction = (metric: (fn: TrueUpFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
+    const perFunction = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
       this.sourcePullFailedAlarm,
@@ -376,7 +376,7 @@ export class PipelineStack extends Stack {
    * (claims, cursors, status) read and written, the imported `SOURCES` config only read. The
    * `dynamodb:LeadingKeys` condition keeps it away from every ledger item.
    */
-  private grantCollectorState(fn: TrueUpFunction, tableArn: string): void {
+  private grantCollectorState(fn: PipelineFunction, tableArn: string): void {
     fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
       resources: [tableArn],
@@ -390,7 +390,7 @@ export class PipelineStack extends Stack {
   }
 
   /** Read-only access to the pull sources' secrets, named under the sources' prefix. */
-  private grantSourceSecrets(fn: TrueUpFunction, prefix: string): void {
+  private grantSourceSecrets(fn: PipelineFunction, prefix: string): void {
     iam.Grant.addToPrincipal({ grantee: fn.function, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.collectorSecretsArn] });
     acknowledge(fn.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
       `Read-only (GetSecretValue) on the pull sources' secrets, named under ${prefix}; the trailing * is Secrets Manager's random suffix and the source name.`);
@@ -400,7 +400,7 @@ export class PipelineStack extends Stack {
    * A source that still fails after its retries is logged as `source pull failed` with
    * `alert: true` (functions/collect/collect.ts); a metric filter counts those lines.
    */
-  private sourcePullFailures(fn: TrueUpFunction, alarmTopic: sns.ITopic): cloudwatch.Alarm {
+  private sourcePullFailures(fn: PipelineFunction, alarmTopic: sns.ITopic): cloudwatch.Alarm {
     const filter = new logs.MetricFilter(this, 'SourcePullFailures', {
       logGroup: fn.logGroup,
       filterPattern: logs.FilterPattern.booleanValue('$.alert', true),

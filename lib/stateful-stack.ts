@@ -6,12 +6,12 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { TrueUpConfig } from './config.js';
+import type { DeploymentConfig } from './config.js';
 import { QueueWithDlq } from './constructs/queue-with-dlq.js';
 import { statefulExports, type StatefulExports } from './stateful-exports.js';
 
 export interface StatefulStackProps extends StackProps {
-  readonly config: TrueUpConfig;
+  readonly config: DeploymentConfig;
 }
 
 /**

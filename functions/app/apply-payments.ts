@@ -9,7 +9,7 @@ import { applyPayment, type PaymentOutcome } from '../domain/apply-payment.js';
 import { periodOf, type IsoDate } from '../domain/dates.js';
 import { formatMoney, roundMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
-import type { Payment } from '../domain/types.js';
+import type { Payment } from '../domain/billing-types.js';
 import type { Deps } from './deps.js';
 import { discrepancyMessage } from './messages.js';
 import type { PayableInvoice } from './ports.js';

@@ -4,7 +4,7 @@
  */
 import { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
-import type { Agreement, Client, DunningStep, Invoice, InvoiceLine, LateFee, Payment, Product, ReferenceData, SkuMapping } from '../domain/types.js';
+import type { Agreement, Client, DunningStep, Invoice, InvoiceLine, LateFee, Payment, Product, ReferenceData, SkuMapping } from '../domain/billing-types.js';
 
 type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  */
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import type { Dec } from '../domain/money.js';
-import type { Client, Settings } from '../domain/types.js';
+import type { Client, Settings } from '../domain/billing-types.js';
 import { invoiceEmail } from '../render/emails.js';
 import type { InvoiceView } from '../render/email-content.js';
 import { renderInvoiceHtml } from '../render/invoice-html.js';
@@ -15,13 +15,13 @@ import { invoiceJson } from './invoice-json.js';
 import type { LedgerInvoice } from './ports.js';
 import { pairsFromJson, reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { alreadyRecorded, clientSender, sendOnce } from './send-email.js';
+import { completeIfRecorded, clientSender, sendOnce } from './send-email.js';
 
 export async function deliverInvoice(deps: Deps, input: { number: string }): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
   // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
   // HTML and PDF of an issued invoice (docs/contract.md §5: it never changes).
-  if (await alreadyRecorded(deps, `invoice#${input.number}`)) return;
+  if (await completeIfRecorded(deps, `invoice#${input.number}`)) return;
   const reference = await requireReference(deps);
   const account = await deps.ledger.getInvoice(input.number);
   if (!account) throw new Error(`Invoice ${input.number} does not exist`);

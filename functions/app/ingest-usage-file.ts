@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IsoDate } from '../domain/dates.js';
-import type { UsageRecord } from '../domain/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
 import { csvCell } from '../render/escape.js';
 import { replaceControlCharacters } from '../text/control-characters.js';

@@ -2,7 +2,7 @@
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import type { IsoDate } from '../domain/dates.js';
 import { formatMoney, formatQuantity } from '../domain/money.js';
-import type { InvoiceAccount } from '../domain/types.js';
+import type { InvoiceAccount } from '../domain/billing-types.js';
 
 export interface InvoiceJson {
   number: string; clientId: string; period: string; currency: string; issueDate: string; dueDate: string;

@@ -6,7 +6,7 @@ import type { ExpectedFeedRule } from '../domain/expected-feeds.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
-import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '../domain/types.js';
+import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '../domain/billing-types.js';
 
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {

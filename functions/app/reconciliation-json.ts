@@ -6,7 +6,7 @@
 import type { Period } from '../domain/dates.js';
 import { Dec, decimalText, formatMoney, formatQuantity } from '../domain/money.js';
 import type { Discrepancy, PairResult, Reconciliation } from '../domain/reconcile-period.js';
-import type { Agreement } from '../domain/types.js';
+import type { Agreement } from '../domain/billing-types.js';
 import type { ReconciliationJson } from '../domain/reconciliation-shape.js';
 import type { FileRecord } from './ports.js';
 

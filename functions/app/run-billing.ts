@@ -15,7 +15,7 @@ import { compareText, type Discrepancy, type PairResult } from '../domain/reconc
 import { UsageSummarizer, type UsageSummary } from '../domain/summarize-usage.js';
 import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
 import { missingFeeds } from '../domain/expected-feeds.js';
-import type { Client, LateFee, ReferenceData } from '../domain/types.js';
+import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { Deps } from './deps.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';

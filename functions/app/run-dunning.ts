@@ -7,7 +7,7 @@
  */
 import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { DunningStep, LateFee } from '../domain/types.js';
+import type { DunningStep, LateFee } from '../domain/billing-types.js';
 import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
 import type { Deps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';

@@ -12,7 +12,7 @@ import type { EmailContent } from '../render/email-content.js';
 import type { Deps } from './deps.js';
 import type { OutboxEntry, OutboxKind } from './ports.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { Settings } from '../domain/types.js';
+import type { Settings } from '../domain/billing-types.js';
 
 /** The From of client emails: `"Acme IT" <billing@…>` when `msp.senderName` is set, else the bare address. */
 export function clientSender(settings: Settings): string {
@@ -88,7 +88,7 @@ export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Pro
  * one is sent now, from the stored message. Jobs that store what they email check this first,
  * so a re-run never rewrites what was sent.
  */
-export async function alreadyRecorded(deps: Deps, key: string): Promise<boolean> {
+export async function completeIfRecorded(deps: Deps, key: string): Promise<boolean> {
   if (!(await deps.ledger.getOutbox(key))) return false;
   await completePending(deps, key);
   return true;

@@ -12,7 +12,7 @@
  */
 import type { IsoDate } from '../domain/dates.js';
 import { roundMoney, type Dec } from '../domain/money.js';
-import type { Payment } from '../domain/types.js';
+import type { Payment } from '../domain/billing-types.js';
 import { receiptEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';

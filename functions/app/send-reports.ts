@@ -5,14 +5,14 @@
 import { agingCsv } from '../domain/aging-csv.js';
 import { computeAging, dsoTrend } from '../domain/compute-aging.js';
 import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.js';
-import { renderAgingReport } from '../reports/aging-report.js';
-import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/reconciliation-report.js';
+import { renderAgingReport } from '../reports/render-aging-report.js';
+import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/render-reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps } from './deps.js';
 import { rejectedKey } from './ingest-usage-file.js';
 import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { alreadyRecorded, sendOnce } from './send-email.js';
+import { completeIfRecorded, sendOnce } from './send-email.js';
 
 export async function sendReconciliationReport(deps: Deps, input: { today: IsoDate }): Promise<boolean> {
   const reference = await requireReference(deps);
@@ -20,7 +20,7 @@ export async function sendReconciliationReport(deps: Deps, input: { today: IsoDa
   const key = `report#reconciliation#${period}`;
   // Once its email is recorded, the stored report is the one the team received: a re-run (a
   // retry, a second run) leaves it as it is, although discrepancies have moved on since.
-  if (await alreadyRecorded(deps, key)) return false;
+  if (await completeIfRecorded(deps, key)) return false;
   const stored = await deps.artifacts.get(reconciliationKey(period));
   if (!stored) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
   const reconciliation = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
@@ -70,7 +70,7 @@ async function rejectedRows(deps: Deps, reconciliation: ReconciliationJson): Pro
 export async function scheduledAgingReport(deps: Deps, input: { today: IsoDate }): Promise<{ sent: boolean }> {
   const reference = await requireReference(deps);
   if (isoWeekday(input.today) !== reference.settings.reports.agingWeekday) return { sent: false };
-  await agingReport(deps, { asOf: input.today, email: true });
+  await sendAgingReport(deps, { asOf: input.today, email: true });
   return { sent: true };
 }
 
@@ -79,12 +79,12 @@ export async function scheduledAgingReport(deps: Deps, input: { today: IsoDate }
  * The report of a date whose email is recorded is the stored one, never recomputed: balances
  * have moved on since, and what the team received stays what is stored.
  */
-export async function agingReport(deps: Deps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
+export async function sendAgingReport(deps: Deps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
   const key = `report#aging#${input.asOf}`;
   if (await deps.ledger.getOutbox(key)) {
     const [csv, html] = await Promise.all([deps.artifacts.get(`reports/aging-${input.asOf}.csv`), deps.artifacts.get(`reports/aging-${input.asOf}.html`)]);
     if (csv && html) {
-      if (input.email) await alreadyRecorded(deps, key);
+      if (input.email) await completeIfRecorded(deps, key);
       return { csv: new TextDecoder().decode(csv), html: new TextDecoder().decode(html) };
     }
   }

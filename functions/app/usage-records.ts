@@ -14,8 +14,8 @@
  */
 import { Dec } from '../domain/money.js';
 import type { Period } from '../domain/dates.js';
-import type { UsageRecord } from '../domain/types.js';
-import type { DuplicateKey } from '../ingest/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
+import type { DuplicateKey } from '../ingest/reader-types.js';
 import { ReferenceSet } from '../ingest/reference-set.js';
 import type { BlobStore } from './ports.js';
 

@@ -10,7 +10,7 @@ import type { Deps } from './deps.js';
 import { deliverInvoice } from './deliver-invoice.js';
 import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
 import { plannedInvoice } from './run-billing.js';
-import { alreadyRecorded } from './send-email.js';
+import { completeIfRecorded } from './send-email.js';
 
 export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
@@ -21,7 +21,7 @@ export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Pr
 
 /** Sends a recorded email unless it is sent already (or being sent by another worker). */
 export async function deliverEmail(deps: Deps, key: string): Promise<void> {
-  if (!(await alreadyRecorded(deps, key))) throw new Error(`No email recorded under ${key}`);
+  if (!(await completeIfRecorded(deps, key))) throw new Error(`No email recorded under ${key}`);
 }
 
 export async function handleWorkMessage(deps: Deps, message: WorkMessage): Promise<void> {

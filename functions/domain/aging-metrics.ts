@@ -11,7 +11,7 @@ import { addDays, daysBetween, type IsoDate } from './dates.js';
 import { Dec, ZERO, roundHalfAway } from './money.js';
 import type { InvoiceBalance } from './invoice-balance.js';
 import { compareText } from './reconcile-period.js';
-import type { Client, InvoiceAccount } from './types.js';
+import type { Client, InvoiceAccount } from './billing-types.js';
 
 export const DSO_WINDOW_DAYS = 90;
 export const LATENESS_WINDOW_DAYS = 365;

@@ -1,6 +1,6 @@
 /** Which agreement lines apply when (docs/contract.md §2). */
 import { firstDay, lastDay, type IsoDate, type Period } from './dates.js';
-import type { Agreement } from './types.js';
+import type { Agreement } from './billing-types.js';
 
 /** A line is active in P when start_date ≤ P's last day and (no end_date or end_date ≥ P's first day). */
 export function isActiveIn(agreement: Pick<Agreement, 'startDate' | 'endDate'>, period: Period): boolean {

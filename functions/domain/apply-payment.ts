@@ -18,7 +18,7 @@
  */
 import type { IsoDate } from './dates.js';
 import { Dec, ZERO } from './money.js';
-import type { AppliedPayment, Invoice, InvoiceAccount, Payment } from './types.js';
+import type { AppliedPayment, Invoice, InvoiceAccount, Payment } from './billing-types.js';
 
 export type UnappliedReason = 'unknown_invoice' | 'currency_mismatch' | 'overpayment';
 

@@ -8,7 +8,7 @@ import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf,
 import { Dec, ZERO, decimalText, formatQuantity, roundMoney, sum } from './money.js';
 import { lateFeeLines } from './late-fee-lines.js';
 import { compareText, type PairResult } from './reconcile-period.js';
-import type { Agreement, BillingFrequency, Client, Invoice, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './types.js';
+import type { Agreement, BillingFrequency, Client, Invoice, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './billing-types.js';
 
 /** An invoice before it has a number. */
 export type InvoiceDraft = Omit<Invoice, 'number'>;

@@ -26,7 +26,7 @@ import { addMonths, daysBetween, daysInMonth, periodOf, type IsoDate } from './d
 import { ZERO, type Dec } from './money.js';
 import { invoiceBalance } from './invoice-balance.js';
 import { compareText } from './reconcile-period.js';
-import type { Client, InvoiceAccount } from './types.js';
+import type { Client, InvoiceAccount } from './billing-types.js';
 
 export { AGING_BUCKETS, agingBucket, type AgingAmounts, type AgingBucket } from './aging-buckets.js';
 export type { ClientLateness, Dso } from './aging-metrics.js';

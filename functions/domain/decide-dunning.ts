@@ -30,7 +30,7 @@ import { daysBetween, type IsoDate } from './dates.js';
 import { roundMoney, type Dec } from './money.js';
 import { invoiceBalance } from './invoice-balance.js';
 import { compareText } from './reconcile-period.js';
-import type { Client, DunningStep, InvoiceAccount, LateFee } from './types.js';
+import type { Client, DunningStep, InvoiceAccount, LateFee } from './billing-types.js';
 
 export interface DunningItem {
   readonly invoiceNumber: string;

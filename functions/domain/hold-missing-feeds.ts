@@ -12,7 +12,7 @@
  */
 import type { Period } from './dates.js';
 import { discrepancyId, metricsOf, type Discrepancy, type Reconciliation } from './reconcile-period.js';
-import type { ReferenceData } from './types.js';
+import type { ReferenceData } from './billing-types.js';
 
 export interface HeldPair {
   readonly vendor: string;

@@ -19,7 +19,7 @@
  */
 import type { IsoDate } from './dates.js';
 import { ZERO, roundMoney, type Dec } from './money.js';
-import type { AppliedPayment, InvoiceAccount, InvoiceStatus } from './types.js';
+import type { AppliedPayment, InvoiceAccount, InvoiceStatus } from './billing-types.js';
 
 export interface InvoiceBalance {
   readonly balance: Dec;

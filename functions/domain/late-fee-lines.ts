@@ -1,7 +1,7 @@
 /** The late fees charged by dunning (docs/contract.md §7) as lines of the client's next invoice. */
 import { ONE } from './money.js';
 import { compareText } from './reconcile-period.js';
-import type { InvoiceLine, LateFee } from './types.js';
+import type { InvoiceLine, LateFee } from './billing-types.js';
 
 /**
  * Late fees as `late_fee` lines of the client's next invoice (docs/contract.md §5): no sku or

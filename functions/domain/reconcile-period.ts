@@ -7,7 +7,7 @@ import { activeLinesByPair } from './agreements.js';
 import type { Period } from './dates.js';
 import { Dec, ZERO, decimalText, roundHalfAway, roundMoney } from './money.js';
 import { pairKey, type PairUsage, type UnmatchedUsage, type UsageSummary } from './summarize-usage.js';
-import type { Agreement, Client, Product, ReferenceData } from './types.js';
+import type { Agreement, Client, Product, ReferenceData } from './billing-types.js';
 
 export type PairStatus = 'missing_usage' | 'usage_billed' | 'unbilled_usage' | 'match' | 'under_billed' | 'over_billed';
 

@@ -8,7 +8,7 @@
  */
 import { Dec, ZERO, roundHalfAway, sum } from './money.js';
 import type { IsoDate, Period } from './dates.js';
-import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from './types.js';
+import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from './billing-types.js';
 
 /** What the usage of one (client, sku) in the period amounts to. */
 export interface PairUsage {

@@ -10,7 +10,7 @@
  * vendor's lower-case form, a date's period).
  *
  * Memory is bounded: once `capacity` entries are held the table starts over, as the decimal
- * cache of cells.ts does. An entry number is therefore valid only until the next `lookup`.
+ * cache of row-cells.ts does. An entry number is therefore valid only until the next `lookup`.
  */
 import { FNV_SEED, hashStep } from './fnv.js';
 

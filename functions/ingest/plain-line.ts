@@ -11,7 +11,7 @@
  * paths always agree.
  */
 import type { Dec } from '../domain/money.js';
-import { decimalOfKey, isNegativeKey, plainDecimalKey } from './cells.js';
+import { decimalOfKey, isNegativeKey, plainDecimalKey } from './row-cells.js';
 import { FNV_SEED, hashStep } from './fnv.js';
 import type { Interner } from './interner.js';
 
@@ -54,7 +54,7 @@ export class PlainLine {
 
   /**
    * Cell `index` (-1: a column the file lacks, read as empty) as the interner's entry, when the
-   * cell is printable ASCII and the text `text()` of cells.ts returns: -1 for an empty cell,
+   * cell is printable ASCII and the text `text()` of row-cells.ts returns: -1 for an empty cell,
    * -2 for one the ordinary path must read (another character, an outer space, `NULL`) or
    * longer than `max`.
    */
@@ -90,7 +90,7 @@ export class PlainLine {
   }
 
   /**
-   * Cell `index` as `toDecimal` of cells.ts would return it for a plain decimal of at most
+   * Cell `index` as `toDecimal` of row-cells.ts would return it for a plain decimal of at most
    * MAX_KEYED_DIGITS digits (the same cached instance), undefined for an empty cell, null for
    * anything else, and for a negative value other than zero when `nonNegative`.
    */

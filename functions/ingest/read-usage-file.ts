@@ -8,16 +8,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { decodeStream } from '../text/decode.js';
 import { ContainerError, unpack } from './container.js';
-import type { UsageRecord } from '../domain/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 import { CsvStream, plainCells, RowLimitError, type CsvBatch } from './csv-stream.js';
 import { LineSplitter, NESTED, parseJsonObjectLine, type JsonCell, type JsonLine } from './ndjson.js';
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
 import { visible } from '../domain/reference/problems.js';
-import type { BoundColumn, Cells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './types.js';
+import type { BoundColumn, RowCells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
-export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './types.js';
+export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
 
 export const MAX_REJECTIONS_KEPT = 10_000;
 const RAW_MAX = 500;
@@ -70,7 +70,7 @@ interface Binding {
   /** Every column of the format with its cell index (-1 when the optional column is absent). */
   readonly columns: readonly BoundColumn[];
   /** The format's per-row conversion, bound to this file's columns. */
-  readonly convert: (cells: Cells, ctx: RowContext) => RowConversion;
+  readonly convert: (cells: RowCells, ctx: RowContext) => RowConversion;
   /** The format's fast lane for quote-free CSV lines, when it has one. */
   readonly line: LineConversion | undefined;
   /** The header's own spelling of each key, for rejection messages. */
@@ -259,7 +259,7 @@ class FileReader {
   }
 
   /** `raw`: what a rejection shows (the CSV cells, or the NDJSON line). */
-  private convert(line: number, cells: Cells, raw: readonly string[]): Promise<void> | void {
+  private convert(line: number, cells: RowCells, raw: readonly string[]): Promise<void> | void {
     // A new context per row: formats use it as the record's `source`.
     const binding = this.binding as Binding;
     const result = binding.convert(cells, { file: this.summary.name, line });

@@ -7,12 +7,12 @@
  * not be seen as a duplicate; a key of a megabyte would make the discrepancy that names it
  * larger than a DynamoDB item. Such a row is rejected here, naming its column, instead.
  */
-import type { UsageRecord } from '../domain/types.js';
-import { quote } from '../domain/reference/cells.js';
+import type { UsageRecord } from '../domain/billing-types.js';
+import { quote } from '../domain/reference/cell-schemas.js';
 import { CONTROL_CHARACTER as CONTROL } from '../text/control-characters.js';
-import type { BoundColumn, Cells } from './types.js';
+import type { BoundColumn, RowCells } from './reader-types.js';
 
-/** Longest vendor key: the reference files' limit (functions/domain/reference/cells.ts). */
+/** Longest vendor key: the reference files' limit (functions/domain/reference/cell-schemas.ts). */
 export const MAX_VENDOR_LENGTH = 64;
 /** Longest account id, vendor sku or reference: twice the reference files' key limit. */
 export const MAX_KEY_LENGTH = 256;
@@ -35,7 +35,7 @@ export interface KeyProblem {
  * from, so the rejection names the file's own column (for composed keys such as AWS
  * `ProductCode:UsageType`, the part at fault).
  */
-export function recordKeyProblem(record: UsageRecord, cells: Cells, columns: readonly BoundColumn[]): KeyProblem | undefined {
+export function recordKeyProblem(record: UsageRecord, cells: RowCells, columns: readonly BoundColumn[]): KeyProblem | undefined {
   // Runs once per accepted row: the common case is four short tests, no allocation.
   const { vendor, accountId, vendorSku, reference } = record;
   if (vendor.length <= MAX_VENDOR_LENGTH && accountId.length <= MAX_KEY_LENGTH && vendorSku.length <= MAX_KEY_LENGTH
@@ -57,7 +57,7 @@ export function recordKeyProblem(record: UsageRecord, cells: Cells, columns: rea
 }
 
 /** The bound column whose cell holds the bad part of `value`. */
-function sourceColumn(value: string, cells: Cells, columns: readonly BoundColumn[], control: boolean, max: number): string | undefined {
+function sourceColumn(value: string, cells: RowCells, columns: readonly BoundColumn[], control: boolean, max: number): string | undefined {
   const folded = value.toLowerCase();
   for (const column of columns) {
     if (column.index < 0) continue;

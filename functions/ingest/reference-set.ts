@@ -12,7 +12,7 @@
  * the two never disagree.
  */
 import { FNV_SEED, hashStep } from './fnv.js';
-import type { DuplicateKey } from './types.js';
+import type { DuplicateKey } from './reader-types.js';
 
 const SEPARATOR = 0;
 const MAX_LOAD = 0.5;

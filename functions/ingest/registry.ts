@@ -7,7 +7,7 @@ import { canonical } from './formats/canonical.js';
 import { focus } from './formats/focus.js';
 import { partnerCenter } from './formats/partner-center.js';
 import { pax8 } from './formats/pax8.js';
-import type { UsageFormat } from './types.js';
+import type { UsageFormat } from './reader-types.js';
 import { replaceControlCharacters } from '../text/control-characters.js';
 
 export const FORMATS: readonly UsageFormat[] = [canonical, focus, partnerCenter, awsCur, pax8];

@@ -1,6 +1,6 @@
 /** What the renderers hand to the mailer: a subject, both body parts and the attachments. */
 import type { Dec } from '../domain/money.js';
-import type { Client, Invoice, Logo, Settings } from '../domain/types.js';
+import type { Client, Invoice, Logo, Settings } from '../domain/billing-types.js';
 
 export interface EmailAttachment {
   filename: string;

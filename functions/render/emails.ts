@@ -4,7 +4,7 @@
  * external resources). User values are escaped in HTML and made single-line in subjects.
  */
 import { formatMoney, type Dec } from '../domain/money.js';
-import type { Client, DunningStep, Settings } from '../domain/types.js';
+import type { Client, DunningStep, Settings } from '../domain/billing-types.js';
 import type { EmailContent, InvoiceView } from './email-content.js';
 import { escapeHtml as e, safeFilename, safeHeader } from './escape.js';
 import { formatsFor, localeOf } from './format.js';

@@ -8,7 +8,7 @@
  * Digits are always Latin (0–9), whatever the locale's default numbering system.
  */
 import { decimalText, formatMoney, roundHalfAway, type Dec } from '../domain/money.js';
-import type { PaperSize, Settings } from '../domain/types.js';
+import type { PaperSize, Settings } from '../domain/billing-types.js';
 
 export const DEFAULT_LOCALE = 'en-US';
 

@@ -5,7 +5,7 @@
  */
 import { daysBetween } from '../domain/dates.js';
 import { Dec, decimalText, minorUnits } from '../domain/money.js';
-import type { InvoiceLine, InvoiceLineKind } from '../domain/types.js';
+import type { InvoiceLine, InvoiceLineKind } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { formatsFor, localeOf, type Formats } from './format.js';
 

@@ -16,7 +16,7 @@
  * note on the last page names it (the HTML invoice shows it with the reader's own fonts).
  */
 import PDFDocument from 'pdfkit';
-import type { PaperSize } from '../domain/types.js';
+import type { PaperSize } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { paperSizeOf } from './format.js';
 import { invoiceModel, type InvoiceModel, type LineRow } from './invoice-model.js';

@@ -8,10 +8,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { grantPutPrefix, grantReadPrefix, grantTable, type ExportedBucket } from '../nag.js';
 import { ScheduledJob } from './scheduled-job.js';
-import { TrueUpFunction, type TrueUpFunctionProps } from './trueup-function.js';
+import { PipelineFunction, type PipelineFunctionProps } from './pipeline-function.js';
 
 /** One permission of a job's function. Grants apply in the order listed: the order of its policy statements. */
-export type Grant = (fn: TrueUpFunction) => void;
+export type Grant = (fn: PipelineFunction) => void;
 
 /** What starts a job. */
 export type JobTrigger =
@@ -24,7 +24,7 @@ export type JobTrigger =
   /** Messages of an SNS topic. */
   | { readonly kind: 'topic'; readonly topic: sns.ITopic };
 
-export interface JobProps extends TrueUpFunctionProps {
+export interface JobProps extends PipelineFunctionProps {
   /** What the function may touch, in order. @default none */
   readonly grants?: readonly Grant[];
   /** @default none: the job runs only when invoked */
@@ -40,14 +40,14 @@ export interface JobProps extends TrueUpFunctionProps {
  * IDs, and with them the deployed resources, are those the stack always had.
  */
 export class Job {
-  public readonly fn: TrueUpFunction;
+  public readonly fn: PipelineFunction;
   /** The schedule of a `schedule` trigger. */
   public readonly schedule?: ScheduledJob;
 
   constructor(scope: Construct, props: JobProps) {
     const { grants = [], trigger, timeZone = 'UTC', ...functionProps } = props;
     const id = pascalCase(props.handlerName);
-    this.fn = new TrueUpFunction(scope, id, functionProps);
+    this.fn = new PipelineFunction(scope, id, functionProps);
     for (const grant of grants) grant(this.fn);
     if (trigger?.kind === 'schedule') {
       this.schedule = new ScheduledJob(scope, `${id}Schedule`, {

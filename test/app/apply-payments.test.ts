@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyDuePayments } from '../../functions/app/apply-payments.js';
 import type { Deps } from '../../functions/app/deps.js';
 import type { PayableInvoice } from '../../functions/app/ports.js';
-import type { Invoice, Payment } from '../../functions/domain/types.js';
+import type { Invoice, Payment } from '../../functions/domain/billing-types.js';
 import { d } from '../support/builders.js';
 
 /** A ledger holding one invoice and one pending payment; records what recordPayment was told. */

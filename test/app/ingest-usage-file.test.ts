@@ -11,8 +11,8 @@ import type { Deps } from '../../functions/app/deps.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import type { BlobStore } from '../../functions/app/ports.js';
 import { encodeRecord, normalizedKey, readPeriodRecords, referencesKey, sealKey } from '../../functions/app/usage-records.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
-import { provisionLocal, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
+import { provisionLocal, startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
 import { d } from '../support/builders.js';
 
 const HEADER = 'vendor,account_id,vendor_sku,quantity,usage_date,reference';

@@ -12,7 +12,7 @@ import { runBilling } from '../../functions/app/run-billing.js';
 import { handleWorkMessage } from '../../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../../functions/app/messages.js';
 import { DynamoDbCollectorState } from '../../functions/collect/dynamodb-collector-state.js';
-import { localNames, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import { localNames, startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
 import { agreement, d, mapping, product, reference } from '../support/builders.js';
 
 let runtime: LocalRuntime;

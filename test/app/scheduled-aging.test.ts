@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledAgingReport } from '../../functions/app/send-reports.js';
-import { startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
 import { DEFAULT_SETTINGS } from '../../functions/domain/reference/index.js';
 import { reference, settings } from '../support/builders.js';
 

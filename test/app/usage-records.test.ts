@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeRecord, encodeRecord } from '../../functions/app/usage-records.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 
 const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\u0000', '\u2028', 'é', '𝄞'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 12 });
 const dec = fc.oneof(

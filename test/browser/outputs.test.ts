@@ -15,10 +15,10 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceJson } from '../../functions/app/invoice-json.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { InvoiceLineKind } from '../../functions/domain/types.js';
+import type { InvoiceLineKind } from '../../functions/domain/billing-types.js';
 import { formatsFor } from '../../functions/render/format.js';
 import { lineDescription } from '../../functions/render/invoice-model.js';
-import { simulate } from '../../functions/local/simulate.js';
+import { simulate } from '../../functions/local-runner/simulate.js';
 import { launchChromium, serveFolder, type Browser, type StaticServer } from './chromium.js';
 
 const FIXTURE_DATA = join(import.meta.dirname, '../fixtures/conformance/data');

@@ -1,5 +1,5 @@
 /**
- * The Lambda bundles as they ship (lib/bundle.ts builds them with TrueUpFunction's options):
+ * The Lambda bundles as they ship (lib/bundle.ts builds them with PipelineFunction's options):
  * within budget, loadable, and behaving as the source does despite the zod and brotli
  * stand-ins of lib/bundling.ts.
  */

@@ -11,7 +11,7 @@ import { createCollectorDeps } from '../../functions/collect/aws-collector.js';
 import { pullSource, pullSources, testSource, type CollectorDeps } from '../../functions/collect/collect.js';
 import { credentialResolver } from '../../functions/collect/credentials.js';
 import { parseSourcesConfig, type SourceConfig } from '../../functions/collect/sources-config.js';
-import { startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
 import {
   hasOpenssl, selfSignedCert, startFileServer, startPartnerCenterFake, startPax8Fake, startSftpServer,
   type FileServer, type PartnerCenterFake, type Pax8Fake, type SftpFixture,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { applyPayment, type PaymentOutcome } from '../../functions/domain/apply-payment.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { Dec, ZERO } from '../../functions/domain/money.js';
-import type { Invoice, InvoiceAccount, Payment } from '../../functions/domain/types.js';
+import type { Invoice, InvoiceAccount, Payment } from '../../functions/domain/billing-types.js';
 import { d } from '../support/builders.js';
 
 function account(total: string | number, paid: Array<string | number> = [], overrides: Partial<Invoice> = {}): InvoiceAccount {

@@ -9,7 +9,7 @@ import { applyPayment, type UnappliedPayment } from '../../functions/domain/appl
 import { eachDay } from '../../functions/domain/dates.js';
 import { decideDunning, dunningRecords } from '../../functions/domain/decide-dunning.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { Client, DunningStep, Invoice, InvoiceAccount, InvoiceLineKind, LateFee, Payment } from '../../functions/domain/types.js';
+import type { Client, DunningStep, Invoice, InvoiceAccount, InvoiceLineKind, LateFee, Payment } from '../../functions/domain/billing-types.js';
 
 export const CONFORMANCE = join(import.meta.dirname, '..', 'fixtures', 'conformance');
 

@@ -4,7 +4,7 @@ import { calculateInvoice, isDueIn, type InvoiceInput } from '../../functions/do
 import { Dec, sum } from '../../functions/domain/money.js';
 import { reconcilePeriod } from '../../functions/domain/reconcile-period.js';
 import { summarizeUsage } from '../../functions/domain/summarize-usage.js';
-import type { Agreement, LateFee, UsageRecord } from '../../functions/domain/types.js';
+import type { Agreement, LateFee, UsageRecord } from '../../functions/domain/billing-types.js';
 import { agreement, client, d, product, reference, usage } from '../support/builders.js';
 
 function invoice(agreements: Agreement[], rows: UsageRecord[] = [], overrides: Partial<InvoiceInput> = {}) {

@@ -5,7 +5,7 @@ import { agingBucket, AGING_BUCKETS, computeAging, dsoTrend, type AgingReport } 
 import { addDays } from '../../functions/domain/dates.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { Dec, ZERO, formatMoney } from '../../functions/domain/money.js';
-import type { Invoice, InvoiceAccount } from '../../functions/domain/types.js';
+import type { Invoice, InvoiceAccount } from '../../functions/domain/billing-types.js';
 import { client, d } from '../support/builders.js';
 import { conformanceClients, expectedAgingCsv, replay } from './ar-conformance.js';
 
@@ -101,7 +101,7 @@ describe('CSV quoting and spreadsheet formula injection', () => {
     expect(csv.split('\r\n')[1]).toBe(`C001,${cell},USD,0.00,5.00,0.00,0.00,0.00,5.00`);
   });
   it('writes client ids exactly as imported (clients.csv admits none a spreadsheet would run)', () => {
-    // An id starts with a letter or digit (functions/domain/reference/cells.ts); the CSV
+    // An id starts with a letter or digit (functions/domain/reference/cell-schemas.ts); the CSV
     // carries the id itself, never a neutralized copy that would no longer match the client.
     const report = (clientId: string): AgingReport => ({
       asOf: AS_OF, dso: [], lateness: [],

@@ -4,7 +4,7 @@ import { addDays, eachDay } from '../../functions/domain/dates.js';
 import { decideDunning, dunningRecords, lateFeeAmount, type DunningInput } from '../../functions/domain/decide-dunning.js';
 import { lateFeeLines } from '../../functions/domain/late-fee-lines.js';
 import { Dec, formatMoney } from '../../functions/domain/money.js';
-import type { DunningStep, Invoice, InvoiceAccount, LateFee } from '../../functions/domain/types.js';
+import type { DunningStep, Invoice, InvoiceAccount, LateFee } from '../../functions/domain/billing-types.js';
 import { client, d, settings } from '../support/builders.js';
 import { expectedNotifications, replay } from './ar-conformance.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideDunning } from '../../functions/domain/decide-dunning.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { formatMoney } from '../../functions/domain/money.js';
-import type { AppliedPayment, Invoice, InvoiceAccount } from '../../functions/domain/types.js';
+import type { AppliedPayment, Invoice, InvoiceAccount } from '../../functions/domain/billing-types.js';
 import { client, d, settings } from '../support/builders.js';
 import { expectedInvoices, replay } from './ar-conformance.js';
 

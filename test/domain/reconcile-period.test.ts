@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { discrepancyId, reconcilePeriod } from '../../functions/domain/reconcile-period.js';
 import { summarizeUsage } from '../../functions/domain/summarize-usage.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { ReferenceData, UsageRecord } from '../../functions/domain/types.js';
+import type { ReferenceData, UsageRecord } from '../../functions/domain/billing-types.js';
 import { agreement, client, d, mapping, product, reference, usage } from '../support/builders.js';
 
 function reconcile(ref: ReferenceData, rows: UsageRecord[], period = '2025-01') {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Dec } from '../../functions/domain/money.js';
 import { aggregateDaily, ExactSum, pairKey, rowCost, summarizeUsage } from '../../functions/domain/summarize-usage.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { client, d, mapping, product, reference, usage } from '../support/builders.js';
 
 describe('aggregation by the product rule (docs/contract.md §4)', () => {

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../functions/local/simulate.js';
+import { simulate } from '../../functions/local-runner/simulate.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/conformance');
 const EXPECTED = join(FIXTURE, 'expected');

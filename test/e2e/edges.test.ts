@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataFolderError, simulate } from '../../functions/local/simulate.js';
+import { DataFolderError, simulate } from '../../functions/local-runner/simulate.js';
 
 type Json = Record<string, unknown>;
 const readJson = async (path: string): Promise<Json> => JSON.parse(await readFile(path, 'utf8')) as Json;

@@ -31,10 +31,10 @@ import { ingestUsageFile, rejectedKey } from '../../functions/app/ingest-usage-f
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
 import { eachDay } from '../../functions/domain/dates.js';
 import { escapeHtml } from '../../functions/render/escape.js';
-import { listObjects, scanItems } from '../../functions/local/faults/state.js';
-import { localNames, type LocalRuntime } from '../../functions/local/local-runtime.js';
-import { DataFolderError, runDay, simulate } from '../../functions/local/simulate.js';
-import { OutputFolderError } from '../../functions/local/output-folder.js';
+import { listObjects, scanItems } from '../faults/state.js';
+import { localNames, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
+import { DataFolderError, runDay, simulate } from '../../functions/local-runner/simulate.js';
+import { OutputFolderError } from '../../functions/local-runner/output-folder.js';
 
 const CONFORMANCE = join(import.meta.dirname, '../fixtures/conformance');
 const CORPUS = join(import.meta.dirname, '../fixtures/ingest/hostile');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../bin/cli.js';
-import { simulate, type SimulateResult } from '../../functions/local/simulate.js';
+import { simulate, type SimulateResult } from '../../functions/local-runner/simulate.js';
 
 const CONFORMANCE = join(import.meta.dirname, '../fixtures/conformance/data');
 const FROM = '2025-01-28';

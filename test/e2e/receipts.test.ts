@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceJson } from '../../functions/app/invoice-json.js';
-import { simulate } from '../../functions/local/simulate.js';
+import { simulate } from '../../functions/local-runner/simulate.js';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/conformance');
 const TO = '2025-06-10';

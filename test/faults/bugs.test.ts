@@ -10,11 +10,11 @@ import { importPayments, applyDuePayments } from '../../functions/app/apply-paym
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
-import type { ReferenceData } from '../../functions/domain/types.js';
-import { provisionLocal, type LocalInstallation } from '../../functions/local/local-runtime.js';
-import { harnessContext, judge, runOnFork, type HarnessContext } from '../../functions/local/faults/harness.js';
-import type { FaultMode } from '../../functions/local/faults/inject.js';
-import { UNKNOWN_INVOICE_PAYMENT, drainDiscrepancies } from '../../functions/local/faults/jobs.js';
+import type { ReferenceData } from '../../functions/domain/billing-types.js';
+import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
+import { harnessContext, judge, runOnFork, type HarnessContext } from './harness.js';
+import type { FaultMode } from './inject.js';
+import { UNKNOWN_INVOICE_PAYMENT, drainDiscrepancies } from './jobs.js';
 
 const NCE = 'examples/acme-it/usage/microsoft-nce-reconciliation-2026-01.csv';
 

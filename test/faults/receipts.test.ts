@@ -11,9 +11,9 @@ import { handleWorkMessage } from '../../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../../functions/app/messages.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { Invoice } from '../../functions/domain/types.js';
-import { harnessContext, runJobScenarios, runOnFork, type HarnessContext } from '../../functions/local/faults/harness.js';
-import { provisionLocal, type LocalInstallation } from '../../functions/local/local-runtime.js';
+import type { Invoice } from '../../functions/domain/billing-types.js';
+import { harnessContext, runJobScenarios, runOnFork, type HarnessContext } from './harness.js';
+import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { client, reference, settings } from '../support/builders.js';
 
 let aws: EmbeddedAws;

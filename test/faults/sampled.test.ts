@@ -6,10 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedAws, type EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
-import { runConcurrencyCase } from '../../functions/local/faults/concurrency.js';
-import { harnessContext, runJobScenarios, sampledKs, type HarnessContext } from '../../functions/local/faults/harness.js';
-import { FAULT_MODES } from '../../functions/local/faults/inject.js';
-import { JOB_NAMES, buildTimeline, type JobName, type Timeline } from '../../functions/local/faults/jobs.js';
+import { runConcurrencyCase } from './concurrency.js';
+import { harnessContext, runJobScenarios, sampledKs, type HarnessContext } from './harness.js';
+import { FAULT_MODES } from './inject.js';
+import { JOB_NAMES, buildTimeline, type JobName, type Timeline } from './jobs.js';
 
 const STRIDE: Record<JobName, number> = { 'ingest': 7, 'ingest-duplicate': 7, 'payments-import': 31, 'payments': 7, 'dunning': 7, 'billing': 293 };
 const JOBS: readonly JobName[] = JOB_NAMES;

@@ -4,9 +4,9 @@
  * counts it like a boolean; a boolean answer keeps the row synchronous.
  */
 import { describe, expect, it } from 'vitest';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { readUsageBuffer } from '../../functions/ingest/read-usage-file.js';
-import type { DuplicateKey } from '../../functions/ingest/types.js';
+import type { DuplicateKey } from '../../functions/ingest/reader-types.js';
 
 const CSV = [
   'vendor,account_id,vendor_sku,quantity,usage_date,reference',

@@ -20,7 +20,7 @@
  * - CUR: Tax lines skipped; usage lines (Usage, DiscountedUsage, SavingsPlanCoveredUsage, or no
  *   line item type) quantity = usage amount, others 0 with vendorSku `ProductCode:LineItemType`
  *   when the usage type is empty; numbers may use an exponent; cost optional;
- * - an exponent beyond ±40 is refused (cells.ts: no cost or quantity is that small or large), and
+ * - an exponent beyond ±40 is refused (row-cells.ts: no cost or quantity is that small or large), and
  *   so is a value with more than 15 digits before the point or 40 decimals (docs/rules.md);
  * - usageDate = UTC date of the start timestamp (`YYYY-MM-DD`, or ISO 8601 with `Z`, BigQuery's
  *   ` UTC`, `±HH:MM`/`±HHMM` with hours 00-23 and minutes 00-59, or no zone = UTC), which must
@@ -34,7 +34,7 @@ import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../functions/domain/money.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { readBytes, referenceSet, SHARED, SHRINK_BOUND } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------

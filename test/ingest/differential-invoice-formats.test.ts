@@ -39,7 +39,7 @@ import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../functions/domain/money.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { readBytes, SHRINK_BOUND } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------

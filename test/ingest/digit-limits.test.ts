@@ -4,7 +4,7 @@
  * ordinary cell reader and the exponent forms of FOCUS and CUR.
  */
 import { describe, expect, it } from 'vitest';
-import { RowProblem, toDecimal } from '../../functions/ingest/cells.js';
+import { RowProblem, toDecimal } from '../../functions/ingest/row-cells.js';
 import { readBytes } from './helpers.js';
 
 function refusal(text: string, exponent = false): string | undefined {

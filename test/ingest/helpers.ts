@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { readUsageFile, type FileReadSummary } from '../../functions/ingest/read-usage-file.js';
-import type { DuplicateKey } from '../../functions/ingest/types.js';
+import type { DuplicateKey } from '../../functions/ingest/reader-types.js';
 
 /** The vendor samples and the conformance example, kept in test/fixtures so the suite runs anywhere. */
 export const SHARED = fileURLToPath(new URL('../fixtures/', import.meta.url));

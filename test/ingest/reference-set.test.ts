@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReferenceSet } from '../../functions/ingest/reference-set.js';
-import type { DuplicateKey } from '../../functions/ingest/types.js';
+import type { DuplicateKey } from '../../functions/ingest/reader-types.js';
 
 describe('ReferenceSet', () => {
   it('answers exactly like a Set of the keys, wide characters and separators included', () => {

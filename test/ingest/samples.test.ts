@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../functions/domain/money.js';
-import type { UsageRecord } from '../../functions/domain/types.js';
+import type { UsageRecord } from '../../functions/domain/billing-types.js';
 import { detectFormat } from '../../functions/ingest/read-usage-file.js';
 import { FIXTURES, SHARED, counts, readBytes, readPath, referenceSet } from './helpers.js';
 

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { isEmail } from '../../functions/domain/reference/cells.js';
+import { isEmail } from '../../functions/domain/reference/cell-schemas.js';
 import { formatProblems, parseClients, parseSettings, type ParseResult } from '../../functions/domain/reference/index.js';
 import { buildMime } from '../../functions/render/mime.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../functions/domain/money.js';
-import type { Settings } from '../../functions/domain/types.js';
+import type { Settings } from '../../functions/domain/billing-types.js';
 import { agingReportEmail, dunningEmail, dunningTone, invoiceEmail, receiptEmail, reconciliationReportEmail, type DunningItem } from '../../functions/render/emails.js';
 import { CLIENT, MSP, sampleView } from './sample.js';
 

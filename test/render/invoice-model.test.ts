@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviveReference } from '../../functions/app/codec.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { InvoiceLine } from '../../functions/domain/types.js';
+import type { InvoiceLine } from '../../functions/domain/billing-types.js';
 import { formatsFor } from '../../functions/render/format.js';
 import { coversLabel } from '../../functions/render/invoice-model.js';
 import { reference } from '../support/builders.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../functions/domain/money.js';
-import type { Settings } from '../../functions/domain/types.js';
+import type { Settings } from '../../functions/domain/billing-types.js';
 import type { InvoiceView } from '../../functions/render/email-content.js';
 import { renderInvoicePdf } from '../../functions/render/invoice-pdf.js';
 import { pdfPageCount, pdfStreams, pdfText, pdfTextRuns } from './pdf-text.js';

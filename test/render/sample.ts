@@ -1,6 +1,6 @@
 /** A realistic invoice view for the render tests: N lines spread over every kind. */
 import { Dec } from '../../functions/domain/money.js';
-import type { Client, Invoice, InvoiceLine, Settings } from '../../functions/domain/types.js';
+import type { Client, Invoice, InvoiceLine, Settings } from '../../functions/domain/billing-types.js';
 import type { InvoiceView } from '../../functions/render/email-content.js';
 import { client, settings } from '../support/builders.js';
 

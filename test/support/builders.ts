@@ -1,7 +1,7 @@
 /** Small builders for domain values in tests: defaults from docs/contract.md §2, overrides per case. */
 import { Dec } from '../../functions/domain/money.js';
 import { DEFAULT_SETTINGS } from '../../functions/domain/reference/index.js';
-import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/types.js';
+import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/billing-types.js';
 
 export const d = (value: string | number): Dec => new Dec(value);
 

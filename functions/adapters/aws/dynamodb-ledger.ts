@@ -23,7 +23,7 @@ import type {
 import type { IsoDate, Period } from '../../domain/dates.js';
 import { Dec, decimalText, type Dec as DecT } from '../../domain/money.js';
 import type { Discrepancy } from '../../domain/reconcile-period.js';
-import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../domain/types.js';
+import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../domain/billing-types.js';
 import { retryUnprocessed } from './retry-unprocessed.js';
 
 type Item = Record<string, unknown>;

@@ -13,7 +13,7 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
-import type { Payment, ReferenceData } from '../../domain/types.js';
+import type { Payment, ReferenceData } from '../../domain/billing-types.js';
 import { measureText } from '../../text/measure.js';
 import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {

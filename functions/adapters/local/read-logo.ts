@@ -3,7 +3,7 @@
  * reader hands its bytes here; the logo is stored with the reference data (base64), so every
  * job sees the logo of the settings it runs with, on AWS as locally.
  */
-import type { Logo } from '../../domain/types.js';
+import type { Logo } from '../../domain/billing-types.js';
 import type { Problem } from '../../domain/reference/index.js';
 
 /** Large enough for any letterhead logo, small enough to travel with the reference data. */

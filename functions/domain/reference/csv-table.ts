@@ -11,11 +11,11 @@ import type { z } from 'zod';
 import type { Problem } from './problems.js';
 
 /** A data row's cells by column name; empty and `NULL` cells are absent. */
-export type Cells = Readonly<Record<string, string | undefined>>;
+export type NamedCells = Readonly<Record<string, string | undefined>>;
 
 export interface RawRow {
   readonly line: number;
-  readonly cells: Cells;
+  readonly cells: NamedCells;
 }
 
 export interface Located<T> {

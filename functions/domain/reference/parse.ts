@@ -3,7 +3,7 @@
  * Within-file rules live here: row schemas, duplicate keys, overlapping agreement lines,
  * repeated payments. Cross-file rules are in reference-data.ts.
  */
-import type { Agreement, Client, Payment, Product, SkuMapping, Account } from '../types.js';
+import type { Agreement, Client, Payment, Product, SkuMapping, Account } from '../billing-types.js';
 import { addDays, periodOf, type IsoDate } from '../dates.js';
 import { decimalText } from '../money.js';
 import { duplicateKeys, readTable, type KeyColumn, type Located, type Table, type TableSpec } from './csv-table.js';

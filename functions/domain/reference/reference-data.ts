@@ -3,7 +3,7 @@
  * files (docs/contract.md §2: nothing is half-imported) and the cross-file rules: accounts,
  * agreements and sku-map rows must name known clients and products.
  */
-import type { ReferenceData, Settings } from '../types.js';
+import type { ReferenceData, Settings } from '../billing-types.js';
 import type { RawRow, Table } from './csv-table.js';
 import { ACCOUNT_KEY, AGREEMENT_KEY, CLIENT_KEY, PRODUCT_KEY, SKU_MAP_KEY, overlappingAgreements, readKeyedTable } from './parse.js';
 import { fail, sortProblems, succeed, type ParseResult, type Problem } from './problems.js';

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import type { Dec } from '../money.js';
-import type { DunningStep, Settings } from '../types.js';
-import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, type Conversion, type DecimalBounds } from './cells.js';
+import type { DunningStep, Settings } from '../billing-types.js';
+import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, type Conversion, type DecimalBounds } from './cell-schemas.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 import { scanJson } from './json-scan.js';
 

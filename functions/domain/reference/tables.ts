@@ -1,11 +1,11 @@
 /**
  * The row schemas of the reference CSV files (docs/contract.md §2), one zod object per file,
- * keyed by column name and transformed into the domain types of `types.ts`.
+ * keyed by column name and transformed into the domain types of `billing-types.ts`.
  */
 import { z } from 'zod';
 import { ZERO, ONE, decimalText, moneyProblem } from '../money.js';
-import type { Account, Agreement, Client, Payment, Product, SkuMapping } from '../types.js';
-import * as cell from './cells.js';
+import type { Account, Agreement, Client, Payment, Product, SkuMapping } from '../billing-types.js';
+import * as cell from './cell-schemas.js';
 import type { TableSpec } from './csv-table.js';
 
 /** Runs a cross-column rule only when the columns it reads parsed cleanly. */

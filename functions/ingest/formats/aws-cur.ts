@@ -20,8 +20,8 @@
  */
 import { periodOf } from '../../domain/dates.js';
 import { ZERO } from '../../domain/money.js';
-import { billingPeriod, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../cells.js';
-import type { ColumnSpec, UsageFormat } from '../types.js';
+import { billingPeriod, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../row-cells.js';
+import type { ColumnSpec, UsageFormat } from '../reader-types.js';
 
 function cur(legacy: string, cur2: string, isRequired = false): ColumnSpec {
   return { names: [legacy.toLowerCase(), cur2], required: isRequired };

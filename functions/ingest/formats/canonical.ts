@@ -9,11 +9,11 @@
  * - currency is optional, 3 letters, upper-cased; reference is optional and drives duplicate-row detection.
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, date, decimal, hasRequiredColumns, isRealDate, isUpperCode, optional, optionalDecimal, required } from '../cells.js';
+import { col, convertRow, currency, date, decimal, hasRequiredColumns, isRealDate, isUpperCode, optional, optionalDecimal, required } from '../row-cells.js';
 import { Interner } from '../interner.js';
 import { PlainLine } from '../plain-line.js';
 import { MAX_KEY_LENGTH, MAX_VENDOR_LENGTH } from '../record-keys.js';
-import type { UsageFormat } from '../types.js';
+import type { UsageFormat } from '../reader-types.js';
 
 const columns = {
   vendor: col('vendor', true),

@@ -19,8 +19,8 @@
  * - No reference: FOCUS 1.x has no line id (the sample's `Id` column is not FOCUS).
  */
 import { ZERO } from '../../domain/money.js';
-import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, text, utcDate } from '../cells.js';
-import type { BoundColumn, Cells, UsageFormat } from '../types.js';
+import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, text, utcDate } from '../row-cells.js';
+import type { BoundColumn, RowCells, UsageFormat } from '../reader-types.js';
 
 const columns = {
   BilledCost: col('BilledCost', true),
@@ -37,7 +37,7 @@ const columns = {
 
 const QUANTITY_CATEGORIES = new Set(['usage', 'purchase']);
 /** A correction to an invoiced period with no PricingQuantity, which FOCUS allows. */
-function isQuantityFreeCorrection(row: Cells, quantity: BoundColumn, chargeClass: BoundColumn): boolean {
+function isQuantityFreeCorrection(row: RowCells, quantity: BoundColumn, chargeClass: BoundColumn): boolean {
   return text(row, quantity) === '' && text(row, chargeClass).toLowerCase() === 'correction';
 }
 

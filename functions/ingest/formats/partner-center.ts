@@ -20,8 +20,8 @@
  * - No reference: the export has no per-line id.
  */
 import { periodOf, type IsoDate } from '../../domain/dates.js';
-import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../cells.js';
-import type { BoundColumn, Cells, UsageFormat } from '../types.js';
+import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../row-cells.js';
+import type { BoundColumn, RowCells, UsageFormat } from '../reader-types.js';
 
 const columns = {
   PartnerId: col('PartnerId', true),
@@ -64,7 +64,7 @@ export const partnerCenter: UsageFormat<keyof typeof columns> = {
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp][Mm]))?)?$/;
 
 /** The UTC date of a ChargeStartDate cell: ISO as `utcDateOf` reads it, or Partner Center's US form. */
-function chargeDate(cells: Cells, column: BoundColumn): IsoDate {
+function chargeDate(cells: RowCells, column: BoundColumn): IsoDate {
   const value = required(cells, column);
   const us = US_DATE.exec(value);
   if (us === null) {

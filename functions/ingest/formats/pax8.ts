@@ -10,8 +10,8 @@
  * - reference = id when the export has it (the API's invoice-item id, unique per item).
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, utcDate } from '../cells.js';
-import type { UsageFormat } from '../types.js';
+import { col, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, utcDate } from '../row-cells.js';
+import type { UsageFormat } from '../reader-types.js';
 
 const columns = {
   companyId: col('companyId', true),

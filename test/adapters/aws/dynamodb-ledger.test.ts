@@ -7,15 +7,15 @@ import type { InvoiceDraft } from '../../../functions/domain/calculate-invoice.j
 import { Dec } from '../../../functions/domain/money.js';
 import { applyDuePayments } from '../../../functions/app/apply-payments.js';
 import type { Ledger, OutboxEntry } from '../../../functions/app/ports.js';
-import type { Invoice, LateFee, Payment } from '../../../functions/domain/types.js';
+import type { Invoice, LateFee, Payment } from '../../../functions/domain/billing-types.js';
 import { invoiceJson } from '../../../functions/app/invoice-json.js';
 import { runDunning } from '../../../functions/app/run-dunning.js';
 import { computeAging } from '../../../functions/domain/compute-aging.js';
-import { destroyInstallation } from '../../../functions/local/faults/state.js';
+import { destroyInstallation } from '../../faults/state.js';
 import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCollectorState } from '../../../functions/collect/dynamodb-collector-state.js';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
-import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local-runner/local-runtime.js';
 import { client, d, reference } from '../../support/builders.js';
 
 let runtime: LocalRuntime;

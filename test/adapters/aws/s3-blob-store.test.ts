@@ -9,7 +9,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MULTIPART_BYTES, putObjectStream, S3BlobStore, SERVER_COPY_BYTES } from '../../../functions/adapters/aws/s3-blob-store.js';
 import { S3Inbox } from '../../../functions/collect/inbox.js';
-import { startLocalRuntime, type LocalRuntime } from '../../../functions/local/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../../../functions/local-runner/local-runtime.js';
 
 let runtime: LocalRuntime;
 /** S3 commands sent, by name, and a hook that can make one fail. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatProblem, formatProblems, parseReferenceData, type Problem } from '../../../functions/domain/reference/index.js';
-import type { ReferenceData } from '../../../functions/domain/types.js';
+import type { ReferenceData } from '../../../functions/domain/billing-types.js';
 import {
   ACCOUNTS_HEADER, AGREEMENTS_HEADER, CLIENTS_HEADER, PRODUCTS_HEADER, SKU_MAP_HEADER, VALID_ACCOUNT, VALID_AGREEMENT, VALID_CLIENT,
   VALID_MAPPING, VALID_PRODUCT, csv, files, problemsOf, valueOf, where,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, formatProblems, parseSettings } from '../../../functions/domain/reference/index.js';
-import type { Settings } from '../../../functions/domain/types.js';
+import type { Settings } from '../../../functions/domain/billing-types.js';
 import { problemsOf, valueOf } from './helpers.js';
 
 /** Settings as plain JSON (Dec → string) for comparison. */

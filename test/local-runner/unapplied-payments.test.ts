@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { periodOf } from '../../functions/domain/dates.js';
 import { discrepancyId, type Discrepancy } from '../../functions/domain/reconcile-period.js';
-import type { Payment } from '../../functions/domain/types.js';
-import { unappliedPaymentsCsv } from '../../functions/local/unapplied-payments.js';
+import type { Payment } from '../../functions/domain/billing-types.js';
+import { unappliedPaymentsCsv } from '../../functions/local-runner/unapplied-payments.js';
 import { d } from '../support/builders.js';
 
 const payment = (paymentId: string, invoiceNumber: string, amount: string, currency: string, receivedOn: string): Payment =>

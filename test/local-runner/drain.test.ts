@@ -6,7 +6,7 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkMessageSchema, type WorkMessage } from '../../functions/app/messages.js';
-import { startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
 
 let runtime: LocalRuntime;
 

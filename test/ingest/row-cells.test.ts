@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../functions/domain/money.js';
-import { RowProblem, billingPeriod, currency, toDecimal, utcDate } from '../../functions/ingest/cells.js';
+import { RowProblem, billingPeriod, currency, toDecimal, utcDate } from '../../functions/ingest/row-cells.js';
 
 const PLAIN = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
 

@@ -10,7 +10,7 @@ import { csvField, safeText } from '../domain/aging-csv.js';
 import type { UnappliedReason } from '../domain/apply-payment.js';
 import { formatMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
-import type { Payment } from '../domain/types.js';
+import type { Payment } from '../domain/billing-types.js';
 
 export const UNAPPLIED_CSV_HEADER = ['payment_id', 'invoice_number', 'received_on', 'currency', 'amount', 'reason'] as const;
 

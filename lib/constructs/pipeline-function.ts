@@ -12,7 +12,7 @@ import {
   ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, PROJECT_ROOT, pdfkitFontCommands,
 } from '../bundling.js';
 
-export interface TrueUpFunctionProps {
+export interface PipelineFunctionProps {
   /** The handler file's name in `functions/handlers/` without `.ts` (it exports `handler`). */
   readonly handlerName: string;
   /** What the function does (shown in the console). */
@@ -40,7 +40,7 @@ export interface TrueUpFunctionProps {
  * source map, X-Ray tracing, its own log group with retention (no log-group creation rights),
  * a role that starts with only that log group, and an Errors alarm.
  */
-export class TrueUpFunction extends Construct {
+export class PipelineFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
@@ -48,7 +48,7 @@ export class TrueUpFunction extends Construct {
   /** Powertools service name: POWERTOOLS_SERVICE_NAME and the `service` dimension of its metrics. */
   public readonly serviceName: string;
 
-  constructor(scope: Construct, id: string, props: TrueUpFunctionProps) {
+  constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
     const serviceName = props.serviceName ?? `trueup-${props.handlerName}`;
     this.serviceName = serviceName;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvoiceJson } from '../../functions/app/invoice-json.js';
-import { renderIndexPage, shownStatus, totalsByCurrency } from '../../functions/local/index-page.js';
-import { withStatusBanner } from '../../functions/local/write-outputs.js';
+import { renderIndexPage, shownStatus, totalsByCurrency } from '../../functions/local-runner/index-page.js';
+import { withStatusBanner } from '../../functions/local-runner/write-outputs.js';
 
 const invoice = (overrides: Partial<InvoiceJson>): InvoiceJson => ({
   number: 'INV-2025-000001', clientId: 'C1', period: '2025-01', currency: 'EUR', issueDate: '2025-02-01', dueDate: '2025-02-15',

@@ -6,7 +6,7 @@
 import { AGING_BUCKETS, type AgingAmounts, type AgingReport } from '../domain/compute-aging.js';
 import { formatMoney, type Dec } from '../domain/money.js';
 import { DSO_WINDOW_DAYS, type Dso } from '../domain/aging-metrics.js';
-import type { InvoiceAccount } from '../domain/types.js';
+import type { InvoiceAccount } from '../domain/billing-types.js';
 import { escapeHtml } from '../render/escape.js';
 
 export interface AgingReportInput {

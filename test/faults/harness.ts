@@ -8,8 +8,8 @@
  * One outcome is accepted and counted apart: a lost response (or a crash) right after SES
  * accepted an email re-sends that one email on retry — the window docs/guarantees.md names.
  */
-import type { EmbeddedAws } from '../../adapters/local/embedded-aws.js';
-import type { LocalInstallation } from '../local-runtime.js';
+import type { EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
+import type { LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { FaultInjector, InjectedFault, type FaultMode } from './inject.js';
 import type { Job } from './jobs.js';
 import { checkInvariants, destroyInstallation, diffDumps, dumpInstallation, expireSendLeases, forkInstallation, releaseReceived, type StateDump } from './state.js';

@@ -3,8 +3,8 @@
  * dunning runs on the same day, two runs applying the same day's payments, and one discrepancy
  * message delivered twice. Each must leave exactly the state of one run.
  */
-import type { DiscrepancyMessage } from '../../app/messages.js';
-import type { LocalInstallation } from '../local-runtime.js';
+import type { DiscrepancyMessage } from '../../functions/app/messages.js';
+import type { LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { runOnFork, type HarnessContext } from './harness.js';
 import { drainDiscrepancies, type Timeline } from './jobs.js';
 import { checkInvariants, diffDumps } from './state.js';

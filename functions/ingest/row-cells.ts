@@ -5,8 +5,8 @@
  */
 import { Dec, USAGE_DIGITS, digitsProblem, isPlainDecimal } from '../domain/money.js';
 import { periodOf, type IsoDate, type Period } from '../domain/dates.js';
-import type { BoundColumn, Cells, ColumnSpec, RowContext, RowRejection } from './types.js';
-import type { UsageRecord } from '../domain/types.js';
+import type { BoundColumn, RowCells, ColumnSpec, RowContext, RowRejection } from './reader-types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 
 export class RowProblem {
   constructor(readonly column: string, readonly reason: string) {}
@@ -21,19 +21,19 @@ export function fail(column: string, reason: string): never {
  * '' when the optional column is absent. Cells are cleaned here, when a format reads them, so a
  * row costs only the cells its format uses.
  */
-export function text(cells: Cells, column: BoundColumn): string {
+export function text(cells: RowCells, column: BoundColumn): string {
   if (column.index < 0) return '';
   const value = (cells[column.index] ?? '').trim();
   return value === 'NULL' ? '' : value;
 }
 
-export function required(cells: Cells, column: BoundColumn): string {
+export function required(cells: RowCells, column: BoundColumn): string {
   const value = text(cells, column);
   if (!value) fail(column.key, 'is required');
   return value;
 }
 
-export function optional(cells: Cells, column: BoundColumn): string | undefined {
+export function optional(cells: RowCells, column: BoundColumn): string | undefined {
   return text(cells, column) || undefined;
 }
 
@@ -185,17 +185,17 @@ function smallInteger(text: string): Dec | undefined {
   return new Dec(value);
 }
 
-export function decimal(cells: Cells, column: BoundColumn, rules?: DecimalRules): Dec {
+export function decimal(cells: RowCells, column: BoundColumn, rules?: DecimalRules): Dec {
   return toDecimal(column.key, required(cells, column), rules);
 }
 
-export function optionalDecimal(cells: Cells, column: BoundColumn, rules?: DecimalRules): Dec | undefined {
+export function optionalDecimal(cells: RowCells, column: BoundColumn, rules?: DecimalRules): Dec | undefined {
   const value = text(cells, column);
   return value ? toDecimal(column.key, value, rules) : undefined;
 }
 
 /** A strict `YYYY-MM-DD` calendar date. */
-export function date(cells: Cells, column: BoundColumn): IsoDate {
+export function date(cells: RowCells, column: BoundColumn): IsoDate {
   const value = required(cells, column);
   if (!isRealDate(value)) fail(column.key, `"${cut(value, 40)}" is not a real date in YYYY-MM-DD form`);
   return value;
@@ -237,7 +237,7 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+
  * (FOCUS and CUR are UTC by definition). An offset must be a real one (hours 00–23, minutes
  * 00–59), and the UTC date must still have a 4-digit year.
  */
-export function utcDate(cells: Cells, column: BoundColumn): IsoDate {
+export function utcDate(cells: RowCells, column: BoundColumn): IsoDate {
   return utcDateOf(required(cells, column), column.key);
 }
 
@@ -265,7 +265,7 @@ export function utcDateOf(text: string, key: string): IsoDate {
  * checked as `utcDate` checks it, but an offset does not move it: `2024-09-01T00:00:00+02:00`
  * starts September, although in UTC it is still August 31st.
  */
-export function billingPeriod(cells: Cells, column: BoundColumn): Period {
+export function billingPeriod(cells: RowCells, column: BoundColumn): Period {
   const text = required(cells, column);
   utcDateOf(text, column.key);
   return periodOf(text.slice(0, 10));
@@ -273,7 +273,7 @@ export function billingPeriod(cells: Cells, column: BoundColumn): Period {
 
 const CURRENCY = /^[A-Za-z]{3}$/;
 
-export function currency(cells: Cells, column: BoundColumn): string | undefined {
+export function currency(cells: RowCells, column: BoundColumn): string | undefined {
   const value = text(cells, column);
   if (!value) return undefined;
   if (isUpperCode(value)) return value;

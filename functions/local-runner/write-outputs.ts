@@ -5,7 +5,7 @@ import type { Deps } from '../app/deps.js';
 import { invoiceJson, type InvoiceJson } from '../app/invoice-json.js';
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { Payment } from '../domain/types.js';
+import type { Payment } from '../domain/billing-types.js';
 import { escapeHtml } from '../render/escape.js';
 import { renderIndexPage, shownStatus } from './index-page.js';
 import { unappliedPaymentsCsv } from './unapplied-payments.js';

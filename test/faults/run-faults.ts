@@ -1,7 +1,7 @@
 /**
  * `npm run test:faults`: the whole fault-injection harness on the embedded stand-in.
  *
- *   tsx functions/local/faults/run-faults.ts [--jobs billing,dunning] [--modes error,lost,crash] [--stride 1]
+ *   tsx test/faults/run-faults.ts [--jobs billing,dunning] [--modes error,lost,crash] [--stride 1]
  *     [--workers 2] [--json out.json]
  *
  * Runs every k of every job in every mode (unless told otherwise), then the concurrency
@@ -16,12 +16,12 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startEmbeddedAws } from '../../adapters/local/embedded-aws.js';
+import { startEmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import { runConcurrencyCases } from './concurrency.js';
 import { harnessContext, runJobScenarios, sampledKs, type JobReport } from './harness.js';
 import { FAULT_MODES, type FaultMode } from './inject.js';
 import { JOB_NAMES, buildTimeline, type JobName } from './jobs.js';
-import { measureText, secondsSince } from '../../text/measure.js';
+import { measureText, secondsSince } from '../../functions/text/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,8 +33,18 @@ const { values } = parseArgs({
     'no-concurrency': { type: 'boolean', default: false },
     workers: { type: 'string', default: String(Math.min(4, availableParallelism())) },
     shard: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log([
+    'usage: npm run test:faults -- [--data DIR] [--jobs LIST] [--modes LIST] [--stride N] [--workers W] [--no-concurrency] [--json FILE]',
+    `  --jobs   comma-separated, of ${JOB_NAMES.join(', ')} (default: all)`,
+    `  --modes  comma-separated, of ${FAULT_MODES.join(', ')} (default: all)`,
+    '  --stride N  fault every call (1, the default), or only call 1, every N-th call and the last',
+  ].join('\n'));
+  process.exit(0);
+}
 const jobs = String(values.jobs).split(',').filter(Boolean) as JobName[];
 const modes = String(values.modes).split(',').filter(Boolean) as FaultMode[];
 for (const j of jobs) if (!JOB_NAMES.includes(j)) throw new Error(`Unknown job ${j}; jobs: ${JOB_NAMES.join(', ')}`);

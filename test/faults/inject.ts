@@ -12,7 +12,7 @@
  * harness can make them visible again before the retry (as SQS does once the visibility
  * timeout of a crashed worker has passed).
  */
-import type { AwsClients } from '../../adapters/aws/aws-deps.js';
+import type { AwsClients } from '../../functions/adapters/aws/aws-deps.js';
 
 export type FaultMode = 'error' | 'lost' | 'crash';
 export const FAULT_MODES: readonly FaultMode[] = ['error', 'lost', 'crash'];

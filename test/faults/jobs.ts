@@ -14,21 +14,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { applyDuePayments, importPayments } from '../../app/apply-payments.js';
-import { handleWorkMessage } from '../../app/work-messages.js';
-import { ingestUsageFile } from '../../app/ingest-usage-file.js';
-import { runBilling } from '../../app/run-billing.js';
-import { runDunning } from '../../app/run-dunning.js';
-import { agingReport, sendReconciliationReport } from '../../app/send-reports.js';
-import { storeDiscrepancy } from '../../app/store-discrepancy.js';
-import { DiscrepancyMessageSchema, WorkMessageSchema } from '../../app/messages.js';
-import { readDataFolder } from '../../adapters/local/read-data-folder.js';
-import type { EmbeddedAws } from '../../adapters/local/embedded-aws.js';
-import { eachDay, isoWeekday, type IsoDate } from '../../domain/dates.js';
-import { Dec } from '../../domain/money.js';
-import type { Payment, ReferenceData } from '../../domain/types.js';
-import { formatProblems } from '../../domain/reference/index.js';
-import { provisionLocal, type LocalInstallation } from '../local-runtime.js';
+import { applyDuePayments, importPayments } from '../../functions/app/apply-payments.js';
+import { handleWorkMessage } from '../../functions/app/work-messages.js';
+import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
+import { runBilling } from '../../functions/app/run-billing.js';
+import { runDunning } from '../../functions/app/run-dunning.js';
+import { sendAgingReport, sendReconciliationReport } from '../../functions/app/send-reports.js';
+import { storeDiscrepancy } from '../../functions/app/store-discrepancy.js';
+import { DiscrepancyMessageSchema, WorkMessageSchema } from '../../functions/app/messages.js';
+import { readDataFolder } from '../../functions/adapters/local/read-data-folder.js';
+import type { EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
+import { eachDay, isoWeekday, type IsoDate } from '../../functions/domain/dates.js';
+import { Dec } from '../../functions/domain/money.js';
+import type { Payment, ReferenceData } from '../../functions/domain/billing-types.js';
+import { formatProblems } from '../../functions/domain/reference/index.js';
+import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { forkInstallation } from './state.js';
 
 export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';
@@ -143,7 +143,7 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
       } else {
         await drainDiscrepancies(base);
       }
-      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await agingReport(deps, { asOf: day, email: true });
+      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
     }
   }
 

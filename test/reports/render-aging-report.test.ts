@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { computeAging, dsoTrend } from '../../functions/domain/compute-aging.js';
 import { Dec } from '../../functions/domain/money.js';
-import type { Invoice, InvoiceAccount } from '../../functions/domain/types.js';
-import { renderAgingReport } from '../../functions/reports/aging-report.js';
+import type { Invoice, InvoiceAccount } from '../../functions/domain/billing-types.js';
+import { renderAgingReport } from '../../functions/reports/render-aging-report.js';
 import { client, d } from '../support/builders.js';
 
 function account(number: string, clientId: string, dueDate: string, total: string, currency = 'USD', paid?: string): InvoiceAccount & { stepsSent: Set<string> } {

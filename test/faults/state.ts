@@ -9,8 +9,8 @@ import { CopyObjectCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjec
 import {
   ChangeMessageVisibilityCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { EmbeddedAws, SentEmail } from '../../adapters/local/embedded-aws.js';
-import { localNames, provisionLocal, type LocalInstallation, type LocalOptions } from '../local-runtime.js';
+import type { EmbeddedAws, SentEmail } from '../../functions/adapters/local/embedded-aws.js';
+import { localNames, provisionLocal, type LocalInstallation, type LocalOptions } from '../../functions/local-runner/local-runtime.js';
 
 type Item = Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import { DiscrepancyMessageSchema, WorkMessageSchema } from '../app/messages.js'
 import { ingestUsageFile } from '../app/ingest-usage-file.js';
 import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
-import { agingReport, sendReconciliationReport } from '../app/send-reports.js';
+import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
@@ -90,7 +90,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
       options.onDay?.(day, index, days.length);
       await runDay(runtime, day, reference.settings.reports.agingWeekday);
     }
-    await agingReport(deps, { asOf: options.to, email: false });
+    await sendAgingReport(deps, { asOf: options.to, email: false });
     partial = await startOutputFolder(options.out);
     // The inbox link only while the runtime keeps running (--serve): otherwise it would point
     // at a stopped server.
@@ -183,5 +183,5 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
     // Discrepancies from payments (unapplied money) are stored the same day.
     await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
   }
-  if (isoWeekday(day) === agingWeekday) await agingReport(deps, { asOf: day, email: true });
+  if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
 }

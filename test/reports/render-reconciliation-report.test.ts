@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconciliationJson } from '../../functions/domain/reconciliation-shape.js';
 import { closestNames } from '../../functions/reports/closest-names.js';
-import { renderReconciliationReport, summarizeRejections } from '../../functions/reports/reconciliation-report.js';
+import { renderReconciliationReport, summarizeRejections } from '../../functions/reports/render-reconciliation-report.js';
 
 const reconciliation: ReconciliationJson = {
   period: '2026-03',

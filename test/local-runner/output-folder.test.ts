@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkOutputFolder, discardOutputFolder, finishOutputFolder, OUTPUT_MARKER, OutputFolderError, startOutputFolder,
-} from '../../functions/local/output-folder.js';
+} from '../../functions/local-runner/output-folder.js';
 
 let root: string;
 let data: string;

@@ -2,7 +2,7 @@
  * The vocabulary of the usage-file readers (docs/contract.md §3): a format descriptor, a row
  * rejection and the figures of one file read.
  */
-import type { UsageRecord } from '../domain/types.js';
+import type { UsageRecord } from '../domain/billing-types.js';
 
 /** Why one data row was not ingested. `line` is the 1-based physical line where the row starts. */
 export interface RowRejection {
@@ -56,8 +56,8 @@ export interface BoundColumn {
   readonly index: number;
 }
 
-/** One row's raw cells (a CSV record, or an NDJSON object's values in column order). Read them with cells.ts. */
-export type Cells = readonly string[];
+/** One row's raw cells (a CSV record, or an NDJSON object's values in column order). Read them with row-cells.ts. */
+export type RowCells = readonly string[];
 
 /** A record, a rejection, or null for a valid row that carries no usage (counted as accepted and skipped). */
 export type RowConversion = UsageRecord | RowRejection | null;
@@ -74,7 +74,7 @@ export interface UsageFormat<K extends string = string> {
   readonly columns: Readonly<Record<K, ColumnSpec>>;
   /** Header names arrive trimmed and lower-cased. */
   detect(headerNames: readonly string[]): boolean;
-  bind(columns: Readonly<Record<K, BoundColumn>>): (cells: Cells, ctx: RowContext) => RowConversion;
+  bind(columns: Readonly<Record<K, BoundColumn>>): (cells: RowCells, ctx: RowContext) => RowConversion;
   /**
    * Optional fast lane for CSV files of `width` columns: the record of one quote-free line,
    * read straight from the text without splitting it into cells, or undefined whenever the row
