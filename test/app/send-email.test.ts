@@ -33,6 +33,19 @@ describe('sendOnce (in memory)', () => {
     expect(await deps.ledger.getOutbox(intent.key)).toMatchObject({ status: 'sent', messageId: 'msg-1', sentOrder: 1 });
   });
 
+  it('sends once when two senders race, and a re-run never rewrites the stored message', async () => {
+    const { deps } = await setup();
+
+    const results = await Promise.all([sendOnce(deps, intent), sendOnce(deps, intent)]);
+    const stored = deps.artifacts.text('emails/report_aging_2025-03-03.eml');
+    const rerun = await sendOnce(deps, { ...intent, content: { ...intent.content, text: 'Changed since.' } });
+
+    expect([...results].sort()).toEqual([false, true]);
+    expect(rerun).toBe(false);
+    expect(deps.mailer.sent).toHaveLength(1);
+    expect(deps.artifacts.text('emails/report_aging_2025-03-03.eml')).toBe(stored);
+  });
+
   it('leaves a failed send pending under its lease, and a retry after the lease sends it once', async () => {
     const { deps, clock } = await setup();
     deps.mailer.fail = new Error('SES throttled');
@@ -40,12 +53,16 @@ describe('sendOnce (in memory)', () => {
     deps.mailer.fail = undefined;
 
     // Within the lease of the sender that failed, nobody sends.
+    clock.now += 1000;
     expect(await sendOnce(deps, intent)).toBe(false);
+    expect(await flushOutbox(deps, intent.from)).toBe(1);
     expect(deps.mailer.sent).toHaveLength(0);
     expect((await deps.ledger.getOutbox(intent.key))?.status).toBe('pending');
 
-    clock.now += (SEND_LEASE_SECONDS + 1) * 1000;
-    expect(await flushOutbox(deps, intent.from)).toBe(1);
+    // After it, a retry of the same job sends it, and nothing sends it again.
+    clock.now += SEND_LEASE_SECONDS * 1000;
+    expect(await sendOnce(deps, intent)).toBe(false);
+    expect(deps.mailer.sent).toHaveLength(1);
     expect(await flushOutbox(deps, intent.from)).toBe(0);
     expect(await sendOnce(deps, intent)).toBe(false);
 
