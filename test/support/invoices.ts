@@ -2,8 +2,8 @@
 import type { Invoice } from '../../functions/domain/types.js';
 import { d } from './builders.js';
 
-export function issuedInvoice(overrides: Partial<Invoice> & { total?: string } = {}): Invoice {
-  const amount = d(overrides.total?.toString() ?? '100');
+export function issuedInvoice(overrides: Partial<Omit<Invoice, 'total'>> & { total?: string } = {}): Invoice {
+  const amount = d(overrides.total ?? '100');
   const period = overrides.period ?? '2025-01';
   return {
     number: 'INV-2025-000001', clientId: 'C001', period, currency: 'USD', issueDate: '2025-02-01', dueDate: '2025-03-03',
