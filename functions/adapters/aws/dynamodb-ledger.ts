@@ -48,6 +48,7 @@ export class DynamoDbLedger implements Ledger {
     this.outbox = new DynamoDbOutbox(db, table, now);
   }
 
+  // Each method is its aggregate store's, unchanged: the same requests, items and conditions.
   readonly saveReferenceData: Ledger['saveReferenceData'] = (...args) => this.referenceData.saveReferenceData(...args);
   readonly loadReferenceData: Ledger['loadReferenceData'] = (...args) => this.referenceData.loadReferenceData(...args);
 
