@@ -10,12 +10,15 @@ import { periodOf, type IsoDate } from '../domain/dates.js';
 import { formatMoney, roundMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/billing-types.js';
-import type { Deps } from './deps.js';
+import type { UseCaseDeps } from './deps.js';
 import { discrepancyMessage } from './messages.js';
-import type { PayableInvoice } from './ports.js';
-import { sendReceipt } from './send-receipts.js';
+import type { PaymentBook, PayableInvoice } from './ports.js';
+import { sendReceipt, type ReceiptDeps } from './send-receipts.js';
 
-export async function importPayments(deps: Deps, payments: readonly Payment[]): Promise<number> {
+/** What applying payments needs: the payments and their invoices, the discrepancy queue, receipts. */
+export type PaymentDeps = ReceiptDeps & UseCaseDeps<PaymentBook, 'discrepancyQueue'>;
+
+export async function importPayments(deps: UseCaseDeps<PaymentBook>, payments: readonly Payment[]): Promise<number> {
   return deps.ledger.addPayments(payments);
 }
 
@@ -25,7 +28,7 @@ export interface PaymentsResult {
 }
 
 /** Applies every stored payment received on or before `today` that was not applied yet. */
-export async function applyDuePayments(deps: Deps, input: { today: IsoDate }): Promise<PaymentsResult> {
+export async function applyDuePayments(deps: PaymentDeps, input: { today: IsoDate }): Promise<PaymentsResult> {
   let applied = 0;
   let unapplied = 0;
   for (const payment of await deps.ledger.pendingPayments(input.today)) {
@@ -46,7 +49,7 @@ const CONFLICT_ATTEMPTS = 20;
  * like an overpayment). When another worker applies a payment to the same invoice between the
  * read and the write, the write is refused and the payment is decided again on the new totals.
  */
-async function applyOne(deps: Deps, payment: Payment, today: IsoDate): Promise<PaymentOutcome | undefined> {
+async function applyOne(deps: PaymentDeps, payment: Payment, today: IsoDate): Promise<PaymentOutcome | undefined> {
   for (let attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt += 1) {
     const { pending, invoice: target } = await deps.ledger.paymentTarget(payment);
     if (!pending) return undefined; // another run recorded it since the list was read

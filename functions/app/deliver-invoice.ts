@@ -10,14 +10,17 @@ import { invoiceEmail } from '../render/emails.js';
 import type { InvoiceView } from '../render/email-content.js';
 import { renderInvoiceHtml } from '../render/invoice-html.js';
 import { renderInvoicePdf } from '../render/invoice-pdf.js';
-import type { Deps } from './deps.js';
+import type { Deps, UseCaseDeps } from './deps.js';
 import { invoiceJson } from './invoice-json.js';
-import type { LedgerInvoice } from './ports.js';
+import type { InvoiceBook, LedgerInvoice } from './ports.js';
 import { pairsFromJson, reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { completeIfRecorded, clientSender, sendOnce } from './send-email.js';
+import { completeIfRecorded, clientSender, sendOnce, type SendDeps } from './send-email.js';
 
-export async function deliverInvoice(deps: Deps, input: { number: string }): Promise<void> {
+/** What delivering an invoice needs: the invoice, its rendered files' bucket, and sending. */
+export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts'>;
+
+export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: string }): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
   // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
   // HTML and PDF of an issued invoice (docs/contract.md §5: it never changes).
@@ -40,13 +43,13 @@ export async function deliverInvoice(deps: Deps, input: { number: string }): Pro
   });
 }
 
-export async function invoiceView(deps: Deps, account: LedgerInvoice, client: Client, settings: Settings, asOf: string): Promise<InvoiceView> {
+export async function invoiceView(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice, client: Client, settings: Settings, asOf: string): Promise<InvoiceView> {
   const { balance, paid, status } = invoiceBalance(account, asOf);
   return { invoice: account.invoice, client, settings, balance, paid, status, usage: await usageBehind(deps, account) };
 }
 
 /** used vs contracted per sku for the invoice's true-up and credit lines. */
-async function usageBehind(deps: Deps, account: LedgerInvoice): Promise<Record<string, { used: Dec; contracted: Dec }>> {
+async function usageBehind(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice): Promise<Record<string, { used: Dec; contracted: Dec }>> {
   const { invoice } = account;
   if (!invoice.lines.some((l) => l.kind === 'true_up' || l.kind === 'credit')) return {};
   const stored = await deps.artifacts.get(reconciliationKey(invoice.period));

@@ -21,3 +21,11 @@ export interface Deps {
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined };
+
+/**
+ * What one use case is given: the ledger ports `L` it uses and the other ports `K` of `Deps`.
+ * The wiring still passes the whole `Deps` (its ledger implements every port); a test passes
+ * only these, and a use case that calls another adds the callee's deps to its own
+ * (`SendDeps & UseCaseDeps<InvoiceBook, 'artifacts'>`).
+ */
+export type UseCaseDeps<L, K extends Exclude<keyof Deps, 'ledger'> = never> = Pick<Deps, K> & { readonly ledger: L };

@@ -14,8 +14,8 @@ import type { UsageRecord } from '../domain/billing-types.js';
 import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
 import { csvCell } from '../render/escape.js';
 import { replaceControlCharacters } from '../text/control-characters.js';
-import type { Deps } from './deps.js';
-import type { FileRecord } from './ports.js';
+import type { Deps, UseCaseDeps } from './deps.js';
+import type { FileRecord, UsageFileLog } from './ports.js';
 import { PART_SIZE, StoredReferences, UsageRecordWriter } from './usage-records.js';
 
 export interface IngestResult {
@@ -33,7 +33,7 @@ export interface IngestOptions {
  * simulate` gives the path under the data folder's `usage/` (`2025-01/x.csv`), so that two
  * files of one name in two subfolders stay apart in the reports.
  */
-export async function ingestUsageFile(deps: Deps, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'log'>, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
   const name = input.name ?? usageFileName(input.key);
   const { sha256, bytes } = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
@@ -87,7 +87,7 @@ export function rejectedKey(sha256: string, name: string): string {
   return `rejected/${sha256}/${replaceControlCharacters(name, '_').replace(/[/\\]/g, '_')}.errors.csv`;
 }
 
-async function hashObject(deps: Deps, key: string): Promise<{ sha256: string; bytes: number }> {
+async function hashObject(deps: Pick<Deps, 'usage'>, key: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of await deps.usage.stream(key)) {

@@ -112,11 +112,27 @@ export interface ReconciliationRecord {
 
 export type RecordPaymentResult = 'recorded' | 'duplicate' | 'conflict';
 
-/** The DynamoDB ledger: reference data and everything that happened. */
-export interface Ledger {
+/*
+ * The ledger, one port per aggregate. Each use case asks for the ports it uses (deps.ts,
+ * `UseCaseDeps`); `Ledger` is all of them, as the DynamoDB adapter implements it. Every write is
+ * keyed by a business key and conditional, so a retried call never duplicates its effect.
+ */
+
+/**
+ * The imported reference data (clients, agreements, products, SKU map, settings). Saving the
+ * same data again writes the same version; readers switch to a version only once it is whole.
+ */
+export interface ReferenceDataStore {
   saveReferenceData(reference: ReferenceData): Promise<void>;
   loadReferenceData(): Promise<ReferenceData | undefined>;
+}
 
+/**
+ * The usage files ingested, one record per content (sha256) and one per later inbox object
+ * with that content. Claiming known content again returns the earlier record instead; every
+ * other write can be repeated with the same outcome.
+ */
+export interface UsageFileLog {
   /**
    * Claims a file by content. When it was claimed before, returns the existing record and
    * whether that claim came from the same inbox object (a retry, not a second drop).
@@ -127,17 +143,33 @@ export interface Ledger {
   recordDuplicateFile(record: FileRecord): Promise<FileRecord>;
   unreportedFiles(): Promise<FileRecord[]>;
   markFilesReported(files: readonly FileRecord[], period: Period): Promise<void>;
+}
 
+/**
+ * The reconciliations of each period, and the feeds expected every period. A period's
+ * reconciliation is stored once: a second put is refused (false).
+ */
+export interface ReconciliationLog {
   /** The vendors that must deliver usage every period (imported sources.json `expectedFeeds`). */
   expectedFeeds(): Promise<readonly ExpectedFeedRule[]>;
   putReconciliation(record: ReconciliationRecord): Promise<boolean>;
   recentReconciliations(limit: number): Promise<ReconciliationRecord[]>;
+}
 
+/** The discrepancies found by reconciliation and payments, stored once by their deterministic id. */
+export interface DiscrepancyStore {
   /** Stores a discrepancy once (by id); false when it was already stored. */
   storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean>;
   listDiscrepancies(): Promise<StoredDiscrepancy[]>;
   setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy>;
+}
 
+/**
+ * The invoices: the gapless number counter, each invoice claimed once by (client, period) with
+ * its reserved number, read with its applied payments, and disputes. Reserving a period's numbers
+ * and issuing an invoice are idempotent: a retry gets the same numbers and issues nothing new.
+ */
+export interface InvoiceBook {
   invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined>;
   /**
    * Reserves `count` consecutive numbers of the gapless invoice counter for the billing run of
@@ -154,13 +186,6 @@ export interface Ledger {
   /** The invoice with all its applied payments (stored one item each, read in pages). */
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
   /**
-   * What applying a pending payment needs, read in one snapshot (one request, however many
-   * payments the invoice took): whether the payment is still pending, and its invoice with the
-   * running totals but not the payments (undefined when no such invoice exists). Read together
-   * so that a run never decides a payment on totals that already count it.
-   */
-  paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }>;
-  /**
    * Every invoice with its applied payments (two paginated queries, whatever the number of
    * invoices), or only those still open for dunning (total > 0, balance > 0), with the payments
    * of those that have any (one query per such invoice; the payments of closed invoices are
@@ -169,10 +194,23 @@ export interface Ledger {
   listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]>;
   /** Marks the invoice disputed; the first date and the first reason given are kept. */
   disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void>;
+}
 
+/**
+ * The payments received: stored once by payment id, pending until applied. Recording an outcome
+ * happens once per payment and is conditioned on the invoice's totals as read (its paymentCount).
+ */
+export interface PaymentBook {
   /** Stores payments to apply on their received_on day; returns how many were new. */
   addPayments(payments: readonly Payment[]): Promise<number>;
   pendingPayments(upTo: IsoDate): Promise<Payment[]>;
+  /**
+   * What applying a pending payment needs, read in one snapshot (one request, however many
+   * payments the invoice took): whether the payment is still pending, and its invoice with the
+   * running totals but not the payments (undefined when no such invoice exists). Read together
+   * so that a run never decides a payment on totals that already count it.
+   */
+  paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }>;
   /**
    * Records a payment's outcome once (by payment id) in one transaction: the payment leaves
    * `pending`, and an applied part is stored as its own item and added to the invoice's running
@@ -182,11 +220,23 @@ export interface Ledger {
    * applied to the invoice since it was read (nothing changes: read it again and retry).
    */
   recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<RecordPaymentResult>;
+}
 
+/**
+ * The dunning steps sent per invoice and the late fees they charged: a step once per
+ * (invoice, step), a fee once per invoice, recorded with the email's outbox entry in one write.
+ */
+export interface DunningLog {
   /** Records the steps and fees of one dunning email and its outbox entry in one transaction. */
   recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean>;
   unbilledLateFees(clientId: string): Promise<LateFee[]>;
+}
 
+/**
+ * The emails to send and sent: one entry per outbox key, recorded before sending, sent under a
+ * lease, marked once after the mail service accepts it.
+ */
+export interface Outbox {
   /** Records the intent to send; false when an entry with this key exists. */
   putOutbox(entry: OutboxEntry): Promise<boolean>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
@@ -207,3 +257,6 @@ export interface Ledger {
    */
   markBounced(messageId: string): Promise<OutboxEntry | undefined>;
 }
+
+/** The whole ledger (the DynamoDB table): every aggregate's port, as the adapter implements it. */
+export interface Ledger extends ReferenceDataStore, UsageFileLog, ReconciliationLog, DiscrepancyStore, InvoiceBook, PaymentBook, DunningLog, Outbox {}

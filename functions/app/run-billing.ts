@@ -17,7 +17,8 @@ import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
 import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
-import type { Deps } from './deps.js';
+import type { UseCaseDeps } from './deps.js';
+import type { DunningLog, InvoiceBook, ReconciliationLog, ReferenceDataStore, UsageFileLog } from './ports.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
 import { discrepanciesFromJson, pairsFromJson, reconciliationKey, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
@@ -37,10 +38,15 @@ interface PlannedDraft {
 /** A planned draft as stored and sent: JSON (codec.encode), revived only by the worker. */
 type PlanEntry = Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>;
 
+/** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
+export type BillingDeps = UseCaseDeps<
+  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog, 'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
+>;
+
 /** Per-client ledger reads (late fees) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
 
-export async function runBilling(deps: Deps, input: { today: IsoDate }): Promise<BillingRunResult> {
+export async function runBilling(deps: BillingDeps, input: { today: IsoDate }): Promise<BillingRunResult> {
   if (!input.today.endsWith('-01')) throw new Error(`The billing run runs on the 1st of a month, not on ${input.today}`);
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
@@ -76,7 +82,7 @@ function planKey(period: Period): string {
  * (or a concurrent run) reads the stored plan, so the count it reserves numbers for and the
  * drafts it sends never change.
  */
-async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
+async function planOnce(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
   const key = planKey(reconciliation.period);
   const stored = await deps.artifacts.get(key);
   const lines = stored
@@ -86,7 +92,7 @@ async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: Re
   return lines.map((line) => JSON.parse(line) as PlanEntry);
 }
 
-async function computePlan(deps: Deps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
+async function computePlan(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
   const pairsByClient = groupByClient(pairsFromJson(reconciliation, reference.agreements));
   const released = releasedByClient(reconciliation, reference);
   const clients = [...reference.clients].sort((a, b) => compareText(a.clientId, b.clientId));
@@ -143,7 +149,7 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
  * first time also holds the pairs of expected feeds that have not arrived, and releases pairs
  * held at earlier runs whose feed has arrived since (docs/sources.md, "Expected feeds").
  */
-async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Period, today: IsoDate): Promise<ReconciliationJson> {
+async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period: Period, today: IsoDate): Promise<ReconciliationJson> {
   const key = reconciliationKey(period);
   const stored = await deps.artifacts.get(key);
   let json: ReconciliationJson;
@@ -173,7 +179,7 @@ async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Perio
   return json;
 }
 
-async function summarizePeriod(deps: Deps, reference: ReferenceData, period: Period): Promise<{ summary: UsageSummary; vendors: Set<string> }> {
+async function summarizePeriod(deps: BillingDeps, reference: ReferenceData, period: Period): Promise<{ summary: UsageSummary; vendors: Set<string> }> {
   const summarizer = new UsageSummarizer(reference, period);
   const vendors = new Set<string>();
   for await (const record of readPeriodRecords(deps.artifacts, period)) {
@@ -191,7 +197,7 @@ const HOLD_LOOKBACK_PERIODS = 12;
  * since: reconciled now against that period's usage, to be billed on this run's invoices.
  * A hold is released once: by the first later reconciliation that lists it under `released`.
  */
-async function releaseHeld(deps: Deps, reference: ReferenceData, period: Period): Promise<ReleasedHold[]> {
+async function releaseHeld(deps: BillingDeps, reference: ReferenceData, period: Period): Promise<ReleasedHold[]> {
   const earlier = (await deps.ledger.recentReconciliations(HOLD_LOOKBACK_PERIODS)).filter((r) => r.period < period);
   if (earlier.every((r) => !r.held)) return []; // nothing held in the window: no reads
   const jsons: ReconciliationJson[] = [];
@@ -226,7 +232,7 @@ function isLateVendorsOwn(discrepancy: Discrepancy, vendor: string): boolean {
   return (discrepancy.type === 'unknown_account' || discrepancy.type === 'unmapped_sku') && vendorKey(discrepancy.vendor ?? '') === vendor;
 }
 
-export async function requireReference(deps: Deps): Promise<ReferenceData> {
+export async function requireReference(deps: UseCaseDeps<ReferenceDataStore>): Promise<ReferenceData> {
   const reference = await deps.ledger.loadReferenceData();
   if (!reference) throw new Error('No reference data imported yet: run `trueup import --data DIR` first');
   return reference;

@@ -9,18 +9,21 @@ import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { DunningStep, LateFee } from '../domain/billing-types.js';
 import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
-import type { Deps } from './deps.js';
+import type { Deps, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
-import type { LedgerInvoice } from './ports.js';
+import type { DunningLog, InvoiceBook, LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
-import { clientSender, flushOutbox, prepareEmail } from './send-email.js';
+import { clientSender, flushOutbox, prepareEmail, type SendDeps } from './send-email.js';
+
+/** What the dunning run needs: open invoices, its steps and fees, and sending (a crashed run's leftovers). */
+export type DunningDeps = SendDeps & UseCaseDeps<InvoiceBook & DunningLog, 'workQueue'>;
 
 export interface DunningResult {
   readonly emails: number;
   readonly lateFees: number;
 }
 
-export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise<DunningResult> {
+export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): Promise<DunningResult> {
   const reference = await requireReference(deps);
   const from = clientSender(reference.settings);
   await flushOutbox(deps, from);
@@ -64,7 +67,7 @@ export async function runDunning(deps: Deps, input: { today: IsoDate }): Promise
 }
 
 /** The issued PDFs of the email's invoices (`invoices/<number>.pdf`), those that are stored. */
-async function invoicePdfs(deps: Deps, items: readonly { invoiceNumber: string }[]): Promise<InvoicePdf[]> {
+async function invoicePdfs(deps: Pick<Deps, 'artifacts'>, items: readonly { invoiceNumber: string }[]): Promise<InvoicePdf[]> {
   const pdfs: InvoicePdf[] = [];
   for (const { invoiceNumber } of items) {
     const bytes = await deps.artifacts.get(`invoices/${invoiceNumber}.pdf`);
@@ -79,7 +82,7 @@ async function invoicePdfs(deps: Deps, items: readonly { invoiceNumber: string }
  * invoices, and today's. Other emails are returned as they are.
  */
 async function withFeesSoFar(
-  deps: Deps, steps: readonly DunningStep[], clientId: string, items: readonly DunningItem[], allInvoices: () => Promise<LedgerInvoice[]>,
+  deps: UseCaseDeps<DunningLog>, steps: readonly DunningStep[], clientId: string, items: readonly DunningItem[], allInvoices: () => Promise<LedgerInvoice[]>,
 ): Promise<DunningItem[]> {
   if (!items.some((i) => dunningTone(steps, i.step, i.daysOverdue) === 'final')) return [...items];
   const unbilled = await deps.ledger.unbilledLateFees(clientId);

@@ -9,8 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { buildMime } from '../render/mime.js';
 import type { EmailContent } from '../render/email-content.js';
-import type { Deps } from './deps.js';
-import type { OutboxEntry, OutboxKind } from './ports.js';
+import type { Deps, UseCaseDeps } from './deps.js';
+import type { Outbox, OutboxEntry, OutboxKind, ReferenceDataStore } from './ports.js';
+
+/** What sending an email needs: the stored message, the outbox, the MSP's address for a retry, the mailer. */
+export type SendDeps = UseCaseDeps<ReferenceDataStore & Outbox, 'artifacts' | 'mailer' | 'log'>;
 import type { IsoDate } from '../domain/dates.js';
 import type { Settings } from '../domain/billing-types.js';
 
@@ -40,7 +43,7 @@ export function emailObjectKey(key: string): string {
 }
 
 /** Builds and stores the raw message and returns the outbox entry (not yet recorded). */
-export async function prepareEmail(deps: Deps, intent: EmailIntent): Promise<OutboxEntry> {
+export async function prepareEmail(deps: Pick<Deps, 'artifacts'>, intent: EmailIntent): Promise<OutboxEntry> {
   const raw = await buildMime({ from: intent.from, to: [...intent.to], content: intent.content, date: intent.date, messageKey: intent.key });
   const rawKey = emailObjectKey(intent.key);
   await deps.artifacts.put(rawKey, raw, 'message/rfc822');
@@ -51,7 +54,7 @@ export async function prepareEmail(deps: Deps, intent: EmailIntent): Promise<Out
 }
 
 /** Records the intent (once) and sends it. Returns false when the email was already recorded. */
-export async function sendOnce(deps: Deps, intent: EmailIntent): Promise<boolean> {
+export async function sendOnce(deps: SendDeps, intent: EmailIntent): Promise<boolean> {
   if (await deps.ledger.getOutbox(intent.key)) {
     await completePending(deps, intent.key);
     return false;
@@ -70,7 +73,7 @@ export async function sendOnce(deps: Deps, intent: EmailIntent): Promise<boolean
 export const SEND_LEASE_SECONDS = 90;
 
 /** Sends an entry recorded elsewhere (e.g. in the dunning transaction), unless another sender holds it. */
-export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Promise<void> {
+export async function deliver(deps: SendDeps, entry: OutboxEntry, from: string): Promise<void> {
   if (entry.status !== 'pending') return;
   const raw = await deps.artifacts.get(entry.rawKey);
   if (!raw) throw new Error(`The stored message ${entry.rawKey} for ${entry.key} is missing`);
@@ -88,20 +91,20 @@ export async function deliver(deps: Deps, entry: OutboxEntry, from: string): Pro
  * one is sent now, from the stored message. Jobs that store what they email check this first,
  * so a re-run never rewrites what was sent.
  */
-export async function completeIfRecorded(deps: Deps, key: string): Promise<boolean> {
+export async function completeIfRecorded(deps: SendDeps, key: string): Promise<boolean> {
   if (!(await deps.ledger.getOutbox(key))) return false;
   await completePending(deps, key);
   return true;
 }
 
-async function completePending(deps: Deps, key: string): Promise<void> {
+async function completePending(deps: SendDeps, key: string): Promise<void> {
   const entry = await deps.ledger.getOutbox(key);
   const settings = (await deps.ledger.loadReferenceData())?.settings;
   if (entry?.status === 'pending' && settings) await deliver(deps, entry, settings.msp.email);
 }
 
 /** Sends every email whose intent was recorded but not completed (a crashed run's leftovers). */
-export async function flushOutbox(deps: Deps, from: string): Promise<number> {
+export async function flushOutbox(deps: SendDeps, from: string): Promise<number> {
   const pending = (await deps.ledger.pendingOutbox()).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));
   for (const entry of pending) await deliver(deps, entry, from);
   return pending.length;

@@ -14,9 +14,9 @@ import type { IsoDate } from '../domain/dates.js';
 import { roundMoney, type Dec } from '../domain/money.js';
 import type { Payment } from '../domain/billing-types.js';
 import { receiptEmail } from '../render/emails.js';
-import type { Deps } from './deps.js';
+import type { Deps, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
-import type { PayableInvoice } from './ports.js';
+import type { Outbox, PayableInvoice, ReferenceDataStore } from './ports.js';
 import { prepareEmail } from './send-email.js';
 
 export interface ReceiptRequest {
@@ -33,7 +33,10 @@ export function receiptKey(paymentId: string): string {
 }
 
 /** Records and queues the receipt of an applied payment, once; false when receipts are off or it was sent. */
-export async function sendReceipt(deps: Deps, request: ReceiptRequest): Promise<boolean> {
+/** What recording a receipt needs: the outbox and the stored message; the work queue sends it. */
+export type ReceiptDeps = UseCaseDeps<ReferenceDataStore & Outbox> & Pick<Deps, 'artifacts' | 'workQueue'>;
+
+export async function sendReceipt(deps: ReceiptDeps, request: ReceiptRequest): Promise<boolean> {
   // A refund (a negative payment applied back) is not a payment received: no receipt.
   if (request.applied.lessThanOrEqualTo(0)) return false;
   const reference = await deps.ledger.loadReferenceData();

@@ -8,13 +8,17 @@ import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.j
 import { renderAgingReport } from '../reports/render-aging-report.js';
 import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/render-reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
-import type { Deps } from './deps.js';
+import type { Deps, UseCaseDeps } from './deps.js';
+import type { DiscrepancyStore, InvoiceBook, ReconciliationLog } from './ports.js';
 import { rejectedKey } from './ingest-usage-file.js';
 import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
-import { completeIfRecorded, sendOnce } from './send-email.js';
+import { completeIfRecorded, sendOnce, type SendDeps } from './send-email.js';
 
-export async function sendReconciliationReport(deps: Deps, input: { today: IsoDate }): Promise<boolean> {
+/** What the reports need: what they summarize, the rejected rows' files, and sending. */
+export type ReportDeps = SendDeps & UseCaseDeps<ReconciliationLog & DiscrepancyStore & InvoiceBook, 'usage'>;
+
+export async function sendReconciliationReport(deps: ReportDeps, input: { today: IsoDate }): Promise<boolean> {
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
   const key = `report#reconciliation#${period}`;
@@ -47,7 +51,7 @@ export const MAX_REJECTED_ATTACHMENT_BYTES = 2 * 1024 * 1024;
  * The rejected rows of each listed file that has some (usage bucket
  * `rejected/<sha256>/<name>.errors.csv`), summarized, and attached when small enough.
  */
-async function rejectedRows(deps: Deps, reconciliation: ReconciliationJson): Promise<{ summary: RejectionSummary; attachment?: { filename: string; content: string } }[]> {
+async function rejectedRows(deps: Pick<Deps, 'usage'>, reconciliation: ReconciliationJson): Promise<{ summary: RejectionSummary; attachment?: { filename: string; content: string } }[]> {
   const found = [];
   for (const file of reconciliation.files) {
     if (!file.sha256 || (file.rowsRejected === 0 && !file.fileError)) continue;
@@ -67,7 +71,7 @@ async function rejectedRows(deps: Deps, reconciliation: ReconciliationJson): Pro
  * (ISO, 1 = Monday), nothing on other days. The schedule itself runs daily, so the weekday is
  * the billing team's setting, not the deployment's.
  */
-export async function scheduledAgingReport(deps: Deps, input: { today: IsoDate }): Promise<{ sent: boolean }> {
+export async function scheduledAgingReport(deps: ReportDeps, input: { today: IsoDate }): Promise<{ sent: boolean }> {
   const reference = await requireReference(deps);
   if (isoWeekday(input.today) !== reference.settings.reports.agingWeekday) return { sent: false };
   await sendAgingReport(deps, { asOf: input.today, email: true });
@@ -79,7 +83,7 @@ export async function scheduledAgingReport(deps: Deps, input: { today: IsoDate }
  * The report of a date whose email is recorded is the stored one, never recomputed: balances
  * have moved on since, and what the team received stays what is stored.
  */
-export async function sendAgingReport(deps: Deps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
+export async function sendAgingReport(deps: ReportDeps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
   const key = `report#aging#${input.asOf}`;
   if (await deps.ledger.getOutbox(key)) {
     const [csv, html] = await Promise.all([deps.artifacts.get(`reports/aging-${input.asOf}.csv`), deps.artifacts.get(`reports/aging-${input.asOf}.html`)]);

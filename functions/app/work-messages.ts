@@ -6,13 +6,12 @@
  * recorded, e.g. a dunning email). All are idempotent: a redelivered message issues and sends
  * nothing twice.
  */
-import type { Deps } from './deps.js';
-import { deliverInvoice } from './deliver-invoice.js';
+import { deliverInvoice, type DeliverInvoiceDeps } from './deliver-invoice.js';
 import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
 import { plannedInvoice } from './run-billing.js';
-import { completeIfRecorded } from './send-email.js';
+import { completeIfRecorded, type SendDeps } from './send-email.js';
 
-export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Promise<void> {
+export async function issueInvoice(deps: DeliverInvoiceDeps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
   const issued = await deps.ledger.issueNumberedInvoice(invoice, lateFees);
   if (!issued) deps.log.info('invoice issued before: delivering it', { number: invoice.number });
@@ -20,11 +19,11 @@ export async function issueInvoice(deps: Deps, message: IssueInvoiceMessage): Pr
 }
 
 /** Sends a recorded email unless it is sent already (or being sent by another worker). */
-export async function deliverEmail(deps: Deps, key: string): Promise<void> {
+export async function deliverEmail(deps: SendDeps, key: string): Promise<void> {
   if (!(await completeIfRecorded(deps, key))) throw new Error(`No email recorded under ${key}`);
 }
 
-export async function handleWorkMessage(deps: Deps, message: WorkMessage): Promise<void> {
+export async function handleWorkMessage(deps: DeliverInvoiceDeps, message: WorkMessage): Promise<void> {
   if (message.type === 'issue_invoice') await issueInvoice(deps, message);
   else if (message.type === 'deliver_invoice') await deliverInvoice(deps, { number: message.number });
   else if (message.type === 'deliver_email') await deliverEmail(deps, message.key);

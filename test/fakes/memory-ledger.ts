@@ -1,0 +1,354 @@
+/**
+ * The ledger in memory, for fast use-case tests without DynamoDB Local: one Map per kind of
+ * item, honouring the contracts of the ports (functions/app/ports.ts) as DynamoDbLedger does —
+ * conditional puts refuse duplicates, a transaction changes nothing unless every condition
+ * holds, numbers are reserved once per period, a payment is recorded on the totals it was read
+ * with, a send lease expires. Values are stored as the codec's JSON (codec.ts) and revived on
+ * read, so a caller never shares an object with the store. test/adapters/ledger-contract.test.ts
+ * runs the same contract checks against this and the DynamoDB adapter.
+ */
+import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../functions/app/codec.js';
+import type {
+  FileRecord, Ledger, LedgerInvoice, OutboxEntry, PayableInvoice, ReconciliationRecord, RecordPaymentResult, StoredDiscrepancy,
+} from '../../functions/app/ports.js';
+import type { IsoDate, Period } from '../../functions/domain/dates.js';
+import type { ExpectedFeedRule } from '../../functions/domain/expected-feeds.js';
+import { Dec } from '../../functions/domain/money.js';
+import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
+import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../functions/domain/billing-types.js';
+
+type Json = Record<string, unknown>;
+
+interface InvoiceRow {
+  data: string;
+  paid: Dec;
+  paymentCount: number;
+  open: boolean;
+  disputedOn?: IsoDate;
+  disputeReason?: string;
+  stepsSent: Set<string>;
+  feeCharged: boolean;
+}
+
+interface OutboxRow {
+  data: string;
+  lease?: { owner: string; until: number };
+}
+
+const parse = (data: string): Json => JSON.parse(data) as Json;
+const byKey = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+
+export class MemoryLedger implements Ledger {
+  /** The rules `expectedFeeds` returns (stored by the collector state on AWS). */
+  feeds: ExpectedFeedRule[] = [];
+
+  private reference: string | undefined;
+  private readonly fileClaims = new Map<string, { key: string; status: 'processing' | 'done'; data?: string }>();
+  private readonly fileLog = new Map<string, { data: string; reportedIn?: Period }>();
+  private readonly reconciliations = new Map<Period, string>();
+  private readonly discrepancies = new Map<string, string>();
+  private readonly invoiceFor = new Map<string, string>();
+  private readonly invoices = new Map<string, InvoiceRow>();
+  private readonly applied = new Map<string, { invoice: string; data: string }>();
+  private readonly counter = { value: 0, reserved: new Map<Period, { first: number; count: number }>() };
+  private readonly payments = new Map<string, { status: 'pending' | 'applied' | 'unapplied'; seq: number; data: string }>();
+  private readonly lateFees = new Map<string, { clientId: string; data: string; billedOn?: string }>();
+  private readonly outbox = new Map<string, OutboxRow>();
+  private readonly sesMessages = new Map<string, string>();
+  private paymentSeq = 0;
+  private emailSeq = 0;
+
+  /** `now` (epoch ms) dates send leases, as DynamoDbLedger's does. */
+  constructor(private readonly now: () => number = Date.now) {}
+
+  // ---- reference data ----------------------------------------------------------------------
+  async saveReferenceData(reference: ReferenceData): Promise<void> {
+    this.reference = encode(reference);
+  }
+
+  async loadReferenceData(): Promise<ReferenceData | undefined> {
+    return this.reference === undefined ? undefined : reviveReference(parse(this.reference));
+  }
+
+  // ---- usage files ---------------------------------------------------------------------------
+  async claimFile(sha256: string, _name: string, key: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }> {
+    const claim = this.fileClaims.get(sha256);
+    if (!claim || (claim.status === 'processing' && claim.key === key)) {
+      this.fileClaims.set(sha256, { key, status: 'processing' });
+      return { claimed: true };
+    }
+    return { claimed: false, existing: claim.data ? (parse(claim.data) as unknown as FileRecord) : undefined, sameObject: claim.key === key };
+  }
+
+  async completeFile(record: FileRecord): Promise<FileRecord> {
+    this.fileClaims.set(record.sha256, { key: record.key ?? '', status: 'done', data: encode(record) });
+    this.fileLog.set(fileLogKey(record), { ...this.fileLog.get(fileLogKey(record)), data: encode(record) });
+    return record;
+  }
+
+  async recordDuplicateFile(record: FileRecord): Promise<FileRecord> {
+    const existing = this.fileLog.get(fileLogKey(record));
+    if (existing) return parse(existing.data) as unknown as FileRecord;
+    this.fileLog.set(fileLogKey(record), { data: encode(record) });
+    return record;
+  }
+
+  async unreportedFiles(): Promise<FileRecord[]> {
+    return byKey(this.fileLog).filter((f) => f.reportedIn === undefined).map((f) => parse(f.data) as unknown as FileRecord)
+      .sort((a, b) => a.ingestedOn.localeCompare(b.ingestedOn) || (a.key ?? a.name).localeCompare(b.key ?? b.name));
+  }
+
+  async markFilesReported(files: readonly FileRecord[], period: Period): Promise<void> {
+    for (const file of files) {
+      const row = this.fileLog.get(fileLogKey(file));
+      if (row) row.reportedIn ??= period;
+    }
+  }
+
+  // ---- reconciliations ------------------------------------------------------------------------
+  async expectedFeeds(): Promise<readonly ExpectedFeedRule[]> {
+    return this.feeds.map((rule) => ({ ...rule }));
+  }
+
+  async putReconciliation(record: ReconciliationRecord): Promise<boolean> {
+    if (this.reconciliations.has(record.period)) return false;
+    this.reconciliations.set(record.period, encode(record));
+    return true;
+  }
+
+  async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {
+    return byKey(this.reconciliations).reverse().slice(0, limit).map((data) => parse(data) as unknown as ReconciliationRecord);
+  }
+
+  // ---- discrepancies --------------------------------------------------------------------------
+  async storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean> {
+    if (this.discrepancies.has(discrepancy.id)) return false;
+    const stored: StoredDiscrepancy = { ...discrepancy, status: 'open', openedOn };
+    this.discrepancies.set(discrepancy.id, encode(stored));
+    return true;
+  }
+
+  async listDiscrepancies(): Promise<StoredDiscrepancy[]> {
+    return byKey(this.discrepancies).map((data) => reviveDiscrepancy<StoredDiscrepancy>(parse(data)));
+  }
+
+  async setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy> {
+    const data = this.discrepancies.get(id);
+    if (data === undefined) throw new Error(`No discrepancy with id ${id}`);
+    const current = reviveDiscrepancy<StoredDiscrepancy>(parse(data));
+    const next: StoredDiscrepancy = {
+      ...current, status, note: note ?? current.note,
+      acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
+      closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
+    };
+    this.discrepancies.set(id, encode(next));
+    return next;
+  }
+
+  // ---- invoices --------------------------------------------------------------------------------
+  async invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined> {
+    return this.invoiceFor.get(`${clientId}#${period}`);
+  }
+
+  async reserveInvoiceNumbers(period: Period, count: number): Promise<number> {
+    const reserved = this.counter.reserved.get(period);
+    if (reserved) {
+      if (reserved.count !== count) {
+        throw new Error(`The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`);
+      }
+      return reserved.first;
+    }
+    const first = this.counter.value + 1;
+    this.counter.value += count;
+    this.counter.reserved.set(period, { first, count });
+    return first;
+  }
+
+  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean> {
+    const claim = `${invoice.clientId}#${invoice.period}`;
+    const feesBillable = lateFees.every((fee) => {
+      const row = this.lateFees.get(lateFeeKey(fee));
+      return row !== undefined && row.billedOn === undefined;
+    });
+    if (this.invoiceFor.has(claim) || this.invoices.has(invoice.number) || !feesBillable) {
+      const existing = this.invoiceFor.get(claim);
+      if (existing === invoice.number) return false;
+      if (existing !== undefined) throw new Error(`${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`);
+      throw new Error(`Transaction cancelled: invoice ${invoice.number} or its late fees`);
+    }
+    this.invoiceFor.set(claim, invoice.number);
+    this.invoices.set(invoice.number, {
+      data: encode(invoice), paid: new Dec(0), paymentCount: 0, open: invoice.total.greaterThan(0), stepsSent: new Set(), feeCharged: false,
+    });
+    for (const fee of lateFees) this.lateFees.get(lateFeeKey(fee))!.billedOn = invoice.number;
+    return true;
+  }
+
+  async getInvoice(number: string): Promise<LedgerInvoice | undefined> {
+    const row = this.invoices.get(number);
+    return row ? this.ledgerInvoice(row) : undefined;
+  }
+
+  async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {
+    return byKey(this.invoices).filter((row) => !options?.openOnly || row.open).map((row) => this.ledgerInvoice(row));
+  }
+
+  async disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void> {
+    const row = this.invoices.get(number);
+    if (!row) throw new Error(`The conditional request failed: no invoice ${number}`);
+    row.disputedOn ??= on;
+    if (reason !== undefined && reason !== '') row.disputeReason ??= reason;
+  }
+
+  // ---- payments --------------------------------------------------------------------------------
+  async addPayments(payments: readonly Payment[]): Promise<number> {
+    let added = 0;
+    for (const payment of payments) {
+      this.paymentSeq += 1; // taken before the conditional put, as on DynamoDB
+      if (this.payments.has(payment.paymentId)) continue;
+      this.payments.set(payment.paymentId, { status: 'pending', seq: this.paymentSeq, data: encode(payment) });
+      added += 1;
+    }
+    return added;
+  }
+
+  async pendingPayments(upTo: IsoDate): Promise<Payment[]> {
+    return [...this.payments.values()]
+      .map((row) => ({ row, payment: revivePayment(parse(row.data)) }))
+      .filter(({ row, payment }) => row.status === 'pending' && payment.receivedOn <= upTo)
+      .sort((a, b) => a.payment.receivedOn.localeCompare(b.payment.receivedOn) || a.row.seq - b.row.seq)
+      .map(({ payment }) => payment);
+  }
+
+  async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
+    const row = this.invoices.get(payment.invoiceNumber);
+    return { pending: this.payments.get(payment.paymentId)?.status === 'pending', invoice: row ? payable(row) : undefined };
+  }
+
+  async recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<RecordPaymentResult> {
+    const claim = this.payments.get(payment.paymentId);
+    if (claim?.status !== 'pending') return 'duplicate';
+    const number = applied?.invoice.invoice.number;
+    const row = number === undefined ? undefined : this.invoices.get(number);
+    if (applied && row?.paymentCount !== applied.invoice.paymentCount) return 'conflict';
+    claim.status = applied ? 'applied' : 'unapplied';
+    if (applied && row && number !== undefined) {
+      const entry: AppliedPayment = { paymentId: payment.paymentId, amount: applied.amount, receivedOn: payment.receivedOn };
+      row.paid = applied.invoice.paid.plus(applied.amount);
+      row.paymentCount = applied.invoice.paymentCount + 1;
+      if (!applied.stillOpen) row.open = false;
+      this.applied.set(`${number}#${payment.paymentId}`, { invoice: number, data: encode(entry) });
+    }
+    return 'recorded';
+  }
+
+  // ---- dunning ---------------------------------------------------------------------------------
+  async recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean> {
+    const charged = new Set(fees.map((f) => f.invoiceNumber));
+    const allowed = !this.outbox.has(outbox.key)
+      && steps.every(({ invoiceNumber, step }) => {
+        const row = this.invoices.get(invoiceNumber);
+        return row !== undefined && !row.stepsSent.has(step) && !(charged.has(invoiceNumber) && row.feeCharged);
+      })
+      && fees.every((fee) => !this.lateFees.has(lateFeeKey(fee)));
+    if (!allowed) return false;
+    this.outbox.set(outbox.key, { data: encode(outbox) });
+    for (const { invoiceNumber, step } of steps) {
+      const row = this.invoices.get(invoiceNumber)!;
+      row.stepsSent.add(step);
+      if (charged.has(invoiceNumber)) row.feeCharged = true;
+    }
+    for (const fee of fees) this.lateFees.set(lateFeeKey(fee), { clientId: fee.clientId, data: encode(fee) });
+    return true;
+  }
+
+  async unbilledLateFees(clientId: string): Promise<LateFee[]> {
+    return byKey(this.lateFees).filter((f) => f.clientId === clientId && f.billedOn === undefined).map((f) => reviveLateFee(parse(f.data)));
+  }
+
+  // ---- outbox ----------------------------------------------------------------------------------
+  async putOutbox(entry: OutboxEntry): Promise<boolean> {
+    if (this.outbox.has(entry.key)) return false;
+    this.outbox.set(entry.key, { data: encode(entry) });
+    return true;
+  }
+
+  async getOutbox(key: string): Promise<OutboxEntry | undefined> {
+    const row = this.outbox.get(key);
+    return row ? (parse(row.data) as unknown as OutboxEntry) : undefined;
+  }
+
+  async pendingOutbox(): Promise<OutboxEntry[]> {
+    return (await this.allOutbox()).filter((e) => e.status === 'pending');
+  }
+
+  async claimSend(key: string, owner: string, leaseSeconds: number): Promise<{ sentOrder: number } | undefined> {
+    const row = this.outbox.get(key);
+    const now = this.now();
+    if (!row || (parse(row.data) as unknown as OutboxEntry).status !== 'pending') return undefined;
+    if (row.lease && row.lease.until >= now && row.lease.owner !== owner) return undefined;
+    row.lease = { owner, until: now + leaseSeconds * 1000 };
+    this.emailSeq += 1;
+    return { sentOrder: this.emailSeq };
+  }
+
+  async markSent(entry: OutboxEntry, messageId: string, sentOrder: number): Promise<OutboxEntry> {
+    const current = await this.getOutbox(entry.key);
+    if (current?.status !== 'pending') {
+      if (!current) throw new Error(`No outbox entry ${entry.key}`);
+      return current;
+    }
+    const sent: OutboxEntry = { ...entry, status: 'sent', messageId, sentOrder };
+    this.outbox.set(entry.key, { data: encode(sent) });
+    this.sesMessages.set(messageId || `none#${entry.key}`, entry.key);
+    return sent;
+  }
+
+  async sentLog(): Promise<OutboxEntry[]> {
+    return (await this.allOutbox()).filter((e) => e.status !== 'pending').sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
+  }
+
+  async markBounced(messageId: string): Promise<OutboxEntry | undefined> {
+    const key = this.sesMessages.get(messageId);
+    if (key === undefined) return undefined;
+    const entry = await this.getOutbox(key);
+    if (!entry || entry.status === 'bounced') return entry;
+    const bounced: OutboxEntry = { ...entry, status: 'bounced' };
+    this.outbox.set(key, { data: encode(bounced) });
+    if (entry.kind === 'dunning') {
+      for (const i of entry.invoices) if (i.step) this.invoices.get(i.number)?.stepsSent.delete(i.step);
+    }
+    return bounced;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+  private async allOutbox(): Promise<OutboxEntry[]> {
+    return byKey(this.outbox).map((row) => parse(row.data) as unknown as OutboxEntry);
+  }
+
+  private ledgerInvoice(row: InvoiceRow): LedgerInvoice {
+    const { invoice, paid, paymentCount } = payable(row);
+    const payments = byKey(this.applied).filter((a) => a.invoice === invoice.number).map((a) => {
+      const p = parse(a.data);
+      return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
+    });
+    return {
+      invoice, paid, paymentCount, payments, disputedOn: row.disputedOn,
+      ...(row.disputeReason === undefined ? {} : { disputeReason: row.disputeReason }),
+      stepsSent: new Set(row.stepsSent), feeCharged: row.feeCharged,
+    };
+  }
+}
+
+function payable(row: InvoiceRow): PayableInvoice {
+  return { invoice: reviveInvoice(parse(row.data)), paid: row.paid, paymentCount: row.paymentCount };
+}
+
+/** As DynamoDbLedger keys its FILELOG items: one per content, one per later inbox object with it. */
+function fileLogKey(file: FileRecord): string {
+  return file.duplicateOf === undefined ? `FILE#${file.sha256}` : `DUP#${file.sha256}#${file.key ?? file.name}`;
+}
+
+function lateFeeKey(fee: Pick<LateFee, 'clientId' | 'invoiceNumber'>): string {
+  return `${fee.clientId}#${fee.invoiceNumber}`;
+}
