@@ -1,6 +1,6 @@
 /** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
 import type { DiscrepancyMessage, WorkMessage } from './messages.js';
-import type { BlobStore, Ledger, Mailer, Queue } from './ports.js';
+import type { BlobStore, Ledger, Mailer, OpenPartWriter, Queue } from './ports.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -13,6 +13,8 @@ export interface Deps {
   readonly usage: BlobStore;
   /** Artifacts bucket: normalized/, invoices/, reports/, reconciliation/, emails/. */
   readonly artifacts: BlobStore;
+  /** Writes line-based objects in parts (the ingest's normalized usage) into a store. */
+  readonly openPartWriter: OpenPartWriter;
   /** Per-invoice delivery work (render, store, email). */
   readonly workQueue: Queue<WorkMessage>;
   readonly discrepancyQueue: Queue<DiscrepancyMessage>;
