@@ -20,6 +20,7 @@ import { ScheduledJob } from './constructs/scheduled-job.js';
 import { TrueUpFunction, type TrueUpFunctionProps } from './constructs/trueup-function.js';
 import { acknowledge, grantPutPrefix, grantReadPrefix, grantTable, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
+import { ARTIFACT_PREFIXES, USAGE_PREFIXES } from '../functions/app/bucket-layout.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -123,21 +124,21 @@ export class PipelineStack extends Stack {
 
     const ingest = make('ingest-file', { description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024 });
     tableAccess(ingest);
-    readPrefix(ingest, usage, 'inbox/');
-    putPrefix(ingest, usage, 'archive/');
-    putPrefix(ingest, usage, 'rejected/');
-    readPrefix(ingest, artifacts, 'refs/');
+    readPrefix(ingest, usage, USAGE_PREFIXES.inbox);
+    putPrefix(ingest, usage, USAGE_PREFIXES.archive);
+    putPrefix(ingest, usage, USAGE_PREFIXES.rejected);
+    readPrefix(ingest, artifacts, ARTIFACT_PREFIXES.refs);
     // The seals of normalized/ say which refs parts are complete (functions/app/usage-records.ts).
-    readPrefix(ingest, artifacts, 'normalized/');
-    putPrefix(ingest, artifacts, 'normalized/');
-    putPrefix(ingest, artifacts, 'refs/');
+    readPrefix(ingest, artifacts, ARTIFACT_PREFIXES.normalized);
+    putPrefix(ingest, artifacts, ARTIFACT_PREFIXES.normalized);
+    putPrefix(ingest, artifacts, ARTIFACT_PREFIXES.refs);
 
     const applyPayments = make('apply-payments', { description: 'Import a payments file dropped in payments/ and apply due payments', timeout: Duration.minutes(2) });
     tableAccess(applyPayments);
-    readPrefix(applyPayments, usage, 'payments/');
+    readPrefix(applyPayments, usage, USAGE_PREFIXES.payments);
     discrepancyQueue.grantSendMessages(applyPayments.function);
     // Receipts (trueup.json `receipts`): the raw message is stored, then queued for the invoice workers.
-    putPrefix(applyPayments, artifacts, 'emails/');
+    putPrefix(applyPayments, artifacts, ARTIFACT_PREFIXES.emails);
     workQueue.grantSendMessages(applyPayments.function);
 
     const billingRun = make('billing-run', {
@@ -145,21 +146,21 @@ export class PipelineStack extends Stack {
       timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
     });
     tableAccess(billingRun);
-    readPrefix(billingRun, artifacts, 'normalized/');
-    readPrefix(billingRun, artifacts, 'reconciliation/');
-    putPrefix(billingRun, artifacts, 'reconciliation/');
+    readPrefix(billingRun, artifacts, ARTIFACT_PREFIXES.normalized);
+    readPrefix(billingRun, artifacts, ARTIFACT_PREFIXES.reconciliation);
+    putPrefix(billingRun, artifacts, ARTIFACT_PREFIXES.reconciliation);
     // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
-    readPrefix(billingRun, artifacts, 'billing/');
-    putPrefix(billingRun, artifacts, 'billing/');
+    readPrefix(billingRun, artifacts, ARTIFACT_PREFIXES.billing);
+    putPrefix(billingRun, artifacts, ARTIFACT_PREFIXES.billing);
     workQueue.grantSendMessages(billingRun.function);
     discrepancyQueue.grantSendMessages(billingRun.function);
 
     const invoiceWorker = make('invoice-worker', { description: 'Render, store and email one invoice per message', timeout: Duration.seconds(60), memorySize: 1024 });
     tableAccess(invoiceWorker);
-    readPrefix(invoiceWorker, artifacts, 'reconciliation/');
-    readPrefix(invoiceWorker, artifacts, 'emails/');
-    putPrefix(invoiceWorker, artifacts, 'invoices/');
-    putPrefix(invoiceWorker, artifacts, 'emails/');
+    readPrefix(invoiceWorker, artifacts, ARTIFACT_PREFIXES.reconciliation);
+    readPrefix(invoiceWorker, artifacts, ARTIFACT_PREFIXES.emails);
+    putPrefix(invoiceWorker, artifacts, ARTIFACT_PREFIXES.invoices);
+    putPrefix(invoiceWorker, artifacts, ARTIFACT_PREFIXES.emails);
     const invoiceWorkerConcurrency = 2; // the SQS minimum; keeps SES within its send rate
     sendsEmail(invoiceWorker, invoiceWorkerConcurrency);
     invoiceWorker.function.addEventSource(new SqsEventSource(workQueue, {
@@ -174,34 +175,34 @@ export class PipelineStack extends Stack {
       description: 'Email the reconciliation report after the billing run', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
     });
     tableAccess(reconciliationReport); // reads the ledger, records the email in the outbox
-    readPrefix(reconciliationReport, artifacts, 'reconciliation/');
-    readPrefix(reconciliationReport, usage, 'rejected/'); // the rejected rows, explained and attached
-    readPrefix(reconciliationReport, artifacts, 'emails/');
-    putPrefix(reconciliationReport, artifacts, 'reports/');
-    putPrefix(reconciliationReport, artifacts, 'emails/');
+    readPrefix(reconciliationReport, artifacts, ARTIFACT_PREFIXES.reconciliation);
+    readPrefix(reconciliationReport, usage, USAGE_PREFIXES.rejected); // the rejected rows, explained and attached
+    readPrefix(reconciliationReport, artifacts, ARTIFACT_PREFIXES.emails);
+    putPrefix(reconciliationReport, artifacts, ARTIFACT_PREFIXES.reports);
+    putPrefix(reconciliationReport, artifacts, ARTIFACT_PREFIXES.emails);
     sendsEmail(reconciliationReport);
 
     const dunningRun = make('dunning-run', {
       description: 'Apply received payments, send due dunning steps, charge late fees once', timeout: Duration.minutes(5), reservedConcurrentExecutions: 1,
     });
     tableAccess(dunningRun);
-    readPrefix(dunningRun, artifacts, 'emails/');
-    putPrefix(dunningRun, artifacts, 'emails/');
+    readPrefix(dunningRun, artifacts, ARTIFACT_PREFIXES.emails);
+    putPrefix(dunningRun, artifacts, ARTIFACT_PREFIXES.emails);
     discrepancyQueue.grantSendMessages(dunningRun.function);
     // Its emails (and receipts of the payments it applies) are queued for the invoice workers; they attach the invoice PDFs.
     workQueue.grantSendMessages(dunningRun.function);
-    readPrefix(dunningRun, artifacts, 'invoices/');
+    readPrefix(dunningRun, artifacts, ARTIFACT_PREFIXES.invoices);
     sendsEmail(dunningRun);
 
     const agingReport = make('aging-report', {
       description: 'Email the AR aging report', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
     });
     tableAccess(agingReport); // reads invoices, records the email in the outbox
-    readPrefix(agingReport, artifacts, 'emails/');
+    readPrefix(agingReport, artifacts, ARTIFACT_PREFIXES.emails);
     // A re-run after the email was recorded attaches the report it stored (reports/aging-<date>.*).
-    readPrefix(agingReport, artifacts, 'reports/');
-    putPrefix(agingReport, artifacts, 'reports/');
-    putPrefix(agingReport, artifacts, 'emails/');
+    readPrefix(agingReport, artifacts, ARTIFACT_PREFIXES.reports);
+    putPrefix(agingReport, artifacts, ARTIFACT_PREFIXES.reports);
+    putPrefix(agingReport, artifacts, ARTIFACT_PREFIXES.emails);
     sendsEmail(agingReport);
 
     const sesEvents = make('ses-events', { description: 'Record SES bounces and complaints', timeout: Duration.seconds(30) });
@@ -225,7 +226,7 @@ export class PipelineStack extends Stack {
         cacheEnabled: true, secretsManagerTtl: Duration.minutes(5), logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
     });
-    putPrefix(collector, usage, 'inbox/');
+    putPrefix(collector, usage, USAGE_PREFIXES.inbox);
     this.grantCollectorState(collector, table.tableArn);
     this.collectorSecretsArn = this.formatArn({
       service: 'secretsmanager', resource: 'secret', resourceName: `${config.sourceSecretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
@@ -249,8 +250,8 @@ export class PipelineStack extends Stack {
     // Configured from this stack on the imported bucket (CDK's notifications custom resource
     // merges them with any others): on the bucket itself they would make the stateful stack
     // depend on this one, a cycle.
-    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(ingest.function), { prefix: 'inbox/' });
-    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(applyPayments.function), { prefix: 'payments/' });
+    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(ingest.function), { prefix: USAGE_PREFIXES.inbox });
+    usage.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(applyPayments.function), { prefix: USAGE_PREFIXES.payments });
 
     // ---- schedules (MSP time zone) ------------------------------------------------------
     const schedule = (id: string, fn: TrueUpFunction, expression: string, description: string): ScheduledJob =>
