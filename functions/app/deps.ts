@@ -9,9 +9,9 @@ export interface Logger {
 
 export interface Deps {
   readonly ledger: Ledger;
-  /** Usage bucket: inbox/, archive/, rejected/. */
+  /** Usage bucket: inbox/, archive/, rejected/ (every key: bucket-layout.ts). */
   readonly usage: BlobStore;
-  /** Artifacts bucket: normalized/, invoices/, reports/, reconciliation/, emails/. */
+  /** Artifacts bucket: normalized/, refs/, reconciliation/, billing/, invoices/, reports/, emails/ (every key: bucket-layout.ts). */
   readonly artifacts: BlobStore;
   /** Writes line-based objects in parts (the ingest's normalized usage) into a store. */
   readonly openPartWriter: OpenPartWriter;

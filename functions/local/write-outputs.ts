@@ -30,6 +30,7 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
     if (!json) continue; // deleted since the listing
     periods.push(json.period);
     await writeFile(join(out, 'reconciliation', `${json.period}.json`), JSON.stringify(specReconciliation(json), null, 1) + '\n');
+    // The reports keep their artifact key as their path under OUT (reports/…).
     for (const extra of [reconciliationReportKey(json.period), discrepanciesCsvKey(json.period)]) {
       const bytes = await deps.artifacts.get(extra);
       if (bytes) await writeFile(join(out, extra), bytes);
