@@ -2,13 +2,13 @@
  * Synthetic MSP data for the benchmarks, generated in memory (deterministic, seeded):
  * `clients` clients with 8 agreement lines each over 16 products, accounts at five vendors,
  * and usage rows written as normalized records straight into the artifacts bucket's
- * `normalized/<period>/<sha256>.ndjson` layout (functions/app/usage-records.ts), as the ingest
+ * `normalized/<period>/<sha256>.<part>.ndjson` layout (functions/app/bucket-layout.ts), as the ingest
  * path leaves them. About 9 pairs in 10 match; the rest are true-ups, credits, missing usage,
  * unknown accounts and unmapped skus, so every reconciliation branch is exercised.
  */
 import { createHash } from 'node:crypto';
 import type { Deps } from '../functions/app/deps.js';
-import { normalizedKey, sealKey } from '../functions/app/usage-records.js';
+import { normalizedKey, writeSeal } from '../functions/app/bucket-layout.js';
 import { Dec } from '../functions/domain/money.js';
 import type { Account, Aggregation, Agreement, Client, Product, ReferenceData, Settings, SkuMapping } from '../functions/domain/billing-types.js';
 import { Rng } from './common.js';
@@ -117,7 +117,7 @@ export async function writeUsage(deps: Deps, reference: ReferenceData, period: s
     const sha = createHash('sha256').update(`bench:${period}:${fileNo}`).digest('hex');
     // One part and its seal: the billing run reads sealed parts only.
     await deps.artifacts.put(normalizedKey(period, sha, 0), buffer.join(''), 'application/x-ndjson');
-    await deps.artifacts.put(sealKey(period, sha), JSON.stringify({ records: 1, refs: 0 }), 'application/json');
+    await writeSeal(deps.artifacts, period, sha, { records: 1, refs: 0 });
     buffer = [];
     fileNo += 1;
   };

@@ -10,6 +10,7 @@ import { basename, resolve } from 'node:path';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
+import { inboxKey } from '../functions/app/bucket-layout.js';
 import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
@@ -113,7 +114,7 @@ export function addOpsCommands(program: Command): void {
   program.command('upload').description('drop a usage file into the inbox (ingested at once)')
     .argument('<file>', 'the usage file (any format TrueUp reads)').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
     .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
-      const key = `inbox/${basename(file)}`;
+      const key = inboxKey(basename(file));
       if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
       await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
       if (c.kind === 'aws') return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);

@@ -18,6 +18,7 @@ import type { PipelineFunction } from './constructs/pipeline-function.js';
 import { Job, pascalCase, putPrefix, readPrefix, sendMessages, tableReadWrite, type Grant, type JobProps } from './constructs/job.js';
 import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
+import { ARTIFACT_PREFIXES, USAGE_PREFIXES } from '../functions/app/bucket-layout.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
@@ -122,29 +123,29 @@ export class PipelineStack extends Stack {
       handlerName: 'ingest-file', description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024,
       grants: [
         tableAccess,
-        readPrefix(usage, 'inbox/'),
-        putPrefix(usage, 'archive/'),
-        putPrefix(usage, 'rejected/'),
-        readPrefix(artifacts, 'refs/'),
+        readPrefix(usage, USAGE_PREFIXES.inbox),
+        putPrefix(usage, USAGE_PREFIXES.archive),
+        putPrefix(usage, USAGE_PREFIXES.rejected),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.refs),
         // The seals of normalized/ say which refs parts are complete (functions/app/usage-records.ts).
-        readPrefix(artifacts, 'normalized/'),
-        putPrefix(artifacts, 'normalized/'),
-        putPrefix(artifacts, 'refs/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.normalized),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.normalized),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.refs),
       ],
-      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: 'inbox/' },
+      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: USAGE_PREFIXES.inbox },
     });
 
     const applyPayments = job({
       handlerName: 'apply-payments', description: 'Import a payments file dropped in payments/ and apply due payments', timeout: Duration.minutes(2),
       grants: [
         tableAccess,
-        readPrefix(usage, 'payments/'),
+        readPrefix(usage, USAGE_PREFIXES.payments),
         sendMessages(discrepancyQueue),
         // Receipts (trueup.json `receipts`): the raw message is stored, then queued for the invoice workers.
-        putPrefix(artifacts, 'emails/'),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendMessages(workQueue),
       ],
-      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: 'payments/' },
+      trigger: { kind: 'objectCreated', bucket: usage.bucket, prefix: USAGE_PREFIXES.payments },
     });
 
     // Schedules run in the MSP's time zone.
@@ -154,12 +155,12 @@ export class PipelineStack extends Stack {
       timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
       grants: [
         tableAccess,
-        readPrefix(artifacts, 'normalized/'),
-        readPrefix(artifacts, 'reconciliation/'),
-        putPrefix(artifacts, 'reconciliation/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.normalized),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
         // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
-        readPrefix(artifacts, 'billing/'),
-        putPrefix(artifacts, 'billing/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.billing),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.billing),
         sendMessages(workQueue),
         sendMessages(discrepancyQueue),
       ],
@@ -171,10 +172,10 @@ export class PipelineStack extends Stack {
       handlerName: 'invoice-worker', description: 'Render, store and email one invoice per message', timeout: Duration.seconds(60), memorySize: 1024,
       grants: [
         tableAccess,
-        readPrefix(artifacts, 'reconciliation/'),
-        readPrefix(artifacts, 'emails/'),
-        putPrefix(artifacts, 'invoices/'),
-        putPrefix(artifacts, 'emails/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendsEmail(invoiceWorkerConcurrency),
       ],
       trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },
@@ -191,11 +192,11 @@ export class PipelineStack extends Stack {
       description: 'Email the reconciliation report after the billing run', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
       grants: [
         tableAccess, // reads the ledger, records the email in the outbox
-        readPrefix(artifacts, 'reconciliation/'),
-        readPrefix(usage, 'rejected/'), // the rejected rows, explained and attached
-        readPrefix(artifacts, 'emails/'),
-        putPrefix(artifacts, 'reports/'),
-        putPrefix(artifacts, 'emails/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
+        readPrefix(usage, USAGE_PREFIXES.rejected), // the rejected rows, explained and attached
+        readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.reports),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendsEmail(),
       ],
       trigger: { kind: 'schedule', expression: config.schedules.reconciliationReport, description: 'TrueUp reconciliation report (after the billing run)' },
@@ -206,12 +207,12 @@ export class PipelineStack extends Stack {
       description: 'Apply received payments, send due dunning steps, charge late fees once', timeout: Duration.minutes(5), reservedConcurrentExecutions: 1,
       grants: [
         tableAccess,
-        readPrefix(artifacts, 'emails/'),
-        putPrefix(artifacts, 'emails/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendMessages(discrepancyQueue),
         // Its emails (and receipts of the payments it applies) are queued for the invoice workers; they attach the invoice PDFs.
         sendMessages(workQueue),
-        readPrefix(artifacts, 'invoices/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
         sendsEmail(),
       ],
       trigger: { kind: 'schedule', expression: config.schedules.dunning, description: 'TrueUp dunning (daily)' },
@@ -222,11 +223,11 @@ export class PipelineStack extends Stack {
       description: 'Email the AR aging report', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
       grants: [
         tableAccess, // reads invoices, records the email in the outbox
-        readPrefix(artifacts, 'emails/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         // A re-run after the email was recorded attaches the report it stored (reports/aging-<date>.*).
-        readPrefix(artifacts, 'reports/'),
-        putPrefix(artifacts, 'reports/'),
-        putPrefix(artifacts, 'emails/'),
+        readPrefix(artifacts, ARTIFACT_PREFIXES.reports),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.reports),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendsEmail(),
       ],
       trigger: { kind: 'schedule', expression: config.schedules.aging, description: 'TrueUp AR aging report (weekly)' },
@@ -256,7 +257,7 @@ export class PipelineStack extends Stack {
         cacheEnabled: true, secretsManagerTtl: Duration.minutes(5), logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
       grants: [
-        putPrefix(usage, 'inbox/'),
+        putPrefix(usage, USAGE_PREFIXES.inbox),
         (fn) => this.grantCollectorState(fn, table.tableArn),
         (fn) => this.grantSourceSecrets(fn, config.sourceSecretsPrefix),
       ],

@@ -13,7 +13,8 @@ import { renderInvoicePdf } from '../render/invoice-pdf.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { invoiceJson } from './invoice-json.js';
 import type { InvoiceBook, LedgerInvoice } from './ports.js';
-import { pairsFromJson, reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
+import { invoiceKey, readReconciliation, reconciliationKey } from './bucket-layout.js';
+import { pairsFromJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
 import { completeIfRecorded, clientSender, sendOnce, type SendDeps } from './send-email.js';
 
@@ -33,10 +34,9 @@ export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: 
   if (!client) throw new Error(`Invoice ${invoice.number} names client ${invoice.clientId}, which is not in the reference data`);
   const view = { ...await invoiceView(deps, account, client, reference.settings, invoice.issueDate), ...(reference.logo ? { logo: reference.logo } : {}) };
   const pdf = await renderInvoicePdf(view);
-  const base = `invoices/${invoice.number}`;
-  await deps.artifacts.put(`${base}.json`, JSON.stringify(invoiceJson(account, invoice.issueDate), null, 1), 'application/json');
-  await deps.artifacts.put(`${base}.html`, renderInvoiceHtml(view), 'text/html; charset=utf-8');
-  await deps.artifacts.put(`${base}.pdf`, pdf, 'application/pdf');
+  await deps.artifacts.put(invoiceKey(invoice.number, 'json'), JSON.stringify(invoiceJson(account, invoice.issueDate), null, 1), 'application/json');
+  await deps.artifacts.put(invoiceKey(invoice.number, 'html'), renderInvoiceHtml(view), 'text/html; charset=utf-8');
+  await deps.artifacts.put(invoiceKey(invoice.number, 'pdf'), pdf, 'application/pdf');
   await sendOnce(deps, {
     key: `invoice#${invoice.number}`, kind: 'invoice', date: invoice.issueDate, from: clientSender(reference.settings),
     to: client.billingEmails, content: invoiceEmail(view, pdf), invoices: [{ number: invoice.number }],
@@ -52,9 +52,8 @@ export async function invoiceView(deps: Pick<Deps, 'artifacts'>, account: Ledger
 async function usageBehind(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice): Promise<Record<string, { used: Dec; contracted: Dec }>> {
   const { invoice } = account;
   if (!invoice.lines.some((l) => l.kind === 'true_up' || l.kind === 'credit')) return {};
-  const stored = await deps.artifacts.get(reconciliationKey(invoice.period));
-  if (!stored) return {};
-  const json = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
+  const json = await readReconciliation(deps.artifacts, reconciliationKey(invoice.period));
+  if (!json) return {};
   const usage: Record<string, { used: Dec; contracted: Dec }> = {};
   for (const pair of pairsFromJson(json, [])) {
     if (pair.clientId === invoice.clientId) usage[pair.sku] = { used: pair.used, contracted: pair.contracted };

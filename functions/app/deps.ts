@@ -1,6 +1,6 @@
 /** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
 import type { DiscrepancyMessage, WorkMessage } from './messages.js';
-import type { BlobStore, Ledger, Mailer, Queue } from './ports.js';
+import type { BlobStore, Ledger, Mailer, OpenPartWriter, Queue } from './ports.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -9,10 +9,12 @@ export interface Logger {
 
 export interface Deps {
   readonly ledger: Ledger;
-  /** Usage bucket: inbox/, archive/, rejected/. */
+  /** Usage bucket: inbox/, archive/, rejected/ (every key: bucket-layout.ts). */
   readonly usage: BlobStore;
-  /** Artifacts bucket: normalized/, invoices/, reports/, reconciliation/, emails/. */
+  /** Artifacts bucket: normalized/, refs/, reconciliation/, billing/, invoices/, reports/, emails/ (every key: bucket-layout.ts). */
   readonly artifacts: BlobStore;
+  /** Writes line-based objects in parts (the ingest's normalized usage) into a store. */
+  readonly openPartWriter: OpenPartWriter;
   /** Per-invoice delivery work (render, store, email). */
   readonly workQueue: Queue<WorkMessage>;
   readonly discrepancyQueue: Queue<DiscrepancyMessage>;

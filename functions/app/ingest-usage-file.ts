@@ -13,7 +13,7 @@ import type { IsoDate } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/billing-types.js';
 import { readUsageFile, type FileReadSummary } from '../ingest/read-usage-file.js';
 import { csvCell } from '../render/escape.js';
-import { replaceControlCharacters } from '../text/control-characters.js';
+import { archiveKey, rejectedKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import type { FileRecord, UsageFileLog } from './ports.js';
 import { PART_SIZE, StoredReferences, UsageRecordWriter } from './usage-records.js';
@@ -33,7 +33,7 @@ export interface IngestOptions {
  * simulate` gives the path under the data folder's `usage/` (`2025-01/x.csv`), so that two
  * files of one name in two subfolders stay apart in the reports.
  */
-export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'log'>, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'openPartWriter' | 'log'>, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
   const name = input.name ?? usageFileName(input.key);
   const { sha256, bytes } = await hashObject(deps, input.key);
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
@@ -48,9 +48,9 @@ export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 
     deps.log.info('duplicate usage file', { name, duplicateOf: duplicate.duplicateOf });
     return { record: duplicate, rejections: [] };
   }
-  await deps.usage.copy(input.key, `archive/${sha256}`, bytes);
+  await deps.usage.copy(input.key, archiveKey(sha256), bytes);
   const references = new StoredReferences(deps.artifacts, sha256);
-  const writer = new UsageRecordWriter(deps.artifacts, sha256, options.partSize ?? PART_SIZE);
+  const writer = new UsageRecordWriter(deps.artifacts, deps.openPartWriter(deps.artifacts, options.partSize ?? PART_SIZE), sha256);
   const summary = await readUsageFile(
     { name, chunks: await deps.usage.stream(input.key) },
     (record: UsageRecord) => writer.add(record),
@@ -76,15 +76,6 @@ export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 
  */
 export function usageFileName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1) || key;
-}
-
-/**
- * Where the rejected rows of a file go: `rejected/<sha256>/<name>.errors.csv`, the name kept
- * to one plain segment (path separators, including `\`, and control characters become `_`),
- * so a hostile name never reads as a path when the bucket is synced to a disk.
- */
-export function rejectedKey(sha256: string, name: string): string {
-  return `rejected/${sha256}/${replaceControlCharacters(name, '_').replace(/[/\\]/g, '_')}.errors.csv`;
 }
 
 async function hashObject(deps: Pick<Deps, 'usage'>, key: string): Promise<{ sha256: string; bytes: number }> {

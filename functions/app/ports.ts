@@ -260,3 +260,32 @@ export interface Outbox {
 
 /** The whole ledger (the DynamoDB table): every aggregate's port, as the adapter implements it. */
 export interface Ledger extends ReferenceDataStore, UsageFileLog, ReconciliationLog, DiscrepancyStore, InvoiceBook, PaymentBook, DunningLog, Outbox {}
+
+/**
+ * Writes text objects line by line in numbered parts: a part is stored once its lines reach
+ * the part size, at most one part at a time (the next waits for it, so that writing overlaps
+ * reading without piling up). The ingest stores normalized usage with it (usage-records.ts).
+ */
+export interface PartWriter {
+  /** An object written in parts named `keyOf(0)`, `keyOf(1)` …; all the writer's objects share its one part in flight. */
+  open(keyOf: (part: number) => string, contentType: string): PartedObject;
+  /** Waits until every part handed over is stored; throws when one was not. */
+  settled(): Promise<void>;
+}
+
+/** One object of a PartWriter. */
+export interface PartedObject {
+  /** How many parts were handed over to be stored. */
+  readonly parts: number;
+  /**
+   * Appends `text` (then a NUL and `second`, when given) and a line feed. When that fills the
+   * part, hands it over and returns a promise: wait for it before the next line. A part that
+   * failed to store is thrown here or by `settled`.
+   */
+  append(text: string, second?: string): Promise<void> | void;
+  /** Hands over what is left as the last part (nothing when it is empty). */
+  end(): Promise<void>;
+}
+
+/** A PartWriter storing into `store` in parts of about `partSize` bytes. */
+export type OpenPartWriter = (store: BlobStore, partSize: number) => PartWriter;

@@ -1,9 +1,9 @@
 /**
  * The reconciliation of a period as stored (`reconciliation/<P>.json` in the artifacts
  * bucket): the shape of docs/contract.md §9, plus per-pair `agreementId` and `totalCost`, which the
- * invoice workers need and the output writer strips.
+ * invoice workers need and the output writer strips. Read and written through
+ * bucket-layout.ts (readReconciliation, writeReconciliation).
  */
-import type { Period } from '../domain/dates.js';
 import { Dec, decimalText, formatMoney, formatQuantity } from '../domain/money.js';
 import type { Discrepancy, PairResult, Reconciliation } from '../domain/reconcile-period.js';
 import type { Agreement } from '../domain/billing-types.js';
@@ -12,10 +12,6 @@ import type { FileRecord } from './ports.js';
 
 // The stored shape is the domain's (the reports render it); re-exported for the use cases.
 export type { ReconciliationJson, ReleasedHold } from '../domain/reconciliation-shape.js';
-
-export function reconciliationKey(period: Period): string {
-  return `reconciliation/${period}.json`;
-}
 
 export function toReconciliationJson(reconciliation: Reconciliation, files: readonly FileRecord[]): ReconciliationJson {
   return {

@@ -20,7 +20,8 @@ import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { UseCaseDeps } from './deps.js';
 import type { DunningLog, InvoiceBook, ReconciliationLog, ReferenceDataStore, UsageFileLog } from './ports.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
-import { discrepanciesFromJson, pairsFromJson, reconciliationKey, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
+import { readPlan, readReconciliation, reconciliationKey, writePlan, writeReconciliation, type PlanEntry } from './bucket-layout.js';
+import { discrepanciesFromJson, pairsFromJson, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
 
 export interface BillingRunResult {
@@ -34,9 +35,6 @@ interface PlannedDraft {
   readonly draft: InvoiceDraft;
   readonly lateFees: readonly LateFee[];
 }
-
-/** A planned draft as stored and sent: JSON (codec.encode), revived only by the worker. */
-type PlanEntry = Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>;
 
 /** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
 export type BillingDeps = UseCaseDeps<
@@ -73,23 +71,17 @@ export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnT
   return { invoice, lateFees: message.lateFees.map((f) => reviveLateFee(f)) };
 }
 
-function planKey(period: Period): string {
-  return `billing/${period}/plan.ndjson`;
-}
-
 /**
  * The drafts of P's invoices in client_id order, computed the first time and stored; a retry
  * (or a concurrent run) reads the stored plan, so the count it reserves numbers for and the
  * drafts it sends never change.
  */
 async function planOnce(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
-  const key = planKey(reconciliation.period);
-  const stored = await deps.artifacts.get(key);
-  const lines = stored
-    ? new TextDecoder().decode(stored).split('\n').filter(Boolean)
-    : (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees }));
-  if (!stored) await deps.artifacts.put(key, lines.map((l) => `${l}\n`).join(''), 'application/x-ndjson');
-  return lines.map((line) => JSON.parse(line) as PlanEntry);
+  const stored = await readPlan(deps.artifacts, reconciliation.period);
+  if (stored) return stored;
+  const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees }));
+  await writePlan(deps.artifacts, reconciliation.period, lines);
+  return lines.map((line) => JSON.parse(line) as PlanEntry); // just encoded: the plan's shape
 }
 
 async function computePlan(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
@@ -151,11 +143,8 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
  */
 async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period: Period, today: IsoDate): Promise<ReconciliationJson> {
   const key = reconciliationKey(period);
-  const stored = await deps.artifacts.get(key);
-  let json: ReconciliationJson;
-  if (stored) {
-    json = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
-  } else {
+  let json = await readReconciliation(deps.artifacts, key);
+  if (!json) {
     const { summary, vendors } = await summarizePeriod(deps, reference, period);
     const expected = await deps.ledger.expectedFeeds();
     const seen = [...vendors].map((vendor) => ({ vendor, period }));
@@ -165,7 +154,7 @@ async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period
     const released = await releaseHeld(deps, reference, period);
     const files = await deps.ledger.unreportedFiles();
     json = { ...toReconciliationJson(reconciliation, files), ...(held.length > 0 ? { held } : {}), ...(released.length > 0 ? { released } : {}) };
-    await deps.artifacts.put(key, JSON.stringify(json, null, 1), 'application/json');
+    await writeReconciliation(deps.artifacts, json);
   }
   const discrepancies = [...discrepanciesFromJson(json), ...(json.released ?? []).flatMap((r) => discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }))];
   await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
@@ -202,8 +191,8 @@ async function releaseHeld(deps: BillingDeps, reference: ReferenceData, period: 
   if (earlier.every((r) => !r.held)) return []; // nothing held in the window: no reads
   const jsons: ReconciliationJson[] = [];
   for (const record of earlier) {
-    const bytes = await deps.artifacts.get(record.key);
-    if (bytes) jsons.push(JSON.parse(new TextDecoder().decode(bytes)) as ReconciliationJson);
+    const json = await readReconciliation(deps.artifacts, record.key);
+    if (json) jsons.push(json);
   }
   const done = new Set(jsons.flatMap((j) => (j.released ?? []).map((r) => `${r.period}|${r.vendor}`)));
   const out: ReleasedHold[] = [];

@@ -9,6 +9,7 @@ import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { DunningStep, LateFee } from '../domain/billing-types.js';
 import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
+import { invoiceKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
 import type { DunningLog, InvoiceBook, LedgerInvoice } from './ports.js';
@@ -70,7 +71,7 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
 async function invoicePdfs(deps: Pick<Deps, 'artifacts'>, items: readonly { invoiceNumber: string }[]): Promise<InvoicePdf[]> {
   const pdfs: InvoicePdf[] = [];
   for (const { invoiceNumber } of items) {
-    const bytes = await deps.artifacts.get(`invoices/${invoiceNumber}.pdf`);
+    const bytes = await deps.artifacts.get(invoiceKey(invoiceNumber, 'pdf'));
     if (bytes) pdfs.push({ number: invoiceNumber, content: Buffer.from(bytes) });
   }
   return pdfs;

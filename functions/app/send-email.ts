@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { buildMime } from '../render/mime.js';
 import type { EmailContent } from '../render/email-content.js';
+import { emailObjectKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import type { Outbox, OutboxEntry, OutboxKind, ReferenceDataStore } from './ports.js';
 
@@ -36,10 +37,6 @@ export interface EmailIntent {
   readonly to: readonly string[];
   readonly content: EmailContent;
   readonly invoices?: readonly { number: string; step?: string }[];
-}
-
-export function emailObjectKey(key: string): string {
-  return `emails/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.eml`;
 }
 
 /** Builds and stores the raw message and returns the outbox entry (not yet recorded). */

@@ -10,8 +10,8 @@ import { renderReconciliationReport, summarizeRejections, type RejectionSummary 
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import type { DiscrepancyStore, InvoiceBook, ReconciliationLog } from './ports.js';
-import { rejectedKey } from './ingest-usage-file.js';
-import { reconciliationKey, type ReconciliationJson } from './reconciliation-json.js';
+import { agingReportKey, discrepanciesCsvKey, readReconciliation, reconciliationKey, reconciliationReportKey, rejectedKey } from './bucket-layout.js';
+import type { ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
 import { completeIfRecorded, sendOnce, type SendDeps } from './send-email.js';
 
@@ -25,9 +25,8 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
   // Once its email is recorded, the stored report is the one the team received: a re-run (a
   // retry, a second run) leaves it as it is, although discrepancies have moved on since.
   if (await completeIfRecorded(deps, key)) return false;
-  const stored = await deps.artifacts.get(reconciliationKey(period));
-  if (!stored) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
-  const reconciliation = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
+  const reconciliation = await readReconciliation(deps.artifacts, reconciliationKey(period));
+  if (!reconciliation) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
   const history = (await deps.ledger.recentReconciliations(6)).filter((r) => r.period <= period).reverse()
     .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
   const lifecycle = await deps.ledger.listDiscrepancies();
@@ -35,8 +34,8 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
   const rejected = await rejectedRows(deps, reconciliation);
   const rejections = rejected.map((r) => r.summary);
   const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle, catalog, rejections });
-  await deps.artifacts.put(`reports/reconciliation-${period}.html`, report.html, 'text/html; charset=utf-8');
-  await deps.artifacts.put(`reports/discrepancies-${period}.csv`, report.csv, 'text/csv');
+  await deps.artifacts.put(reconciliationReportKey(period), report.html, 'text/html; charset=utf-8');
+  await deps.artifacts.put(discrepanciesCsvKey(period), report.csv, 'text/csv');
   return sendOnce(deps, {
     key, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
     to: reference.settings.reports.recipients,
@@ -86,7 +85,7 @@ export async function scheduledAgingReport(deps: ReportDeps, input: { today: Iso
 export async function sendAgingReport(deps: ReportDeps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
   const key = `report#aging#${input.asOf}`;
   if (await deps.ledger.getOutbox(key)) {
-    const [csv, html] = await Promise.all([deps.artifacts.get(`reports/aging-${input.asOf}.csv`), deps.artifacts.get(`reports/aging-${input.asOf}.html`)]);
+    const [csv, html] = await Promise.all([deps.artifacts.get(agingReportKey(input.asOf, 'csv')), deps.artifacts.get(agingReportKey(input.asOf, 'html'))]);
     if (csv && html) {
       if (input.email) await completeIfRecorded(deps, key);
       return { csv: new TextDecoder().decode(csv), html: new TextDecoder().decode(html) };
@@ -99,8 +98,8 @@ export async function sendAgingReport(deps: ReportDeps, input: { asOf: IsoDate; 
   const finalStep = [...reference.settings.dunning.steps].sort((a, b) => a.offsetDays - b.offsetDays).at(-1)?.name;
   const trend = dsoTrend({ asOf: input.asOf, clients: [...reference.clients], invoices });
   const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, invoices, asOf: input.asOf, finalStep, dsoTrend: trend });
-  await deps.artifacts.put(`reports/aging-${input.asOf}.csv`, csv, 'text/csv');
-  await deps.artifacts.put(`reports/aging-${input.asOf}.html`, rendered.html, 'text/html; charset=utf-8');
+  await deps.artifacts.put(agingReportKey(input.asOf, 'csv'), csv, 'text/csv');
+  await deps.artifacts.put(agingReportKey(input.asOf, 'html'), rendered.html, 'text/html; charset=utf-8');
   if (input.email) {
     await sendOnce(deps, {
       key, kind: 'aging_report', date: input.asOf, from: reference.settings.msp.email,

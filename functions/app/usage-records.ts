@@ -1,5 +1,5 @@
 /**
- * Normalized usage at rest, in the artifacts bucket:
+ * Normalized usage at rest, in the artifacts bucket (the keys are spelled in bucket-layout.ts):
  * - `normalized/<period>/<sha256>.<part>.ndjson`: one NDJSON object per record, the records of
  *   one file and period in parts of about PART_SIZE bytes (`<part>` is 00000, 00001 …, so the
  *   keys sort in write order);
@@ -17,35 +17,25 @@ import type { Period } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/billing-types.js';
 import type { DuplicateKey } from '../ingest/reader-types.js';
 import { ReferenceSet } from '../ingest/reference-set.js';
-import type { BlobStore } from './ports.js';
+import { normalizedKey, normalizedPrefix, parsePartKey, readSeal, referencesKey, referencesPrefix, sealedFileOf, writeSeal, type Seal } from './bucket-layout.js';
+import type { BlobStore, PartedObject, PartWriter } from './ports.js';
 
 /**
  * How large a part grows before it is written: 4 MiB of UTF-8, plus the line that passes it
  * (well under the embedded S3's 11 MiB body limit).
  */
 export const PART_SIZE = 4 * 1024 * 1024;
-/** Part numbers are zero-padded to this many digits, so that keys sort in part order. */
-const PART_DIGITS = 5;
-const MAX_PARTS = 10 ** PART_DIGITS;
 
-/** The key of one part of a file's normalized records. */
-export function normalizedKey(period: Period, sha256: string, part: number): string {
-  return `normalized/${period}/${sha256}${partSuffix(part)}.ndjson`;
-}
-
-/** The key of one part of a file's references. */
-export function referencesKey(period: Period, sha256: string, part: number): string {
-  return `refs/${period}/${sha256}${partSuffix(part)}.txt`;
-}
-
-/** The seal of a file's parts in one period (see the top of this file). */
-export function sealKey(period: Period, sha256: string): string {
-  return `normalized/${period}/${sha256}.parts.json`;
-}
-
-interface Seal {
-  readonly records: number;
-  readonly refs: number;
+/** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count. */
+function readableParts(keys: readonly string[], prefix: string, seals: ReadonlyMap<string, Seal>, count: (seal: Seal) => number): StoredPart[] {
+  const parts: StoredPart[] = [];
+  for (const key of keys) {
+    const parsed = parsePartKey(key, prefix);
+    if (!parsed) continue;
+    const seal = seals.get(parsed.sha256);
+    if (seal !== undefined && parsed.part < count(seal)) parts.push({ key, ...parsed });
+  }
+  return parts;
 }
 
 /** One object of a period's listing: the file it belongs to, and its part number. */
@@ -55,38 +45,16 @@ interface StoredPart {
   readonly part: number;
 }
 
-const PART_NAME = /^([0-9a-f]{64})\.(\d{5})\.(ndjson|txt)$/;
-
-/** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count. */
-function readableParts(keys: readonly string[], prefix: string, seals: ReadonlyMap<string, Seal>, count: (seal: Seal) => number): StoredPart[] {
-  const parts: StoredPart[] = [];
-  for (const key of keys) {
-    const match = PART_NAME.exec(key.slice(prefix.length));
-    if (!match) continue;
-    const [, sha256 = '', part = ''] = match;
-    const seal = seals.get(sha256);
-    if (seal !== undefined && Number(part) < count(seal)) parts.push({ key, sha256, part: Number(part) });
-  }
-  return parts;
-}
-
 /** The seals of a period, by file. `keys`: the listing of `normalized/<period>/`, when already at hand. */
 async function sealsOf(artifacts: BlobStore, period: Period, keys?: readonly string[]): Promise<Map<string, Seal>> {
-  const prefix = `normalized/${period}/`;
   const seals = new Map<string, Seal>();
-  for (const key of keys ?? await artifacts.list(prefix)) {
-    if (!key.endsWith('.parts.json')) continue;
-    const bytes = await artifacts.get(key);
-    if (bytes === undefined) continue;
-    const seal = JSON.parse(new TextDecoder().decode(bytes)) as Seal;
-    seals.set(key.slice(prefix.length, -'.parts.json'.length), seal);
+  for (const key of keys ?? await artifacts.list(normalizedPrefix(period))) {
+    const sha256 = sealedFileOf(key, period);
+    if (sha256 === undefined) continue;
+    const seal = await readSeal(artifacts, key);
+    if (seal !== undefined) seals.set(sha256, seal);
   }
   return seals;
-}
-
-function partSuffix(part: number): string {
-  if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS) throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
-  return `.${String(part).padStart(PART_DIGITS, '0')}`;
 }
 
 /**
@@ -127,7 +95,7 @@ export function decodeRecord(line: string): UsageRecord {
 
 /** Streams every normalized record of a period, sealed part by part in key order (file, then part). */
 export async function* readPeriodRecords(artifacts: BlobStore, period: Period): AsyncGenerator<UsageRecord> {
-  const prefix = `normalized/${period}/`;
+  const prefix = normalizedPrefix(period);
   const keys = await artifacts.list(prefix);
   const seals = await sealsOf(artifacts, period, keys);
   for (const { key } of readableParts(keys, prefix, seals, (seal) => seal.records)) {
@@ -144,111 +112,49 @@ export async function* readPeriodRecords(artifacts: BlobStore, period: Period): 
   }
 }
 
-/** Room a part buffer keeps beyond the part size, so that it rarely grows near the end. */
-const SLACK = 64 * 1024;
-const LF = 0x0a;
-
-/**
- * The UTF-8 bytes of the part being filled. Lines go straight into bytes (off the JS heap), so
- * a line's string dies young instead of being held, and promoted, until its part is written.
- */
-class PartBuffer {
-  private bytes = Buffer.allocUnsafe(0);
-  private used = 0;
-  /** The capacity to start the next part with: the last part's. */
-  private capacity = 0;
-  /** Parts written so far: the number of the next. */
-  parts = 0;
-
-  get length(): number {
-    return this.used;
-  }
-
-  /** Appends `text` (and `\0second` when given) and a line feed; true once the part holds `size` bytes. */
-  append(size: number, text: string, second?: string): boolean {
-    const needed = this.used + 3 * (text.length + (second === undefined ? 0 : second.length + 1)) + 1;
-    if (needed > this.bytes.length) this.grow(needed, size);
-    this.used += this.bytes.write(text, this.used);
-    if (second !== undefined) {
-      this.bytes[this.used++] = 0;
-      this.used += this.bytes.write(second, this.used);
-    }
-    this.bytes[this.used++] = LF;
-    return this.used >= size;
-  }
-
-  /** The part's bytes, handed over: the next part is filled in a new buffer. */
-  take(): Uint8Array {
-    const body = this.bytes.subarray(0, this.used);
-    this.capacity = this.bytes.length;
-    this.bytes = Buffer.allocUnsafe(0);
-    this.used = 0;
-    return body;
-  }
-
-  /** Doubles from 64 KiB (or starts at the last part's capacity), never much past the part size. */
-  private grow(needed: number, size: number): void {
-    const capacity = Math.max(needed, this.capacity, Math.min(Math.max(2 * this.bytes.length, SLACK), size + SLACK));
-    const bytes = Buffer.allocUnsafe(capacity);
-    this.bytes.copy(bytes, 0, 0, this.used);
-    this.bytes = bytes;
-  }
-}
-
-/** The records and the references of one period not yet written. */
+/** The records and the references of one period, each an object written in parts. */
 interface PeriodParts {
-  readonly period: Period;
-  readonly records: PartBuffer;
-  readonly refs: PartBuffer;
+  readonly records: PartedObject;
+  readonly refs: PartedObject;
 }
 
 /**
- * Writes one file's normalized records and references as they arrive, a part whenever a
- * period's records (or references) reach `partSize` bytes, the rest at `finish`. Memory: a
- * buffer of records and one of references per period the file has met, and the part being
- * written (the next part waits for it, so writing overlaps reading without piling up).
+ * Writes one file's normalized records and references as they arrive, through a PartWriter: a
+ * part whenever a period's records (or references) reach the part size, the rest at `finish`,
+ * then the seal of each period. Memory: the part being filled of each object (a period's
+ * records, its references) and the part being written.
  */
 export class UsageRecordWriter {
   private readonly periods = new Map<Period, PeriodParts>();
-  private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly artifacts: BlobStore, private readonly sha256: string, private readonly partSize = PART_SIZE) {}
+  constructor(private readonly artifacts: BlobStore, private readonly parts: PartWriter, private readonly sha256: string) {}
 
   /** A UsageSink: synchronous unless a part is written. */
   add(record: UsageRecord): Promise<void> | void {
     let parts = this.periods.get(record.period);
-    if (parts === undefined) this.periods.set(record.period, (parts = { period: record.period, records: new PartBuffer(), refs: new PartBuffer() }));
-    const full = parts.records.append(this.partSize, encodeRecord(record));
-    const refsFull = record.reference ? parts.refs.append(this.partSize, record.vendor, record.reference) : false;
-    if (full || refsFull) return this.flush(parts, this.partSize);
+    if (parts === undefined) this.periods.set(record.period, (parts = this.open(record.period)));
+    const full = parts.records.append(encodeRecord(record));
+    const refsFull = record.reference ? parts.refs.append(record.vendor, record.reference) : undefined;
+    if (full || refsFull) return Promise.all([full, refsFull]).then(() => undefined);
   }
 
   /** Writes what is left of every period, waits for every part, then seals each period's parts. */
   async finish(): Promise<void> {
-    for (const parts of this.periods.values()) await this.flush(parts, 1);
-    await this.writing;
-    for (const { period, records, refs } of this.periods.values()) {
-      const seal: Seal = { records: records.parts, refs: refs.parts };
-      await this.artifacts.put(sealKey(period, this.sha256), JSON.stringify(seal), 'application/json');
+    for (const { records, refs } of this.periods.values()) {
+      await records.end();
+      await refs.end();
+    }
+    await this.parts.settled();
+    for (const [period, { records, refs }] of this.periods) {
+      await writeSeal(this.artifacts, period, this.sha256, { records: records.parts, refs: refs.parts });
     }
   }
 
-  /** Writes the records and the references of a period that reached `atLeast` bytes. */
-  private async flush(parts: PeriodParts, atLeast: number): Promise<void> {
-    if (parts.records.length >= atLeast) {
-      await this.write(normalizedKey(parts.period, this.sha256, parts.records.parts++), parts.records.take(), 'application/x-ndjson');
-    }
-    if (parts.refs.length >= atLeast) {
-      await this.write(referencesKey(parts.period, this.sha256, parts.refs.parts++), parts.refs.take(), 'text/plain');
-    }
-  }
-
-  /** Starts one PUT once the previous one is done: at most one part in flight. */
-  private async write(key: string, body: Uint8Array, contentType: string): Promise<void> {
-    await this.writing;
-    this.writing = this.artifacts.put(key, body, contentType);
-    // A failure is thrown by the next write or by finish; until then it is not unhandled.
-    this.writing.catch(() => undefined);
+  private open(period: Period): PeriodParts {
+    return {
+      records: this.parts.open((part) => normalizedKey(period, this.sha256, part), 'application/x-ndjson'),
+      refs: this.parts.open((part) => referencesKey(period, this.sha256, part), 'text/plain'),
+    };
   }
 }
 
@@ -280,7 +186,7 @@ export class StoredReferences {
 
 /** Adds the stored (vendor, reference) keys of one period to `into`, except those of one file (any of its parts). */
 export async function loadReferences(artifacts: BlobStore, period: string, exceptSha256: string, into: ReferenceSet): Promise<void> {
-  const prefix = `refs/${period}/`;
+  const prefix = referencesPrefix(period);
   const seals = await sealsOf(artifacts, period);
   for (const { key, sha256 } of readableParts(await artifacts.list(prefix), prefix, seals, (seal) => seal.refs)) {
     if (sha256 === exceptSha256) continue;

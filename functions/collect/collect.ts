@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { inboxKey as inboxObjectKey } from '../app/bucket-layout.js';
 import type { Logger } from '../app/deps.js';
 import type { CollectorState, FailureRecord, PulledItem } from './collector-state.js';
 import type { CredentialResolver } from './credentials.js';
@@ -61,7 +62,7 @@ export const CLAIM_LEASE_MS = 20 * 60 * 1000;
 
 export function inboxKey(source: string, fileName: string): string {
   const safe = fileName.split('/').map((part) => part.replace(/[^A-Za-z0-9._ ()+=@-]/g, '_').replace(/^\.+$/, '_')).filter((p) => p !== '').join('/');
-  return `inbox/${source}/${safe || 'file'}`;
+  return inboxObjectKey(`${source}/${safe || 'file'}`);
 }
 
 async function context(deps: CollectorDeps, source: SourceConfig): Promise<DriverContext> {

@@ -11,6 +11,7 @@ import { eachDay, isoWeekday, type IsoDate } from '../domain/dates.js';
 import { applyDuePayments, importPayments } from '../app/apply-payments.js';
 import { handleWorkMessage } from '../app/work-messages.js';
 import { DiscrepancyMessageSchema, WorkMessageSchema } from '../app/messages.js';
+import { inboxKey } from '../app/bucket-layout.js';
 import { ingestUsageFile } from '../app/ingest-usage-file.js';
 import { runBilling } from '../app/run-billing.js';
 import { runDunning } from '../app/run-dunning.js';
@@ -78,7 +79,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     // Keyed and named by the path under usage/ (`2025-01/x.csv`): two files of one name in two
     // subfolders stay apart. Streamed: a file may be larger than memory (or readFile's 2 GiB).
     for (const { name, path } of usage) {
-      const key = `inbox/${name}`;
+      const key = inboxKey(name);
       await deps.usage.putStream(key, createReadStream(path));
       await ingestUsageFile(deps, { key, name, today: options.from });
     }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps } from '../app/deps.js';
 import { invoiceJson, type InvoiceJson } from '../app/invoice-json.js';
+import { AGING_REPORTS_PREFIX, ARTIFACT_PREFIXES, agingReportKey, discrepanciesCsvKey, invoiceKey, readReconciliation, reconciliationReportKey } from '../app/bucket-layout.js';
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { Payment } from '../domain/billing-types.js';
@@ -24,11 +25,13 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
   const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
 
   const periods: string[] = [];
-  for (const key of await deps.artifacts.list('reconciliation/')) {
-    const json = JSON.parse(text(await deps.artifacts.get(key))) as ReconciliationJson;
+  for (const key of await deps.artifacts.list(ARTIFACT_PREFIXES.reconciliation)) {
+    const json = await readReconciliation(deps.artifacts, key);
+    if (!json) continue; // deleted since the listing
     periods.push(json.period);
     await writeFile(join(out, 'reconciliation', `${json.period}.json`), JSON.stringify(specReconciliation(json), null, 1) + '\n');
-    for (const extra of [`reports/reconciliation-${json.period}.html`, `reports/discrepancies-${json.period}.csv`]) {
+    // The reports keep their artifact key as their path under OUT (reports/…).
+    for (const extra of [reconciliationReportKey(json.period), discrepanciesCsvKey(json.period)]) {
       const bytes = await deps.artifacts.get(extra);
       if (bytes) await writeFile(join(out, extra), bytes);
     }
@@ -39,16 +42,16 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
     const number = account.invoice.number;
     const json = invoiceJson(account, asOf);
     await writeFile(join(out, 'invoices', `${number}.json`), JSON.stringify(json, null, 1) + '\n');
-    const pdf = await deps.artifacts.get(`invoices/${number}.pdf`);
+    const pdf = await deps.artifacts.get(invoiceKey(number, 'pdf'));
     if (pdf) await writeFile(join(out, 'invoices', `${number}.pdf`), pdf);
-    const html = await deps.artifacts.get(`invoices/${number}.html`);
+    const html = await deps.artifacts.get(invoiceKey(number, 'html'));
     if (html) await writeFile(join(out, 'invoices', `${number}.html`), withStatusBanner(text(html), json, asOf));
   }
   const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 
-  for (const key of await deps.artifacts.list('reports/aging-')) {
+  for (const key of await deps.artifacts.list(AGING_REPORTS_PREFIX)) {
     const bytes = await deps.artifacts.get(key);
-    if (bytes && (key.endsWith(`aging-${asOf}.csv`) || key.endsWith('.html'))) await writeFile(join(out, key), bytes);
+    if (bytes && (key === agingReportKey(asOf, 'csv') || key.endsWith('.html'))) await writeFile(join(out, key), bytes);
   }
 
   await writeFile(join(out, 'reports', `unapplied-payments-${asOf}.csv`), unappliedPaymentsCsv(payments, await deps.ledger.listDiscrepancies()));

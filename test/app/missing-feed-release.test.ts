@@ -7,7 +7,8 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
-import { reconciliationKey, type ReconciliationJson } from '../../functions/app/reconciliation-json.js';
+import { reconciliationKey } from '../../functions/app/bucket-layout.js';
+import type { ReconciliationJson } from '../../functions/app/reconciliation-json.js';
 import { runBilling } from '../../functions/app/run-billing.js';
 import { handleWorkMessage } from '../../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../../functions/app/messages.js';

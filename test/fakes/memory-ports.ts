@@ -7,6 +7,7 @@ import { silentLogger, type Deps } from '../../functions/app/deps.js';
 import type { DiscrepancyMessage, WorkMessage } from '../../functions/app/messages.js';
 import type { BlobStore, Mailer, Queue } from '../../functions/app/ports.js';
 import { MemoryLedger } from './memory-ledger.js';
+import { openBufferedPartWriter } from '../../functions/adapters/aws/buffered-part-writer.js';
 
 /** A bucket: keys listed in order, bodies copied in and out. */
 export class MemoryBlobStore implements BlobStore {
@@ -116,6 +117,7 @@ export function memoryDeps(options: { now?: () => number } = {}): MemoryDeps {
     workQueue: new MemoryQueue<WorkMessage>(),
     discrepancyQueue: new MemoryQueue<DiscrepancyMessage>(),
     mailer: new MemoryMailer(),
+    openPartWriter: openBufferedPartWriter,
     log: silentLogger,
   };
 }

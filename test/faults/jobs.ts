@@ -29,6 +29,7 @@ import { Dec } from '../../functions/domain/money.js';
 import type { Payment, ReferenceData } from '../../functions/domain/billing-types.js';
 import { formatProblems } from '../../functions/domain/reference/index.js';
 import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
+import { inboxKey } from '../../functions/app/bucket-layout.js';
 import { forkInstallation } from './state.js';
 
 export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';
@@ -47,7 +48,7 @@ const DUNNING_DAY: IsoDate = '2026-02-14';
 const BILLING_DAY: IsoDate = '2026-03-01';
 const INGEST_FILE = 'microsoft-nce-reconciliation-2026-01.csv';
 const DUPLICATE_OF = 'pax8-invoice-items-2026-01.csv';
-const DUPLICATE_KEY = 'inbox/pax8-invoice-items-2026-01 (copy).csv';
+const DUPLICATE_KEY = inboxKey('pax8-invoice-items-2026-01 (copy).csv');
 
 /** A payment for an invoice that does not exist: an `unapplied_payment` discrepancy on PAYMENTS_DAY. */
 export const UNKNOWN_INVOICE_PAYMENT: Payment = {
@@ -110,7 +111,7 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
     const later = usageFiles.filter((p) => basename(p) === INGEST_FILE);
     for (const path of usageFiles.filter((p) => basename(p) !== INGEST_FILE)) await putAndIngest(base, path);
     if (needIngest) {
-      await deps.usage.put(`inbox/${INGEST_FILE}`, await readFile(usageFiles.find((p) => basename(p) === INGEST_FILE) ?? INGEST_FILE));
+      await deps.usage.put(inboxKey(INGEST_FILE), await readFile(usageFiles.find((p) => basename(p) === INGEST_FILE) ?? INGEST_FILE));
       await deps.usage.put(DUPLICATE_KEY, await readFile(usageFiles.find((p) => basename(p) === DUPLICATE_OF) ?? DUPLICATE_OF));
       const snapshot = await fork('ingest');
       snapshots.set('ingest', snapshot);
@@ -148,7 +149,7 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
   }
 
   const runs: Record<JobName, (i: LocalInstallation) => Promise<void>> = {
-    'ingest': async (i) => { await ingestUsageFile(i.deps, { key: `inbox/${INGEST_FILE}`, today: FROM }); },
+    'ingest': async (i) => { await ingestUsageFile(i.deps, { key: inboxKey(INGEST_FILE), today: FROM }); },
     'ingest-duplicate': async (i) => { await ingestUsageFile(i.deps, { key: DUPLICATE_KEY, today: FROM }); },
     'payments-import': async (i) => { await importPayments(i.deps, payments); },
     'payments': async (i) => { await applyDuePayments(i.deps, { today: PAYMENTS_DAY }); await drainDiscrepancies(i); },
@@ -164,7 +165,7 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
 }
 
 async function putAndIngest(installation: LocalInstallation, path: string): Promise<void> {
-  const key = `inbox/${basename(path)}`;
+  const key = inboxKey(basename(path));
   await installation.deps.usage.put(key, await readFile(path));
   await ingestUsageFile(installation.deps, { key, today: FROM });
 }

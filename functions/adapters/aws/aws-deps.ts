@@ -9,6 +9,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Deps, Logger } from '../../app/deps.js';
+import { openBufferedPartWriter } from './buffered-part-writer.js';
 import { TokenBucket } from './rate-limiter.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
 import { RateLimitedMailer } from './rate-limited-mailer.js';
@@ -62,6 +63,7 @@ export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps 
     ledger: new DynamoDbLedger(DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }), env.TABLE_NAME),
     usage: new S3BlobStore(clients.s3, env.USAGE_BUCKET),
     artifacts: new S3BlobStore(clients.s3, env.ARTIFACTS_BUCKET),
+    openPartWriter: openBufferedPartWriter,
     workQueue: new SqsWorkQueue(clients.sqs, env.WORK_QUEUE_URL),
     discrepancyQueue: new SqsWorkQueue(clients.sqs, env.DISCREPANCY_QUEUE_URL),
     mailer: env.SES_MAX_SEND_RATE === undefined ? ses : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
