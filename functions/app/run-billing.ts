@@ -18,6 +18,7 @@ import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { Deps } from './deps.js';
+import type { FileRecord } from './ports.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
 import { discrepanciesFromJson, pairsFromJson, reconciliationKey, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
@@ -32,10 +33,17 @@ export interface BillingRunResult {
 interface PlannedDraft {
   readonly draft: InvoiceDraft;
   readonly lateFees: readonly LateFee[];
+  /** What the invoice shows under its true-up and credit lines (see usageOfLines). */
+  readonly usage: PlannedUsage;
 }
 
-/** A planned draft as stored and sent: JSON (codec.encode), revived only by the worker. */
-type PlanEntry = Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>;
+type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
+
+/**
+ * A planned draft as stored and sent: JSON (codec.encode), revived only by the worker. `usage`
+ * is absent from plans stored before the plan carried it: their worker reads the reconciliation.
+ */
+type PlanEntry = Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage'>;
 
 /** Per-client ledger reads (late fees) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
@@ -81,7 +89,7 @@ async function planOnce(deps: Deps, reference: ReferenceData, reconciliation: Re
   const stored = await deps.artifacts.get(key);
   const lines = stored
     ? new TextDecoder().decode(stored).split('\n').filter(Boolean)
-    : (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees }));
+    : (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }));
   if (!stored) await deps.artifacts.put(key, lines.map((l) => `${l}\n`).join(''), 'application/x-ndjson');
   return lines.map((line) => JSON.parse(line) as PlanEntry);
 }
@@ -99,9 +107,25 @@ async function computePlan(deps: Deps, reference: ReferenceData, reconciliation:
       agreements: reference.agreements, products: reference.products,
       pairs: pairsByClient.get(client.clientId) ?? [], releasedPairs: released.get(client.clientId), lateFees,
     });
-    if (draft) plan.push({ draft, lateFees });
+    if (draft) plan.push({ draft, lateFees, usage: usageOfLines(reconciliation, client.clientId, draft) });
   });
   return plan;
+}
+
+/**
+ * used vs contracted of the period's pairs of the client whose sku has a true-up or credit line
+ * on the draft, as the reconciliation JSON states them: what the invoice prints under those
+ * lines, carried in the plan so that the invoice worker need not read the whole
+ * reconciliation. The same pairs, in the same order, as the worker's reading of the JSON.
+ */
+function usageOfLines(reconciliation: ReconciliationJson, clientId: string, draft: InvoiceDraft): PlannedUsage {
+  const skus = new Set(draft.lines.filter((l) => (l.kind === 'true_up' || l.kind === 'credit') && l.sku).map((l) => l.sku));
+  const usage: PlannedUsage = {};
+  if (skus.size === 0) return usage;
+  for (const pair of reconciliation.pairs) {
+    if (pair.clientId === clientId && skus.has(pair.sku)) usage[pair.sku] = { used: pair.used, contracted: pair.contracted };
+  }
+  return usage;
 }
 
 function groupByClient(pairs: readonly PairResult[]): Map<string, PairResult[]> {
@@ -147,6 +171,8 @@ async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Perio
   const key = reconciliationKey(period);
   const stored = await deps.artifacts.get(key);
   let json: ReconciliationJson;
+  /** The unreported files, when this run read them to list them in the reconciliation. */
+  let files: FileRecord[] | undefined;
   if (stored) {
     json = JSON.parse(new TextDecoder().decode(stored)) as ReconciliationJson;
   } else {
@@ -157,13 +183,13 @@ async function reconcileOnce(deps: Deps, reference: ReferenceData, period: Perio
     const notYetDue = missingFeeds({ expected, filesSeen: seen, period }).map((f) => f.vendor).filter((v) => !missing.includes(v));
     const { reconciliation, held } = holdMissingFeeds(reconcilePeriod(reference, summary), reference, missing, notYetDue);
     const released = await releaseHeld(deps, reference, period);
-    const files = await deps.ledger.unreportedFiles();
+    files = await deps.ledger.unreportedFiles();
     json = { ...toReconciliationJson(reconciliation, files), ...(held.length > 0 ? { held } : {}), ...(released.length > 0 ? { released } : {}) };
     await deps.artifacts.put(key, JSON.stringify(json, null, 1), 'application/json');
   }
   const discrepancies = [...discrepanciesFromJson(json), ...(json.released ?? []).flatMap((r) => discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }))];
   await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
-  const unreported = await deps.ledger.unreportedFiles();
+  const unreported = files ?? await deps.ledger.unreportedFiles();
   const listed = new Set(json.files.map((f) => f.name));
   await deps.ledger.markFilesReported(unreported.filter((f) => listed.has(f.name)), period);
   await deps.ledger.putReconciliation({
