@@ -212,7 +212,12 @@ export class UsageRecordWriter {
   private readonly periods = new Map<Period, PeriodParts>();
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly artifacts: BlobStore, private readonly sha256: string, private readonly partSize = PART_SIZE) {}
+  /**
+   * `sha256` undefined: the file's hash is not known yet (it is read while it is hashed). The
+   * records are then kept until `finish(sha256)`, one part per period at most: a record that
+   * fills a part throws PartsOutgrown.
+   */
+  constructor(private readonly artifacts: BlobStore, private sha256: string | undefined, private readonly partSize = PART_SIZE) {}
 
   /** A UsageSink: synchronous unless a part is written. */
   add(record: UsageRecord): Promise<void> | void {
@@ -220,27 +225,39 @@ export class UsageRecordWriter {
     if (parts === undefined) this.periods.set(record.period, (parts = { period: record.period, records: new PartBuffer(), refs: new PartBuffer() }));
     const full = parts.records.append(this.partSize, encodeRecord(record));
     const refsFull = record.reference ? parts.refs.append(this.partSize, record.vendor, record.reference) : false;
-    if (full || refsFull) return this.flush(parts, this.partSize);
+    if (full || refsFull) {
+      if (this.sha256 === undefined) throw new PartsOutgrown();
+      return this.flush(parts, this.partSize);
+    }
   }
 
-  /** Writes what is left of every period, waits for every part, then seals each period's parts. */
-  async finish(): Promise<void> {
+  /**
+   * Writes what is left of every period, waits for every part, then seals each period's parts.
+   * `sha256`: the file's, for a writer made before it was known.
+   */
+  async finish(sha256?: string): Promise<void> {
+    this.sha256 ??= sha256;
     for (const parts of this.periods.values()) await this.flush(parts, 1);
     await this.writing;
     for (const { period, records, refs } of this.periods.values()) {
       const seal: Seal = { records: records.parts, refs: refs.parts };
-      await this.artifacts.put(sealKey(period, this.sha256), JSON.stringify(seal), 'application/json');
+      await this.artifacts.put(sealKey(period, this.fileSha256()), JSON.stringify(seal), 'application/json');
     }
   }
 
   /** Writes the records and the references of a period that reached `atLeast` bytes. */
   private async flush(parts: PeriodParts, atLeast: number): Promise<void> {
     if (parts.records.length >= atLeast) {
-      await this.write(normalizedKey(parts.period, this.sha256, parts.records.parts++), parts.records.take(), 'application/x-ndjson');
+      await this.write(normalizedKey(parts.period, this.fileSha256(), parts.records.parts++), parts.records.take(), 'application/x-ndjson');
     }
     if (parts.refs.length >= atLeast) {
-      await this.write(referencesKey(parts.period, this.sha256, parts.refs.parts++), parts.refs.take(), 'text/plain');
+      await this.write(referencesKey(parts.period, this.fileSha256(), parts.refs.parts++), parts.refs.take(), 'text/plain');
     }
+  }
+
+  private fileSha256(): string {
+    if (this.sha256 === undefined) throw new Error('UsageRecordWriter: the file\'s sha256 is not known yet');
+    return this.sha256;
   }
 
   /** Starts one PUT once the previous one is done: at most one part in flight. */
@@ -249,6 +266,13 @@ export class UsageRecordWriter {
     this.writing = this.artifacts.put(key, body, contentType);
     // A failure is thrown by the next write or by finish; until then it is not unhandled.
     this.writing.catch(() => undefined);
+  }
+}
+
+/** A writer that does not know its file's sha256 yet met more records than one part holds. */
+export class PartsOutgrown extends Error {
+  constructor() {
+    super('The records outgrew one part before the file\'s sha256 was known');
   }
 }
 
@@ -261,8 +285,29 @@ export class UsageRecordWriter {
 export class StoredReferences {
   private readonly seen = new ReferenceSet();
   private readonly loaded = new Map<string, Promise<void> | true>();
+  /** The files whose stored references were loaded. */
+  readonly files = new Set<string>();
+  /** What a check made before the file's sha256 was known read, by period, for `again`. */
+  private readonly read = new Map<string, readonly StoredReferencePart[]>();
 
-  constructor(private readonly artifacts: BlobStore, private readonly exceptSha256: string) {}
+  /**
+   * `exceptSha256` undefined: the file's sha256 is not known yet and no file is left out; the
+   * parts read are kept so that `again` need not read them a second time.
+   */
+  constructor(
+    private readonly artifacts: BlobStore,
+    private readonly exceptSha256: string | undefined,
+    private readonly preread?: ReadonlyMap<string, readonly StoredReferencePart[]>,
+  ) {}
+
+  /**
+   * A fresh check for reading the file again once its sha256 is known: the parts this one read
+   * are used again (those of the file itself, from an earlier attempt, left out); other periods
+   * are read when met.
+   */
+  again(sha256: string): StoredReferences {
+    return new StoredReferences(this.artifacts, sha256, this.read);
+  }
 
   readonly isDuplicate = (key: DuplicateKey): boolean | Promise<boolean> => {
     const loaded = this.loaded.get(key.period);
@@ -271,24 +316,49 @@ export class StoredReferences {
   };
 
   private load(period: string): Promise<void> {
-    const loading = loadReferences(this.artifacts, period, this.exceptSha256, this.seen).then(() => { this.loaded.set(period, true); });
+    const loading = this.partsOf(period).then((parts) => {
+      for (const part of parts) {
+        if (part.sha256 === this.exceptSha256) continue;
+        this.files.add(part.sha256);
+        addReferences(this.seen, period, part.text);
+      }
+      this.loaded.set(period, true);
+    });
     this.loaded.set(period, loading);
     loading.catch(() => this.loaded.delete(period));
     return loading;
   }
+
+  private async partsOf(period: string): Promise<readonly StoredReferencePart[]> {
+    const parts = this.preread?.get(period) ?? await readReferenceParts(this.artifacts, period, this.exceptSha256);
+    if (this.exceptSha256 === undefined) this.read.set(period, parts);
+    return parts;
+  }
 }
 
-/** Adds the stored (vendor, reference) keys of one period to `into`, except those of one file (any of its parts). */
-export async function loadReferences(artifacts: BlobStore, period: string, exceptSha256: string, into: ReferenceSet): Promise<void> {
+/** One stored part of a period's references: its file and its text. */
+interface StoredReferencePart {
+  readonly sha256: string;
+  readonly text: string;
+}
+
+/** The sealed reference parts of one period, except those of one file (any of its parts). */
+async function readReferenceParts(artifacts: BlobStore, period: string, exceptSha256: string | undefined): Promise<StoredReferencePart[]> {
   const prefix = `refs/${period}/`;
   const seals = await sealsOf(artifacts, period);
+  const parts: StoredReferencePart[] = [];
   for (const { key, sha256 } of readableParts(await artifacts.list(prefix), prefix, seals, (seal) => seal.refs)) {
     if (sha256 === exceptSha256) continue;
     const bytes = await artifacts.get(key);
     if (bytes === undefined) continue; // deleted since the listing
-    for (const line of new TextDecoder().decode(bytes).split('\n')) {
-      const at = line.indexOf('\u0000');
-      if (at >= 0) into.seen({ vendor: line.slice(0, at), period, reference: line.slice(at + 1) });
-    }
+    parts.push({ sha256, text: new TextDecoder().decode(bytes) });
+  }
+  return parts;
+}
+
+function addReferences(into: ReferenceSet, period: string, text: string): void {
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('\u0000');
+    if (at >= 0) into.seen({ vendor: line.slice(0, at), period, reference: line.slice(at + 1) });
   }
 }

@@ -3,9 +3,10 @@
  * the invoice worker sends the email it built without reading it back from S3 and without
  * reading the period's reconciliation (the plan carries the usage its lines print), reads the
  * outbox entry once; completing a pending email needs no reference data; the billing run lists
- * the unreported files once. Entries and plans written before these carried what they now
+ * the unreported files once; the ingest streams a usage file once. Entries and plans written before these carried what they now
  * carry still work, through the reads they used to make.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverInvoice, invoiceView } from '../../functions/app/deliver-invoice.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
@@ -15,7 +16,7 @@ import { reconciliationKey } from '../../functions/app/reconciliation-json.js';
 import { runBilling } from '../../functions/app/run-billing.js';
 import { clientSender, emailObjectKey, prepareEmail } from '../../functions/app/send-email.js';
 import { handleWorkMessage } from '../../functions/app/work-messages.js';
-import { startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
+import { provisionLocal, startLocalRuntime, type LocalRuntime } from '../../functions/local/local-runtime.js';
 import { agreement, client, d, reference, settings } from '../support/builders.js';
 import { counted, type Counted } from '../support/counting.js';
 
@@ -139,5 +140,39 @@ describe('completing a recorded email', () => {
     await handleWorkMessage(io.deps, { type: 'deliver_email', key: entry.key });
     expect(io.ledger.map((c) => c.method)).toEqual(['getOutbox', 'loadReferenceData', 'claimSend', 'markSent']);
     expect(io.sent.map((s) => s.from)).toEqual(['billing@acme-it.example']);
+  });
+});
+
+describe('the ingest of a usage file', () => {
+  const HEADER = 'vendor,account_id,vendor_sku,quantity,usage_date,reference';
+  const rows = (n: number, bad = false): string => [HEADER, ...Array.from({ length: n }, (_, i) => `microsoft,T1,seat-sku,${i + 1},2025-01-1${i % 10},R${i}`), ...(bad ? ['microsoft,T1,seat-sku,many,2025-01-10,RX'] : [])].join('\n') + '\n';
+
+  it('streams the object once, hashing and reading it at once; a larger one, or a retry over its own references, twice', async () => {
+    const { deps } = await provisionLocal(runtime.aws, 'round-trips-ingest');
+    const files = counted(deps);
+    const small = rows(10, true);
+    await deps.usage.put('inbox/small.csv', small);
+    // The first attempt dies after its records and references are sealed, before the file is recorded.
+    const usage = new Proxy(files.deps.usage, { get: (store, key) => (key === 'put' ? () => Promise.reject(new Error('PUT failed (test)')) : Reflect.get(store, key) as unknown) });
+    const failing = { ...files.deps, usage };
+    files.reset();
+    await expect(ingestUsageFile(failing, { key: 'inbox/small.csv', today: '2025-02-01' })).rejects.toThrow(/failed \(test\)/);
+    expect(files.args('usage', 'stream')).toEqual(['inbox/small.csv']);
+    expect(files.args('usage', 'get')).toEqual([]);
+    // The retry meets the file's own sealed references: it reads the file again without them.
+    files.reset();
+    const retry = await ingestUsageFile(files.deps, { key: 'inbox/small.csv', today: '2025-02-01' });
+    expect(files.args('usage', 'stream')).toEqual(['inbox/small.csv', 'inbox/small.csv']);
+    // … but not the stored references it read the first time.
+    expect(files.args('artifacts', 'list').filter((k) => String(k).startsWith('refs/'))).toEqual(['refs/2025-01/']);
+    expect(retry.record).toMatchObject({ sha256: createHash('sha256').update(small).digest('hex'), bytes: Buffer.byteLength(small), rowsRead: 11, rowsAccepted: 10, rowsRejected: 1, rowsDuplicate: 0 });
+
+    const large = rows(40);
+    await deps.usage.put('inbox/large.csv', large);
+    files.reset();
+    const { record } = await ingestUsageFile(files.deps, { key: 'inbox/large.csv', today: '2025-02-01' }, { partSize: 300 });
+    expect(files.args('usage', 'stream')).toEqual(['inbox/large.csv', 'inbox/large.csv']);
+    expect(files.args('artifacts', 'list').filter((k) => String(k).startsWith('refs/'))).toEqual(['refs/2025-01/']);
+    expect(record).toMatchObject({ sha256: createHash('sha256').update(large).digest('hex'), bytes: Buffer.byteLength(large), rowsAccepted: 30, rowsDuplicate: 10 });
   });
 });
