@@ -155,6 +155,7 @@ class ResumableChunks implements AsyncIterable<Uint8Array> {
   }
 
   async rest(each: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.finished) return;
     for (let next = await this.next(); !next.done; next = await this.next()) each(next.value);
   }
 
