@@ -7,8 +7,9 @@
  * counted by an SDK middleware. When delivering every invoice would overrun the time budget,
  * delivery is measured on the first invoices only (a sample) and extrapolated.
  *
- * Prints `bench billing …`, `bench billing_delivery …`, `bench billing_discrepancies …` and a
- * `bench billing_meter …` line with the call counts the cost model (docs/cost-model.md) uses.
+ * Prints `bench billing …`, `bench billing_delivery …` (the DynamoDB and S3 calls per invoice),
+ * `bench billing_discrepancies …` and a `bench billing_meter …` line with the call counts the
+ * cost model (docs/cost-model.md) uses.
  */
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { runBilling } from '../functions/app/run-billing.js';
@@ -73,7 +74,7 @@ try {
   const perInvoice = delivered > 0 ? deliverySeconds / delivered : 0;
   const sampled = delivered < invoices;
   const ddbDelivery = meter.count('dynamodb');
-  const deliveryUnits = { wru: meter.wru, rru: meter.rru, sqs: meter.sqsBilledRequests, s3Put: meter.count('s3', 'PutObject'), s3PutBytes: meter.s3PutBytes, s3Get: meter.count('s3', 'GetObject'), sesRecipients: meter.sesRecipients, sesBytes: meter.sesBytes };
+  const deliveryUnits = { wru: meter.wru, rru: meter.rru, sqs: meter.sqsBilledRequests, s3Put: meter.count('s3', 'PutObject'), s3PutBytes: meter.s3PutBytes, s3Get: meter.count('s3', 'GetObject'), s3Calls: meter.count('s3'), ddbGets: meter.count('dynamodb', 'GetItem'), sesRecipients: meter.sesRecipients, sesBytes: meter.sesBytes };
   note(`billing: delivered ${delivered} of ${invoices} invoices in ${deliverySeconds} s; calls ${JSON.stringify(meter.timings())}`);
 
   // ---- discrepancies: the discrepancy worker stores each once --------------------------
@@ -96,6 +97,8 @@ try {
     sample: delivered, seconds_per_invoice: perInvoice.toFixed(3), ddb_calls_per_invoice: (ddbDelivery / Math.max(1, delivered)).toFixed(2),
     s3_puts_per_invoice: (deliveryUnits.s3Put / Math.max(1, delivered)).toFixed(2), s3_gets_per_invoice: (deliveryUnits.s3Get / Math.max(1, delivered)).toFixed(2),
     projected_seconds_all: (perInvoice * invoices).toFixed(0),
+    // Every S3 request (PUT, GET, HEAD, LIST, COPY …) and the DynamoDB GetItem calls, per invoice.
+    s3_calls_per_invoice: (deliveryUnits.s3Calls / Math.max(1, delivered)).toFixed(2), ddb_gets_per_invoice: (deliveryUnits.ddbGets / Math.max(1, delivered)).toFixed(2),
   });
   line('billing_discrepancies', { stored, seconds: discrepancySeconds, ddb_calls: discrepancyUnits.ddb });
   // The raw figures behind docs/cost-model.md (per run for billing, per invoice for delivery).

@@ -16,7 +16,7 @@ import { csvCell } from '../render/escape.js';
 import { archiveKey, rejectedKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import type { FileRecord, UsageFileLog } from './ports.js';
-import { PART_SIZE, StoredReferences, UsageRecordWriter } from './usage-records.js';
+import { PART_SIZE, PartsOutgrown, StoredReferences, UsageRecordWriter } from './usage-records.js';
 
 export interface IngestResult {
   readonly record: FileRecord;
@@ -35,7 +35,9 @@ export interface IngestOptions {
  */
 export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'openPartWriter' | 'log'>, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
   const name = input.name ?? usageFileName(input.key);
-  const { sha256, bytes } = await hashObject(deps, input.key);
+  const partSize = options.partSize ?? PART_SIZE;
+  const first = await readWhileHashing(deps, input.key, name, partSize);
+  const { sha256, bytes } = first;
   const claim = await deps.ledger.claimFile(sha256, name, input.key);
   if (!claim.claimed && claim.sameObject && claim.existing) {
     return { record: claim.existing, rejections: [] }; // a retry of a completed ingest
@@ -49,14 +51,23 @@ export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 
     return { record: duplicate, rejections: [] };
   }
   await deps.usage.copy(input.key, archiveKey(sha256), bytes);
-  const references = new StoredReferences(deps.artifacts, sha256);
-  const writer = new UsageRecordWriter(deps.artifacts, deps.openPartWriter(deps.artifacts, options.partSize ?? PART_SIZE), sha256);
-  const summary = await readUsageFile(
-    { name, chunks: await deps.usage.stream(input.key) },
-    (record: UsageRecord) => writer.add(record),
-    { isDuplicate: references.isDuplicate },
-  );
-  await writer.finish();
+  let summary: FileReadSummary;
+  if (first.read && !first.references.files.has(sha256)) {
+    summary = first.read.summary;
+    await first.read.writer.finish(sha256);
+  } else {
+    // A file larger than one part per period, or whose own references an earlier attempt
+    // stored: read again, its parts keyed by its sha256 and its own references left out (the
+    // stored references are not read again).
+    const references = first.references.again(sha256);
+    const writer = new UsageRecordWriter(deps.artifacts, deps.openPartWriter(deps.artifacts, partSize), sha256);
+    summary = await readUsageFile(
+      { name, chunks: await deps.usage.stream(input.key) },
+      (record: UsageRecord) => writer.add(record),
+      { isDuplicate: references.isDuplicate },
+    );
+    await writer.finish();
+  }
   if (summary.rejections.length > 0 || summary.fileError) {
     await deps.usage.put(rejectedKey(sha256, name), rejectionsCsv(summary), 'text/csv');
   }
@@ -78,14 +89,77 @@ export function usageFileName(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1) || key;
 }
 
-async function hashObject(deps: Pick<Deps, 'usage'>, key: string): Promise<{ sha256: string; bytes: number }> {
+interface FirstRead {
+  readonly sha256: string;
+  readonly bytes: number;
+  /** The duplicate-row check of the pass, with the stored references it read. */
+  readonly references: StoredReferences;
+  /** The file read, its records held until it is claimed; absent when they outgrew one part per period. */
+  readonly read?: { readonly summary: FileReadSummary; readonly writer: UsageRecordWriter };
+}
+
+/**
+ * One pass over the object: hashes it and reads it at once, the records kept in memory (one
+ * part per period at most, as the writer holds anyway) until the file is claimed under its
+ * sha256. A file whose records outgrow that is only hashed past that point and read again
+ * once claimed. Duplicate and retried files are read for nothing: they are rare, a second
+ * pass over every file was not.
+ */
+async function readWhileHashing(deps: Pick<Deps, 'usage' | 'artifacts' | 'openPartWriter'>, key: string, name: string, partSize: number): Promise<FirstRead> {
   const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of await deps.usage.stream(key)) {
-    hash.update(chunk);
-    bytes += chunk.length;
+  const source = new ResumableChunks(await deps.usage.stream(key));
+  const references = new StoredReferences(deps.artifacts, undefined);
+  const writer = new UsageRecordWriter(deps.artifacts, deps.openPartWriter(deps.artifacts, partSize), undefined);
+  try {
+    const summary = await readUsageFile({ name, chunks: source, hash }, (record: UsageRecord) => writer.add(record), { isDuplicate: references.isDuplicate });
+    // The reader hashes the whole file; a reader that left the end-of-stream unread sees nothing after it.
+    await source.rest(() => { throw new Error(`The usage file ${key} was not read to its end`); });
+    return { sha256: summary.sha256, bytes: source.bytes, references, read: { summary, writer } };
+  } catch (error) {
+    if (!(error instanceof PartsOutgrown)) {
+      await source.close();
+      throw error;
+    }
+    await source.rest((chunk) => hash.update(chunk));
+    return { sha256: hash.digest('hex'), bytes: source.bytes, references };
   }
-  return { sha256: hash.digest('hex'), bytes };
+}
+
+/**
+ * An object's chunks, counted. A reader that stops early does not close the stream: the rest
+ * is there for `rest` (to finish hashing it) or `close`.
+ */
+class ResumableChunks implements AsyncIterable<Uint8Array> {
+  bytes = 0;
+  private finished = false;
+  private readonly source: AsyncIterator<Uint8Array>;
+
+  constructor(chunks: AsyncIterable<Uint8Array>) {
+    this.source = chunks[Symbol.asyncIterator]();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return {
+      next: () => this.next(),
+      return: () => Promise.resolve({ done: true, value: undefined }),
+    };
+  }
+
+  async rest(each: (chunk: Uint8Array) => void): Promise<void> {
+    if (this.finished) return;
+    for (let next = await this.next(); !next.done; next = await this.next()) each(next.value);
+  }
+
+  async close(): Promise<void> {
+    if (!this.finished) await this.source.return?.();
+  }
+
+  private async next(): Promise<IteratorResult<Uint8Array>> {
+    const next = await this.source.next();
+    if (next.done) this.finished = true;
+    else this.bytes += next.value.length;
+    return next;
+  }
 }
 
 function rejectionsCsv(summary: FileReadSummary): string {

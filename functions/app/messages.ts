@@ -21,6 +21,11 @@ export const IssueInvoiceMessageSchema = z.object({
   draft: JsonObject,
   /** The late fees the invoice bills. */
   lateFees: z.array(JsonObject),
+  /**
+   * used vs contracted (decimal strings) by sku, for the invoice's true-up and credit lines, as
+   * the plan carries them; absent in messages of plans stored before it carried them.
+   */
+  usage: z.record(z.string(), z.object({ used: z.string(), contracted: z.string() })).optional(),
 });
 export type IssueInvoiceMessage = z.infer<typeof IssueInvoiceMessageSchema>;
 
@@ -47,8 +52,8 @@ export const DiscrepancyMessageSchema = z.object({
 });
 export type DiscrepancyMessage = z.infer<typeof DiscrepancyMessageSchema>;
 
-export function issueInvoiceMessage(number: string, entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees'>): IssueInvoiceMessage {
-  return { type: 'issue_invoice', number, draft: entry.draft, lateFees: entry.lateFees };
+export function issueInvoiceMessage(number: string, entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage'>): IssueInvoiceMessage {
+  return { type: 'issue_invoice', number, draft: entry.draft, lateFees: entry.lateFees, ...(entry.usage ? { usage: entry.usage } : {}) };
 }
 
 export function deliverEmailMessage(key: string): DeliverEmailMessage {

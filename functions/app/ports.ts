@@ -65,6 +65,11 @@ export interface OutboxEntry {
   readonly invoices: readonly { number: string; step?: string }[];
   /** S3 key of the raw MIME message. */
   readonly rawKey: string;
+  /**
+   * The From the message was built with (SES's Source is its bare address). Absent from
+   * entries recorded before the outbox carried it: their sender is the MSP's address.
+   */
+  readonly from?: string;
   readonly status: 'pending' | 'sent' | 'bounced';
   readonly messageId?: string;
   readonly sentOrder?: number;

@@ -18,7 +18,7 @@ import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { UseCaseDeps } from './deps.js';
-import type { DunningLog, InvoiceBook, ReconciliationLog, ReferenceDataStore, UsageFileLog } from './ports.js';
+import type { DunningLog, FileRecord, InvoiceBook, ReconciliationLog, ReferenceDataStore, UsageFileLog } from './ports.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
 import { readPlan, readReconciliation, reconciliationKey, writePlan, writeReconciliation, type PlanEntry } from './bucket-layout.js';
 import { discrepanciesFromJson, pairsFromJson, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
@@ -34,12 +34,16 @@ export interface BillingRunResult {
 interface PlannedDraft {
   readonly draft: InvoiceDraft;
   readonly lateFees: readonly LateFee[];
+  /** What the invoice shows under its true-up and credit lines (see usageOfLines). */
+  readonly usage: PlannedUsage;
 }
 
 /** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
 export type BillingDeps = UseCaseDeps<
   ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog, 'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
 >;
+
+type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
 
 /** Per-client ledger reads (late fees) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
@@ -79,7 +83,7 @@ export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnT
 async function planOnce(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
   const stored = await readPlan(deps.artifacts, reconciliation.period);
   if (stored) return stored;
-  const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees }));
+  const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }));
   await writePlan(deps.artifacts, reconciliation.period, lines);
   return lines.map((line) => JSON.parse(line) as PlanEntry); // just encoded: the plan's shape
 }
@@ -97,9 +101,25 @@ async function computePlan(deps: BillingDeps, reference: ReferenceData, reconcil
       agreements: reference.agreements, products: reference.products,
       pairs: pairsByClient.get(client.clientId) ?? [], releasedPairs: released.get(client.clientId), lateFees,
     });
-    if (draft) plan.push({ draft, lateFees });
+    if (draft) plan.push({ draft, lateFees, usage: usageOfLines(reconciliation, client.clientId, draft) });
   });
   return plan;
+}
+
+/**
+ * used vs contracted of the period's pairs of the client whose sku has a true-up or credit line
+ * on the draft, as the reconciliation JSON states them: what the invoice prints under those
+ * lines, carried in the plan so that the invoice worker need not read the whole
+ * reconciliation. The same pairs, in the same order, as the worker's reading of the JSON.
+ */
+function usageOfLines(reconciliation: ReconciliationJson, clientId: string, draft: InvoiceDraft): PlannedUsage {
+  const skus = new Set(draft.lines.filter((l) => (l.kind === 'true_up' || l.kind === 'credit') && l.sku).map((l) => l.sku));
+  const usage: PlannedUsage = {};
+  if (skus.size === 0) return usage;
+  for (const pair of reconciliation.pairs) {
+    if (pair.clientId === clientId && skus.has(pair.sku)) usage[pair.sku] = { used: pair.used, contracted: pair.contracted };
+  }
+  return usage;
 }
 
 function groupByClient(pairs: readonly PairResult[]): Map<string, PairResult[]> {
@@ -144,6 +164,8 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
 async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period: Period, today: IsoDate): Promise<ReconciliationJson> {
   const key = reconciliationKey(period);
   let json = await readReconciliation(deps.artifacts, key);
+  /** The unreported files, when this run read them to list them in the reconciliation. */
+  let files: FileRecord[] | undefined;
   if (!json) {
     const { summary, vendors } = await summarizePeriod(deps, reference, period);
     const expected = await deps.ledger.expectedFeeds();
@@ -152,13 +174,13 @@ async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period
     const notYetDue = missingFeeds({ expected, filesSeen: seen, period }).map((f) => f.vendor).filter((v) => !missing.includes(v));
     const { reconciliation, held } = holdMissingFeeds(reconcilePeriod(reference, summary), reference, missing, notYetDue);
     const released = await releaseHeld(deps, reference, period);
-    const files = await deps.ledger.unreportedFiles();
+    files = await deps.ledger.unreportedFiles();
     json = { ...toReconciliationJson(reconciliation, files), ...(held.length > 0 ? { held } : {}), ...(released.length > 0 ? { released } : {}) };
     await writeReconciliation(deps.artifacts, json);
   }
   const discrepancies = [...discrepanciesFromJson(json), ...(json.released ?? []).flatMap((r) => discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }))];
   await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
-  const unreported = await deps.ledger.unreportedFiles();
+  const unreported = files ?? await deps.ledger.unreportedFiles();
   const listed = new Set(json.files.map((f) => f.name));
   await deps.ledger.markFilesReported(unreported.filter((f) => listed.has(f.name)), period);
   await deps.ledger.putReconciliation({

@@ -41,24 +41,45 @@ export interface EmailIntent {
 
 /** Builds and stores the raw message and returns the outbox entry (not yet recorded). */
 export async function prepareEmail(deps: Pick<Deps, 'artifacts'>, intent: EmailIntent): Promise<OutboxEntry> {
+  return (await buildAndStore(deps, intent)).entry;
+}
+
+/**
+ * Builds the raw message, stores it (the copy retries and audits read) and returns it with
+ * its outbox entry. The entry carries the From, so that completing it later needs no
+ * reference data.
+ */
+async function buildAndStore(deps: Pick<Deps, 'artifacts'>, intent: EmailIntent): Promise<{ entry: OutboxEntry; raw: Uint8Array }> {
   const raw = await buildMime({ from: intent.from, to: [...intent.to], content: intent.content, date: intent.date, messageKey: intent.key });
   const rawKey = emailObjectKey(intent.key);
   await deps.artifacts.put(rawKey, raw, 'message/rfc822');
-  return {
+  const entry: OutboxEntry = {
     key: intent.key, kind: intent.kind, date: intent.date, to: intent.to, subject: intent.content.subject,
-    invoices: intent.invoices ?? [], rawKey, status: 'pending',
+    invoices: intent.invoices ?? [], rawKey, status: 'pending', from: intent.from,
   };
+  return { entry, raw };
 }
 
 /** Records the intent (once) and sends it. Returns false when the email was already recorded. */
 export async function sendOnce(deps: SendDeps, intent: EmailIntent): Promise<boolean> {
-  if (await deps.ledger.getOutbox(intent.key)) {
-    await completePending(deps, intent.key);
+  const existing = await deps.ledger.getOutbox(intent.key);
+  if (existing) {
+    await completePending(deps, existing);
     return false;
   }
-  const entry = await prepareEmail(deps, intent);
+  return recordAndSend(deps, intent);
+}
+
+/**
+ * sendOnce for a caller that has just found no entry under `intent.key` (alreadyRecorded):
+ * records the intent and sends the message as built, without reading the entry again or
+ * reading the stored copy back. Returns false when a concurrent sender recorded it first
+ * (that sender sends it).
+ */
+export async function recordAndSend(deps: SendDeps, intent: EmailIntent): Promise<boolean> {
+  const { entry, raw } = await buildAndStore(deps, intent);
   if (!(await deps.ledger.putOutbox(entry))) return false;
-  await deliver(deps, entry, intent.from);
+  await deliver(deps, entry, intent.from, raw);
   return true;
 }
 
@@ -69,10 +90,14 @@ export async function sendOnce(deps: SendDeps, intent: EmailIntent): Promise<boo
  */
 export const SEND_LEASE_SECONDS = 90;
 
-/** Sends an entry recorded elsewhere (e.g. in the dunning transaction), unless another sender holds it. */
-export async function deliver(deps: SendDeps, entry: OutboxEntry, from: string): Promise<void> {
+/**
+ * Sends an entry recorded elsewhere (e.g. in the dunning transaction), unless another sender
+ * holds it. `built`: the message's bytes when the caller has just built and stored them;
+ * otherwise the stored copy (`rawKey`) is read.
+ */
+export async function deliver(deps: SendDeps, entry: OutboxEntry, from: string, built?: Uint8Array): Promise<void> {
   if (entry.status !== 'pending') return;
-  const raw = await deps.artifacts.get(entry.rawKey);
+  const raw = built ?? await deps.artifacts.get(entry.rawKey);
   if (!raw) throw new Error(`The stored message ${entry.rawKey} for ${entry.key} is missing`);
   const claim = await deps.ledger.claimSend(entry.key, randomUUID(), SEND_LEASE_SECONDS);
   if (!claim) {
@@ -89,20 +114,26 @@ export async function deliver(deps: SendDeps, entry: OutboxEntry, from: string):
  * so a re-run never rewrites what was sent.
  */
 export async function completeIfRecorded(deps: SendDeps, key: string): Promise<boolean> {
-  if (!(await deps.ledger.getOutbox(key))) return false;
-  await completePending(deps, key);
+  const entry = await deps.ledger.getOutbox(key);
+  if (!entry) return false;
+  await completePending(deps, entry);
   return true;
 }
 
-async function completePending(deps: SendDeps, key: string): Promise<void> {
-  const entry = await deps.ledger.getOutbox(key);
-  const settings = (await deps.ledger.loadReferenceData())?.settings;
-  if (entry?.status === 'pending' && settings) await deliver(deps, entry, settings.msp.email);
+/**
+ * Sends a recorded entry that is still pending, from its stored message and with the From it
+ * was recorded with. Entries recorded before the outbox carried the From take the MSP's
+ * address from the reference data, as they always did.
+ */
+export async function completePending(deps: SendDeps, entry: OutboxEntry): Promise<void> {
+  if (entry.status !== 'pending') return;
+  const from = entry.from ?? (await deps.ledger.loadReferenceData())?.settings.msp.email;
+  if (from) await deliver(deps, entry, from);
 }
 
 /** Sends every email whose intent was recorded but not completed (a crashed run's leftovers). */
 export async function flushOutbox(deps: SendDeps, from: string): Promise<number> {
   const pending = (await deps.ledger.pendingOutbox()).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));
-  for (const entry of pending) await deliver(deps, entry, from);
+  for (const entry of pending) await deliver(deps, entry, entry.from ?? from);
   return pending.length;
 }

@@ -127,7 +127,12 @@ interface PeriodParts {
 export class UsageRecordWriter {
   private readonly periods = new Map<Period, PeriodParts>();
 
-  constructor(private readonly artifacts: BlobStore, private readonly parts: PartWriter, private readonly sha256: string) {}
+  /**
+   * `sha256` undefined: the file's hash is not known yet (it is read while it is hashed). The
+   * records are then kept until `finish(sha256)`, one part per period at most: a record that
+   * fills a part throws PartsOutgrown (the part's key needs the sha256).
+   */
+  constructor(private readonly artifacts: BlobStore, private readonly parts: PartWriter, private sha256: string | undefined) {}
 
   /** A UsageSink: synchronous unless a part is written. */
   add(record: UsageRecord): Promise<void> | void {
@@ -138,23 +143,44 @@ export class UsageRecordWriter {
     if (full || refsFull) return Promise.all([full, refsFull]).then(() => undefined);
   }
 
-  /** Writes what is left of every period, waits for every part, then seals each period's parts. */
-  async finish(): Promise<void> {
+  /**
+   * Writes what is left of every period, waits for every part, then seals each period's parts.
+   * `sha256`: the file's, for a writer made before it was known.
+   */
+  async finish(sha256?: string): Promise<void> {
+    this.sha256 ??= sha256;
+    const fileSha256 = this.fileSha256();
     for (const { records, refs } of this.periods.values()) {
       await records.end();
       await refs.end();
     }
     await this.parts.settled();
     for (const [period, { records, refs }] of this.periods) {
-      await writeSeal(this.artifacts, period, this.sha256, { records: records.parts, refs: refs.parts });
+      await writeSeal(this.artifacts, period, fileSha256, { records: records.parts, refs: refs.parts });
     }
   }
 
+  /**
+   * The parts' keys are asked for when a part is handed over: before the sha256 is known that
+   * throws PartsOutgrown, out of `add`, and the caller reads the file again once it is claimed.
+   */
   private open(period: Period): PeriodParts {
     return {
-      records: this.parts.open((part) => normalizedKey(period, this.sha256, part), 'application/x-ndjson'),
-      refs: this.parts.open((part) => referencesKey(period, this.sha256, part), 'text/plain'),
+      records: this.parts.open((part) => normalizedKey(period, this.fileSha256(), part), 'application/x-ndjson'),
+      refs: this.parts.open((part) => referencesKey(period, this.fileSha256(), part), 'text/plain'),
     };
+  }
+
+  private fileSha256(): string {
+    if (this.sha256 === undefined) throw new PartsOutgrown();
+    return this.sha256;
+  }
+}
+
+/** A writer that does not know its file's sha256 yet met more records than one part holds. */
+export class PartsOutgrown extends Error {
+  constructor() {
+    super('The records outgrew one part before the file\'s sha256 was known');
   }
 }
 
@@ -167,8 +193,29 @@ export class UsageRecordWriter {
 export class StoredReferences {
   private readonly seen = new ReferenceSet();
   private readonly loaded = new Map<string, Promise<void> | true>();
+  /** The files whose stored references were loaded. */
+  readonly files = new Set<string>();
+  /** What a check made before the file's sha256 was known read, by period, for `again`. */
+  private readonly read = new Map<string, readonly StoredReferencePart[]>();
 
-  constructor(private readonly artifacts: BlobStore, private readonly exceptSha256: string) {}
+  /**
+   * `exceptSha256` undefined: the file's sha256 is not known yet and no file is left out; the
+   * parts read are kept so that `again` need not read them a second time.
+   */
+  constructor(
+    private readonly artifacts: BlobStore,
+    private readonly exceptSha256: string | undefined,
+    private readonly preread?: ReadonlyMap<string, readonly StoredReferencePart[]>,
+  ) {}
+
+  /**
+   * A fresh check for reading the file again once its sha256 is known: the parts this one read
+   * are used again (those of the file itself, from an earlier attempt, left out); other periods
+   * are read when met.
+   */
+  again(sha256: string): StoredReferences {
+    return new StoredReferences(this.artifacts, sha256, this.read);
+  }
 
   readonly isDuplicate = (key: DuplicateKey): boolean | Promise<boolean> => {
     const loaded = this.loaded.get(key.period);
@@ -177,24 +224,49 @@ export class StoredReferences {
   };
 
   private load(period: string): Promise<void> {
-    const loading = loadReferences(this.artifacts, period, this.exceptSha256, this.seen).then(() => { this.loaded.set(period, true); });
+    const loading = this.partsOf(period).then((parts) => {
+      for (const part of parts) {
+        if (part.sha256 === this.exceptSha256) continue;
+        this.files.add(part.sha256);
+        addReferences(this.seen, period, part.text);
+      }
+      this.loaded.set(period, true);
+    });
     this.loaded.set(period, loading);
     loading.catch(() => this.loaded.delete(period));
     return loading;
   }
+
+  private async partsOf(period: string): Promise<readonly StoredReferencePart[]> {
+    const parts = this.preread?.get(period) ?? await readReferenceParts(this.artifacts, period, this.exceptSha256);
+    if (this.exceptSha256 === undefined) this.read.set(period, parts);
+    return parts;
+  }
 }
 
-/** Adds the stored (vendor, reference) keys of one period to `into`, except those of one file (any of its parts). */
-export async function loadReferences(artifacts: BlobStore, period: string, exceptSha256: string, into: ReferenceSet): Promise<void> {
+/** One stored part of a period's references: its file and its text. */
+interface StoredReferencePart {
+  readonly sha256: string;
+  readonly text: string;
+}
+
+/** The sealed reference parts of one period, except those of one file (any of its parts). */
+async function readReferenceParts(artifacts: BlobStore, period: string, exceptSha256: string | undefined): Promise<StoredReferencePart[]> {
   const prefix = referencesPrefix(period);
   const seals = await sealsOf(artifacts, period);
+  const parts: StoredReferencePart[] = [];
   for (const { key, sha256 } of readableParts(await artifacts.list(prefix), prefix, seals, (seal) => seal.refs)) {
     if (sha256 === exceptSha256) continue;
     const bytes = await artifacts.get(key);
     if (bytes === undefined) continue; // deleted since the listing
-    for (const line of new TextDecoder().decode(bytes).split('\n')) {
-      const at = line.indexOf('\u0000');
-      if (at >= 0) into.seen({ vendor: line.slice(0, at), period, reference: line.slice(at + 1) });
-    }
+    parts.push({ sha256, text: new TextDecoder().decode(bytes) });
+  }
+  return parts;
+}
+
+function addReferences(into: ReferenceSet, period: string, text: string): void {
+  for (const line of text.split('\n')) {
+    const at = line.indexOf('\u0000');
+    if (at >= 0) into.seen({ vendor: line.slice(0, at), period, reference: line.slice(at + 1) });
   }
 }

@@ -27,10 +27,15 @@ const REPLACEMENT_CHAR = '\uFFFD';
 export interface UsageFileInput {
   readonly name: string;
   readonly chunks: AsyncIterable<Uint8Array>;
+  /**
+   * The sha256 the raw bytes go into, when the caller finishes hashing the file itself should
+   * the read stop early (its sink throwing); a new one by default.
+   */
+  readonly hash?: Hash;
 }
 
 export async function readUsageFile(input: UsageFileInput, sink: UsageSink, options: ReadOptions = {}): Promise<FileReadSummary> {
-  const hash = createHash('sha256');
+  const hash = input.hash ?? createHash('sha256');
   const reader = new FileReader(input.name, sink, options);
   // sha256 and bytes are of the raw bytes (compressed, for a gzip file), which the archive keeps.
   const raw = tapBytes(input.chunks, hash, reader.summary)[Symbol.asyncIterator]();
