@@ -27,13 +27,15 @@ export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts'
 /**
  * `usage`: what the invoice shows under its true-up and credit lines, when the billing plan
  * carried it (an `issue_invoice` message); otherwise it is read from the period's
- * reconciliation.
+ * reconciliation. `justIssued`: this very call's transaction issued the invoice, so no email
+ * of it can be recorded yet (one is recorded only after the invoice is issued) and the outbox
+ * is not read.
  */
-export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: string; usage?: CarriedUsage }): Promise<void> {
+export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: string; usage?: CarriedUsage; justIssued?: boolean }): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
   // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
   // HTML and PDF of an issued invoice (docs/contract.md §5: it never changes).
-  if (await completeIfRecorded(deps, `invoice#${input.number}`)) return;
+  if (!input.justIssued && (await completeIfRecorded(deps, `invoice#${input.number}`))) return;
   const reference = await requireReference(deps);
   const account = await deps.ledger.getInvoice(input.number);
   if (!account) throw new Error(`Invoice ${input.number} does not exist`);

@@ -71,7 +71,7 @@ export async function sendOnce(deps: SendDeps, intent: EmailIntent): Promise<boo
 }
 
 /**
- * sendOnce for a caller that has just found no entry under `intent.key` (alreadyRecorded):
+ * sendOnce for a caller that has just found no entry under `intent.key` (completeIfRecorded):
  * records the intent and sends the message as built, without reading the entry again or
  * reading the stored copy back. Returns false when a concurrent sender recorded it first
  * (that sender sends it).
