@@ -18,35 +18,59 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const TSX = join(HERE, '..', 'node_modules', '.bin', 'tsx');
 const scale = benchScale();
 
-interface Run { readonly name: string; readonly lines: string[]; readonly seconds: number; readonly code: number }
+interface Run {
+  readonly name: string;
+  readonly lines: string[];
+  readonly seconds: number;
+  readonly code: number;
+}
 
 async function run(name: string, script: string): Promise<Run> {
   const started = performance.now();
-  const child = spawn(TSX, [join(HERE, script)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  const child = spawn(TSX, [join(HERE, script)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+  });
   let out = '';
   child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => { out += chunk; });
+  child.stdout.on('data', (chunk: string) => {
+    out += chunk;
+  });
   const code = await new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c) => resolve(c ?? 1));
   });
-  const lines = out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('bench ') || l.startsWith('ingest '));
+  const lines = out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('bench ') || l.startsWith('ingest '));
   return { name, lines, seconds: (performance.now() - started) / 1000, code };
 }
 
 function fields(text: string | undefined): Record<string, string> {
-  return Object.fromEntries((text ?? '').split(' ').slice(2).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    (text ?? '')
+      .split(' ')
+      .slice(2)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 const started = performance.now();
 const printed: string[] = [];
 const failures: string[] = [];
-for (const [name, script] of [['ingest', 'ingest.ts'], ['billing', 'billing.ts'], ['dunning', 'dunning.ts'], ['ses_limiter', 'ses-limiter.ts']] as const) {
+for (const [name, script] of [
+  ['ingest', 'ingest.ts'],
+  ['billing', 'billing.ts'],
+  ['dunning', 'dunning.ts'],
+  ['ses_limiter', 'ses-limiter.ts'],
+] as const) {
   process.stderr.write(`\n== ${name} (BENCH_SCALE=${scale}) ==\n`);
   const result = await run(name, script);
   if (result.code !== 0 || result.lines.length === 0) failures.push(`${name} (exit ${result.code})`);
   // bench/ingest.ts prints `ingest rows=…` as its last line: re-print it as `bench ingest …`.
-  const lines = name === 'ingest' ? result.lines.slice(-1).map((l) => (l.startsWith('bench ') ? l : `bench ${l}`)) : result.lines;
+  const lines =
+    name === 'ingest' ? result.lines.slice(-1).map((l) => (l.startsWith('bench ') ? l : `bench ${l}`)) : result.lines;
   for (const l of lines) {
     process.stdout.write(`${l}\n`);
     printed.push(l);
@@ -60,7 +84,9 @@ const billing = byName('billing');
 const delivery = byName('billing_delivery');
 const dunning = byName('dunning');
 const limiter = byName('ses_limiter');
-const limiterOk = Number(limiter.achieved_rate) >= 0.9 * Number(limiter.rate_limit) && Number(limiter.max_1s_window) <= Number(limiter.rate_limit);
+const limiterOk =
+  Number(limiter.achieved_rate) >= 0.9 * Number(limiter.rate_limit) &&
+  Number(limiter.max_1s_window) <= Number(limiter.rate_limit);
 const summary = [
   `bench summary scale=${scale} total_seconds=${((performance.now() - started) / 1000).toFixed(1)}`,
   `ingest_ratio=${ingest.ratio ?? 'n/a'}`,
@@ -72,5 +98,7 @@ const summary = [
   `status=${failures.length === 0 && limiterOk ? 'ok' : `failed:${failures.join(',') || 'ses_limiter'}`}`,
 ].join(' ');
 process.stdout.write(`${summary}\n`);
-process.stderr.write(`\nCost of one billing period (docs/cost-model.md; scaled from this run's figures):\n${costTable(printed)}\n`);
+process.stderr.write(
+  `\nCost of one billing period (docs/cost-model.md; scaled from this run's figures):\n${costTable(printed)}\n`,
+);
 if (failures.length > 0 || !limiterOk) process.exitCode = 1;

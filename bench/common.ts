@@ -10,7 +10,8 @@ export function benchScale(): number {
   const raw = process.env.BENCH_SCALE;
   if (raw === undefined || raw === '') return 1;
   const scale = Number(raw);
-  if (!Number.isFinite(scale) || scale <= 0 || scale > 10) throw new Error(`BENCH_SCALE must be a number in (0, 10], not ${raw}`);
+  if (!Number.isFinite(scale) || scale <= 0 || scale > 10)
+    throw new Error(`BENCH_SCALE must be a number in (0, 10], not ${raw}`);
   return scale;
 }
 
@@ -19,7 +20,9 @@ export const scaled = (full: number, scale: number, min = 1): number => Math.max
 /** Samples this process's resident set size every 20 ms; `peakMb()` reads the high-water mark. */
 export function rssSampler(): { peakMb(): number; stop(): void } {
   let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
   timer.unref();
   return {
     peakMb: () => Math.round(Math.max(peak, process.memoryUsage.rss()) / 1048576),
@@ -29,7 +32,9 @@ export function rssSampler(): { peakMb(): number; stop(): void } {
 
 /** One `bench <name> key=value …` line on stdout (values must not contain spaces). */
 export function line(name: string, fields: Record<string, string | number>): string {
-  const text = `bench ${name} ${Object.entries(fields).map(([k, v]) => `${k}=${String(v).replace(/\s+/g, '_')}`).join(' ')}`;
+  const text = `bench ${name} ${Object.entries(fields)
+    .map(([k, v]) => `${k}=${String(v).replace(/\s+/g, '_')}`)
+    .join(' ')}`;
   process.stdout.write(`${text}\n`);
   return text;
 }
@@ -46,9 +51,14 @@ export { SeededRandom as Rng } from '../functions/text/seeded-random.js';
 type Service = keyof AwsClients;
 
 /** The part of an SDK client's middleware stack the meter uses (the union of the four clients' stacks is not callable as is). */
-interface Handler { (args: { input: unknown }): Promise<{ output: unknown }> }
+interface Handler {
+  (args: { input: unknown }): Promise<{ output: unknown }>;
+}
 interface MiddlewareStack {
-  add(middleware: (next: Handler, context: { commandName?: string }) => Handler, options: { step: 'initialize'; name: string; override: boolean }): void;
+  add(
+    middleware: (next: Handler, context: { commandName?: string }) => Handler,
+    options: { step: 'initialize'; name: string; override: boolean },
+  ): void;
 }
 
 /** SDK calls per service and command, plus DynamoDB capacity-unit estimates (on-demand pricing units). */
@@ -100,10 +110,14 @@ export class Meter {
 
   /** `service:command` → "calls × mean ms = total s", for the hot-spot notes on stderr. */
   timings(): Record<string, string> {
-    return Object.fromEntries([...this.calls].sort(([a], [b]) => a.localeCompare(b)).map(([key, n]) => {
-      const total = this.ms.get(key) ?? 0;
-      return [key, `${n}x${(total / n).toFixed(1)}ms=${(total / 1000).toFixed(1)}s`];
-    }));
+    return Object.fromEntries(
+      [...this.calls]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, n]) => {
+          const total = this.ms.get(key) ?? 0;
+          return [key, `${n}x${(total / n).toFixed(1)}ms=${(total / 1000).toFixed(1)}s`];
+        }),
+    );
   }
 
   /** Give to `provisionLocal`/`startLocalRuntime` as `onClient`. */
@@ -134,7 +148,10 @@ export class Meter {
     if (service === 's3' && command === 'PutObject') this.s3PutBytes += byteLength(input.Body);
     if (service === 'sqs') {
       if (command === 'SendMessageBatch') {
-        const bytes = ((input.Entries as { MessageBody?: string }[] | undefined) ?? []).reduce((n, e) => n + Buffer.byteLength(e.MessageBody ?? ''), 0);
+        const bytes = ((input.Entries as { MessageBody?: string }[] | undefined) ?? []).reduce(
+          (n, e) => n + Buffer.byteLength(e.MessageBody ?? ''),
+          0,
+        );
         this.sqsBilledRequests += Math.max(1, Math.ceil(bytes / 65536));
       } else this.sqsBilledRequests += 1;
     }
@@ -158,34 +175,54 @@ function itemKb(item: unknown): number {
 
 function writeUnits(command: string, input: Record<string, unknown>): number {
   switch (command) {
-    case 'Put': case 'PutItem': return itemKb(input.Item);
-    case 'Update': case 'UpdateItem': case 'Delete': case 'DeleteItem': return 1;
-    case 'BatchWrite': case 'BatchWriteItem': {
+    case 'Put':
+    case 'PutItem':
+      return itemKb(input.Item);
+    case 'Update':
+    case 'UpdateItem':
+    case 'Delete':
+    case 'DeleteItem':
+      return 1;
+    case 'BatchWrite':
+    case 'BatchWriteItem': {
       let units = 0;
-      for (const requests of Object.values((input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>)) {
+      for (const requests of Object.values(
+        (input.RequestItems ?? {}) as Record<string, { PutRequest?: { Item: unknown } }[]>,
+      )) {
         for (const r of requests) units += r.PutRequest ? itemKb(r.PutRequest.Item) : 1;
       }
       return units;
     }
-    case 'TransactWrite': case 'TransactWriteItems': {
+    case 'TransactWrite':
+    case 'TransactWriteItems': {
       let units = 0;
-      for (const t of (input.TransactItems ?? []) as { Put?: { Item: unknown } }[]) units += 2 * (t.Put ? itemKb(t.Put.Item) : 1);
+      for (const t of (input.TransactItems ?? []) as { Put?: { Item: unknown } }[])
+        units += 2 * (t.Put ? itemKb(t.Put.Item) : 1);
       return units;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
-function readUnits(command: string, input: Record<string, unknown>, output: Record<string, unknown> | undefined): number {
+function readUnits(
+  command: string,
+  input: Record<string, unknown>,
+  output: Record<string, unknown> | undefined,
+): number {
   const factor = input.ConsistentRead === true ? 1 : 0.5;
   const units = (bytes: number): number => Math.max(1, Math.ceil(bytes / 4096)) * factor;
   switch (command) {
-    case 'Get': case 'GetItem': return units(output?.Item ? Buffer.byteLength(JSON.stringify(output.Item, setsAsArrays)) : 0);
-    case 'Query': case 'Scan': {
+    case 'Get':
+    case 'GetItem':
+      return units(output?.Item ? Buffer.byteLength(JSON.stringify(output.Item, setsAsArrays)) : 0);
+    case 'Query':
+    case 'Scan': {
       const items = (output?.Items ?? []) as unknown[];
       return units(items.reduce<number>((n, i) => n + Buffer.byteLength(JSON.stringify(i, setsAsArrays)), 0));
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 

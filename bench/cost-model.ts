@@ -37,7 +37,12 @@ export const ASSUMED = {
 type Fields = Record<string, string>;
 
 function fields(line: string | undefined): Fields {
-  return Object.fromEntries((line ?? '').split(' ').slice(2).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    (line ?? '')
+      .split(' ')
+      .slice(2)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 export interface PeriodCost {
@@ -76,31 +81,54 @@ export function periodCost(lines: readonly string[], clients: number): PeriodCos
     gbS((n(ingest, 'seconds') * clients * ASSUMED.usageRowsPerClient) / n(ingest, 'rows'), ASSUMED.memoryGb.ingest) +
     gbS(n(billing, 'issue_seconds') * k, ASSUMED.memoryGb.billing) +
     // The rest of a delivery's seconds is the reference reload, which grows with the clients.
-    gbS((ASSUMED.deliveryBaseSeconds + Math.max(0, n(delivery, 'seconds_per_invoice') - ASSUMED.deliveryBaseSeconds) * k) * invoices, ASSUMED.memoryGb.worker) +
+    gbS(
+      (ASSUMED.deliveryBaseSeconds +
+        Math.max(0, n(delivery, 'seconds_per_invoice') - ASSUMED.deliveryBaseSeconds) * k) *
+        invoices,
+      ASSUMED.memoryGb.worker,
+    ) +
     gbS((n(disc, 'seconds') / Math.max(1, n(disc, 'stored'))) * discrepancies, ASSUMED.memoryGb.discrepancy) +
-    gbS(30 * n(dun, 'list_seconds') * (clients * ASSUMED.openInvoicesPerClient) / n(dun, 'open_invoices') +
-      ((n(dun, 'seconds') - n(dun, 'list_seconds')) / dunEmails) * emails, ASSUMED.memoryGb.dunning);
+    gbS(
+      (30 * n(dun, 'list_seconds') * (clients * ASSUMED.openInvoicesPerClient)) / n(dun, 'open_invoices') +
+        ((n(dun, 'seconds') - n(dun, 'list_seconds')) / dunEmails) * emails,
+      ASSUMED.memoryGb.dunning,
+    );
   const lambdaRequests = 1 + invoices / 10 + discrepancies / 10 + 30 + 5 + 10;
   const lambda = lambdaGbS * PRICES.lambdaGbSecond + lambdaRequests * PRICES.lambdaRequest;
-  const reloadGbS = Math.max(0, n(delivery, 'seconds_per_invoice') - ASSUMED.deliveryBaseSeconds) * k * invoices * ASSUMED.memoryGb.worker;
+  const reloadGbS =
+    Math.max(0, n(delivery, 'seconds_per_invoice') - ASSUMED.deliveryBaseSeconds) *
+    k *
+    invoices *
+    ASSUMED.memoryGb.worker;
   const lambdaWithCache = lambda - reloadGbS * PRICES.lambdaGbSecond;
 
   const dunListRru = n(dun, 'list_rru') / n(dun, 'open_invoices');
   const dunEmailRru = (n(dun, 'rru') - n(dun, 'list_rru')) / dunEmails;
-  const wru = n(meter, 'run_wru') * k + n(meter, 'inv_wru') * invoices + n(meter, 'disc_wru') * discrepancies + (n(dun, 'wru') / dunEmails) * emails;
-  const rruCommon = n(meter, 'run_rru') * k + 30 * dunListRru * clients * ASSUMED.openInvoicesPerClient + dunEmailRru * emails;
+  const wru =
+    n(meter, 'run_wru') * k +
+    n(meter, 'inv_wru') * invoices +
+    n(meter, 'disc_wru') * discrepancies +
+    (n(dun, 'wru') / dunEmails) * emails;
+  const rruCommon =
+    n(meter, 'run_rru') * k + 30 * dunListRru * clients * ASSUMED.openInvoicesPerClient + dunEmailRru * emails;
   // Each delivery reloads the reference data: its reads grow with the clients (measured at n0, scaled by k).
   const rruDelivery = n(meter, 'inv_rru') * k * invoices;
   const dynamodb = wru * PRICES.ddbWriteUnit + (rruCommon + rruDelivery) * PRICES.ddbReadUnit;
   const dynamodbWithCache = wru * PRICES.ddbWriteUnit + (rruCommon + 3 * invoices) * PRICES.ddbReadUnit;
 
-  const sqs = ((invoices + discrepancies) * ASSUMED.sqsRequestsPerMessage + ASSUMED.queues * ASSUMED.idlePollRequestsPerQueueMonth) * PRICES.sqsRequest;
+  const sqs =
+    ((invoices + discrepancies) * ASSUMED.sqsRequestsPerMessage +
+      ASSUMED.queues * ASSUMED.idlePollRequestsPerQueueMonth) *
+    PRICES.sqsRequest;
   const recipientsPerInvoice = n(meter, 'inv_ses_recipients');
-  const ses = (invoices * recipientsPerInvoice + emails * (n(dun, 'ses_recipients') / dunEmails)) * PRICES.sesEmail +
+  const ses =
+    (invoices * recipientsPerInvoice + emails * (n(dun, 'ses_recipients') / dunEmails)) * PRICES.sesEmail +
     ((invoices * n(meter, 'inv_ses_kb')) / 1048576) * PRICES.sesAttachmentGb;
-  const s3 = (invoices * n(delivery, 's3_puts_per_invoice') + emails + 10 * 4) * PRICES.s3Put +
+  const s3 =
+    (invoices * n(delivery, 's3_puts_per_invoice') + emails + 10 * 4) * PRICES.s3Put +
     (invoices * n(delivery, 's3_gets_per_invoice') + emails + n(meter, 'run_s3_gets') * k) * PRICES.s3Get +
-    ((invoices * n(meter, 'inv_s3_put_kb') + clients * ASSUMED.usageRowsPerClient * 0.35) / 1048576) * PRICES.s3StorageGbMonth;
+    ((invoices * n(meter, 'inv_s3_put_kb') + clients * ASSUMED.usageRowsPerClient * 0.35) / 1048576) *
+      PRICES.s3StorageGbMonth;
   const scheduler = ASSUMED.schedulerInvocationsPerMonth * PRICES.schedulerInvocation;
   const total = lambda + dynamodb + sqs + ses + s3 + scheduler;
   return { clients, lambda, dynamodb, sqs, ses, s3, scheduler, total, dynamodbWithCache, lambdaWithCache };
@@ -115,7 +143,9 @@ export function costTable(lines: readonly string[]): string {
   ];
   for (const r of rows) {
     const fixedTotal = r.total - r.lambda - r.dynamodb + r.lambdaWithCache + r.dynamodbWithCache;
-    out.push(`| ${r.clients.toLocaleString('en-US')} | ${usd(r.lambda)} | ${usd(r.dynamodb)} | ${usd(r.sqs)} | ${usd(r.ses)} | ${usd(r.s3)} | ${usd(r.scheduler)} | **${usd(r.total)}** | ${usd(r.lambdaWithCache)} / ${usd(r.dynamodbWithCache)} / ${usd(fixedTotal)} |`);
+    out.push(
+      `| ${r.clients.toLocaleString('en-US')} | ${usd(r.lambda)} | ${usd(r.dynamodb)} | ${usd(r.sqs)} | ${usd(r.ses)} | ${usd(r.s3)} | ${usd(r.scheduler)} | **${usd(r.total)}** | ${usd(r.lambdaWithCache)} / ${usd(r.dynamodbWithCache)} / ${usd(fixedTotal)} |`,
+    );
   }
   return out.join('\n');
 }

@@ -37,7 +37,9 @@ try {
   let t = performance.now();
   const reference = generateReference(CLIENTS);
   await deps.ledger.saveReferenceData(reference);
-  const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+  const db = DynamoDBDocumentClient.from(runtime.clients.dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   const table = localNames().table;
   const rng = new Rng('dunning');
   const steps = SETTINGS.dunning.steps;
@@ -48,34 +50,58 @@ try {
     const dueDate = addDays(TODAY, -daysPastDue);
     const number = `INV-2026-${String(i + 1).padStart(6, '0')}`;
     const invoice: Invoice = calculateInvoiceTotals({
-      number, clientId: clientId(i % CLIENTS), period: dueDate.slice(0, 7), currency: 'USD', issueDate: addDays(dueDate, -30), dueDate,
+      number,
+      clientId: clientId(i % CLIENTS),
+      period: dueDate.slice(0, 7),
+      currency: 'USD',
+      issueDate: addDays(dueDate, -30),
+      dueDate,
       amounts: [String(rng.int(100, 5000)), String(rng.int(10, 900))],
     });
     const sent = new Set(steps.filter((s) => s.offsetDays <= daysPastDue - 1).map((s) => s.name));
     if (steps.some((s) => s.offsetDays === daysPastDue)) dueToday += 1;
     items.push({
       ...invoiceItem(invoice),
-      ...(sent.size > 0 ? { stepsSent: sent } : {}), ...(sent.has('overdue_2') ? { feeCharged: true } : {}),
+      ...(sent.size > 0 ? { stepsSent: sent } : {}),
+      ...(sent.has('overdue_2') ? { feeCharged: true } : {}),
     });
   }
   await batchWriteAll(db, table, items, 4);
   await db.send(new PutCommand({ TableName: table, Item: { PK: 'COUNTER', SK: 'INVOICE', value: OPEN_INVOICES } }));
-  note(`dunning: seeded ${CLIENTS} clients and ${OPEN_INVOICES} open invoices (${dueToday} reach a step today) in ${seconds(t)} s`);
+  note(
+    `dunning: seeded ${CLIENTS} clients and ${OPEN_INVOICES} open invoices (${dueToday} reach a step today) in ${seconds(t)} s`,
+  );
 
   meter.reset();
   t = performance.now();
   const result = await runDunning(deps, { today: TODAY });
   const runSeconds = seconds(t);
-  note(`dunning: ${result.emails} emails, ${result.lateFees} late fees recorded and queued in ${runSeconds} s; calls ${JSON.stringify(meter.timings())}`);
+  note(
+    `dunning: ${result.emails} emails, ${result.lateFees} late fees recorded and queued in ${runSeconds} s; calls ${JSON.stringify(meter.timings())}`,
+  );
   const runCalls = meter.count('dynamodb');
   t = performance.now();
-  const sent = await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
+  const sent = await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) =>
+    handleWorkMessage(deps, message),
+  );
   const sendSeconds = seconds(t);
   note(`dunning: the workers sent ${sent} emails in ${sendSeconds} s (one process, serially)`);
   line('dunning', {
-    open_invoices: OPEN_INVOICES, seconds: runSeconds, send_seconds: sendSeconds, clients: CLIENTS, emails: result.emails, late_fees: result.lateFees, run_ddb_calls: runCalls,
-    list_seconds: ((meter.ms.get('dynamodb:Query') ?? 0) / 1000).toFixed(2), list_rru: meter.queryRru.toFixed(1),
-    ddb_calls: meter.count('dynamodb'), wru: meter.wru.toFixed(0), rru: meter.rru.toFixed(1), ses_recipients: meter.sesRecipients, s3_puts: meter.count('s3', 'PutObject'), peak_rss_mb: rss.peakMb(),
+    open_invoices: OPEN_INVOICES,
+    seconds: runSeconds,
+    send_seconds: sendSeconds,
+    clients: CLIENTS,
+    emails: result.emails,
+    late_fees: result.lateFees,
+    run_ddb_calls: runCalls,
+    list_seconds: ((meter.ms.get('dynamodb:Query') ?? 0) / 1000).toFixed(2),
+    list_rru: meter.queryRru.toFixed(1),
+    ddb_calls: meter.count('dynamodb'),
+    wru: meter.wru.toFixed(0),
+    rru: meter.rru.toFixed(1),
+    ses_recipients: meter.sesRecipients,
+    s3_puts: meter.count('s3', 'PutObject'),
+    peak_rss_mb: rss.peakMb(),
   });
 } finally {
   rss.stop();
@@ -83,20 +109,30 @@ try {
 }
 
 /** Writes items 25 a call with at most `concurrency` calls in flight; unprocessed items are retried with exponential backoff and jitter. */
-async function batchWriteAll(db: DynamoDBDocumentClient, table: string, all: readonly Record<string, unknown>[], concurrency: number): Promise<void> {
+async function batchWriteAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  all: readonly Record<string, unknown>[],
+  concurrency: number,
+): Promise<void> {
   const batches: Record<string, unknown>[][] = [];
   for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < batches.length) {
       const batch = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      await retryUnprocessed(batch, async (pending) => {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: [...pending] } }));
-        return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
-      }, {
-        retries: 8, delayMs: (attempt) => Math.random() * 50 * 2 ** attempt,
-        exhausted: (left) => new Error(`DynamoDB left ${left.length} items unprocessed after 8 retries`),
-      });
+      await retryUnprocessed(
+        batch,
+        async (pending) => {
+          const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: [...pending] } }));
+          return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
+        },
+        {
+          retries: 8,
+          delayMs: (attempt) => Math.random() * 50 * 2 ** attempt,
+          exhausted: (left) => new Error(`DynamoDB left ${left.length} items unprocessed after 8 retries`),
+        },
+      );
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -10,7 +10,16 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../functions/app/deps.js';
 import { normalizedKey, writeSeal } from '../functions/app/bucket-layout.js';
 import { Dec } from '../functions/domain/money.js';
-import type { Account, Aggregation, Agreement, Client, Product, ReferenceData, Settings, SkuMapping } from '../functions/domain/billing-types.js';
+import type {
+  Account,
+  Aggregation,
+  Agreement,
+  Client,
+  Product,
+  ReferenceData,
+  Settings,
+  SkuMapping,
+} from '../functions/domain/billing-types.js';
 import { Rng } from './common.js';
 
 const d = (value: string | number): Dec => new Dec(value);
@@ -21,13 +30,15 @@ export const SETTINGS: Settings = {
   currency: 'USD',
   invoice: { prefix: 'INV', paymentTermsDays: 30, recurringTiming: 'advance' },
   reports: { recipients: ['billing@bench-msp.example'], agingWeekday: 1 },
-  dunning: { steps: [
-    { name: 'reminder', offsetDays: -3 },
-    { name: 'due', offsetDays: 0 },
-    { name: 'overdue_1', offsetDays: 7 },
-    { name: 'overdue_2', offsetDays: 14, lateFee: { percent: d('1.5'), minimum: d(0) } },
-    { name: 'final', offsetDays: 30 },
-  ] },
+  dunning: {
+    steps: [
+      { name: 'reminder', offsetDays: -3 },
+      { name: 'due', offsetDays: 0 },
+      { name: 'overdue_1', offsetDays: 7 },
+      { name: 'overdue_2', offsetDays: 14, lateFee: { percent: d('1.5'), minimum: d(0) } },
+      { name: 'final', offsetDays: 30 },
+    ],
+  },
 };
 
 interface ProductSpec {
@@ -42,11 +53,47 @@ interface ProductSpec {
 }
 
 const PRODUCTS: readonly ProductSpec[] = [
-  { sku: 'M365-BP', aggregation: 'max', vendor: 'microsoft', vendorSku: 'CFQ7TTC0LCHC:0002', price: '26.00', costs: 'unit' },
-  { sku: 'M365-BB', aggregation: 'max', vendor: 'microsoft', vendorSku: 'CFQ7TTC0LH18:0001', price: '7.50', costs: 'unit' },
-  { sku: 'M365-E3', aggregation: 'max', vendor: 'microsoft', vendorSku: 'CFQ7TTC0LFLX:0001', price: '39.00', costs: 'unit' },
-  { sku: 'COPILOT', aggregation: 'max', vendor: 'microsoft', vendorSku: 'CFQ7TTC0MM8R:0002', price: '33.00', costs: 'unit' },
-  { sku: 'AZURE', aggregation: 'sum', vendor: 'microsoft', vendorSku: 'DZH318Z0BPS6:0001', price: '0', costPlus: true, costs: 'total' },
+  {
+    sku: 'M365-BP',
+    aggregation: 'max',
+    vendor: 'microsoft',
+    vendorSku: 'CFQ7TTC0LCHC:0002',
+    price: '26.00',
+    costs: 'unit',
+  },
+  {
+    sku: 'M365-BB',
+    aggregation: 'max',
+    vendor: 'microsoft',
+    vendorSku: 'CFQ7TTC0LH18:0001',
+    price: '7.50',
+    costs: 'unit',
+  },
+  {
+    sku: 'M365-E3',
+    aggregation: 'max',
+    vendor: 'microsoft',
+    vendorSku: 'CFQ7TTC0LFLX:0001',
+    price: '39.00',
+    costs: 'unit',
+  },
+  {
+    sku: 'COPILOT',
+    aggregation: 'max',
+    vendor: 'microsoft',
+    vendorSku: 'CFQ7TTC0MM8R:0002',
+    price: '33.00',
+    costs: 'unit',
+  },
+  {
+    sku: 'AZURE',
+    aggregation: 'sum',
+    vendor: 'microsoft',
+    vendorSku: 'DZH318Z0BPS6:0001',
+    price: '0',
+    costPlus: true,
+    costs: 'total',
+  },
   { sku: 'AWS', aggregation: 'sum', vendor: 'aws', vendorSku: '*', price: '0', costPlus: true, costs: 'total' },
   { sku: 'MANAGED-WS', aggregation: 'max', vendor: 'ninjaone', vendorSku: 'WINDOWS_WORKSTATION', price: '45.00' },
   { sku: 'MANAGED-SRV', aggregation: 'max', vendor: 'ninjaone', vendorSku: 'WINDOWS_SERVER', price: '120.00' },
@@ -74,21 +121,47 @@ export function generateReference(clients: number): ReferenceData {
   for (let i = 0; i < clients; i++) {
     const id = clientId(i);
     clientList.push({
-      clientId: id, name: `Client ${i + 1} LLC`, billingEmails: i % 7 === 0 ? [`ap@${id.toLowerCase()}.example`, `cfo@${id.toLowerCase()}.example`] : [`ap@${id.toLowerCase()}.example`],
-      currency: 'USD', paymentTermsDays: 30, taxRate: d(i % 4 === 0 ? '8.25' : '0'), dunning: i % 20 === 0 ? 'none' : 'standard',
+      clientId: id,
+      name: `Client ${i + 1} LLC`,
+      billingEmails:
+        i % 7 === 0
+          ? [`ap@${id.toLowerCase()}.example`, `cfo@${id.toLowerCase()}.example`]
+          : [`ap@${id.toLowerCase()}.example`],
+      currency: 'USD',
+      paymentTermsDays: 30,
+      taxRate: d(i % 4 === 0 ? '8.25' : '0'),
+      dunning: i % 20 === 0 ? 'none' : 'standard',
     });
     for (const vendor of VENDORS) accounts.push({ vendor, accountId: accountId(vendor, i), clientId: id });
     for (const [k, spec] of productsOf(i).entries()) {
       agreements.push({
-        agreementId: `${id}-L${k + 1}`, clientId: id, sku: spec.sku,
-        quantity: d(spec.costPlus ? 0 : rng.int(2, 120)), unitPrice: d(spec.price), pricing: spec.costPlus ? 'cost_plus' : 'per_unit',
-        markupPercent: d(spec.costPlus ? 12 : 0), startDate: '2025-01-01', billingFrequency: k === 7 && i % 10 === 0 ? 'annual' : 'monthly',
-        trueUp: rng.pick(['bill', 'bill', 'bill', 'flag', 'credit'] as const), tolerance: d(spec.aggregation === 'avg' ? 5 : 0),
+        agreementId: `${id}-L${k + 1}`,
+        clientId: id,
+        sku: spec.sku,
+        quantity: d(spec.costPlus ? 0 : rng.int(2, 120)),
+        unitPrice: d(spec.price),
+        pricing: spec.costPlus ? 'cost_plus' : 'per_unit',
+        markupPercent: d(spec.costPlus ? 12 : 0),
+        startDate: '2025-01-01',
+        billingFrequency: k === 7 && i % 10 === 0 ? 'annual' : 'monthly',
+        trueUp: rng.pick(['bill', 'bill', 'bill', 'flag', 'credit'] as const),
+        tolerance: d(spec.aggregation === 'avg' ? 5 : 0),
       });
     }
   }
-  const products: Product[] = PRODUCTS.map((p) => ({ sku: p.sku, name: p.sku.replace(/-/g, ' '), unit: 'unit', aggregation: p.aggregation, listPrice: p.costPlus ? undefined : d(p.price) }));
-  const skuMap: SkuMapping[] = PRODUCTS.map((p) => ({ vendor: p.vendor, vendorSku: p.vendorSku, sku: p.sku, factor: d(1) }));
+  const products: Product[] = PRODUCTS.map((p) => ({
+    sku: p.sku,
+    name: p.sku.replace(/-/g, ' '),
+    unit: 'unit',
+    aggregation: p.aggregation,
+    listPrice: p.costPlus ? undefined : d(p.price),
+  }));
+  const skuMap: SkuMapping[] = PRODUCTS.map((p) => ({
+    vendor: p.vendor,
+    vendorSku: p.vendorSku,
+    sku: p.sku,
+    factor: d(1),
+  }));
   return { settings: SETTINGS, clients: clientList, accounts, products, skuMap, agreements };
 }
 
@@ -103,7 +176,13 @@ function productsOf(i: number): ProductSpec[] {
  * normalized/<period>/, spread evenly over every (client, line) pair and the days of the
  * period. Returns the number of records written.
  */
-export async function writeUsage(deps: Deps, reference: ReferenceData, period: string, rows: number, rowsPerFile = 40_000): Promise<number> {
+export async function writeUsage(
+  deps: Deps,
+  reference: ReferenceData,
+  period: string,
+  rows: number,
+  rowsPerFile = 40_000,
+): Promise<number> {
   const rng = new Rng(`usage:${period}`);
   const clients = reference.clients.length;
   const agreementByKey = new Map(reference.agreements.map((a) => [`${a.clientId}|${a.sku}`, a]));
@@ -125,7 +204,20 @@ export async function writeUsage(deps: Deps, reference: ReferenceData, period: s
   const outcome = new Map<number, 'over' | 'under' | 'missing' | 'unknown_account' | 'unmapped' | 'match'>();
   for (let p = 0; p < pairs; p++) {
     const r = rng.next();
-    outcome.set(p, r < 0.04 ? 'under' : r < 0.06 ? 'over' : r < 0.07 ? 'missing' : r < 0.075 ? 'unknown_account' : r < 0.08 ? 'unmapped' : 'match');
+    outcome.set(
+      p,
+      r < 0.04
+        ? 'under'
+        : r < 0.06
+          ? 'over'
+          : r < 0.07
+            ? 'missing'
+            : r < 0.075
+              ? 'unknown_account'
+              : r < 0.08
+                ? 'unmapped'
+                : 'match',
+    );
   }
   const days = 28;
   for (let row = 0; row < rows; row++) {
@@ -154,9 +246,15 @@ export async function writeUsage(deps: Deps, reference: ReferenceData, period: s
       const level = contracted + (fate === 'under' ? 2 : fate === 'over' ? -Math.min(1, contracted) : 0);
       quantity = String(spec.aggregation === 'avg' ? level + (round % 3) - 1 : level);
     }
-    const costs = spec.costs === 'unit' ? `,"unitCost":"${(Number(spec.price) * (fate === 'over' ? 1.2 : 0.8)).toFixed(2)}","currency":"USD"`
-      : spec.costs === 'total' ? `,"cost":"${quantity}","currency":"USD"` : '';
-    buffer.push(`{"vendor":"${spec.vendor}","accountId":"${account}","vendorSku":"${vendorSku}","quantity":"${quantity}","usageDate":"${period}-${day}","period":"${period}"${costs},"reference":"R${period}-${row}","source":{"file":"bench-${fileNo}.csv","line":${(row % perFile) + 2}}}\n`);
+    const costs =
+      spec.costs === 'unit'
+        ? `,"unitCost":"${(Number(spec.price) * (fate === 'over' ? 1.2 : 0.8)).toFixed(2)}","currency":"USD"`
+        : spec.costs === 'total'
+          ? `,"cost":"${quantity}","currency":"USD"`
+          : '';
+    buffer.push(
+      `{"vendor":"${spec.vendor}","accountId":"${account}","vendorSku":"${vendorSku}","quantity":"${quantity}","usageDate":"${period}-${day}","period":"${period}"${costs},"reference":"R${period}-${row}","source":{"file":"bench-${fileNo}.csv","line":${(row % perFile) + 2}}}\n`,
+    );
     written += 1;
     if (buffer.length >= perFile) await flush();
   }

@@ -14,7 +14,14 @@ import { performance } from 'node:perf_hooks';
 import type { Period } from '../functions/domain/dates.js';
 import { ONE, ZERO } from '../functions/domain/money.js';
 import { UsageSummarizer, type MappingData } from '../functions/domain/summarize-usage.js';
-import type { Account, Aggregation, Client, Product, SkuMapping, UsageRecord } from '../functions/domain/billing-types.js';
+import type {
+  Account,
+  Aggregation,
+  Client,
+  Product,
+  SkuMapping,
+  UsageRecord,
+} from '../functions/domain/billing-types.js';
 import { readUsageFile } from '../functions/ingest/read-usage-file.js';
 import { ReferenceSet } from '../functions/ingest/reference-set.js';
 
@@ -23,7 +30,9 @@ const FILE = join(tmpdir(), `trueup-bench-ingest-${ROWS}.csv`);
 const SIZE_FILE = `${FILE}.size`;
 
 let peakRss = 0;
-const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 20);
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 20);
 
 function row(i: number): string {
   const vendor = i % 3 === 0 ? 'pax8' : i % 3 === 1 ? 'rmm' : 'Microsoft';
@@ -34,7 +43,11 @@ function row(i: number): string {
 }
 
 async function generate(): Promise<void> {
-  if (existsSync(FILE) && existsSync(SIZE_FILE) && statSync(FILE).size === Number((await import('node:fs')).readFileSync(SIZE_FILE, 'utf8'))) {
+  if (
+    existsSync(FILE) &&
+    existsSync(SIZE_FILE) &&
+    statSync(FILE).size === Number((await import('node:fs')).readFileSync(SIZE_FILE, 'utf8'))
+  ) {
     process.stderr.write(`reusing ${FILE}\n`);
     return;
   }
@@ -81,13 +94,26 @@ function mappingData(): MappingData {
   const accounts: Account[] = [];
   for (let i = 0; i < 4_900; i++) {
     const clientId = `C${String(i).padStart(5, '0')}`;
-    clients.push({ clientId, name: `Client ${i}`, billingEmails: [`ap@c${i}.example`], currency: 'USD', paymentTermsDays: 30, taxRate: ZERO, dunning: 'standard' });
+    clients.push({
+      clientId,
+      name: `Client ${i}`,
+      billingEmails: [`ap@c${i}.example`],
+      currency: 'USD',
+      paymentTermsDays: 30,
+      taxRate: ZERO,
+      dunning: 'standard',
+    });
     for (const vendor of VENDORS) accounts.push({ vendor, accountId: `acct-${i}`, clientId });
   }
   const products: Product[] = [];
   const skuMap: SkuMapping[] = [];
   for (let k = 0; k < 38; k++) {
-    products.push({ sku: `P${k}`, name: `Product ${k}`, unit: 'unit', aggregation: AGGREGATIONS[k % 4] as Aggregation });
+    products.push({
+      sku: `P${k}`,
+      name: `Product ${k}`,
+      unit: 'unit',
+      aggregation: AGGREGATIONS[k % 4] as Aggregation,
+    });
     for (const vendor of VENDORS) skuMap.push({ vendor, vendorSku: `sku-${k}`, sku: `P${k}`, factor: ONE });
   }
   return { clients, accounts, products, skuMap };
@@ -104,7 +130,8 @@ async function ingest(): Promise<{ seconds: number; rows: number }> {
     { name: 'bench.csv', chunks: createReadStream(FILE, { highWaterMark: 1 << 16 }) },
     (record: UsageRecord) => {
       let summarizer = summarizers.get(record.period);
-      if (summarizer === undefined) summarizers.set(record.period, (summarizer = new UsageSummarizer(data, record.period)));
+      if (summarizer === undefined)
+        summarizers.set(record.period, (summarizer = new UsageSummarizer(data, record.period)));
       summarizer.add(record);
       if (++progress % 200_000 === 0) process.stderr.write(`  ${progress} rows\n`);
     },
@@ -123,10 +150,13 @@ async function ingest(): Promise<{ seconds: number; rows: number }> {
       used = used.plus(pair.used);
       cost = cost.plus(pair.totalCost ?? ZERO);
     }
-    for (const entry of [...result.unknownAccounts, ...result.unmappedSkus, ...result.currencyMismatches]) unmatched += entry.rows;
+    for (const entry of [...result.unknownAccounts, ...result.unmappedSkus, ...result.currencyMismatches])
+      unmatched += entry.rows;
   }
-  process.stderr.write(`ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}; ` +
-    `${summarizers.size} periods, ${pairs} pairs over ${rows} rows (used ${used.toFixed()}, cost ${cost.toFixed()}), ${unmatched} rows unmatched\n`);
+  process.stderr.write(
+    `ingest: read ${summary.rowsRead}, accepted ${summary.rowsAccepted}, rejected ${summary.rowsRejected}, duplicate ${summary.rowsDuplicate}; ` +
+      `${summarizers.size} periods, ${pairs} pairs over ${rows} rows (used ${used.toFixed()}, cost ${cost.toFixed()}), ${unmatched} rows unmatched\n`,
+  );
   return { seconds: (performance.now() - started) / 1000, rows: summary.rowsRead };
 }
 
@@ -137,4 +167,6 @@ const result = await ingest();
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage.rss());
 const ratio = result.seconds / baselineSeconds;
-process.stdout.write(`ingest rows=${result.rows} seconds=${result.seconds.toFixed(2)} baseline_seconds=${baselineSeconds.toFixed(2)} ratio=${ratio.toFixed(2)} peak_rss_mb=${Math.round(peakRss / 1048576)}\n`);
+process.stdout.write(
+  `ingest rows=${result.rows} seconds=${result.seconds.toFixed(2)} baseline_seconds=${baselineSeconds.toFixed(2)} ratio=${ratio.toFixed(2)} peak_rss_mb=${Math.round(peakRss / 1048576)}\n`,
+);

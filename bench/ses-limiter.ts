@@ -15,16 +15,27 @@ const DURATION_MS = Math.max(2_000, Math.round(10_000 * benchScale()));
 const SENDERS = 4;
 
 const sentAt: number[] = [];
-const fake: Mailer = { sendRaw: async () => { sentAt.push(performance.now()); return `fake-${sentAt.length}`; } };
+const fake: Mailer = {
+  sendRaw: async () => {
+    sentAt.push(performance.now());
+    return `fake-${sentAt.length}`;
+  },
+};
 const mailer = new RateLimitedMailer(fake, new TokenBucket({ ratePerSecond: RATE }));
 
 const start = performance.now();
 const end = start + DURATION_MS;
-await Promise.all(Array.from({ length: SENDERS }, async (_, s) => {
-  for (let i = 0; performance.now() < end; i++) {
-    await mailer.sendRaw({ from: 'billing@bench-msp.example', to: [`client-${s}-${i}@bench.example`], raw: Buffer.from('x') });
-  }
-}));
+await Promise.all(
+  Array.from({ length: SENDERS }, async (_, s) => {
+    for (let i = 0; performance.now() < end; i++) {
+      await mailer.sendRaw({
+        from: 'billing@bench-msp.example',
+        to: [`client-${s}-${i}@bench.example`],
+        raw: Buffer.from('x'),
+      });
+    }
+  }),
+);
 // Only sends inside [start, end) count; the last awaited take may land just after `end`.
 const inside = sentAt.filter((t) => t < end);
 let maxWindow = 0;
@@ -33,6 +44,10 @@ for (let i = 0, j = 0; i < sentAt.length; i++) {
   maxWindow = Math.max(maxWindow, i - j + 1);
 }
 line('ses_limiter', {
-  rate_limit: RATE, achieved_rate: (inside.length / (DURATION_MS / 1000)).toFixed(2), max_1s_window: maxWindow,
-  sends: sentAt.length, seconds: (DURATION_MS / 1000).toFixed(1), senders: SENDERS,
+  rate_limit: RATE,
+  achieved_rate: (inside.length / (DURATION_MS / 1000)).toFixed(2),
+  max_1s_window: maxWindow,
+  sends: sentAt.length,
+  seconds: (DURATION_MS / 1000).toFixed(1),
+  senders: SENDERS,
 });

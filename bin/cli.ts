@@ -19,7 +19,10 @@ import { DynamoDbLocalUnavailable } from '../functions/adapters/local/dynamodb-l
 
 const DEMO = { data: 'examples/acme-it', from: '2026-01-01', to: '2026-04-10', out: 'out/demo' };
 
-const PULL = ['--pull', 'also pull the sources.json sources that talk to hosts outside this machine (sending their credentials there)'] as const;
+const PULL = [
+  '--pull',
+  'also pull the sources.json sources that talk to hosts outside this machine (sending their credentials there)',
+] as const;
 
 function packageVersion(): string {
   const json = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -35,19 +38,24 @@ export function buildProgram(): Command {
     .exitOverride();
   program.helpCommand('help [command]', 'show help for a command');
 
-  program.command('simulate')
+  program
+    .command('simulate')
     .description('run the whole pipeline on the embedded AWS stand-in, day by day, and write the outputs')
     .requiredOption('--data <dir>', 'data folder (trueup.json, clients.csv, …, usage/, payments/)')
     .requiredOption('--from <date>', 'first simulated day (YYYY-MM-DD)', date)
     .requiredOption('--to <date>', 'last simulated day (YYYY-MM-DD)', date)
-    .requiredOption('--out <dir>', `output folder: new, empty, or one TrueUp wrote before (replaced at the end of the run)`)
+    .requiredOption(
+      '--out <dir>',
+      `output folder: new, empty, or one TrueUp wrote before (replaced at the end of the run)`,
+    )
     .option('--serve', 'keep the local SES inbox open after the run')
     .option(...PULL)
     .action(async (opts: { data: string; from: string; to: string; out: string; serve?: boolean; pull?: boolean }) => {
       await runSimulation(opts);
     });
 
-  program.command('demo')
+  program
+    .command('demo')
     .description(`simulate the example MSP in ${DEMO.data} from ${DEMO.from} to ${DEMO.to} into ${DEMO.out}`)
     .option('--serve', 'keep the local SES inbox open after the run')
     .option(...PULL)
@@ -55,29 +63,44 @@ export function buildProgram(): Command {
       await runSimulation({ ...DEMO, serve: opts.serve, pull: opts.pull });
     });
 
-  program.command('validate')
+  program
+    .command('validate')
     .description('check a data folder and list every problem; writes nothing')
     .requiredOption('--data <dir>', 'data folder')
     .option('--strict', 'also fail (exit 1) when a usage row would be rejected or a usage file cannot be read')
     .action(async (opts: { data: string; strict?: boolean }) => {
       const folder = await readDataFolder(resolve(opts.data));
-      if (!folder.ok) throw new DataFolderError(`${folder.problems.length} problem(s) in ${opts.data}:\n${formatProblems(folder.problems)}`);
+      if (!folder.ok)
+        throw new DataFolderError(
+          `${folder.problems.length} problem(s) in ${opts.data}:\n${formatProblems(folder.problems)}`,
+        );
       const sources = await readSourcesFile(resolve(opts.data)).catch((error: unknown) => {
         throw error instanceof SourcesConfigError ? new DataFolderError(`${error.message}`) : error;
       });
-      if (folder.warnings.length > 0) console.log(`${folder.warnings.length} warning(s) in ${opts.data}:\n${formatProblems(folder.warnings)}`);
+      if (folder.warnings.length > 0)
+        console.log(`${folder.warnings.length} warning(s) in ${opts.data}:\n${formatProblems(folder.warnings)}`);
       const r = folder.value.reference;
-      const pulls = sources.sources.length + sources.expectedFeeds.length > 0 ? `, ${sources.sources.length} pull source(s), ${sources.expectedFeeds.length} expected feed(s)` : '';
-      console.log(`${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files${pulls}.`);
+      const pulls =
+        sources.sources.length + sources.expectedFeeds.length > 0
+          ? `, ${sources.sources.length} pull source(s), ${sources.expectedFeeds.length} expected feed(s)`
+          : '';
+      console.log(
+        `${opts.data} is valid: ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines, ${folder.value.payments.length} payments, ${folder.value.usageFiles.length} usage files${pulls}.`,
+      );
       const remote = sources.sources.filter((s) => s.enabled !== false && remoteHosts(s).length > 0);
       if (remote.length > 0) {
-        console.log(`simulate and demo pull ${remote.map((s) => `"${s.name}" (${remoteHosts(s).join(', ')})`).join(', ')} only with --pull: they talk to hosts outside this machine.`);
+        console.log(
+          `simulate and demo pull ${remote.map((s) => `"${s.name}" (${remoteHosts(s).join(', ')})`).join(', ')} only with --pull: they talk to hosts outside this machine.`,
+        );
       }
       // The usage files too, as simulate would ingest them. A rejected row does not stop simulate
       // (the rest of the file flows), so it fails the check only with --strict.
       const usage = formatUsageChecks(await checkUsageFiles(folder.value.usage));
       if (usage.text) console.log(usage.text);
-      if (usage.failed > 0 && opts.strict) throw new DataFolderError(`${usage.failed} usage file(s) in ${opts.data} have rejected rows or cannot be read (see above).`);
+      if (usage.failed > 0 && opts.strict)
+        throw new DataFolderError(
+          `${usage.failed} usage file(s) in ${opts.data} have rejected rows or cannot be read (see above).`,
+        );
     });
 
   addOpsCommands(program);
@@ -85,13 +108,25 @@ export function buildProgram(): Command {
   return program;
 }
 
-async function runSimulation(opts: { data: string; from: string; to: string; out: string; serve?: boolean; pull?: boolean }): Promise<void> {
+async function runSimulation(opts: {
+  data: string;
+  from: string;
+  to: string;
+  out: string;
+  serve?: boolean;
+  pull?: boolean;
+}): Promise<void> {
   if (opts.from > opts.to) throw new UserError(`--from ${opts.from} is after --to ${opts.to}: nothing to simulate.`);
   const progress = progressReporter('Simulating');
   let result: SimulateResult;
   try {
     result = await simulate({
-      data: resolve(opts.data), from: opts.from, to: opts.to, out: resolve(opts.out), keepRunning: opts.serve, pull: opts.pull,
+      data: resolve(opts.data),
+      from: opts.from,
+      to: opts.to,
+      out: resolve(opts.out),
+      keepRunning: opts.serve,
+      pull: opts.pull,
       onDay: (day, index, total) => progress.update(index + 1, total, day),
     });
   } finally {
@@ -110,14 +145,18 @@ function printSummary(result: SimulateResult): void {
   const rows: [string, string][] = [
     ['days simulated', String(result.days)],
     ['billing runs', `${result.periods.length} (${result.periods.join(', ')})`],
-    ...result.sources.map((s): [string, string] => [`source ${s.source}`, s.skipped ? `skipped: ${s.skipped}` : s.error ? `FAILED: ${s.error}` : `${s.files} file(s) pulled`]),
+    ...result.sources.map((s): [string, string] => [
+      `source ${s.source}`,
+      s.skipped ? `skipped: ${s.skipped}` : s.error ? `FAILED: ${s.error}` : `${s.files} file(s) pulled`,
+    ]),
     ['invoices', String(result.invoices)],
     ...Object.entries(result.notificationsByKind).map(([kind, n]): [string, string] => [`emails: ${kind}`, String(n)]),
     ['time', `${result.seconds.toFixed(1)} s`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('\n' + rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n'));
-  if (result.warnings.length > 0) console.log(`\n${result.warnings.length} warning(s) in the data folder:\n${result.warnings.join('\n')}`);
+  if (result.warnings.length > 0)
+    console.log(`\n${result.warnings.length} warning(s) in the data folder:\n${result.warnings.join('\n')}`);
   console.log(`\nOpen ${resolve(result.out, 'index.html')} in a browser to read the invoices, reports and emails.`);
 }
 
@@ -149,12 +188,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof DataFolderError || error instanceof UserError || error instanceof ConnectionError
-      || error instanceof OutputFolderError || error instanceof DynamoDbLocalUnavailable) {
+    if (
+      error instanceof DataFolderError ||
+      error instanceof UserError ||
+      error instanceof ConnectionError ||
+      error instanceof OutputFolderError ||
+      error instanceof DynamoDbLocalUnavailable
+    ) {
       console.error(error.message);
       return 1;
     }
-    console.error(`trueup: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    console.error(`trueup: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   }
 }

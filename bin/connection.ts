@@ -6,7 +6,12 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { createAwsClients, createAwsDeps, DEFAULT_SES_MAX_SEND_RATE, type AwsClients } from '../functions/adapters/aws/aws-deps.js';
+import {
+  createAwsClients,
+  createAwsDeps,
+  DEFAULT_SES_MAX_SEND_RATE,
+  type AwsClients,
+} from '../functions/adapters/aws/aws-deps.js';
 import type { Deps } from '../functions/app/deps.js';
 import { silentLogger } from '../functions/app/deps.js';
 import { drainQueue, localEnv, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
@@ -17,13 +22,20 @@ export interface Connection {
   readonly kind: 'local' | 'aws';
   readonly deps: Deps;
   /** Local only: run the queue workers now (in AWS, Lambda event sources do it). */
-  readonly drain?: <M>(queue: 'work' | 'discrepancies', schema: z.ZodType<M>, handle: (message: M) => Promise<void>) => Promise<number>;
+  readonly drain?: <M>(
+    queue: 'work' | 'discrepancies',
+    schema: z.ZodType<M>,
+    handle: (message: M) => Promise<void>,
+  ) => Promise<number>;
   close(): void;
 }
 
 const ClientConfig = z.object({
-  endpoint: z.string().url(), region: z.string(), credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
-  forcePathStyle: z.boolean().optional(), useQueueUrlAsEndpoint: z.boolean().optional(),
+  endpoint: z.string().url(),
+  region: z.string(),
+  credentials: z.object({ accessKeyId: z.string(), secretAccessKey: z.string() }),
+  forcePathStyle: z.boolean().optional(),
+  useQueueUrlAsEndpoint: z.boolean().optional(),
 });
 const LocalFile = z.object({
   pid: z.number(),
@@ -33,12 +45,20 @@ const LocalFile = z.object({
 
 /** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
 const StackOutputs = z.record(z.string(), z.record(z.string(), z.string()));
-const REQUIRED_OUTPUTS = ['TableName', 'UsageBucketName', 'ArtifactsBucketName', 'WorkQueueUrl', 'DiscrepancyQueueUrl'] as const;
+const REQUIRED_OUTPUTS = [
+  'TableName',
+  'UsageBucketName',
+  'ArtifactsBucketName',
+  'WorkQueueUrl',
+  'DiscrepancyQueueUrl',
+] as const;
 
 export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
   const configs = {
-    dynamodb: runtime.aws.clientConfig('dynamodb'), s3: runtime.aws.clientConfig('s3'),
-    sqs: runtime.aws.clientConfig('sqs'), ses: runtime.aws.clientConfig('ses'),
+    dynamodb: runtime.aws.clientConfig('dynamodb'),
+    s3: runtime.aws.clientConfig('s3'),
+    sqs: runtime.aws.clientConfig('sqs'),
+    ses: runtime.aws.clientConfig('ses'),
   };
   await mkdir(dirname(LOCAL_FILE), { recursive: true });
   await writeFile(LOCAL_FILE, JSON.stringify({ pid: process.pid, configs, queues: runtime.queues }, null, 1));
@@ -57,15 +77,22 @@ async function connectLocal(): Promise<Connection> {
   try {
     text = await readFile(LOCAL_FILE, 'utf8');
   } catch {
-    throw new ConnectionError('No local TrueUp is running here: start one with `npx trueup local --data DIR` in another terminal, or pass --outputs FILE for a deployed stack.');
+    throw new ConnectionError(
+      'No local TrueUp is running here: start one with `npx trueup local --data DIR` in another terminal, or pass --outputs FILE for a deployed stack.',
+    );
   }
   const file = LocalFile.parse(JSON.parse(text));
-  if (!isAlive(file.pid)) throw new ConnectionError(`The local TrueUp recorded in ${LOCAL_FILE} (pid ${file.pid}) is no longer running: start it again with \`npx trueup local\`.`);
+  if (!isAlive(file.pid))
+    throw new ConnectionError(
+      `The local TrueUp recorded in ${LOCAL_FILE} (pid ${file.pid}) is no longer running: start it again with \`npx trueup local\`.`,
+    );
   const local = createAwsClients(file.configs);
   const deps = createAwsDeps(localEnv(file.queues), local, silentLogger);
   return {
-    kind: 'local', deps,
-    drain: (queue, schema, handle) => drainQueue(local.sqs, queue === 'work' ? file.queues.work : file.queues.discrepancies, schema, handle),
+    kind: 'local',
+    deps,
+    drain: (queue, schema, handle) =>
+      drainQueue(local.sqs, queue === 'work' ? file.queues.work : file.queues.discrepancies, schema, handle),
     close: () => destroy(local),
   };
 }
@@ -74,13 +101,25 @@ async function connectAws(path: string): Promise<Connection> {
   const all = StackOutputs.parse(JSON.parse(await readFile(path, 'utf8')));
   const merged: Record<string, string> = Object.assign({}, ...Object.values(all));
   const missing = REQUIRED_OUTPUTS.filter((k) => !merged[k]);
-  if (missing.length > 0) throw new ConnectionError(`${path} lacks the stack outputs ${missing.join(', ')}: deploy with \`npx cdk deploy --all --outputs-file ${path}\`.`);
+  if (missing.length > 0)
+    throw new ConnectionError(
+      `${path} lacks the stack outputs ${missing.join(', ')}: deploy with \`npx cdk deploy --all --outputs-file ${path}\`.`,
+    );
   const clients = createAwsClients();
-  const deps = createAwsDeps({
-    TABLE_NAME: merged.TableName!, USAGE_BUCKET: merged.UsageBucketName!, ARTIFACTS_BUCKET: merged.ArtifactsBucketName!,
-    WORK_QUEUE_URL: merged.WorkQueueUrl!, DISCREPANCY_QUEUE_URL: merged.DiscrepancyQueueUrl!,
-    SES_CONFIGURATION_SET: merged.SesConfigurationSetName, MSP_TIMEZONE: merged.MspTimezone ?? 'UTC', SES_MAX_SEND_RATE: DEFAULT_SES_MAX_SEND_RATE,
-  }, clients, silentLogger);
+  const deps = createAwsDeps(
+    {
+      TABLE_NAME: merged.TableName!,
+      USAGE_BUCKET: merged.UsageBucketName!,
+      ARTIFACTS_BUCKET: merged.ArtifactsBucketName!,
+      WORK_QUEUE_URL: merged.WorkQueueUrl!,
+      DISCREPANCY_QUEUE_URL: merged.DiscrepancyQueueUrl!,
+      SES_CONFIGURATION_SET: merged.SesConfigurationSetName,
+      MSP_TIMEZONE: merged.MspTimezone ?? 'UTC',
+      SES_MAX_SEND_RATE: DEFAULT_SES_MAX_SEND_RATE,
+    },
+    clients,
+    silentLogger,
+  );
   return { kind: 'aws', deps, close: () => destroy(clients) };
 }
 

@@ -42,12 +42,15 @@ export function untilStopped(): Promise<NodeJS.Signals> {
 
 /** A `--date`-like value: a real calendar day written YYYY-MM-DD. */
 export function date(value: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a real calendar date`);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !isIsoDate(value))
+    throw new InvalidArgumentError(`"${value}" is not a real calendar date`);
   if (!isIsoDate(value)) throw new InvalidArgumentError(`"${value}" is not a date in YYYY-MM-DD form`);
   return value;
 }
 
-interface Target { outputs?: string }
+interface Target {
+  outputs?: string;
+}
 
 async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(target);
@@ -65,12 +68,22 @@ async function today(deps: Deps, given?: string): Promise<string> {
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function importData(deps: Deps, dir: string): Promise<string> {
   const folder = await readDataFolder(resolve(dir));
-  if (!folder.ok) throw new UserError(`${folder.problems.length} problem(s) in ${dir}; nothing was imported:\n${formatProblems(folder.problems)}`);
+  if (!folder.ok)
+    throw new UserError(
+      `${folder.problems.length} problem(s) in ${dir}; nothing was imported:\n${formatProblems(folder.problems)}`,
+    );
   await deps.ledger.saveReferenceData(folder.value.reference);
   const payments = await importPayments(deps, folder.value.payments);
   const r = folder.value.reference;
@@ -85,13 +98,19 @@ function warningLines(warnings: readonly Problem[]): string {
 async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
   await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
-  await c.drain('discrepancies', DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(c.deps, message); });
+  await c.drain('discrepancies', DiscrepancyMessageSchema, async (message) => {
+    await storeDiscrepancy(c.deps, message);
+  });
 }
 
 export function addOpsCommands(program: Command): void {
-  const outputs = ['--outputs <file>', 'act on a deployed stack (cdk deploy --outputs-file) instead of the local stand-in'] as const;
+  const outputs = [
+    '--outputs <file>',
+    'act on a deployed stack (cdk deploy --outputs-file) instead of the local stand-in',
+  ] as const;
 
-  program.command('local')
+  program
+    .command('local')
     .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
     .option('--data <dir>', 'import this data folder at start')
     .action(async (opts: { data?: string }) => {
@@ -99,7 +118,9 @@ export function addOpsCommands(program: Command): void {
       await writeLocalFile(runtime);
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
-        console.log(`TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\nOther commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`);
+        console.log(
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\nOther commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+        );
         await untilStopped();
       } finally {
         await removeLocalFile();
@@ -107,95 +128,215 @@ export function addOpsCommands(program: Command): void {
       }
     });
 
-  program.command('import').description('validate a data folder and import it (reference data and payments)')
-    .requiredOption('--data <dir>', 'data folder').option(...outputs)
-    .action((opts: { data: string } & Target) => withConnection(opts, async (c) => console.log(await importData(c.deps, opts.data))));
+  program
+    .command('import')
+    .description('validate a data folder and import it (reference data and payments)')
+    .requiredOption('--data <dir>', 'data folder')
+    .option(...outputs)
+    .action((opts: { data: string } & Target) =>
+      withConnection(opts, async (c) => console.log(await importData(c.deps, opts.data))),
+    );
 
-  program.command('upload').description('drop a usage file into the inbox (ingested at once)')
-    .argument('<file>', 'the usage file (any format TrueUp reads)').option('--date <date>', 'ingest date (default today)', date).option(...outputs)
-    .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
-      const key = inboxKey(basename(file));
-      if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
-      await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
-      if (c.kind === 'aws') return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
-      const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
-      console.log(record.duplicateOf ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.` : `${record.name} (${record.format ?? 'unreadable'}): ${record.rowsRead} read, ${record.rowsAccepted} accepted, ${record.rowsRejected} rejected, ${record.rowsDuplicate} duplicate.${record.fileError ? `\n${record.fileError}` : ''}`);
-      for (const r of rejections.slice(0, 20)) console.log(`  line ${r.line}${r.field ? `, ${r.field}` : ''}: ${r.reason}`);
-      if (rejections.length > 20) console.log(`  … and ${rejections.length - 20} more (see the rejected/ prefix of the usage bucket)`);
-    }));
+  program
+    .command('upload')
+    .description('drop a usage file into the inbox (ingested at once)')
+    .argument('<file>', 'the usage file (any format TrueUp reads)')
+    .option('--date <date>', 'ingest date (default today)', date)
+    .option(...outputs)
+    .action((file: string, opts: { date?: string } & Target) =>
+      withConnection(opts, async (c) => {
+        const key = inboxKey(basename(file));
+        if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
+        await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
+        if (c.kind === 'aws')
+          return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
+        const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
+        console.log(
+          record.duplicateOf
+            ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.`
+            : `${record.name} (${record.format ?? 'unreadable'}): ${record.rowsRead} read, ${record.rowsAccepted} accepted, ${record.rowsRejected} rejected, ${record.rowsDuplicate} duplicate.${record.fileError ? `\n${record.fileError}` : ''}`,
+        );
+        for (const r of rejections.slice(0, 20))
+          console.log(`  line ${r.line}${r.field ? `, ${r.field}` : ''}: ${r.reason}`);
+        if (rejections.length > 20)
+          console.log(`  … and ${rejections.length - 20} more (see the rejected/ prefix of the usage bucket)`);
+      }),
+    );
 
-  program.command('payments').description('record payments received').command('import').description('import a payments CSV and apply what has been received')
-    .argument('<file>', 'a payments CSV (columns as payments/*.csv in the data folder)').option('--date <date>', 'apply payments received up to this date (default today)', date).option(...outputs)
-    .action((file: string, opts: { date?: string } & Target) => withConnection(opts, async (c) => {
-      const parsed = parsePayments(decodeBytes(await readFile(file)), basename(file));
-      if (!parsed.ok) throw new UserError(formatProblems(parsed.problems));
-      process.stdout.write(warningLines(parsed.warnings));
-      const added = await importPayments(c.deps, parsed.value);
-      const { applied, unapplied } = await applyDuePayments(c.deps, { today: await today(c.deps, opts.date) });
-      await drainAll(c);
-      console.log(`${added} new payments; ${applied} applied, ${unapplied} unapplied (see trueup discrepancies list).`);
-    }));
+  program
+    .command('payments')
+    .description('record payments received')
+    .command('import')
+    .description('import a payments CSV and apply what has been received')
+    .argument('<file>', 'a payments CSV (columns as payments/*.csv in the data folder)')
+    .option('--date <date>', 'apply payments received up to this date (default today)', date)
+    .option(...outputs)
+    .action((file: string, opts: { date?: string } & Target) =>
+      withConnection(opts, async (c) => {
+        const parsed = parsePayments(decodeBytes(await readFile(file)), basename(file));
+        if (!parsed.ok) throw new UserError(formatProblems(parsed.problems));
+        process.stdout.write(warningLines(parsed.warnings));
+        const added = await importPayments(c.deps, parsed.value);
+        const { applied, unapplied } = await applyDuePayments(c.deps, { today: await today(c.deps, opts.date) });
+        await drainAll(c);
+        console.log(
+          `${added} new payments; ${applied} applied, ${unapplied} unapplied (see trueup discrepancies list).`,
+        );
+      }),
+    );
 
   const discrepancies = program.command('discrepancies').description('list and follow up discrepancies');
-  discrepancies.command('list').description('list discrepancies, newest period last').option('--status <status>', 'only those with this status: open | acknowledged | resolved | dismissed').option(...outputs)
-    .action((opts: { status?: string } & Target) => withConnection(opts, async (c) => {
-      const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
-      console.log(table([['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
-        ...all.map((d) => [d.id, d.period, d.type, d.clientId ?? d.vendor ?? '', d.sku ?? d.accountId ?? d.vendorSku ?? '', d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`, d.status])]));
-    }));
-  for (const [name, status] of [['ack', 'acknowledged'], ['resolve', 'resolved'], ['dismiss', 'dismissed']] as const) {
-    discrepancies.command(name).description(`mark a discrepancy ${status}`).argument('<id>', 'the discrepancy id (trueup discrepancies list)')
-      .option('--note <text>', 'a note kept with the status change').option('--date <date>', 'the day of the change (default today)', date).option(...outputs)
-      .action((id: string, opts: { note?: string; date?: string } & Target) => withConnection(opts, async (c) => {
-        const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
-        console.log(`${d.id} is now ${d.status}.`);
-      }));
+  discrepancies
+    .command('list')
+    .description('list discrepancies, newest period last')
+    .option('--status <status>', 'only those with this status: open | acknowledged | resolved | dismissed')
+    .option(...outputs)
+    .action((opts: { status?: string } & Target) =>
+      withConnection(opts, async (c) => {
+        const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
+        console.log(
+          table([
+            ['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
+            ...all.map((d) => [
+              d.id,
+              d.period,
+              d.type,
+              d.clientId ?? d.vendor ?? '',
+              d.sku ?? d.accountId ?? d.vendorSku ?? '',
+              d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`,
+              d.status,
+            ]),
+          ]),
+        );
+      }),
+    );
+  for (const [name, status] of [
+    ['ack', 'acknowledged'],
+    ['resolve', 'resolved'],
+    ['dismiss', 'dismissed'],
+  ] as const) {
+    discrepancies
+      .command(name)
+      .description(`mark a discrepancy ${status}`)
+      .argument('<id>', 'the discrepancy id (trueup discrepancies list)')
+      .option('--note <text>', 'a note kept with the status change')
+      .option('--date <date>', 'the day of the change (default today)', date)
+      .option(...outputs)
+      .action((id: string, opts: { note?: string; date?: string } & Target) =>
+        withConnection(opts, async (c) => {
+          const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
+          console.log(`${d.id} is now ${d.status}.`);
+        }),
+      );
   }
 
   const invoices = program.command('invoices').description('list, show and dispute invoices');
-  invoices.command('list').description('list every invoice with its balance and status').option('--open', 'only invoices still being dunned').option(...outputs)
-    .action((opts: { open?: boolean } & Target) => withConnection(opts, async (c) => {
-      const asOf = await today(c.deps);
-      const list = (await c.deps.ledger.listInvoices({ openOnly: opts.open })).map((i) => invoiceJson(i, asOf));
-      console.log(table([['number', 'client', 'period', 'due', 'total', 'balance', 'status'], ...list.map((i) => [i.number, i.clientId, i.period, i.dueDate, `${i.total} ${i.currency}`, i.balance, i.status])]));
-    }));
-  invoices.command('show').description('print one invoice as JSON (with its dispute, if any)').argument('<number>', 'the invoice number').option(...outputs)
-    .action((number: string, opts: Target) => withConnection(opts, async (c) => {
-      const account = await c.deps.ledger.getInvoice(number);
-      if (!account) throw new UserError(`No invoice ${number}.`);
-      const dispute = account.disputedOn ? { dispute: { on: account.disputedOn, ...(account.disputeReason ? { reason: account.disputeReason } : {}) } } : {};
-      console.log(JSON.stringify({ ...invoiceJson(account, await today(c.deps)), ...dispute }, null, 2));
-    }));
-  invoices.command('dispute').description('record that the client disputes an invoice: dunning stops for it').argument('<number>', 'the invoice number')
-    .option('--reason <text>', "the client's reason, kept with the dispute").option('--date <date>', 'the day of the dispute (default today)', date).option(...outputs)
-    .action((number: string, opts: { date?: string; reason?: string } & Target) => withConnection(opts, async (c) => {
-      if (!(await c.deps.ledger.getInvoice(number))) throw new UserError(`No invoice ${number}.`);
-      await c.deps.ledger.disputeInvoice(number, await today(c.deps, opts.date), opts.reason?.trim() || undefined);
-      const stored = await c.deps.ledger.getInvoice(number);
-      const reason = stored?.disputeReason ? ` (reason: ${stored.disputeReason})` : '';
-      console.log(`${number} is disputed since ${stored?.disputedOn ?? '?'}${reason}: dunning stops for it.`);
-    }));
+  invoices
+    .command('list')
+    .description('list every invoice with its balance and status')
+    .option('--open', 'only invoices still being dunned')
+    .option(...outputs)
+    .action((opts: { open?: boolean } & Target) =>
+      withConnection(opts, async (c) => {
+        const asOf = await today(c.deps);
+        const list = (await c.deps.ledger.listInvoices({ openOnly: opts.open })).map((i) => invoiceJson(i, asOf));
+        console.log(
+          table([
+            ['number', 'client', 'period', 'due', 'total', 'balance', 'status'],
+            ...list.map((i) => [
+              i.number,
+              i.clientId,
+              i.period,
+              i.dueDate,
+              `${i.total} ${i.currency}`,
+              i.balance,
+              i.status,
+            ]),
+          ]),
+        );
+      }),
+    );
+  invoices
+    .command('show')
+    .description('print one invoice as JSON (with its dispute, if any)')
+    .argument('<number>', 'the invoice number')
+    .option(...outputs)
+    .action((number: string, opts: Target) =>
+      withConnection(opts, async (c) => {
+        const account = await c.deps.ledger.getInvoice(number);
+        if (!account) throw new UserError(`No invoice ${number}.`);
+        const dispute = account.disputedOn
+          ? { dispute: { on: account.disputedOn, ...(account.disputeReason ? { reason: account.disputeReason } : {}) } }
+          : {};
+        console.log(JSON.stringify({ ...invoiceJson(account, await today(c.deps)), ...dispute }, null, 2));
+      }),
+    );
+  invoices
+    .command('dispute')
+    .description('record that the client disputes an invoice: dunning stops for it')
+    .argument('<number>', 'the invoice number')
+    .option('--reason <text>', "the client's reason, kept with the dispute")
+    .option('--date <date>', 'the day of the dispute (default today)', date)
+    .option(...outputs)
+    .action((number: string, opts: { date?: string; reason?: string } & Target) =>
+      withConnection(opts, async (c) => {
+        if (!(await c.deps.ledger.getInvoice(number))) throw new UserError(`No invoice ${number}.`);
+        await c.deps.ledger.disputeInvoice(number, await today(c.deps, opts.date), opts.reason?.trim() || undefined);
+        const stored = await c.deps.ledger.getInvoice(number);
+        const reason = stored?.disputeReason ? ` (reason: ${stored.disputeReason})` : '';
+        console.log(`${number} is disputed since ${stored?.disputedOn ?? '?'}${reason}: dunning stops for it.`);
+      }),
+    );
 
-  program.command('report').description('print a report').command('aging').description('the AR aging report as of a date (printed as CSV)')
-    .option('--as-of <date>', 'the day the balances are aged at (default today)', date).option('--email', 'also email it to the report recipients').option(...outputs)
-    .action((opts: { asOf?: string; email?: boolean } & Target) => withConnection(opts, async (c) => {
-      const { csv } = await sendAgingReport(c.deps, { asOf: await today(c.deps, opts.asOf), email: opts.email ?? false });
-      process.stdout.write(csv);
-    }));
+  program
+    .command('report')
+    .description('print a report')
+    .command('aging')
+    .description('the AR aging report as of a date (printed as CSV)')
+    .option('--as-of <date>', 'the day the balances are aged at (default today)', date)
+    .option('--email', 'also email it to the report recipients')
+    .option(...outputs)
+    .action((opts: { asOf?: string; email?: boolean } & Target) =>
+      withConnection(opts, async (c) => {
+        const { csv } = await sendAgingReport(c.deps, {
+          asOf: await today(c.deps, opts.asOf),
+          email: opts.email ?? false,
+        });
+        process.stdout.write(csv);
+      }),
+    );
 
-  program.command('run').description('run one scheduled job now, as EventBridge would (local stand-in)')
-    .argument('<job>', 'billing | dunning | payments | reconciliation-report | aging').option('--date <date>', 'the business date (default today)', date)
-    .action((job: string, opts: { date?: string }) => withConnection({}, async (c) => {
-      const day = await today(c.deps, opts.date);
-      const jobs: Record<string, () => Promise<unknown>> = {
-        billing: () => runBilling(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.period}: ${r.planned.length} invoices issued`; }),
-        dunning: () => runDunning(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.emails} dunning emails, ${r.lateFees} late fees`; }),
-        payments: () => applyDuePayments(c.deps, { today: day }).then(async (r) => { await drainAll(c); return `${r.applied} applied, ${r.unapplied} unapplied`; }),
-        'reconciliation-report': () => sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),
-        aging: () => sendAgingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),
-      };
-      const run = jobs[job];
-      if (!run) throw new UserError(`Unknown job "${job}": one of ${Object.keys(jobs).join(', ')}.`);
-      console.log(`${job} ${day}: ${String(await run())}`);
-    }));
+  program
+    .command('run')
+    .description('run one scheduled job now, as EventBridge would (local stand-in)')
+    .argument('<job>', 'billing | dunning | payments | reconciliation-report | aging')
+    .option('--date <date>', 'the business date (default today)', date)
+    .action((job: string, opts: { date?: string }) =>
+      withConnection({}, async (c) => {
+        const day = await today(c.deps, opts.date);
+        const jobs: Record<string, () => Promise<unknown>> = {
+          billing: () =>
+            runBilling(c.deps, { today: day }).then(async (r) => {
+              await drainAll(c);
+              return `${r.period}: ${r.planned.length} invoices issued`;
+            }),
+          dunning: () =>
+            runDunning(c.deps, { today: day }).then(async (r) => {
+              await drainAll(c);
+              return `${r.emails} dunning emails, ${r.lateFees} late fees`;
+            }),
+          payments: () =>
+            applyDuePayments(c.deps, { today: day }).then(async (r) => {
+              await drainAll(c);
+              return `${r.applied} applied, ${r.unapplied} unapplied`;
+            }),
+          'reconciliation-report': () =>
+            sendReconciliationReport(c.deps, { today: day }).then((sent) => (sent ? 'sent' : 'already sent')),
+          aging: () => sendAgingReport(c.deps, { asOf: day, email: true }).then(() => 'sent'),
+        };
+        const run = jobs[job];
+        if (!run) throw new UserError(`Unknown job "${job}": one of ${Object.keys(jobs).join(', ')}.`);
+        console.log(`${job} ${day}: ${String(await run())}`);
+      }),
+    );
 }

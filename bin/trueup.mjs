@@ -12,7 +12,12 @@ process.emitWarning = (warning, ...rest) => {
   const name = typeof warning === 'object' ? warning?.name : type;
   // Older SDK releases pass the name as the type; newer ones only prefix the message with it.
   const text = typeof warning === 'string' ? warning : '';
-  if (name === 'NodeVersionSupportWarning' || type === 'NodeVersionSupportWarning' || text.startsWith('NodeVersionSupportWarning')) return;
+  if (
+    name === 'NodeVersionSupportWarning' ||
+    type === 'NodeVersionSupportWarning' ||
+    text.startsWith('NodeVersionSupportWarning')
+  )
+    return;
   emitWarning(warning, ...rest);
 };
 

@@ -13,17 +13,24 @@ export interface TrueUpStacks {
 }
 
 /** Builds both stacks from the `trueup` context (validated; invalid config throws with every problem). */
-export function buildTrueUp(app: App, config: DeploymentConfig = parseConfig(app.node.tryGetContext('trueup'))): TrueUpStacks {
+export function buildTrueUp(
+  app: App,
+  config: DeploymentConfig = parseConfig(app.node.tryGetContext('trueup')),
+): TrueUpStacks {
   // S3 server access logs are delivered under a bucket policy, not the legacy log-delivery ACL
   // (which cannot coexist with BucketOwnerEnforced object ownership).
-  if (app.node.tryGetContext(ACCESS_LOGS_BUCKET_POLICY) === undefined) app.node.setContext(ACCESS_LOGS_BUCKET_POLICY, true);
+  if (app.node.tryGetContext(ACCESS_LOGS_BUCKET_POLICY) === undefined)
+    app.node.setContext(ACCESS_LOGS_BUCKET_POLICY, true);
   const env = config.account || config.region ? { account: config.account, region: config.region } : undefined;
   const stateful = new StatefulStack(app, `${config.stackPrefix}-Stateful`, {
-    config, env, terminationProtection: config.terminationProtection,
+    config,
+    env,
+    terminationProtection: config.terminationProtection,
     description: `TrueUp (${config.mspName}): buckets, ledger table, queues, alarm topic — retained`,
   });
   const pipeline = new PipelineStack(app, `${config.stackPrefix}-Pipeline`, {
-    config, env,
+    config,
+    env,
     description: `TrueUp (${config.mspName}): functions, schedules, SES, alarms, dashboard — stateless`,
     stateful: stateful.exportNames,
   });

@@ -23,9 +23,12 @@ async function main(): Promise<void> {
       if (overBudget) over += 1;
       const fonts = `${bundle.fontBytes > 0 ? ` fonts=${bundle.fontBytes}` : ''}${bundle.pdfFontBytes > 0 ? ` pdf-fonts=${bundle.pdfFontBytes}` : ''}`;
       const flag = overBudget ? ' OVER-BUDGET' : '';
-      const largest = overBudget || showLargest
-        ? ` largest: ${largestPackages(bundle.metafile, 6).map(([pkg, n]) => `${pkg}=${n}`).join(' ')}`
-        : '';
+      const largest =
+        overBudget || showLargest
+          ? ` largest: ${largestPackages(bundle.metafile, 6)
+              .map(([pkg, n]) => `${pkg}=${n}`)
+              .join(' ')}`
+          : '';
       console.log(`bundle ${name} bytes=${bundle.bytes} gzip=${bundle.gzip}${fonts}${flag}${largest}`);
     }
   } finally {

@@ -8,8 +8,19 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFile
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
-  ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, needsPdfFonts, needsStandardFonts, pdfFontFiles, PROJECT_ROOT,
-  STANDARD_FONTS_DIR, STANDARD_FONTS_PACKAGE_JSON, standardFontFiles,
+  ALIASES,
+  ESBUILD_TARGET,
+  ESM_BANNER,
+  EXTERNAL_MODULES,
+  HANDLERS_DIR,
+  MAIN_FIELDS,
+  needsPdfFonts,
+  needsStandardFonts,
+  pdfFontFiles,
+  PROJECT_ROOT,
+  STANDARD_FONTS_DIR,
+  STANDARD_FONTS_PACKAGE_JSON,
+  standardFontFiles,
 } from './bundling.js';
 import { PDF_FONTS_DIR } from '../functions/render/pdf-font-files.js';
 
@@ -29,7 +40,13 @@ export interface HandlerBundle {
 /** The Lambda handlers: every .ts in functions/handlers/ that exports `handler` (runtime.ts is shared code). */
 export function handlerNames(): string[] {
   return readdirSync(HANDLERS_DIR)
-    .filter((file) => file.endsWith('.ts') && /export const handler\b|export (async )?function handler\b/.test(readFileSync(join(HANDLERS_DIR, file), 'utf8')))
+    .filter(
+      (file) =>
+        file.endsWith('.ts') &&
+        /export const handler\b|export (async )?function handler\b/.test(
+          readFileSync(join(HANDLERS_DIR, file), 'utf8'),
+        ),
+    )
     .map((file) => basename(file, '.ts'))
     .sort();
 }
@@ -75,7 +92,14 @@ export async function bundleHandler(nameOrEntry: string, outDir: string): Promis
       pdfFontBytes += statSync(from).size;
     }
   }
-  return { dir: outDir, bytes: code.length, gzip: gzipSync(code).length, fontBytes, pdfFontBytes, metafile: result.metafile };
+  return {
+    dir: outDir,
+    bytes: code.length,
+    gzip: gzipSync(code).length,
+    fontBytes,
+    pdfFontBytes,
+    metafile: result.metafile,
+  };
 }
 
 /** Bytes in the bundle per npm package (or per top-level source folder), largest first. */

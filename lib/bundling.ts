@@ -78,12 +78,17 @@ export function needsStandardFonts(bundle: string): boolean {
 
 /** The files that go next to such a bundle, relative to STANDARD_FONTS_DIR and to the bundle's `standard-fonts/`. */
 export function standardFontFiles(): string[] {
-  const cjs = (dir: string): string[] => readdirSync(join(STANDARD_FONTS_DIR, dir)).filter((f) => f.endsWith('.cjs')).map((f) => (dir ? `${dir}/${f}` : f));
+  const cjs = (dir: string): string[] =>
+    readdirSync(join(STANDARD_FONTS_DIR, dir))
+      .filter((f) => f.endsWith('.cjs'))
+      .map((f) => (dir ? `${dir}/${f}` : f));
   return [...cjs(''), ...cjs('chunks')];
 }
 
 /** The package.json beside the bundle: resolves pdfkit's `#standard-fonts/*` to the copied files. */
-export const STANDARD_FONTS_PACKAGE_JSON = JSON.stringify({ imports: { [`${STANDARD_FONTS_MARKER}*`]: './standard-fonts/*.cjs' } });
+export const STANDARD_FONTS_PACKAGE_JSON = JSON.stringify({
+  imports: { [`${STANDARD_FONTS_MARKER}*`]: './standard-fonts/*.cjs' },
+});
 
 /**
  * The Noto Sans files the invoice PDF embeds (functions/render/pdf-fonts.ts) go beside the
@@ -96,21 +101,26 @@ export function needsPdfFonts(bundle: string): boolean {
 
 /** Each font file and its licence: where it is in node_modules and its name in PDF_FONTS_DIR. */
 export function pdfFontFiles(): { from: string; to: string }[] {
-  return [...Object.values(FONT_FILES), ...FONT_LICENSES].map(({ file, module }) => ({ from: join(PROJECT_ROOT, 'node_modules', module), to: file }));
+  return [...Object.values(FONT_FILES), ...FONT_LICENSES].map(({ file, module }) => ({
+    from: join(PROJECT_ROOT, 'node_modules', module),
+    to: file,
+  }));
 }
 
 /** NodejsFunction afterBundling commands: copy the standard fonts and the Noto fonts when the bundle needs them. */
 export function pdfkitFontCommands(outputDir: string): string[] {
   return [
-    `if grep -q '${STANDARD_FONTS_MARKER}' "${outputDir}/index.mjs"; then `
-      + `mkdir -p "${outputDir}/standard-fonts/chunks" && `
-      + `cp "${STANDARD_FONTS_DIR}"/*.cjs "${outputDir}/standard-fonts/" && `
-      + `cp "${STANDARD_FONTS_DIR}"/chunks/*.cjs "${outputDir}/standard-fonts/chunks/" && `
-      + `printf '%s' '${STANDARD_FONTS_PACKAGE_JSON}' > "${outputDir}/package.json"; fi`,
-    `if grep -q '${PDF_FONTS_DIR}' "${outputDir}/index.mjs"; then `
-      + `mkdir -p "${outputDir}/${PDF_FONTS_DIR}" && `
-      + pdfFontFiles().map(({ from, to }) => `cp "${from}" "${outputDir}/${PDF_FONTS_DIR}/${to}"`).join(' && ')
-      + '; fi',
+    `if grep -q '${STANDARD_FONTS_MARKER}' "${outputDir}/index.mjs"; then ` +
+      `mkdir -p "${outputDir}/standard-fonts/chunks" && ` +
+      `cp "${STANDARD_FONTS_DIR}"/*.cjs "${outputDir}/standard-fonts/" && ` +
+      `cp "${STANDARD_FONTS_DIR}"/chunks/*.cjs "${outputDir}/standard-fonts/chunks/" && ` +
+      `printf '%s' '${STANDARD_FONTS_PACKAGE_JSON}' > "${outputDir}/package.json"; fi`,
+    `if grep -q '${PDF_FONTS_DIR}' "${outputDir}/index.mjs"; then ` +
+      `mkdir -p "${outputDir}/${PDF_FONTS_DIR}" && ` +
+      pdfFontFiles()
+        .map(({ from, to }) => `cp "${from}" "${outputDir}/${PDF_FONTS_DIR}/${to}"`)
+        .join(' && ') +
+      '; fi',
   ];
 }
 

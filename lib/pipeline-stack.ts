@@ -15,7 +15,16 @@ import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
-import { Job, pascalCase, putPrefix, readPrefix, sendMessages, tableReadWrite, type Grant, type JobProps } from './constructs/job.js';
+import {
+  Job,
+  pascalCase,
+  putPrefix,
+  readPrefix,
+  sendMessages,
+  tableReadWrite,
+  type Grant,
+  type JobProps,
+} from './constructs/job.js';
 import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
 import { ARTIFACT_PREFIXES, USAGE_PREFIXES } from '../functions/app/bucket-layout.js';
@@ -52,21 +61,39 @@ export class PipelineStack extends Stack {
     // ---- what the stateful stack exports ----------------------------------------------------
     const imp = (name: string): string => Fn.importValue(name);
     const usage: ExportedBucket = {
-      bucket: s3.Bucket.fromBucketAttributes(this, 'UsageBucket', { bucketArn: imp(x.usageBucketArn), bucketName: imp(x.usageBucketName) }),
+      bucket: s3.Bucket.fromBucketAttributes(this, 'UsageBucket', {
+        bucketArn: imp(x.usageBucketArn),
+        bucketName: imp(x.usageBucketName),
+      }),
       arnExportName: x.usageBucketArn,
     };
     const artifacts: ExportedBucket = {
-      bucket: s3.Bucket.fromBucketAttributes(this, 'ArtifactsBucket', { bucketArn: imp(x.artifactsBucketArn), bucketName: imp(x.artifactsBucketName) }),
+      bucket: s3.Bucket.fromBucketAttributes(this, 'ArtifactsBucket', {
+        bucketArn: imp(x.artifactsBucketArn),
+        bucketName: imp(x.artifactsBucketName),
+      }),
       arnExportName: x.artifactsBucketArn,
     };
-    const table = dynamodb.Table.fromTableAttributes(this, 'Table', { tableArn: imp(x.tableArn), globalIndexes: ['GSI1', 'GSI2'] });
-    const workQueue = sqs.Queue.fromQueueAttributes(this, 'WorkQueue', { queueArn: imp(x.workQueueArn), queueUrl: imp(x.workQueueUrl) });
-    const discrepancyQueue = sqs.Queue.fromQueueAttributes(this, 'DiscrepancyQueue', { queueArn: imp(x.discrepancyQueueArn), queueUrl: imp(x.discrepancyQueueUrl) });
+    const table = dynamodb.Table.fromTableAttributes(this, 'Table', {
+      tableArn: imp(x.tableArn),
+      globalIndexes: ['GSI1', 'GSI2'],
+    });
+    const workQueue = sqs.Queue.fromQueueAttributes(this, 'WorkQueue', {
+      queueArn: imp(x.workQueueArn),
+      queueUrl: imp(x.workQueueUrl),
+    });
+    const discrepancyQueue = sqs.Queue.fromQueueAttributes(this, 'DiscrepancyQueue', {
+      queueArn: imp(x.discrepancyQueueArn),
+      queueUrl: imp(x.discrepancyQueueUrl),
+    });
     const queues = [
       { name: 'work', queue: workQueue },
       { name: 'work DLQ', queue: sqs.Queue.fromQueueArn(this, 'WorkDeadLetterQueue', imp(x.workDeadLetterQueueArn)) },
       { name: 'discrepancy', queue: discrepancyQueue },
-      { name: 'discrepancy DLQ', queue: sqs.Queue.fromQueueArn(this, 'DiscrepancyDeadLetterQueue', imp(x.discrepancyDeadLetterQueueArn)) },
+      {
+        name: 'discrepancy DLQ',
+        queue: sqs.Queue.fromQueueArn(this, 'DiscrepancyDeadLetterQueue', imp(x.discrepancyDeadLetterQueueArn)),
+      },
     ];
     const alarmTopic = sns.Topic.fromTopicArn(this, 'AlarmTopic', imp(x.alarmTopicArn));
     const topicKey = kms.Key.fromKeyArn(this, 'TopicKey', imp(x.topicKeyArn));
@@ -87,10 +114,17 @@ export class PipelineStack extends Stack {
     });
     this.configurationSet.addEventDestination('ToSns', {
       destination: ses.EventDestination.snsTopic(this.sesEventsTopic),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY, ses.EmailSendingEvent.REJECT],
+      events: [
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.REJECT,
+      ],
     });
     const configurationSetArn = this.formatArn({
-      service: 'ses', resource: 'configuration-set', resourceName: this.configurationSet.configurationSetName,
+      service: 'ses',
+      resource: 'configuration-set',
+      resourceName: this.configurationSet.configurationSetName,
     });
 
     // ---- jobs: function, grants, trigger ------------------------------------------------
@@ -104,23 +138,37 @@ export class PipelineStack extends Stack {
       MSP_TIMEZONE: config.timezone,
     };
     const job = (props: Omit<JobProps, 'alarmTopic' | 'logRetention' | 'timeZone'>): Job =>
-      new Job(this, { environment, alarmTopic, logRetention: config.logRetentionDays as logs.RetentionDays, timeZone: config.timezone, ...props });
-    /** ses:SendRawEmail on the identity and configuration set; `instances` share the account's send rate. */
-    const sendsEmail = (instances = 1): Grant => (fn) => {
-      fn.function.addEnvironment('SES_MAX_SEND_RATE', String(Math.max(1, Math.floor(config.sesMaxSendRate / instances))));
-      iam.Grant.addToPrincipal({
-        grantee: fn.function,
-        actions: ['ses:SendRawEmail'],
-        resourceArns: [this.emailIdentity.emailIdentityArn, configurationSetArn],
+      new Job(this, {
+        environment,
+        alarmTopic,
+        logRetention: config.logRetentionDays as logs.RetentionDays,
+        timeZone: config.timezone,
+        ...props,
       });
-    };
+    /** ses:SendRawEmail on the identity and configuration set; `instances` share the account's send rate. */
+    const sendsEmail =
+      (instances = 1): Grant =>
+      (fn) => {
+        fn.function.addEnvironment(
+          'SES_MAX_SEND_RATE',
+          String(Math.max(1, Math.floor(config.sesMaxSendRate / instances))),
+        );
+        iam.Grant.addToPrincipal({
+          grantee: fn.function,
+          actions: ['ses:SendRawEmail'],
+          resourceArns: [this.emailIdentity.emailIdentityArn, configurationSetArn],
+        });
+      };
     const tableAccess = tableReadWrite(table, x.tableArn);
 
     // S3 triggers are configured from this stack on the imported bucket (CDK's notifications
     // custom resource merges them with any others): on the bucket itself they would make the
     // stateful stack depend on this one, a cycle.
     const ingest = job({
-      handlerName: 'ingest-file', description: 'Ingest a usage file dropped in inbox/', timeout: Duration.minutes(5), memorySize: 1024,
+      handlerName: 'ingest-file',
+      description: 'Ingest a usage file dropped in inbox/',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
       grants: [
         tableAccess,
         readPrefix(usage, USAGE_PREFIXES.inbox),
@@ -136,7 +184,9 @@ export class PipelineStack extends Stack {
     });
 
     const applyPayments = job({
-      handlerName: 'apply-payments', description: 'Import a payments file dropped in payments/ and apply due payments', timeout: Duration.minutes(2),
+      handlerName: 'apply-payments',
+      description: 'Import a payments file dropped in payments/ and apply due payments',
+      timeout: Duration.minutes(2),
       grants: [
         tableAccess,
         readPrefix(usage, USAGE_PREFIXES.payments),
@@ -152,7 +202,9 @@ export class PipelineStack extends Stack {
     const billingRun = job({
       handlerName: 'billing-run',
       description: 'Reconcile last month, issue invoices, fan out to the work and discrepancy queues',
-      timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
       grants: [
         tableAccess,
         readPrefix(artifacts, ARTIFACT_PREFIXES.normalized),
@@ -164,12 +216,19 @@ export class PipelineStack extends Stack {
         sendMessages(workQueue),
         sendMessages(discrepancyQueue),
       ],
-      trigger: { kind: 'schedule', expression: config.schedules.billingRun, description: 'TrueUp billing run (1st of the month)' },
+      trigger: {
+        kind: 'schedule',
+        expression: config.schedules.billingRun,
+        description: 'TrueUp billing run (1st of the month)',
+      },
     });
 
     const invoiceWorkerConcurrency = 2; // the SQS minimum; keeps SES within its send rate
     const invoiceWorker = job({
-      handlerName: 'invoice-worker', description: 'Render, store and email one invoice per message', timeout: Duration.seconds(60), memorySize: 1024,
+      handlerName: 'invoice-worker',
+      description: 'Render, store and email one invoice per message',
+      timeout: Duration.seconds(60),
+      memorySize: 1024,
       grants: [
         tableAccess,
         readPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
@@ -182,14 +241,19 @@ export class PipelineStack extends Stack {
     });
 
     const discrepancyWorker = job({
-      handlerName: 'discrepancy-worker', description: 'Store each discrepancy once', timeout: Duration.seconds(30),
+      handlerName: 'discrepancy-worker',
+      description: 'Store each discrepancy once',
+      timeout: Duration.seconds(30),
       grants: [tableAccess],
       trigger: { kind: 'queue', queue: discrepancyQueue, batchSize: 10 },
     });
 
     const reconciliationReport = job({
       handlerName: 'reconciliation-report',
-      description: 'Email the reconciliation report after the billing run', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
+      description: 'Email the reconciliation report after the billing run',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
       grants: [
         tableAccess, // reads the ledger, records the email in the outbox
         readPrefix(artifacts, ARTIFACT_PREFIXES.reconciliation),
@@ -199,12 +263,18 @@ export class PipelineStack extends Stack {
         putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendsEmail(),
       ],
-      trigger: { kind: 'schedule', expression: config.schedules.reconciliationReport, description: 'TrueUp reconciliation report (after the billing run)' },
+      trigger: {
+        kind: 'schedule',
+        expression: config.schedules.reconciliationReport,
+        description: 'TrueUp reconciliation report (after the billing run)',
+      },
     });
 
     const dunningRun = job({
       handlerName: 'dunning-run',
-      description: 'Apply received payments, send due dunning steps, charge late fees once', timeout: Duration.minutes(5), reservedConcurrentExecutions: 1,
+      description: 'Apply received payments, send due dunning steps, charge late fees once',
+      timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: 1,
       grants: [
         tableAccess,
         readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
@@ -220,7 +290,10 @@ export class PipelineStack extends Stack {
 
     const agingReport = job({
       handlerName: 'aging-report',
-      description: 'Email the AR aging report', timeout: Duration.minutes(5), memorySize: 1024, reservedConcurrentExecutions: 1,
+      description: 'Email the AR aging report',
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
       grants: [
         tableAccess, // reads invoices, records the email in the outbox
         readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
@@ -234,7 +307,9 @@ export class PipelineStack extends Stack {
     });
 
     const sesEvents = job({
-      handlerName: 'ses-events', description: 'Record SES bounces and complaints', timeout: Duration.seconds(30),
+      handlerName: 'ses-events',
+      description: 'Record SES bounces and complaints',
+      timeout: Duration.seconds(30),
       grants: [tableAccess],
       trigger: { kind: 'topic', topic: this.sesEventsTopic },
     });
@@ -245,16 +320,27 @@ export class PipelineStack extends Stack {
     // the S3 event starts ingest-file. No VPC: it only makes outbound calls (to the vendors and
     // AWS APIs), and nothing can connect to a Lambda function.
     this.collectorSecretsArn = this.formatArn({
-      service: 'secretsmanager', resource: 'secret', resourceName: `${config.sourceSecretsPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${config.sourceSecretsPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const collector = job({
       handlerName: 'collector',
       description: 'Pull usage files from the sources in sources.json into inbox/',
-      environment: { TABLE_NAME: imp(x.tableName), USAGE_BUCKET: imp(x.usageBucketName), SOURCE_SECRETS_PREFIX: config.sourceSecretsPrefix },
+      environment: {
+        TABLE_NAME: imp(x.tableName),
+        USAGE_BUCKET: imp(x.usageBucketName),
+        SOURCE_SECRETS_PREFIX: config.sourceSecretsPrefix,
+      },
       // Partner Center exports are polled for up to 10 minutes; files are held in memory.
-      timeout: Duration.minutes(15), memorySize: 1024, reservedConcurrentExecutions: 1,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      reservedConcurrentExecutions: 1,
       paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
-        cacheEnabled: true, secretsManagerTtl: Duration.minutes(5), logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+        cacheEnabled: true,
+        secretsManagerTtl: Duration.minutes(5),
+        logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
       grants: [
         putPrefix(usage, USAGE_PREFIXES.inbox),
@@ -262,7 +348,8 @@ export class PipelineStack extends Stack {
         (fn) => this.grantSourceSecrets(fn, config.sourceSecretsPrefix),
       ],
       trigger: {
-        kind: 'schedule', expression: config.schedules.collector,
+        kind: 'schedule',
+        expression: config.schedules.collector,
         description: 'TrueUp collector (pull every enabled source of sources.json)',
         rerunHint: 'invoke the collector with {} (every enabled source) or {"source":"<name>"}',
       },
@@ -270,26 +357,40 @@ export class PipelineStack extends Stack {
     this.sourcePullFailedAlarm = this.sourcePullFailures(collector.fn, alarmTopic);
     new CfnOutput(this, 'CollectorRoleArn', {
       value: collector.fn.role.roleArn,
-      description: 'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
+      description:
+        'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
     });
 
     const jobs: Record<string, Job> = {
-      'ingest-file': ingest, 'apply-payments': applyPayments, 'billing-run': billingRun, 'invoice-worker': invoiceWorker,
-      'discrepancy-worker': discrepancyWorker, 'reconciliation-report': reconciliationReport, 'dunning-run': dunningRun,
-      'aging-report': agingReport, 'ses-events': sesEvents, collector,
+      'ingest-file': ingest,
+      'apply-payments': applyPayments,
+      'billing-run': billingRun,
+      'invoice-worker': invoiceWorker,
+      'discrepancy-worker': discrepancyWorker,
+      'reconciliation-report': reconciliationReport,
+      'dunning-run': dunningRun,
+      'aging-report': agingReport,
+      'ses-events': sesEvents,
+      collector,
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
-    this.jobs = Object.fromEntries(Object.entries(jobs).flatMap(([name, { schedule }]) => (schedule ? [[name, schedule]] : [])));
+    this.jobs = Object.fromEntries(
+      Object.entries(jobs).flatMap(([name, { schedule }]) => (schedule ? [[name, schedule]] : [])),
+    );
 
     // ---- missed billing run ---------------------------------------------------------------
     // Runs due (a marker schedule with the billing run's expression) minus runs completed, per
     // calendar day of the MSP's time zone, evaluated once the day is over (MissedRunAlarm).
     this.missedBillingRun = new MissedRunAlarm(this, 'MissedBillingRun', {
-      expression: config.schedules.billingRun, timeZone: config.timezone,
-      namespace: 'TrueUp', service: billingRun.fn.serviceName,
-      completedMetricName: BILLING_RUN_COMPLETED, expectedMetricName: BILLING_RUN_EXPECTED,
+      expression: config.schedules.billingRun,
+      timeZone: config.timezone,
+      namespace: 'TrueUp',
+      service: billingRun.fn.serviceName,
+      completedMetricName: BILLING_RUN_COMPLETED,
+      expectedMetricName: BILLING_RUN_EXPECTED,
       jobDescription: 'the billing run',
-      remedy: 'Check the BillingRunSchedule (enabled?), the billing-run errors and its DLQ; then invoke billing-run with {"date":"YYYY-MM-01"}.',
+      remedy:
+        'Check the BillingRunSchedule (enabled?), the billing-run errors and its DLQ; then invoke billing-run with {"date":"YYYY-MM-01"}.',
       alarmTopic,
     });
     this.missedBillingRunAlarm = this.missedBillingRun.alarm;
@@ -300,18 +401,32 @@ export class PipelineStack extends Stack {
       value: `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`,
       description: 'CloudWatch dashboard',
     });
-    new CfnOutput(this, 'SesConfigurationSetName', { value: this.configurationSet.configurationSetName, description: 'SES configuration set' });
-    new CfnOutput(this, 'SesEventsTopicArn', { value: this.sesEventsTopic.topicArn, description: 'SES bounce/complaint/delivery events' });
+    new CfnOutput(this, 'SesConfigurationSetName', {
+      value: this.configurationSet.configurationSetName,
+      description: 'SES configuration set',
+    });
+    new CfnOutput(this, 'SesEventsTopicArn', {
+      value: this.sesEventsTopic.topicArn,
+      description: 'SES bounce/complaint/delivery events',
+    });
     for (const [name, fn] of Object.entries(this.functions)) {
-      new CfnOutput(this, `${pascalCase(name)}FunctionName`, { value: fn.function.functionName, description: `The ${name} function` });
+      new CfnOutput(this, `${pascalCase(name)}FunctionName`, {
+        value: fn.function.functionName,
+        description: `The ${name} function`,
+      });
     }
 
     this.acknowledgeFindings();
   }
 
-  private buildDashboard(config: DeploymentConfig, usageBucket: s3.IBucket, queues: readonly { name: string; queue: sqs.IQueue }[]): cloudwatch.Dashboard {
+  private buildDashboard(
+    config: DeploymentConfig,
+    usageBucket: s3.IBucket,
+    queues: readonly { name: string; queue: sqs.IQueue }[],
+  ): cloudwatch.Dashboard {
     const fns = Object.entries(this.functions);
-    const perFunction = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] => fns.map(([, fn]) => metric(fn));
+    const perFunction = (metric: (fn: PipelineFunction) => cloudwatch.IMetric): cloudwatch.IMetric[] =>
+      fns.map(([, fn]) => metric(fn));
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
       this.sourcePullFailedAlarm,
@@ -323,50 +438,82 @@ export class PipelineStack extends Stack {
     dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown: `# TrueUp — ${config.mspName}\nUsage inbox: \`s3://${usageBucket.bucketName}/inbox/\` · payments: \`payments/\` · time zone ${config.timezone}`,
-        width: 24, height: 2,
+        width: 24,
+        height: 2,
       }),
     );
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 4 }));
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Invocations', width: 8,
+        title: 'Invocations',
+        width: 8,
         left: perFunction((fn) => fn.function.metricInvocations({ period: Duration.hours(1), label: fn.node.id })),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Errors', width: 8,
+        title: 'Errors',
+        width: 8,
         left: perFunction((fn) => fn.function.metricErrors({ period: Duration.hours(1), label: fn.node.id })),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Duration p95 (ms)', width: 8,
-        left: perFunction((fn) => fn.function.metricDuration({ period: Duration.hours(1), statistic: cloudwatch.Stats.p(95), label: fn.node.id })),
+        title: 'Duration p95 (ms)',
+        width: 8,
+        left: perFunction((fn) =>
+          fn.function.metricDuration({
+            period: Duration.hours(1),
+            statistic: cloudwatch.Stats.p(95),
+            label: fn.node.id,
+          }),
+        ),
       }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Queue depth', width: 8,
-        left: queues.map(({ name, queue }) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, label: name })),
+        title: 'Queue depth',
+        width: 8,
+        left: queues.map(({ name, queue }) =>
+          queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: name,
+          }),
+        ),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Oldest message age (s)', width: 8,
-        left: queues.map(({ name, queue }) => queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM, label: name })),
+        title: 'Oldest message age (s)',
+        width: 8,
+        left: queues.map(({ name, queue }) =>
+          queue.metricApproximateAgeOfOldestMessage({
+            period: Duration.minutes(5),
+            statistic: cloudwatch.Stats.MAXIMUM,
+            label: name,
+          }),
+        ),
       }),
       new cloudwatch.GraphWidget({
-        title: 'Business metrics (TrueUp namespace)', width: 8,
-        left: ['InvoicesPlanned', 'DunningEmails', 'LateFees', 'UsageRowsAccepted', 'UsageRowsRejected'].map((metricName) =>
-          new cloudwatch.MathExpression({
-            expression: `SUM(SEARCH('{TrueUp,service} MetricName="${metricName}"', 'Sum', 86400))`,
-            label: metricName, period: Duration.days(1),
-          })),
+        title: 'Business metrics (TrueUp namespace)',
+        width: 8,
+        left: ['InvoicesPlanned', 'DunningEmails', 'LateFees', 'UsageRowsAccepted', 'UsageRowsRejected'].map(
+          (metricName) =>
+            new cloudwatch.MathExpression({
+              expression: `SUM(SEARCH('{TrueUp,service} MetricName="${metricName}"', 'Sum', 86400))`,
+              label: metricName,
+              period: Duration.days(1),
+            }),
+        ),
       }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
-        title: 'Collector: files pulled and failed pulls, per source', width: 24,
-        left: ['FilesPulled', 'SourceFailures'].map((metricName) =>
-          new cloudwatch.MathExpression({
-            expression: `SEARCH('{TrueUp,service,source} service="collector" MetricName="${metricName}"', 'Sum', 86400)`,
-            label: metricName, period: Duration.days(1),
-          })),
+        title: 'Collector: files pulled and failed pulls, per source',
+        width: 24,
+        left: ['FilesPulled', 'SourceFailures'].map(
+          (metricName) =>
+            new cloudwatch.MathExpression({
+              expression: `SEARCH('{TrueUp,service,source} service="collector" MetricName="${metricName}"', 'Sum', 86400)`,
+              label: metricName,
+              period: Duration.days(1),
+            }),
+        ),
       }),
     );
     return dashboard;
@@ -378,23 +525,34 @@ export class PipelineStack extends Stack {
    * `dynamodb:LeadingKeys` condition keeps it away from every ledger item.
    */
   private grantCollectorState(fn: PipelineFunction, tableArn: string): void {
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-      resources: [tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SOURCE#*'] } },
-    }));
-    fn.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem'],
-      resources: [tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SOURCES'] } },
-    }));
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SOURCE#*'] } },
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SOURCES'] } },
+      }),
+    );
   }
 
   /** Read-only access to the pull sources' secrets, named under the sources' prefix. */
   private grantSourceSecrets(fn: PipelineFunction, prefix: string): void {
-    iam.Grant.addToPrincipal({ grantee: fn.function, actions: ['secretsmanager:GetSecretValue'], resourceArns: [this.collectorSecretsArn] });
-    acknowledge(fn.role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
-      `Read-only (GetSecretValue) on the pull sources' secrets, named under ${prefix}; the trailing * is Secrets Manager's random suffix and the source name.`);
+    iam.Grant.addToPrincipal({
+      grantee: fn.function,
+      actions: ['secretsmanager:GetSecretValue'],
+      resourceArns: [this.collectorSecretsArn],
+    });
+    acknowledge(
+      fn.role,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}*]`,
+      `Read-only (GetSecretValue) on the pull sources' secrets, named under ${prefix}; the trailing * is Secrets Manager's random suffix and the source name.`,
+    );
   }
 
   /**
@@ -410,7 +568,8 @@ export class PipelineStack extends Stack {
       metricValue: '1',
     });
     return atLeastOneAlarm(this, 'SourcePullFailedAlarm', {
-      description: 'TrueUp collector: a pull source failed after its retries. See the collector log ("source pull failed") or trueup sources list; fix the cause and invoke the collector with {"source":"<name>"}.',
+      description:
+        'TrueUp collector: a pull source failed after its retries. See the collector log ("source pull failed") or trueup sources list; fix the cause and invoke the collector with {"source":"<name>"}.',
       metric: filter.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       topic: alarmTopic,
     });
@@ -419,26 +578,42 @@ export class PipelineStack extends Stack {
   /** cdk-nag findings that are by design here (grant wildcards are acknowledged where granted, lib/nag.ts). */
   private acknowledgeFindings(): void {
     for (const fn of Object.values(this.functions)) {
-      acknowledge(fn.role, 'AwsSolutions-IAM5[Resource::*]',
-        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.');
+      acknowledge(
+        fn.role,
+        'AwsSolutions-IAM5[Resource::*]',
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions.',
+      );
     }
     for (const [name, job] of Object.entries(this.jobs)) {
-      acknowledge(job.deadLetterQueue, 'AwsSolutions-SQS3',
-        'This queue is itself a dead-letter queue: the Scheduler target DLQ and the Lambda on-failure destination of the job.');
+      acknowledge(
+        job.deadLetterQueue,
+        'AwsSolutions-SQS3',
+        'This queue is itself a dead-letter queue: the Scheduler target DLQ and the Lambda on-failure destination of the job.',
+      );
       // The L2 LambdaInvoke target grants lambda:InvokeFunction on the function and its versions.
       const fn = this.functions[name]?.function;
       if (!fn) continue;
       const logicalId = this.resolve((fn.node.defaultChild as lambda.CfnFunction).logicalId) as string;
-      acknowledge(this, `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        `The ${name} schedule role may invoke only that function; ":*" is its versions and aliases (grantInvoke).`);
+      acknowledge(
+        this,
+        `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        `The ${name} schedule role may invoke only that function; ":*" is its versions and aliases (grantInvoke).`,
+      );
     }
-    const notificationsHandler = this.node.children.find((child) => child.node.id.startsWith('BucketNotificationsHandler'));
+    const notificationsHandler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
     if (notificationsHandler) {
-      acknowledge(notificationsHandler, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        "CDK's S3 bucket-notifications custom resource handler (runs only on deploy); its role is defined by aws-cdk-lib.");
-      acknowledge(notificationsHandler, 'AwsSolutions-IAM5[Resource::*]',
-        "CDK's S3 bucket-notifications handler needs s3:PutBucketNotification; aws-cdk-lib grants it on * (runs only on deploy).");
+      acknowledge(
+        notificationsHandler,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        "CDK's S3 bucket-notifications custom resource handler (runs only on deploy); its role is defined by aws-cdk-lib.",
+      );
+      acknowledge(
+        notificationsHandler,
+        'AwsSolutions-IAM5[Resource::*]',
+        "CDK's S3 bucket-notifications handler needs s3:PutBucketNotification; aws-cdk-lib grants it on * (runs only on deploy).",
+      );
     }
   }
 }
-

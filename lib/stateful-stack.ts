@@ -64,7 +64,8 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.accessLogsBucket).acknowledge({
-      id: 'AwsSolutions-S1', reason: 'This is the server access log destination; logging it into itself would loop.',
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log destination; logging it into itself would loop.',
     });
 
     this.usageBucket = new s3.Bucket(this, 'UsageBucket', {
@@ -133,23 +134,75 @@ export class StatefulStack extends Stack {
     // ---- outputs and named exports (lib/stateful-exports.ts) ------------------------------
     const names = statefulExports(props.config.stackPrefix);
     this.exportNames = names;
-    output(this, 'UsageBucketName', this.usageBucket.bucketName, 'Usage files: inbox/, archive/, rejected/, payments/', names.usageBucketName);
+    output(
+      this,
+      'UsageBucketName',
+      this.usageBucket.bucketName,
+      'Usage files: inbox/, archive/, rejected/, payments/',
+      names.usageBucketName,
+    );
     output(this, 'UsageBucketArn', this.usageBucket.bucketArn, 'Usage bucket ARN', names.usageBucketArn);
     output(this, 'UsageInbox', `s3://${this.usageBucket.bucketName}/inbox/`, 'Drop vendor usage files here');
     output(this, 'PaymentsInbox', `s3://${this.usageBucket.bucketName}/payments/`, 'Drop payments CSV files here');
-    output(this, 'ArtifactsBucketName', this.artifactsBucket.bucketName, 'normalized/, reconciliation/, invoices/, reports/, emails/', names.artifactsBucketName);
-    output(this, 'ArtifactsBucketArn', this.artifactsBucket.bucketArn, 'Artifacts bucket ARN', names.artifactsBucketArn);
+    output(
+      this,
+      'ArtifactsBucketName',
+      this.artifactsBucket.bucketName,
+      'normalized/, reconciliation/, invoices/, reports/, emails/',
+      names.artifactsBucketName,
+    );
+    output(
+      this,
+      'ArtifactsBucketArn',
+      this.artifactsBucket.bucketArn,
+      'Artifacts bucket ARN',
+      names.artifactsBucketArn,
+    );
     output(this, 'AccessLogsBucketName', this.accessLogsBucket.bucketName, 'S3 server access logs');
     output(this, 'TableName', this.table.tableName, 'The ledger and reference data', names.tableName);
     output(this, 'TableArn', this.table.tableArn, 'Ledger table ARN', names.tableArn);
     output(this, 'WorkQueueUrl', this.workQueue.queue.queueUrl, 'Invoice work queue', names.workQueueUrl);
     output(this, 'WorkQueueArn', this.workQueue.queue.queueArn, 'Invoice work queue ARN', names.workQueueArn);
-    output(this, 'WorkDeadLetterQueueUrl', this.workQueue.deadLetterQueue.queueUrl, 'Invoice messages that failed 5 times');
-    output(this, 'WorkDeadLetterQueueArn', this.workQueue.deadLetterQueue.queueArn, 'Invoice DLQ ARN', names.workDeadLetterQueueArn);
-    output(this, 'DiscrepancyQueueUrl', this.discrepancyQueue.queue.queueUrl, 'Discrepancy queue', names.discrepancyQueueUrl);
-    output(this, 'DiscrepancyQueueArn', this.discrepancyQueue.queue.queueArn, 'Discrepancy queue ARN', names.discrepancyQueueArn);
-    output(this, 'DiscrepancyDeadLetterQueueUrl', this.discrepancyQueue.deadLetterQueue.queueUrl, 'Discrepancy messages that failed 5 times');
-    output(this, 'DiscrepancyDeadLetterQueueArn', this.discrepancyQueue.deadLetterQueue.queueArn, 'Discrepancy DLQ ARN', names.discrepancyDeadLetterQueueArn);
+    output(
+      this,
+      'WorkDeadLetterQueueUrl',
+      this.workQueue.deadLetterQueue.queueUrl,
+      'Invoice messages that failed 5 times',
+    );
+    output(
+      this,
+      'WorkDeadLetterQueueArn',
+      this.workQueue.deadLetterQueue.queueArn,
+      'Invoice DLQ ARN',
+      names.workDeadLetterQueueArn,
+    );
+    output(
+      this,
+      'DiscrepancyQueueUrl',
+      this.discrepancyQueue.queue.queueUrl,
+      'Discrepancy queue',
+      names.discrepancyQueueUrl,
+    );
+    output(
+      this,
+      'DiscrepancyQueueArn',
+      this.discrepancyQueue.queue.queueArn,
+      'Discrepancy queue ARN',
+      names.discrepancyQueueArn,
+    );
+    output(
+      this,
+      'DiscrepancyDeadLetterQueueUrl',
+      this.discrepancyQueue.deadLetterQueue.queueUrl,
+      'Discrepancy messages that failed 5 times',
+    );
+    output(
+      this,
+      'DiscrepancyDeadLetterQueueArn',
+      this.discrepancyQueue.deadLetterQueue.queueArn,
+      'Discrepancy DLQ ARN',
+      names.discrepancyDeadLetterQueueArn,
+    );
     output(this, 'AlarmTopicArn', this.alarmTopic.topicArn, 'Alarm notifications', names.alarmTopicArn);
     output(this, 'TopicKeyArn', this.topicKey.keyArn, 'KMS key of the SNS topics', names.topicKeyArn);
   }

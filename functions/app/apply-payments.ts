@@ -59,25 +59,38 @@ async function applyOne(deps: PaymentDeps, payment: Payment, today: IsoDate): Pr
     if (outcome.unapplied) {
       // Queued before the payment is recorded: if the job dies in between, the retry finds the
       // payment still pending and queues it again; the worker stores it once by its id.
-      await deps.discrepancyQueue.send([{ id: `unapplied#${payment.paymentId}`, body: discrepancyMessage(today, unappliedDiscrepancy(payment, outcome.unapplied)) }]);
+      await deps.discrepancyQueue.send([
+        {
+          id: `unapplied#${payment.paymentId}`,
+          body: discrepancyMessage(today, unappliedDiscrepancy(payment, outcome.unapplied)),
+        },
+      ]);
     }
     // Recorded before the payment, so a job that dies in between finds both on its retry.
-    if (outcome.applied && issued) await sendReceipt(deps, { payment, account: issued, applied: outcome.applied.amount, today });
+    if (outcome.applied && issued)
+      await sendReceipt(deps, { payment, account: issued, applied: outcome.applied.amount, today });
     const result = await deps.ledger.recordPayment(
       payment,
-      outcome.applied && issued ? { invoice: issued, amount: outcome.applied.amount, stillOpen: stillOpen(issued, outcome.applied.amount) } : undefined,
+      outcome.applied && issued
+        ? { invoice: issued, amount: outcome.applied.amount, stillOpen: stillOpen(issued, outcome.applied.amount) }
+        : undefined,
     );
     if (result === 'recorded') return outcome;
     if (result === 'duplicate') return undefined;
   }
-  throw new Error(`Payment ${payment.paymentId} was not applied to ${payment.invoiceNumber}: other payments were applied to it first ${CONFLICT_ATTEMPTS} times`);
+  throw new Error(
+    `Payment ${payment.paymentId} was not applied to ${payment.invoiceNumber}: other payments were applied to it first ${CONFLICT_ATTEMPTS} times`,
+  );
 }
 
 function stillOpen(target: PayableInvoice, amount: Payment['amount']): boolean {
   return roundMoney(target.invoice.total.minus(target.paid.plus(amount)), target.invoice.currency).greaterThan(0);
 }
 
-function unappliedDiscrepancy(payment: Payment, unapplied: { amount: Payment['amount']; reason: string; currency: string }): Discrepancy {
+function unappliedDiscrepancy(
+  payment: Payment,
+  unapplied: { amount: Payment['amount']; reason: string; currency: string },
+): Discrepancy {
   return {
     id: discrepancyId(periodOf(payment.receivedOn), 'unapplied_payment', { paymentId: payment.paymentId }),
     period: periodOf(payment.receivedOn),

@@ -17,12 +17,22 @@ import { IssueInvoiceMessageSchema } from './messages.js';
 import type { BlobStore } from './ports.js';
 
 /** The top-level folders of the usage bucket (the deployment grants access by these). */
-export const USAGE_PREFIXES = { inbox: 'inbox/', archive: 'archive/', rejected: 'rejected/', payments: 'payments/' } as const;
+export const USAGE_PREFIXES = {
+  inbox: 'inbox/',
+  archive: 'archive/',
+  rejected: 'rejected/',
+  payments: 'payments/',
+} as const;
 
 /** The top-level folders of the artifacts bucket (the deployment grants access by these). */
 export const ARTIFACT_PREFIXES = {
-  normalized: 'normalized/', refs: 'refs/', reconciliation: 'reconciliation/', billing: 'billing/',
-  invoices: 'invoices/', reports: 'reports/', emails: 'emails/',
+  normalized: 'normalized/',
+  refs: 'refs/',
+  reconciliation: 'reconciliation/',
+  billing: 'billing/',
+  invoices: 'invoices/',
+  reports: 'reports/',
+  emails: 'emails/',
 } as const;
 
 // ---- Usage bucket
@@ -94,7 +104,8 @@ export function sealedFileOf(key: string, period: Period): string | undefined {
 }
 
 function partSuffix(part: number): string {
-  if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS) throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
+  if (!Number.isInteger(part) || part < 0 || part >= MAX_PARTS)
+    throw new RangeError(`part ${part} is outside 0…${MAX_PARTS - 1}`);
   return `.${String(part).padStart(PART_DIGITS, '0')}`;
 }
 
@@ -107,7 +118,11 @@ export interface Seal {
 const SealSchema = z.object({ records: z.number().int().nonnegative(), refs: z.number().int().nonnegative() });
 
 export async function writeSeal(artifacts: BlobStore, period: Period, sha256: string, seal: Seal): Promise<void> {
-  await artifacts.put(sealKey(period, sha256), JSON.stringify({ records: seal.records, refs: seal.refs }), 'application/json');
+  await artifacts.put(
+    sealKey(period, sha256),
+    JSON.stringify({ records: seal.records, refs: seal.refs }),
+    'application/json',
+  );
 }
 
 /** The seal stored at `key`; undefined when it is gone. */
@@ -158,15 +173,28 @@ export function emailObjectKey(outboxKey: string): string {
 // ---- Checked reads and writes
 
 const PairJsonSchema = z.object({
-  clientId: z.string(), sku: z.string(),
+  clientId: z.string(),
+  sku: z.string(),
   status: z.enum(['missing_usage', 'usage_billed', 'unbilled_usage', 'match', 'under_billed', 'over_billed']),
-  contracted: z.string(), used: z.string(), delta: z.string(), amountAtStake: z.string(), currency: z.string(),
-  agreementId: z.string().optional(), totalCost: z.string().optional(),
+  contracted: z.string(),
+  used: z.string(),
+  delta: z.string(),
+  amountAtStake: z.string(),
+  currency: z.string(),
+  agreementId: z.string().optional(),
+  totalCost: z.string().optional(),
 });
 
 const DiscrepancyJsonSchema = z.object({
-  id: z.string(), type: z.string(), clientId: z.string().optional(), sku: z.string().optional(), vendor: z.string().optional(),
-  accountId: z.string().optional(), vendorSku: z.string().optional(), amountAtStake: z.string().nullable(), currency: z.string(),
+  id: z.string(),
+  type: z.string(),
+  clientId: z.string().optional(),
+  sku: z.string().optional(),
+  vendor: z.string().optional(),
+  accountId: z.string().optional(),
+  vendorSku: z.string().optional(),
+  amountAtStake: z.string().nullable(),
+  currency: z.string(),
   detail: z.string().optional(),
 });
 
@@ -180,15 +208,30 @@ const ReconciliationJsonSchema: z.ZodType<ReconciliationJson> = z.object({
   pairs: z.array(PairJsonSchema),
   discrepancies: z.array(DiscrepancyJsonSchema),
   metrics: z.object({ pairs: z.number(), discrepancies: z.number(), discrepancyRate: z.string() }),
-  files: z.array(z.object({
-    name: z.string(), format: z.string().optional(),
-    rowsRead: z.number(), rowsAccepted: z.number(), rowsRejected: z.number(), rowsDuplicate: z.number(),
-    duplicateOf: z.string().optional(), fileError: z.string().optional(), sha256: z.string().optional(),
-  })),
+  files: z.array(
+    z.object({
+      name: z.string(),
+      format: z.string().optional(),
+      rowsRead: z.number(),
+      rowsAccepted: z.number(),
+      rowsRejected: z.number(),
+      rowsDuplicate: z.number(),
+      duplicateOf: z.string().optional(),
+      fileError: z.string().optional(),
+      sha256: z.string().optional(),
+    }),
+  ),
   held: z.array(z.object({ vendor: z.string(), clientId: z.string(), sku: z.string() })).optional(),
-  released: z.array(z.object({
-    period: z.string(), vendor: z.string(), pairs: z.array(PairJsonSchema), discrepancies: z.array(DiscrepancyJsonSchema),
-  })).optional(),
+  released: z
+    .array(
+      z.object({
+        period: z.string(),
+        vendor: z.string(),
+        pairs: z.array(PairJsonSchema),
+        discrepancies: z.array(DiscrepancyJsonSchema),
+      }),
+    )
+    .optional(),
 });
 
 /** Stores the reconciliation of its period (reconciliationKey), as JSON indented by one space. */

@@ -4,7 +4,18 @@
  */
 import { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
-import type { Agreement, Client, DunningStep, Invoice, InvoiceLine, LateFee, Payment, Product, ReferenceData, SkuMapping } from '../domain/billing-types.js';
+import type {
+  Agreement,
+  Client,
+  DunningStep,
+  Invoice,
+  InvoiceLine,
+  LateFee,
+  Payment,
+  Product,
+  ReferenceData,
+  SkuMapping,
+} from '../domain/billing-types.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +34,9 @@ export function reviveReference(json: Json): ReferenceData {
       dunning: {
         steps: r.settings.dunning.steps.map((s) => {
           const step = s as unknown as DunningStep & { lateFee?: Json };
-          return step.lateFee ? { ...step, lateFee: { percent: dec(step.lateFee.percent), minimum: dec(step.lateFee.minimum) } } : step;
+          return step.lateFee
+            ? { ...step, lateFee: { percent: dec(step.lateFee.percent), minimum: dec(step.lateFee.minimum) } }
+            : step;
         }),
       },
     },
@@ -32,7 +45,11 @@ export function reviveReference(json: Json): ReferenceData {
     products: r.products.map((p: Product) => ({ ...p, listPrice: optDec(p.listPrice) })),
     skuMap: r.skuMap.map((m: SkuMapping) => ({ ...m, factor: dec(m.factor) })),
     agreements: r.agreements.map((a: Agreement) => ({
-      ...a, quantity: dec(a.quantity), unitPrice: dec(a.unitPrice), markupPercent: dec(a.markupPercent), tolerance: dec(a.tolerance),
+      ...a,
+      quantity: dec(a.quantity),
+      unitPrice: dec(a.unitPrice),
+      markupPercent: dec(a.markupPercent),
+      tolerance: dec(a.tolerance),
     })),
     ...(r.logo ? { logo: r.logo } : {}),
   };
@@ -42,8 +59,15 @@ export function reviveInvoice(json: Json): Invoice {
   const i = json as unknown as Invoice;
   return {
     ...i,
-    lines: i.lines.map((l: InvoiceLine) => ({ ...l, quantity: dec(l.quantity), unitPrice: dec(l.unitPrice), amount: dec(l.amount) })),
-    subtotal: dec(i.subtotal), tax: dec(i.tax), total: dec(i.total),
+    lines: i.lines.map((l: InvoiceLine) => ({
+      ...l,
+      quantity: dec(l.quantity),
+      unitPrice: dec(l.unitPrice),
+      amount: dec(l.amount),
+    })),
+    subtotal: dec(i.subtotal),
+    tax: dec(i.tax),
+    total: dec(i.total),
   };
 }
 

@@ -31,7 +31,10 @@ export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts'
  * of it can be recorded yet (one is recorded only after the invoice is issued) and the outbox
  * is not read.
  */
-export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: string; usage?: CarriedUsage; justIssued?: boolean }): Promise<void> {
+export async function deliverInvoice(
+  deps: DeliverInvoiceDeps,
+  input: { number: string; usage?: CarriedUsage; justIssued?: boolean },
+): Promise<void> {
   // Once its email is recorded, the invoice as rendered and sent is what is stored: a redelivery
   // after the reference data changed (a client renamed, a new MSP address) must not rewrite the
   // HTML and PDF of an issued invoice (docs/contract.md §5: it never changes).
@@ -41,25 +44,57 @@ export async function deliverInvoice(deps: DeliverInvoiceDeps, input: { number: 
   if (!account) throw new Error(`Invoice ${input.number} does not exist`);
   const { invoice } = account;
   const client = reference.clients.find((c) => c.clientId === invoice.clientId);
-  if (!client) throw new Error(`Invoice ${invoice.number} names client ${invoice.clientId}, which is not in the reference data`);
-  const view = { ...await invoiceView(deps, account, client, reference.settings, invoice.issueDate, input.usage), ...(reference.logo ? { logo: reference.logo } : {}) };
+  if (!client)
+    throw new Error(`Invoice ${invoice.number} names client ${invoice.clientId}, which is not in the reference data`);
+  const view = {
+    ...(await invoiceView(deps, account, client, reference.settings, invoice.issueDate, input.usage)),
+    ...(reference.logo ? { logo: reference.logo } : {}),
+  };
   const pdf = await renderInvoicePdf(view);
-  await deps.artifacts.put(invoiceKey(invoice.number, 'json'), JSON.stringify(invoiceJson(account, invoice.issueDate), null, 1), 'application/json');
+  await deps.artifacts.put(
+    invoiceKey(invoice.number, 'json'),
+    JSON.stringify(invoiceJson(account, invoice.issueDate), null, 1),
+    'application/json',
+  );
   await deps.artifacts.put(invoiceKey(invoice.number, 'html'), renderInvoiceHtml(view), 'text/html; charset=utf-8');
   await deps.artifacts.put(invoiceKey(invoice.number, 'pdf'), pdf, 'application/pdf');
   await recordAndSend(deps, {
-    key: `invoice#${invoice.number}`, kind: 'invoice', date: invoice.issueDate, from: clientSender(reference.settings),
-    to: client.billingEmails, content: invoiceEmail(view, pdf), invoices: [{ number: invoice.number }],
+    key: `invoice#${invoice.number}`,
+    kind: 'invoice',
+    date: invoice.issueDate,
+    from: clientSender(reference.settings),
+    to: client.billingEmails,
+    content: invoiceEmail(view, pdf),
+    invoices: [{ number: invoice.number }],
   });
 }
 
-export async function invoiceView(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice, client: Client, settings: Settings, asOf: string, carried?: CarriedUsage): Promise<InvoiceView> {
+export async function invoiceView(
+  deps: Pick<Deps, 'artifacts'>,
+  account: LedgerInvoice,
+  client: Client,
+  settings: Settings,
+  asOf: string,
+  carried?: CarriedUsage,
+): Promise<InvoiceView> {
   const { balance, paid, status } = invoiceBalance(account, asOf);
-  return { invoice: account.invoice, client, settings, balance, paid, status, usage: await usageBehind(deps, account, carried) };
+  return {
+    invoice: account.invoice,
+    client,
+    settings,
+    balance,
+    paid,
+    status,
+    usage: await usageBehind(deps, account, carried),
+  };
 }
 
 /** used vs contracted per sku for the invoice's true-up and credit lines. */
-async function usageBehind(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice, carried: CarriedUsage | undefined): Promise<Record<string, { used: Dec; contracted: Dec }>> {
+async function usageBehind(
+  deps: Pick<Deps, 'artifacts'>,
+  account: LedgerInvoice,
+  carried: CarriedUsage | undefined,
+): Promise<Record<string, { used: Dec; contracted: Dec }>> {
   const { invoice } = account;
   if (!invoice.lines.some((l) => l.kind === 'true_up' || l.kind === 'credit')) return {};
   if (carried) return revivedUsage(carried);
@@ -74,6 +109,7 @@ async function usageBehind(deps: Pick<Deps, 'artifacts'>, account: LedgerInvoice
 
 function revivedUsage(carried: CarriedUsage): Record<string, { used: Dec; contracted: Dec }> {
   const usage: Record<string, { used: Dec; contracted: Dec }> = {};
-  for (const [sku, { used, contracted }] of Object.entries(carried)) usage[sku] = { used: new Dec(used), contracted: new Dec(contracted) };
+  for (const [sku, { used, contracted }] of Object.entries(carried))
+    usage[sku] = { used: new Dec(used), contracted: new Dec(contracted) };
   return usage;
 }

@@ -33,7 +33,11 @@ export interface IngestOptions {
  * simulate` gives the path under the data folder's `usage/` (`2025-01/x.csv`), so that two
  * files of one name in two subfolders stay apart in the reports.
  */
-export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'openPartWriter' | 'log'>, input: { key: string; today: IsoDate; name?: string }, options: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestUsageFile(
+  deps: UseCaseDeps<UsageFileLog, 'usage' | 'artifacts' | 'openPartWriter' | 'log'>,
+  input: { key: string; today: IsoDate; name?: string },
+  options: IngestOptions = {},
+): Promise<IngestResult> {
   const name = input.name ?? usageFileName(input.key);
   const partSize = options.partSize ?? PART_SIZE;
   const first = await readWhileHashing(deps, input.key, name, partSize);
@@ -44,8 +48,17 @@ export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 
   }
   if (!claim.claimed) {
     const duplicate = await deps.ledger.recordDuplicateFile({
-      sha256, name, key: input.key, bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0,
-      duplicateOf: claim.existing?.name ?? name, format: claim.existing?.format, ingestedOn: input.today,
+      sha256,
+      name,
+      key: input.key,
+      bytes: 0,
+      rowsRead: 0,
+      rowsAccepted: 0,
+      rowsRejected: 0,
+      rowsDuplicate: 0,
+      duplicateOf: claim.existing?.name ?? name,
+      format: claim.existing?.format,
+      ingestedOn: input.today,
     });
     deps.log.info('duplicate usage file', { name, duplicateOf: duplicate.duplicateOf });
     return { record: duplicate, rejections: [] };
@@ -72,11 +85,26 @@ export async function ingestUsageFile(deps: UseCaseDeps<UsageFileLog, 'usage' | 
     await deps.usage.put(rejectedKey(sha256, name), rejectionsCsv(summary), 'text/csv');
   }
   const record = await deps.ledger.completeFile({
-    sha256, name, key: input.key, format: summary.format, bytes: summary.bytes,
-    rowsRead: summary.rowsRead, rowsAccepted: summary.rowsAccepted, rowsRejected: summary.rowsRejected, rowsDuplicate: summary.rowsDuplicate,
-    fileError: summary.fileError, ingestedOn: input.today,
+    sha256,
+    name,
+    key: input.key,
+    format: summary.format,
+    bytes: summary.bytes,
+    rowsRead: summary.rowsRead,
+    rowsAccepted: summary.rowsAccepted,
+    rowsRejected: summary.rowsRejected,
+    rowsDuplicate: summary.rowsDuplicate,
+    fileError: summary.fileError,
+    ingestedOn: input.today,
   });
-  deps.log.info('usage file ingested', { name, format: summary.format, read: summary.rowsRead, accepted: summary.rowsAccepted, rejected: summary.rowsRejected, duplicate: summary.rowsDuplicate });
+  deps.log.info('usage file ingested', {
+    name,
+    format: summary.format,
+    read: summary.rowsRead,
+    accepted: summary.rowsAccepted,
+    rejected: summary.rowsRejected,
+    duplicate: summary.rowsDuplicate,
+  });
   return { record, rejections: summary.rejections };
 }
 
@@ -105,15 +133,24 @@ interface FirstRead {
  * once claimed. Duplicate and retried files are read for nothing: they are rare, a second
  * pass over every file was not.
  */
-async function readWhileHashing(deps: Pick<Deps, 'usage' | 'artifacts' | 'openPartWriter'>, key: string, name: string, partSize: number): Promise<FirstRead> {
+async function readWhileHashing(
+  deps: Pick<Deps, 'usage' | 'artifacts' | 'openPartWriter'>,
+  key: string,
+  name: string,
+  partSize: number,
+): Promise<FirstRead> {
   const hash = createHash('sha256');
   const source = new ResumableChunks(await deps.usage.stream(key));
   const references = new StoredReferences(deps.artifacts, undefined);
   const writer = new UsageRecordWriter(deps.artifacts, deps.openPartWriter(deps.artifacts, partSize), undefined);
   try {
-    const summary = await readUsageFile({ name, chunks: source, hash }, (record: UsageRecord) => writer.add(record), { isDuplicate: references.isDuplicate });
+    const summary = await readUsageFile({ name, chunks: source, hash }, (record: UsageRecord) => writer.add(record), {
+      isDuplicate: references.isDuplicate,
+    });
     // The reader hashes the whole file; a reader that left the end-of-stream unread sees nothing after it.
-    await source.rest(() => { throw new Error(`The usage file ${key} was not read to its end`); });
+    await source.rest(() => {
+      throw new Error(`The usage file ${key} was not read to its end`);
+    });
     return { sha256: summary.sha256, bytes: source.bytes, references, read: { summary, writer } };
   } catch (error) {
     if (!(error instanceof PartsOutgrown)) {

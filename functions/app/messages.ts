@@ -36,14 +36,21 @@ export type DeliverInvoiceMessage = z.infer<typeof DeliverInvoiceMessageSchema>;
 export const DeliverEmailMessageSchema = z.object({ type: z.literal('deliver_email'), key: text });
 export type DeliverEmailMessage = z.infer<typeof DeliverEmailMessageSchema>;
 
-export const WorkMessageSchema = z.discriminatedUnion('type', [DeliverInvoiceMessageSchema, DeliverEmailMessageSchema, IssueInvoiceMessageSchema]);
+export const WorkMessageSchema = z.discriminatedUnion('type', [
+  DeliverInvoiceMessageSchema,
+  DeliverEmailMessageSchema,
+  IssueInvoiceMessageSchema,
+]);
 export type WorkMessage = z.infer<typeof WorkMessageSchema>;
 
 /**
  * A discrepancy as JSON. Checked by its key fields, but passed on whole and in the order sent
  * (the record side of the intersection), so that the stored item is the discrepancy as queued.
  */
-const DiscrepancyJsonSchema = z.intersection(JsonObject, z.looseObject({ id: text, type: text, period: z.string(), currency: z.string() }));
+const DiscrepancyJsonSchema = z.intersection(
+  JsonObject,
+  z.looseObject({ id: text, type: text, period: z.string(), currency: z.string() }),
+);
 
 export const DiscrepancyMessageSchema = z.object({
   type: z.literal('discrepancy'),
@@ -52,8 +59,17 @@ export const DiscrepancyMessageSchema = z.object({
 });
 export type DiscrepancyMessage = z.infer<typeof DiscrepancyMessageSchema>;
 
-export function issueInvoiceMessage(number: string, entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage'>): IssueInvoiceMessage {
-  return { type: 'issue_invoice', number, draft: entry.draft, lateFees: entry.lateFees, ...(entry.usage ? { usage: entry.usage } : {}) };
+export function issueInvoiceMessage(
+  number: string,
+  entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage'>,
+): IssueInvoiceMessage {
+  return {
+    type: 'issue_invoice',
+    number,
+    draft: entry.draft,
+    lateFees: entry.lateFees,
+    ...(entry.usage ? { usage: entry.usage } : {}),
+  };
 }
 
 export function deliverEmailMessage(key: string): DeliverEmailMessage {
@@ -62,5 +78,9 @@ export function deliverEmailMessage(key: string): DeliverEmailMessage {
 
 /** The discrepancy in its JSON form (Dec fields as decimal strings): the same body JSON.stringify sent before. */
 export function discrepancyMessage(openedOn: IsoDate, discrepancy: Discrepancy): DiscrepancyMessage {
-  return { type: 'discrepancy', openedOn, discrepancy: JSON.parse(encode(discrepancy)) as DiscrepancyMessage['discrepancy'] };
+  return {
+    type: 'discrepancy',
+    openedOn,
+    discrepancy: JSON.parse(encode(discrepancy)) as DiscrepancyMessage['discrepancy'],
+  };
 }

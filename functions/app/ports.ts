@@ -142,7 +142,11 @@ export interface UsageFileLog {
    * Claims a file by content. When it was claimed before, returns the existing record and
    * whether that claim came from the same inbox object (a retry, not a second drop).
    */
-  claimFile(sha256: string, name: string, key: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }>;
+  claimFile(
+    sha256: string,
+    name: string,
+    key: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }>;
   completeFile(record: FileRecord): Promise<FileRecord>;
   /** Records a second drop of known content once per inbox object. */
   recordDuplicateFile(record: FileRecord): Promise<FileRecord>;
@@ -166,7 +170,12 @@ export interface DiscrepancyStore {
   /** Stores a discrepancy once (by id); false when it was already stored. */
   storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean>;
   listDiscrepancies(): Promise<StoredDiscrepancy[]>;
-  setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy>;
+  setDiscrepancyStatus(
+    id: string,
+    status: StoredDiscrepancy['status'],
+    on: IsoDate,
+    note?: string,
+  ): Promise<StoredDiscrepancy>;
 }
 
 /**
@@ -224,7 +233,10 @@ export interface PaymentBook {
    * the payment was already recorded (nothing changes); `conflict` when another payment was
    * applied to the invoice since it was read (nothing changes: read it again and retry).
    */
-  recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<RecordPaymentResult>;
+  recordPayment(
+    payment: Payment,
+    applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined,
+  ): Promise<RecordPaymentResult>;
 }
 
 /**
@@ -233,7 +245,11 @@ export interface PaymentBook {
  */
 export interface DunningLog {
   /** Records the steps and fees of one dunning email and its outbox entry in one transaction. */
-  recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean>;
+  recordDunning(
+    steps: readonly { invoiceNumber: string; step: string }[],
+    fees: readonly LateFee[],
+    outbox: OutboxEntry,
+  ): Promise<boolean>;
   unbilledLateFees(clientId: string): Promise<LateFee[]>;
 }
 
@@ -264,7 +280,16 @@ export interface Outbox {
 }
 
 /** The whole ledger (the DynamoDB table): every aggregate's port, as the adapter implements it. */
-export interface Ledger extends ReferenceDataStore, UsageFileLog, ReconciliationLog, DiscrepancyStore, InvoiceBook, PaymentBook, DunningLog, Outbox {}
+export interface Ledger
+  extends
+    ReferenceDataStore,
+    UsageFileLog,
+    ReconciliationLog,
+    DiscrepancyStore,
+    InvoiceBook,
+    PaymentBook,
+    DunningLog,
+    Outbox {}
 
 /**
  * Writes text objects line by line in numbered parts: a part is stored once its lines reach

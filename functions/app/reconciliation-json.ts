@@ -17,16 +17,28 @@ export function toReconciliationJson(reconciliation: Reconciliation, files: read
   return {
     period: reconciliation.period,
     pairs: reconciliation.pairs.map((p) => ({
-      clientId: p.clientId, sku: p.sku, status: p.status,
-      contracted: formatQuantity(p.contracted), used: formatQuantity(p.used), delta: formatQuantity(p.delta),
-      amountAtStake: formatMoney(p.amountAtStake, p.currency), currency: p.currency,
-      agreementId: p.agreement?.agreementId, totalCost: p.totalCost === undefined ? undefined : decimalText(p.totalCost),
+      clientId: p.clientId,
+      sku: p.sku,
+      status: p.status,
+      contracted: formatQuantity(p.contracted),
+      used: formatQuantity(p.used),
+      delta: formatQuantity(p.delta),
+      amountAtStake: formatMoney(p.amountAtStake, p.currency),
+      currency: p.currency,
+      agreementId: p.agreement?.agreementId,
+      totalCost: p.totalCost === undefined ? undefined : decimalText(p.totalCost),
     })),
     discrepancies: reconciliation.discrepancies.map(discrepancyJson),
     metrics: { ...reconciliation.metrics, discrepancyRate: decimalText(reconciliation.metrics.discrepancyRate, 4) },
     files: files.map((f) => ({
-      name: f.name, format: f.format, rowsRead: f.rowsRead, rowsAccepted: f.rowsAccepted, rowsRejected: f.rowsRejected, rowsDuplicate: f.rowsDuplicate,
-      ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}), ...(f.fileError !== undefined ? { fileError: f.fileError } : {}),
+      name: f.name,
+      format: f.format,
+      rowsRead: f.rowsRead,
+      rowsAccepted: f.rowsAccepted,
+      rowsRejected: f.rowsRejected,
+      rowsDuplicate: f.rowsDuplicate,
+      ...(f.duplicateOf !== undefined ? { duplicateOf: f.duplicateOf } : {}),
+      ...(f.fileError !== undefined ? { fileError: f.fileError } : {}),
       sha256: f.sha256,
     })),
   };
@@ -34,8 +46,15 @@ export function toReconciliationJson(reconciliation: Reconciliation, files: read
 
 export function discrepancyJson(d: Discrepancy): ReconciliationJson['discrepancies'][number] {
   return {
-    id: d.id, type: d.type, clientId: d.clientId, sku: d.sku, vendor: d.vendor, accountId: d.accountId, vendorSku: d.vendorSku,
-    amountAtStake: d.amountAtStake === null ? null : formatMoney(d.amountAtStake, d.currency), currency: d.currency,
+    id: d.id,
+    type: d.type,
+    clientId: d.clientId,
+    sku: d.sku,
+    vendor: d.vendor,
+    accountId: d.accountId,
+    vendorSku: d.vendorSku,
+    amountAtStake: d.amountAtStake === null ? null : formatMoney(d.amountAtStake, d.currency),
+    currency: d.currency,
     ...(d.detail !== undefined ? { detail: d.detail } : {}),
   };
 }
@@ -44,8 +63,14 @@ export function discrepancyJson(d: Discrepancy): ReconciliationJson['discrepanci
 export function pairsFromJson(json: ReconciliationJson, agreements: readonly Agreement[]): PairResult[] {
   const byId = new Map(agreements.map((a) => [a.agreementId, a]));
   return json.pairs.map((p) => ({
-    clientId: p.clientId, sku: p.sku, status: p.status, currency: p.currency,
-    contracted: new Dec(p.contracted), used: new Dec(p.used), delta: new Dec(p.delta), amountAtStake: new Dec(p.amountAtStake),
+    clientId: p.clientId,
+    sku: p.sku,
+    status: p.status,
+    currency: p.currency,
+    contracted: new Dec(p.contracted),
+    used: new Dec(p.used),
+    delta: new Dec(p.delta),
+    amountAtStake: new Dec(p.amountAtStake),
     agreement: p.agreementId === undefined ? undefined : byId.get(p.agreementId),
     totalCost: p.totalCost === undefined ? undefined : new Dec(p.totalCost),
   }));
@@ -53,7 +78,9 @@ export function pairsFromJson(json: ReconciliationJson, agreements: readonly Agr
 
 export function discrepanciesFromJson(json: ReconciliationJson): Discrepancy[] {
   return json.discrepancies.map((d) => ({
-    ...d, period: json.period, type: d.type as Discrepancy['type'],
+    ...d,
+    period: json.period,
+    type: d.type as Discrepancy['type'],
     amountAtStake: d.amountAtStake === null ? null : new Dec(d.amountAtStake),
   }));
 }

@@ -18,10 +18,30 @@ import { missingFeeds } from '../domain/expected-feeds.js';
 import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { UseCaseDeps } from './deps.js';
-import type { DunningLog, FileRecord, InvoiceBook, ReconciliationLog, ReferenceDataStore, UsageFileLog } from './ports.js';
+import type {
+  DunningLog,
+  FileRecord,
+  InvoiceBook,
+  ReconciliationLog,
+  ReferenceDataStore,
+  UsageFileLog,
+} from './ports.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
-import { readPlan, readReconciliation, reconciliationKey, writePlan, writeReconciliation, type PlanEntry } from './bucket-layout.js';
-import { discrepanciesFromJson, pairsFromJson, toReconciliationJson, type ReconciliationJson, type ReleasedHold } from './reconciliation-json.js';
+import {
+  readPlan,
+  readReconciliation,
+  reconciliationKey,
+  writePlan,
+  writeReconciliation,
+  type PlanEntry,
+} from './bucket-layout.js';
+import {
+  discrepanciesFromJson,
+  pairsFromJson,
+  toReconciliationJson,
+  type ReconciliationJson,
+  type ReleasedHold,
+} from './reconciliation-json.js';
 import { readPeriodRecords } from './usage-records.js';
 
 export interface BillingRunResult {
@@ -40,7 +60,8 @@ interface PlannedDraft {
 
 /** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
 export type BillingDeps = UseCaseDeps<
-  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog, 'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
+  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog,
+  'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
 >;
 
 type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
@@ -49,13 +70,16 @@ type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
 const PLAN_CONCURRENCY = 16;
 
 export async function runBilling(deps: BillingDeps, input: { today: IsoDate }): Promise<BillingRunResult> {
-  if (!input.today.endsWith('-01')) throw new Error(`The billing run runs on the 1st of a month, not on ${input.today}`);
+  if (!input.today.endsWith('-01'))
+    throw new Error(`The billing run runs on the 1st of a month, not on ${input.today}`);
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
   const reconciliation = await reconcileOnce(deps, reference, period, input.today);
   const plan = await planOnce(deps, reference, reconciliation, input.today);
   const first = await deps.ledger.reserveInvoiceNumbers(period, plan.length);
-  const messages = plan.map((entry, i) => issueMessage(reference.settings.invoice.prefix, input.today, first + i, entry));
+  const messages = plan.map((entry, i) =>
+    issueMessage(reference.settings.invoice.prefix, input.today, first + i, entry),
+  );
   await deps.workQueue.send(messages.map((m) => ({ id: `issue#${m.number}`, body: m })));
   deps.log.info('billing run done', { period, planned: messages.length, firstNumber: messages[0]?.number });
   return { period, planned: messages.map((m) => m.number), reconciliation };
@@ -70,7 +94,10 @@ function issueMessage(prefix: string, today: IsoDate, sequence: number, entry: P
 }
 
 /** The message back as the invoice to write and the late fees it bills. */
-export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnType<typeof reviveInvoice>; lateFees: LateFee[] } {
+export function plannedInvoice(message: IssueInvoiceMessage): {
+  invoice: ReturnType<typeof reviveInvoice>;
+  lateFees: LateFee[];
+} {
   const invoice = reviveInvoice({ ...message.draft, number: message.number });
   return { invoice, lateFees: message.lateFees.map((f) => reviveLateFee(f)) };
 }
@@ -80,26 +107,45 @@ export function plannedInvoice(message: IssueInvoiceMessage): { invoice: ReturnT
  * (or a concurrent run) reads the stored plan, so the count it reserves numbers for and the
  * drafts it sends never change.
  */
-async function planOnce(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlanEntry[]> {
+async function planOnce(
+  deps: BillingDeps,
+  reference: ReferenceData,
+  reconciliation: ReconciliationJson,
+  today: IsoDate,
+): Promise<PlanEntry[]> {
   const stored = await readPlan(deps.artifacts, reconciliation.period);
   if (stored) return stored;
-  const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) => encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }));
+  const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) =>
+    encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }),
+  );
   await writePlan(deps.artifacts, reconciliation.period, lines);
   return lines.map((line) => JSON.parse(line) as PlanEntry); // just encoded: the plan's shape
 }
 
-async function computePlan(deps: BillingDeps, reference: ReferenceData, reconciliation: ReconciliationJson, today: IsoDate): Promise<PlannedDraft[]> {
+async function computePlan(
+  deps: BillingDeps,
+  reference: ReferenceData,
+  reconciliation: ReconciliationJson,
+  today: IsoDate,
+): Promise<PlannedDraft[]> {
   const pairsByClient = groupByClient(pairsFromJson(reconciliation, reference.agreements));
   const released = releasedByClient(reconciliation, reference);
   const clients = [...reference.clients].sort((a, b) => compareText(a.clientId, b.clientId));
-  const fees = await mapBounded(clients, PLAN_CONCURRENCY, async (c: Client) => (await deps.ledger.unbilledLateFees(c.clientId)).filter((f) => f.chargedOn <= today));
+  const fees = await mapBounded(clients, PLAN_CONCURRENCY, async (c: Client) =>
+    (await deps.ledger.unbilledLateFees(c.clientId)).filter((f) => f.chargedOn <= today),
+  );
   const plan: PlannedDraft[] = [];
   clients.forEach((client, i) => {
     const lateFees = fees[i] ?? [];
     const draft = calculateInvoice({
-      client, issueDate: today, recurringTiming: reference.settings.invoice.recurringTiming,
-      agreements: reference.agreements, products: reference.products,
-      pairs: pairsByClient.get(client.clientId) ?? [], releasedPairs: released.get(client.clientId), lateFees,
+      client,
+      issueDate: today,
+      recurringTiming: reference.settings.invoice.recurringTiming,
+      agreements: reference.agreements,
+      products: reference.products,
+      pairs: pairsByClient.get(client.clientId) ?? [],
+      releasedPairs: released.get(client.clientId),
+      lateFees,
     });
     if (draft) plan.push({ draft, lateFees, usage: usageOfLines(reconciliation, client.clientId, draft) });
   });
@@ -113,11 +159,14 @@ async function computePlan(deps: BillingDeps, reference: ReferenceData, reconcil
  * reconciliation. The same pairs, in the same order, as the worker's reading of the JSON.
  */
 function usageOfLines(reconciliation: ReconciliationJson, clientId: string, draft: InvoiceDraft): PlannedUsage {
-  const skus = new Set(draft.lines.filter((l) => (l.kind === 'true_up' || l.kind === 'credit') && l.sku).map((l) => l.sku));
+  const skus = new Set(
+    draft.lines.filter((l) => (l.kind === 'true_up' || l.kind === 'credit') && l.sku).map((l) => l.sku),
+  );
   const usage: PlannedUsage = {};
   if (skus.size === 0) return usage;
   for (const pair of reconciliation.pairs) {
-    if (pair.clientId === clientId && skus.has(pair.sku)) usage[pair.sku] = { used: pair.used, contracted: pair.contracted };
+    if (pair.clientId === clientId && skus.has(pair.sku))
+      usage[pair.sku] = { used: pair.used, contracted: pair.contracted };
   }
   return usage;
 }
@@ -132,10 +181,15 @@ function groupByClient(pairs: readonly PairResult[]): Map<string, PairResult[]> 
   return out;
 }
 
-function releasedByClient(reconciliation: ReconciliationJson, reference: ReferenceData): Map<string, { period: Period; pairs: PairResult[] }[]> {
+function releasedByClient(
+  reconciliation: ReconciliationJson,
+  reference: ReferenceData,
+): Map<string, { period: Period; pairs: PairResult[] }[]> {
   const out = new Map<string, { period: Period; pairs: PairResult[] }[]>();
   for (const hold of reconciliation.released ?? []) {
-    for (const [clientId, pairs] of groupByClient(pairsFromJson({ ...reconciliation, pairs: hold.pairs }, reference.agreements))) {
+    for (const [clientId, pairs] of groupByClient(
+      pairsFromJson({ ...reconciliation, pairs: hold.pairs }, reference.agreements),
+    )) {
       out.set(clientId, [...(out.get(clientId) ?? []), { period: hold.period, pairs }]);
     }
   }
@@ -161,7 +215,12 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
  * first time also holds the pairs of expected feeds that have not arrived, and releases pairs
  * held at earlier runs whose feed has arrived since (docs/sources.md, "Expected feeds").
  */
-async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period: Period, today: IsoDate): Promise<ReconciliationJson> {
+async function reconcileOnce(
+  deps: BillingDeps,
+  reference: ReferenceData,
+  period: Period,
+  today: IsoDate,
+): Promise<ReconciliationJson> {
   const key = reconciliationKey(period);
   let json = await readReconciliation(deps.artifacts, key);
   /** The unreported files, when this run read them to list them in the reconciliation. */
@@ -171,26 +230,54 @@ async function reconcileOnce(deps: BillingDeps, reference: ReferenceData, period
     const expected = await deps.ledger.expectedFeeds();
     const seen = [...vendors].map((vendor) => ({ vendor, period }));
     const missing = missingFeeds({ expected, filesSeen: seen, period, today }).map((f) => f.vendor);
-    const notYetDue = missingFeeds({ expected, filesSeen: seen, period }).map((f) => f.vendor).filter((v) => !missing.includes(v));
-    const { reconciliation, held } = holdMissingFeeds(reconcilePeriod(reference, summary), reference, missing, notYetDue);
+    const notYetDue = missingFeeds({ expected, filesSeen: seen, period })
+      .map((f) => f.vendor)
+      .filter((v) => !missing.includes(v));
+    const { reconciliation, held } = holdMissingFeeds(
+      reconcilePeriod(reference, summary),
+      reference,
+      missing,
+      notYetDue,
+    );
     const released = await releaseHeld(deps, reference, period);
     files = await deps.ledger.unreportedFiles();
-    json = { ...toReconciliationJson(reconciliation, files), ...(held.length > 0 ? { held } : {}), ...(released.length > 0 ? { released } : {}) };
+    json = {
+      ...toReconciliationJson(reconciliation, files),
+      ...(held.length > 0 ? { held } : {}),
+      ...(released.length > 0 ? { released } : {}),
+    };
     await writeReconciliation(deps.artifacts, json);
   }
-  const discrepancies = [...discrepanciesFromJson(json), ...(json.released ?? []).flatMap((r) => discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }))];
+  const discrepancies = [
+    ...discrepanciesFromJson(json),
+    ...(json.released ?? []).flatMap((r) =>
+      discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }),
+    ),
+  ];
   await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
-  const unreported = files ?? await deps.ledger.unreportedFiles();
+  const unreported = files ?? (await deps.ledger.unreportedFiles());
   const listed = new Set(json.files.map((f) => f.name));
-  await deps.ledger.markFilesReported(unreported.filter((f) => listed.has(f.name)), period);
+  await deps.ledger.markFilesReported(
+    unreported.filter((f) => listed.has(f.name)),
+    period,
+  );
   await deps.ledger.putReconciliation({
-    period, runDate: today, key, pairs: json.metrics.pairs, discrepancies: json.metrics.discrepancies, discrepancyRate: json.metrics.discrepancyRate,
+    period,
+    runDate: today,
+    key,
+    pairs: json.metrics.pairs,
+    discrepancies: json.metrics.discrepancies,
+    discrepancyRate: json.metrics.discrepancyRate,
     ...(json.held ? { held: json.held.length } : {}),
   });
   return json;
 }
 
-async function summarizePeriod(deps: BillingDeps, reference: ReferenceData, period: Period): Promise<{ summary: UsageSummary; vendors: Set<string> }> {
+async function summarizePeriod(
+  deps: BillingDeps,
+  reference: ReferenceData,
+  period: Period,
+): Promise<{ summary: UsageSummary; vendors: Set<string> }> {
   const summarizer = new UsageSummarizer(reference, period);
   const vendors = new Set<string>();
   for await (const record of readPeriodRecords(deps.artifacts, period)) {
@@ -219,14 +306,18 @@ async function releaseHeld(deps: BillingDeps, reference: ReferenceData, period: 
   const done = new Set(jsons.flatMap((j) => (j.released ?? []).map((r) => `${r.period}|${r.vendor}`)));
   const out: ReleasedHold[] = [];
   for (const json of [...jsons].sort((a, b) => compareText(a.period, b.period))) {
-    const vendors = [...new Set((json.held ?? []).map((h) => h.vendor))].filter((v) => !done.has(`${json.period}|${v}`)).sort();
+    const vendors = [...new Set((json.held ?? []).map((h) => h.vendor))]
+      .filter((v) => !done.has(`${json.period}|${v}`))
+      .sort();
     if (vendors.length === 0) continue;
     const { summary, vendors: arrived } = await summarizePeriod(deps, reference, json.period);
     const full = reconcilePeriod(reference, summary);
     for (const vendor of vendors.filter((v) => arrived.has(v))) {
       const keys = new Set((json.held ?? []).filter((h) => h.vendor === vendor).map((h) => `${h.clientId}|${h.sku}`));
       const pairs = full.pairs.filter((p) => keys.has(`${p.clientId}|${p.sku}`));
-      const discrepancies = full.discrepancies.filter((d) => (d.clientId !== undefined && keys.has(`${d.clientId}|${d.sku ?? ''}`)) || isLateVendorsOwn(d, vendor));
+      const discrepancies = full.discrepancies.filter(
+        (d) => (d.clientId !== undefined && keys.has(`${d.clientId}|${d.sku ?? ''}`)) || isLateVendorsOwn(d, vendor),
+      );
       const asJson = toReconciliationJson({ ...full, pairs, discrepancies }, []);
       out.push({ period: json.period, vendor, pairs: asJson.pairs, discrepancies: asJson.discrepancies });
     }
@@ -240,7 +331,10 @@ async function releaseHeld(deps: BillingDeps, reference: ReferenceData, period: 
  * release reports it, once.
  */
 function isLateVendorsOwn(discrepancy: Discrepancy, vendor: string): boolean {
-  return (discrepancy.type === 'unknown_account' || discrepancy.type === 'unmapped_sku') && vendorKey(discrepancy.vendor ?? '') === vendor;
+  return (
+    (discrepancy.type === 'unknown_account' || discrepancy.type === 'unmapped_sku') &&
+    vendorKey(discrepancy.vendor ?? '') === vendor
+  );
 }
 
 export async function requireReference(deps: UseCaseDeps<ReferenceDataStore>): Promise<ReferenceData> {

@@ -50,14 +50,35 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
     if (!client) continue;
     const items = await withFeesSoFar(deps, reference.settings.dunning.steps, email.clientId, email.items, allInvoices);
     const entry = await prepareEmail(deps, {
-      key, kind: 'dunning', date: input.today, from, to: email.to,
-      content: dunningEmail({ settings: reference.settings, client, date: input.today, items, pdfs: await invoicePdfs(deps, email.items) }),
+      key,
+      kind: 'dunning',
+      date: input.today,
+      from,
+      to: email.to,
+      content: dunningEmail({
+        settings: reference.settings,
+        client,
+        date: input.today,
+        items,
+        pdfs: await invoicePdfs(deps, email.items),
+      }),
       invoices: email.items.map((i) => ({ number: i.invoiceNumber, step: i.step })),
     });
-    const fees: LateFee[] = email.items.filter((i) => i.lateFee !== undefined).map((i) => ({
-      invoiceNumber: i.invoiceNumber, clientId: email.clientId, currency: i.currency, amount: i.lateFee!, step: i.step, chargedOn: input.today,
-    }));
-    const recorded = await deps.ledger.recordDunning(email.items.map((i) => ({ invoiceNumber: i.invoiceNumber, step: i.step })), fees, entry);
+    const fees: LateFee[] = email.items
+      .filter((i) => i.lateFee !== undefined)
+      .map((i) => ({
+        invoiceNumber: i.invoiceNumber,
+        clientId: email.clientId,
+        currency: i.currency,
+        amount: i.lateFee!,
+        step: i.step,
+        chargedOn: input.today,
+      }));
+    const recorded = await deps.ledger.recordDunning(
+      email.items.map((i) => ({ invoiceNumber: i.invoiceNumber, step: i.step })),
+      fees,
+      entry,
+    );
     if (!recorded) continue; // a concurrent run recorded it; it sends it
     recordedKeys.push(key);
     emails += 1;
@@ -68,7 +89,10 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
 }
 
 /** The issued PDFs of the email's invoices (`invoices/<number>.pdf`), those that are stored. */
-async function invoicePdfs(deps: Pick<Deps, 'artifacts'>, items: readonly { invoiceNumber: string }[]): Promise<InvoicePdf[]> {
+async function invoicePdfs(
+  deps: Pick<Deps, 'artifacts'>,
+  items: readonly { invoiceNumber: string }[],
+): Promise<InvoicePdf[]> {
   const pdfs: InvoicePdf[] = [];
   for (const { invoiceNumber } of items) {
     const bytes = await deps.artifacts.get(invoiceKey(invoiceNumber, 'pdf'));
@@ -83,16 +107,29 @@ async function invoicePdfs(deps: Pick<Deps, 'artifacts'>, items: readonly { invo
  * invoices, and today's. Other emails are returned as they are.
  */
 async function withFeesSoFar(
-  deps: UseCaseDeps<DunningLog>, steps: readonly DunningStep[], clientId: string, items: readonly DunningItem[], allInvoices: () => Promise<LedgerInvoice[]>,
+  deps: UseCaseDeps<DunningLog>,
+  steps: readonly DunningStep[],
+  clientId: string,
+  items: readonly DunningItem[],
+  allInvoices: () => Promise<LedgerInvoice[]>,
 ): Promise<DunningItem[]> {
   if (!items.some((i) => dunningTone(steps, i.step, i.daysOverdue) === 'final')) return [...items];
   const unbilled = await deps.ledger.unbilledLateFees(clientId);
-  const billed = (await allInvoices()).filter((a) => a.invoice.clientId === clientId)
-    .flatMap((a) => a.invoice.lines.filter((l) => l.kind === 'late_fee' && l.feeOf).map((l) => ({ invoiceNumber: l.feeOf?.invoiceNumber, amount: l.amount })));
+  const billed = (await allInvoices())
+    .filter((a) => a.invoice.clientId === clientId)
+    .flatMap((a) =>
+      a.invoice.lines
+        .filter((l) => l.kind === 'late_fee' && l.feeOf)
+        .map((l) => ({ invoiceNumber: l.feeOf?.invoiceNumber, amount: l.amount })),
+    );
   return items.map((item) => {
     const today = item.lateFee ?? item.balance.minus(item.balance);
-    const waiting = unbilled.filter((f) => f.invoiceNumber === item.invoiceNumber).reduce((s, f) => s.plus(f.amount), today);
-    const onInvoices = billed.filter((f) => f.invoiceNumber === item.invoiceNumber).reduce((s, f) => s.plus(f.amount), today.minus(today));
+    const waiting = unbilled
+      .filter((f) => f.invoiceNumber === item.invoiceNumber)
+      .reduce((s, f) => s.plus(f.amount), today);
+    const onInvoices = billed
+      .filter((f) => f.invoiceNumber === item.invoiceNumber)
+      .reduce((s, f) => s.plus(f.amount), today.minus(today));
     return { ...item, lateFeesCharged: waiting.plus(onInvoices), lateFeesUnbilled: waiting };
   });
 }

@@ -49,13 +49,29 @@ export async function prepareEmail(deps: Pick<Deps, 'artifacts'>, intent: EmailI
  * its outbox entry. The entry carries the From, so that completing it later needs no
  * reference data.
  */
-async function buildAndStore(deps: Pick<Deps, 'artifacts'>, intent: EmailIntent): Promise<{ entry: OutboxEntry; raw: Uint8Array }> {
-  const raw = await buildMime({ from: intent.from, to: [...intent.to], content: intent.content, date: intent.date, messageKey: intent.key });
+async function buildAndStore(
+  deps: Pick<Deps, 'artifacts'>,
+  intent: EmailIntent,
+): Promise<{ entry: OutboxEntry; raw: Uint8Array }> {
+  const raw = await buildMime({
+    from: intent.from,
+    to: [...intent.to],
+    content: intent.content,
+    date: intent.date,
+    messageKey: intent.key,
+  });
   const rawKey = emailObjectKey(intent.key);
   await deps.artifacts.put(rawKey, raw, 'message/rfc822');
   const entry: OutboxEntry = {
-    key: intent.key, kind: intent.kind, date: intent.date, to: intent.to, subject: intent.content.subject,
-    invoices: intent.invoices ?? [], rawKey, status: 'pending', from: intent.from,
+    key: intent.key,
+    kind: intent.kind,
+    date: intent.date,
+    to: intent.to,
+    subject: intent.content.subject,
+    invoices: intent.invoices ?? [],
+    rawKey,
+    status: 'pending',
+    from: intent.from,
   };
   return { entry, raw };
 }
@@ -97,7 +113,7 @@ export const SEND_LEASE_SECONDS = 90;
  */
 export async function deliver(deps: SendDeps, entry: OutboxEntry, from: string, built?: Uint8Array): Promise<void> {
   if (entry.status !== 'pending') return;
-  const raw = built ?? await deps.artifacts.get(entry.rawKey);
+  const raw = built ?? (await deps.artifacts.get(entry.rawKey));
   if (!raw) throw new Error(`The stored message ${entry.rawKey} for ${entry.key} is missing`);
   const claim = await deps.ledger.claimSend(entry.key, randomUUID(), SEND_LEASE_SECONDS);
   if (!claim) {
@@ -133,7 +149,9 @@ export async function completePending(deps: SendDeps, entry: OutboxEntry): Promi
 
 /** Sends every email whose intent was recorded but not completed (a crashed run's leftovers). */
 export async function flushOutbox(deps: SendDeps, from: string): Promise<number> {
-  const pending = (await deps.ledger.pendingOutbox()).sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1));
+  const pending = (await deps.ledger.pendingOutbox()).sort((a, b) =>
+    a.date < b.date ? -1 : a.date > b.date ? 1 : a.key < b.key ? -1 : 1,
+  );
   for (const entry of pending) await deliver(deps, entry, entry.from ?? from);
   return pending.length;
 }

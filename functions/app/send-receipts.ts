@@ -50,9 +50,18 @@ export async function sendReceipt(deps: ReceiptDeps, request: ReceiptRequest): P
     if (!client) return false;
     const before = roundMoney(invoice.total.minus(request.account.paid), invoice.currency);
     const entry = await prepareEmail(deps, {
-      key, kind: 'receipt', date: request.today, from: reference.settings.msp.email, to: client.billingEmails,
+      key,
+      kind: 'receipt',
+      date: request.today,
+      from: reference.settings.msp.email,
+      to: client.billingEmails,
       content: receiptEmail({
-        settings: reference.settings, client, date: request.today, payment: request.payment, invoice, applied: request.applied,
+        settings: reference.settings,
+        client,
+        date: request.today,
+        payment: request.payment,
+        invoice,
+        applied: request.applied,
         balance: before.minus(request.applied),
       }),
       invoices: [{ number: invoice.number }],

@@ -6,11 +6,22 @@ import { agingCsv } from '../domain/aging-csv.js';
 import { computeAging, dsoTrend } from '../domain/compute-aging.js';
 import { addMonths, isoWeekday, periodOf, type IsoDate } from '../domain/dates.js';
 import { renderAgingReport } from '../reports/render-aging-report.js';
-import { renderReconciliationReport, summarizeRejections, type RejectionSummary } from '../reports/render-reconciliation-report.js';
+import {
+  renderReconciliationReport,
+  summarizeRejections,
+  type RejectionSummary,
+} from '../reports/render-reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import type { DiscrepancyStore, InvoiceBook, ReconciliationLog } from './ports.js';
-import { agingReportKey, discrepanciesCsvKey, readReconciliation, reconciliationKey, reconciliationReportKey, rejectedKey } from './bucket-layout.js';
+import {
+  agingReportKey,
+  discrepanciesCsvKey,
+  readReconciliation,
+  reconciliationKey,
+  reconciliationReportKey,
+  rejectedKey,
+} from './bucket-layout.js';
 import type { ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
 import { completeIfRecorded, sendOnce, type SendDeps } from './send-email.js';
@@ -27,19 +38,41 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
   if (await completeIfRecorded(deps, key)) return false;
   const reconciliation = await readReconciliation(deps.artifacts, reconciliationKey(period));
   if (!reconciliation) throw new Error(`No reconciliation for ${period} yet: the billing run has not run`);
-  const history = (await deps.ledger.recentReconciliations(6)).filter((r) => r.period <= period).reverse()
+  const history = (await deps.ledger.recentReconciliations(6))
+    .filter((r) => r.period <= period)
+    .reverse()
     .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
   const lifecycle = await deps.ledger.listDiscrepancies();
-  const catalog = { accounts: reference.accounts, products: reference.products, vendorSkus: reference.skuMap, clients: reference.clients };
+  const catalog = {
+    accounts: reference.accounts,
+    products: reference.products,
+    vendorSkus: reference.skuMap,
+    clients: reference.clients,
+  };
   const rejected = await rejectedRows(deps, reconciliation);
   const rejections = rejected.map((r) => r.summary);
-  const report = renderReconciliationReport({ mspName: reference.settings.msp.name, reconciliation, history, lifecycle, catalog, rejections });
+  const report = renderReconciliationReport({
+    mspName: reference.settings.msp.name,
+    reconciliation,
+    history,
+    lifecycle,
+    catalog,
+    rejections,
+  });
   await deps.artifacts.put(reconciliationReportKey(period), report.html, 'text/html; charset=utf-8');
   await deps.artifacts.put(discrepanciesCsvKey(period), report.csv, 'text/csv');
   return sendOnce(deps, {
-    key, kind: 'reconciliation_report', date: input.today, from: reference.settings.msp.email,
+    key,
+    kind: 'reconciliation_report',
+    date: input.today,
+    from: reference.settings.msp.email,
     to: reference.settings.reports.recipients,
-    content: reconciliationReportEmail({ settings: reference.settings, period, ...report, rejected: rejected.flatMap((r) => (r.attachment ? [r.attachment] : [])) }),
+    content: reconciliationReportEmail({
+      settings: reference.settings,
+      period,
+      ...report,
+      rejected: rejected.flatMap((r) => (r.attachment ? [r.attachment] : [])),
+    }),
   });
 }
 
@@ -50,7 +83,10 @@ export const MAX_REJECTED_ATTACHMENT_BYTES = 2 * 1024 * 1024;
  * The rejected rows of each listed file that has some (usage bucket
  * `rejected/<sha256>/<name>.errors.csv`), summarized, and attached when small enough.
  */
-async function rejectedRows(deps: Pick<Deps, 'usage'>, reconciliation: ReconciliationJson): Promise<{ summary: RejectionSummary; attachment?: { filename: string; content: string } }[]> {
+async function rejectedRows(
+  deps: Pick<Deps, 'usage'>,
+  reconciliation: ReconciliationJson,
+): Promise<{ summary: RejectionSummary; attachment?: { filename: string; content: string } }[]> {
   const found = [];
   for (const file of reconciliation.files) {
     if (!file.sha256 || (file.rowsRejected === 0 && !file.fileError)) continue;
@@ -60,7 +96,10 @@ async function rejectedRows(deps: Pick<Deps, 'usage'>, reconciliation: Reconcili
     const csv = new TextDecoder().decode(bytes);
     const filename = key.slice(key.lastIndexOf('/') + 1);
     const attach = bytes.length <= MAX_REJECTED_ATTACHMENT_BYTES;
-    found.push({ summary: summarizeRejections(file.name, csv, attach ? filename : undefined), ...(attach ? { attachment: { filename, content: csv } } : {}) });
+    found.push({
+      summary: summarizeRejections(file.name, csv, attach ? filename : undefined),
+      ...(attach ? { attachment: { filename, content: csv } } : {}),
+    });
   }
   return found;
 }
@@ -82,10 +121,16 @@ export async function scheduledAgingReport(deps: ReportDeps, input: { today: Iso
  * The report of a date whose email is recorded is the stored one, never recomputed: balances
  * have moved on since, and what the team received stays what is stored.
  */
-export async function sendAgingReport(deps: ReportDeps, input: { asOf: IsoDate; email: boolean }): Promise<{ csv: string; html: string }> {
+export async function sendAgingReport(
+  deps: ReportDeps,
+  input: { asOf: IsoDate; email: boolean },
+): Promise<{ csv: string; html: string }> {
   const key = `report#aging#${input.asOf}`;
   if (await deps.ledger.getOutbox(key)) {
-    const [csv, html] = await Promise.all([deps.artifacts.get(agingReportKey(input.asOf, 'csv')), deps.artifacts.get(agingReportKey(input.asOf, 'html'))]);
+    const [csv, html] = await Promise.all([
+      deps.artifacts.get(agingReportKey(input.asOf, 'csv')),
+      deps.artifacts.get(agingReportKey(input.asOf, 'html')),
+    ]);
     if (csv && html) {
       if (input.email) await completeIfRecorded(deps, key);
       return { csv: new TextDecoder().decode(csv), html: new TextDecoder().decode(html) };
@@ -97,14 +142,30 @@ export async function sendAgingReport(deps: ReportDeps, input: { asOf: IsoDate; 
   const csv = agingCsv(report);
   const finalStep = [...reference.settings.dunning.steps].sort((a, b) => a.offsetDays - b.offsetDays).at(-1)?.name;
   const trend = dsoTrend({ asOf: input.asOf, clients: [...reference.clients], invoices });
-  const rendered = renderAgingReport({ mspName: reference.settings.msp.name, report, invoices, asOf: input.asOf, finalStep, dsoTrend: trend });
+  const rendered = renderAgingReport({
+    mspName: reference.settings.msp.name,
+    report,
+    invoices,
+    asOf: input.asOf,
+    finalStep,
+    dsoTrend: trend,
+  });
   await deps.artifacts.put(agingReportKey(input.asOf, 'csv'), csv, 'text/csv');
   await deps.artifacts.put(agingReportKey(input.asOf, 'html'), rendered.html, 'text/html; charset=utf-8');
   if (input.email) {
     await sendOnce(deps, {
-      key, kind: 'aging_report', date: input.asOf, from: reference.settings.msp.email,
+      key,
+      kind: 'aging_report',
+      date: input.asOf,
+      from: reference.settings.msp.email,
       to: reference.settings.reports.recipients,
-      content: agingReportEmail({ settings: reference.settings, asOf: input.asOf, html: rendered.html, text: rendered.text, csv }),
+      content: agingReportEmail({
+        settings: reference.settings,
+        asOf: input.asOf,
+        html: rendered.html,
+        text: rendered.text,
+        csv,
+      }),
     });
   }
   return { csv, html: rendered.html };

@@ -17,7 +17,17 @@ import type { Period } from '../domain/dates.js';
 import type { UsageRecord } from '../domain/billing-types.js';
 import type { DuplicateKey } from '../ingest/reader-types.js';
 import { ReferenceSet } from '../ingest/reference-set.js';
-import { normalizedKey, normalizedPrefix, parsePartKey, readSeal, referencesKey, referencesPrefix, sealedFileOf, writeSeal, type Seal } from './bucket-layout.js';
+import {
+  normalizedKey,
+  normalizedPrefix,
+  parsePartKey,
+  readSeal,
+  referencesKey,
+  referencesPrefix,
+  sealedFileOf,
+  writeSeal,
+  type Seal,
+} from './bucket-layout.js';
 import type { BlobStore, PartedObject, PartWriter } from './ports.js';
 
 /**
@@ -27,7 +37,12 @@ import type { BlobStore, PartedObject, PartWriter } from './ports.js';
 export const PART_SIZE = 4 * 1024 * 1024;
 
 /** The parts of `keys` (a listing of `prefix`) that are data to read: sealed parts below their seal's count. */
-function readableParts(keys: readonly string[], prefix: string, seals: ReadonlyMap<string, Seal>, count: (seal: Seal) => number): StoredPart[] {
+function readableParts(
+  keys: readonly string[],
+  prefix: string,
+  seals: ReadonlyMap<string, Seal>,
+  count: (seal: Seal) => number,
+): StoredPart[] {
   const parts: StoredPart[] = [];
   for (const key of keys) {
     const parsed = parsePartKey(key, prefix);
@@ -48,7 +63,7 @@ interface StoredPart {
 /** The seals of a period, by file. `keys`: the listing of `normalized/<period>/`, when already at hand. */
 async function sealsOf(artifacts: BlobStore, period: Period, keys?: readonly string[]): Promise<Map<string, Seal>> {
   const seals = new Map<string, Seal>();
-  for (const key of keys ?? await artifacts.list(normalizedPrefix(period))) {
+  for (const key of keys ?? (await artifacts.list(normalizedPrefix(period)))) {
     const sha256 = sealedFileOf(key, period);
     if (sha256 === undefined) continue;
     const seal = await readSeal(artifacts, key);
@@ -65,13 +80,15 @@ async function sealsOf(artifacts: BlobStore, period: Period, keys?: readonly str
  */
 export function encodeRecord(record: UsageRecord): string {
   const { unitCost, cost, currency, reference, source } = record;
-  return `{"vendor":${JSON.stringify(record.vendor)},"accountId":${JSON.stringify(record.accountId)},"vendorSku":${JSON.stringify(record.vendorSku)}`
-    + `,"quantity":${decJson(record.quantity)},"usageDate":${JSON.stringify(record.usageDate)},"period":${JSON.stringify(record.period)}`
-    + (unitCost === undefined ? '' : `,"unitCost":${decJson(unitCost)}`)
-    + (cost === undefined ? '' : `,"cost":${decJson(cost)}`)
-    + (currency === undefined ? '' : `,"currency":${JSON.stringify(currency)}`)
-    + (reference === undefined ? '' : `,"reference":${JSON.stringify(reference)}`)
-    + `,"source":{"file":${JSON.stringify(source.file)},"line":${JSON.stringify(source.line)}}}`;
+  return (
+    `{"vendor":${JSON.stringify(record.vendor)},"accountId":${JSON.stringify(record.accountId)},"vendorSku":${JSON.stringify(record.vendorSku)}` +
+    `,"quantity":${decJson(record.quantity)},"usageDate":${JSON.stringify(record.usageDate)},"period":${JSON.stringify(record.period)}` +
+    (unitCost === undefined ? '' : `,"unitCost":${decJson(unitCost)}`) +
+    (cost === undefined ? '' : `,"cost":${decJson(cost)}`) +
+    (currency === undefined ? '' : `,"currency":${JSON.stringify(currency)}`) +
+    (reference === undefined ? '' : `,"reference":${JSON.stringify(reference)}`) +
+    `,"source":{"file":${JSON.stringify(source.file)},"line":${JSON.stringify(source.line)}}}`
+  );
 }
 
 /** JSON text of a Dec instance (its toJSON, quoted), kept per instance while it lives. */
@@ -132,7 +149,11 @@ export class UsageRecordWriter {
    * records are then kept until `finish(sha256)`, one part per period at most: a record that
    * fills a part throws PartsOutgrown (the part's key needs the sha256).
    */
-  constructor(private readonly artifacts: BlobStore, private readonly parts: PartWriter, private sha256: string | undefined) {}
+  constructor(
+    private readonly artifacts: BlobStore,
+    private readonly parts: PartWriter,
+    private sha256: string | undefined,
+  ) {}
 
   /** A UsageSink: synchronous unless a part is written. */
   add(record: UsageRecord): Promise<void> | void {
@@ -180,7 +201,7 @@ export class UsageRecordWriter {
 /** A writer that does not know its file's sha256 yet met more records than one part holds. */
 export class PartsOutgrown extends Error {
   constructor() {
-    super('The records outgrew one part before the file\'s sha256 was known');
+    super("The records outgrew one part before the file's sha256 was known");
   }
 }
 
@@ -238,7 +259,7 @@ export class StoredReferences {
   }
 
   private async partsOf(period: string): Promise<readonly StoredReferencePart[]> {
-    const parts = this.preread?.get(period) ?? await readReferenceParts(this.artifacts, period, this.exceptSha256);
+    const parts = this.preread?.get(period) ?? (await readReferenceParts(this.artifacts, period, this.exceptSha256));
     if (this.exceptSha256 === undefined) this.read.set(period, parts);
     return parts;
   }
@@ -251,7 +272,11 @@ interface StoredReferencePart {
 }
 
 /** The sealed reference parts of one period, except those of one file (any of its parts). */
-async function readReferenceParts(artifacts: BlobStore, period: string, exceptSha256: string | undefined): Promise<StoredReferencePart[]> {
+async function readReferenceParts(
+  artifacts: BlobStore,
+  period: string,
+  exceptSha256: string | undefined,
+): Promise<StoredReferencePart[]> {
   const prefix = referencesPrefix(period);
   const seals = await sealsOf(artifacts, period);
   const parts: StoredReferencePart[] = [];

@@ -15,7 +15,11 @@ export async function issueInvoice(deps: DeliverInvoiceDeps, message: IssueInvoi
   const { invoice, lateFees } = plannedInvoice(message);
   const issued = await deps.ledger.issueNumberedInvoice(invoice, lateFees);
   if (!issued) deps.log.info('invoice issued before: delivering it', { number: invoice.number });
-  await deliverInvoice(deps, { number: invoice.number, justIssued: issued, ...(message.usage ? { usage: message.usage } : {}) });
+  await deliverInvoice(deps, {
+    number: invoice.number,
+    justIssued: issued,
+    ...(message.usage ? { usage: message.usage } : {}),
+  });
 }
 
 /** Sends a recorded email unless it is sent already (or being sent by another worker). */

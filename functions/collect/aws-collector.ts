@@ -22,6 +22,9 @@ export function createCollectorDeps(input: {
   return {
     state: new DynamoDbCollectorState(doc, input.table),
     inbox: new S3Inbox(input.s3, input.usageBucket),
-    credentials: input.credentials, log: input.log, ingest: input.ingest, baseDir: input.baseDir,
+    credentials: input.credentials,
+    log: input.log,
+    ingest: input.ingest,
+    baseDir: input.baseDir,
   };
 }

@@ -50,18 +50,39 @@ export interface RetryPolicy {
 }
 
 export type PullResult =
-  | { readonly source: string; readonly ok: true; readonly files: readonly PulledItem[]; readonly skipped: number; readonly attempts: number }
-  | { readonly source: string; readonly ok: false; readonly files: readonly PulledItem[]; readonly skipped: number; readonly attempts: number; readonly failure: FailureRecord };
+  | {
+      readonly source: string;
+      readonly ok: true;
+      readonly files: readonly PulledItem[];
+      readonly skipped: number;
+      readonly attempts: number;
+    }
+  | {
+      readonly source: string;
+      readonly ok: false;
+      readonly files: readonly PulledItem[];
+      readonly skipped: number;
+      readonly attempts: number;
+      readonly failure: FailureRecord;
+    };
 
 const DRIVERS: { [T in SourceType]: Driver<T> } = {
-  https: httpsDriver, sftp: sftpDriver, s3: s3Driver, pax8: pax8Driver, 'partner-center': partnerCenterDriver,
+  https: httpsDriver,
+  sftp: sftpDriver,
+  s3: s3Driver,
+  pax8: pax8Driver,
+  'partner-center': partnerCenterDriver,
 };
 
 /** A claim left by a crashed run is taken over after this long. */
 export const CLAIM_LEASE_MS = 20 * 60 * 1000;
 
 export function inboxKey(source: string, fileName: string): string {
-  const safe = fileName.split('/').map((part) => part.replace(/[^A-Za-z0-9._ ()+=@-]/g, '_').replace(/^\.+$/, '_')).filter((p) => p !== '').join('/');
+  const safe = fileName
+    .split('/')
+    .map((part) => part.replace(/[^A-Za-z0-9._ ()+=@-]/g, '_').replace(/^\.+$/, '_'))
+    .filter((p) => p !== '')
+    .join('/');
   return inboxObjectKey(`${source}/${safe || 'file'}`);
 }
 
@@ -105,10 +126,22 @@ async function pullOnce(deps: CollectorDeps, ctx: DriverContext, landed: PulledI
       const sha256 = createHash('sha256').update(body).digest('hex');
       const key = inboxKey(source.name, file.fileName);
       const fetchedAt = ctx.now().toISOString();
-      await deps.inbox.put(key, body, { source: source.name, remoteName: file.remoteName, fetchedAt, remoteEtag: file.remoteEtag, sha256 });
+      await deps.inbox.put(key, body, {
+        source: source.name,
+        remoteName: file.remoteName,
+        fetchedAt,
+        remoteEtag: file.remoteEtag,
+        sha256,
+      });
       if (deps.ingest) await deps.ingest(key);
       const item: PulledItem = {
-        source: source.name, remoteId: file.remoteId, remoteName: file.remoteName, inboxKey: key, fetchedAt, sha256, bytes: body.byteLength,
+        source: source.name,
+        remoteId: file.remoteId,
+        remoteName: file.remoteName,
+        inboxKey: key,
+        fetchedAt,
+        sha256,
+        bytes: body.byteLength,
         ...(file.remoteEtag ? { remoteEtag: file.remoteEtag } : {}),
       };
       await deps.state.complete(item);
@@ -124,7 +157,11 @@ async function pullOnce(deps: CollectorDeps, ctx: DriverContext, landed: PulledI
 }
 
 /** Pulls one source with retries; never throws for the source's own failures. */
-export async function pullSource(deps: CollectorDeps, source: SourceConfig, retry: RetryPolicy = {}): Promise<PullResult> {
+export async function pullSource(
+  deps: CollectorDeps,
+  source: SourceConfig,
+  retry: RetryPolicy = {},
+): Promise<PullResult> {
   const attempts = Math.max(1, retry.attempts ?? 3);
   const baseDelay = retry.baseDelayMs ?? 2000;
   const maxDelay = retry.maxDelayMs ?? 60_000;
@@ -141,30 +178,57 @@ export async function pullSource(deps: CollectorDeps, source: SourceConfig, retr
       ctx ??= await context(deps, source);
       skipped = await pullOnce(deps, ctx, landed);
       const at = now().toISOString();
-      await deps.state.putStatus(source.name, { lastRunAt: at, lastSuccessAt: at, consecutiveFailures: 0, lastFiles: landed.length });
+      await deps.state.putStatus(source.name, {
+        lastRunAt: at,
+        lastSuccessAt: at,
+        consecutiveFailures: 0,
+        lastFiles: landed.length,
+      });
       deps.log.info('source pulled', { source: source.name, files: landed.length, skipped, attempts: attempt });
       return { source: source.name, ok: true, files: landed, skipped, attempts: attempt };
     } catch (error) {
       lastError = error;
       if (!isRetryable(error) || attempt >= attempts) break;
       const delay = Math.min(maxDelay, baseDelay * 2 ** (attempt - 1));
-      deps.log.warn('source pull failed; retrying', { source: source.name, attempt, delayMs: delay, error: message(error) });
+      deps.log.warn('source pull failed; retrying', {
+        source: source.name,
+        attempt,
+        delayMs: delay,
+        error: message(error),
+      });
       await (deps.sleep ?? ((ms: number) => new Promise((done) => setTimeout(done, ms))))(delay);
     }
   }
   const failure: FailureRecord = {
-    source: source.name, type: source.type, at: now().toISOString(), attempts: attempt, retryable: isRetryable(lastError), error: message(lastError),
+    source: source.name,
+    type: source.type,
+    at: now().toISOString(),
+    attempts: attempt,
+    retryable: isRetryable(lastError),
+    error: message(lastError),
   };
   deps.log.warn('source pull failed', { ...failure, alert: true });
-  await deps.state.putStatus(source.name, {
-    lastRunAt: failure.at, lastSuccessAt: previous?.lastSuccessAt, consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1, lastFailure: failure, lastFiles: landed.length,
-  }).catch(() => undefined);
+  await deps.state
+    .putStatus(source.name, {
+      lastRunAt: failure.at,
+      lastSuccessAt: previous?.lastSuccessAt,
+      consecutiveFailures: (previous?.consecutiveFailures ?? 0) + 1,
+      lastFailure: failure,
+      lastFiles: landed.length,
+    })
+    .catch(() => undefined);
   return { source: source.name, ok: false, files: landed, skipped, attempts: attempt, failure };
 }
 
 /** Pulls the named sources (default: every enabled one) side by side; one failing source does not stop the others. */
-export async function pullSources(deps: CollectorDeps, config: SourcesConfig, options: { names?: readonly string[]; retry?: RetryPolicy } = {}): Promise<PullResult[]> {
-  const chosen = options.names ? config.sources.filter((s) => options.names!.includes(s.name)) : config.sources.filter((s) => s.enabled !== false);
+export async function pullSources(
+  deps: CollectorDeps,
+  config: SourcesConfig,
+  options: { names?: readonly string[]; retry?: RetryPolicy } = {},
+): Promise<PullResult[]> {
+  const chosen = options.names
+    ? config.sources.filter((s) => options.names!.includes(s.name))
+    : config.sources.filter((s) => s.enabled !== false);
   return Promise.all(chosen.map((source) => pullSource(deps, source, options.retry)));
 }
 

@@ -29,33 +29,44 @@ export type GetSecret = (secretId: string) => Promise<string | undefined>;
  * credentials. Without it (the embedded runtime, the CLI) `env` reads only variables named
  * TRUEUP_…, and `file` only files inside the data folder (`baseDir`), symbolic links included.
  */
-export function credentialResolver(options: {
-  readonly env?: Record<string, string | undefined>;
-  /** The data folder: `file` paths are resolved from here and must stay inside it. */
-  readonly baseDir?: string;
-  readonly getSecret?: GetSecret;
-} = {}): CredentialResolver {
+export function credentialResolver(
+  options: {
+    readonly env?: Record<string, string | undefined>;
+    /** The data folder: `file` paths are resolved from here and must stay inside it. */
+    readonly baseDir?: string;
+    readonly getSecret?: GetSecret;
+  } = {},
+): CredentialResolver {
   const env = options.env ?? process.env;
   return {
     async resolve(ref) {
       if (!('secret' in ref) && options.getSecret) {
-        throw new CredentialError(`${describeRef(ref)}: on AWS, credentials come only from Secrets Manager; use {"secret": …}`);
+        throw new CredentialError(
+          `${describeRef(ref)}: on AWS, credentials come only from Secrets Manager; use {"secret": …}`,
+        );
       }
       if ('env' in ref) {
-        if (!CREDENTIAL_ENV.test(ref.env)) throw new CredentialError(`${describeRef(ref)} is refused: only variables whose name starts with TRUEUP_ may hold a source's credential`);
+        if (!CREDENTIAL_ENV.test(ref.env))
+          throw new CredentialError(
+            `${describeRef(ref)} is refused: only variables whose name starts with TRUEUP_ may hold a source's credential`,
+          );
         const value = env[ref.env];
         if (value === undefined || value === '') throw new CredentialError(`${describeRef(ref)} is not set`);
         return value;
       }
       if ('file' in ref) return readCredentialFile(ref, options.baseDir);
       if (!options.getSecret) {
-        throw new CredentialError(`${describeRef(ref)} resolves only in the collector Lambda (AWS Secrets Manager); locally use {"env": …} or {"file": …}`);
+        throw new CredentialError(
+          `${describeRef(ref)} resolves only in the collector Lambda (AWS Secrets Manager); locally use {"env": …} or {"file": …}`,
+        );
       }
       let value: string | undefined;
       try {
         value = await options.getSecret(ref.secret);
       } catch (error) {
-        throw new CredentialError(`${describeRef(ref)} cannot be read from Secrets Manager (${(error as Error).name || 'error'}: ${(error as Error).message})`);
+        throw new CredentialError(
+          `${describeRef(ref)} cannot be read from Secrets Manager (${(error as Error).name || 'error'}: ${(error as Error).message})`,
+        );
       }
       if (value === undefined || value === '') throw new CredentialError(`${describeRef(ref)} has no SecretString`);
       return value;
@@ -65,20 +76,25 @@ export function credentialResolver(options: {
 
 /** A `file` credential: inside the data folder once every symbolic link is followed. */
 async function readCredentialFile(ref: { readonly file: string }, baseDir: string | undefined): Promise<string> {
-  if (baseDir === undefined) throw new CredentialError(`${describeRef(ref)} resolves only inside a data folder (pass --data DIR)`);
+  if (baseDir === undefined)
+    throw new CredentialError(`${describeRef(ref)} resolves only inside a data folder (pass --data DIR)`);
   let path: string;
   try {
     const base = await realpath(baseDir);
     path = await realpath(resolve(base, ref.file));
     if (path !== base && !path.startsWith(base + sep)) {
-      throw new CredentialError(`${describeRef(ref)} is refused: a credential file must be inside the data folder ${baseDir}`);
+      throw new CredentialError(
+        `${describeRef(ref)} is refused: a credential file must be inside the data folder ${baseDir}`,
+      );
     }
     const value = (await readFile(path, 'utf8')).trim();
     if (value === '') throw new CredentialError(`${describeRef(ref)} is empty`);
     return value;
   } catch (error) {
     if (error instanceof CredentialError) throw error;
-    throw new CredentialError(`${describeRef(ref)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new CredentialError(
+      `${describeRef(ref)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 
@@ -92,9 +108,12 @@ export function lambdaExtensionSecrets(options: { port?: number; sessionToken?: 
   return async (secretId) => {
     const token = options.sessionToken ?? process.env.AWS_SESSION_TOKEN;
     if (!token) throw new Error('AWS_SESSION_TOKEN is not set (not running in Lambda)');
-    const response = await fetch(`http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`, {
-      headers: { 'X-Aws-Parameters-Secrets-Token': token },
-    });
+    const response = await fetch(
+      `http://localhost:${port}/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`,
+      {
+        headers: { 'X-Aws-Parameters-Secrets-Token': token },
+      },
+    );
     if (!response.ok) throw new Error(`the secrets extension answered HTTP ${response.status}`);
     const body = (await response.json()) as { SecretString?: string };
     return body.SecretString;
@@ -102,7 +121,12 @@ export function lambdaExtensionSecrets(options: { port?: number; sessionToken?: 
 }
 
 /** Parses a secret that must be a JSON object with the given fields. */
-export function jsonSecret<T extends z.ZodType>(text: string, schema: T, ref: CredentialRef, expected: string): z.output<T> {
+export function jsonSecret<T extends z.ZodType>(
+  text: string,
+  schema: T,
+  ref: CredentialRef,
+  expected: string,
+): z.output<T> {
   let json: unknown;
   try {
     json = JSON.parse(text);

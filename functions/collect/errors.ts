@@ -2,7 +2,10 @@
 
 /** A failure worth retrying (network, timeout, HTTP 5xx or 429, an export still failing). */
 export class SourceError extends Error {
-  constructor(message: string, readonly retryable = true) {
+  constructor(
+    message: string,
+    readonly retryable = true,
+  ) {
     super(message);
   }
 }

@@ -37,30 +37,44 @@ export function send(req: HttpRequest, options: HttpOptions = {}): Promise<HttpR
   const headers: Record<string, string> = { 'user-agent': 'TrueUp-collector', ...req.headers };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
   return new Promise<HttpResponse>((resolveResponse, reject) => {
-    const r = impl(url, {
-      method: req.method ?? 'GET', headers, timeout: options.timeoutMs ?? 60_000,
-      ...(url.protocol === 'https:' && options.ca ? { ca: [options.ca] } : {}),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY) {
-          res.destroy(new PermanentSourceError(`${redact(url)} answered more than ${MAX_BODY} bytes`));
-          return;
-        }
-        chunks.push(chunk);
-      });
-      res.on('end', () => resolveResponse({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    r.on('timeout', () => r.destroy(new SourceError(`${redact(url)} did not answer within ${options.timeoutMs ?? 60_000} ms`)));
+    const r = impl(
+      url,
+      {
+        method: req.method ?? 'GET',
+        headers,
+        timeout: options.timeoutMs ?? 60_000,
+        ...(url.protocol === 'https:' && options.ca ? { ca: [options.ca] } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_BODY) {
+            res.destroy(new PermanentSourceError(`${redact(url)} answered more than ${MAX_BODY} bytes`));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolveResponse({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    r.on('timeout', () =>
+      r.destroy(new SourceError(`${redact(url)} did not answer within ${options.timeoutMs ?? 60_000} ms`)),
+    );
     r.on('error', (error: NodeJS.ErrnoException) => {
       if (error instanceof SourceError) return reject(error);
       const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ERR_TLS/i.test(error.code ?? '');
-      reject(tls
-        ? new PermanentSourceError(`TLS check failed for ${redact(url)} (${error.code}): trust the server's CA with "caFile"`)
-        : new SourceError(`cannot reach ${redact(url)} (${error.code ?? error.message})`));
+      reject(
+        tls
+          ? new PermanentSourceError(
+              `TLS check failed for ${redact(url)} (${error.code}): trust the server's CA with "caFile"`,
+            )
+          : new SourceError(`cannot reach ${redact(url)} (${error.code ?? error.message})`),
+      );
     });
     if (req.body !== undefined) r.write(req.body);
     r.end();
@@ -87,7 +101,8 @@ function errorDetail(res: HttpResponse): string {
   try {
     const json = JSON.parse(text) as Record<string, unknown>;
     const error = json.error;
-    if (typeof error === 'string') return [error, json.error_description].filter((x) => typeof x === 'string').join(': ');
+    if (typeof error === 'string')
+      return [error, json.error_description].filter((x) => typeof x === 'string').join(': ');
     if (error && typeof error === 'object') {
       const e = error as Record<string, unknown>;
       return [e.code, e.message].filter((x) => typeof x === 'string').join(': ');
@@ -113,6 +128,8 @@ export async function readCa(caFile: string | undefined, baseDir: string | undef
   try {
     return await readFile(path);
   } catch (error) {
-    throw new PermanentSourceError(`caFile ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new PermanentSourceError(
+      `caFile ${caFile} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }

@@ -32,16 +32,28 @@ export function readProvenance(metadata: Record<string, string> | undefined): Pa
   const m = metadata ?? {};
   const dec = (v: string | undefined): string | undefined => (v === undefined ? undefined : decodeURIComponent(v));
   return {
-    source: m['trueup-source'], remoteName: dec(m['trueup-remote-name']), fetchedAt: m['trueup-fetched-at'],
-    remoteEtag: dec(m['trueup-remote-etag']), sha256: m['trueup-sha256'],
+    source: m['trueup-source'],
+    remoteName: dec(m['trueup-remote-name']),
+    fetchedAt: m['trueup-fetched-at'],
+    remoteEtag: dec(m['trueup-remote-etag']),
+    sha256: m['trueup-sha256'],
   };
 }
 
 export class S3Inbox implements Inbox {
-  constructor(private readonly s3: S3Client, readonly bucket: string) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
 
   async put(key: string, body: Uint8Array, provenance: Provenance, contentType = 'text/csv'): Promise<void> {
-    await putObject(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, Metadata: provenanceMetadata(provenance) });
+    await putObject(this.s3, {
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      Metadata: provenanceMetadata(provenance),
+    });
   }
 
   async provenance(key: string): Promise<Partial<Provenance>> {

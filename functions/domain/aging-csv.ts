@@ -24,11 +24,18 @@ export function safeText(value: string): string {
 }
 
 export function agingCsv(report: AgingReport): string {
-  const amounts = (buckets: AgingAmounts, total: Dec, currency: string): string[] =>
-    [...AGING_BUCKETS.map((b) => formatMoney(buckets[b], currency)), formatMoney(total, currency)];
+  const amounts = (buckets: AgingAmounts, total: Dec, currency: string): string[] => [
+    ...AGING_BUCKETS.map((b) => formatMoney(buckets[b], currency)),
+    formatMoney(total, currency),
+  ];
   const lines: string[][] = [
     [...AGING_CSV_HEADER],
-    ...report.rows.map((r) => [csvField(r.clientId), csvField(safeText(r.clientName)), csvField(r.currency), ...amounts(r.buckets, r.total, r.currency)]),
+    ...report.rows.map((r) => [
+      csvField(r.clientId),
+      csvField(safeText(r.clientName)),
+      csvField(r.currency),
+      ...amounts(r.buckets, r.total, r.currency),
+    ]),
     ...report.totals.map((t) => ['TOTAL', '', csvField(t.currency), ...amounts(t.buckets, t.total, t.currency)]),
   ];
   return lines.map((cells) => `${cells.join(',')}\r\n`).join('');

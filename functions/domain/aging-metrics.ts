@@ -41,14 +41,23 @@ export interface ClientLateness {
 }
 
 /** DSO per currency with receivables or invoicing in asOf − 89 … asOf, by currency. */
-export function dsoByCurrency(issued: readonly InvoiceAccount[], receivables: ReadonlyMap<string, Dec>, asOf: IsoDate): Dso[] {
+export function dsoByCurrency(
+  issued: readonly InvoiceAccount[],
+  receivables: ReadonlyMap<string, Dec>,
+  asOf: IsoDate,
+): Dso[] {
   const trailing = addDays(asOf, -(DSO_WINDOW_DAYS - 1));
-  const first = issued.reduce<IsoDate | undefined>((min, { invoice }) => (invoice.issueDate <= asOf && (min === undefined || invoice.issueDate < min) ? invoice.issueDate : min), undefined);
+  const first = issued.reduce<IsoDate | undefined>(
+    (min, { invoice }) =>
+      invoice.issueDate <= asOf && (min === undefined || invoice.issueDate < min) ? invoice.issueDate : min,
+    undefined,
+  );
   const from = first !== undefined && first > trailing ? first : trailing;
   const windowDays = daysBetween(from, asOf) + 1;
   const invoiced = new Map<string, Dec>();
   for (const { invoice } of issued) {
-    if (invoice.issueDate >= from && invoice.issueDate <= asOf) invoiced.set(invoice.currency, (invoiced.get(invoice.currency) ?? ZERO).plus(invoice.total));
+    if (invoice.issueDate >= from && invoice.issueDate <= asOf)
+      invoiced.set(invoice.currency, (invoiced.get(invoice.currency) ?? ZERO).plus(invoice.total));
   }
   const currencies = [...new Set([...receivables.keys(), ...invoiced.keys()])].sort(compareText);
   return currencies.map((currency): Dso => {
@@ -61,20 +70,27 @@ export function dsoByCurrency(issued: readonly InvoiceAccount[], receivables: Re
 
 /** Average days late per client over asOf − 364 … asOf, for every client given or invoiced. */
 export function latenessByClient(
-  balances: ReadonlyArray<{ readonly account: InvoiceAccount } & Pick<InvoiceBalance, 'paidOn'>>, clients: readonly Client[], asOf: IsoDate,
+  balances: ReadonlyArray<{ readonly account: InvoiceAccount } & Pick<InvoiceBalance, 'paidOn'>>,
+  clients: readonly Client[],
+  asOf: IsoDate,
 ): ClientLateness[] {
   const from = addDays(asOf, -(LATENESS_WINDOW_DAYS - 1));
   const names = new Map(clients.map((c) => [c.clientId, c.name]));
   const daysLate = new Map<string, number[]>(clients.map((c) => [c.clientId, []]));
-  for (const { account: { invoice }, paidOn } of balances) {
+  for (const {
+    account: { invoice },
+    paidOn,
+  } of balances) {
     const list = daysLate.get(invoice.clientId) ?? [];
     daysLate.set(invoice.clientId, list);
     if (invoice.total.lessThanOrEqualTo(0) || paidOn === undefined || paidOn < from || paidOn > asOf) continue;
     list.push(Math.max(0, daysBetween(invoice.dueDate, paidOn)));
   }
-  return [...daysLate.entries()].sort(([a], [b]) => compareText(a, b)).map(([clientId, list]): ClientLateness => {
-    const base = { clientId, clientName: names.get(clientId) ?? '', invoicesPaid: list.length, from, to: asOf };
-    if (list.length === 0) return base;
-    return { ...base, averageDaysLate: roundHalfAway(new Dec(list.reduce((s, n) => s + n, 0)).div(list.length), 1) };
-  });
+  return [...daysLate.entries()]
+    .sort(([a], [b]) => compareText(a, b))
+    .map(([clientId, list]): ClientLateness => {
+      const base = { clientId, clientName: names.get(clientId) ?? '', invoicesPaid: list.length, from, to: asOf };
+      if (list.length === 0) return base;
+      return { ...base, averageDaysLate: roundHalfAway(new Dec(list.reduce((s, n) => s + n, 0)).div(list.length), 1) };
+    });
 }

@@ -4,7 +4,9 @@ import type { Agreement } from './billing-types.js';
 
 /** A line is active in P when start_date ≤ P's last day and (no end_date or end_date ≥ P's first day). */
 export function isActiveIn(agreement: Pick<Agreement, 'startDate' | 'endDate'>, period: Period): boolean {
-  return agreement.startDate <= lastDay(period) && (agreement.endDate === undefined || agreement.endDate >= firstDay(period));
+  return (
+    agreement.startDate <= lastDay(period) && (agreement.endDate === undefined || agreement.endDate >= firstDay(period))
+  );
 }
 
 /** The days of `period` the line is active, as an inclusive [from, to] range (assumes it is active). */

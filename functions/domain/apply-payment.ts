@@ -50,12 +50,24 @@ export interface ApplyPaymentOptions {
  */
 export type PaymentTarget = InvoiceAccount | { readonly invoice: Invoice; readonly paid: Dec };
 
-export function applyPayment(payment: Payment, target: PaymentTarget | undefined, options: ApplyPaymentOptions = {}): PaymentOutcome {
-  if (options.recordedPaymentIds?.has(payment.paymentId) || (target && 'payments' in target && target.payments.some((p) => p.paymentId === payment.paymentId))) {
+export function applyPayment(
+  payment: Payment,
+  target: PaymentTarget | undefined,
+  options: ApplyPaymentOptions = {},
+): PaymentOutcome {
+  if (
+    options.recordedPaymentIds?.has(payment.paymentId) ||
+    (target && 'payments' in target && target.payments.some((p) => p.paymentId === payment.paymentId))
+  ) {
     return { duplicate: true };
   }
   const unapplied = (amount: Dec, reason: UnappliedReason): UnappliedPayment => ({
-    paymentId: payment.paymentId, invoiceNumber: payment.invoiceNumber, amount, currency: payment.currency, reason, receivedOn: payment.receivedOn,
+    paymentId: payment.paymentId,
+    invoiceNumber: payment.invoiceNumber,
+    amount,
+    currency: payment.currency,
+    reason,
+    receivedOn: payment.receivedOn,
   });
   if (!target || target.invoice.number !== payment.invoiceNumber || target.invoice.issueDate > payment.receivedOn) {
     return { unapplied: unapplied(payment.amount, 'unknown_invoice') };

@@ -19,9 +19,13 @@ export interface DunningStep {
 
 export interface Settings {
   readonly msp: {
-    readonly name: string; readonly email: string; readonly address: string;
+    readonly name: string;
+    readonly email: string;
+    readonly address: string;
     /** Optional letterhead and sender details (client documents only). */
-    readonly phone?: string; readonly taxId?: string; readonly senderName?: string;
+    readonly phone?: string;
+    readonly taxId?: string;
+    readonly senderName?: string;
     /** A PNG, JPEG or SVG file, relative to the data folder. */
     readonly logo?: string;
   };
@@ -30,7 +34,9 @@ export interface Settings {
   readonly timezone: string;
   readonly currency: string;
   readonly invoice: {
-    readonly prefix: string; readonly paymentTermsDays: number; readonly recurringTiming: RecurringTiming;
+    readonly prefix: string;
+    readonly paymentTermsDays: number;
+    readonly recurringTiming: RecurringTiming;
     /** How to pay (bank, ACH, wire), printed on every invoice and in invoice and dunning emails. */
     readonly paymentInstructions?: string;
     /** Where to send cheques, when not the MSP's address. */

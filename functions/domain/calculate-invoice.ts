@@ -4,11 +4,30 @@
  * storage belong to the caller; an issued invoice is never recalculated.
  */
 import { activeRange, isActiveIn } from './agreements.js';
-import { addDays, addMonths, daysBetween, daysInPeriod, monthsBetween, periodOf, type IsoDate, type Period } from './dates.js';
+import {
+  addDays,
+  addMonths,
+  daysBetween,
+  daysInPeriod,
+  monthsBetween,
+  periodOf,
+  type IsoDate,
+  type Period,
+} from './dates.js';
 import { Dec, ZERO, decimalText, formatQuantity, roundMoney, sum } from './money.js';
 import { lateFeeLines } from './late-fee-lines.js';
 import { compareText, type PairResult } from './reconcile-period.js';
-import type { Agreement, BillingFrequency, Client, Invoice, InvoiceLine, InvoiceLineKind, LateFee, Product, RecurringTiming } from './billing-types.js';
+import type {
+  Agreement,
+  BillingFrequency,
+  Client,
+  Invoice,
+  InvoiceLine,
+  InvoiceLineKind,
+  LateFee,
+  Product,
+  RecurringTiming,
+} from './billing-types.js';
 
 /** An invoice before it has a number. */
 export type InvoiceDraft = Omit<Invoice, 'number'>;
@@ -44,17 +63,33 @@ export function calculateInvoice(input: InvoiceInput): InvoiceDraft | undefined 
   const nameOf = (sku: string, agreement?: Agreement): string => agreement?.description || names.get(sku) || sku;
 
   const lines = sortLines([
-    ...recurringLines(input.agreements.filter((a) => a.clientId === client.clientId), servicePeriod, client.currency, nameOf),
+    ...recurringLines(
+      input.agreements.filter((a) => a.clientId === client.clientId),
+      servicePeriod,
+      client.currency,
+      nameOf,
+    ),
     ...pairLines(input.pairs, period, client.currency, nameOf),
     ...(input.releasedPairs ?? []).flatMap((r) => pairLines(r.pairs, r.period, client.currency, nameOf)),
     ...lateFeeLines(input.lateFees),
   ]);
   if (lines.length === 0) return undefined;
-  return { clientId: client.clientId, period, currency: client.currency, issueDate, dueDate: addDays(issueDate, client.paymentTermsDays), lines, ...totals(lines, client) };
+  return {
+    clientId: client.clientId,
+    period,
+    currency: client.currency,
+    issueDate,
+    dueDate: addDays(issueDate, client.paymentTermsDays),
+    lines,
+    ...totals(lines, client),
+  };
 }
 
 /** subtotal = Σ amounts; tax = round(Σ non-late-fee amounts × rate ÷ 100); total = subtotal + tax. */
-export function totals(lines: readonly InvoiceLine[], client: Pick<Client, 'taxRate' | 'currency'>): { subtotal: Dec; tax: Dec; total: Dec } {
+export function totals(
+  lines: readonly InvoiceLine[],
+  client: Pick<Client, 'taxRate' | 'currency'>,
+): { subtotal: Dec; tax: Dec; total: Dec } {
   const subtotal = sum(lines.map((l) => l.amount));
   const taxable = sum(lines.filter((l) => l.kind !== 'late_fee').map((l) => l.amount));
   const tax = roundMoney(taxable.times(client.taxRate).div(100), client.currency);
@@ -68,7 +103,10 @@ export function isDueIn(agreement: Pick<Agreement, 'billingFrequency' | 'startDa
 }
 
 function recurringLines(
-  agreements: readonly Agreement[], servicePeriod: Period, currency: string, nameOf: (sku: string, a?: Agreement) => string,
+  agreements: readonly Agreement[],
+  servicePeriod: Period,
+  currency: string,
+  nameOf: (sku: string, a?: Agreement) => string,
 ): InvoiceLine[] {
   return agreements
     .filter((a) => a.pricing === 'per_unit' && isActiveIn(a, servicePeriod) && isDueIn(a, servicePeriod))
@@ -96,7 +134,12 @@ function recurringLines(
     });
 }
 
-function pairLines(pairs: readonly PairResult[], period: Period, currency: string, nameOf: (sku: string, a?: Agreement) => string): InvoiceLine[] {
+function pairLines(
+  pairs: readonly PairResult[],
+  period: Period,
+  currency: string,
+  nameOf: (sku: string, a?: Agreement) => string,
+): InvoiceLine[] {
   const lines: InvoiceLine[] = [];
   for (const pair of pairs) {
     const agreement = pair.agreement;
@@ -105,14 +148,33 @@ function pairLines(pairs: readonly PairResult[], period: Period, currency: strin
     const usage = `used ${formatQuantity(pair.used)}, contracted ${formatQuantity(pair.contracted)}`;
     const common = { sku: pair.sku, period, agreementId: agreement.agreementId, unitPrice: agreement.unitPrice };
     if (pair.status === 'under_billed' && agreement.trueUp === 'bill') {
-      lines.push({ ...common, kind: 'true_up', description: `${name}, true-up ${period}: ${usage}`, quantity: pair.delta, amount: roundMoney(pair.delta.times(agreement.unitPrice), currency) });
+      lines.push({
+        ...common,
+        kind: 'true_up',
+        description: `${name}, true-up ${period}: ${usage}`,
+        quantity: pair.delta,
+        amount: roundMoney(pair.delta.times(agreement.unitPrice), currency),
+      });
     } else if (pair.status === 'over_billed' && agreement.trueUp === 'credit') {
       const quantity = pair.contracted.minus(pair.used).negated();
-      lines.push({ ...common, kind: 'credit', description: `${name}, credit ${period}: ${usage}`, quantity, amount: roundMoney(quantity.times(agreement.unitPrice), currency) });
+      lines.push({
+        ...common,
+        kind: 'credit',
+        description: `${name}, credit ${period}: ${usage}`,
+        quantity,
+        amount: roundMoney(quantity.times(agreement.unitPrice), currency),
+      });
     } else if (pair.status === 'usage_billed') {
       const cost = pair.totalCost ?? ZERO;
       const amount = roundMoney(cost.times(agreement.markupPercent.div(100).plus(1)), currency);
-      lines.push({ ...common, kind: 'usage', description: `${name}, usage ${period} at cost ${decimalText(cost)} plus ${formatQuantity(agreement.markupPercent)}%`, quantity: new Dec(1), unitPrice: amount, amount });
+      lines.push({
+        ...common,
+        kind: 'usage',
+        description: `${name}, usage ${period} at cost ${decimalText(cost)} plus ${formatQuantity(agreement.markupPercent)}%`,
+        quantity: new Dec(1),
+        unitPrice: amount,
+        amount,
+      });
     }
   }
   return lines;
@@ -121,11 +183,13 @@ function pairLines(pairs: readonly PairResult[], period: Period, currency: strin
 /** recurring, true_up, credit, usage, late_fee; by sku then agreement id; late fees by date charged then invoice. */
 export function sortLines(lines: readonly InvoiceLine[]): InvoiceLine[] {
   const rank = (l: InvoiceLine): number => KIND_ORDER.indexOf(l.kind);
-  return [...lines].sort((a, b) =>
-    rank(a) - rank(b)
-    || compareText(a.sku ?? '', b.sku ?? '')
-    || compareText(a.agreementId ?? '', b.agreementId ?? '')
-    || compareText(a.feeOf?.chargedOn ?? '', b.feeOf?.chargedOn ?? '')
-    || compareText(a.feeOf?.invoiceNumber ?? '', b.feeOf?.invoiceNumber ?? '')
-    || compareText(a.period ?? '', b.period ?? '')); // a released line of an earlier period, then this one
+  return [...lines].sort(
+    (a, b) =>
+      rank(a) - rank(b) ||
+      compareText(a.sku ?? '', b.sku ?? '') ||
+      compareText(a.agreementId ?? '', b.agreementId ?? '') ||
+      compareText(a.feeOf?.chargedOn ?? '', b.feeOf?.chargedOn ?? '') ||
+      compareText(a.feeOf?.invoiceNumber ?? '', b.feeOf?.invoiceNumber ?? '') ||
+      compareText(a.period ?? '', b.period ?? ''),
+  ); // a released line of an earlier period, then this one
 }

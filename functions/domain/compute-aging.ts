@@ -60,7 +60,13 @@ export interface AgingInput {
   readonly invoices: readonly InvoiceAccount[];
 }
 
-const emptyBuckets = (): Record<AgingBucket, Dec> => ({ current: ZERO, '1-30': ZERO, '31-60': ZERO, '61-90': ZERO, '90+': ZERO });
+const emptyBuckets = (): Record<AgingBucket, Dec> => ({
+  current: ZERO,
+  '1-30': ZERO,
+  '31-60': ZERO,
+  '61-90': ZERO,
+  '90+': ZERO,
+});
 
 export function computeAging(input: AgingInput): AgingReport {
   const { asOf } = input;
@@ -70,7 +76,10 @@ export function computeAging(input: AgingInput): AgingReport {
 
   const rows = new Map<string, { clientId: string; currency: string; buckets: Record<AgingBucket, Dec> }>();
   const totals = new Map<string, Record<AgingBucket, Dec>>();
-  for (const { account: { invoice }, balance } of balances) {
+  for (const {
+    account: { invoice },
+    balance,
+  } of balances) {
     if (balance.lessThanOrEqualTo(0)) continue;
     const bucket = agingBucket(daysBetween(invoice.dueDate, asOf));
     const key = `${invoice.clientId}\u0000${invoice.currency}`;
@@ -91,8 +100,16 @@ export function computeAging(input: AgingInput): AgingReport {
     asOf,
     rows: [...rows.values()]
       .sort((a, b) => compareText(a.clientId, b.clientId) || compareText(a.currency, b.currency))
-      .map((r) => ({ clientId: r.clientId, clientName: names.get(r.clientId) ?? '', currency: r.currency, buckets: r.buckets, total: sumOf(r.buckets) })),
-    totals: [...totals.entries()].sort(([a], [b]) => compareText(a, b)).map(([currency, buckets]) => ({ currency, buckets, total: sumOf(buckets) })),
+      .map((r) => ({
+        clientId: r.clientId,
+        clientName: names.get(r.clientId) ?? '',
+        currency: r.currency,
+        buckets: r.buckets,
+        total: sumOf(r.buckets),
+      })),
+    totals: [...totals.entries()]
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([currency, buckets]) => ({ currency, buckets, total: sumOf(buckets) })),
     dso,
     lateness,
   };

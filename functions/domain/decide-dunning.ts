@@ -70,7 +70,8 @@ export interface DunningDecision {
 
 /** The steps in dunning order: by offsetDays, ties in configured order. */
 export function orderedSteps(steps: readonly DunningStep[]): DunningStep[] {
-  return steps.map((step, index) => ({ step, index }))
+  return steps
+    .map((step, index) => ({ step, index }))
     .sort((a, b) => a.step.offsetDays - b.step.offsetDays || a.index - b.index)
     .map((s) => s.step);
 }
@@ -78,7 +79,9 @@ export function orderedSteps(steps: readonly DunningStep[]): DunningStep[] {
 /** Index (in `ordered`) of the step with the largest offsetDays ≤ days, or −1 when none applies yet. */
 export function applicableStepIndex(ordered: readonly DunningStep[], days: number): number {
   let found = -1;
-  ordered.forEach((step, index) => { if (step.offsetDays <= days) found = index; });
+  ordered.forEach((step, index) => {
+    if (step.offsetDays <= days) found = index;
+  });
   return found;
 }
 
@@ -101,7 +104,9 @@ export function lateFeeTerms(ordered: readonly DunningStep[], index: number, las
 function lastSentIndex(ordered: readonly DunningStep[], sent: ReadonlySet<string> | undefined): number {
   if (!sent) return -1;
   let last = -1;
-  ordered.forEach((step, index) => { if (sent.has(step.name)) last = index; });
+  ordered.forEach((step, index) => {
+    if (sent.has(step.name)) last = index;
+  });
   return last;
 }
 
@@ -132,11 +137,18 @@ export function decideDunning(input: DunningInput): DunningDecision {
     const sent = input.sentSteps.get(invoice.number);
     if (sent && steps.slice(index).some((s) => sent.has(s.name))) continue;
 
-    const terms = input.lateFeeCharged.has(invoice.number) ? undefined : lateFeeTerms(steps, index, lastSentIndex(steps, sent));
+    const terms = input.lateFeeCharged.has(invoice.number)
+      ? undefined
+      : lateFeeTerms(steps, index, lastSentIndex(steps, sent));
     const fee = terms ? lateFeeAmount(balance, terms, invoice.currency) : undefined;
     const lateFee = fee?.greaterThan(0) ? fee : undefined;
     const item: DunningItem = {
-      invoiceNumber: invoice.number, step: step.name, balance, currency: invoice.currency, dueDate: invoice.dueDate, daysOverdue: days,
+      invoiceNumber: invoice.number,
+      step: step.name,
+      balance,
+      currency: invoice.currency,
+      dueDate: invoice.dueDate,
+      daysOverdue: days,
       ...(lateFee && terms ? { lateFee, lateFeeTerms: terms } : {}),
     };
     const items = byClient.get(client.clientId) ?? [];
@@ -169,7 +181,14 @@ export function dunningRecords(decision: DunningDecision, today: IsoDate): Dunni
     for (const item of email.items) {
       stepsSent.push({ clientId: email.clientId, invoiceNumber: item.invoiceNumber, step: item.step });
       if (item.lateFee) {
-        lateFees.push({ invoiceNumber: item.invoiceNumber, clientId: email.clientId, currency: item.currency, amount: item.lateFee, step: item.step, chargedOn: today });
+        lateFees.push({
+          invoiceNumber: item.invoiceNumber,
+          clientId: email.clientId,
+          currency: item.currency,
+          amount: item.lateFee,
+          step: item.step,
+          chargedOn: today,
+        });
       }
     }
   }

@@ -34,7 +34,9 @@ export function missingFeeds(input: {
   readonly period: Period;
   readonly today?: IsoDate;
 }): FeedKey[] {
-  const seen = new Set(input.filesSeen.filter((f) => f.period === input.period).map((f) => f.vendor.trim().toLowerCase()));
+  const seen = new Set(
+    input.filesSeen.filter((f) => f.period === input.period).map((f) => f.vendor.trim().toLowerCase()),
+  );
   const missing: FeedKey[] = [];
   const reported = new Set<string>();
   for (const feed of input.expected) {

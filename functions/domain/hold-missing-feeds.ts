@@ -25,7 +25,14 @@ export interface HeldPair {
  * currency_mismatch too, which the release reports once for all of the pair's rows (one per
  * (client, sku), the late vendor's rows included).
  */
-const PAIR_TYPES: ReadonlySet<string> = new Set(['missing_usage', 'unbilled_usage', 'under_billed', 'over_billed', 'negative_margin', 'currency_mismatch']);
+const PAIR_TYPES: ReadonlySet<string> = new Set([
+  'missing_usage',
+  'unbilled_usage',
+  'under_billed',
+  'over_billed',
+  'negative_margin',
+  'currency_mismatch',
+]);
 
 export function vendorKey(vendor: string): string {
   return vendor.trim().toLowerCase();
@@ -49,7 +56,9 @@ export function pairsFedBy(reference: Pick<ReferenceData, 'accounts' | 'skuMap'>
  * Metrics are recomputed over the pairs that remain.
  */
 export function holdMissingFeeds(
-  reconciliation: Reconciliation, reference: Pick<ReferenceData, 'accounts' | 'skuMap' | 'settings'>, missingVendors: readonly string[],
+  reconciliation: Reconciliation,
+  reference: Pick<ReferenceData, 'accounts' | 'skuMap' | 'settings'>,
+  missingVendors: readonly string[],
   notYetDueVendors: readonly string[] = [],
 ): { reconciliation: Reconciliation; held: HeldPair[] } {
   if (missingVendors.length === 0 && notYetDueVendors.length === 0) return { reconciliation, held: [] };
@@ -57,24 +66,48 @@ export function holdMissingFeeds(
   for (const vendor of [...missingVendors, ...notYetDueVendors].map(vendorKey).sort()) {
     for (const key of pairsFedBy(reference, vendor)) if (!heldBy.has(key)) heldBy.set(key, vendor);
   }
-  const isHeld = (clientId: string | undefined, sku: string | undefined): boolean => heldBy.has(`${clientId ?? ''}|${sku ?? ''}`);
+  const isHeld = (clientId: string | undefined, sku: string | undefined): boolean =>
+    heldBy.has(`${clientId ?? ''}|${sku ?? ''}`);
   const pairs = reconciliation.pairs.filter((p) => !isHeld(p.clientId, p.sku));
-  const held = reconciliation.pairs.filter((p) => isHeld(p.clientId, p.sku))
+  const held = reconciliation.pairs
+    .filter((p) => isHeld(p.clientId, p.sku))
     .map((p) => ({ vendor: heldBy.get(`${p.clientId}|${p.sku}`) ?? '', clientId: p.clientId, sku: p.sku }));
   const kept = reconciliation.discrepancies.filter((d) => !(PAIR_TYPES.has(d.type) && isHeld(d.clientId, d.sku)));
-  const feeds = [...new Set(missingVendors.map(vendorKey))].sort().map((vendor) => missingFeedDiscrepancy(
-    reconciliation.period, vendor, held.filter((h) => h.vendor === vendor), reference.settings.currency,
-  ));
+  const feeds = [...new Set(missingVendors.map(vendorKey))].sort().map((vendor) =>
+    missingFeedDiscrepancy(
+      reconciliation.period,
+      vendor,
+      held.filter((h) => h.vendor === vendor),
+      reference.settings.currency,
+    ),
+  );
   const discrepancies = [...feeds, ...kept];
-  return { reconciliation: { period: reconciliation.period, pairs, discrepancies, metrics: metricsOf(pairs, discrepancies.length) }, held };
+  return {
+    reconciliation: {
+      period: reconciliation.period,
+      pairs,
+      discrepancies,
+      metrics: metricsOf(pairs, discrepancies.length),
+    },
+    held,
+  };
 }
 
-function missingFeedDiscrepancy(period: Period, vendor: string, held: readonly HeldPair[], currency: string): Discrepancy {
+function missingFeedDiscrepancy(
+  period: Period,
+  vendor: string,
+  held: readonly HeldPair[],
+  currency: string,
+): Discrepancy {
   const clients = new Set(held.map((h) => h.clientId)).size;
   return {
-    id: discrepancyId(period, 'missing_feed', { vendor }), period, type: 'missing_feed', vendor,
+    id: discrepancyId(period, 'missing_feed', { vendor }),
+    period,
+    type: 'missing_feed',
+    vendor,
     // What is at stake is the usage that has not arrived: unknown until it does.
-    amountAtStake: null, currency,
+    amountAtStake: null,
+    currency,
     detail: `no usage from ${vendor} for ${period}; ${held.length} pair(s) of ${clients} client(s) held until it arrives`,
   };
 }

@@ -52,5 +52,15 @@ export function invoiceBalance(account: InvoiceAccount, asOf?: IsoDate): Invoice
 export function paymentsInOrder(payments: readonly AppliedPayment[], asOf?: IsoDate): AppliedPayment[] {
   return payments
     .filter((p) => asOf === undefined || p.receivedOn <= asOf)
-    .sort((a, b) => (a.receivedOn < b.receivedOn ? -1 : a.receivedOn > b.receivedOn ? 1 : a.paymentId < b.paymentId ? -1 : a.paymentId > b.paymentId ? 1 : 0));
+    .sort((a, b) =>
+      a.receivedOn < b.receivedOn
+        ? -1
+        : a.receivedOn > b.receivedOn
+          ? 1
+          : a.paymentId < b.paymentId
+            ? -1
+            : a.paymentId > b.paymentId
+              ? 1
+              : 0,
+    );
 }

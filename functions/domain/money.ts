@@ -16,10 +16,32 @@ export const ONE = new Dec(1);
 
 /** ISO 4217 exponents that differ from 2. Anything not listed has two minor digits. */
 const MINOR_UNITS: Readonly<Record<string, number>> = {
-  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0,
-  UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
-  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
-  CLF: 4, UYW: 4,
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
 };
 
 /** Number of minor digits of a currency (ISO 4217 exponent). */
@@ -109,8 +131,10 @@ function digitCounts(value: Dec): { integer: number; fraction: number } {
 /** Why `value` has more digits than `limits` allow, or undefined. The reason reads after the field name. */
 export function digitsProblem(value: Dec, limits: DigitLimits, shown: string = decimalText(value)): string | undefined {
   const { integer, fraction } = digitCounts(value);
-  if (integer > limits.integerDigits) return `has ${integer} digits before the decimal point; at most ${limits.integerDigits} are allowed (got ${cutText(shown)})`;
-  if (fraction > limits.fractionDigits) return `has ${plural(fraction, 'decimal place')}; at most ${limits.fractionDigits} are allowed (got ${cutText(shown)})`;
+  if (integer > limits.integerDigits)
+    return `has ${integer} digits before the decimal point; at most ${limits.integerDigits} are allowed (got ${cutText(shown)})`;
+  if (fraction > limits.fractionDigits)
+    return `has ${plural(fraction, 'decimal place')}; at most ${limits.fractionDigits} are allowed (got ${cutText(shown)})`;
   return undefined;
 }
 
@@ -126,7 +150,8 @@ export function moneyProblem(amount: string | Dec, currency: string): string | u
   if (value === undefined || !value.isFinite()) return `must be a decimal number like 1250.00 (got ${cutText(text)})`;
   const minor = minorUnits(currency);
   const { integer, fraction } = digitCounts(value);
-  if (integer > REFERENCE_DIGITS.integerDigits) return `has ${integer} digits before the decimal point; at most ${REFERENCE_DIGITS.integerDigits} are allowed (got ${cutText(text)})`;
+  if (integer > REFERENCE_DIGITS.integerDigits)
+    return `has ${integer} digits before the decimal point; at most ${REFERENCE_DIGITS.integerDigits} are allowed (got ${cutText(text)})`;
   if (fraction > minor) {
     const unit = minor === 0 ? 'no decimals' : plural(minor, 'decimal place');
     return `has ${plural(fraction, 'decimal place')} but ${currency} money has ${unit} (got ${cutText(text)})`;

@@ -79,11 +79,24 @@ export function reconcilePeriod(reference: ReferenceData, usage: UsageSummary): 
   pairs.sort(byClientThenSku);
 
   const discrepancies: Discrepancy[] = [];
-  for (const pair of pairs) discrepancies.push(...pairDiscrepancies(period, pair, usage.pairs.get(pairKey(pair.clientId, pair.sku))));
+  for (const pair of pairs)
+    discrepancies.push(...pairDiscrepancies(period, pair, usage.pairs.get(pairKey(pair.clientId, pair.sku))));
   const fallback = reference.settings.currency;
-  discrepancies.push(...sortedUnmatched(inCurrency(usage.unknownAccounts, fallback)).map((u) => unmatchedDiscrepancy(period, 'unknown_account', u)));
-  discrepancies.push(...sortedUnmatched(inCurrency(usage.unmappedSkus, fallback)).map((u) => unmatchedDiscrepancy(period, 'unmapped_sku', u)));
-  discrepancies.push(...mismatchesByPair(usage.currencyMismatches).map((group) => mismatchDiscrepancy(period, group, clients.get(group[0]?.clientId ?? ''))));
+  discrepancies.push(
+    ...sortedUnmatched(inCurrency(usage.unknownAccounts, fallback)).map((u) =>
+      unmatchedDiscrepancy(period, 'unknown_account', u),
+    ),
+  );
+  discrepancies.push(
+    ...sortedUnmatched(inCurrency(usage.unmappedSkus, fallback)).map((u) =>
+      unmatchedDiscrepancy(period, 'unmapped_sku', u),
+    ),
+  );
+  discrepancies.push(
+    ...mismatchesByPair(usage.currencyMismatches).map((group) =>
+      mismatchDiscrepancy(period, group, clients.get(group[0]?.clientId ?? '')),
+    ),
+  );
 
   return { period, pairs, discrepancies, metrics: metricsOf(pairs, discrepancies.length) };
 }
@@ -95,7 +108,12 @@ export function metricsOf(pairs: readonly PairResult[], discrepancies: number): 
   return { pairs: pairs.length, discrepancies, discrepancyRate };
 }
 
-function reconcilePair(client: Client, line: Agreement | undefined, rows: PairUsage | undefined, product: Product | undefined): PairResult {
+function reconcilePair(
+  client: Client,
+  line: Agreement | undefined,
+  rows: PairUsage | undefined,
+  product: Product | undefined,
+): PairResult {
   const contracted = line?.quantity ?? ZERO;
   const used = rows?.used ?? ZERO;
   const delta = used.minus(contracted);
@@ -103,7 +121,9 @@ function reconcilePair(client: Client, line: Agreement | undefined, rows: PairUs
   const base = {
     clientId: client.clientId,
     sku: line?.sku ?? rows?.sku ?? '',
-    contracted, used, delta,
+    contracted,
+    used,
+    delta,
     currency: client.currency,
     agreement: line,
     totalCost: rows?.totalCost,
@@ -115,11 +135,12 @@ function reconcilePair(client: Client, line: Agreement | undefined, rows: PairUs
   }
   if (line?.pricing === 'cost_plus') return { ...base, status: 'usage_billed', amountAtStake: money(ZERO) };
   if (!line) {
-    const atStake = product?.listPrice !== undefined ? used.times(product.listPrice) : rows?.totalCost ?? ZERO;
+    const atStake = product?.listPrice !== undefined ? used.times(product.listPrice) : (rows?.totalCost ?? ZERO);
     return { ...base, status: 'unbilled_usage', amountAtStake: money(atStake) };
   }
   if (delta.abs().lessThanOrEqualTo(line.tolerance)) return { ...base, status: 'match', amountAtStake: money(ZERO) };
-  if (delta.greaterThan(line.tolerance)) return { ...base, status: 'under_billed', amountAtStake: money(delta.times(line.unitPrice)) };
+  if (delta.greaterThan(line.tolerance))
+    return { ...base, status: 'under_billed', amountAtStake: money(delta.times(line.unitPrice)) };
   return { ...base, status: 'over_billed', amountAtStake: money(delta.negated().times(line.unitPrice)) };
 }
 
@@ -128,13 +149,32 @@ function pairDiscrepancies(period: Period, pair: PairResult, rows: PairUsage | u
   const ids = { clientId: pair.clientId, sku: pair.sku };
   if (!NOT_DISCREPANCIES.has(pair.status)) {
     const type = pair.status as DiscrepancyType;
-    found.push({ id: discrepancyId(period, type, ids), period, type, ...ids, amountAtStake: pair.amountAtStake, currency: pair.currency });
+    found.push({
+      id: discrepancyId(period, type, ids),
+      period,
+      type,
+      ...ids,
+      amountAtStake: pair.amountAtStake,
+      currency: pair.currency,
+    });
   }
   const line = pair.agreement;
   const maxUnitCost = rows?.maxUnitCost;
-  if (line?.pricing === 'per_unit' && pair.used.greaterThan(0) && maxUnitCost !== undefined && maxUnitCost.greaterThan(line.unitPrice)) {
+  if (
+    line?.pricing === 'per_unit' &&
+    pair.used.greaterThan(0) &&
+    maxUnitCost !== undefined &&
+    maxUnitCost.greaterThan(line.unitPrice)
+  ) {
     const amount = roundMoney(maxUnitCost.minus(line.unitPrice).times(pair.used), pair.currency);
-    found.push({ id: discrepancyId(period, 'negative_margin', ids), period, type: 'negative_margin', ...ids, amountAtStake: amount, currency: pair.currency });
+    found.push({
+      id: discrepancyId(period, 'negative_margin', ids),
+      period,
+      type: 'negative_margin',
+      ...ids,
+      amountAtStake: amount,
+      currency: pair.currency,
+    });
   }
   return found;
 }
@@ -150,21 +190,31 @@ function inCurrency(list: readonly UnmatchedUsage[], fallbackCurrency: string): 
     const currency = entry.currency ?? fallbackCurrency;
     const key = `${entry.vendor}\u0000${entry.key}\u0000${currency}`;
     const seen = groups.get(key);
-    groups.set(key, seen
-      ? { ...seen, rows: seen.rows + entry.rows, totalCost: seen.totalCost.plus(entry.totalCost) }
-      : { ...entry, currency });
+    groups.set(
+      key,
+      seen
+        ? { ...seen, rows: seen.rows + entry.rows, totalCost: seen.totalCost.plus(entry.totalCost) }
+        : { ...entry, currency },
+    );
   }
   return [...groups.values()];
 }
 
-function unmatchedDiscrepancy(period: Period, type: 'unknown_account' | 'unmapped_sku', usage: UnmatchedUsage): Discrepancy {
+function unmatchedDiscrepancy(
+  period: Period,
+  type: 'unknown_account' | 'unmapped_sku',
+  usage: UnmatchedUsage,
+): Discrepancy {
   const currency = usage.currency ?? '';
-  const where = type === 'unknown_account'
-    ? { vendor: usage.vendor, accountId: usage.key }
-    : { vendor: usage.vendor, vendorSku: usage.key };
+  const where =
+    type === 'unknown_account'
+      ? { vendor: usage.vendor, accountId: usage.key }
+      : { vendor: usage.vendor, vendorSku: usage.key };
   return {
     id: discrepancyId(period, type, { ...where, currency }),
-    period, type, ...where,
+    period,
+    type,
+    ...where,
     amountAtStake: roundMoney(usage.totalCost, currency),
     currency,
     detail: rowsText(usage.rows),
@@ -191,7 +241,11 @@ function pairOf(group: readonly UnmatchedUsage[]): { clientId: string; sku: stri
  * a mismatch of one vendor in one currency keeps the id it always had. It carries the rows'
  * currency, not the client's.
  */
-function mismatchDiscrepancy(period: Period, group: readonly UnmatchedUsage[], client: Client | undefined): Discrepancy {
+function mismatchDiscrepancy(
+  period: Period,
+  group: readonly UnmatchedUsage[],
+  client: Client | undefined,
+): Discrepancy {
   const { clientId, sku } = pairOf(group);
   const vendors = [...new Set(group.map((u) => u.vendor))];
   const byCurrency = new Map<string, { rows: number; cost: Dec }>();
@@ -210,12 +264,19 @@ function mismatchDiscrepancy(period: Period, group: readonly UnmatchedUsage[], c
   const rows = group.reduce((total, u) => total + u.rows, 0);
   return {
     id: discrepancyId(period, 'currency_mismatch', { clientId, sku, ...vendor, ...rowsCurrency }),
-    period, type: 'currency_mismatch', clientId, sku, ...vendor,
+    period,
+    type: 'currency_mismatch',
+    clientId,
+    sku,
+    ...vendor,
     amountAtStake: null,
     // The rows' currency, as for unknown accounts and unmapped skus (the first in code-point
     // order when they came in several; `detail` names each).
     currency: currencies[0] || client?.currency || '',
-    detail: currencies.length === 1 ? `${costText(currencies[0] ?? '')} left out` : `${rowsText(rows)} left out: ${currencies.map(costText).join(', ')}`,
+    detail:
+      currencies.length === 1
+        ? `${costText(currencies[0] ?? '')} left out`
+        : `${rowsText(rows)} left out: ${currencies.map(costText).join(', ')}`,
   };
 }
 
@@ -225,7 +286,13 @@ function rowsText(rows: number): string {
 
 /** Same inputs ⇒ same id: a hash of the period, the type and the business key. */
 export function discrepancyId(period: Period, type: string, key: Readonly<Record<string, string | undefined>>): string {
-  const parts = [period, type, ...Object.keys(key).sort().map((k) => `${k}=${key[k] ?? ''}`)];
+  const parts = [
+    period,
+    type,
+    ...Object.keys(key)
+      .sort()
+      .map((k) => `${k}=${key[k] ?? ''}`),
+  ];
   return `D-${period}-${createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 16)}`;
 }
 
@@ -234,7 +301,10 @@ function byClientThenSku(a: { clientId: string; sku: string }, b: { clientId: st
 }
 
 function sortedUnmatched(list: readonly UnmatchedUsage[]): UnmatchedUsage[] {
-  return [...list].sort((a, b) => compareText(a.vendor, b.vendor) || compareText(a.key, b.key) || compareText(a.currency ?? '', b.currency ?? ''));
+  return [...list].sort(
+    (a, b) =>
+      compareText(a.vendor, b.vendor) || compareText(a.key, b.key) || compareText(a.currency ?? '', b.currency ?? ''),
+  );
 }
 
 /** Code-point order, the same on every machine and locale. */

@@ -10,11 +10,43 @@ import type { PairStatus } from './reconcile-period.js';
 
 export interface ReconciliationJson {
   period: Period;
-  pairs: Array<{ clientId: string; sku: string; status: PairStatus; contracted: string; used: string; delta: string; amountAtStake: string; currency: string; agreementId?: string; totalCost?: string }>;
-  discrepancies: Array<{ id: string; type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null; currency: string; detail?: string }>;
+  pairs: Array<{
+    clientId: string;
+    sku: string;
+    status: PairStatus;
+    contracted: string;
+    used: string;
+    delta: string;
+    amountAtStake: string;
+    currency: string;
+    agreementId?: string;
+    totalCost?: string;
+  }>;
+  discrepancies: Array<{
+    id: string;
+    type: string;
+    clientId?: string;
+    sku?: string;
+    vendor?: string;
+    accountId?: string;
+    vendorSku?: string;
+    amountAtStake: string | null;
+    currency: string;
+    detail?: string;
+  }>;
   metrics: { pairs: number; discrepancies: number; discrepancyRate: string };
   /** `sha256` (not in the shape of docs/contract.md §9, left out of OUT) finds the file's rejected rows for the report. */
-  files: Array<{ name: string; format?: string; rowsRead: number; rowsAccepted: number; rowsRejected: number; rowsDuplicate: number; duplicateOf?: string; fileError?: string; sha256?: string }>;
+  files: Array<{
+    name: string;
+    format?: string;
+    rowsRead: number;
+    rowsAccepted: number;
+    rowsRejected: number;
+    rowsDuplicate: number;
+    duplicateOf?: string;
+    fileError?: string;
+    sha256?: string;
+  }>;
   /** Pairs held for a missing feed (not in `pairs`); only when there are any. */
   held?: HeldPair[];
   /** Pairs of earlier periods released by this run, their feed having arrived; only when there are any. */

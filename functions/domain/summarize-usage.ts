@@ -144,7 +144,12 @@ class MappingIndex {
     }
     this.productCount = productNumbers.size;
     for (const mapping of data.skuMap) {
-      const target = { sku: mapping.sku, product: productNumbers.get(mapping.sku) ?? -1, factor: mapping.factor.equals(1) ? null : mapping.factor, mapping };
+      const target = {
+        sku: mapping.sku,
+        product: productNumbers.get(mapping.sku) ?? -1,
+        factor: mapping.factor.equals(1) ? null : mapping.factor,
+        mapping,
+      };
       if (mapping.vendorSku === '*') this.wildcard.set(mapping.vendor, target);
       else nested(this.exact, mapping.vendor).set(mapping.vendorSku, target);
     }
@@ -153,8 +158,13 @@ class MappingIndex {
   /** True when built from these very arrays, as they are now. */
   fits(data: MappingData): boolean {
     const built = this.data;
-    return built.clients === data.clients && built.accounts === data.accounts && built.products === data.products && built.skuMap === data.skuMap
-      && this.lengths === lengths(data);
+    return (
+      built.clients === data.clients &&
+      built.accounts === data.accounts &&
+      built.products === data.products &&
+      built.skuMap === data.skuMap &&
+      this.lengths === lengths(data)
+    );
   }
 }
 
@@ -179,7 +189,10 @@ export class UsageSummarizer {
   private readonly unmappedSkus = new Map<string, UnmatchedAccumulator>();
   private readonly mismatches = new Map<string, UnmatchedAccumulator>();
 
-  constructor(data: MappingData, private readonly period: Period) {
+  constructor(
+    data: MappingData,
+    private readonly period: Period,
+  ) {
     this.index = indexOf(data);
   }
 
@@ -193,7 +206,13 @@ export class UsageSummarizer {
     if (!target || target.product < 0) return this.addUnmatched(this.unmappedSkus, record, record.vendorSku);
     const client = index.clients[clientNumber] as Client;
     if (record.currency !== undefined && record.currency !== client.currency) {
-      return this.addUnmatched(this.mismatches, record, `${client.clientId}|${target.sku}`, client.clientId, target.sku);
+      return this.addUnmatched(
+        this.mismatches,
+        record,
+        `${client.clientId}|${target.sku}`,
+        client.clientId,
+        target.sku,
+      );
     }
     this.addToPair(this.pair(clientNumber, client, target), target, record);
   }
@@ -213,8 +232,10 @@ export class UsageSummarizer {
     // included, up to the 60 significant digits a division rounds to), and not at all when it
     // is the very instance that is the maximum already.
     if (unitCost !== undefined && (factor !== null || unitCost !== pair.maxUnitCost)) {
-      const perProductUnit = factor === null && unitCost.d.length <= SHORT_WORDS ? unitCost : unitCost.div(target.mapping.factor);
-      if (pair.maxUnitCost === undefined || perProductUnit.greaterThan(pair.maxUnitCost)) pair.maxUnitCost = perProductUnit;
+      const perProductUnit =
+        factor === null && unitCost.d.length <= SHORT_WORDS ? unitCost : unitCost.div(target.mapping.factor);
+      if (pair.maxUnitCost === undefined || perProductUnit.greaterThan(pair.maxUnitCost))
+        pair.maxUnitCost = perProductUnit;
     }
   }
 
@@ -227,7 +248,7 @@ export class UsageSummarizer {
       const units = (pair.dayUnits ??= new Float64Array(32));
       const seen = (pair.dayMask & bit) !== 0;
       const value = unitsOf(quantity);
-      const total = seen ? units[day] as number + value : value;
+      const total = seen ? (units[day] as number) + value : value;
       if (Number.isSafeInteger(total) && !isNegativeZero(quantity)) {
         units[day] = total;
         pair.dayMask |= bit;
@@ -258,8 +279,17 @@ export class UsageSummarizer {
     if (pair === undefined) {
       const clientId = client.clientId;
       pair = {
-        clientId, sku: target.sku, rows: 0, dayMask: 0, dayUnits: undefined, dayExact: undefined, otherDays: undefined,
-        costUnits: 0, costExact: undefined, hasCost: false, maxUnitCost: undefined,
+        clientId,
+        sku: target.sku,
+        rows: 0,
+        dayMask: 0,
+        dayUnits: undefined,
+        dayExact: undefined,
+        otherDays: undefined,
+        costUnits: 0,
+        costExact: undefined,
+        hasCost: false,
+        maxUnitCost: undefined,
       };
       this.pairsByNumber.set(number, pair);
       this.pairs.set(pairKey(clientId, target.sku), pair);
@@ -268,7 +298,11 @@ export class UsageSummarizer {
   }
 
   private addUnmatched(
-    into: Map<string, UnmatchedAccumulator>, record: UsageRecord, key: string, clientId?: string, sku?: string,
+    into: Map<string, UnmatchedAccumulator>,
+    record: UsageRecord,
+    key: string,
+    clientId?: string,
+    sku?: string,
   ): void {
     // One entry per (vendor, key, currency): costs in different currencies are never added up.
     const mapKey = `${record.vendor}\u0000${key}\u0000${record.currency ?? ''}`;
@@ -288,7 +322,10 @@ export class UsageSummarizer {
       const daily = new Map<IsoDate, Dec>();
       for (let day = 1; day < 32; day++) {
         if ((acc.dayMask & (1 << day)) === 0) continue;
-        daily.set(`${this.period}-${String(day).padStart(2, '0')}`, acc.dayExact?.[day]?.value() ?? fromUnits(acc.dayUnits?.[day] ?? 0));
+        daily.set(
+          `${this.period}-${String(day).padStart(2, '0')}`,
+          acc.dayExact?.[day]?.value() ?? fromUnits(acc.dayUnits?.[day] ?? 0),
+        );
       }
       acc.otherDays?.forEach((total, date) => daily.set(date, total.value()));
       pairs.set(key, {

@@ -22,7 +22,11 @@ import { EMPTY_SOURCES, parseSourcesConfig, SourcesConfigError } from '../collec
 
 const logger = new Logger({ serviceName: 'trueup-collector' });
 const metrics = new Metrics({ namespace: 'TrueUp', serviceName: 'collector' });
-const Env = z.object({ TABLE_NAME: z.string().min(1), USAGE_BUCKET: z.string().min(1), SOURCE_SECRETS_PREFIX: z.string().min(1).optional() });
+const Env = z.object({
+  TABLE_NAME: z.string().min(1),
+  USAGE_BUCKET: z.string().min(1),
+  SOURCE_SECRETS_PREFIX: z.string().min(1).optional(),
+});
 const env = Env.parse(process.env);
 
 /** The secret's name, from a name or an ARN (`arn:…:secret:<name>-<6 random characters>`). */
@@ -34,14 +38,19 @@ export function secretName(secretId: string): string {
 export function sourceSecrets(prefix: string | undefined, getSecret: GetSecret): GetSecret {
   return async (secretId) => {
     if (prefix && !secretName(secretId).startsWith(prefix)) {
-      throw new Error(`the collector may read only secrets named ${prefix}… (sourceSecretsPrefix in the CDK config); rename the secret or change the prefix`);
+      throw new Error(
+        `the collector may read only secrets named ${prefix}… (sourceSecretsPrefix in the CDK config); rename the secret or change the prefix`,
+      );
     }
     return getSecret(secretId);
   };
 }
 
 const deps = createCollectorDeps({
-  dynamodb: new DynamoDBClient({}), s3: new S3Client({}), table: env.TABLE_NAME, usageBucket: env.USAGE_BUCKET,
+  dynamodb: new DynamoDBClient({}),
+  s3: new S3Client({}),
+  table: env.TABLE_NAME,
+  usageBucket: env.USAGE_BUCKET,
   credentials: credentialResolver({ getSecret: sourceSecrets(env.SOURCE_SECRETS_PREFIX, lambdaExtensionSecrets()) }),
   log: { info: (m, extra) => logger.info(m, extra ?? {}), warn: (m, extra) => logger.warn(m, extra ?? {}) },
 });
@@ -53,7 +62,8 @@ export async function handler(event: unknown): Promise<{ results: PullResult[] }
   const stored = await deps.state.loadConfig();
   const parsed = stored === undefined ? { ok: true as const, value: EMPTY_SOURCES } : parseSourcesConfig(stored);
   if (!parsed.ok) throw new SourcesConfigError(parsed.problems);
-  if (source && !parsed.value.sources.some((s) => s.name === source)) throw new SourcesConfigError([`no source named "${source}" in the imported sources.json`]);
+  if (source && !parsed.value.sources.some((s) => s.name === source))
+    throw new SourcesConfigError([`no source named "${source}" in the imported sources.json`]);
   const results = await pullSources(deps, parsed.value, source ? { names: [source] } : {});
   for (const r of results) {
     metrics.addDimension('source', r.source);

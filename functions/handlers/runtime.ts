@@ -24,12 +24,18 @@ export const deps = createAwsDeps(env, clients, {
  * value per function, SK = the hashed key), so a job started twice for one date runs once.
  */
 export const persistenceStore = new DynamoDBPersistenceLayer({
-  tableName: env.TABLE_NAME, keyAttr: 'PK', sortKeyAttr: 'SK', expiryAttr: 'expiresAt', awsSdkV3Client: clients.dynamodb,
+  tableName: env.TABLE_NAME,
+  keyAttr: 'PK',
+  sortKeyAttr: 'SK',
+  expiryAttr: 'expiresAt',
+  awsSdkV3Client: clients.dynamodb,
 });
 export const dailyIdempotency = new IdempotencyConfig({ eventKeyJmesPath: 'date', expiresAfterSeconds: 3 * 24 * 3600 });
 
 /** A scheduled event: EventBridge Scheduler passes `{}`; an operator may pass `{ "date": "YYYY-MM-DD" }` to re-run a day. */
-export const ScheduledEvent = z.object({ date: z.string().refine(isIsoDate, 'date must be YYYY-MM-DD').optional() }).passthrough();
+export const ScheduledEvent = z
+  .object({ date: z.string().refine(isIsoDate, 'date must be YYYY-MM-DD').optional() })
+  .passthrough();
 
 /** The business date of a scheduled run: the given date, else today in the MSP's time zone. */
 export function runDate(event: unknown, now: Date = new Date()): string {

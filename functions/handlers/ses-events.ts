@@ -7,11 +7,13 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { deps, logger, metrics } from './runtime.js';
 
-const SesEvent = z.object({
-  eventType: z.string().optional(),
-  notificationType: z.string().optional(),
-  mail: z.object({ messageId: z.string() }),
-}).passthrough();
+const SesEvent = z
+  .object({
+    eventType: z.string().optional(),
+    notificationType: z.string().optional(),
+    mail: z.object({ messageId: z.string() }),
+  })
+  .passthrough();
 
 export const handler = async (event: unknown, context: Context): Promise<{ bounced: number }> => {
   logger.addContext(context);

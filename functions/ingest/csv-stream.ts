@@ -35,8 +35,13 @@ import Papa from 'papaparse';
 export const MAX_RECORD_CHARS = 8 * 1024 * 1024;
 
 export class RowLimitError extends Error {
-  constructor(readonly line: number, maxChars: number) {
-    super(`the row starting at line ${line} is longer than ${maxChars} characters (an unterminated quote, or not a CSV file); reading stopped there`);
+  constructor(
+    readonly line: number,
+    maxChars: number,
+  ) {
+    super(
+      `the row starting at line ${line} is longer than ${maxChars} characters (an unterminated quote, or not a CSV file); reading stopped there`,
+    );
   }
 }
 
@@ -104,7 +109,8 @@ export class CsvStream {
     if (this.text.length < this.parseAt && this.text.length <= this.maxChars) return batch;
     this.drain(batch);
     this.parseAt = this.text.length * 2;
-    if (this.text.length > this.maxChars) batch.limit = new RowLimitError(this.malformed?.line ?? this.line, this.maxChars);
+    if (this.text.length > this.maxChars)
+      batch.limit = new RowLimitError(this.malformed?.line ?? this.line, this.maxChars);
     return batch;
   }
 

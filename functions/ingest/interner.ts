@@ -20,7 +20,10 @@ export class Interner<D> {
   private readonly texts: string[] = [];
   private readonly derived: D[] = [];
 
-  constructor(private readonly derive: (text: string) => D, private readonly capacity = 1 << 14) {
+  constructor(
+    private readonly derive: (text: string) => D,
+    private readonly capacity = 1 << 14,
+  ) {
     this.table = new Int32Array(capacity * 2);
     this.hashes = new Int32Array(capacity);
   }

@@ -14,7 +14,18 @@ import { LineSplitter, NESTED, parseJsonObjectLine, type JsonCell, type JsonLine
 import { FORMATS, normalizeHeaderName, unknownHeaderMessage } from './registry.js';
 import { recordKeyProblem } from './record-keys.js';
 import { visible } from '../domain/reference/problems.js';
-import type { BoundColumn, RowCells, FileReadSummary, LineConversion, ReadOptions, RowContext, RowConversion, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
+import type {
+  BoundColumn,
+  RowCells,
+  FileReadSummary,
+  LineConversion,
+  ReadOptions,
+  RowContext,
+  RowConversion,
+  RowRejection,
+  UsageFormat,
+  UsageSink,
+} from './reader-types.js';
 
 export { detectFormat, FORMATS } from './registry.js';
 export type { FileReadSummary, ReadOptions, RowRejection, UsageFormat, UsageSink } from './reader-types.js';
@@ -34,7 +45,11 @@ export interface UsageFileInput {
   readonly hash?: Hash;
 }
 
-export async function readUsageFile(input: UsageFileInput, sink: UsageSink, options: ReadOptions = {}): Promise<FileReadSummary> {
+export async function readUsageFile(
+  input: UsageFileInput,
+  sink: UsageSink,
+  options: ReadOptions = {},
+): Promise<FileReadSummary> {
   const hash = input.hash ?? createHash('sha256');
   const reader = new FileReader(input.name, sink, options);
   // sha256 and bytes are of the raw bytes (compressed, for a gzip file), which the archive keeps.
@@ -53,7 +68,12 @@ export async function readUsageFile(input: UsageFileInput, sink: UsageSink, opti
 }
 
 /** readUsageFile over a buffer already in memory. */
-export function readUsageBuffer(name: string, bytes: Uint8Array, sink: UsageSink, options?: ReadOptions): Promise<FileReadSummary> {
+export function readUsageBuffer(
+  name: string,
+  bytes: Uint8Array,
+  sink: UsageSink,
+  options?: ReadOptions,
+): Promise<FileReadSummary> {
   return readUsageFile({ name, chunks: chunksOf(bytes) }, sink, options);
 }
 
@@ -61,7 +81,11 @@ async function* chunksOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   for (let at = 0; at < bytes.length; at += BUFFER_CHUNK) yield bytes.subarray(at, at + BUFFER_CHUNK);
 }
 
-async function* tapBytes(chunks: AsyncIterable<Uint8Array>, hash: Hash, summary: FileReadSummary): AsyncIterable<Uint8Array> {
+async function* tapBytes(
+  chunks: AsyncIterable<Uint8Array>,
+  hash: Hash,
+  summary: FileReadSummary,
+): AsyncIterable<Uint8Array> {
   for await (const chunk of chunks) {
     hash.update(chunk);
     summary.bytes += chunk.length;
@@ -93,10 +117,23 @@ class FileReader {
   private readonly lines = new LineSplitter();
   private binding: Binding | undefined;
 
-  constructor(name: string, private readonly sink: UsageSink, private readonly options: ReadOptions) {
+  constructor(
+    name: string,
+    private readonly sink: UsageSink,
+    private readonly options: ReadOptions,
+  ) {
     this.summary = {
-      name, sha256: '', bytes: 0, rowsRead: 0, rowsAccepted: 0, rowsSkipped: 0, rowsRejected: 0, rowsDuplicate: 0,
-      rejections: [], rejectionsOmitted: 0, duplicates: [],
+      name,
+      sha256: '',
+      bytes: 0,
+      rowsRead: 0,
+      rowsAccepted: 0,
+      rowsSkipped: 0,
+      rowsRejected: 0,
+      rowsDuplicate: 0,
+      rejections: [],
+      rejectionsOmitted: 0,
+      duplicates: [],
     };
   }
 
@@ -114,7 +151,10 @@ class FileReader {
   }
 
   async end(): Promise<void> {
-    if (this.mode === 'sniff') return this.stop(this.pending.length === 0 ? 'the file is empty' : 'the file has only blank lines: no header row');
+    if (this.mode === 'sniff')
+      return this.stop(
+        this.pending.length === 0 ? 'the file is empty' : 'the file has only blank lines: no header row',
+      );
     if (this.mode === 'csv') await this.csvBatch(this.csv.end());
     else await this.split(() => this.lines.end());
     if (!this.stopped() && !this.binding) this.stop('the file has no header row');
@@ -138,7 +178,9 @@ class FileReader {
       const line = lines[i] as number;
       const problem = problems?.get(i);
       // Rows are handled synchronously; only a promise from the sink or the duplicate check is awaited.
-      const pending = problem ? this.csvProblem(fields, line, problem.reason, problem.raw) : this.csvRecord(fields, line, batch.suspect);
+      const pending = problem
+        ? this.csvProblem(fields, line, problem.reason, problem.raw)
+        : this.csvRecord(fields, line, batch.suspect);
       if (pending) await pending;
     }
     if (batch.limit && !this.stopped()) this.stop(batch.limit.message);
@@ -205,10 +247,17 @@ class FileReader {
     this.summary.rowsRead++;
     const binding = this.binding;
     if (fields.length !== binding.width) {
-      return this.reject(line, undefined, `has ${fields.length} cells but the header has ${binding.width} (wrong delimiter or an unquoted comma?)`, fields);
+      return this.reject(
+        line,
+        undefined,
+        `has ${fields.length} cells but the header has ${binding.width} (wrong delimiter or an unquoted comma?)`,
+        fields,
+      );
     }
     if (suspect) {
-      const bad = binding.columns.find((column) => column.index >= 0 && (fields[column.index] as string).includes(REPLACEMENT_CHAR));
+      const bad = binding.columns.find(
+        (column) => column.index >= 0 && (fields[column.index] as string).includes(REPLACEMENT_CHAR),
+      );
       if (bad !== undefined) return this.reject(line, bad.key, NOT_TEXT, fields);
     }
     return this.convert(line, fields, fields);
@@ -218,7 +267,10 @@ class FileReader {
     const format = this.detect(fields);
     if (!format) return;
     const names = fields.map(normalizeHeaderName);
-    const columns = Object.entries(format.columns).map(([key, spec]) => ({ key, index: firstIndex(names, spec.names) }));
+    const columns = Object.entries(format.columns).map(([key, spec]) => ({
+      key,
+      index: firstIndex(names, spec.names),
+    }));
     const headerNames = Object.fromEntries(columns.map(({ key, index }) => [key, fields[index]?.trim() ?? key]));
     this.binding = bind(format, columns, headerNames, fields.length, true);
     this.summary.format = format.name;
@@ -240,13 +292,15 @@ class FileReader {
     this.summary.rowsRead++;
     if ('error' in parsed) return this.reject(item.line, undefined, parsed.error, [item.text]);
     const byName = new Map<string, JsonCell>();
-    for (const [key, value] of parsed) if (!byName.has(normalizeHeaderName(key))) byName.set(normalizeHeaderName(key), value);
+    for (const [key, value] of parsed)
+      if (!byName.has(normalizeHeaderName(key))) byName.set(normalizeHeaderName(key), value);
     const format = (this.binding as Binding).format;
     const cells: string[] = [];
     for (const [key, spec] of Object.entries(format.columns)) {
       const name = spec.names.find((candidate) => byName.has(candidate));
       const value = name === undefined ? '' : (byName.get(name) as JsonCell);
-      if (value === NESTED) return this.reject(item.line, key, 'must be a single value, not an object or array', [item.text]);
+      if (value === NESTED)
+        return this.reject(item.line, key, 'must be a single value, not an object or array', [item.text]);
       if (value.includes(REPLACEMENT_CHAR)) return this.reject(item.line, key, NOT_TEXT, [item.text]);
       cells.push(value);
     }
@@ -292,7 +346,12 @@ class FileReader {
   private settle(duplicate: boolean, result: UsageRecord, line: number): Promise<void> | void {
     if (duplicate) {
       this.summary.rowsDuplicate++;
-      keep(this.summary.duplicates, { file: this.summary.name, line, field: 'reference', reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}` });
+      keep(this.summary.duplicates, {
+        file: this.summary.name,
+        line,
+        field: 'reference',
+        reason: `reference "${result.reference}" was already seen for ${result.vendor} in ${result.period}`,
+      });
       return;
     }
     this.summary.rowsAccepted++;
@@ -310,16 +369,35 @@ class FileReader {
     const field = key === undefined ? undefined : visible(this.binding?.headerNames[key] ?? key);
     // Messages quote cells, and NDJSON fields are the file's keys: their control characters (an
     // ESC sequence for the terminal that prints the rejection) are shown as escapes.
-    const rejection: RowRejection = { file: this.summary.name, line, ...(field === undefined ? {} : { field }), reason: visible(reason), raw: rawOf(cells) };
+    const rejection: RowRejection = {
+      file: this.summary.name,
+      line,
+      ...(field === undefined ? {} : { field }),
+      reason: visible(reason),
+      raw: rawOf(cells),
+    };
     if (!keep(this.summary.rejections, rejection)) this.summary.rejectionsOmitted++;
   }
 }
 
-const NOT_TEXT = 'contains bytes that are not valid text in the file\'s encoding (mixed encodings?)';
+const NOT_TEXT = "contains bytes that are not valid text in the file's encoding (mixed encodings?)";
 
-function bind(format: UsageFormat, columns: BoundColumn[], headerNames: Record<string, string>, width: number, csv: boolean): Binding {
+function bind(
+  format: UsageFormat,
+  columns: BoundColumn[],
+  headerNames: Record<string, string>,
+  width: number,
+  csv: boolean,
+): Binding {
   const byKey = Object.fromEntries(columns.map((column) => [column.key, column]));
-  return { format, columns, convert: format.bind(byKey), line: csv ? format.bindLine?.(byKey, width) : undefined, headerNames, width };
+  return {
+    format,
+    columns,
+    convert: format.bind(byKey),
+    line: csv ? format.bindLine?.(byKey, width) : undefined,
+    headerNames,
+    width,
+  };
 }
 
 function firstIndex(names: readonly string[], candidates: readonly string[]): number {
@@ -349,8 +427,10 @@ function rawOf(cells: readonly string[]): string {
  */
 function firstJsonLineProblem(item: JsonLine, error: string): string {
   if (item.text === '{' || item.text === '[') {
-    return `line ${item.line}: the file is one JSON document spread over many lines (as an API returns it); `
-      + 'TrueUp reads NDJSON, one JSON object per line with the fields of a CSV header, or CSV';
+    return (
+      `line ${item.line}: the file is one JSON document spread over many lines (as an API returns it); ` +
+      'TrueUp reads NDJSON, one JSON object per line with the fields of a CSV header, or CSV'
+    );
   }
   return `line ${item.line}: the first line is not a JSON object (${error})`;
 }

@@ -35,12 +35,23 @@ export interface KeyProblem {
  * from, so the rejection names the file's own column (for composed keys such as AWS
  * `ProductCode:UsageType`, the part at fault).
  */
-export function recordKeyProblem(record: UsageRecord, cells: RowCells, columns: readonly BoundColumn[]): KeyProblem | undefined {
+export function recordKeyProblem(
+  record: UsageRecord,
+  cells: RowCells,
+  columns: readonly BoundColumn[],
+): KeyProblem | undefined {
   // Runs once per accepted row: the common case is four short tests, no allocation.
   const { vendor, accountId, vendorSku, reference } = record;
-  if (vendor.length <= MAX_VENDOR_LENGTH && accountId.length <= MAX_KEY_LENGTH && vendorSku.length <= MAX_KEY_LENGTH
-    && (reference === undefined || reference.length <= MAX_KEY_LENGTH)
-    && !CONTROL.test(vendor) && !CONTROL.test(accountId) && !CONTROL.test(vendorSku) && (reference === undefined || !CONTROL.test(reference))) {
+  if (
+    vendor.length <= MAX_VENDOR_LENGTH &&
+    accountId.length <= MAX_KEY_LENGTH &&
+    vendorSku.length <= MAX_KEY_LENGTH &&
+    (reference === undefined || reference.length <= MAX_KEY_LENGTH) &&
+    !CONTROL.test(vendor) &&
+    !CONTROL.test(accountId) &&
+    !CONTROL.test(vendorSku) &&
+    (reference === undefined || !CONTROL.test(reference))
+  ) {
     return undefined;
   }
   for (const [field, name, max] of KEYS) {
@@ -48,16 +59,23 @@ export function recordKeyProblem(record: UsageRecord, cells: RowCells, columns: 
     if (value === undefined) continue;
     const control = CONTROL.exec(value);
     if (control === null && value.length <= max) continue;
-    const reason = control !== null
-      ? `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(value)}): an id must be one line of text`
-      : `is ${value.length} characters long (got ${quote(value)}): an id is at most ${max} characters`;
+    const reason =
+      control !== null
+        ? `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(value)}): an id must be one line of text`
+        : `is ${value.length} characters long (got ${quote(value)}): an id is at most ${max} characters`;
     return { key: sourceColumn(value, cells, columns, control !== null, max) ?? name, reason };
   }
   return undefined;
 }
 
 /** The bound column whose cell holds the bad part of `value`. */
-function sourceColumn(value: string, cells: RowCells, columns: readonly BoundColumn[], control: boolean, max: number): string | undefined {
+function sourceColumn(
+  value: string,
+  cells: RowCells,
+  columns: readonly BoundColumn[],
+  control: boolean,
+  max: number,
+): string | undefined {
   const folded = value.toLowerCase();
   for (const column of columns) {
     if (column.index < 0) continue;

@@ -54,7 +54,8 @@ export class ReferenceSet {
         this.insert(slot, hash, length, vendor, period, reference);
         return false;
       }
-      if (table[2 * slot] === hash && this.lengths[entry] === length && this.matches(entry, vendor, period, reference)) return true;
+      if (table[2 * slot] === hash && this.lengths[entry] === length && this.matches(entry, vendor, period, reference))
+        return true;
     }
   }
 

@@ -18,18 +18,26 @@ export function normalizeHeaderName(name: string): string {
 }
 
 /** The format a header belongs to, or undefined. Accepts raw header cells. */
-export function detectFormat(headerNames: readonly string[], formats: readonly UsageFormat[] = FORMATS): UsageFormat | undefined {
+export function detectFormat(
+  headerNames: readonly string[],
+  formats: readonly UsageFormat[] = FORMATS,
+): UsageFormat | undefined {
   const names = headerNames.map(normalizeHeaderName);
   return formats.find((format) => format.detect(names));
 }
 
 /** The file error for a header no format recognises: names every readable format, and the closest miss. */
-export function unknownHeaderMessage(headerNames: readonly string[], formats: readonly UsageFormat[] = FORMATS): string {
+export function unknownHeaderMessage(
+  headerNames: readonly string[],
+  formats: readonly UsageFormat[] = FORMATS,
+): string {
   const shown = headerNames.slice(0, 8).map(printable).join(', ');
   const more = headerNames.length > 8 ? `, … (${headerNames.length} columns)` : '';
   const closest = closestMiss(headerNames.map(normalizeHeaderName), formats);
-  return `unknown usage file format: the header (${shown}${more}) matches none of the readable formats: ` +
-    `${formats.map((format) => format.description).join('; ')}.${closest}`;
+  return (
+    `unknown usage file format: the header (${shown}${more}) matches none of the readable formats: ` +
+    `${formats.map((format) => format.description).join('; ')}.${closest}`
+  );
 }
 
 /** A header cell fit for a message: control characters replaced, at most 40 characters. */

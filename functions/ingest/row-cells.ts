@@ -9,7 +9,10 @@ import type { BoundColumn, RowCells, ColumnSpec, RowContext, RowRejection } from
 import type { UsageRecord } from '../domain/billing-types.js';
 
 export class RowProblem {
-  constructor(readonly column: string, readonly reason: string) {}
+  constructor(
+    readonly column: string,
+    readonly reason: string,
+  ) {}
 }
 
 export function fail(column: string, reason: string): never {
@@ -53,11 +56,13 @@ export function toDecimal(column: string, text: string, rules: DecimalRules = {}
   const key = plainDecimalKey(text);
   if (key >= 0 && (!isNegativeKey(key) || rules.nonNegative !== true)) return cachedByKey(key, text);
   if (!isPlainDecimal(text)) {
-    const exponent = rules.exponent === true && EXPONENT_DECIMAL.test(text) ? Math.abs(Number(text.split(/[eE]/)[1])) : undefined;
+    const exponent =
+      rules.exponent === true && EXPONENT_DECIMAL.test(text) ? Math.abs(Number(text.split(/[eE]/)[1])) : undefined;
     if (exponent === undefined) fail(column, describeBadDecimal(text));
     if (exponent > 40) fail(column, `"${text}" has an exponent beyond ±40, which is no cost or quantity`);
   }
-  if (rules.nonNegative === true && text.charCodeAt(0) === 45 /* - */ && !/^-[0.]*$/.test(text)) fail(column, `must not be negative (got "${text}")`);
+  if (rules.nonNegative === true && text.charCodeAt(0) === 45 /* - */ && !/^-[0.]*$/.test(text))
+    fail(column, `must not be negative (got "${text}")`);
   // Past the fast path's 14 digits: a value with more digits than USAGE_DIGITS would be
   // computed inexactly later, so it is refused here (the fast paths never reach the limits).
   const value = cachedDec(text);
@@ -147,13 +152,19 @@ export function plainDecimalKey(text: string, start = 0, end = text.length): num
   let at = start;
   let negative = 0;
   const first = start < end ? text.charCodeAt(start) : -1;
-  if (first === 45 /* - */) { negative = 1; at++; } else if (first === 43 /* + */) at++;
+  if (first === 45 /* - */) {
+    negative = 1;
+    at++;
+  } else if (first === 43 /* + */) at++;
   let mantissa = 0;
   let digits = 0;
   let decimals = -1;
   for (; at < end; at++) {
     const code = text.charCodeAt(at);
-    if (code === 46 /* . */ && decimals < 0) { decimals = 0; continue; }
+    if (code === 46 /* . */ && decimals < 0) {
+      decimals = 0;
+      continue;
+    }
     const digit = code - 48;
     if (digit < 0 || digit > 9 || ++digits > MAX_KEYED_DIGITS) return -1;
     mantissa = mantissa * 10 + digit;
@@ -246,7 +257,8 @@ export function utcDateOf(text: string, key: string): IsoDate {
   if (text.length === 10 && isRealDate(text)) return text;
   const match = TIMESTAMP.exec(text);
   const day = match?.[1];
-  if (!match || day === undefined || !isRealDate(day)) fail(key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
+  if (!match || day === undefined || !isRealDate(day))
+    fail(key, `"${cut(text, 40)}" is not a YYYY-MM-DD date or ISO timestamp`);
   const [hour, minute, second, zone] = [Number(match[2] ?? 0), Number(match[3] ?? 0), Number(match[4] ?? 0), match[5]];
   if (hour > 23 || minute > 59 || second > 60) fail(key, `"${text}" has an impossible time of day`);
   if (zone === undefined || zone === 'Z' || zone === 'z' || zone === ' UTC') return day;
@@ -255,7 +267,9 @@ export function utcDateOf(text: string, key: string): IsoDate {
   if (offsetHours > 23 || offsetMinutes > 59) fail(key, `"${text}" has an impossible UTC offset`);
   const sign = zone.startsWith('-') ? -1 : 1;
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
-  const utc = new Date(Date.UTC(y, m - 1, d, hour, minute) - sign * (offsetHours * 60 + offsetMinutes) * 60_000).toISOString().slice(0, 10);
+  const utc = new Date(Date.UTC(y, m - 1, d, hour, minute) - sign * (offsetHours * 60 + offsetMinutes) * 60_000)
+    .toISOString()
+    .slice(0, 10);
   if (!isRealDate(utc)) fail(key, `"${text}" falls outside the years 0000–9999 in UTC`);
   return utc;
 }
@@ -300,13 +314,17 @@ export function convertRow(ctx: RowContext, convert: () => UsageRecord | null): 
   try {
     return convert();
   } catch (error) {
-    if (error instanceof RowProblem) return { file: ctx.file, line: ctx.line, field: error.column, reason: error.reason };
+    if (error instanceof RowProblem)
+      return { file: ctx.file, line: ctx.line, field: error.column, reason: error.reason };
     throw error;
   }
 }
 
 /** The detection most formats use: every required column is present under one of its names. */
-export function hasRequiredColumns(columns: Readonly<Record<string, ColumnSpec>>, headerNames: readonly string[]): boolean {
+export function hasRequiredColumns(
+  columns: Readonly<Record<string, ColumnSpec>>,
+  headerNames: readonly string[],
+): boolean {
   const present = new Set(headerNames);
   return Object.values(columns).every((spec) => spec.required !== true || spec.names.some((name) => present.has(name)));
 }

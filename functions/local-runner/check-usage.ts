@@ -32,16 +32,30 @@ export async function checkUsageFiles(files: readonly UsageFile[], keep = 5): Pr
   const checks: UsageFileCheck[] = [];
   for (const { name, path } of files) {
     // A duplicate file's references are all in the set already, so reading it adds none.
-    const summary = await readUsageFile({ name, chunks: createReadStream(path) }, () => undefined, { isDuplicate: (key) => references.seen(key) });
+    const summary = await readUsageFile({ name, chunks: createReadStream(path) }, () => undefined, {
+      isDuplicate: (key) => references.seen(key),
+    });
     const duplicateOf = bySha.get(summary.sha256);
     if (duplicateOf !== undefined) {
-      checks.push({ name, duplicateOf, rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, rowsDuplicate: 0, rejections: [] });
+      checks.push({
+        name,
+        duplicateOf,
+        rowsRead: 0,
+        rowsAccepted: 0,
+        rowsRejected: 0,
+        rowsDuplicate: 0,
+        rejections: [],
+      });
       continue;
     }
     bySha.set(summary.sha256, name);
     checks.push({
-      name, format: summary.format, rowsRead: summary.rowsRead, rowsAccepted: summary.rowsAccepted,
-      rowsRejected: summary.rowsRejected, rowsDuplicate: summary.rowsDuplicate,
+      name,
+      format: summary.format,
+      rowsRead: summary.rowsRead,
+      rowsAccepted: summary.rowsAccepted,
+      rowsRejected: summary.rowsRejected,
+      rowsDuplicate: summary.rowsDuplicate,
       ...(summary.fileError === undefined ? {} : { fileError: summary.fileError }),
       rejections: summary.rejections.slice(0, keep),
     });
@@ -54,7 +68,10 @@ export async function checkUsageFiles(files: readonly UsageFile[], keep = 5): Pr
  * line, field and reason. File names and messages are shown with their control characters
  * escaped. `failed`: how many files have a rejected row or cannot be read.
  */
-export function formatUsageChecks(checks: readonly UsageFileCheck[]): { readonly text: string; readonly failed: number } {
+export function formatUsageChecks(checks: readonly UsageFileCheck[]): {
+  readonly text: string;
+  readonly failed: number;
+} {
   if (checks.length === 0) return { text: '', failed: 0 };
   const width = Math.min(60, Math.max(...checks.map((check) => visible(check.name).length)));
   const lines = ['Usage files, read as the ingest would read them:'];
@@ -65,18 +82,23 @@ export function formatUsageChecks(checks: readonly UsageFileCheck[]): { readonly
       continue;
     }
     const counts = `${check.rowsRead} read, ${check.rowsAccepted} accepted, ${check.rowsRejected} rejected, ${check.rowsDuplicate} duplicate`;
-    lines.push(`  ${name}  ${check.format ?? 'unreadable'}: ${counts}${check.fileError === undefined ? '' : `; file error: ${visible(check.fileError)}`}`);
+    lines.push(
+      `  ${name}  ${check.format ?? 'unreadable'}: ${counts}${check.fileError === undefined ? '' : `; file error: ${visible(check.fileError)}`}`,
+    );
   }
   const failing = checks.filter((check) => check.rowsRejected > 0 || check.fileError !== undefined);
   const rejections = failing.flatMap((check) => check.rejections);
   if (failing.length > 0) {
     const rows = failing.reduce((sum, check) => sum + check.rowsRejected, 0);
     const unreadable = failing.filter((check) => check.fileError !== undefined).length;
-    lines.push(`${rows} row(s) would be rejected${unreadable > 0 ? ` and ${unreadable} file(s) stop at a file error` : ''}; the ingest takes the rest.`);
+    lines.push(
+      `${rows} row(s) would be rejected${unreadable > 0 ? ` and ${unreadable} file(s) stop at a file error` : ''}; the ingest takes the rest.`,
+    );
   }
   if (rejections.length > 0) {
     lines.push('First rejected rows:');
-    for (const r of rejections) lines.push(`  ${visible(r.file)} line ${r.line}${r.field === undefined ? '' : `, ${r.field}`}: ${r.reason}`);
+    for (const r of rejections)
+      lines.push(`  ${visible(r.file)} line ${r.line}${r.field === undefined ? '' : `, ${r.field}`}: ${r.reason}`);
   }
   return { text: lines.join('\n'), failed: failing.length };
 }

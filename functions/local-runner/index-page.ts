@@ -31,9 +31,13 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}a{color:#1d4ed8}
  * The status shown for an invoice as of `asOf`: the status of docs/contract.md §6, or `overdue` when money is
  * still owed after the due date (the JSON keeps that status).
  */
-export function shownStatus(invoice: Pick<InvoiceJson, 'status' | 'dueDate' | 'balance'>, asOf: string): { key: string; label: string } {
+export function shownStatus(
+  invoice: Pick<InvoiceJson, 'status' | 'dueDate' | 'balance'>,
+  asOf: string,
+): { key: string; label: string } {
   const late = invoice.status !== 'paid' && invoice.dueDate < asOf && new Dec(invoice.balance).greaterThan(0);
-  if (late) return { key: 'overdue', label: invoice.status === 'partially_paid' ? 'overdue (partially paid)' : 'overdue' };
+  if (late)
+    return { key: 'overdue', label: invoice.status === 'partially_paid' ? 'overdue (partially paid)' : 'overdue' };
   return { key: invoice.status, label: invoice.status.replace(/_/g, ' ') };
 }
 
@@ -67,17 +71,34 @@ export function renderIndexPage(input: IndexPageInput): string {
   const e = escapeHtml;
   const link = (href: string, text: string): string => `<a href="${e(href)}">${e(text)}</a>`;
   const table = (head: string, rows: string): string => `<div class="scroll"><table>${head}\n${rows}</table></div>`;
-  const periodRows = input.periods.map((p) => `<tr><td>${e(p)}</td><td>${link(`reconciliation/${p}.json`, 'JSON')}</td><td>${link(`reports/reconciliation-${p}.html`, 'report')}</td><td>${link(`reports/discrepancies-${p}.csv`, 'discrepancies CSV')}</td></tr>`).join('\n');
+  const periodRows = input.periods
+    .map(
+      (p) =>
+        `<tr><td>${e(p)}</td><td>${link(`reconciliation/${p}.json`, 'JSON')}</td><td>${link(`reports/reconciliation-${p}.html`, 'report')}</td><td>${link(`reports/discrepancies-${p}.csv`, 'discrepancies CSV')}</td></tr>`,
+    )
+    .join('\n');
   const client = (id: string): string => {
     const name = input.clientNames?.get(id);
     return name ? `<td title="${e(id)}">${e(name)}</td>` : `<td>${e(id)}</td>`;
   };
-  const invoiceRows = input.invoices.map((i) => {
-    const status = shownStatus(i, input.asOf);
-    return `<tr><td class="nw">${link(`invoices/${i.number}.pdf`, i.number)}</td>${client(i.clientId)}<td class="nw">${e(i.period)}</td><td class="nw">${e(i.issueDate)}</td><td class="nw">${e(i.dueDate)}</td><td class="n">${e(i.total)} ${e(i.currency)}</td><td class="n">${e(i.balance)}</td><td class="status ${e(status.key)}">${e(status.label)}</td><td>${link(`invoices/${i.number}.html`, 'HTML')} · ${link(`invoices/${i.number}.json`, 'JSON')}</td></tr>`;
-  }).join('\n');
-  const totalRows = [...totalsByCurrency(input.invoices, input.asOf)].map(([currency, t]) => `<tr><td>${e(currency)}</td>${[t.billed, t.collected, t.outstanding, t.overdue].map((v) => `<td class="n">${e(formatMoney(v, currency))}</td>`).join('')}</tr>`).join('\n');
-  const emailRows = input.emails.map((m) => `<tr><td class="nw">${e(m.date)}</td><td>${e(m.kind)}</td><td>${e(m.to.join(', '))}</td><td>${link(`emails/${m.file}`, m.subject)}</td></tr>`).join('\n');
+  const invoiceRows = input.invoices
+    .map((i) => {
+      const status = shownStatus(i, input.asOf);
+      return `<tr><td class="nw">${link(`invoices/${i.number}.pdf`, i.number)}</td>${client(i.clientId)}<td class="nw">${e(i.period)}</td><td class="nw">${e(i.issueDate)}</td><td class="nw">${e(i.dueDate)}</td><td class="n">${e(i.total)} ${e(i.currency)}</td><td class="n">${e(i.balance)}</td><td class="status ${e(status.key)}">${e(status.label)}</td><td>${link(`invoices/${i.number}.html`, 'HTML')} · ${link(`invoices/${i.number}.json`, 'JSON')}</td></tr>`;
+    })
+    .join('\n');
+  const totalRows = [...totalsByCurrency(input.invoices, input.asOf)]
+    .map(
+      ([currency, t]) =>
+        `<tr><td>${e(currency)}</td>${[t.billed, t.collected, t.outstanding, t.overdue].map((v) => `<td class="n">${e(formatMoney(v, currency))}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  const emailRows = input.emails
+    .map(
+      (m) =>
+        `<tr><td class="nw">${e(m.date)}</td><td>${e(m.kind)}</td><td>${e(m.to.join(', '))}</td><td>${link(`emails/${m.file}`, m.subject)}</td></tr>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>TrueUp — ${e(input.mspName)}</title><style>${STYLE}</style></head>
 <body>

@@ -5,7 +5,13 @@
  */
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createAwsClients, createAwsDeps, type AwsClients, type Env } from '../adapters/aws/aws-deps.js';
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
@@ -13,16 +19,32 @@ import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
 
 /** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
-export function localNames(name = 'trueup'): { table: string; usageBucket: string; artifactsBucket: string; workQueue: string; discrepancyQueue: string } {
-  return { table: name, usageBucket: `${name}-usage`, artifactsBucket: `${name}-artifacts`, workQueue: `${name}-work`, discrepancyQueue: `${name}-discrepancies` };
+export function localNames(name = 'trueup'): {
+  table: string;
+  usageBucket: string;
+  artifactsBucket: string;
+  workQueue: string;
+  discrepancyQueue: string;
+} {
+  return {
+    table: name,
+    usageBucket: `${name}-usage`,
+    artifactsBucket: `${name}-artifacts`,
+    workQueue: `${name}-work`,
+    discrepancyQueue: `${name}-discrepancies`,
+  };
 }
 
 /** The environment a Lambda would get, pointing at the local table, buckets and queues. */
 export function localEnv(queues: { work: string; discrepancies: string }, name = 'trueup'): Env {
   const names = localNames(name);
   return {
-    TABLE_NAME: names.table, USAGE_BUCKET: names.usageBucket, ARTIFACTS_BUCKET: names.artifactsBucket,
-    WORK_QUEUE_URL: queues.work, DISCREPANCY_QUEUE_URL: queues.discrepancies, MSP_TIMEZONE: 'UTC',
+    TABLE_NAME: names.table,
+    USAGE_BUCKET: names.usageBucket,
+    ARTIFACTS_BUCKET: names.artifactsBucket,
+    WORK_QUEUE_URL: queues.work,
+    DISCREPANCY_QUEUE_URL: queues.discrepancies,
+    MSP_TIMEZONE: 'UTC',
   };
 }
 
@@ -57,7 +79,8 @@ export async function startLocalRuntime(options: LocalOptions = {}): Promise<Loc
   try {
     const installation = await provisionLocal(aws, 'trueup', options);
     return {
-      ...installation, aws,
+      ...installation,
+      aws,
       stop: async () => {
         for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();
@@ -73,49 +96,83 @@ export async function startLocalRuntime(options: LocalOptions = {}): Promise<Loc
  * Creates the table, buckets and queues the CDK stack would create, named after `name`, on a
  * running stand-in. Several installations can share one stand-in without seeing each other.
  */
-export async function provisionLocal(aws: EmbeddedAws, name: string, options: LocalOptions = {}): Promise<LocalInstallation> {
+export async function provisionLocal(
+  aws: EmbeddedAws,
+  name: string,
+  options: LocalOptions = {},
+): Promise<LocalInstallation> {
   const clients = createAwsClients({
-    dynamodb: aws.clientConfig('dynamodb'), s3: aws.clientConfig('s3'), sqs: aws.clientConfig('sqs'), ses: aws.clientConfig('ses'),
+    dynamodb: aws.clientConfig('dynamodb'),
+    s3: aws.clientConfig('s3'),
+    sqs: aws.clientConfig('sqs'),
+    ses: aws.clientConfig('ses'),
   });
   const names = localNames(name);
   await createTable(clients.dynamodb, names.table);
-  for (const bucket of [names.usageBucket, names.artifactsBucket]) await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  for (const bucket of [names.usageBucket, names.artifactsBucket])
+    await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const work = await createQueue(clients.sqs, names.workQueue);
   const discrepancies = await createQueue(clients.sqs, names.discrepancyQueue);
   for (const [service, client] of Object.entries(clients)) options.onClient?.(service as keyof AwsClients, client);
   const deps = createAwsDeps(localEnv({ work, discrepancies }, name), clients, options.log ?? silentLogger);
-  return { name, deps, clients, queues: { work, discrepancies }, drain: (queueUrl, schema, handle) => drainQueue(clients.sqs, queueUrl, schema, handle) };
+  return {
+    name,
+    deps,
+    clients,
+    queues: { work, discrepancies },
+    drain: (queueUrl, schema, handle) => drainQueue(clients.sqs, queueUrl, schema, handle),
+  };
 }
 
 /** The table as the CDK stack defines it: PK/SK, GSI1 (open invoices), GSI2 (discrepancies by status). */
 async function createTable(dynamodb: DynamoDBClient, table: string): Promise<void> {
-  await dynamodb.send(new CreateTableCommand({
-    TableName: table,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-    KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
-    GlobalSecondaryIndexes: [1, 2].map((n) => ({
-      IndexName: `GSI${n}`,
-      KeySchema: [{ AttributeName: `GSI${n}PK`, KeyType: 'HASH' }, { AttributeName: `GSI${n}SK`, KeyType: 'RANGE' }],
-      Projection: { ProjectionType: 'ALL' },
-    })),
-  }));
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [1, 2].map((n) => ({
+        IndexName: `GSI${n}`,
+        KeySchema: [
+          { AttributeName: `GSI${n}PK`, KeyType: 'HASH' },
+          { AttributeName: `GSI${n}SK`, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
 }
 
 async function createQueue(sqs: SQSClient, name: string): Promise<string> {
   const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }));
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
   const dlqArn = attributes.Attributes?.QueueArn;
-  const out = await sqs.send(new CreateQueueCommand({
-    QueueName: name,
-    Attributes: { VisibilityTimeout: '30', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }) },
-  }));
+  const out = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
   if (!out.QueueUrl || !dlq.QueueUrl) throw new Error(`Could not create queue ${name}`);
   return out.QueueUrl;
 }
 
 async function inFlight(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
@@ -124,16 +181,33 @@ async function inFlight(sqs: SQSClient, queueUrl: string): Promise<number> {
  * A body its schema refuses fails the drain and stays on the queue, as it fails the Lambda
  * worker's record (which SQS then retries and dead-letters).
  */
-export async function drainQueue<M>(sqs: SQSClient, queueUrl: string, schema: z.ZodType<M>, handle: (message: M) => Promise<void>): Promise<number> {
+export async function drainQueue<M>(
+  sqs: SQSClient,
+  queueUrl: string,
+  schema: z.ZodType<M>,
+  handle: (message: M) => Promise<void>,
+): Promise<number> {
   let handled = 0;
   for (;;) {
     const batch: { key: string; body: unknown; receipt: string }[] = [];
     for (;;) {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ['All'], VisibilityTimeout: 300 }));
+      const out = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          VisibilityTimeout: 300,
+        }),
+      );
       const messages = out.Messages ?? [];
       if (messages.length === 0) break;
       for (const m of messages) {
-        batch.push({ key: m.MessageAttributes?.key?.StringValue ?? m.MessageId ?? '', body: JSON.parse(m.Body ?? 'null') as unknown, receipt: m.ReceiptHandle ?? '' });
+        batch.push({
+          key: m.MessageAttributes?.key?.StringValue ?? m.MessageId ?? '',
+          body: JSON.parse(m.Body ?? 'null') as unknown,
+          receipt: m.ReceiptHandle ?? '',
+        });
       }
     }
     if (batch.length === 0) {
@@ -155,6 +229,7 @@ export async function drainQueue<M>(sqs: SQSClient, queueUrl: string, schema: z.
 
 function parseMessage<M>(schema: z.ZodType<M>, key: string, body: unknown, queueUrl: string): M {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new Error(`Message ${key} on ${queueUrl} does not match its schema:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`Message ${key} on ${queueUrl} does not match its schema:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }

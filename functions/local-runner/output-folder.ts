@@ -52,7 +52,9 @@ export async function checkOutputFolder(out: string, guards: OutputGuards): Prom
   const target = await realish(out);
   const data = await realish(guards.data);
   const refuse = (why: string): never => {
-    throw new OutputFolderError(`Refusing to use ${out} as the output folder: ${why}. Nothing was written; choose an empty or new folder for --out.`);
+    throw new OutputFolderError(
+      `Refusing to use ${out} as the output folder: ${why}. Nothing was written; choose an empty or new folder for --out.`,
+    );
   };
   const protectedFolders: [string, string][] = [
     [parse(target).root, 'the root folder'],
@@ -60,9 +62,11 @@ export async function checkOutputFolder(out: string, guards: OutputGuards): Prom
     [await realish(guards.cwd ?? process.cwd()), 'the current directory'],
   ];
   for (const [folder, name] of protectedFolders) if (folder === target) refuse(`it is ${name}`);
-  if (isInside(target, data)) refuse(target === data ? 'it is the data folder' : `it is inside the data folder ${guards.data}`);
+  if (isInside(target, data))
+    refuse(target === data ? 'it is the data folder' : `it is inside the data folder ${guards.data}`);
   if (isInside(data, target)) refuse(`it contains the data folder ${guards.data}`);
-  for (const [folder, name] of protectedFolders) if (isInside(folder, target)) refuse(`it contains ${name} (${folder})`);
+  for (const [folder, name] of protectedFolders)
+    if (isInside(folder, target)) refuse(`it contains ${name} (${folder})`);
   const info = await stat(target).catch(() => undefined);
   if (!info) return;
   if (!info.isDirectory()) refuse('it is a file');
@@ -80,7 +84,10 @@ export async function startOutputFolder(out: string): Promise<string> {
   // Not mkdtemp: its 0700 would make the outputs unreadable to a web server run as another user.
   const partial = join(parent, `.${basename(out)}${PARTIAL}${randomBytes(3).toString('hex')}`);
   await mkdir(partial);
-  await writeFile(join(partial, OUTPUT_MARKER), 'Written by trueup simulate; the next run with the same --out replaces this folder.\n');
+  await writeFile(
+    join(partial, OUTPUT_MARKER),
+    'Written by trueup simulate; the next run with the same --out replaces this folder.\n',
+  );
   return partial;
 }
 
@@ -89,7 +96,10 @@ export async function finishOutputFolder(partial: string, out: string, guards: O
   await checkOutputFolder(out, guards); // the folder may have changed during the run
   const target = resolve(out);
   const previous = join(dirname(target), `.${basename(target)}${PREVIOUS}${basename(partial).slice(-6)}`);
-  const hadPrevious = await stat(target).then(() => true, () => false);
+  const hadPrevious = await stat(target).then(
+    () => true,
+    () => false,
+  );
   if (hadPrevious) await rename(target, previous);
   await rename(partial, target);
   if (hadPrevious) await rm(previous, { recursive: true, force: true });

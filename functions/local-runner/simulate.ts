@@ -63,9 +63,11 @@ export class DataFolderError extends Error {}
 
 export async function simulate(options: SimulateOptions): Promise<SimulateResult> {
   const started = performance.now();
-  if (options.from > options.to) throw new DataFolderError(`--from ${options.from} is after --to ${options.to}: nothing to simulate.`);
+  if (options.from > options.to)
+    throw new DataFolderError(`--from ${options.from} is after --to ${options.to}: nothing to simulate.`);
   const folder = await readDataFolder(options.data, { lastDay: options.to });
-  if (!folder.ok) throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
+  if (!folder.ok)
+    throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
   const { reference, payments, usage } = folder.value;
   const warnings = folder.warnings.map(formatProblem);
   const guards = { data: options.data };
@@ -99,7 +101,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     const summary = await writeOutputs(deps, partial, options.to, reference.settings.msp.name, inboxUrl, payments);
     await finishOutputFolder(partial, options.out, guards);
     partial = undefined;
-    const result = { ...summary, out: options.out, sources, warnings, days: days.length, seconds: (performance.now() - started) / 1000 };
+    const result = {
+      ...summary,
+      out: options.out,
+      sources,
+      warnings,
+      days: days.length,
+      seconds: (performance.now() - started) / 1000,
+    };
     if (options.keepRunning) return { ...result, runtime };
     await runtime.stop();
     return result;
@@ -115,12 +124,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
  * expected feeds, and every enabled pull source pulled once, at the start, beside the usage
  * files (one attempt: a failing source is reported and the run goes on without it).
  */
-async function pullDataFolderSources(runtime: LocalRuntime, data: string, today: IsoDate, pull: boolean): Promise<SourcePull[]> {
+async function pullDataFolderSources(
+  runtime: LocalRuntime,
+  data: string,
+  today: IsoDate,
+  pull: boolean,
+): Promise<SourcePull[]> {
   let config;
   try {
     config = await readSourcesFile(data);
   } catch (error) {
-    if (error instanceof SourcesConfigError) throw new DataFolderError(`The data folder ${data} has problems:\n${error.message}`);
+    if (error instanceof SourcesConfigError)
+      throw new DataFolderError(`The data folder ${data} has problems:\n${error.message}`);
     throw error;
   }
   if (config.sources.length === 0 && config.expectedFeeds.length === 0) return [];
@@ -129,24 +144,47 @@ async function pullDataFolderSources(runtime: LocalRuntime, data: string, today:
   await seedRemoteBuckets(runtime, join(data, 'remote', 's3'));
   const collector = {
     ...createCollectorDeps({
-      dynamodb: clients.dynamodb, s3: clients.s3, table: names.table, usageBucket: names.usageBucket,
-      credentials: credentialResolver({ baseDir: resolve(data) }), log: deps.log, baseDir: resolve(data),
-      ingest: async (key) => { await ingestUsageFile(deps, { key, today }); },
+      dynamodb: clients.dynamodb,
+      s3: clients.s3,
+      table: names.table,
+      usageBucket: names.usageBucket,
+      credentials: credentialResolver({ baseDir: resolve(data) }),
+      log: deps.log,
+      baseDir: resolve(data),
+      ingest: async (key) => {
+        await ingestUsageFile(deps, { key, today });
+      },
     }),
     // On one machine, "another account's bucket" is a bucket on the embedded S3 (unless the source names an endpoint).
-    s3Client: (config: S3ClientConfig) => new S3Client(config.endpoint ? config : { ...config, ...runtime.aws.clientConfig('s3') }),
+    s3Client: (config: S3ClientConfig) =>
+      new S3Client(config.endpoint ? config : { ...config, ...runtime.aws.clientConfig('s3') }),
   };
   await collector.state.saveConfig(config);
   // A data folder may come from anyone: without --pull, nothing (and no credential) leaves this machine.
   const enabled = config.sources.filter((s) => s.enabled !== false);
-  const skipped = pull ? [] : enabled.flatMap((s) => {
-    const hosts = remoteHosts(s);
-    return hosts.length ? [{ source: s.name, files: 0, skipped: `talks to ${hosts.join(', ')}, outside this machine; run with --pull to pull it` }] : [];
-  });
+  const skipped = pull
+    ? []
+    : enabled.flatMap((s) => {
+        const hosts = remoteHosts(s);
+        return hosts.length
+          ? [
+              {
+                source: s.name,
+                files: 0,
+                skipped: `talks to ${hosts.join(', ')}, outside this machine; run with --pull to pull it`,
+              },
+            ]
+          : [];
+      });
   const chosen = enabled.map((s) => s.name).filter((name) => !skipped.some((k) => k.source === name));
-  const pulled = chosen.length === 0 ? [] : (await pullSources(collector, config, { names: chosen, retry: { attempts: 1 } })).map((r) => ({
-    source: r.source, files: r.files.length, ...(r.ok ? {} : { error: r.failure.error }),
-  }));
+  const pulled =
+    chosen.length === 0
+      ? []
+      : (await pullSources(collector, config, { names: chosen, retry: { attempts: 1 } })).map((r) => ({
+          source: r.source,
+          files: r.files.length,
+          ...(r.ok ? {} : { error: r.failure.error }),
+        }));
   const order = (pull: SourcePull): number => config.sources.findIndex((s) => s.name === pull.source);
   return [...pulled, ...skipped].sort((a, b) => order(a) - order(b));
 }
@@ -178,11 +216,15 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
   if (day.endsWith('-01')) {
     await runBilling(deps, { today: day });
     await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
-    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
+    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => {
+      await storeDiscrepancy(deps, message);
+    });
     await sendReconciliationReport(deps, { today: day });
   } else {
     // Discrepancies from payments (unapplied money) are stored the same day.
-    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(deps, message); });
+    await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => {
+      await storeDiscrepancy(deps, message);
+    });
   }
   if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
 }

@@ -12,7 +12,14 @@ import { formatMoney } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
 import type { Payment } from '../domain/billing-types.js';
 
-export const UNAPPLIED_CSV_HEADER = ['payment_id', 'invoice_number', 'received_on', 'currency', 'amount', 'reason'] as const;
+export const UNAPPLIED_CSV_HEADER = [
+  'payment_id',
+  'invoice_number',
+  'received_on',
+  'currency',
+  'amount',
+  'reason',
+] as const;
 
 const REASONS: readonly UnappliedReason[] = ['unknown_invoice', 'currency_mismatch', 'overpayment'];
 
@@ -24,14 +31,32 @@ function reasonOf(detail: string | undefined): string {
 export function unappliedPaymentsCsv(payments: readonly Payment[], discrepancies: readonly Discrepancy[]): string {
   const byId = new Map(discrepancies.filter((d) => d.type === 'unapplied_payment').map((d) => [d.id, d]));
   const rows = [...payments]
-    .sort((a, b) => (a.receivedOn < b.receivedOn ? -1 : a.receivedOn > b.receivedOn ? 1 : a.paymentId < b.paymentId ? -1 : a.paymentId > b.paymentId ? 1 : 0))
+    .sort((a, b) =>
+      a.receivedOn < b.receivedOn
+        ? -1
+        : a.receivedOn > b.receivedOn
+          ? 1
+          : a.paymentId < b.paymentId
+            ? -1
+            : a.paymentId > b.paymentId
+              ? 1
+              : 0,
+    )
     .flatMap((payment) => {
-      const found = byId.get(discrepancyId(periodOf(payment.receivedOn), 'unapplied_payment', { paymentId: payment.paymentId }));
+      const found = byId.get(
+        discrepancyId(periodOf(payment.receivedOn), 'unapplied_payment', { paymentId: payment.paymentId }),
+      );
       if (found?.amountAtStake == null) return [];
-      return [[
-        csvField(safeText(payment.paymentId)), csvField(safeText(payment.invoiceNumber)), payment.receivedOn, csvField(safeText(found.currency)),
-        formatMoney(found.amountAtStake, found.currency), csvField(safeText(reasonOf(found.detail))),
-      ]];
+      return [
+        [
+          csvField(safeText(payment.paymentId)),
+          csvField(safeText(payment.invoiceNumber)),
+          payment.receivedOn,
+          csvField(safeText(found.currency)),
+          formatMoney(found.amountAtStake, found.currency),
+          csvField(safeText(reasonOf(found.detail))),
+        ],
+      ];
     });
   return [[...UNAPPLIED_CSV_HEADER], ...rows].map((cells) => `${cells.join(',')}\r\n`).join('');
 }

@@ -3,7 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Deps } from '../app/deps.js';
 import { invoiceJson, type InvoiceJson } from '../app/invoice-json.js';
-import { AGING_REPORTS_PREFIX, ARTIFACT_PREFIXES, agingReportKey, discrepanciesCsvKey, invoiceKey, readReconciliation, reconciliationReportKey } from '../app/bucket-layout.js';
+import {
+  AGING_REPORTS_PREFIX,
+  ARTIFACT_PREFIXES,
+  agingReportKey,
+  discrepanciesCsvKey,
+  invoiceKey,
+  readReconciliation,
+  reconciliationReportKey,
+} from '../app/bucket-layout.js';
 import type { ReconciliationJson } from '../app/reconciliation-json.js';
 import type { IsoDate } from '../domain/dates.js';
 import type { Payment } from '../domain/billing-types.js';
@@ -20,8 +28,16 @@ export interface OutputSummary {
 }
 
 /** `payments` are the data folder's, to itemise the ones left (partly) unapplied. */
-export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspName: string, inboxUrl?: string, payments: readonly Payment[] = []): Promise<OutputSummary> {
-  for (const dir of ['reconciliation', 'invoices', 'reports', 'emails']) await mkdir(join(out, dir), { recursive: true });
+export async function writeOutputs(
+  deps: Deps,
+  out: string,
+  asOf: IsoDate,
+  mspName: string,
+  inboxUrl?: string,
+  payments: readonly Payment[] = [],
+): Promise<OutputSummary> {
+  for (const dir of ['reconciliation', 'invoices', 'reports', 'emails'])
+    await mkdir(join(out, dir), { recursive: true });
   const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes);
 
   const periods: string[] = [];
@@ -29,7 +45,10 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
     const json = await readReconciliation(deps.artifacts, key);
     if (!json) continue; // deleted since the listing
     periods.push(json.period);
-    await writeFile(join(out, 'reconciliation', `${json.period}.json`), JSON.stringify(specReconciliation(json), null, 1) + '\n');
+    await writeFile(
+      join(out, 'reconciliation', `${json.period}.json`),
+      JSON.stringify(specReconciliation(json), null, 1) + '\n',
+    );
     // The reports keep their artifact key as their path under OUT (reports/…).
     for (const extra of [reconciliationReportKey(json.period), discrepanciesCsvKey(json.period)]) {
       const bytes = await deps.artifacts.get(extra);
@@ -54,10 +73,19 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
     if (bytes && (key === agingReportKey(asOf, 'csv') || key.endsWith('.html'))) await writeFile(join(out, key), bytes);
   }
 
-  await writeFile(join(out, 'reports', `unapplied-payments-${asOf}.csv`), unappliedPaymentsCsv(payments, await deps.ledger.listDiscrepancies()));
+  await writeFile(
+    join(out, 'reports', `unapplied-payments-${asOf}.csv`),
+    unappliedPaymentsCsv(payments, await deps.ledger.listDiscrepancies()),
+  );
 
   const sent = (await deps.ledger.sentLog()).filter((e) => e.kind !== 'file_rejected');
-  const notifications = sent.map((e) => ({ date: e.date, kind: e.kind, to: e.to, subject: e.subject, invoices: e.invoices }));
+  const notifications = sent.map((e) => ({
+    date: e.date,
+    kind: e.kind,
+    to: e.to,
+    subject: e.subject,
+    invoices: e.invoices,
+  }));
   await writeFile(join(out, 'notifications.json'), JSON.stringify(notifications, null, 1) + '\n');
   const emailFiles: string[] = [];
   for (const [index, entry] of sent.entries()) {
@@ -69,9 +97,24 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
 
   const byKind: Record<string, number> = {};
   for (const e of notifications) byKind[e.kind] = (byKind[e.kind] ?? 0) + 1;
-  await writeFile(join(out, 'index.html'), renderIndexPage({
-    mspName, asOf, periods, invoices: invoices.map((i) => invoiceJson(i, asOf)), emails: sent.map((e, i) => ({ file: emailFiles[i] ?? '', date: e.date, kind: e.kind, subject: e.subject, to: e.to })), inboxUrl, clientNames,
-  }));
+  await writeFile(
+    join(out, 'index.html'),
+    renderIndexPage({
+      mspName,
+      asOf,
+      periods,
+      invoices: invoices.map((i) => invoiceJson(i, asOf)),
+      emails: sent.map((e, i) => ({
+        file: emailFiles[i] ?? '',
+        date: e.date,
+        kind: e.kind,
+        subject: e.subject,
+        to: e.to,
+      })),
+      inboxUrl,
+      clientNames,
+    }),
+  );
   return { periods, invoices: invoices.length, emails: sent.length, notificationsByKind: byKind, out };
 }
 
@@ -80,7 +123,8 @@ export async function writeOutputs(deps: Deps, out: string, asOf: IsoDate, mspNa
  * `released` (expected feeds, docs/sources.md) follow only when a feed was missing.
  */
 function specReconciliation(json: ReconciliationJson): unknown {
-  const strip = (pairs: ReconciliationJson['pairs']): unknown[] => pairs.map(({ agreementId: _a, totalCost: _t, ...pair }) => pair);
+  const strip = (pairs: ReconciliationJson['pairs']): unknown[] =>
+    pairs.map(({ agreementId: _a, totalCost: _t, ...pair }) => pair);
   return {
     period: json.period,
     pairs: strip(json.pairs),
@@ -100,8 +144,15 @@ function specReconciliation(json: ReconciliationJson): unknown {
 export function withStatusBanner(html: string, invoice: InvoiceJson, asOf: IsoDate): string {
   const status = shownStatus(invoice, asOf);
   const balance = status.key === 'paid' ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
-  const colors = status.key === 'paid' ? '#15803d;background:#f0fdf4' : status.key === 'overdue' ? '#b91c1c;background:#fef2f2' : '#b45309;background:#fffbeb';
+  const colors =
+    status.key === 'paid'
+      ? '#15803d;background:#f0fdf4'
+      : status.key === 'overdue'
+        ? '#b91c1c;background:#fef2f2'
+        : '#b45309;background:#fffbeb';
   const banner = `<div class="asof" role="status" style="margin:0;padding:10px 16px;font:bold 14px/1.4 Helvetica,Arial,sans-serif;border-bottom:2px solid;color:${colors}">As of ${escapeHtml(asOf)}: ${escapeHtml(status.label)}${escapeHtml(balance)}</div>`;
   const body = /<body[^>]*>/i.exec(html);
-  return body ? `${html.slice(0, body.index + body[0].length)}\n${banner}${html.slice(body.index + body[0].length)}` : `${banner}\n${html}`;
+  return body
+    ? `${html.slice(0, body.index + body[0].length)}\n${banner}${html.slice(body.index + body[0].length)}`
+    : `${banner}\n${html}`;
 }

@@ -27,7 +27,10 @@ function layout(settings: Settings, preheader: string, body: string): string {
 <tr><td style="padding:24px 28px;${FONT};font-size:14px;line-height:1.5;color:#111827">
 ${body}
 </td></tr>
-<tr><td style="padding:16px 28px;background:#f9fafb;${FONT};font-size:12px;line-height:1.5;color:#6b7280">${e(msp.name)}<br>${msp.address.split(/\r\n|\r|\n/).map(e).join('<br>')}<br><a href="mailto:${e(msp.email)}" style="color:#374151">${e(msp.email)}</a></td></tr>
+<tr><td style="padding:16px 28px;background:#f9fafb;${FONT};font-size:12px;line-height:1.5;color:#6b7280">${e(msp.name)}<br>${msp.address
+    .split(/\r\n|\r|\n/)
+    .map(e)
+    .join('<br>')}<br><a href="mailto:${e(msp.email)}" style="color:#374151">${e(msp.email)}</a></td></tr>
 </table>
 </td></tr></table>
 </body></html>
@@ -51,8 +54,12 @@ function paymentInstructions(settings: Settings): { text: string[]; html: string
     ...(remitTo.length ? ['Remit to:', ...remitTo.map((l) => `  ${l}`)] : []),
     '',
   ];
-  const block = (title: string, lines: readonly string[]): string => (lines.length ? `<b>${e(title)}</b><br>${lines.map(e).join('<br>')}` : '');
-  const html = p([block('How to pay', instructions), block('Remit to', remitTo)].filter(Boolean).join('<br><br>'), 'padding:10px 14px;background:#f9fafb;border:1px solid #e5e7eb;color:#374151');
+  const block = (title: string, lines: readonly string[]): string =>
+    lines.length ? `<b>${e(title)}</b><br>${lines.map(e).join('<br>')}` : '';
+  const html = p(
+    [block('How to pay', instructions), block('Remit to', remitTo)].filter(Boolean).join('<br><br>'),
+    'padding:10px 14px;background:#f9fafb;border:1px solid #e5e7eb;color:#374151',
+  );
   return { text, html };
 }
 
@@ -63,8 +70,20 @@ function p(html: string, style = ''): string {
 /** Plain-text table: columns padded to their widest cell, numbers right-aligned. */
 function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => { widths[i] = Math.max(widths[i] ?? 0, cell.length); });
-  return rows.map((row) => '  ' + row.map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('   ').trimEnd()).join('\n');
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  return rows
+    .map(
+      (row) =>
+        '  ' +
+        row
+          .map((cell, i) => (rightAligned.includes(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+          .join('   ')
+          .trimEnd(),
+    )
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,52 +94,79 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
   const m = invoiceModel(view);
   const f = formatsFor(localeOf(settings));
   // The subject keeps its plain figures and ISO date (notifications.json records it as sent).
-  const subject = safeHeader(`Invoice ${invoice.number} from ${settings.msp.name} — ${invoice.currency} ${formatMoney(invoice.total, invoice.currency)} due ${invoice.dueDate}`);
+  const subject = safeHeader(
+    `Invoice ${invoice.number} from ${settings.msp.name} — ${invoice.currency} ${formatMoney(invoice.total, invoice.currency)} due ${invoice.dueDate}`,
+  );
   const period = f.period(invoice.period);
   const issued = f.date(invoice.issueDate);
   const due = f.date(invoice.dueDate);
   const summary: [string, string][] = [
-    ['Invoice number', invoice.number], ['Billing period', period], ...(m.covers ? [['Covers', m.covers] as [string, string]] : []),
-    ['Issue date', issued], ['Due date', due], ...(view.client.poNumber ? [['PO number', view.client.poNumber] as [string, string]] : []),
+    ['Invoice number', invoice.number],
+    ['Billing period', period],
+    ...(m.covers ? [['Covers', m.covers] as [string, string]] : []),
+    ['Issue date', issued],
+    ['Due date', due],
+    ...(view.client.poNumber ? [['PO number', view.client.poNumber] as [string, string]] : []),
   ];
   const byKind = m.groups.map((g) => {
-    const amount = invoice.lines.filter((l) => l.kind === g.kind).reduce((s, l) => s.plus(l.amount), invoice.subtotal.minus(invoice.subtotal));
-    return [`${g.label} (${g.rows.length} line${g.rows.length === 1 ? '' : 's'})`, f.money(amount, invoice.currency)] as [string, string];
+    const amount = invoice.lines
+      .filter((l) => l.kind === g.kind)
+      .reduce((s, l) => s.plus(l.amount), invoice.subtotal.minus(invoice.subtotal));
+    return [
+      `${g.label} (${g.rows.length} line${g.rows.length === 1 ? '' : 's'})`,
+      f.money(amount, invoice.currency),
+    ] as [string, string];
   });
   const howToPay = paymentInstructions(settings);
   const totals = m.totals.map((t) => [t.label, t.value] as [string, string]);
 
   const text = [
-    `Dear ${client.name},`, '',
-    `Please find attached invoice ${invoice.number} for ${period}, issued ${issued}.`, '',
-    textTable(summary, []), '',
-    textTable([...byKind, ...totals], [1]), '',
-    ...m.terms, '',
+    `Dear ${client.name},`,
+    '',
+    `Please find attached invoice ${invoice.number} for ${period}, issued ${issued}.`,
+    '',
+    textTable(summary, []),
+    '',
+    textTable([...byKind, ...totals], [1]),
+    '',
+    ...m.terms,
+    '',
     ...howToPay.text,
-    `The invoice is attached as ${safeFilename(invoice.number)}.pdf.`, '',
-    'Thank you for your business.', '',
+    `The invoice is attached as ${safeFilename(invoice.number)}.pdf.`,
+    '',
+    'Thank you for your business.',
+    '',
     signature(settings),
   ].join('\n');
 
-  const kv = (rows: [string, string][], strong: string[] = []): string => rows.map(([k, v]) => {
-    const bold = strong.includes(k) ? 'font-weight:bold;' : '';
-    return `<tr><td style="${TD};${bold}color:#374151">${e(k)}</td><td style="${TD};${bold}text-align:right;white-space:nowrap">${e(v)}</td></tr>`;
-  }).join('');
+  const kv = (rows: [string, string][], strong: string[] = []): string =>
+    rows
+      .map(([k, v]) => {
+        const bold = strong.includes(k) ? 'font-weight:bold;' : '';
+        return `<tr><td style="${TD};${bold}color:#374151">${e(k)}</td><td style="${TD};${bold}text-align:right;white-space:nowrap">${e(v)}</td></tr>`;
+      })
+      .join('');
   const strongLabels = m.totals.filter((t) => t.strong).map((t) => t.label);
-  const html = layout(settings, `Invoice ${invoice.number}: ${m.balanceDue} due ${due}`, [
-    p(`Dear ${e(client.name)},`),
-    p(`Please find attached invoice <b>${e(invoice.number)}</b> for ${e(period)}, issued ${e(issued)}.`),
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${kv(summary)}</table>`,
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">`
-      + `<tr><th style="${TH}">Summary</th><th style="${TH};text-align:right">Amount (${e(invoice.currency)})</th></tr>${kv([...byKind, ...totals], strongLabels)}</table>`,
-    p(m.terms.map(e).join('<br>'), 'color:#374151'),
-    howToPay.html,
-    p(`The invoice is attached as ${e(safeFilename(invoice.number))}.pdf.`, 'color:#374151'),
-    p('Thank you for your business.'),
-  ].join('\n'));
+  const html = layout(
+    settings,
+    `Invoice ${invoice.number}: ${m.balanceDue} due ${due}`,
+    [
+      p(`Dear ${e(client.name)},`),
+      p(`Please find attached invoice <b>${e(invoice.number)}</b> for ${e(period)}, issued ${e(issued)}.`),
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${kv(summary)}</table>`,
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">` +
+        `<tr><th style="${TH}">Summary</th><th style="${TH};text-align:right">Amount (${e(invoice.currency)})</th></tr>${kv([...byKind, ...totals], strongLabels)}</table>`,
+      p(m.terms.map(e).join('<br>'), 'color:#374151'),
+      howToPay.html,
+      p(`The invoice is attached as ${e(safeFilename(invoice.number))}.pdf.`, 'color:#374151'),
+      p('Thank you for your business.'),
+    ].join('\n'),
+  );
 
   return {
-    subject, text, html,
+    subject,
+    text,
+    html,
     attachments: [{ filename: `${safeFilename(invoice.number)}.pdf`, contentType: 'application/pdf', content: pdf }],
   };
 }
@@ -185,42 +231,60 @@ interface ToneText {
 
 const TONE_TEXT: Readonly<Record<DunningTone, ToneText>> = {
   reminder: {
-    subject: (items, msp) => (items.length === 1 && items[0]
-      ? `Friendly reminder: invoice ${items[0].invoiceNumber} is due on ${items[0].dueDate} — ${msp}`
-      : `Friendly reminder: ${items.length} invoices due soon — ${msp}`),
-    opening: (many) => `This is a friendly reminder that the following ${many ? 'invoices are' : 'invoice is'} due soon. If you have already arranged payment, thank you, and please disregard this message.`,
+    subject: (items, msp) =>
+      items.length === 1 && items[0]
+        ? `Friendly reminder: invoice ${items[0].invoiceNumber} is due on ${items[0].dueDate} — ${msp}`
+        : `Friendly reminder: ${items.length} invoices due soon — ${msp}`,
+    opening: (many) =>
+      `This is a friendly reminder that the following ${many ? 'invoices are' : 'invoice is'} due soon. If you have already arranged payment, thank you, and please disregard this message.`,
     closing: 'If you have any questions about the invoice, just reply to this email.',
     accent: '#2563eb',
   },
   due: {
-    subject: (items, msp) => (items.length === 1 && items[0]
-      ? `Invoice ${items[0].invoiceNumber} ${items[0].daysOverdue > 0 ? `was due on ${items[0].dueDate}` : 'is due today'} — ${msp}`
-      : `${items.length} invoices are due — ${msp}`),
-    opening: (many) => `The following ${many ? 'invoices are' : 'invoice is'} due for payment. If you have already paid, thank you, and please disregard this message.`,
+    subject: (items, msp) =>
+      items.length === 1 && items[0]
+        ? `Invoice ${items[0].invoiceNumber} ${items[0].daysOverdue > 0 ? `was due on ${items[0].dueDate}` : 'is due today'} — ${msp}`
+        : `${items.length} invoices are due — ${msp}`,
+    opening: (many) =>
+      `The following ${many ? 'invoices are' : 'invoice is'} due for payment. If you have already paid, thank you, and please disregard this message.`,
     closing: 'If something is holding up payment, please let us know so we can help.',
     accent: '#ca8a04',
   },
   overdue: {
-    subject: (items, msp) => (items.length === 1 && items[0]
-      ? `Overdue: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
-      : `Overdue: ${items.length} invoices past due — ${msp}`),
-    opening: (many) => `Our records show that the following ${many ? 'invoices are' : 'invoice is'} past due and not paid in full. Please arrange payment of the balance as soon as possible.`,
-    closing: 'If you have already paid, please reply with the payment details so we can match it. If there is a problem with the invoice, please contact us right away.',
+    subject: (items, msp) =>
+      items.length === 1 && items[0]
+        ? `Overdue: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
+        : `Overdue: ${items.length} invoices past due — ${msp}`,
+    opening: (many) =>
+      `Our records show that the following ${many ? 'invoices are' : 'invoice is'} past due and not paid in full. Please arrange payment of the balance as soon as possible.`,
+    closing:
+      'If you have already paid, please reply with the payment details so we can match it. If there is a problem with the invoice, please contact us right away.',
     accent: '#ea580c',
   },
   final: {
-    subject: (items, msp) => (items.length === 1 && items[0]
-      ? `Final notice: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
-      : `Final notice: ${items.length} invoices past due — ${msp}`),
-    opening: (many) => `This is our final notice. Despite our earlier reminders, the following ${many ? 'invoices remain' : 'invoice remains'} unpaid. Please pay the outstanding balance immediately.`,
-    closing: 'If payment is not received, or we have not heard from you, we will have to take further action on your account. If you believe this notice is in error, contact us today.',
+    subject: (items, msp) =>
+      items.length === 1 && items[0]
+        ? `Final notice: invoice ${items[0].invoiceNumber} is ${when(items[0].daysOverdue)} — ${msp}`
+        : `Final notice: ${items.length} invoices past due — ${msp}`,
+    opening: (many) =>
+      `This is our final notice. Despite our earlier reminders, the following ${many ? 'invoices remain' : 'invoice remains'} unpaid. Please pay the outstanding balance immediately.`,
+    closing:
+      'If payment is not received, or we have not heard from you, we will have to take further action on your account. If you believe this notice is in error, contact us today.',
     accent: '#b91c1c',
   },
 };
 
-export function dunningEmail(input: { settings: Settings; client: Client; date: string; items: DunningItem[]; pdfs?: readonly InvoicePdf[] }): EmailContent {
+export function dunningEmail(input: {
+  settings: Settings;
+  client: Client;
+  date: string;
+  items: DunningItem[];
+  pdfs?: readonly InvoicePdf[];
+}): EmailContent {
   const { settings, client, date } = input;
-  const items = [...input.items].sort((a, b) => (a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0));
+  const items = [...input.items].sort((a, b) =>
+    a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0,
+  );
   // One email per client per day: it speaks in the sternest tone among its invoices.
   const tone = items.reduce<DunningTone>((worst, item) => {
     const t = dunningTone(settings.dunning.steps, item.step, item.daysOverdue);
@@ -234,56 +298,88 @@ export function dunningEmail(input: { settings: Settings; client: Client; date: 
   const f = formatsFor(localeOf(settings));
   const money = (value: Dec, currency: string): string => f.moneyWithCode(value, currency);
   const fees = items.filter((i) => i.lateFee !== undefined && i.lateFee.greaterThan(0));
-  const feeSentences = fees.map((i) => `A late fee of ${money(i.lateFee as Dec, i.currency)}${i.lateFeeTerms ? ` (${feeBasis(i.lateFeeTerms, i.balance, i.currency, money)})` : ''} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`);
+  const feeSentences = fees.map(
+    (i) =>
+      `A late fee of ${money(i.lateFee as Dec, i.currency)}${i.lateFeeTerms ? ` (${feeBasis(i.lateFeeTerms, i.balance, i.currency, money)})` : ''} has been charged on invoice ${i.invoiceNumber}; it will appear on your next invoice.`,
+  );
   const totals = totalsByCurrency(items, money);
   const owed = tone === 'final' ? finalNoticeLines(items, money) : [];
   const pdfs = [...(input.pdfs ?? [])].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
-  const attached = pdfs.length === 0 ? []
-    : [`${pdfs.length === 1 ? 'The invoice is' : 'The invoices are'} attached: ${pdfs.map((f) => `${safeFilename(f.number)}.pdf`).join(', ')}.`];
+  const attached =
+    pdfs.length === 0
+      ? []
+      : [
+          `${pdfs.length === 1 ? 'The invoice is' : 'The invoices are'} attached: ${pdfs.map((f) => `${safeFilename(f.number)}.pdf`).join(', ')}.`,
+        ];
 
   const header = ['Invoice', 'Due date', 'Balance', 'Status', 'Late fee'];
-  const row = (i: DunningItem): string[] => [i.invoiceNumber, f.date(i.dueDate), money(i.balance, i.currency), when(i.daysOverdue), i.lateFee ? money(i.lateFee, i.currency) : '—'];
+  const row = (i: DunningItem): string[] => [
+    i.invoiceNumber,
+    f.date(i.dueDate),
+    money(i.balance, i.currency),
+    when(i.daysOverdue),
+    i.lateFee ? money(i.lateFee, i.currency) : '—',
+  ];
   const text = [
-    `Dear ${client.name},`, '',
-    opening, '',
-    textTable([header, ...items.map(row)], [2, 4]), '',
+    `Dear ${client.name},`,
+    '',
+    opening,
+    '',
+    textTable([header, ...items.map(row)], [2, 4]),
+    '',
     ...(items.length > 1 ? [`Total outstanding: ${totals.join(', ')}`, ''] : []),
     ...(feeSentences.length ? [...feeSentences, ''] : []),
     ...(owed.length ? [...owed, ''] : []),
     ...(attached.length ? [...attached, ''] : []),
     `Please quote the invoice number${plural} as the payment reference.`,
-    words.closing, '',
+    words.closing,
+    '',
     ...paymentInstructions(settings).text,
-    `Statement date: ${f.date(date)}`, '',
+    `Statement date: ${f.date(date)}`,
+    '',
     'Kind regards,',
     signature(settings),
   ].join('\n');
 
-  const cell = (s: string, right = false, extra = ''): string => `<td style="${TD};${right ? 'text-align:right;white-space:nowrap;' : ''}${extra}">${e(s)}</td>`;
+  const cell = (s: string, right = false, extra = ''): string =>
+    `<td style="${TD};${right ? 'text-align:right;white-space:nowrap;' : ''}${extra}">${e(s)}</td>`;
   const table = `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">
 <tr>${header.map((h, i) => `<th style="${TH};${i === 2 || i === 4 ? 'text-align:right' : ''}">${e(h)}</th>`).join('')}</tr>
 ${items.map((i) => `<tr>${cell(i.invoiceNumber, false, 'font-weight:bold')}${cell(f.date(i.dueDate))}${cell(money(i.balance, i.currency), true)}${cell(when(i.daysOverdue), false, i.daysOverdue > 0 ? `color:${words.accent}` : '')}${cell(i.lateFee ? money(i.lateFee, i.currency) : '—', true)}</tr>`).join('\n')}
 ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total outstanding</td><td colspan="3" style="${TD};font-weight:bold;text-align:right">${e(totals.join(', '))}</td></tr>` : ''}
 </table>`;
-  const banner = tone === 'final' || tone === 'overdue'
-    ? `<div style="margin:0 0 16px;padding:10px 14px;border-left:4px solid ${words.accent};background:#fef2f2;font-weight:bold;color:${words.accent}">${tone === 'final' ? 'Final notice' : 'Payment overdue'}</div>`
-    : '';
-  const html = layout(settings, subject, [
-    banner,
-    p(`Dear ${e(client.name)},`),
-    p(e(opening)),
-    table,
-    ...feeSentences.map((s) => p(e(s), 'padding:8px 12px;background:#fffbeb;border:1px solid #fde68a')),
-    ...(owed.length ? [p(owed.map(e).join('<br>'), `padding:8px 12px;border:2px solid ${words.accent};font-weight:bold`)] : []),
-    ...attached.map((s) => p(e(s), 'color:#374151')),
-    p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
-    paymentInstructions(settings).html,
-    p(`Statement date: ${e(f.date(date))}`, 'color:#6b7280;font-size:12px'),
-    p('Kind regards,'),
-  ].join('\n'));
+  const banner =
+    tone === 'final' || tone === 'overdue'
+      ? `<div style="margin:0 0 16px;padding:10px 14px;border-left:4px solid ${words.accent};background:#fef2f2;font-weight:bold;color:${words.accent}">${tone === 'final' ? 'Final notice' : 'Payment overdue'}</div>`
+      : '';
+  const html = layout(
+    settings,
+    subject,
+    [
+      banner,
+      p(`Dear ${e(client.name)},`),
+      p(e(opening)),
+      table,
+      ...feeSentences.map((s) => p(e(s), 'padding:8px 12px;background:#fffbeb;border:1px solid #fde68a')),
+      ...(owed.length
+        ? [p(owed.map(e).join('<br>'), `padding:8px 12px;border:2px solid ${words.accent};font-weight:bold`)]
+        : []),
+      ...attached.map((s) => p(e(s), 'color:#374151')),
+      p(`Please quote the invoice number${plural} as the payment reference. ${e(words.closing)}`, 'color:#374151'),
+      paymentInstructions(settings).html,
+      p(`Statement date: ${e(f.date(date))}`, 'color:#6b7280;font-size:12px'),
+      p('Kind regards,'),
+    ].join('\n'),
+  );
   return {
-    subject, text, html,
-    attachments: pdfs.map((f) => ({ filename: `${safeFilename(f.number)}.pdf`, contentType: 'application/pdf', content: f.content })),
+    subject,
+    text,
+    html,
+    attachments: pdfs.map((f) => ({
+      filename: `${safeFilename(f.number)}.pdf`,
+      contentType: 'application/pdf',
+      content: f.content,
+    })),
   };
 }
 
@@ -311,26 +407,36 @@ function finalNoticeLines(items: readonly DunningItem[], moneyIn: MoneyText): st
       unbilled: sum.unbilled.plus(item.lateFeesUnbilled ?? item.lateFee ?? zero),
     });
   }
-  return [...byCurrency].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([currency, sum]) => {
-    const money = (value: Dec): string => moneyIn(value, currency);
-    const invoiced = sum.charged.minus(sum.unbilled);
-    return [
-      `Late fees charged so far: ${money(sum.charged)}${invoiced.greaterThan(0) ? ` (${money(invoiced)} of it already on later invoices)` : ''}.`,
-      `Total now owed: ${money(sum.balance.plus(sum.unbilled))} (balance ${money(sum.balance)} plus late fees ${money(sum.unbilled)}).`,
-    ];
-  });
+  return [...byCurrency]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .flatMap(([currency, sum]) => {
+      const money = (value: Dec): string => moneyIn(value, currency);
+      const invoiced = sum.charged.minus(sum.unbilled);
+      return [
+        `Late fees charged so far: ${money(sum.charged)}${invoiced.greaterThan(0) ? ` (${money(invoiced)} of it already on later invoices)` : ''}.`,
+        `Total now owed: ${money(sum.balance.plus(sum.unbilled))} (balance ${money(sum.balance)} plus late fees ${money(sum.unbilled)}).`,
+      ];
+    });
 }
 
 function totalsByCurrency(items: readonly DunningItem[], money: MoneyText): string[] {
   const totals = new Map<string, Dec>();
-  for (const item of items) totals.set(item.currency, (totals.get(item.currency) ?? item.balance.minus(item.balance)).plus(item.balance));
+  for (const item of items)
+    totals.set(item.currency, (totals.get(item.currency) ?? item.balance.minus(item.balance)).plus(item.balance));
   return [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([currency, total]) => money(total, currency));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reports
 
-export function reconciliationReportEmail(input: { settings: Settings; period: string; html: string; text: string; csv: string; rejected?: readonly { filename: string; content: string }[] }): EmailContent {
+export function reconciliationReportEmail(input: {
+  settings: Settings;
+  period: string;
+  html: string;
+  text: string;
+  csv: string;
+  rejected?: readonly { filename: string; content: string }[];
+}): EmailContent {
   const period = safeFilename(input.period);
   const rejected = input.rejected ?? [];
   return {
@@ -346,12 +452,26 @@ export function reconciliationReportEmail(input: { settings: Settings; period: s
 
 export const AGING_CHART_CID = 'aging-chart@trueup';
 
-export function agingReportEmail(input: { settings: Settings; asOf: string; html: string; text: string; csv: string; chartPng?: Buffer }): EmailContent {
+export function agingReportEmail(input: {
+  settings: Settings;
+  asOf: string;
+  html: string;
+  text: string;
+  csv: string;
+  chartPng?: Buffer;
+}): EmailContent {
   const asOf = safeFilename(input.asOf);
   let html = input.html;
-  const attachments: EmailContent['attachments'] = [{ filename: `aging-${asOf}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv }];
+  const attachments: EmailContent['attachments'] = [
+    { filename: `aging-${asOf}.csv`, contentType: 'text/csv; charset=utf-8', content: input.csv },
+  ];
   if (input.chartPng) {
-    attachments.push({ filename: `aging-${asOf}.png`, contentType: 'image/png', content: input.chartPng, cid: AGING_CHART_CID });
+    attachments.push({
+      filename: `aging-${asOf}.png`,
+      contentType: 'image/png',
+      content: input.chartPng,
+      cid: AGING_CHART_CID,
+    });
     if (!html.includes(`cid:${AGING_CHART_CID}`)) {
       const img = `<p><img src="cid:${AGING_CHART_CID}" alt="AR aging chart" style="max-width:100%;height:auto"></p>`;
       html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${img}\n</body>`) : `${html}\n${img}`;
@@ -373,7 +493,14 @@ export interface ReceiptInput {
   client: Client;
   /** The day the payment was applied. */
   date: string;
-  payment: { paymentId: string; amount: Dec; currency: string; receivedOn: string; method?: string; reference?: string };
+  payment: {
+    paymentId: string;
+    amount: Dec;
+    currency: string;
+    receivedOn: string;
+    method?: string;
+    reference?: string;
+  };
   invoice: { number: string; currency: string; total: Dec; dueDate: string };
   /** The part of the payment applied to the invoice (at most its open balance). */
   applied: Dec;
@@ -384,34 +511,59 @@ export interface ReceiptInput {
 /** A receipt for one applied payment: what was received, what it paid, what is left. */
 export function receiptEmail(input: ReceiptInput): EmailContent {
   const { settings, client, payment, invoice } = input;
-  const subject = safeHeader(`Receipt: payment of ${payment.currency} ${formatMoney(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`);
+  const subject = safeHeader(
+    `Receipt: payment of ${payment.currency} ${formatMoney(payment.amount, payment.currency)} for invoice ${invoice.number} — ${settings.msp.name}`,
+  );
   const f = formatsFor(localeOf(settings));
   const money = (value: Dec, currency = invoice.currency): string => f.moneyWithCode(value, currency);
   const paidInFull = input.balance.lessThanOrEqualTo(0);
-  const excess = payment.currency === invoice.currency ? payment.amount.minus(input.applied) : payment.amount.minus(payment.amount);
+  const excess =
+    payment.currency === invoice.currency ? payment.amount.minus(input.applied) : payment.amount.minus(payment.amount);
   const outcome = [
-    paidInFull ? `Invoice ${invoice.number} is now paid in full.` : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${f.date(invoice.dueDate)}.`,
-    ...(excess.greaterThan(0) ? [`${money(excess)} was more than the balance; we have recorded it and will contact you about it.`] : []),
+    paidInFull
+      ? `Invoice ${invoice.number} is now paid in full.`
+      : `The remaining balance of invoice ${invoice.number} is ${money(input.balance)}, due ${f.date(invoice.dueDate)}.`,
+    ...(excess.greaterThan(0)
+      ? [`${money(excess)} was more than the balance; we have recorded it and will contact you about it.`]
+      : []),
   ];
   const rows: [string, string][] = [
-    ['Payment', payment.paymentId], ['Received on', f.date(payment.receivedOn)], ['Amount received', money(payment.amount, payment.currency)],
+    ['Payment', payment.paymentId],
+    ['Received on', f.date(payment.receivedOn)],
+    ['Amount received', money(payment.amount, payment.currency)],
     ...(payment.method ? [['Method', payment.method] as [string, string]] : []),
     ...(payment.reference ? [['Reference', payment.reference] as [string, string]] : []),
-    ['Applied to', invoice.number], ['Amount applied', money(input.applied)], ['Invoice total', money(invoice.total)],
+    ['Applied to', invoice.number],
+    ['Amount applied', money(input.applied)],
+    ['Invoice total', money(invoice.total)],
     ['Balance now', money(input.balance.greaterThan(0) ? input.balance : input.balance.minus(input.balance))],
   ];
   const thanks = `Thank you: we received your payment of ${money(payment.amount, payment.currency)} on ${f.date(payment.receivedOn)} and applied ${money(input.applied)} to invoice ${invoice.number}.`;
   const text = [
-    `Dear ${client.name},`, '', thanks, '', textTable(rows, []), '', ...outcome, '',
-    `Receipt date: ${f.date(input.date)}`, '', 'Kind regards,', signature(settings),
+    `Dear ${client.name},`,
+    '',
+    thanks,
+    '',
+    textTable(rows, []),
+    '',
+    ...outcome,
+    '',
+    `Receipt date: ${f.date(input.date)}`,
+    '',
+    'Kind regards,',
+    signature(settings),
   ].join('\n');
-  const html = layout(settings, subject, [
-    p(`Dear ${e(client.name)},`),
-    p(e(thanks)),
-    `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
-    ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
-    p(`Receipt date: ${e(f.date(input.date))}`, 'color:#6b7280;font-size:12px'),
-    p('Kind regards,'),
-  ].join('\n'));
+  const html = layout(
+    settings,
+    subject,
+    [
+      p(`Dear ${e(client.name)},`),
+      p(e(thanks)),
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
+      ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
+      p(`Receipt date: ${e(f.date(input.date))}`, 'color:#6b7280;font-size:12px'),
+      p('Kind regards,'),
+    ].join('\n'),
+  );
   return { subject, text, html, attachments: [] };
 }

@@ -7,7 +7,11 @@ import { isPlainDecimal } from '../domain/money.js';
 import { replaceControlCharacters } from '../text/control-characters.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
 };
 
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */

@@ -59,10 +59,21 @@ export function formatsFor(locale: string = DEFAULT_LOCALE): Formats {
 }
 
 function makeFormats(locale: string): Formats {
-  const integers = new Intl.NumberFormat(locale, { numberingSystem: 'latn', useGrouping: true, maximumFractionDigits: 0 });
-  const decimalSeparator = new Intl.NumberFormat(locale, { numberingSystem: 'latn' }).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  const integers = new Intl.NumberFormat(locale, {
+    numberingSystem: 'latn',
+    useGrouping: true,
+    maximumFractionDigits: 0,
+  });
+  const decimalSeparator =
+    new Intl.NumberFormat(locale, { numberingSystem: 'latn' }).formatToParts(1.5).find((p) => p.type === 'decimal')
+      ?.value ?? '.';
   const dates = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC', numberingSystem: 'latn' });
-  const months = new Intl.DateTimeFormat(locale, { month: 'long', year: 'numeric', timeZone: 'UTC', numberingSystem: 'latn' });
+  const months = new Intl.DateTimeFormat(locale, {
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'UTC',
+    numberingSystem: 'latn',
+  });
 
   /** Plain decimal text (`-1234.5`) with the locale's grouping and decimal separator. */
   const localize = (text: string): string => {
@@ -84,6 +95,7 @@ function makeFormats(locale: string): Formats {
     quantity: (value) => localize(plain(roundHalfAway(value, QUANTITY_DECIMALS))),
     percent: (value) => `${localize(plain(value))}%`,
     date: (iso) => (/^\d{4}-\d{2}-\d{2}$/.test(iso) ? dates.format(new Date(`${iso}T00:00:00Z`)) : iso),
-    period: (period) => (/^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? months.format(new Date(`${period}-01T00:00:00Z`)) : period),
+    period: (period) =>
+      /^\d{4}-(0[1-9]|1[0-2])$/.test(period) ? months.format(new Date(`${period}-01T00:00:00Z`)) : period,
   };
 }

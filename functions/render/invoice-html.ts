@@ -70,7 +70,11 @@ const STYLE = `
   }
 `;
 
-const STATUS_LABELS: Readonly<Record<string, string>> = { open: 'Open', partially_paid: 'Partially paid', paid: 'Paid' };
+const STATUS_LABELS: Readonly<Record<string, string>> = {
+  open: 'Open',
+  partially_paid: 'Partially paid',
+  paid: 'Paid',
+};
 
 /**
  * Escaped text with each ISO date and the invoice number kept on one line: a browser may
@@ -80,7 +84,10 @@ function keepWhole(escaped: string, texts: readonly string[]): string {
   const whole = (s: string): string => `<span class="nowrap">${s}</span>`;
   const [first, ...rest] = texts;
   if (first === undefined) return escaped.replace(/\b\d{4}-\d{2}-\d{2}\b/g, whole);
-  return escaped.split(e(first)).map((part) => keepWhole(part, rest)).join(whole(e(first)));
+  return escaped
+    .split(e(first))
+    .map((part) => keepWhole(part, rest))
+    .join(whole(e(first)));
 }
 
 function lines(texts: readonly string[]): string {
@@ -90,17 +97,28 @@ function lines(texts: readonly string[]): string {
 export function renderInvoiceHtml(view: InvoiceView): string {
   const m = invoiceModel(view);
   const meta = m.meta.map((r) => `<tr><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
-  const groups = m.groups.map((g) => [
-    `<tr class="group"><td colspan="4">${e(g.label)}</td></tr>`,
-    ...g.rows.map((r) => `<tr><td class="desc">${e(r.description)}${r.detail ? `<span class="detail">${e(r.detail)}</span>` : ''}</td>`
-      + `<td>${e(r.quantity)}</td><td>${e(r.unitPrice)}</td><td>${e(r.amount)}</td></tr>`),
-  ].join('\n')).join('\n');
-  const totals = m.totals.map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
+  const groups = m.groups
+    .map((g) =>
+      [
+        `<tr class="group"><td colspan="4">${e(g.label)}</td></tr>`,
+        ...g.rows.map(
+          (r) =>
+            `<tr><td class="desc">${e(r.description)}${r.detail ? `<span class="detail">${e(r.detail)}</span>` : ''}</td>` +
+            `<td>${e(r.quantity)}</td><td>${e(r.unitPrice)}</td><td>${e(r.amount)}</td></tr>`,
+        ),
+      ].join('\n'),
+    )
+    .join('\n');
+  const totals = m.totals
+    .map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`)
+    .join('');
   const status = STATUS_LABELS[m.status] ?? m.status;
-  const logo = view.logo ? `<img class="logo" src="data:${e(view.logo.contentType)};base64,${view.logo.base64}" alt="${e(m.from.name)}">` : '';
+  const logo = view.logo
+    ? `<img class="logo" src="data:${e(view.logo.contentType)};base64,${view.logo.base64}" alt="${e(m.from.name)}">`
+    : '';
   const payment = m.payment
-    ? `<div class="payment"><div class="label">How to pay</div>${m.payment.instructions.length ? `<p>${lines(m.payment.instructions)}</p>` : ''}`
-      + `${m.payment.remitTo.length ? `<p><strong>Remit to</strong><br>${lines(m.payment.remitTo)}</p>` : ''}</div>`
+    ? `<div class="payment"><div class="label">How to pay</div>${m.payment.instructions.length ? `<p>${lines(m.payment.instructions)}</p>` : ''}` +
+      `${m.payment.remitTo.length ? `<p><strong>Remit to</strong><br>${lines(m.payment.remitTo)}</p>` : ''}</div>`
     : '';
   return `<!doctype html>
 <html lang="${e(m.locale)}">

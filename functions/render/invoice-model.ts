@@ -12,7 +12,11 @@ import { formatsFor, localeOf, type Formats } from './format.js';
 export const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
 
 export const KIND_LABELS: Readonly<Record<InvoiceLineKind, string>> = {
-  recurring: 'Recurring', true_up: 'True-up', credit: 'Credits', usage: 'Usage', late_fee: 'Late fees',
+  recurring: 'Recurring',
+  true_up: 'True-up',
+  credit: 'Credits',
+  usage: 'Usage',
+  late_fee: 'Late fees',
 };
 
 export interface LineRow {
@@ -39,12 +43,17 @@ export interface TotalRow {
 export interface InvoiceModel {
   readonly title: string;
   readonly from: {
-    readonly name: string; readonly address: readonly string[]; readonly email: string;
+    readonly name: string;
+    readonly address: readonly string[];
+    readonly email: string;
     /** `Phone …`, `Tax ID …`: each present only when set. */
     readonly extra: readonly string[];
   };
   readonly billTo: {
-    readonly name: string; readonly address: readonly string[]; readonly clientId: string; readonly emails: string;
+    readonly name: string;
+    readonly address: readonly string[];
+    readonly clientId: string;
+    readonly emails: string;
     /** `Tax ID …` when set. */
     readonly extra: readonly string[];
   };
@@ -72,7 +81,10 @@ export interface PaymentBlock {
 
 /** `1 Main St, Springfield` or a multi-line address: one entry per printed line. */
 export function addressLines(address: string | undefined): string[] {
-  return (address ?? '').split(/\r\n|\r|\n/).map((l) => l.trim()).filter((l) => l.length > 0);
+  return (address ?? '')
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
 }
 
 /** `2025-01` → `January 2025` (en-US); anything else as given. */
@@ -118,7 +130,9 @@ function lineDetail(line: InvoiceLine, view: InvoiceView, f: Formats): string {
     const usage = view.usage?.[line.sku];
     if (usage) {
       const difference = usage.used.minus(usage.contracted);
-      parts.push(`usage: ${f.quantity(usage.used)} used vs ${f.quantity(usage.contracted)} contracted (${difference.isNegative() ? '' : '+'}${f.quantity(difference)})`);
+      parts.push(
+        `usage: ${f.quantity(usage.used)} used vs ${f.quantity(usage.contracted)} contracted (${difference.isNegative() ? '' : '+'}${f.quantity(difference)})`,
+      );
     }
   }
   return parts.join(' · ');
@@ -126,7 +140,10 @@ function lineDetail(line: InvoiceLine, view: InvoiceView, f: Formats): string {
 
 /** `January 2025`, or `December 2024, January 2025` when lines of several periods are billed. */
 function periodsLabel(periods: ReadonlySet<string>, f: Formats): string {
-  return [...periods].sort().map((p) => f.period(p)).join(', ');
+  return [...periods]
+    .sort()
+    .map((p) => f.period(p))
+    .join(', ');
 }
 
 /**
@@ -152,7 +169,8 @@ export function coversLabel(lines: readonly InvoiceLine[], f: Formats): string {
   const sameAsServices = settled.size > 0 && [...settled].every((p) => services.has(p));
   if (services.size > 0 && (settled.size === 0 || sameAsServices)) return `Services ${periodsLabel(services, f)}`;
   const what = usage && adjustments ? 'usage and adjustments' : usage ? 'usage' : 'adjustments';
-  if (services.size === 0) return settled.size > 0 ? `${what[0]?.toUpperCase()}${what.slice(1)} for ${periodsLabel(settled, f)}` : '';
+  if (services.size === 0)
+    return settled.size > 0 ? `${what[0]?.toUpperCase()}${what.slice(1)} for ${periodsLabel(settled, f)}` : '';
   return `Services ${periodsLabel(services, f)} · ${what} for ${periodsLabel(settled, f)}`;
 }
 
@@ -174,10 +192,14 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     const lines = invoice.lines.filter((l) => l.kind === kind);
     if (lines.length === 0) continue;
     groups.push({
-      kind, label: KIND_LABELS[kind],
+      kind,
+      label: KIND_LABELS[kind],
       rows: lines.map((line) => ({
-        description: lineDescription(line, invoice.currency, f), detail: lineDetail(line, view, f),
-        quantity: f.quantity(line.quantity), unitPrice: unitPriceLabel(line.unitPrice, invoice.currency, locale), amount: money(line.amount),
+        description: lineDescription(line, invoice.currency, f),
+        detail: lineDetail(line, view, f),
+        quantity: f.quantity(line.quantity),
+        unitPrice: unitPriceLabel(line.unitPrice, invoice.currency, locale),
+        amount: money(line.amount),
       })),
     });
   }
@@ -192,11 +214,16 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
   return {
     title: `Invoice ${invoice.number}`,
     from: {
-      name: msp.name, address: addressLines(msp.address), email: msp.email,
+      name: msp.name,
+      address: addressLines(msp.address),
+      email: msp.email,
       extra: [...(msp.phone ? [`Phone ${msp.phone}`] : []), ...(msp.taxId ? [`Tax ID ${msp.taxId}`] : [])],
     },
     billTo: {
-      name: client.name, address: addressLines(client.postalAddress), clientId: client.clientId, emails: client.billingEmails.join(', '),
+      name: client.name,
+      address: addressLines(client.postalAddress),
+      clientId: client.clientId,
+      emails: client.billingEmails.join(', '),
       // The PO number is in the header's meta rows.
       extra: client.taxId ? [`Tax ID ${client.taxId}`] : [],
     },

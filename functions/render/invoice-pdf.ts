@@ -118,7 +118,12 @@ class InvoiceLayout {
   private readonly missing = new Set<string>();
   private readonly registered = new Set<string>();
 
-  constructor(private readonly doc: Doc, private readonly model: InvoiceModel, private readonly g: Geometry, private readonly logo: Buffer | undefined) {}
+  constructor(
+    private readonly doc: Doc,
+    private readonly model: InvoiceModel,
+    private readonly g: Geometry,
+    private readonly logo: Buffer | undefined,
+  ) {}
 
   draw(): void {
     this.header();
@@ -131,7 +136,8 @@ class InvoiceLayout {
 
   /** Selects a face, embedding its file on first use (the Japanese faces only when a text needs them). */
   private use(family: FontRun['family'], weight: Weight): Doc {
-    const face: FontFace = family === 'jp' ? (weight === BOLD ? 'jpBold' : 'jp') : (weight === BOLD ? 'sansBold' : 'sans');
+    const face: FontFace =
+      family === 'jp' ? (weight === BOLD ? 'jpBold' : 'jp') : weight === BOLD ? 'sansBold' : 'sans';
     if (!this.registered.has(face)) {
       // pdfkit accepts an opened fontkit font where its types say a file or buffer.
       this.doc.registerFont(face, fontObject(face) as unknown as Buffer);
@@ -151,7 +157,9 @@ class InvoiceLayout {
     const textOptions = { lineGap: 1, width: this.g.right - x, ...rest };
     const runs = fontRuns(s, this.missing);
     if (runs.length <= 1) {
-      this.use(runs[0]?.family ?? 'sans', font).fontSize(size).fillColor(color);
+      this.use(runs[0]?.family ?? 'sans', font)
+        .fontSize(size)
+        .fillColor(color);
       const height = this.doc.heightOfString(s, textOptions);
       this.doc.text(s, x, y, textOptions);
       return height;
@@ -161,10 +169,20 @@ class InvoiceLayout {
     if (aligned || textOptions.lineBreak === false) {
       const widths = runs.map((run) => this.use(run.family, font).fontSize(size).widthOfString(run.text, textOptions));
       const total = widths.reduce((a, b) => a + b, 0);
-      let cx = textOptions.align === 'right' ? x + textOptions.width - total : textOptions.align === 'center' ? x + (textOptions.width - total) / 2 : x;
+      let cx =
+        textOptions.align === 'right'
+          ? x + textOptions.width - total
+          : textOptions.align === 'center'
+            ? x + (textOptions.width - total) / 2
+            : x;
       runs.forEach((run, i) => {
         this.use(run.family, font).fontSize(size).fillColor(color);
-        this.doc.text(run.text, cx, y, { ...textOptions, align: 'left', width: (widths[i] ?? 0) + 1, lineBreak: false });
+        this.doc.text(run.text, cx, y, {
+          ...textOptions,
+          align: 'left',
+          width: (widths[i] ?? 0) + 1,
+          lineBreak: false,
+        });
         cx += widths[i] ?? 0;
       });
       return height;
@@ -206,20 +224,36 @@ class InvoiceLayout {
     const { doc, model, g } = this;
     const rightX = 300;
     const rightWidth = g.right - rightX;
-    this.text('INVOICE', rightX, MARGIN - 2, { font: BOLD, size: 24, width: rightWidth, align: 'right', characterSpacing: 1 });
+    this.text('INVOICE', rightX, MARGIN - 2, {
+      font: BOLD,
+      size: 24,
+      width: rightWidth,
+      align: 'right',
+      characterSpacing: 1,
+    });
     let metaY = MARGIN + 34;
     for (const row of model.meta) {
       this.text(row.label, rightX, metaY, { size: 9, color: MUTED, width: 105, align: 'right' });
-      metaY += this.text(row.value, rightX + 110, metaY, { font: BOLD, size: 9, width: rightWidth - 110, align: 'right' }) + 3;
+      metaY +=
+        this.text(row.value, rightX + 110, metaY, { font: BOLD, size: 9, width: rightWidth - 110, align: 'right' }) + 3;
     }
-    if (model.covers) metaY += this.text(model.covers, rightX - 40, metaY + 4, { size: 9, color: '#374151', width: rightWidth + 40, align: 'right' }) + 4;
+    if (model.covers)
+      metaY +=
+        this.text(model.covers, rightX - 40, metaY + 4, {
+          size: 9,
+          color: '#374151',
+          width: rightWidth + 40,
+          align: 'right',
+        }) + 4;
 
     const leftWidth = 230;
     let fromY = this.drawLogo();
     fromY += this.text(model.from.name, MARGIN, fromY, { font: BOLD, size: 11, width: leftWidth }) + 2;
-    for (const line of model.from.address) fromY += this.text(line, MARGIN, fromY, { size: 9, width: leftWidth, color: '#374151' });
+    for (const line of model.from.address)
+      fromY += this.text(line, MARGIN, fromY, { size: 9, width: leftWidth, color: '#374151' });
     fromY += this.text(model.from.email, MARGIN, fromY, { size: 9, width: leftWidth, color: '#374151' });
-    for (const line of model.from.extra) fromY += this.text(line, MARGIN, fromY, { size: 9, width: leftWidth, color: MUTED });
+    for (const line of model.from.extra)
+      fromY += this.text(line, MARGIN, fromY, { size: 9, width: leftWidth, color: MUTED });
 
     let y = Math.max(fromY, metaY) + 22;
     this.text('BILL TO', MARGIN, y, { font: BOLD, size: 8, color: MUTED, characterSpacing: 0.5 });
@@ -246,7 +280,14 @@ class InvoiceLayout {
     const y = this.y;
     this.doc.save().rect(MARGIN, y, this.g.contentWidth, 20).fill(SHADE).restore();
     const label = (s: string, column: { x: number; width: number }, align: 'left' | 'right'): void => {
-      this.text(s, MARGIN + column.x + CELL_PAD, y + 5, { font: BOLD, size: 8.5, color: '#374151', width: column.width - 2 * CELL_PAD, align, lineBreak: false });
+      this.text(s, MARGIN + column.x + CELL_PAD, y + 5, {
+        font: BOLD,
+        size: 8.5,
+        color: '#374151',
+        width: column.width - 2 * CELL_PAD,
+        align,
+        lineBreak: false,
+      });
     };
     label('Description', columns.description, 'left');
     label('Qty', columns.quantity, 'right');
@@ -261,7 +302,12 @@ class InvoiceLayout {
     this.doc.addPage();
     this.y = MARGIN;
     this.text(`${this.model.title} (continued)`, MARGIN, this.y, { font: BOLD, size: 10 });
-    this.text(this.model.from.name, MARGIN, this.y, { size: 9, color: MUTED, width: this.g.contentWidth, align: 'right' });
+    this.text(this.model.from.name, MARGIN, this.y, {
+      size: 9,
+      color: MUTED,
+      width: this.g.contentWidth,
+      align: 'right',
+    });
     this.y += 24;
     if (withTableHeader) this.tableHeader();
     return true;
@@ -293,11 +339,23 @@ class InvoiceLayout {
         if (this.ensure(groupHeight + height, true)) this.groupHeader(`${group.label} (continued)`);
         const y = this.y + CELL_PAD;
         const cell = (s: string, column: { x: number; width: number }): void => {
-          this.text(s, MARGIN + column.x + CELL_PAD, y, { size: 9, width: column.width - 2 * CELL_PAD, align: 'right' });
+          this.text(s, MARGIN + column.x + CELL_PAD, y, {
+            size: 9,
+            width: column.width - 2 * CELL_PAD,
+            align: 'right',
+          });
         };
         const descriptionWidth = columns.description.width - 2 * CELL_PAD;
-        const descriptionHeight = this.text(row.description, MARGIN + CELL_PAD, y, { size: 9, width: descriptionWidth });
-        if (row.detail) this.text(row.detail, MARGIN + CELL_PAD, y + descriptionHeight + 2, { size: 7.5, color: MUTED, width: descriptionWidth });
+        const descriptionHeight = this.text(row.description, MARGIN + CELL_PAD, y, {
+          size: 9,
+          width: descriptionWidth,
+        });
+        if (row.detail)
+          this.text(row.detail, MARGIN + CELL_PAD, y + descriptionHeight + 2, {
+            size: 7.5,
+            color: MUTED,
+            width: descriptionWidth,
+          });
         cell(row.quantity, columns.quantity);
         cell(row.unitPrice, columns.unitPrice);
         cell(row.amount, columns.amount);
@@ -328,14 +386,28 @@ class InvoiceLayout {
       if (row.strong) this.rule(y - 4, '#9ca3af', 0.75, labelX, right);
       const font = row.strong ? BOLD : FONT;
       const size = row.strong ? 10.5 : 9.5;
-      this.text(row.label, labelX, y, { font, size, width: 150, align: 'right', color: row.strong ? INK : '#374151', lineBreak: false });
-      this.text(row.value, labelX + 155, y, { font, size, width: right - labelX - 155 - CELL_PAD, align: 'right', lineBreak: false });
+      this.text(row.label, labelX, y, {
+        font,
+        size,
+        width: 150,
+        align: 'right',
+        color: row.strong ? INK : '#374151',
+        lineBreak: false,
+      });
+      this.text(row.value, labelX + 155, y, {
+        font,
+        size,
+        width: right - labelX - 155 - CELL_PAD,
+        align: 'right',
+        lineBreak: false,
+      });
       y += rowHeight;
     }
 
     let termsY = top - 2;
     termsY += this.text('Payment terms', MARGIN, termsY, { font: BOLD, size: 9.5, width: termsWidth }) + 5;
-    for (const line of this.model.terms) termsY += this.text(line, MARGIN, termsY, { size: 8.5, width: termsWidth, color: '#374151' }) + 3;
+    for (const line of this.model.terms)
+      termsY += this.text(line, MARGIN, termsY, { size: 8.5, width: termsWidth, color: '#374151' }) + 3;
     this.y = Math.max(y, termsY);
   }
 
@@ -349,7 +421,8 @@ class InvoiceLayout {
     ];
     const gap = 20;
     const width = (this.g.contentWidth - 20 - gap * (blocks.length - 1)) / blocks.length;
-    const blockHeight = (b: { lines: readonly string[] }): number => 16 + b.lines.reduce((h, l) => h + this.height(l, width, FONT, 9), 0);
+    const blockHeight = (b: { lines: readonly string[] }): number =>
+      16 + b.lines.reduce((h, l) => h + this.height(l, width, FONT, 9), 0);
     const height = 20 + Math.max(...blocks.map(blockHeight));
     this.ensure(14 + height, false);
     const top = this.y + 14;
@@ -366,8 +439,9 @@ class InvoiceLayout {
   /** Names the characters this PDF drew as empty boxes. */
   private missingNote(): void {
     if (this.missing.size === 0) return;
-    const note = `This PDF could not draw ${this.missing.size === 1 ? 'one character' : `${this.missing.size} characters`} (${codePoints(this.missing)}): `
-      + 'its fonts have no glyph for them, so they print as empty boxes. The HTML invoice shows them.';
+    const note =
+      `This PDF could not draw ${this.missing.size === 1 ? 'one character' : `${this.missing.size} characters`} (${codePoints(this.missing)}): ` +
+      'its fonts have no glyph for them, so they print as empty boxes. The HTML invoice shows them.';
     const height = this.height(note, this.g.contentWidth, FONT, 8);
     this.ensure(12 + height, false);
     this.text(note, MARGIN, this.y + 12, { size: 8, color: MUTED, width: this.g.contentWidth });
@@ -385,8 +459,20 @@ class InvoiceLayout {
       const bottom = margins.bottom;
       margins.bottom = 0;
       this.rule(g.footerY - 8);
-      this.text(`${model.from.name} · ${model.title}`, MARGIN, g.footerY, { size: 8, color: MUTED, width: 330, lineBreak: false, ellipsis: true });
-      this.text(`Page ${i + 1} of ${range.count}`, g.right - 150, g.footerY, { size: 8, color: MUTED, width: 150, align: 'right', lineBreak: false });
+      this.text(`${model.from.name} · ${model.title}`, MARGIN, g.footerY, {
+        size: 8,
+        color: MUTED,
+        width: 330,
+        lineBreak: false,
+        ellipsis: true,
+      });
+      this.text(`Page ${i + 1} of ${range.count}`, g.right - 150, g.footerY, {
+        size: 8,
+        color: MUTED,
+        width: 150,
+        align: 'right',
+        lineBreak: false,
+      });
       margins.bottom = bottom;
     }
   }

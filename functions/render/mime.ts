@@ -53,7 +53,8 @@ export function messageIdFor(messageKey: string, from: string): string {
 }
 
 export function buildMime(input: MimeInput): Promise<Buffer> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date)) throw new Error(`buildMime: date must be YYYY-MM-DD, got ${JSON.stringify(input.date)}`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(input.date))
+    throw new Error(`buildMime: date must be YYYY-MM-DD, got ${JSON.stringify(input.date)}`);
   const from = mailbox(input.from, 'from');
   const key = safeHeader(input.messageKey);
   const { content } = input;
@@ -89,6 +90,9 @@ export function buildMime(input: MimeInput): Promise<Buffer> {
 function withKeyHeaderCase(message: Buffer): Buffer {
   const end = message.indexOf('\r\n\r\n');
   if (end < 0) return message;
-  const head = message.subarray(0, end).toString('latin1').replace(/^X-Trueup-Key:/im, 'X-TrueUp-Key:');
+  const head = message
+    .subarray(0, end)
+    .toString('latin1')
+    .replace(/^X-Trueup-Key:/im, 'X-TrueUp-Key:');
   return Buffer.concat([Buffer.from(head, 'latin1'), message.subarray(end)]);
 }

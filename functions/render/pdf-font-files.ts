@@ -12,7 +12,10 @@ export type FontFace = 'sans' | 'sansBold' | 'jp' | 'jpBold';
 export const FONT_FILES: Readonly<Record<FontFace, { readonly file: string; readonly module: string }>> = {
   sans: { file: 'NotoSans-Regular.ttf', module: '@expo-google-fonts/noto-sans/400Regular/NotoSans_400Regular.ttf' },
   sansBold: { file: 'NotoSans-Bold.ttf', module: '@expo-google-fonts/noto-sans/700Bold/NotoSans_700Bold.ttf' },
-  jp: { file: 'NotoSansJP-Regular.ttf', module: '@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf' },
+  jp: {
+    file: 'NotoSansJP-Regular.ttf',
+    module: '@expo-google-fonts/noto-sans-jp/400Regular/NotoSansJP_400Regular.ttf',
+  },
   jpBold: { file: 'NotoSansJP-Bold.ttf', module: '@expo-google-fonts/noto-sans-jp/700Bold/NotoSansJP_700Bold.ttf' },
 };
 

@@ -4,7 +4,12 @@
  * `CFQ7TTC0MM8R:0002` to the mapped `CFQ7TTC0MM8R:0001`, or from `M365 Premium` to
  * `M365-BP — Microsoft 365 Business Premium`.
  */
-export function closestNames(query: string, candidates: readonly { key: string; label: string }[], limit = 2, threshold = 0.3): string[] {
+export function closestNames(
+  query: string,
+  candidates: readonly { key: string; label: string }[],
+  limit = 2,
+  threshold = 0.3,
+): string[] {
   const target = bigrams(query);
   return candidates
     .map((c) => ({ label: c.label, score: dice(target, bigrams(c.key)) }))

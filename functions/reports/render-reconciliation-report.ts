@@ -20,7 +20,9 @@ export interface ReconciliationReportInput {
   readonly mspName: string;
   /** What the catalog knows, to suggest the closest match for unknown accounts and unmapped skus. */
   readonly catalog?: {
-    readonly accounts: readonly { vendor: string; accountId: string; clientId: string }[]; readonly products: readonly { sku: string; name: string }[]; readonly vendorSkus: readonly { vendor: string; vendorSku: string }[];
+    readonly accounts: readonly { vendor: string; accountId: string; clientId: string }[];
+    readonly products: readonly { sku: string; name: string }[];
+    readonly vendorSkus: readonly { vendor: string; vendorSku: string }[];
     /** To show clients by name (the id when a client is not listed). */
     readonly clients?: readonly { clientId: string; name: string }[];
   };
@@ -58,9 +60,14 @@ export function summarizeRejections(file: string, csv: string, attachedAs?: stri
     counts.set(general, (counts.get(general) ?? 0) + 1);
   }
   return {
-    file, rows: parsed.length,
-    reasons: [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)).map(([reason, count]) => ({ reason, count })),
-    first: parsed.slice(0, FIRST_REJECTED_ROWS).map(([, line = '', field = '', reason = '']) => ({ line, field, reason })),
+    file,
+    rows: parsed.length,
+    reasons: [...counts]
+      .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([reason, count]) => ({ reason, count })),
+    first: parsed
+      .slice(0, FIRST_REJECTED_ROWS)
+      .map(([, line = '', field = '', reason = '']) => ({ line, field, reason })),
     ...(attachedAs ? { attachedAs } : {}),
   };
 }
@@ -74,13 +81,16 @@ export interface RenderedReport {
 export function renderReconciliationReport(input: ReconciliationReportInput): RenderedReport {
   const r = input.reconciliation;
   const byType = summarizeByType(r);
-  const top = [...r.discrepancies].filter((d) => d.amountAtStake !== null)
-    .sort((a, b) => new Dec(b.amountAtStake ?? 0).comparedTo(new Dec(a.amountAtStake ?? 0))).slice(0, 10);
+  const top = [...r.discrepancies]
+    .filter((d) => d.amountAtStake !== null)
+    .sort((a, b) => new Dec(b.amountAtStake ?? 0).comparedTo(new Dec(a.amountAtStake ?? 0)))
+    .slice(0, 10);
   const lifecycle = lifecycleFigures(input.lifecycle);
   const rate = (text: string): string => `${decimalText(new Dec(text).times(100), 2)}%`;
   const clientNames = new Map((input.catalog?.clients ?? []).map((c) => [c.clientId, c.name]));
   const productNames = new Map((input.catalog?.products ?? []).map((p) => [p.sku, p.name]));
-  const who = (d: Discrepancy): string => (d.clientId !== undefined ? clientNames.get(d.clientId) || d.clientId : d.vendor ?? '');
+  const who = (d: Discrepancy): string =>
+    d.clientId !== undefined ? clientNames.get(d.clientId) || d.clientId : (d.vendor ?? '');
   const what = (d: Discrepancy): string => {
     if (d.sku === undefined) return d.accountId ?? d.vendorSku ?? '';
     const name = productNames.get(d.sku);
@@ -95,32 +105,51 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
   const notDue = [...new Set((r.held ?? []).map((h) => h.vendor))].filter((v) => !missingVendors.has(v)).sort();
   const feedText = [
     ...feeds.map((d) => `MISSING FEED: ${d.vendor ?? ''} — ${d.detail ?? ''}`),
-    ...notDue.map((v) => `Not due yet: ${v}'s usage for ${r.period}; ${(r.held ?? []).filter((h) => h.vendor === v).length} pair(s) held and billed on the run after it arrives`),
-    ...released.map((h) => `Released: ${h.vendor}'s usage for ${h.period} arrived; ${h.pairs.length} held pair(s) reconciled and billed on this run's invoices`),
+    ...notDue.map(
+      (v) =>
+        `Not due yet: ${v}'s usage for ${r.period}; ${(r.held ?? []).filter((h) => h.vendor === v).length} pair(s) held and billed on the run after it arrives`,
+    ),
+    ...released.map(
+      (h) =>
+        `Released: ${h.vendor}'s usage for ${h.period} arrived; ${h.pairs.length} held pair(s) reconciled and billed on this run's invoices`,
+    ),
   ];
   const text = [
     `Reconciliation report ${r.period} — ${input.mspName}`,
     ...(feedText.length > 0 ? [...feedText, ''] : []),
     `Pairs: ${r.metrics.pairs}; discrepancies: ${r.metrics.discrepancies}; discrepancy rate: ${rate(r.metrics.discrepancyRate)}`,
     `Trend: ${input.history.map((h) => `${h.period} ${rate(h.discrepancyRate)}`).join(', ')}`,
-    '', 'By type:',
+    '',
+    'By type:',
     ...(byType.length ? byType.map((t) => `  ${t.type}: ${t.count} (${t.amounts})`) : ['  no discrepancies']),
-    '', 'Top amounts at stake:',
+    '',
+    'Top amounts at stake:',
     ...(top.length ? top.map((d) => `  ${d.type} ${who(d)} ${what(d)}: ${d.amountAtStake} ${d.currency}`) : ['  none']),
-    '', 'Files:',
-    ...r.files.map((f) => `  ${f.name}: read ${f.rowsRead}, accepted ${f.rowsAccepted}, rejected ${f.rowsRejected}, duplicate ${f.rowsDuplicate}${f.duplicateOf ? ` (duplicate of ${f.duplicateOf})` : ''}${f.fileError ? ` — ${f.fileError}` : ''}`),
+    '',
+    'Files:',
+    ...r.files.map(
+      (f) =>
+        `  ${f.name}: read ${f.rowsRead}, accepted ${f.rowsAccepted}, rejected ${f.rowsRejected}, duplicate ${f.rowsDuplicate}${f.duplicateOf ? ` (duplicate of ${f.duplicateOf})` : ''}${f.fileError ? ` — ${f.fileError}` : ''}`,
+    ),
     ...rejections.flatMap((r) => ['', ...rejectionText(r)]),
-    '', `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
+    '',
+    `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
   ].join('\n');
 
   // Columns listed in `numeric` (counts, amounts) are right-aligned so their digits line up.
-  const align = (i: number, numeric: readonly number[]): string => (numeric.includes(i) ? 'right;font-variant-numeric:tabular-nums' : 'left');
-  const row = (numeric: readonly number[]) => (cells: string[]): string => `<tr>${cells.map((c, i) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:${align(i, numeric)}">${escapeHtml(c)}</td>`).join('')}</tr>`;
-  const head = (cells: string[], numeric: readonly number[]): string => `<tr>${cells.map((c, i) => `<th style="text-align:${align(i, numeric)};padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const align = (i: number, numeric: readonly number[]): string =>
+    numeric.includes(i) ? 'right;font-variant-numeric:tabular-nums' : 'left';
+  const row =
+    (numeric: readonly number[]) =>
+    (cells: string[]): string =>
+      `<tr>${cells.map((c, i) => `<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:${align(i, numeric)}">${escapeHtml(c)}</td>`).join('')}</tr>`;
+  const head = (cells: string[], numeric: readonly number[]): string =>
+    `<tr>${cells.map((c, i) => `<th style="text-align:${align(i, numeric)};padding:4px 8px;background:#f3f4f6">${escapeHtml(c)}</th>`).join('')}</tr>`;
   // An empty table says so in a sentence instead of printing a header with nothing under it.
-  const table = (h: string[], rows: string[][], numeric: readonly number[] = [], empty = 'None.'): string => (rows.length === 0
-    ? `<p>${escapeHtml(empty)}</p>`
-    : `<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:13px">${head(h, numeric)}${rows.map(row(numeric)).join('')}</table></div>`);
+  const table = (h: string[], rows: string[][], numeric: readonly number[] = [], empty = 'None.'): string =>
+    rows.length === 0
+      ? `<p>${escapeHtml(empty)}</p>`
+      : `<div style="overflow-x:auto"><table style="border-collapse:collapse;font-size:13px">${head(h, numeric)}${rows.map(row(numeric)).join('')}</table></div>`;
   const unknown = r.discrepancies.filter((d) => d.type === 'unknown_account' || d.type === 'unmapped_sku');
   const title = `Reconciliation report ${r.period} — ${input.mspName}`;
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title></head>
@@ -128,41 +157,112 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
 <h1 style="font-size:20px">Reconciliation report ${escapeHtml(r.period)}</h1>
 ${feedText.length > 0 ? `<div style="border:2px solid #b91c1c;background:#fef2f2;padding:8px 12px;margin:8px 0">${feedText.map((line) => `<p style="margin:4px 0"><b>${escapeHtml(line)}</b></p>`).join('')}</div>` : ''}
 <p>${escapeHtml(input.mspName)} — ${r.metrics.pairs} pairs, ${r.metrics.discrepancies} discrepancies, discrepancy rate <b>${rate(r.metrics.discrepancyRate)}</b>.</p>
-${input.history.length === 0 ? '' : `<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
-${trendBars(input.history)}`}
+${
+  input.history.length === 0
+    ? ''
+    : `<h2 style="font-size:16px">Discrepancy rate, last ${input.history.length === 1 ? 'period' : `${input.history.length} periods`}</h2>
+${trendBars(input.history)}`
+}
 <h2 style="font-size:16px">By type</h2>
-${table(['Type', 'Count', 'Amount at stake'], byType.map((t) => [t.type, String(t.count), t.amounts]), [1], 'No discrepancies this period.')}
+${table(
+  ['Type', 'Count', 'Amount at stake'],
+  byType.map((t) => [t.type, String(t.count), t.amounts]),
+  [1],
+  'No discrepancies this period.',
+)}
 <h2 style="font-size:16px">Top amounts at stake</h2>
-${table(['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'], top.map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency]), [3], 'No amount at stake.')}
+${table(
+  ['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency'],
+  top.map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency]),
+  [3],
+  'No amount at stake.',
+)}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
-${table(['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'], unknown.map((d) => [d.type, d.vendor ?? '', d.accountId ?? d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, suggestion(d, input.catalog)]), [3], 'None: every account and vendor SKU is known.')}
+${table(
+  ['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'],
+  unknown.map((d) => [
+    d.type,
+    d.vendor ?? '',
+    d.accountId ?? d.vendorSku ?? '',
+    d.amountAtStake ?? '',
+    d.currency,
+    suggestion(d, input.catalog),
+  ]),
+  [3],
+  'None: every account and vendor SKU is known.',
+)}
 <h2 style="font-size:16px">Files ingested</h2>
-${table(['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'], r.files.map((f) => [f.name, f.format ?? '', String(f.rowsRead), String(f.rowsAccepted), String(f.rowsRejected), String(f.rowsDuplicate), f.duplicateOf ? `duplicate of ${f.duplicateOf}` : f.fileError ?? '']), [2, 3, 4, 5], 'No usage file arrived since the previous billing run.')}
-${rejections.map((rej) => `<h3 style="font-size:14px">Rejected rows of ${escapeHtml(rej.file)}</h3>
-${table(['Reason', 'Rows'], rej.reasons.map((x) => [x.reason, String(x.count)]), [1])}
+${table(
+  ['File', 'Format', 'Read', 'Accepted', 'Rejected', 'Duplicate', 'Note'],
+  r.files.map((f) => [
+    f.name,
+    f.format ?? '',
+    String(f.rowsRead),
+    String(f.rowsAccepted),
+    String(f.rowsRejected),
+    String(f.rowsDuplicate),
+    f.duplicateOf ? `duplicate of ${f.duplicateOf}` : (f.fileError ?? ''),
+  ]),
+  [2, 3, 4, 5],
+  'No usage file arrived since the previous billing run.',
+)}
+${rejections
+  .map(
+    (rej) => `<h3 style="font-size:14px">Rejected rows of ${escapeHtml(rej.file)}</h3>
+${table(
+  ['Reason', 'Rows'],
+  rej.reasons.map((x) => [x.reason, String(x.count)]),
+  [1],
+)}
 <p>${escapeHtml(firstRowsLabel(rej))}:</p>
-${table(['Line', 'Field', 'Reason'], rej.first.map((x) => [x.line, x.field, x.reason]), [0])}
-${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.attachedAs)}.</p>` : ''}`).join('\n')}
+${table(
+  ['Line', 'Field', 'Reason'],
+  rej.first.map((x) => [x.line, x.field, x.reason]),
+  [0],
+)}
+${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.attachedAs)}.</p>` : ''}`,
+  )
+  .join('\n')}
 <h2 style="font-size:16px">Follow-up</h2>
 <p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
 </body></html>`;
 
-  const csvRows = [['id', 'type', 'client_id', 'sku', 'vendor', 'account_id', 'vendor_sku', 'amount_at_stake', 'currency', 'detail'],
-    ...r.discrepancies.map((d) => [d.id, d.type, d.clientId ?? '', d.sku ?? '', d.vendor ?? '', d.accountId ?? '', d.vendorSku ?? '', d.amountAtStake ?? '', d.currency, d.detail ?? ''])];
+  const csvRows = [
+    ['id', 'type', 'client_id', 'sku', 'vendor', 'account_id', 'vendor_sku', 'amount_at_stake', 'currency', 'detail'],
+    ...r.discrepancies.map((d) => [
+      d.id,
+      d.type,
+      d.clientId ?? '',
+      d.sku ?? '',
+      d.vendor ?? '',
+      d.accountId ?? '',
+      d.vendorSku ?? '',
+      d.amountAtStake ?? '',
+      d.currency,
+      d.detail ?? '',
+    ]),
+  ];
   const csv = csvRows.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
   return { html, text, csv };
 }
 
 /** "did you mean" for an unknown account (accounts of the vendor) or unmapped sku (products and mapped skus). */
-function suggestion(d: ReconciliationJson['discrepancies'][number], catalog: ReconciliationReportInput['catalog']): string {
+function suggestion(
+  d: ReconciliationJson['discrepancies'][number],
+  catalog: ReconciliationReportInput['catalog'],
+): string {
   if (!catalog) return '';
   if (d.type === 'unknown_account') {
-    const candidates = catalog.accounts.filter((a) => a.vendor === d.vendor).map((a) => ({ key: a.accountId, label: `${a.accountId} (${a.clientId})` }));
+    const candidates = catalog.accounts
+      .filter((a) => a.vendor === d.vendor)
+      .map((a) => ({ key: a.accountId, label: `${a.accountId} (${a.clientId})` }));
     return closestNames(d.accountId ?? '', candidates).join('; ');
   }
   const candidates = [
     ...catalog.products.map((p) => ({ key: `${p.sku} ${p.name}`, label: `${p.sku} — ${p.name}` })),
-    ...catalog.vendorSkus.filter((m) => m.vendor === d.vendor && m.vendorSku !== '*').map((m) => ({ key: m.vendorSku, label: `mapped ${m.vendorSku}` })),
+    ...catalog.vendorSkus
+      .filter((m) => m.vendor === d.vendor && m.vendorSku !== '*')
+      .map((m) => ({ key: m.vendorSku, label: `mapped ${m.vendorSku}` })),
   ];
   return closestNames(d.vendorSku ?? '', candidates).join('; ');
 }
@@ -172,19 +272,27 @@ function summarizeByType(r: ReconciliationJson): { type: string; count: number; 
   for (const d of r.discrepancies) {
     const entry = types.get(d.type) ?? { count: 0, byCurrency: new Map<string, Dec>() };
     entry.count += 1;
-    if (d.amountAtStake !== null) entry.byCurrency.set(d.currency, (entry.byCurrency.get(d.currency) ?? new Dec(0)).plus(d.amountAtStake));
+    if (d.amountAtStake !== null)
+      entry.byCurrency.set(d.currency, (entry.byCurrency.get(d.currency) ?? new Dec(0)).plus(d.amountAtStake));
     types.set(d.type, entry);
   }
   return [...types.entries()].sort().map(([type, e]) => ({
-    type, count: e.count,
-    amounts: [...e.byCurrency.entries()].sort().map(([c, a]) => `${formatMoney(a, c)} ${c}`).join(', '),
+    type,
+    count: e.count,
+    amounts: [...e.byCurrency.entries()]
+      .sort()
+      .map(([c, a]) => `${formatMoney(a, c)} ${c}`)
+      .join(', '),
   }));
 }
 
 function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: number; closed: number; meanDays: string } {
   const closed = items.filter((d) => d.closedOn !== undefined);
   const days = closed.map((d) => daysBetween(d.openedOn, d.closedOn as string));
-  const mean = days.length === 0 ? 'n/a' : `${decimalText(new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1))} days`;
+  const mean =
+    days.length === 0
+      ? 'n/a'
+      : `${decimalText(new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1))} days`;
   return { open: items.length - closed.length, closed: closed.length, meanDays: mean };
 }
 
@@ -215,5 +323,7 @@ function rejectionText(r: RejectionSummary): string[] {
 }
 
 function firstRowsLabel(r: RejectionSummary): string {
-  return r.first.length === r.rows ? `The rejected row${r.rows === 1 ? '' : 's'}` : `The first ${r.first.length} of ${r.rows} rejected rows`;
+  return r.first.length === r.rows
+    ? `The rejected row${r.rows === 1 ? '' : 's'}`
+    : `The first ${r.first.length} of ${r.rows} rejected rows`;
 }

@@ -10,7 +10,11 @@ export function measureText(value: number, places: number, minPlaces = places): 
   const key = `${places}/${minPlaces}`;
   let format = FORMATS.get(key);
   if (format === undefined) {
-    format = new Intl.NumberFormat('en-US', { maximumFractionDigits: places, minimumFractionDigits: minPlaces, useGrouping: false });
+    format = new Intl.NumberFormat('en-US', {
+      maximumFractionDigits: places,
+      minimumFractionDigits: minPlaces,
+      useGrouping: false,
+    });
     FORMATS.set(key, format);
   }
   return format.format(value);

@@ -13,7 +13,9 @@ export function seedOf(name: string): number {
 
 export class SeededRandom {
   private state: number;
-  constructor(name: string) { this.state = seedOf(name); }
+  constructor(name: string) {
+    this.state = seedOf(name);
+  }
   /** A number in [0, 1). */
   next(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
@@ -22,6 +24,10 @@ export class SeededRandom {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   /** An integer in [min, max]. */
-  int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
-  pick<T>(items: readonly T[]): T { return items[Math.floor(this.next() * items.length)] as T; }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)] as T;
+  }
 }

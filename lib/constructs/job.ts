@@ -16,7 +16,12 @@ export type Grant = (fn: PipelineFunction) => void;
 /** What starts a job. */
 export type JobTrigger =
   /** An EventBridge Scheduler schedule in the job's time zone, with its own DLQ (ScheduledJob). */
-  | { readonly kind: 'schedule'; readonly expression: string; readonly description: string; readonly rerunHint?: string }
+  | {
+      readonly kind: 'schedule';
+      readonly expression: string;
+      readonly description: string;
+      readonly rerunHint?: string;
+    }
   /** An object created under a prefix of a bucket (an S3 event notification). */
   | { readonly kind: 'objectCreated'; readonly bucket: s3.IBucket; readonly prefix: string }
   /** Messages of an SQS queue, in batches, with partial batch failures reported. */
@@ -51,8 +56,12 @@ export class Job {
     for (const grant of grants) grant(this.fn);
     if (trigger?.kind === 'schedule') {
       this.schedule = new ScheduledJob(scope, `${id}Schedule`, {
-        function: this.fn.function, expression: trigger.expression, timeZone, description: trigger.description,
-        alarmTopic: props.alarmTopic, rerunHint: trigger.rerunHint,
+        function: this.fn.function,
+        expression: trigger.expression,
+        timeZone,
+        description: trigger.description,
+        alarmTopic: props.alarmTopic,
+        rerunHint: trigger.rerunHint,
       });
     } else if (trigger) {
       this.connect(trigger);
@@ -63,13 +72,18 @@ export class Job {
     const fn = this.fn.function;
     switch (trigger.kind) {
       case 'objectCreated':
-        trigger.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), { prefix: trigger.prefix });
+        trigger.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.LambdaDestination(fn), {
+          prefix: trigger.prefix,
+        });
         return;
       case 'queue':
-        fn.addEventSource(new SqsEventSource(trigger.queue, {
-          batchSize: trigger.batchSize, reportBatchItemFailures: true,
-          ...(trigger.maxConcurrency === undefined ? {} : { maxConcurrency: trigger.maxConcurrency }),
-        }));
+        fn.addEventSource(
+          new SqsEventSource(trigger.queue, {
+            batchSize: trigger.batchSize,
+            reportBatchItemFailures: true,
+            ...(trigger.maxConcurrency === undefined ? {} : { maxConcurrency: trigger.maxConcurrency }),
+          }),
+        );
         return;
       case 'topic':
         trigger.topic.addSubscription(new subscriptions.LambdaSubscription(fn));
@@ -95,10 +109,15 @@ export function tableReadWrite(table: dynamodb.ITable, tableArnExportName: strin
 
 /** Send messages to a queue. */
 export function sendMessages(queue: sqs.IQueue): Grant {
-  return (fn) => { queue.grantSendMessages(fn.function); };
+  return (fn) => {
+    queue.grantSendMessages(fn.function);
+  };
 }
 
 /** `billing-run` → `BillingRun`: the construct id of a job's function. */
 export function pascalCase(name: string): string {
-  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

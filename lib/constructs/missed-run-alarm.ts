@@ -58,7 +58,11 @@ export class MissedRunAlarm extends Construct {
         conditions: {
           StringEquals: {
             'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
           },
         },
       }),
@@ -69,14 +73,25 @@ export class MissedRunAlarm extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': props.namespace } },
     });
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]',
-      `cloudwatch:PutMetricData has no resource-level permissions; the condition limits it to the ${props.namespace} namespace.`);
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      `cloudwatch:PutMetricData has no resource-level permissions; the condition limits it to the ${props.namespace} namespace.`,
+    );
 
     this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14) });
-    acknowledge(this.deadLetterQueue, 'AwsSolutions-SQS3', 'This queue is itself a dead-letter queue: the Scheduler target DLQ of the expected-run marker.');
-    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', this.deadLetterQueue,
+    acknowledge(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      'This queue is itself a dead-letter queue: the Scheduler target DLQ of the expected-run marker.',
+    );
+    this.deadLetterAlarm = deadLetterAlarm(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
       `TrueUp: the expected-run marker of ${props.jobDescription} could not be published, so a missed run would not alarm. Check the schedule's role and CloudWatch.`,
-      props.alarmTopic);
+      props.alarmTopic,
+    );
 
     this.expectedSchedule = new scheduler.Schedule(this, 'ExpectedSchedule', {
       description: `TrueUp: ${props.jobDescription} is due (publishes ${props.expectedMetricName} for the missed-run alarm)`,
@@ -89,7 +104,14 @@ export class MissedRunAlarm extends Construct {
         policyStatements: [putMetricData],
         input: scheduler.ScheduleTargetInput.fromObject({
           Namespace: props.namespace,
-          MetricData: [{ MetricName: props.expectedMetricName, Dimensions: [{ Name: 'service', Value: props.service }], Unit: 'Count', Value: 1 }],
+          MetricData: [
+            {
+              MetricName: props.expectedMetricName,
+              Dimensions: [{ Name: 'service', Value: props.service }],
+              Unit: 'Count',
+              Value: 1,
+            },
+          ],
         }),
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 3,
@@ -98,7 +120,13 @@ export class MissedRunAlarm extends Construct {
     });
 
     const metric = (metricName: string): cloudwatch.Metric =>
-      new cloudwatch.Metric({ namespace: props.namespace, metricName, dimensionsMap, statistic: cloudwatch.Stats.SUM, period: Duration.days(1) });
+      new cloudwatch.Metric({
+        namespace: props.namespace,
+        metricName,
+        dimensionsMap,
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.days(1),
+      });
     this.alarm = atLeastOneAlarm(this, 'Alarm', {
       description: `TrueUp: ${props.jobDescription} was due but did not complete that day (${props.timeZone}). ${props.remedy}`,
       metric: new cloudwatch.MathExpression({
@@ -112,6 +140,8 @@ export class MissedRunAlarm extends Construct {
     });
     // Whole days of the MSP's time zone, evaluated once complete (the default sliding window
     // would look at the 24 hours before each evaluation and miss or invent runs).
-    (this.alarm.node.defaultChild as cloudwatch.CfnAlarm).evaluationWindow = { wallClockWindow: { timezone: props.timeZone } };
+    (this.alarm.node.defaultChild as cloudwatch.CfnAlarm).evaluationWindow = {
+      wallClockWindow: { timezone: props.timeZone },
+    };
   }
 }

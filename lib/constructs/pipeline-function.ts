@@ -9,7 +9,14 @@ import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { atLeastOneAlarm } from './alarm.js';
 import {
-  ALIASES, ESBUILD_TARGET, ESM_BANNER, EXTERNAL_MODULES, HANDLERS_DIR, MAIN_FIELDS, PROJECT_ROOT, pdfkitFontCommands,
+  ALIASES,
+  ESBUILD_TARGET,
+  ESM_BANNER,
+  EXTERNAL_MODULES,
+  HANDLERS_DIR,
+  MAIN_FIELDS,
+  PROJECT_ROOT,
+  pdfkitFontCommands,
 } from '../bundling.js';
 
 export interface PipelineFunctionProps {

@@ -18,7 +18,11 @@ export interface EncryptedQueueProps {
 }
 
 /** A queue with the house defaults: encrypted at rest (SQS-managed SSE or KMS) and TLS-only. */
-export function encryptedQueue(scope: Construct, id: string, props: EncryptedQueueProps & { readonly deadLetterQueue?: sqs.DeadLetterQueue }): sqs.Queue {
+export function encryptedQueue(
+  scope: Construct,
+  id: string,
+  props: EncryptedQueueProps & { readonly deadLetterQueue?: sqs.DeadLetterQueue },
+): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
     encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
     encryptionMasterKey: props.encryptionKey,
@@ -32,10 +36,19 @@ export function encryptedQueue(scope: Construct, id: string, props: EncryptedQue
 }
 
 /** An alarm when a dead-letter queue holds at least one message (checked every 5 minutes). */
-export function deadLetterAlarm(scope: Construct, id: string, queue: sqs.IQueue, description: string, topic?: sns.ITopic): cloudwatch.Alarm {
+export function deadLetterAlarm(
+  scope: Construct,
+  id: string,
+  queue: sqs.IQueue,
+  description: string,
+  topic?: sns.ITopic,
+): cloudwatch.Alarm {
   return atLeastOneAlarm(scope, id, {
     description,
-    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    metric: queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(5),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
     topic,
   });
 }
@@ -83,7 +96,9 @@ export class QueueWithDlq extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
     this.deadLetterAlarm = deadLetterAlarm(
-      this, 'DeadLetterAlarm', this.deadLetterQueue,
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
       `TrueUp ${props.purpose}: a message failed ${props.maxReceiveCount ?? 5} times and is in the dead-letter queue; inspect it and redrive.`,
       props.alarmTopic,
     );

@@ -47,7 +47,9 @@ export class ScheduledJob extends Construct {
     super(scope, id);
     this.deadLetterQueue = encryptedQueue(this, 'DeadLetterQueue', { retentionPeriod: Duration.days(14) });
     this.deadLetterAlarm = deadLetterAlarm(
-      this, 'DeadLetterAlarm', this.deadLetterQueue,
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
       `TrueUp scheduled job failed: ${props.description}. The failed invocation is in the DLQ; fix the cause and ${props.rerunHint ?? 'invoke the function with {"date":"YYYY-MM-DD"}'}.`,
       props.alarmTopic,
     );

@@ -9,15 +9,24 @@ import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js'
 import type { FileRecord, Ledger, OutboxEntry } from '../../functions/app/ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import type { LateFee, Payment } from '../../functions/domain/billing-types.js';
-import { localNames, provisionLocal, startLocalRuntime, type LocalRuntime } from '../../functions/local-runner/local-runtime.js';
+import {
+  localNames,
+  provisionLocal,
+  startLocalRuntime,
+  type LocalRuntime,
+} from '../../functions/local-runner/local-runtime.js';
 import { MemoryLedger } from '../fakes/memory-ledger.js';
 import { d } from '../support/builders.js';
 import { issuedInvoice } from '../support/invoices.js';
 
 let runtime: LocalRuntime;
 let tables = 0;
-beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
-afterAll(async () => { await runtime?.stop(); });
+beforeAll(async () => {
+  runtime = await startLocalRuntime();
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 interface Subject {
   readonly ledger: Ledger;
@@ -26,28 +35,61 @@ interface Subject {
 }
 
 const implementations: [string, () => Promise<Subject>][] = [
-  ['MemoryLedger', async () => {
-    const clock = { now: 1_000_000 };
-    return { ledger: new MemoryLedger(() => clock.now), clock };
-  }],
-  ['DynamoDbLedger', async () => {
-    const clock = { now: 1_000_000 };
-    const name = `contract-${++tables}`;
-    const { clients } = await provisionLocal(runtime.aws, name);
-    const db = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
-    return { ledger: new DynamoDbLedger(db, localNames(name).table, () => clock.now), clock };
-  }],
+  [
+    'MemoryLedger',
+    async () => {
+      const clock = { now: 1_000_000 };
+      return { ledger: new MemoryLedger(() => clock.now), clock };
+    },
+  ],
+  [
+    'DynamoDbLedger',
+    async () => {
+      const clock = { now: 1_000_000 };
+      const name = `contract-${++tables}`;
+      const { clients } = await provisionLocal(runtime.aws, name);
+      const db = DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } });
+      return { ledger: new DynamoDbLedger(db, localNames(name).table, () => clock.now), clock };
+    },
+  ],
 ];
 
 const outbox = (key: string, invoices: OutboxEntry['invoices'] = []): OutboxEntry => ({
-  key, kind: 'dunning', date: '2025-03-10', to: ['ap@c1.example'], subject: 's', invoices, rawKey: `emails/${key}.eml`, status: 'pending',
+  key,
+  kind: 'dunning',
+  date: '2025-03-10',
+  to: ['ap@c1.example'],
+  subject: 's',
+  invoices,
+  rawKey: `emails/${key}.eml`,
+  status: 'pending',
 });
 const payment = (paymentId: string, amount: string): Payment => ({
-  paymentId, invoiceNumber: 'INV-2025-000001', amount: d(amount), currency: 'USD', receivedOn: '2025-03-05',
+  paymentId,
+  invoiceNumber: 'INV-2025-000001',
+  amount: d(amount),
+  currency: 'USD',
+  receivedOn: '2025-03-05',
 });
-const fee: LateFee = { invoiceNumber: 'INV-2025-000001', clientId: 'C001', currency: 'USD', amount: d('1.5'), step: 'overdue_2', chargedOn: '2025-03-17' };
+const fee: LateFee = {
+  invoiceNumber: 'INV-2025-000001',
+  clientId: 'C001',
+  currency: 'USD',
+  amount: d('1.5'),
+  step: 'overdue_2',
+  chargedOn: '2025-03-17',
+};
 const file = (overrides: Partial<FileRecord> = {}): FileRecord => ({
-  sha256: 'abc', name: 'usage.csv', bytes: 10, rowsRead: 1, rowsAccepted: 1, rowsRejected: 0, rowsDuplicate: 0, ingestedOn: '2025-01-31', key: 'inbox/usage.csv', ...overrides,
+  sha256: 'abc',
+  name: 'usage.csv',
+  bytes: 10,
+  rowsRead: 1,
+  rowsAccepted: 1,
+  rowsRejected: 0,
+  rowsDuplicate: 0,
+  ingestedOn: '2025-01-31',
+  key: 'inbox/usage.csv',
+  ...overrides,
 });
 
 describe.each(implementations)('%s', (_name, make) => {
@@ -73,7 +115,7 @@ describe.each(implementations)('%s', (_name, make) => {
     expect(await ledger.claimSend('no-such-key', 'a', 90)).toBeUndefined();
   });
 
-  it('reserves a period\'s invoice numbers once, and the next period after them', async () => {
+  it("reserves a period's invoice numbers once, and the next period after them", async () => {
     const { ledger } = await make();
     expect(await ledger.reserveInvoiceNumbers('2025-01', 3)).toBe(1);
     expect(await ledger.reserveInvoiceNumbers('2025-01', 3)).toBe(1);
@@ -85,14 +127,23 @@ describe.each(implementations)('%s', (_name, make) => {
     const { ledger } = await make();
     expect(await ledger.issueNumberedInvoice(issuedInvoice(), [])).toBe(true);
     expect(await ledger.issueNumberedInvoice(issuedInvoice(), [])).toBe(false);
-    await expect(ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000009' }), [])).rejects.toThrow('already has invoice INV-2025-000001');
-    expect(await ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000002', clientId: 'C002', total: '-5' }), [])).toBe(true);
+    await expect(ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000009' }), [])).rejects.toThrow(
+      'already has invoice INV-2025-000001',
+    );
+    expect(
+      await ledger.issueNumberedInvoice(
+        issuedInvoice({ number: 'INV-2025-000002', clientId: 'C002', total: '-5' }),
+        [],
+      ),
+    ).toBe(true);
 
     expect(await ledger.invoiceNumberFor('C001', '2025-01')).toBe('INV-2025-000001');
     expect((await ledger.listInvoices()).map((i) => i.invoice.number)).toEqual(['INV-2025-000001', 'INV-2025-000002']);
     expect((await ledger.listInvoices({ openOnly: true })).map((i) => i.invoice.number)).toEqual(['INV-2025-000001']);
     const stored = await ledger.getInvoice('INV-2025-000001');
-    expect([stored?.paid.toFixed(), stored?.paymentCount, stored?.invoice.total.toFixed(2), stored?.stepsSent]).toEqual(['0', 0, '100.00', new Set()]);
+    expect([stored?.paid.toFixed(), stored?.paymentCount, stored?.invoice.total.toFixed(2), stored?.stepsSent]).toEqual(
+      ['0', 0, '100.00', new Set()],
+    );
   });
 
   it('records a payment once, refusing one decided on stale totals', async () => {
@@ -105,16 +156,27 @@ describe.each(implementations)('%s', (_name, make) => {
     const before = await ledger.paymentTarget(payment('P1', '40'));
     expect(before.pending).toBe(true);
     const target = before.invoice!;
-    expect(await ledger.recordPayment(payment('P1', '40'), { invoice: target, amount: d(40), stillOpen: true })).toBe('recorded');
-    expect(await ledger.recordPayment(payment('P1', '40'), { invoice: target, amount: d(40), stillOpen: true })).toBe('duplicate');
-    expect(await ledger.recordPayment(payment('P2', '60'), { invoice: target, amount: d(60), stillOpen: false })).toBe('conflict');
+    expect(await ledger.recordPayment(payment('P1', '40'), { invoice: target, amount: d(40), stillOpen: true })).toBe(
+      'recorded',
+    );
+    expect(await ledger.recordPayment(payment('P1', '40'), { invoice: target, amount: d(40), stillOpen: true })).toBe(
+      'duplicate',
+    );
+    expect(await ledger.recordPayment(payment('P2', '60'), { invoice: target, amount: d(60), stillOpen: false })).toBe(
+      'conflict',
+    );
 
     const fresh = (await ledger.paymentTarget(payment('P2', '60'))).invoice!;
     expect([fresh.paid.toFixed(), fresh.paymentCount]).toEqual(['40', 1]);
-    expect(await ledger.recordPayment(payment('P2', '60'), { invoice: fresh, amount: d(60), stillOpen: false })).toBe('recorded');
+    expect(await ledger.recordPayment(payment('P2', '60'), { invoice: fresh, amount: d(60), stillOpen: false })).toBe(
+      'recorded',
+    );
     expect(await ledger.pendingPayments('2025-03-05')).toEqual([]);
     const paid = await ledger.getInvoice('INV-2025-000001');
-    expect(paid?.payments.map((p) => [p.paymentId, p.amount.toFixed()])).toEqual([['P1', '40'], ['P2', '60']]);
+    expect(paid?.payments.map((p) => [p.paymentId, p.amount.toFixed()])).toEqual([
+      ['P1', '40'],
+      ['P2', '60'],
+    ]);
     expect(await ledger.listInvoices({ openOnly: true })).toEqual([]);
   });
 
@@ -122,21 +184,35 @@ describe.each(implementations)('%s', (_name, make) => {
     const { ledger } = await make();
     await ledger.issueNumberedInvoice(issuedInvoice(), []);
     const step = [{ invoiceNumber: 'INV-2025-000001', step: 'overdue_2' }];
-    expect(await ledger.recordDunning(step, [fee], outbox('dunning#C001#2025-03-17', [{ number: 'INV-2025-000001', step: 'overdue_2' }]))).toBe(true);
+    expect(
+      await ledger.recordDunning(
+        step,
+        [fee],
+        outbox('dunning#C001#2025-03-17', [{ number: 'INV-2025-000001', step: 'overdue_2' }]),
+      ),
+    ).toBe(true);
     expect(await ledger.recordDunning(step, [], outbox('dunning#C001#2025-03-18'))).toBe(false);
     expect(await ledger.getOutbox('dunning#C001#2025-03-18')).toBeUndefined();
     const dunned = await ledger.getInvoice('INV-2025-000001');
     expect([dunned?.stepsSent, dunned?.feeCharged]).toEqual([new Set(['overdue_2']), true]);
-    expect((await ledger.unbilledLateFees('C001')).map((f) => [f.invoiceNumber, f.amount.toFixed()])).toEqual([['INV-2025-000001', '1.5']]);
+    expect((await ledger.unbilledLateFees('C001')).map((f) => [f.invoiceNumber, f.amount.toFixed()])).toEqual([
+      ['INV-2025-000001', '1.5'],
+    ]);
 
     const next = issuedInvoice({ number: 'INV-2025-000002', period: '2025-02' });
     expect(await ledger.issueNumberedInvoice(next, [fee])).toBe(true);
     expect(await ledger.unbilledLateFees('C001')).toEqual([]);
-    await expect(ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000003', period: '2025-03' }), [fee])).rejects.toThrow();
+    await expect(
+      ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000003', period: '2025-03' }), [fee]),
+    ).rejects.toThrow();
     expect(await ledger.invoiceNumberFor('C001', '2025-03')).toBeUndefined();
 
     const claim = await ledger.claimSend('dunning#C001#2025-03-17', 'a', 90);
-    await ledger.markSent(outbox('dunning#C001#2025-03-17', [{ number: 'INV-2025-000001', step: 'overdue_2' }]), 'msg-9', claim!.sentOrder);
+    await ledger.markSent(
+      outbox('dunning#C001#2025-03-17', [{ number: 'INV-2025-000001', step: 'overdue_2' }]),
+      'msg-9',
+      claim!.sentOrder,
+    );
     expect((await ledger.markBounced('msg-9'))?.status).toBe('bounced');
     expect((await ledger.getInvoice('INV-2025-000001'))?.stepsSent).toEqual(new Set());
     expect(await ledger.markBounced('msg-unknown')).toBeUndefined();
@@ -146,11 +222,24 @@ describe.each(implementations)('%s', (_name, make) => {
     const { ledger } = await make();
     expect(await ledger.claimFile('abc', 'usage.csv', 'inbox/usage.csv')).toEqual({ claimed: true });
     expect(await ledger.claimFile('abc', 'usage.csv', 'inbox/usage.csv')).toEqual({ claimed: true }); // a retry while processing
-    expect(await ledger.claimFile('abc', 'copy.csv', 'inbox/copy.csv')).toEqual({ claimed: false, existing: undefined, sameObject: false });
+    expect(await ledger.claimFile('abc', 'copy.csv', 'inbox/copy.csv')).toEqual({
+      claimed: false,
+      existing: undefined,
+      sameObject: false,
+    });
     await ledger.completeFile(file());
-    expect(await ledger.claimFile('abc', 'usage.csv', 'inbox/usage.csv')).toEqual({ claimed: false, existing: file(), sameObject: true });
+    expect(await ledger.claimFile('abc', 'usage.csv', 'inbox/usage.csv')).toEqual({
+      claimed: false,
+      existing: file(),
+      sameObject: true,
+    });
 
-    const duplicate = file({ name: 'copy.csv', key: 'inbox/copy.csv', duplicateOf: 'usage.csv', ingestedOn: '2025-02-01' });
+    const duplicate = file({
+      name: 'copy.csv',
+      key: 'inbox/copy.csv',
+      duplicateOf: 'usage.csv',
+      ingestedOn: '2025-02-01',
+    });
     expect(await ledger.recordDuplicateFile(duplicate)).toEqual(duplicate);
     expect(await ledger.recordDuplicateFile({ ...duplicate, ingestedOn: '2025-02-02' })).toEqual(duplicate);
     expect((await ledger.unreportedFiles()).map((f) => f.name)).toEqual(['usage.csv', 'copy.csv']);
@@ -161,17 +250,47 @@ describe.each(implementations)('%s', (_name, make) => {
 
   it('stores a discrepancy and a reconciliation once', async () => {
     const { ledger } = await make();
-    const discrepancy: Discrepancy = { id: 'D1', period: '2025-01', type: 'over_billed', clientId: 'C001', sku: 'SEAT', amountAtStake: d('12.50'), currency: 'USD' };
-    expect([await ledger.storeDiscrepancy(discrepancy, '2025-02-01'), await ledger.storeDiscrepancy(discrepancy, '2025-02-02')]).toEqual([true, false]);
+    const discrepancy: Discrepancy = {
+      id: 'D1',
+      period: '2025-01',
+      type: 'over_billed',
+      clientId: 'C001',
+      sku: 'SEAT',
+      amountAtStake: d('12.50'),
+      currency: 'USD',
+    };
+    expect([
+      await ledger.storeDiscrepancy(discrepancy, '2025-02-01'),
+      await ledger.storeDiscrepancy(discrepancy, '2025-02-02'),
+    ]).toEqual([true, false]);
     const acknowledged = await ledger.setDiscrepancyStatus('D1', 'acknowledged', '2025-02-03', 'checking');
-    expect((await ledger.listDiscrepancies()).map((x) => [x.id, x.status, x.openedOn, x.acknowledgedOn, x.note, x.amountAtStake?.toFixed(2)])).toEqual([
-      ['D1', 'acknowledged', '2025-02-01', '2025-02-03', 'checking', '12.50'],
-    ]);
+    expect(
+      (await ledger.listDiscrepancies()).map((x) => [
+        x.id,
+        x.status,
+        x.openedOn,
+        x.acknowledgedOn,
+        x.note,
+        x.amountAtStake?.toFixed(2),
+      ]),
+    ).toEqual([['D1', 'acknowledged', '2025-02-01', '2025-02-03', 'checking', '12.50']]);
     expect(acknowledged.status).toBe('acknowledged');
-    await expect(ledger.setDiscrepancyStatus('D9', 'resolved', '2025-02-03')).rejects.toThrow('No discrepancy with id D9');
+    await expect(ledger.setDiscrepancyStatus('D9', 'resolved', '2025-02-03')).rejects.toThrow(
+      'No discrepancy with id D9',
+    );
 
-    const record = (period: string) => ({ period, runDate: `${period}-28`, key: `reconciliation/${period}.json`, pairs: 1, discrepancies: 0, discrepancyRate: '0' });
-    expect([await ledger.putReconciliation(record('2025-01')), await ledger.putReconciliation(record('2025-01'))]).toEqual([true, false]);
+    const record = (period: string) => ({
+      period,
+      runDate: `${period}-28`,
+      key: `reconciliation/${period}.json`,
+      pairs: 1,
+      discrepancies: 0,
+      discrepancyRate: '0',
+    });
+    expect([
+      await ledger.putReconciliation(record('2025-01')),
+      await ledger.putReconciliation(record('2025-01')),
+    ]).toEqual([true, false]);
     await ledger.putReconciliation(record('2025-02'));
     expect((await ledger.recentReconciliations(5)).map((r) => r.period)).toEqual(['2025-02', '2025-01']);
     expect(await ledger.expectedFeeds()).toEqual([]);

@@ -18,9 +18,14 @@ describe('deliverInvoice (in memory)', () => {
     await deliverInvoice(deps, { number: 'INV-2025-000001' });
 
     expect(await deps.artifacts.list('invoices/')).toEqual([
-      'invoices/INV-2025-000001.html', 'invoices/INV-2025-000001.json', 'invoices/INV-2025-000001.pdf',
+      'invoices/INV-2025-000001.html',
+      'invoices/INV-2025-000001.json',
+      'invoices/INV-2025-000001.pdf',
     ]);
-    expect(JSON.parse(deps.artifacts.text('invoices/INV-2025-000001.json') ?? '{}')).toMatchObject({ number: 'INV-2025-000001', total: '100.00' });
+    expect(JSON.parse(deps.artifacts.text('invoices/INV-2025-000001.json') ?? '{}')).toMatchObject({
+      number: 'INV-2025-000001',
+      total: '100.00',
+    });
     expect(deps.mailer.sent).toHaveLength(1);
     expect(deps.mailer.sent[0]?.to).toEqual(['ap@c1.example']);
     expect(deps.mailer.sent[0]?.raw).toMatch(/Content-Type: application\/pdf;[^]*filename="?INV-2025-000001\.pdf/);

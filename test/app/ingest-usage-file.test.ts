@@ -23,8 +23,12 @@ const PART_SIZE = 300;
 let runtime: LocalRuntime;
 let installations = 0;
 
-beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
-afterAll(async () => { await runtime?.stop(); });
+beforeAll(async () => {
+  runtime = await startLocalRuntime();
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 /** The artifacts bucket, recording every call; `failPut` can make a PUT fail. */
 class RecordingStore implements BlobStore {
@@ -60,8 +64,12 @@ class RecordingStore implements BlobStore {
     return this.inner.list(prefix);
   }
 
-  copy(fromKey: string, toKey: string, bytes?: number): Promise<void> { return this.inner.copy(fromKey, toKey, bytes); }
-  delete(key: string): Promise<void> { return this.inner.delete(key); }
+  copy(fromKey: string, toKey: string, bytes?: number): Promise<void> {
+    return this.inner.copy(fromKey, toKey, bytes);
+  }
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
 }
 
 /** A fresh installation (table, buckets) on the shared stand-in, its artifacts bucket recorded. */
@@ -82,7 +90,8 @@ const sha256Of = (text: string): string => createHash('sha256').update(text).dig
 /** Every object under normalized/ and refs/, with its text. */
 async function snapshot(store: BlobStore): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const key of [...await store.list('normalized/'), ...await store.list('refs/')]) out[key] = new TextDecoder().decode(await store.get(key));
+  for (const key of [...(await store.list('normalized/')), ...(await store.list('refs/'))])
+    out[key] = new TextDecoder().decode(await store.get(key));
   return out;
 }
 
@@ -97,7 +106,11 @@ const brief = (r: UsageRecord): string => `${r.source.file}:${r.source.line} ${r
 /** The reference of row `i`: long enough that the references of a period take several parts too. */
 const ref = (i: number): string => `R${String(i).padStart(2, '0')}-${'0123456789'.repeat(4)}`;
 /** 40 rows alternating between January and February 2025, references ref(0)…ref(39). */
-const TWO_PERIODS = [HEADER, ...Array.from({ length: 40 }, (_, i) => `microsoft,T1,seat-sku,${i + 1},2025-0${(i % 2) + 1}-1${i % 10},${ref(i)}`)].join('\n') + '\n';
+const TWO_PERIODS =
+  [
+    HEADER,
+    ...Array.from({ length: 40 }, (_, i) => `microsoft,T1,seat-sku,${i + 1},2025-0${(i % 2) + 1}-1${i % 10},${ref(i)}`),
+  ].join('\n') + '\n';
 
 describe('ingestUsageFile writes bounded parts', () => {
   it('writes each period in several parts that the billing run reads back in order', async () => {
@@ -108,7 +121,9 @@ describe('ingestUsageFile writes bounded parts', () => {
 
     const sha = sha256Of(TWO_PERIODS);
     for (const period of ['2025-01', '2025-02']) {
-      const parts = artifacts.puts.filter((p) => p.key.startsWith(`normalized/${period}/`) && p.key.endsWith('.ndjson'));
+      const parts = artifacts.puts.filter(
+        (p) => p.key.startsWith(`normalized/${period}/`) && p.key.endsWith('.ndjson'),
+      );
       expect(parts.length).toBeGreaterThanOrEqual(5);
       // Numbered in write order, and the keys sort that way.
       expect(parts.map((p) => p.key)).toEqual(parts.map((_, n) => normalizedKey(period, sha, n)));
@@ -123,15 +138,28 @@ describe('ingestUsageFile writes bounded parts', () => {
       const seal = artifacts.puts.findIndex((p) => p.key === sealKey(period, sha));
       expect(seal).toBeGreaterThan(artifacts.puts.findIndex((p) => p.key === parts.at(-1)?.key));
       expect(JSON.parse(artifacts.puts[seal]?.body ?? '')).toEqual({ records: parts.length, refs: refs.length });
-      const lines = refs.map((p) => p.body).join('').split('\n').filter(Boolean);
-      expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => `microsoft\u0000${ref(2 * i + (period === '2025-01' ? 0 : 1))}`));
+      const lines = refs
+        .map((p) => p.body)
+        .join('')
+        .split('\n')
+        .filter(Boolean);
+      expect(lines).toEqual(
+        Array.from({ length: 20 }, (_, i) => `microsoft\u0000${ref(2 * i + (period === '2025-01' ? 0 : 1))}`),
+      );
     }
 
-    for (const [period, first] of [['2025-01', 0], ['2025-02', 1]] as const) {
-      const expected = Array.from({ length: 20 }, (_, i) => 2 * i + first).map((row) => `two-periods.csv:${row + 2} ${ref(row)} 2025-0${first + 1}-1${row % 10}`);
+    for (const [period, first] of [
+      ['2025-01', 0],
+      ['2025-02', 1],
+    ] as const) {
+      const expected = Array.from({ length: 20 }, (_, i) => 2 * i + first).map(
+        (row) => `two-periods.csv:${row + 2} ${ref(row)} 2025-0${first + 1}-1${row % 10}`,
+      );
       const read = await periodRecords(deps.artifacts, period);
       expect(read.map(brief)).toEqual(expected);
-      expect(read.map((r) => r.quantity.toString())).toEqual(Array.from({ length: 20 }, (_, i) => String(2 * i + first + 1)));
+      expect(read.map((r) => r.quantity.toString())).toEqual(
+        Array.from({ length: 20 }, (_, i) => String(2 * i + first + 1)),
+      );
     }
   });
 
@@ -139,8 +167,11 @@ describe('ingestUsageFile writes bounded parts', () => {
     const { deps, artifacts } = await installation();
     const key = await drop(deps, 'two-periods.csv', TWO_PERIODS);
     // The first attempt dies on a PUT after some references of the file are stored.
-    artifacts.failPut = (k) => k.startsWith('normalized/2025-02/') && artifacts.puts.some((p) => p.key.startsWith('refs/2025-02/'));
-    await expect(ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE })).rejects.toThrow(/failed \(test\)/);
+    artifacts.failPut = (k) =>
+      k.startsWith('normalized/2025-02/') && artifacts.puts.some((p) => p.key.startsWith('refs/2025-02/'));
+    await expect(ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE })).rejects.toThrow(
+      /failed \(test\)/,
+    );
     const firstAttempt = artifacts.puts.splice(0);
     expect(firstAttempt.some((p) => p.key.startsWith('refs/2025-02/'))).toBe(true);
 
@@ -159,26 +190,36 @@ describe('ingestUsageFile writes bounded parts', () => {
     artifacts.puts.splice(0);
     const again = await ingestUsageFile(deps, { key, today: '2025-03-02' }, { partSize: PART_SIZE });
     expect(again.record).toEqual(record);
-    const copy = await ingestUsageFile(deps, { key: await drop(deps, 'copy.csv', TWO_PERIODS), today: '2025-03-02' }, { partSize: PART_SIZE });
+    const copy = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'copy.csv', TWO_PERIODS), today: '2025-03-02' },
+      { partSize: PART_SIZE },
+    );
     expect(copy.record.duplicateOf).toBe('two-periods.csv');
     expect(artifacts.puts).toEqual([]);
     expect(await snapshot(deps.artifacts)).toEqual(after);
   });
 });
 
-describe('the seal of a file\'s parts', () => {
+describe("the seal of a file's parts", () => {
   it('keeps a half-ingested file out of billing and duplicates, and ignores a part past the seal', async () => {
     const { deps, artifacts } = await installation();
     const key = await drop(deps, 'two-periods.csv', TWO_PERIODS);
     const sha = sha256Of(TWO_PERIODS);
     // The ingest dies on the seal of January: every part is stored, no period is sealed yet.
     artifacts.failPut = (k) => k === sealKey('2025-01', sha);
-    await expect(ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE })).rejects.toThrow(/failed \(test\)/);
+    await expect(ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE })).rejects.toThrow(
+      /failed \(test\)/,
+    );
     expect(artifacts.puts.some((p) => p.key.startsWith('normalized/2025-01/'))).toBe(true);
     expect(await periodRecords(deps.artifacts, '2025-01')).toEqual([]);
     // Another file with one of its references: not a duplicate of an unsealed file.
     const other = [HEADER, `microsoft,T1,seat-sku,9,2025-01-25,${ref(0)}`].join('\n') + '\n';
-    const first = await ingestUsageFile(deps, { key: await drop(deps, 'other.csv', other), today: '2025-03-01' }, { partSize: PART_SIZE });
+    const first = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'other.csv', other), today: '2025-03-01' },
+      { partSize: PART_SIZE },
+    );
     expect([first.record.rowsAccepted, first.record.rowsDuplicate]).toEqual([1, 0]);
 
     // The retry now finds other.csv's reference stored: one row fewer, so fewer January parts.
@@ -187,14 +228,30 @@ describe('the seal of a file\'s parts', () => {
     expect([retry.record.rowsAccepted, retry.record.rowsDuplicate]).toEqual([39, 1]);
     // A part the first attempt wrote past the retry's last one stays in the bucket but is not read.
     const stale = normalizedKey('2025-01', sha, 99);
-    await deps.artifacts.put(stale, encodeRecord({ vendor: 'microsoft', accountId: 'T1', vendorSku: 'seat-sku', quantity: d(1000), usageDate: '2025-01-01', period: '2025-01', reference: 'STALE', source: { file: 'two-periods.csv', line: 999 } }) + '\n');
+    await deps.artifacts.put(
+      stale,
+      encodeRecord({
+        vendor: 'microsoft',
+        accountId: 'T1',
+        vendorSku: 'seat-sku',
+        quantity: d(1000),
+        usageDate: '2025-01-01',
+        period: '2025-01',
+        reference: 'STALE',
+        source: { file: 'two-periods.csv', line: 999 },
+      }) + '\n',
+    );
     await deps.artifacts.put(referencesKey('2025-01', sha, 99), 'microsoft\u0000STALE\n');
     const january = await periodRecords(deps.artifacts, '2025-01');
     expect(january.map((r) => r.reference)).not.toContain('STALE');
     expect(january.length).toBe(20); // 19 of two-periods.csv, 1 of other.csv
     // … nor counted as a stored reference.
     const probe = [HEADER, 'microsoft,T1,seat-sku,1,2025-01-03,STALE'].join('\n') + '\n';
-    const probed = await ingestUsageFile(deps, { key: await drop(deps, 'probe.csv', probe), today: '2025-03-03' }, { partSize: PART_SIZE });
+    const probed = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'probe.csv', probe), today: '2025-03-03' },
+      { partSize: PART_SIZE },
+    );
     expect(probed.record.rowsDuplicate).toBe(0);
   });
 });
@@ -203,47 +260,89 @@ describe('ingestUsageFile duplicate references', () => {
   it('are found in the stored parts of the same period only, loading no other period', async () => {
     const { deps, artifacts } = await installation();
     const old = [HEADER, 'microsoft,T1,seat-sku,1,2024-06-10,R05'].join('\n') + '\n';
-    await ingestUsageFile(deps, { key: await drop(deps, 'old.csv', old), today: '2024-07-01' }, { partSize: PART_SIZE });
-    await ingestUsageFile(deps, { key: await drop(deps, 'two-periods.csv', TWO_PERIODS), today: '2025-03-01' }, { partSize: PART_SIZE });
+    await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'old.csv', old), today: '2024-07-01' },
+      { partSize: PART_SIZE },
+    );
+    await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'two-periods.csv', TWO_PERIODS), today: '2025-03-01' },
+      { partSize: PART_SIZE },
+    );
     artifacts.gets.splice(0);
     artifacts.lists.splice(0);
 
-    const later = [HEADER,
-      `microsoft,T1,seat-sku,7,2025-01-20,${ref(4)}`, // stored in January (an early part): duplicate
-      `microsoft,T1,seat-sku,7,2025-01-21,${ref(38)}`, // the last January part: duplicate
-      `pax8,T1,seat-sku,7,2025-01-22,${ref(4)}`, // another vendor: not one
-      `microsoft,T1,seat-sku,7,2025-03-03,${ref(4)}`, // another period: not one
-      `microsoft,T1,seat-sku,7,2025-03-04,${ref(4)}`, // … but twice in this file is
-      `microsoft,T1,seat-sku,7,2025-03-05,${ref(5)}`, // stored in February only
-    ].join('\n') + '\n';
-    const { record, rejections } = await ingestUsageFile(deps, { key: await drop(deps, 'later.csv', later), today: '2025-04-01' }, { partSize: PART_SIZE });
+    const later =
+      [
+        HEADER,
+        `microsoft,T1,seat-sku,7,2025-01-20,${ref(4)}`, // stored in January (an early part): duplicate
+        `microsoft,T1,seat-sku,7,2025-01-21,${ref(38)}`, // the last January part: duplicate
+        `pax8,T1,seat-sku,7,2025-01-22,${ref(4)}`, // another vendor: not one
+        `microsoft,T1,seat-sku,7,2025-03-03,${ref(4)}`, // another period: not one
+        `microsoft,T1,seat-sku,7,2025-03-04,${ref(4)}`, // … but twice in this file is
+        `microsoft,T1,seat-sku,7,2025-03-05,${ref(5)}`, // stored in February only
+      ].join('\n') + '\n';
+    const { record, rejections } = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'later.csv', later), today: '2025-04-01' },
+      { partSize: PART_SIZE },
+    );
     expect(rejections).toEqual([]);
     expect([record.rowsRead, record.rowsAccepted, record.rowsDuplicate]).toEqual([6, 3, 3]);
     // Only the periods of the file were listed and read (their seals, then their refs): never
     // 2025-02 nor 2024-06.
     expect(artifacts.lists).toEqual(['normalized/2025-01/', 'refs/2025-01/', 'normalized/2025-03/', 'refs/2025-03/']);
     expect(artifacts.gets.filter((k) => k.startsWith('refs/')).length).toBeGreaterThanOrEqual(2);
-    expect(artifacts.gets.every((k) => k.startsWith('refs/2025-01/') || /^normalized\/2025-01\/[0-9a-f]{64}\.parts\.json$/.test(k))).toBe(true);
+    expect(
+      artifacts.gets.every(
+        (k) => k.startsWith('refs/2025-01/') || /^normalized\/2025-01\/[0-9a-f]{64}\.parts\.json$/.test(k),
+      ),
+    ).toBe(true);
 
-    expect((await periodRecords(deps.artifacts, '2025-03')).map((r) => `${r.vendor} ${r.reference}`)).toEqual([`microsoft ${ref(4)}`, `microsoft ${ref(5)}`]);
-    expect((await periodRecords(deps.artifacts, '2025-01')).filter((r) => r.source.file === 'later.csv').map(brief)).toEqual([`later.csv:4 ${ref(4)} 2025-01-22`]);
+    expect((await periodRecords(deps.artifacts, '2025-03')).map((r) => `${r.vendor} ${r.reference}`)).toEqual([
+      `microsoft ${ref(4)}`,
+      `microsoft ${ref(5)}`,
+    ]);
+    expect(
+      (await periodRecords(deps.artifacts, '2025-01')).filter((r) => r.source.file === 'later.csv').map(brief),
+    ).toEqual([`later.csv:4 ${ref(4)} 2025-01-22`]);
   });
 
   it('round-trip text outside ASCII, parts measured in UTF-8 bytes', async () => {
     const { deps, artifacts } = await installation();
     const wide = (i: number): string => `Réf-${i}-漢字-${'ü'.repeat(20)}`;
-    const rows = (): string => [HEADER, ...Array.from({ length: 12 }, (_, i) => `fournisseur-é,T1,seat-sku,${i + 1},2025-07-0${(i % 9) + 1},${wide(i)}`)].join('\n') + '\n';
-    const first = await ingestUsageFile(deps, { key: await drop(deps, 'premier.csv', rows()), today: '2025-08-01' }, { partSize: PART_SIZE });
+    const rows = (): string =>
+      [
+        HEADER,
+        ...Array.from(
+          { length: 12 },
+          (_, i) => `fournisseur-é,T1,seat-sku,${i + 1},2025-07-0${(i % 9) + 1},${wide(i)}`,
+        ),
+      ].join('\n') + '\n';
+    const first = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'premier.csv', rows()), today: '2025-08-01' },
+      { partSize: PART_SIZE },
+    );
     expect([first.record.rowsAccepted, first.record.rowsDuplicate]).toEqual([12, 0]);
     const encoder = new TextEncoder();
     const written = artifacts.puts.filter((p) => p.key.startsWith('normalized/') || p.key.startsWith('refs/'));
-    const longest = Math.max(...written.flatMap((p) => p.body.split('\n').map((line) => encoder.encode(line).length + 1)));
+    const longest = Math.max(
+      ...written.flatMap((p) => p.body.split('\n').map((line) => encoder.encode(line).length + 1)),
+    );
     for (const part of written) expect(encoder.encode(part.body).length).toBeLessThan(PART_SIZE + longest);
     expect(written.filter((p) => p.key.startsWith('refs/')).length).toBeGreaterThanOrEqual(2);
-    expect((await periodRecords(deps.artifacts, '2025-07')).map((r) => `${r.vendor} ${r.reference}`)).toEqual(Array.from({ length: 12 }, (_, i) => `fournisseur-é ${wide(i)}`));
+    expect((await periodRecords(deps.artifacts, '2025-07')).map((r) => `${r.vendor} ${r.reference}`)).toEqual(
+      Array.from({ length: 12 }, (_, i) => `fournisseur-é ${wide(i)}`),
+    );
 
     // The same rows in another file (a blank line more, so other bytes): all duplicates, read from the parts.
-    const second = await ingestUsageFile(deps, { key: await drop(deps, 'second.csv', rows() + '\n'), today: '2025-08-02' }, { partSize: PART_SIZE });
+    const second = await ingestUsageFile(
+      deps,
+      { key: await drop(deps, 'second.csv', rows() + '\n'), today: '2025-08-02' },
+      { partSize: PART_SIZE },
+    );
     expect([second.record.rowsRead, second.record.rowsAccepted, second.record.rowsDuplicate]).toEqual([12, 0, 12]);
   });
 });
@@ -259,8 +358,16 @@ describe('ingestUsageFile: a gzip-compressed file', () => {
     const { record } = await ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE });
     // Assess
     const sha = createHash('sha256').update(gz).digest('hex');
-    expect(record).toMatchObject({ sha256: sha, name: 'two-periods.csv.gz', format: 'canonical', bytes: gz.length, rowsRead: 40, rowsAccepted: 40, rowsRejected: 0 });
-    expect(Buffer.from(await deps.usage.get(`archive/${sha}`) ?? [])).toEqual(gz);
+    expect(record).toMatchObject({
+      sha256: sha,
+      name: 'two-periods.csv.gz',
+      format: 'canonical',
+      bytes: gz.length,
+      rowsRead: 40,
+      rowsAccepted: 40,
+      rowsRejected: 0,
+    });
+    expect(Buffer.from((await deps.usage.get(`archive/${sha}`)) ?? [])).toEqual(gz);
     expect((await periodRecords(deps.artifacts, '2025-01')).length).toBe(20);
   });
 
@@ -270,14 +377,23 @@ describe('ingestUsageFile: a gzip-compressed file', () => {
     const key = 'inbox/cut.csv.gz';
     await deps.usage.put(key, gz);
     const { record } = await ingestUsageFile(deps, { key, today: '2025-03-01' }, { partSize: PART_SIZE });
-    expect(record.fileError).toMatch(/^the file starts like a gzip file but cannot be decompressed \(unexpected end of file\): it is damaged or cut short$/);
+    expect(record.fileError).toMatch(
+      /^the file starts like a gzip file but cannot be decompressed \(unexpected end of file\): it is damaged or cut short$/,
+    );
     expect(record.bytes).toBe(200);
   });
 
-  it('names a file by the name given (simulate: its path under usage/), not the key\'s last segment', async () => {
+  it("names a file by the name given (simulate: its path under usage/), not the key's last segment", async () => {
     const { deps } = await installation();
     await deps.usage.put('inbox/2025-01/x.csv', TWO_PERIODS);
-    const { record } = await ingestUsageFile(deps, { key: 'inbox/2025-01/x.csv', name: '2025-01/x.csv', today: '2025-03-01' });
-    expect([record.name, (await periodRecords(deps.artifacts, '2025-02'))[0]?.source.file]).toEqual(['2025-01/x.csv', '2025-01/x.csv']);
+    const { record } = await ingestUsageFile(deps, {
+      key: 'inbox/2025-01/x.csv',
+      name: '2025-01/x.csv',
+      today: '2025-03-01',
+    });
+    expect([record.name, (await periodRecords(deps.artifacts, '2025-02'))[0]?.source.file]).toEqual([
+      '2025-01/x.csv',
+      '2025-01/x.csv',
+    ]);
   });
 });

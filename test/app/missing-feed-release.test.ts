@@ -19,15 +19,25 @@ import { agreement, d, mapping, product, reference } from '../support/builders.j
 let runtime: LocalRuntime;
 
 const REFERENCE = reference({
-  accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'pax8', accountId: 'P1', clientId: 'C001' }],
+  accounts: [
+    { vendor: 'microsoft', accountId: 'T1', clientId: 'C001' },
+    { vendor: 'pax8', accountId: 'P1', clientId: 'C001' },
+  ],
   products: [product(), product({ sku: 'BACKUP', name: 'Backup', unit: 'device' })],
-  skuMap: [mapping(), mapping({ vendor: 'pax8', vendorSku: 'bk', sku: 'BACKUP' }), mapping({ vendor: 'microsoft', vendorSku: 'bk', sku: 'BACKUP' })],
+  skuMap: [
+    mapping(),
+    mapping({ vendor: 'pax8', vendorSku: 'bk', sku: 'BACKUP' }),
+    mapping({ vendor: 'microsoft', vendorSku: 'bk', sku: 'BACKUP' }),
+  ],
   agreements: [agreement(), agreement({ agreementId: 'A2', sku: 'BACKUP', quantity: d(5), unitPrice: d(3) })],
 });
 
 async function drop(name: string, rows: string[], today: string): Promise<void> {
   const key = `inbox/${name}`;
-  await runtime.deps.usage.put(key, ['vendor,account_id,vendor_sku,quantity,usage_date,cost,currency', ...rows].join('\n') + '\n');
+  await runtime.deps.usage.put(
+    key,
+    ['vendor,account_id,vendor_sku,quantity,usage_date,cost,currency', ...rows].join('\n') + '\n',
+  );
   await ingestUsageFile(runtime.deps, { key, today });
 }
 
@@ -41,30 +51,59 @@ async function storedReconciliation(period: string): Promise<ReconciliationJson>
   return JSON.parse(new TextDecoder().decode(bytes)) as ReconciliationJson;
 }
 
-type Listed = { type: string; clientId?: string; sku?: string; vendor?: string; accountId?: string; vendorSku?: string; amountAtStake: string | null };
-const brief = (list: readonly Listed[]) => list.map((x) => [x.type, x.clientId ?? x.accountId ?? x.vendorSku, x.sku ?? x.vendor, x.amountAtStake]);
+type Listed = {
+  type: string;
+  clientId?: string;
+  sku?: string;
+  vendor?: string;
+  accountId?: string;
+  vendorSku?: string;
+  amountAtStake: string | null;
+};
+const brief = (list: readonly Listed[]) =>
+  list.map((x) => [x.type, x.clientId ?? x.accountId ?? x.vendorSku, x.sku ?? x.vendor, x.amountAtStake]);
 
 beforeAll(async () => {
   runtime = await startLocalRuntime();
   await runtime.deps.ledger.saveReferenceData(REFERENCE);
-  const state = new DynamoDbCollectorState(DynamoDBDocumentClient.from(runtime.clients.dynamodb), localNames(runtime.name).table);
+  const state = new DynamoDbCollectorState(
+    DynamoDBDocumentClient.from(runtime.clients.dynamodb),
+    localNames(runtime.name).table,
+  );
   await state.saveConfig({ sources: [], expectedFeeds: [{ vendor: 'pax8' }] });
 }, 60_000);
 
-afterAll(async () => { await runtime?.stop(); });
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 describe('a held feed released', () => {
-  it('reports the late vendor\'s unknown accounts and unmapped skus, and one currency_mismatch per held pair', async () => {
+  it("reports the late vendor's unknown accounts and unmapped skus, and one currency_mismatch per held pair", async () => {
     // Microsoft's BACKUP rows in EUR: a mismatch of a pair pax8 feeds, held with it.
-    await drop('ms-2025-01.csv', ['microsoft,T1,seat-sku,10,2025-01-20,,', 'microsoft,T1,bk,1,2025-01-20,2,EUR'], '2025-01-31');
+    await drop(
+      'ms-2025-01.csv',
+      ['microsoft,T1,seat-sku,10,2025-01-20,,', 'microsoft,T1,bk,1,2025-01-20,2,EUR'],
+      '2025-01-31',
+    );
     await bill('2025-02-01');
     const january = await storedReconciliation('2025-01');
     expect(brief(january.discrepancies as Listed[])).toEqual([['missing_feed', undefined, 'pax8', null]]);
 
-    await drop('pax8-2025-01.csv', [
-      'pax8,P1,bk,5,2025-01-28,,', 'pax8,P1,bk,1,2025-01-28,3,EUR', 'pax8,GHOST,bk,1,2025-01-28,4,', 'pax8,P1,mystery,1,2025-01-28,6,USD',
-    ], '2025-02-10');
-    await drop('ms-2025-02.csv', ['microsoft,T1,seat-sku,10,2025-02-20,,', 'microsoft,T1,bk,5,2025-02-20,,'], '2025-02-27');
+    await drop(
+      'pax8-2025-01.csv',
+      [
+        'pax8,P1,bk,5,2025-01-28,,',
+        'pax8,P1,bk,1,2025-01-28,3,EUR',
+        'pax8,GHOST,bk,1,2025-01-28,4,',
+        'pax8,P1,mystery,1,2025-01-28,6,USD',
+      ],
+      '2025-02-10',
+    );
+    await drop(
+      'ms-2025-02.csv',
+      ['microsoft,T1,seat-sku,10,2025-02-20,,', 'microsoft,T1,bk,5,2025-02-20,,'],
+      '2025-02-27',
+    );
     await bill('2025-03-01');
     const february = await storedReconciliation('2025-02');
     const [released] = february.released ?? [];

@@ -19,7 +19,10 @@ import { agreement, d, mapping, product, reference } from '../support/builders.j
 let runtime: LocalRuntime;
 
 const REFERENCE = reference({
-  accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'pax8', accountId: 'P1', clientId: 'C001' }],
+  accounts: [
+    { vendor: 'microsoft', accountId: 'T1', clientId: 'C001' },
+    { vendor: 'pax8', accountId: 'P1', clientId: 'C001' },
+  ],
   products: [product(), product({ sku: 'BACKUP', name: 'Backup', unit: 'device' })],
   skuMap: [mapping(), mapping({ vendor: 'pax8', vendorSku: 'bk', sku: 'BACKUP' })],
   agreements: [agreement(), agreement({ agreementId: 'A2', sku: 'BACKUP', quantity: d(5), unitPrice: d(3) })],
@@ -43,19 +46,32 @@ async function storedReconciliation(period: string): Promise<ReconciliationJson>
   return JSON.parse(new TextDecoder().decode(bytes)) as ReconciliationJson;
 }
 
-async function invoiceLines(number: string): Promise<{ kind: string; sku?: string; period?: string; quantity: string; amount: string }[]> {
+async function invoiceLines(
+  number: string,
+): Promise<{ kind: string; sku?: string; period?: string; quantity: string; amount: string }[]> {
   const invoice = await runtime.deps.ledger.getInvoice(number);
-  return (invoice?.invoice.lines ?? []).map((l) => ({ kind: l.kind, sku: l.sku, period: l.period, quantity: l.quantity.toFixed(), amount: l.amount.toFixed(2) }));
+  return (invoice?.invoice.lines ?? []).map((l) => ({
+    kind: l.kind,
+    sku: l.sku,
+    period: l.period,
+    quantity: l.quantity.toFixed(),
+    amount: l.amount.toFixed(2),
+  }));
 }
 
 beforeAll(async () => {
   runtime = await startLocalRuntime();
   await runtime.deps.ledger.saveReferenceData(REFERENCE);
-  const state = new DynamoDbCollectorState(DynamoDBDocumentClient.from(runtime.clients.dynamodb), localNames(runtime.name).table);
+  const state = new DynamoDbCollectorState(
+    DynamoDBDocumentClient.from(runtime.clients.dynamodb),
+    localNames(runtime.name).table,
+  );
   await state.saveConfig({ sources: [], expectedFeeds: [{ vendor: 'pax8' }] });
 }, 60_000);
 
-afterAll(async () => { await runtime?.stop(); });
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 describe('an expected feed that has not arrived', () => {
   it('is a missing_feed discrepancy, listed first, and holds the pairs it feeds', async () => {
@@ -68,7 +84,9 @@ describe('an expected feed that has not arrived', () => {
     expect(json.held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'BACKUP' }]);
     expect(json.metrics).toEqual({ pairs: 1, discrepancies: 2, discrepancyRate: '1.0000' });
     const lines = await invoiceLines(number!);
-    expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([{ kind: 'true_up', sku: 'SEAT', period: '2025-01', quantity: '2', amount: '25.00' }]);
+    expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([
+      { kind: 'true_up', sku: 'SEAT', period: '2025-01', quantity: '2', amount: '25.00' },
+    ]);
   });
 
   it('is released at the next billing run once it arrives: the held pairs are billed with their period, once', async () => {
@@ -76,11 +94,19 @@ describe('an expected feed that has not arrived', () => {
     await drop('ms-2025-02.csv', ['microsoft,T1,seat-sku,10,2025-02-20'], '2025-02-27');
     const [number] = await bill('2025-03-01');
     const json = await storedReconciliation('2025-02');
-    expect(json.released).toEqual([expect.objectContaining({ period: '2025-01', vendor: 'pax8', pairs: [expect.objectContaining({ sku: 'BACKUP', status: 'under_billed', used: '8', delta: '3' })] })]);
+    expect(json.released).toEqual([
+      expect.objectContaining({
+        period: '2025-01',
+        vendor: 'pax8',
+        pairs: [expect.objectContaining({ sku: 'BACKUP', status: 'under_billed', used: '8', delta: '3' })],
+      }),
+    ]);
     // pax8 has not delivered 2025-02 yet: held again, for that period.
     expect(json.held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'BACKUP' }]);
     const lines = await invoiceLines(number!);
-    expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([{ kind: 'true_up', sku: 'BACKUP', period: '2025-01', quantity: '3', amount: '9.00' }]);
+    expect(lines.filter((l) => l.kind !== 'recurring')).toEqual([
+      { kind: 'true_up', sku: 'BACKUP', period: '2025-01', quantity: '3', amount: '9.00' },
+    ]);
 
     // A retried run reuses the stored reconciliation; the next period does not release it again.
     const again = await bill('2025-03-01');

@@ -23,7 +23,10 @@ import { counted, type Counted } from '../support/counting.js';
 const REFERENCE = reference({
   settings: settings({ msp: { ...settings().msp, senderName: 'Acme Billing' } }),
   clients: [client(), client({ clientId: 'C002', name: 'Client Two', billingEmails: ['ap@c2.example'] })],
-  accounts: [{ vendor: 'microsoft', accountId: 'T1', clientId: 'C001' }, { vendor: 'microsoft', accountId: 'T2', clientId: 'C002' }],
+  accounts: [
+    { vendor: 'microsoft', accountId: 'T1', clientId: 'C001' },
+    { vendor: 'microsoft', accountId: 'T2', clientId: 'C002' },
+  ],
   agreements: [agreement(), agreement({ agreementId: 'A2', clientId: 'C002', quantity: d(20), trueUp: 'credit' })],
 });
 
@@ -36,7 +39,9 @@ beforeAll(async () => {
   io = counted(runtime.deps);
 }, 60_000);
 
-afterAll(async () => { await runtime?.stop(); });
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 async function drop(name: string, rows: string[], today: string): Promise<void> {
   const key = `inbox/${name}`;
@@ -46,7 +51,9 @@ async function drop(name: string, rows: string[], today: string): Promise<void> 
 
 /** Drains the work queue through the counted ports; `rewrite` changes each message first. */
 async function work(rewrite: (m: ReturnType<typeof WorkMessageSchema.parse>) => typeof m = (m) => m): Promise<void> {
-  await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(io.deps, rewrite(message)));
+  await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) =>
+    handleWorkMessage(io.deps, rewrite(message)),
+  );
 }
 
 async function text(key: string): Promise<string> {
@@ -57,13 +64,23 @@ describe('the billing run and its invoice workers', () => {
   let numbers: string[] = [];
 
   it('list the unreported files once and plan the usage behind each true-up line', async () => {
-    await drop('ms-2025-01.csv', ['microsoft,T1,seat-sku,12,2025-01-20', 'microsoft,T2,seat-sku,15,2025-01-20'], '2025-01-31');
+    await drop(
+      'ms-2025-01.csv',
+      ['microsoft,T1,seat-sku,12,2025-01-20', 'microsoft,T2,seat-sku,15,2025-01-20'],
+      '2025-01-31',
+    );
     io.reset();
     const run = await runBilling(io.deps, { today: '2025-02-01' });
     numbers = run.planned;
     expect(io.args('ledger', 'unreportedFiles')).toHaveLength(1);
-    const plan = (await text('billing/2025-01/plan.ndjson')).trim().split('\n').map((l) => JSON.parse(l) as IssueInvoiceMessage);
-    expect(plan.map((p) => p.usage)).toEqual([{ SEAT: { used: '12', contracted: '10' } }, { SEAT: { used: '15', contracted: '20' } }]);
+    const plan = (await text('billing/2025-01/plan.ndjson'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as IssueInvoiceMessage);
+    expect(plan.map((p) => p.usage)).toEqual([
+      { SEAT: { used: '12', contracted: '10' } },
+      { SEAT: { used: '15', contracted: '20' } },
+    ]);
   });
 
   it('send the email they built, without reading it back, the reconciliation or the outbox of an invoice they just issued', async () => {
@@ -76,7 +93,9 @@ describe('the billing run and its invoice workers', () => {
     // What SES was given is the stored copy, byte for byte, from the sender's bare address.
     expect(io.sent).toHaveLength(2);
     for (const [i, number] of numbers.entries()) {
-      expect(io.sent[i]?.raw.equals(Buffer.from((await runtime.deps.artifacts.get(emailObjectKey(`invoice#${number}`)))!))).toBe(true);
+      expect(
+        io.sent[i]?.raw.equals(Buffer.from((await runtime.deps.artifacts.get(emailObjectKey(`invoice#${number}`)))!)),
+      ).toBe(true);
       expect(io.sent[i]?.from).toBe('billing@acme-it.example');
     }
     expect(await text(`invoices/${numbers[0]}.html`)).toContain('usage: 12 used vs 10 contracted (+2)');
@@ -86,16 +105,25 @@ describe('the billing run and its invoice workers', () => {
     for (const number of numbers) {
       const account = (await runtime.deps.ledger.getInvoice(number))!;
       const owner = reference.clients.find((c) => c.clientId === account.invoice.clientId)!;
-      const plan = (await text('billing/2025-01/plan.ndjson')).trim().split('\n').map((l) => JSON.parse(l) as IssueInvoiceMessage);
+      const plan = (await text('billing/2025-01/plan.ndjson'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as IssueInvoiceMessage);
       const carried = plan.find((p) => p.draft.clientId === owner.clientId)?.usage;
       const fromReconciliation = await invoiceView(runtime.deps, account, owner, reference.settings, '2025-02-01');
-      expect(await invoiceView(runtime.deps, account, owner, reference.settings, '2025-02-01', carried)).toEqual(fromReconciliation);
+      expect(await invoiceView(runtime.deps, account, owner, reference.settings, '2025-02-01', carried)).toEqual(
+        fromReconciliation,
+      );
       expect(Object.keys(fromReconciliation.usage ?? {})).toEqual(['SEAT']);
     }
   });
 
   it('of a plan stored without usage read the reconciliation, as before', async () => {
-    await drop('ms-2025-02.csv', ['microsoft,T1,seat-sku,13,2025-02-20', 'microsoft,T2,seat-sku,20,2025-02-20'], '2025-02-27');
+    await drop(
+      'ms-2025-02.csv',
+      ['microsoft,T1,seat-sku,13,2025-02-20', 'microsoft,T2,seat-sku,20,2025-02-20'],
+      '2025-02-27',
+    );
     const run = await runBilling(runtime.deps, { today: '2025-03-01' });
     io.reset();
     await work((m) => {
@@ -115,7 +143,11 @@ describe('the billing run and its invoice workers', () => {
 describe('completing a recorded email', () => {
   async function record(key: string, withFrom: boolean): Promise<OutboxEntry> {
     const prepared = await prepareEmail(runtime.deps, {
-      key, kind: 'dunning', date: '2025-03-10', from: clientSender(REFERENCE.settings), to: ['ap@c1.example'],
+      key,
+      kind: 'dunning',
+      date: '2025-03-10',
+      from: clientSender(REFERENCE.settings),
+      to: ['ap@c1.example'],
       content: { subject: `Reminder ${key}`, text: 'Please pay.', html: '<p>Please pay.</p>', attachments: [] },
     });
     const { from: _from, ...old } = prepared;
@@ -145,7 +177,12 @@ describe('completing a recorded email', () => {
 
 describe('the ingest of a usage file', () => {
   const HEADER = 'vendor,account_id,vendor_sku,quantity,usage_date,reference';
-  const rows = (n: number, bad = false): string => [HEADER, ...Array.from({ length: n }, (_, i) => `microsoft,T1,seat-sku,${i + 1},2025-01-1${i % 10},R${i}`), ...(bad ? ['microsoft,T1,seat-sku,many,2025-01-10,RX'] : [])].join('\n') + '\n';
+  const rows = (n: number, bad = false): string =>
+    [
+      HEADER,
+      ...Array.from({ length: n }, (_, i) => `microsoft,T1,seat-sku,${i + 1},2025-01-1${i % 10},R${i}`),
+      ...(bad ? ['microsoft,T1,seat-sku,many,2025-01-10,RX'] : []),
+    ].join('\n') + '\n';
 
   it('streams the object once, hashing and reading it at once; a larger one, or a retry over its own references, twice', async () => {
     const { deps } = await provisionLocal(runtime.aws, 'round-trips-ingest');
@@ -153,10 +190,15 @@ describe('the ingest of a usage file', () => {
     const small = rows(10, true);
     await deps.usage.put('inbox/small.csv', small);
     // The first attempt dies after its records and references are sealed, before the file is recorded.
-    const usage = new Proxy(files.deps.usage, { get: (store, key) => (key === 'put' ? () => Promise.reject(new Error('PUT failed (test)')) : Reflect.get(store, key) as unknown) });
+    const usage = new Proxy(files.deps.usage, {
+      get: (store, key) =>
+        key === 'put' ? () => Promise.reject(new Error('PUT failed (test)')) : (Reflect.get(store, key) as unknown),
+    });
     const failing = { ...files.deps, usage };
     files.reset();
-    await expect(ingestUsageFile(failing, { key: 'inbox/small.csv', today: '2025-02-01' })).rejects.toThrow(/failed \(test\)/);
+    await expect(ingestUsageFile(failing, { key: 'inbox/small.csv', today: '2025-02-01' })).rejects.toThrow(
+      /failed \(test\)/,
+    );
     expect(files.args('usage', 'stream')).toEqual(['inbox/small.csv']);
     expect(files.args('usage', 'get')).toEqual([]);
     // The retry meets the file's own sealed references: it reads the file again without them.
@@ -165,14 +207,30 @@ describe('the ingest of a usage file', () => {
     expect(files.args('usage', 'stream')).toEqual(['inbox/small.csv', 'inbox/small.csv']);
     // … but not the stored references it read the first time.
     expect(files.args('artifacts', 'list').filter((k) => String(k).startsWith('refs/'))).toEqual(['refs/2025-01/']);
-    expect(retry.record).toMatchObject({ sha256: createHash('sha256').update(small).digest('hex'), bytes: Buffer.byteLength(small), rowsRead: 11, rowsAccepted: 10, rowsRejected: 1, rowsDuplicate: 0 });
+    expect(retry.record).toMatchObject({
+      sha256: createHash('sha256').update(small).digest('hex'),
+      bytes: Buffer.byteLength(small),
+      rowsRead: 11,
+      rowsAccepted: 10,
+      rowsRejected: 1,
+      rowsDuplicate: 0,
+    });
 
     const large = rows(40);
     await deps.usage.put('inbox/large.csv', large);
     files.reset();
-    const { record } = await ingestUsageFile(files.deps, { key: 'inbox/large.csv', today: '2025-02-01' }, { partSize: 300 });
+    const { record } = await ingestUsageFile(
+      files.deps,
+      { key: 'inbox/large.csv', today: '2025-02-01' },
+      { partSize: 300 },
+    );
     expect(files.args('usage', 'stream')).toEqual(['inbox/large.csv', 'inbox/large.csv']);
     expect(files.args('artifacts', 'list').filter((k) => String(k).startsWith('refs/'))).toEqual(['refs/2025-01/']);
-    expect(record).toMatchObject({ sha256: createHash('sha256').update(large).digest('hex'), bytes: Buffer.byteLength(large), rowsAccepted: 30, rowsDuplicate: 10 });
+    expect(record).toMatchObject({
+      sha256: createHash('sha256').update(large).digest('hex'),
+      bytes: Buffer.byteLength(large),
+      rowsAccepted: 30,
+      rowsDuplicate: 10,
+    });
   });
 });

@@ -28,9 +28,14 @@ describe('runBilling (in memory)', () => {
     expect(first.planned).toEqual(['INV-2025-000001', 'INV-2025-000002']);
     expect(retry.planned).toEqual(first.planned);
     // The same message ids: the queue's de-duplication (and the worker's keys) make them one.
-    expect(new Set(deps.workQueue.sent.map((m) => m.id))).toEqual(new Set(['issue#INV-2025-000001', 'issue#INV-2025-000002']));
+    expect(new Set(deps.workQueue.sent.map((m) => m.id))).toEqual(
+      new Set(['issue#INV-2025-000001', 'issue#INV-2025-000002']),
+    );
     const issued = deps.workQueue.bodies() as { number: string; draft: { clientId: string } }[];
-    expect(issued.slice(0, 2).map((m) => [m.number, m.draft.clientId])).toEqual([['INV-2025-000001', 'C001'], ['INV-2025-000002', 'C002']]);
+    expect(issued.slice(0, 2).map((m) => [m.number, m.draft.clientId])).toEqual([
+      ['INV-2025-000001', 'C001'],
+      ['INV-2025-000002', 'C002'],
+    ]);
     // One reconciliation of the period, stored once.
     expect((await deps.ledger.recentReconciliations(5)).map((r) => r.period)).toEqual(['2025-01']);
   });
@@ -44,10 +49,14 @@ describe('runBilling (in memory)', () => {
     await deps.workQueue.drain(WorkMessageSchema, (message) => handleWorkMessage(deps, message));
 
     expect((await deps.ledger.listInvoices()).map((i) => [i.invoice.number, i.invoice.clientId])).toEqual([
-      ['INV-2025-000001', 'C001'], ['INV-2025-000002', 'C002'],
+      ['INV-2025-000001', 'C001'],
+      ['INV-2025-000002', 'C002'],
     ]);
     expect(deps.mailer.sent.map((m) => m.to)).toEqual([['ap@c1.example'], ['ap@c2.example']]);
-    expect((await deps.ledger.sentLog()).map((e) => e.key)).toEqual(['invoice#INV-2025-000001', 'invoice#INV-2025-000002']);
+    expect((await deps.ledger.sentLog()).map((e) => e.key)).toEqual([
+      'invoice#INV-2025-000001',
+      'invoice#INV-2025-000002',
+    ]);
     expect(deps.artifacts.text('invoices/INV-2025-000002.json')).toContain('"C002"');
   });
 

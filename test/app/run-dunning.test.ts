@@ -17,7 +17,8 @@ async function overdueInvoice(): Promise<MemoryDeps> {
   return deps;
 }
 
-const deliverQueued = (deps: MemoryDeps) => deps.workQueue.drain(WorkMessageSchema, (message) => handleWorkMessage(deps, message));
+const deliverQueued = (deps: MemoryDeps) =>
+  deps.workQueue.drain(WorkMessageSchema, (message) => handleWorkMessage(deps, message));
 
 describe('runDunning (in memory)', () => {
   it('records and sends a due step once, however often the run and its messages repeat', async () => {
@@ -45,10 +46,13 @@ describe('runDunning (in memory)', () => {
     const feeDay = await runDunning(deps, { today: '2025-03-17' }); // overdue_2: due + 14, 1.5 %
     const rerun = await runDunning(deps, { today: '2025-03-17' });
 
-    expect([feeDay, rerun]).toEqual([{ emails: 1, lateFees: 1 }, { emails: 0, lateFees: 0 }]);
-    expect((await deps.ledger.unbilledLateFees('C001')).map((f) => [f.invoiceNumber, f.step, f.amount.toFixed()])).toEqual([
-      ['INV-2025-000001', 'overdue_2', '1.5'],
+    expect([feeDay, rerun]).toEqual([
+      { emails: 1, lateFees: 1 },
+      { emails: 0, lateFees: 0 },
     ]);
+    expect(
+      (await deps.ledger.unbilledLateFees('C001')).map((f) => [f.invoiceNumber, f.step, f.amount.toFixed()]),
+    ).toEqual([['INV-2025-000001', 'overdue_2', '1.5']]);
   });
 
   it('sends again a step whose email bounced', async () => {

@@ -13,10 +13,14 @@ let runtime: LocalRuntime;
 beforeAll(async () => {
   runtime = await startLocalRuntime();
   // Wednesday, not the default Monday.
-  await runtime.deps.ledger.saveReferenceData(reference({ settings: settings({ reports: { ...DEFAULT_SETTINGS.reports, agingWeekday: 3 } }) }));
+  await runtime.deps.ledger.saveReferenceData(
+    reference({ settings: settings({ reports: { ...DEFAULT_SETTINGS.reports, agingWeekday: 3 } }) }),
+  );
 }, 60_000);
 
-afterAll(async () => { await runtime?.stop(); });
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 describe('scheduledAgingReport', () => {
   it('sends nothing on another weekday, Monday included', async () => {

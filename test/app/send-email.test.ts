@@ -9,8 +9,17 @@ import { reference } from '../support/builders.js';
 import { memoryDeps, type MemoryDeps } from '../fakes/memory-ports.js';
 
 const intent: EmailIntent = {
-  key: 'report#aging#2025-03-03', kind: 'aging_report', date: '2025-03-03', from: '"Acme IT" <billing@acme-it.example>',
-  to: ['team@acme-it.example'], content: { subject: 'AR aging as of 2025-03-03', text: 'Aging attached.', html: '<p>Aging attached.</p>', attachments: [] },
+  key: 'report#aging#2025-03-03',
+  kind: 'aging_report',
+  date: '2025-03-03',
+  from: '"Acme IT" <billing@acme-it.example>',
+  to: ['team@acme-it.example'],
+  content: {
+    subject: 'AR aging as of 2025-03-03',
+    text: 'Aging attached.',
+    html: '<p>Aging attached.</p>',
+    attachments: [],
+  },
 };
 
 async function setup(): Promise<{ deps: MemoryDeps; clock: { now: number } }> {

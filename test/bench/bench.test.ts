@@ -10,7 +10,12 @@ import { describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function fields(line: string): Record<string, string> {
-  return Object.fromEntries(line.split(' ').slice(2).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    line
+      .split(' ')
+      .slice(2)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 const NUMBER = /^\d+(\.\d+)?$/;
@@ -18,7 +23,10 @@ const NUMBER = /^\d+(\.\d+)?$/;
 describe('npm run bench (BENCH_SCALE=0.1)', () => {
   it('prints every figure in its shape, and the limiter holds the rate', () => {
     const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'bench', 'all.ts')], {
-      cwd: ROOT, encoding: 'utf8', env: { ...process.env, BENCH_SCALE: '0.1', NODE_NO_WARNINGS: '1' }, timeout: 280_000,
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, BENCH_SCALE: '0.1', NODE_NO_WARNINGS: '1' },
+      timeout: 280_000,
     });
     expect(run.status, run.stderr.slice(-4000)).toBe(0);
     const lines = run.stdout.split('\n').filter((l) => l.startsWith('bench '));
@@ -29,11 +37,13 @@ describe('npm run bench (BENCH_SCALE=0.1)', () => {
     };
 
     const ingest = find('ingest');
-    for (const key of ['rows', 'seconds', 'baseline_seconds', 'ratio', 'peak_rss_mb']) expect(ingest[key], `ingest ${key}`).toMatch(NUMBER);
+    for (const key of ['rows', 'seconds', 'baseline_seconds', 'ratio', 'peak_rss_mb'])
+      expect(ingest[key], `ingest ${key}`).toMatch(NUMBER);
 
     const billing = find('billing');
     expect(billing).toMatchObject({ clients: '500', lines: '4000', usage_rows: '100000' });
-    for (const key of ['seconds', 'ddb_calls_per_client', 'peak_rss_mb']) expect(billing[key], `billing ${key}`).toMatch(NUMBER);
+    for (const key of ['seconds', 'ddb_calls_per_client', 'peak_rss_mb'])
+      expect(billing[key], `billing ${key}`).toMatch(NUMBER);
     expect(Number(billing.invoices)).toBeGreaterThan(0);
 
     const delivery = find('billing_delivery');

@@ -17,18 +17,32 @@ const TRUEUP = join(ROOT, 'bin', 'trueup.mjs');
 const EXAMPLE = join(ROOT, 'examples', 'acme-it');
 
 let scratch: string;
-beforeAll(async () => { scratch = await mkdtemp(join(tmpdir(), 'trueup-cli-')); });
-afterAll(async () => { await rm(scratch, { recursive: true, force: true }); });
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'trueup-cli-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
 
 /** Runs main() in this process and captures what it printed. */
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const spies = [
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => { out += String(chunk); return true; }),
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => { err += String(chunk); return true; }),
-    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out += `${a.join(' ')}\n`; }),
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err += `${a.join(' ')}\n`; }),
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      out += String(chunk);
+      return true;
+    }),
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      err += String(chunk);
+      return true;
+    }),
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      out += `${a.join(' ')}\n`;
+    }),
+    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => {
+      err += `${a.join(' ')}\n`;
+    }),
   ];
   try {
     const code = await main(['node', 'trueup', ...args]);
@@ -54,15 +68,39 @@ describe('trueup CLI: user errors', () => {
   });
 
   it('says a day that does not exist is not a real calendar date', async () => {
-    const { code, err } = await run('simulate', '--data', EXAMPLE, '--from', '2026-02-30', '--to', '2026-03-01', '--out', join(scratch, 'o'));
+    const { code, err } = await run(
+      'simulate',
+      '--data',
+      EXAMPLE,
+      '--from',
+      '2026-02-30',
+      '--to',
+      '2026-03-01',
+      '--out',
+      join(scratch, 'o'),
+    );
     expect(code).toBe(1);
     expect(err).toContain('"2026-02-30" is not a real calendar date');
-    expect((await run('run', 'billing', '--date', '2026-13-01')).err).toContain('"2026-13-01" is not a real calendar date');
-    expect((await run('run', 'billing', '--date', '1/2/2026')).err).toContain('"1/2/2026" is not a date in YYYY-MM-DD form');
+    expect((await run('run', 'billing', '--date', '2026-13-01')).err).toContain(
+      '"2026-13-01" is not a real calendar date',
+    );
+    expect((await run('run', 'billing', '--date', '1/2/2026')).err).toContain(
+      '"1/2/2026" is not a date in YYYY-MM-DD form',
+    );
   });
 
   it('refuses --from after --to in one line, without a stack trace', async () => {
-    const { code, err } = await run('simulate', '--data', EXAMPLE, '--from', '2026-03-01', '--to', '2026-02-01', '--out', join(scratch, 'o'));
+    const { code, err } = await run(
+      'simulate',
+      '--data',
+      EXAMPLE,
+      '--from',
+      '2026-03-01',
+      '--to',
+      '2026-02-01',
+      '--out',
+      join(scratch, 'o'),
+    );
     expect(code).toBe(1);
     expect(err).toBe('--from 2026-03-01 is after --to 2026-02-01: nothing to simulate.\n');
   });
@@ -71,9 +109,21 @@ describe('trueup CLI: user errors', () => {
     const mine = join(scratch, 'mine');
     await mkdir(mine);
     await writeFile(join(mine, 'report.docx'), 'keep me');
-    const refused = await run('simulate', '--data', EXAMPLE, '--from', '2026-01-01', '--to', '2026-01-02', '--out', mine);
+    const refused = await run(
+      'simulate',
+      '--data',
+      EXAMPLE,
+      '--from',
+      '2026-01-01',
+      '--to',
+      '2026-01-02',
+      '--out',
+      mine,
+    );
     expect(refused.code).toBe(1);
-    expect(refused.err).toBe(`Refusing to use ${mine} as the output folder: it is not empty and TrueUp did not create it (no .trueup-output file in it). Nothing was written; choose an empty or new folder for --out.\n`);
+    expect(refused.err).toBe(
+      `Refusing to use ${mine} as the output folder: it is not empty and TrueUp did not create it (no .trueup-output file in it). Nothing was written; choose an empty or new folder for --out.\n`,
+    );
     expect(await readdir(mine)).toEqual(['report.docx']);
     const data = join(scratch, 'data');
     await cp(EXAMPLE, data, { recursive: true });
@@ -83,10 +133,26 @@ describe('trueup CLI: user errors', () => {
     await mkdir(join(cwd, 'src'), { recursive: true });
     const fakeCwd = vi.spyOn(process, 'cwd').mockReturnValue(cwd);
     try {
-      for (const [out, why] of [[data, 'it is the data folder'], [join(data, 'usage'), 'it is inside the data folder'], [cwd, 'it is the current directory']] as const) {
-        const { code, err } = await run('simulate', '--data', data, '--from', '2026-01-01', '--to', '2026-01-02', '--out', out);
+      for (const [out, why] of [
+        [data, 'it is the data folder'],
+        [join(data, 'usage'), 'it is inside the data folder'],
+        [cwd, 'it is the current directory'],
+      ] as const) {
+        const { code, err } = await run(
+          'simulate',
+          '--data',
+          data,
+          '--from',
+          '2026-01-01',
+          '--to',
+          '2026-01-02',
+          '--out',
+          out,
+        );
         expect(code).toBe(1);
-        expect(err).toBe(`Refusing to use ${out} as the output folder: ${why}${why.endsWith('inside the data folder') ? ` ${data}` : ''}. Nothing was written; choose an empty or new folder for --out.\n`);
+        expect(err).toBe(
+          `Refusing to use ${out} as the output folder: ${why}${why.endsWith('inside the data folder') ? ` ${data}` : ''}. Nothing was written; choose an empty or new folder for --out.\n`,
+        );
       }
     } finally {
       fakeCwd.mockRestore();
@@ -99,11 +165,19 @@ describe('trueup CLI: user errors', () => {
     const data = join(scratch, 'pull');
     await cp(EXAMPLE, data, { recursive: true });
     const sources = JSON.parse(await readFile(join(data, 'sources.json'), 'utf8')) as { sources: unknown[] };
-    sources.sources.push({ name: 'rmm', type: 'https', schedule: 'rate(1 day)', url: 'https://rmm.example/export.csv', credential: { env: 'TRUEUP_RMM' } });
+    sources.sources.push({
+      name: 'rmm',
+      type: 'https',
+      schedule: 'rate(1 day)',
+      url: 'https://rmm.example/export.csv',
+      credential: { env: 'TRUEUP_RMM' },
+    });
     await writeFile(join(data, 'sources.json'), JSON.stringify(sources));
     const { code, out } = await run('validate', '--data', data);
     expect(code).toBe(0);
-    expect(out).toContain('simulate and demo pull "rmm" (rmm.example) only with --pull: they talk to hosts outside this machine.');
+    expect(out).toContain(
+      'simulate and demo pull "rmm" (rmm.example) only with --pull: they talk to hosts outside this machine.',
+    );
     expect((await run('validate', '--data', EXAMPLE)).out).not.toContain('--pull');
   });
 
@@ -117,18 +191,30 @@ describe('trueup CLI: user errors', () => {
     };
     visit(buildProgram(), 'trueup');
     expect(missing).toEqual([]);
-    const dispute = buildProgram().commands.find((c) => c.name() === 'invoices')?.commands.find((c) => c.name() === 'dispute');
+    const dispute = buildProgram()
+      .commands.find((c) => c.name() === 'invoices')
+      ?.commands.find((c) => c.name() === 'dispute');
     expect(dispute?.options.map((o) => o.long)).toContain('--reason');
   });
 
   it('says in one line how to install Java when DynamoDB Local cannot start', async () => {
-    const child = spawn(process.execPath, [TRUEUP, 'local'], { cwd: scratch, env: { PATH: '/nonexistent', HOME: scratch }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TRUEUP, 'local'], {
+      cwd: scratch,
+      env: { PATH: '/nonexistent', HOME: scratch },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+    });
     const code = await new Promise<number | null>((done) => child.once('exit', done));
     expect(code).toBe(1);
     expect(err).not.toMatch(NO_STACK);
-    expect(err.trim().split('\n')).toEqual([expect.stringMatching(/^No `java` executable found on PATH or in JAVA_HOME\. DynamoDB Local needs Java 17\+ \(install e\.g\. `apt-get install openjdk-17-jre-headless`/)]);
+    expect(err.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^No `java` executable found on PATH or in JAVA_HOME\. DynamoDB Local needs Java 17\+ \(install e\.g\. `apt-get install openjdk-17-jre-headless`/,
+      ),
+    ]);
   }, 60_000);
 });
 
@@ -166,10 +252,17 @@ async function until(check: () => boolean, ms: number): Promise<boolean> {
 async function localUnderWrapper(stop: (tree: { shell: number; node: number; java: number }) => void): Promise<void> {
   const cwd = await mkdtemp(join(scratch, 'local-'));
   // "; exit" keeps sh from exec'ing node, so node's parent is the wrapper, as under npx.
-  const shell = spawn('/bin/sh', ['-c', `"${process.execPath}" "${TRUEUP}" local; exit $?`], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const shell = spawn('/bin/sh', ['-c', `"${process.execPath}" "${TRUEUP}" local; exit $?`], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  shell.stdout.on('data', (chunk: Buffer) => { out += chunk.toString(); });
-  shell.stderr.on('data', (chunk: Buffer) => { out += chunk.toString(); });
+  shell.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  shell.stderr.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
   try {
     expect(await until(() => out.includes('TrueUp is running locally'), 60_000)).toBe(true);
     const node = children(shell.pid ?? -1)[0] ?? -1;

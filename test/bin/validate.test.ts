@@ -16,14 +16,22 @@ const CONFORMANCE = join(import.meta.dirname, '../fixtures/conformance/data');
 const HEADER = 'vendor,account_id,vendor_sku,quantity,usage_date,reference';
 
 let scratch: string;
-beforeAll(async () => { scratch = await mkdtemp(join(tmpdir(), 'trueup-validate-')); });
-afterAll(async () => { await rm(scratch, { recursive: true, force: true }); });
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'trueup-validate-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...line: unknown[]) => { out.push(line.join(' ')); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...line: unknown[]) => { err.push(line.join(' ')); });
+  const log = vi.spyOn(console, 'log').mockImplementation((...line: unknown[]) => {
+    out.push(line.join(' '));
+  });
+  const error = vi.spyOn(console, 'error').mockImplementation((...line: unknown[]) => {
+    err.push(line.join(' '));
+  });
   try {
     const code = await main(['node', 'trueup', ...args]);
     return { code, out: out.join('\n'), err: err.join('\n') };
@@ -41,12 +49,15 @@ describe('trueup validate: usage files', () => {
     const cur2 = readFileSync(join(data, 'usage', 'cur2.csv'));
     await mkdir(join(data, 'usage', '2025-02'));
     await writeFile(join(data, 'usage', '2025-02', 'cur2.csv.gz'), gzipSync(cur2));
-    await writeFile(join(data, 'usage', '2025-02', 'rmm.csv'), `${HEADER}\nrmm,r1,seat-a,2,2025-02-03,V-1\nrmm,r1,seat-a,x,2025-02-04,V-2\nrmm,r1,seat-a,1,2025-02-30,V-3\nrmm,r1,seat-a,2,2025-02-05,V-1\n`);
+    await writeFile(
+      join(data, 'usage', '2025-02', 'rmm.csv'),
+      `${HEADER}\nrmm,r1,seat-a,2,2025-02-03,V-1\nrmm,r1,seat-a,x,2025-02-04,V-2\nrmm,r1,seat-a,1,2025-02-30,V-3\nrmm,r1,seat-a,2,2025-02-05,V-1\n`,
+    );
     await writeFile(join(data, 'usage', 'copy-of-pax8.csv'), readFileSync(join(data, 'usage', 'pax8.csv')));
     await writeFile(join(data, 'usage', 'export.parquet'), Buffer.from('PAR1\u0015\u0004binary'));
   });
 
-  it('prints each file\'s format and counts, and the first rejected rows, writing nothing', async () => {
+  it("prints each file's format and counts, and the first rejected rows, writing nothing", async () => {
     // Prepare
     const before = await readdir(data, { recursive: true });
     // Act

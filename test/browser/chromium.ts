@@ -15,8 +15,14 @@ import sparticuz from '@sparticuz/chromium';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 export interface Browser {
@@ -28,7 +34,10 @@ export interface Browser {
 async function chromiumExecutable(): Promise<{ path: string; args: string[] }> {
   const override = process.env.CHROMIUM_PATH;
   if (override) {
-    if (!existsSync(override)) throw new Error(`CHROMIUM_PATH is ${override}, and there is no file there. Unset it to use the Chromium of @sparticuz/chromium (npm ci installs it).`);
+    if (!existsSync(override))
+      throw new Error(
+        `CHROMIUM_PATH is ${override}, and there is no file there. Unset it to use the Chromium of @sparticuz/chromium (npm ci installs it).`,
+      );
     return { path: override, args: ARGS };
   }
   return { path: await sparticuz.executablePath(), args: [...new Set([...sparticuz.args, ...ARGS])] };
@@ -39,8 +48,12 @@ export async function launchChromium(): Promise<Browser> {
   const { path, args } = await chromiumExecutable();
   const profile = await mkdtemp(join(tmpdir(), 'trueup-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: path, headless: true, args,
-    viewport: { width: 1280, height: 900 }, locale: 'en-US', timezoneId: 'UTC',
+    executablePath: path,
+    headless: true,
+    args,
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-US',
+    timezoneId: 'UTC',
   });
   return {
     context,
@@ -56,8 +69,13 @@ export async function launchChromium(): Promise<Browser> {
  * charset, so a page that does not declare its own encoding shows up in the tests.
  */
 const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html', '.json': 'application/json', '.pdf': 'application/pdf', '.csv': 'text/csv',
-  '.eml': 'message/rfc822', '.png': 'image/png', '.svg': 'image/svg+xml',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.pdf': 'application/pdf',
+  '.csv': 'text/csv',
+  '.eml': 'message/rfc822',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
 };
 
 export interface StaticServer {
@@ -79,16 +97,22 @@ export async function serveFolder(root: string): Promise<StaticServer> {
         return;
       }
       const body = await readFile(file);
-      response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': body.length }).end(body);
+      response
+        .writeHead(200, {
+          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+          'content-length': body.length,
+        })
+        .end(body);
     })().catch(() => response.writeHead(500).end());
   });
   await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((done) => {
-      server.closeAllConnections();
-      server.close(() => done());
-    }),
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
   };
 }

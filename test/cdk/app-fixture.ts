@@ -18,7 +18,8 @@ export function buildFixture(trueup: unknown = {}): Fixture {
   const app = testApp();
   const stacks = buildTrueUp(app, parseConfig(trueup));
   return {
-    app, ...stacks,
+    app,
+    ...stacks,
     statefulTemplate: Template.fromStack(stacks.stateful),
     pipelineTemplate: Template.fromStack(stacks.pipeline),
   };
@@ -29,15 +30,20 @@ type Resources = Record<string, { Type: string; Properties?: Record<string, unkn
 /** The logical id of the only resource of a type whose id starts with a prefix. */
 export function logicalId(template: Template, type: string, prefix: string): string {
   const ids = Object.keys(template.findResources(type) as Resources).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
+  if (ids.length !== 1)
+    throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.join(', ') || 'none'}`);
   return ids[0] as string;
 }
 
 /** Every IAM policy statement in a template, with the policy's logical id. */
-export function policyStatements(template: Template): { policy: string; Action: string | string[]; Resource: unknown; Effect: string }[] {
+export function policyStatements(
+  template: Template,
+): { policy: string; Action: string | string[]; Resource: unknown; Effect: string }[] {
   const out: { policy: string; Action: string | string[]; Resource: unknown; Effect: string }[] = [];
   for (const [policy, resource] of Object.entries(template.findResources('AWS::IAM::Policy') as Resources)) {
-    const document = resource.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown; Effect: string }[] };
+    const document = resource.Properties?.PolicyDocument as {
+      Statement: { Action: string | string[]; Resource: unknown; Effect: string }[];
+    };
     for (const statement of document.Statement) out.push({ policy, ...statement });
   }
   return out;

@@ -19,16 +19,23 @@ import { sampleView } from '../render/sample.js';
 
 /** What a function's environment holds (values do not matter: nothing is called at load). */
 const LAMBDA_ENV = {
-  TABLE_NAME: 'trueup-test', USAGE_BUCKET: 'usage', ARTIFACTS_BUCKET: 'artifacts',
-  WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work', DISCREPANCY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/disc',
-  SES_CONFIGURATION_SET: 'trueup', MSP_TIMEZONE: 'America/Chicago',
-  AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+  TABLE_NAME: 'trueup-test',
+  USAGE_BUCKET: 'usage',
+  ARTIFACTS_BUCKET: 'artifacts',
+  WORK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/work',
+  DISCREPANCY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/disc',
+  SES_CONFIGURATION_SET: 'trueup',
+  MSP_TIMEZONE: 'America/Chicago',
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
 };
 
 /** Runs an ES module script with Node, as Lambda would load the bundle; returns stdout. */
 function node(script: string, env: Record<string, string> = {}): string {
   return execFileSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
   });
 }
 
@@ -49,17 +56,28 @@ afterAll(() => {
 describe('Lambda bundles', () => {
   it('bundles every handler, the collector included, each under the 1 MB budget', () => {
     expect([...bundles.keys()]).toEqual([
-      'aging-report', 'apply-payments', 'billing-run', 'collector', 'discrepancy-worker', 'dunning-run', 'ingest-file',
-      'invoice-worker', 'reconciliation-report', 'ses-events',
+      'aging-report',
+      'apply-payments',
+      'billing-run',
+      'collector',
+      'discrepancy-worker',
+      'dunning-run',
+      'ingest-file',
+      'invoice-worker',
+      'reconciliation-report',
+      'ses-events',
     ]);
-    for (const [name, bundle] of bundles) expect({ name, under: bundle.bytes < BUNDLE_BUDGET_BYTES }).toEqual({ name, under: true });
+    for (const [name, bundle] of bundles)
+      expect({ name, under: bundle.bytes < BUNDLE_BUDGET_BYTES }).toEqual({ name, under: true });
   });
 
   it('leaves zod’s locales out of every bundle, fontkit out of those that render no PDF, and the JavaScript Brotli decoder out of all', () => {
     const withFontkit: string[] = [];
     for (const [name, bundle] of bundles) {
       const output = Object.values(bundle.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
-      const inputs = Object.entries(output.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path);
+      const inputs = Object.entries(output.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([path]) => path);
       expect(inputs.filter((i) => /node_modules\/zod\/v4\/locales\/(?!en\.js|index\.js)/.test(i))).toEqual([]); // English only
       expect(inputs.filter((i) => i.includes('node_modules/brotli/'))).toEqual([]);
       if (inputs.some((i) => i.includes('node_modules/fontkit/'))) withFontkit.push(name);
@@ -74,7 +92,9 @@ describe('Lambda bundles', () => {
     expect(withFonts).toEqual(['invoice-worker']);
     expect(withPdfFonts).toEqual(['invoice-worker']);
     const dir = bundles.get('invoice-worker')!.dir;
-    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({ imports: { '#standard-fonts/*': './standard-fonts/*.cjs' } });
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({
+      imports: { '#standard-fonts/*': './standard-fonts/*.cjs' },
+    });
     expect(existsSync(join(dir, 'standard-fonts', 'HelveticaBold.cjs'))).toBe(true);
     for (const { to } of pdfFontFiles()) expect(existsSync(join(dir, PDF_FONTS_DIR, to))).toBe(true);
     expect(bundles.get('invoice-worker')!.pdfFontBytes).toBeGreaterThan(BUNDLE_BUDGET_BYTES); // the fonts are files, outside the code's budget
@@ -84,7 +104,8 @@ describe('Lambda bundles', () => {
 
   it('copies the same font files in CDK’s afterBundling commands as in lib/bundle.ts', () => {
     const commands = pdfkitFontCommands('/asset').join('\n');
-    for (const { from, to } of pdfFontFiles()) expect(commands).toContain(`cp "${from}" "/asset/${PDF_FONTS_DIR}/${to}"`);
+    for (const { from, to } of pdfFontFiles())
+      expect(commands).toContain(`cp "${from}" "/asset/${PDF_FONTS_DIR}/${to}"`);
     expect(commands).toContain(`grep -q '${PDF_FONTS_DIR}' "/asset/index.mjs"`);
   });
 
@@ -108,7 +129,8 @@ try { await handler({ source: 42 }); console.log('no error'); } catch (error) { 
 
     const issues = JSON.parse(node(script, LAMBDA_ENV)) as unknown;
 
-    const expected = realZod.z.object({ source: realZod.z.string().min(1).optional() }).safeParse({ source: 42 }).error?.issues;
+    const expected = realZod.z.object({ source: realZod.z.string().min(1).optional() }).safeParse({ source: 42 })
+      .error?.issues;
     expect(issues).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(JSON.stringify(issues)).toContain('expected string, received number');
   });
@@ -118,10 +140,15 @@ try { await handler({ source: 42 }); console.log('no error'); } catch (error) { 
     const bundle = await bundleHandler(join(PROJECT_ROOT, 'test', 'cdk', 'fixtures', 'render-sample-pdf.ts'), dir);
     expect(bundle.pdfFontBytes).toBeGreaterThan(0);
 
-    for (const [lines, name] of [[3, 'Brouwer & Zonen B.V.'], [120, 'Łódź Zahnärzte Čeština 東京']] as const) {
+    for (const [lines, name] of [
+      [3, 'Brouwer & Zonen B.V.'],
+      [120, 'Łódź Zahnärzte Čeština 東京'],
+    ] as const) {
       const out = join(dir, `invoice-${lines}.pdf`);
       // The bundle reads the fonts from beside itself (bundleHandler copied them there).
-      execFileSync(process.execPath, [join(dir, 'index.mjs'), out, String(lines), name], { env: { PATH: process.env.PATH ?? '' } });
+      execFileSync(process.execPath, [join(dir, 'index.mjs'), out, String(lines), name], {
+        env: { PATH: process.env.PATH ?? '' },
+      });
       const bundled = readFileSync(out);
       const source = await renderInvoicePdf(sampleView(lines, { client: { name } }));
       expect(bundled.equals(source)).toBe(true);
@@ -133,17 +160,24 @@ describe('the zod stand-in (lib/bundling/zod)', () => {
   const LEFT_OUT = ['compile', 'core', 'fromJSONSchema', 'locales', 'toJSONSchema', 'withParser'];
 
   it('exports the same names as zod, its z the same members as zod’s z', async () => {
-    const standIn = (await import(pathToFileURL(ALIASES.zod!).href)) as { z: Record<string, unknown>; default: unknown };
+    const standIn = (await import(pathToFileURL(ALIASES.zod!).href)) as {
+      z: Record<string, unknown>;
+      default: unknown;
+    };
 
     expect(Object.keys(standIn).sort()).toEqual(Object.keys(realZod).sort());
     expect(Object.keys(standIn.z).sort()).toEqual(Object.keys(realZod.z).sort());
     expect(standIn.default).toBe(standIn.z);
-    const differs = Object.keys(realZod.z).filter((key) => standIn.z[key] !== (realZod.z as Record<string, unknown>)[key]).sort();
+    const differs = Object.keys(realZod.z)
+      .filter((key) => standIn.z[key] !== (realZod.z as Record<string, unknown>)[key])
+      .sort();
     expect(differs).toEqual(LEFT_OUT);
   });
 
   it('throws a message naming the stand-in when a left-out member is used', async () => {
-    const { z } = (await import(pathToFileURL(ALIASES.zod!).href)) as { z: { locales: { en(): unknown }; toJSONSchema(s: unknown): unknown } };
+    const { z } = (await import(pathToFileURL(ALIASES.zod!).href)) as {
+      z: { locales: { en(): unknown }; toJSONSchema(s: unknown): unknown };
+    };
 
     expect(() => z.locales.en()).toThrow(/z\.locales\.en is left out of TrueUp's Lambda bundles .*lib\/bundling\/zod/);
     expect(() => z.toJSONSchema({})).toThrow(/z\.toJSONSchema is left out/);
@@ -152,7 +186,9 @@ describe('the zod stand-in (lib/bundling/zod)', () => {
 
 describe('the brotli stand-in', () => {
   it('decompresses as the brotli package does, over node:zlib', async () => {
-    const { default: decompress } = (await import(pathToFileURL(ALIASES['brotli/decompress.js']!).href)) as { default(buffer: Uint8Array, size?: number): Uint8Array };
+    const { default: decompress } = (await import(pathToFileURL(ALIASES['brotli/decompress.js']!).href)) as {
+      default(buffer: Uint8Array, size?: number): Uint8Array;
+    };
     const text = Buffer.from('Łódź Zahnärzte Čeština 東京 '.repeat(50));
 
     const out = decompress(brotliCompressSync(text), text.length);

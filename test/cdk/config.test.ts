@@ -18,12 +18,19 @@ describe('parseConfig', () => {
     expect(config.sourceSecretsPrefix).toBe('trueup/sources/');
   });
 
-  it.each(['', '/', '*', 'trueup/*', 'trueup/sources', 'trueup//sources/'])('refuses %j as the source secrets prefix', (prefix) => {
-    expect(() => parseConfig({ sourceSecretsPrefix: prefix })).toThrow(/trueup\.sourceSecretsPrefix: a Secrets Manager name prefix ending in "\/"/);
-  });
+  it.each(['', '/', '*', 'trueup/*', 'trueup/sources', 'trueup//sources/'])(
+    'refuses %j as the source secrets prefix',
+    (prefix) => {
+      expect(() => parseConfig({ sourceSecretsPrefix: prefix })).toThrow(
+        /trueup\.sourceSecretsPrefix: a Secrets Manager name prefix ending in "\/"/,
+      );
+    },
+  );
 
   it('accepts a JSON string as passed with cdk -c trueup=…', () => {
-    const config = parseConfig('{"mspName":"Acme IT","timezone":"Europe/Berlin","schedules":{"dunning":"cron(30 7 * * ? *)"}}');
+    const config = parseConfig(
+      '{"mspName":"Acme IT","timezone":"Europe/Berlin","schedules":{"dunning":"cron(30 7 * * ? *)"}}',
+    );
 
     expect(config.mspName).toBe('Acme IT');
     expect(config.timezone).toBe('Europe/Berlin');
@@ -32,7 +39,13 @@ describe('parseConfig', () => {
   });
 
   it('lists every problem with its key', () => {
-    const act = (): unknown => parseConfig({ timezone: 'Mars/Olympus', senderEmail: 'not-an-email', schedules: { aging: 'weekly' }, colour: 'blue' });
+    const act = (): unknown =>
+      parseConfig({
+        timezone: 'Mars/Olympus',
+        senderEmail: 'not-an-email',
+        schedules: { aging: 'weekly' },
+        colour: 'blue',
+      });
 
     expect(act).toThrow(/Invalid TrueUp config \(context key "trueup"\)/);
     expect(act).toThrow(/trueup\.timezone: must be an IANA time zone/);

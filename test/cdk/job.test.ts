@@ -23,32 +23,54 @@ const ids = (template: Template, type: string): string[] => Object.keys(template
 
 describe('Job', () => {
   it('names its parts after the handler, directly in the scope', () => {
-    const template = build((stack) => new Job(stack, {
-      handlerName: 'billing-run', timeZone: 'America/Denver',
-      trigger: { kind: 'schedule', expression: 'cron(0 6 1 * ? *)', description: 'the billing run' },
-    }));
+    const template = build(
+      (stack) =>
+        new Job(stack, {
+          handlerName: 'billing-run',
+          timeZone: 'America/Denver',
+          trigger: { kind: 'schedule', expression: 'cron(0 6 1 * ? *)', description: 'the billing run' },
+        }),
+    );
 
     expect(ids(template, 'AWS::Lambda::Function')).toEqual([expect.stringMatching(/^BillingRunFunction[0-9A-F]{8}$/)]);
-    expect(ids(template, 'AWS::Scheduler::Schedule')).toEqual([expect.stringMatching(/^BillingRunSchedule[0-9A-F]{8}$/)]);
-    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 6 1 * ? *)', ScheduleExpressionTimezone: 'America/Denver' });
+    expect(ids(template, 'AWS::Scheduler::Schedule')).toEqual([
+      expect.stringMatching(/^BillingRunSchedule[0-9A-F]{8}$/),
+    ]);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 1 * ? *)',
+      ScheduleExpressionTimezone: 'America/Denver',
+    });
     expect(pascalCase('reconciliation-report')).toBe('ReconciliationReport');
   });
 
   it('grants in the order given, then connects a queue trigger', () => {
-    const template = build((stack, { a, b }) => new Job(stack, {
-      handlerName: 'discrepancy-worker',
-      grants: [sendMessages(b), sendMessages(a)],
-      trigger: { kind: 'queue', queue: a, batchSize: 10 },
-    }));
+    const template = build(
+      (stack, { a, b }) =>
+        new Job(stack, {
+          handlerName: 'discrepancy-worker',
+          grants: [sendMessages(b), sendMessages(a)],
+          trigger: { kind: 'queue', queue: a, batchSize: 10 },
+        }),
+    );
 
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }[];
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy')) as {
+      Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } };
+    }[];
     const statements = policy?.Properties.PolicyDocument.Statement ?? [];
-    const queueArns = statements.map((s) => s.Resource).filter((r) => typeof r === 'string' && r.startsWith('arn:aws:sqs'));
+    const queueArns = statements
+      .map((s) => s.Resource)
+      .filter((r) => typeof r === 'string' && r.startsWith('arn:aws:sqs'));
     // b's grant, a's grant, then the trigger's (consume a).
-    expect(queueArns).toEqual(['arn:aws:sqs:us-east-1:111111111111:b', 'arn:aws:sqs:us-east-1:111111111111:a', 'arn:aws:sqs:us-east-1:111111111111:a']);
+    expect(queueArns).toEqual([
+      'arn:aws:sqs:us-east-1:111111111111:b',
+      'arn:aws:sqs:us-east-1:111111111111:a',
+      'arn:aws:sqs:us-east-1:111111111111:a',
+    ]);
     expect(statements.at(-1)?.Action).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: 'arn:aws:sqs:us-east-1:111111111111:a', BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'],
+      EventSourceArn: 'arn:aws:sqs:us-east-1:111111111111:a',
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
     expect(JSON.stringify(template.findResources('AWS::Lambda::EventSourceMapping'))).not.toContain('ScalingConfig');
   });

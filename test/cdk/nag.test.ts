@@ -9,7 +9,12 @@ import { buildTrueUp } from '../../lib/app.js';
 import { parseConfig } from '../../lib/config.js';
 import { testApp } from './app-fixture.js';
 
-interface Report { pluginReports: { pluginName: string; violations?: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[] }
+interface Report {
+  pluginReports: {
+    pluginName: string;
+    violations?: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
 
 /** Synthesizes with cdk-nag as a validation plugin; returns the violations and any synth failure. */
 function synthWithNag(app: App): { violations: string[]; failure: unknown } {
@@ -21,7 +26,11 @@ function synthWithNag(app: App): { violations: string[]; failure: unknown } {
     failure = error;
   }
   const report = JSON.parse(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')) as Report;
-  const violations = report.pluginReports.flatMap((r) => (r.violations ?? []).map((v) => `${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((x) => x.constructPath).join(', ')}`));
+  const violations = report.pluginReports.flatMap((r) =>
+    (r.violations ?? []).map(
+      (v) => `${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((x) => x.constructPath).join(', ')}`,
+    ),
+  );
   return { violations, failure };
 }
 

@@ -7,7 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server as HttpServer,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,8 +34,27 @@ export function selfSignedCert(): { key: Buffer; cert: Buffer; certFile: string 
   const dir = mkdtempSync(join(tmpdir(), 'trueup-tls-'));
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
 }
 
@@ -89,10 +113,15 @@ export async function startFileServer(tls: { key: Buffer; cert: Buffer }): Promi
       return;
     }
     state.served.full += 1;
-    res.writeHead(200, { 'content-type': 'text/csv', etag, 'last-modified': 'Sat, 31 Jan 2026 12:00:00 GMT' }).end(state.content);
+    res
+      .writeHead(200, { 'content-type': 'text/csv', etag, 'last-modified': 'Sat, 31 Jan 2026 12:00:00 GMT' })
+      .end(state.content);
   });
   const port = await listen(server as unknown as HttpServer);
-  return Object.assign(state, { url: `https://127.0.0.1:${port}/exports/usage.csv`, stop: () => close(server as unknown as HttpServer) });
+  return Object.assign(state, {
+    url: `https://127.0.0.1:${port}/exports/usage.csv`,
+    stop: () => close(server as unknown as HttpServer),
+  });
 }
 
 // ---- SFTP server -------------------------------------------------------------------------------
@@ -137,7 +166,14 @@ export async function startSftpServer(folder: string): Promise<SftpFixture> {
             b.writeUInt32BE(id, 0);
             return b;
           };
-          const attrs = (size: number) => ({ mode: 0o100644, uid: 0, gid: 0, size, atime: 1769860800, mtime: 1769860800 });
+          const attrs = (size: number) => ({
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            size,
+            atime: 1769860800,
+            mtime: 1769860800,
+          });
           sftp.on('OPENDIR', (reqId, path) => {
             if (path.replace(/\/+$/, '') !== folder) return sftp.status(reqId, STATUS_CODE.NO_SUCH_FILE);
             sftp.handle(reqId, newHandle({ kind: 'dir', done: false }));
@@ -148,8 +184,16 @@ export async function startSftpServer(folder: string): Promise<SftpFixture> {
             if (h.done) return sftp.status(reqId, STATUS_CODE.EOF);
             h.done = true;
             sftp.name(reqId, [
-              ...[...state.files].map(([name, content]) => ({ filename: name, longname: `-rw-r--r--    1 msp msp ${content.length} Jan 31 12:00 ${name}`, attrs: attrs(Buffer.byteLength(content)) })),
-              { filename: 'archive', longname: 'drwxr-xr-x    2 msp msp 4096 Jan 31 12:00 archive', attrs: { ...attrs(4096), mode: 0o040755 } },
+              ...[...state.files].map(([name, content]) => ({
+                filename: name,
+                longname: `-rw-r--r--    1 msp msp ${content.length} Jan 31 12:00 ${name}`,
+                attrs: attrs(Buffer.byteLength(content)),
+              })),
+              {
+                filename: 'archive',
+                longname: 'drwxr-xr-x    2 msp msp 4096 Jan 31 12:00 archive',
+                attrs: { ...attrs(4096), mode: 0o040755 },
+              },
             ]);
           });
           sftp.on('OPEN', (reqId, filename) => {
@@ -188,7 +232,12 @@ export async function startSftpServer(folder: string): Promise<SftpFixture> {
 
 // ---- Pax8 Partner API fake --------------------------------------------------------------------
 
-export interface Pax8Invoice { id: string; invoiceDate: string; status: string; items: Record<string, unknown>[] }
+export interface Pax8Invoice {
+  id: string;
+  invoiceDate: string;
+  status: string;
+  items: Record<string, unknown>[];
+}
 
 export interface Pax8Fake {
   readonly url: string;
@@ -203,30 +252,56 @@ export interface Pax8Fake {
 }
 
 export async function startPax8Fake(): Promise<Pax8Fake> {
-  const state = { clientId: 'pax8-client', clientSecret: 'pax8-secret', invoices: [] as Pax8Invoice[], itemRequests: new Map<string, number>(), failItems: 0 };
+  const state = {
+    clientId: 'pax8-client',
+    clientSecret: 'pax8-secret',
+    invoices: [] as Pax8Invoice[],
+    itemRequests: new Map<string, number>(),
+    failItems: 0,
+  };
   const tokens = new Set<string>();
   const paged = <T>(all: readonly T[], url: URL) => {
     const size = Math.min(200, Number(url.searchParams.get('size') ?? 10));
     const page = Number(url.searchParams.get('page') ?? 0);
-    return { content: all.slice(page * size, page * size + size), page: { size, totalElements: all.length, totalPages: Math.max(1, Math.ceil(all.length / size)), number: page } };
+    return {
+      content: all.slice(page * size, page * size + size),
+      page: { size, totalElements: all.length, totalPages: Math.max(1, Math.ceil(all.length / size)), number: page },
+    };
   };
   const server = createHttpServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       if (req.method === 'POST' && url.pathname === '/v1/token') {
         const request = JSON.parse(await body(req)) as Record<string, string>;
-        if (request.grant_type !== 'client_credentials' || request.audience !== 'https://api.pax8.com' || request.client_id !== state.clientId || request.client_secret !== state.clientSecret) {
+        if (
+          request.grant_type !== 'client_credentials' ||
+          request.audience !== 'https://api.pax8.com' ||
+          request.client_id !== state.clientId ||
+          request.client_secret !== state.clientSecret
+        ) {
           return sendJson(res, 401, { error: 'access_denied', error_description: 'Unauthorized' });
         }
         const token = `pax8-token-${tokens.size + 1}`;
         tokens.add(token);
         return sendJson(res, 200, { access_token: token, expires_in: 86400, token_type: 'Bearer' });
       }
-      if (!tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return sendJson(res, 401, { type: 'Unauthorized', message: 'Invalid token', status: 401 });
+      if (!tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, '')))
+        return sendJson(res, 401, { type: 'Unauthorized', message: 'Invalid token', status: 401 });
       if (req.method === 'GET' && url.pathname === '/v1/invoices') {
         const start = url.searchParams.get('invoiceDateRangeStart');
-        const list = state.invoices.filter((i) => !start || i.invoiceDate >= start)
-          .map(({ id, invoiceDate, status }) => ({ id, invoiceDate, dueDate: invoiceDate, status, total: 100, balance: 0, carriedBalance: 0, currencyCode: 'USD', partnerName: 'Acme IT' }));
+        const list = state.invoices
+          .filter((i) => !start || i.invoiceDate >= start)
+          .map(({ id, invoiceDate, status }) => ({
+            id,
+            invoiceDate,
+            dueDate: invoiceDate,
+            status,
+            total: 100,
+            balance: 0,
+            carriedBalance: 0,
+            currencyCode: 'USD',
+            partnerName: 'Acme IT',
+          }));
         return sendJson(res, 200, paged(list, url));
       }
       const items = /^\/v1\/invoices\/([^/]+)\/items$/.exec(url.pathname);
@@ -263,8 +338,12 @@ export interface PartnerCenterFake {
 
 export async function startPartnerCenterFake(): Promise<PartnerCenterFake> {
   const state = {
-    tenantId: 'contoso-partner.onmicrosoft.com', clientId: 'pc-app', clientSecret: 'pc-secret',
-    invoices: [] as PartnerCenterFake['invoices'], exportsStarted: [] as string[], failExports: 0,
+    tenantId: 'contoso-partner.onmicrosoft.com',
+    clientId: 'pc-app',
+    clientSecret: 'pc-secret',
+    invoices: [] as PartnerCenterFake['invoices'],
+    exportsStarted: [] as string[],
+    failExports: 0,
   };
   const tokens = new Map<string, string>(); // token → scope
   const operations = new Map<string, { invoiceId: string; polls: number; fail: boolean }>();
@@ -275,40 +354,76 @@ export async function startPartnerCenterFake(): Promise<PartnerCenterFake> {
       const base = `http://127.0.0.1:${port}`;
       if (req.method === 'POST' && url.pathname === `/login/${state.tenantId}/oauth2/v2.0/token`) {
         const form = new URLSearchParams(await body(req));
-        if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== state.clientId || form.get('client_secret') !== state.clientSecret) {
-          return sendJson(res, 401, { error: 'invalid_client', error_description: "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID." });
+        if (
+          form.get('grant_type') !== 'client_credentials' ||
+          form.get('client_id') !== state.clientId ||
+          form.get('client_secret') !== state.clientSecret
+        ) {
+          return sendJson(res, 401, {
+            error: 'invalid_client',
+            error_description:
+              'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.',
+          });
         }
         const token = `token-${tokens.size + 1}`;
         tokens.set(token, form.get('scope') ?? '');
-        return sendJson(res, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+        return sendJson(res, 200, {
+          token_type: 'Bearer',
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: token,
+        });
       }
       if (url.pathname.startsWith('/blobs/')) {
-        if (url.searchParams.get('sig') !== 'fake-signature') return sendJson(res, 403, { error: { code: 'AuthenticationFailed', message: 'Signature did not match' } });
+        if (url.searchParams.get('sig') !== 'fake-signature')
+          return sendJson(res, 403, { error: { code: 'AuthenticationFailed', message: 'Signature did not match' } });
         const invoice = state.invoices.find((i) => url.pathname === `/blobs/${i.id}/part-00000.json.gz`);
-        if (!invoice) return sendJson(res, 404, { error: { code: 'BlobNotFound', message: 'The specified blob does not exist.' } });
+        if (!invoice)
+          return sendJson(res, 404, { error: { code: 'BlobNotFound', message: 'The specified blob does not exist.' } });
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
         return res.end(gzipSync(invoice.lines.map((l) => JSON.stringify(l)).join('\n') + '\n'));
       }
       const scope = tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
       if (req.method === 'GET' && url.pathname === '/pc/v1/invoices') {
-        if (scope !== 'https://api.partnercenter.microsoft.com/.default') return sendJson(res, 401, { code: 900, description: 'Unauthorized' });
+        if (scope !== 'https://api.partnercenter.microsoft.com/.default')
+          return sendJson(res, 401, { code: 900, description: 'Unauthorized' });
         return sendJson(res, 200, {
           totalCount: state.invoices.length,
-          items: state.invoices.map((i) => ({ id: i.id, invoiceDate: `${i.invoiceDate}T00:00:00Z`, currencyCode: 'USD', invoiceType: 'OneTime', documentType: 'Invoice', attributes: { objectType: 'Invoice' } })),
-          links: { self: { uri: '/invoices?size=200&offset=0', method: 'GET', headers: [] } }, attributes: { objectType: 'Collection' },
+          items: state.invoices.map((i) => ({
+            id: i.id,
+            invoiceDate: `${i.invoiceDate}T00:00:00Z`,
+            currencyCode: 'USD',
+            invoiceType: 'OneTime',
+            documentType: 'Invoice',
+            attributes: { objectType: 'Invoice' },
+          })),
+          links: { self: { uri: '/invoices?size=200&offset=0', method: 'GET', headers: [] } },
+          attributes: { objectType: 'Collection' },
         });
       }
-      if (scope !== 'https://graph.microsoft.com/.default') return sendJson(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty or invalid.' } });
-      if (req.method === 'POST' && url.pathname === '/graph/v1.0/reports/partners/billing/reconciliation/billed/export') {
+      if (scope !== 'https://graph.microsoft.com/.default')
+        return sendJson(res, 401, {
+          error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty or invalid.' },
+        });
+      if (
+        req.method === 'POST' &&
+        url.pathname === '/graph/v1.0/reports/partners/billing/reconciliation/billed/export'
+      ) {
         const request = JSON.parse(await body(req)) as { invoiceId?: string; attributeSet?: string };
         const invoice = state.invoices.find((i) => i.id === request.invoiceId);
-        if (!invoice) return sendJson(res, 400, { error: { code: 'BadRequest', message: `Invoice ${request.invoiceId} not found` } });
+        if (!invoice)
+          return sendJson(res, 400, {
+            error: { code: 'BadRequest', message: `Invoice ${request.invoiceId} not found` },
+          });
         const id = `op-${operations.size + 1}`;
         const fail = state.failExports > 0;
         if (fail) state.failExports -= 1;
         operations.set(id, { invoiceId: invoice.id, polls: 0, fail });
         state.exportsStarted.push(invoice.id);
-        res.writeHead(202, { location: `${base}/graph/v1.0/reports/partners/billing/operations/${id}`, 'retry-after': '10' });
+        res.writeHead(202, {
+          location: `${base}/graph/v1.0/reports/partners/billing/operations/${id}`,
+          'retry-after': '10',
+        });
         return res.end();
       }
       const op = /^\/graph\/v1\.0\/reports\/partners\/billing\/operations\/([^/]+)$/.exec(url.pathname);
@@ -316,16 +431,49 @@ export async function startPartnerCenterFake(): Promise<PartnerCenterFake> {
         const operation = operations.get(op[1]!);
         if (!operation) return sendJson(res, 404, { error: { code: 'NotFound', message: 'operation not found' } });
         operation.polls += 1;
-        const common = { '@odata.context': `${base}/graph/v1.0/$metadata#reports/partners/billing/operations/$entity`, id: op[1], createdDateTime: '2026-02-10T10:00:00Z', lastActionDateTime: '2026-02-10T10:00:05Z' };
-        if (operation.polls < 2) return sendJson(res, 200, { ...common, '@odata.type': '#microsoft.graph.partners.billing.runningOperation', status: 'running' }, { 'retry-after': '10' });
-        if (operation.fail) return sendJson(res, 200, { ...common, '@odata.type': '#microsoft.graph.partners.billing.failedOperation', status: 'failed', error: { code: 'InternalError', message: 'The export could not be completed.' } });
+        const common = {
+          '@odata.context': `${base}/graph/v1.0/$metadata#reports/partners/billing/operations/$entity`,
+          id: op[1],
+          createdDateTime: '2026-02-10T10:00:00Z',
+          lastActionDateTime: '2026-02-10T10:00:05Z',
+        };
+        if (operation.polls < 2)
+          return sendJson(
+            res,
+            200,
+            { ...common, '@odata.type': '#microsoft.graph.partners.billing.runningOperation', status: 'running' },
+            { 'retry-after': '10' },
+          );
+        if (operation.fail)
+          return sendJson(res, 200, {
+            ...common,
+            '@odata.type': '#microsoft.graph.partners.billing.failedOperation',
+            status: 'failed',
+            error: { code: 'InternalError', message: 'The export could not be completed.' },
+          });
         return sendJson(res, 200, {
-          ...common, '@odata.type': '#microsoft.graph.partners.billing.exportSuccessOperation', status: 'succeeded',
+          ...common,
+          '@odata.type': '#microsoft.graph.partners.billing.exportSuccessOperation',
+          status: 'succeeded',
           resourceLocation: {
-            '@odata.type': '#microsoft.graph.partners.billing.manifest', id: `manifest-${op[1]}`, schemaVersion: '2', dataFormat: 'compressedJSON',
-            createdDateTime: '2026-02-10T10:00:05Z', eTag: `etag-${operation.invoiceId}`, partnerTenantId: 'c6b1a4a0-0000-4000-8000-000000000001',
-            rootDirectory: `${base}/blobs/${operation.invoiceId}`, sasToken: 'sv=2020-10-02&se=2026-02-11&sr=c&sp=rl&sig=fake-signature', partitionType: 'default', blobCount: 1,
-            blobs: [{ '@odata.type': '#microsoft.graph.partners.billing.blob', name: 'part-00000.json.gz', partitionValue: 'default' }],
+            '@odata.type': '#microsoft.graph.partners.billing.manifest',
+            id: `manifest-${op[1]}`,
+            schemaVersion: '2',
+            dataFormat: 'compressedJSON',
+            createdDateTime: '2026-02-10T10:00:05Z',
+            eTag: `etag-${operation.invoiceId}`,
+            partnerTenantId: 'c6b1a4a0-0000-4000-8000-000000000001',
+            rootDirectory: `${base}/blobs/${operation.invoiceId}`,
+            sasToken: 'sv=2020-10-02&se=2026-02-11&sr=c&sp=rl&sig=fake-signature',
+            partitionType: 'default',
+            blobCount: 1,
+            blobs: [
+              {
+                '@odata.type': '#microsoft.graph.partners.billing.blob',
+                name: 'part-00000.json.gz',
+                partitionValue: 'default',
+              },
+            ],
           },
         });
       }

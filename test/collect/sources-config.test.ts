@@ -12,11 +12,39 @@ const KEY = `SHA256:${'a'.repeat(43)}`;
 
 const valid = {
   sources: [
-    { name: 'rmm', type: 'https', schedule: 'rate(1 day)', url: 'https://rmm.example/export.csv', auth: 'header', header: 'X-Api-Key', credential: { env: 'TRUEUP_RMM_KEY' } },
-    { name: 'datto', type: 'sftp', schedule: 'cron(0 6 * * ? *)', host: 'sftp.example', path: '/out', hostKeySha256: KEY, credential: { file: 'secrets/datto.json' } },
+    {
+      name: 'rmm',
+      type: 'https',
+      schedule: 'rate(1 day)',
+      url: 'https://rmm.example/export.csv',
+      auth: 'header',
+      header: 'X-Api-Key',
+      credential: { env: 'TRUEUP_RMM_KEY' },
+    },
+    {
+      name: 'datto',
+      type: 'sftp',
+      schedule: 'cron(0 6 * * ? *)',
+      host: 'sftp.example',
+      path: '/out',
+      hostKeySha256: KEY,
+      credential: { file: 'secrets/datto.json' },
+    },
     { name: 'cur', type: 's3', schedule: 'rate(6 hours)', bucket: 'acme-cur', prefix: 'focus/' },
-    { name: 'pax8', type: 'pax8', schedule: 'cron(0 8 2 * ? *)', credential: { secret: 'trueup/pax8' }, vendor: 'pax8' },
-    { name: 'microsoft', type: 'partner-center', schedule: 'cron(0 9 10 * ? *)', tenantId: 'contoso.onmicrosoft.com', credential: { secret: 'trueup/partner-center' } },
+    {
+      name: 'pax8',
+      type: 'pax8',
+      schedule: 'cron(0 8 2 * ? *)',
+      credential: { secret: 'trueup/pax8' },
+      vendor: 'pax8',
+    },
+    {
+      name: 'microsoft',
+      type: 'partner-center',
+      schedule: 'cron(0 9 10 * ? *)',
+      tenantId: 'contoso.onmicrosoft.com',
+      credential: { secret: 'trueup/partner-center' },
+    },
   ],
   expectedFeeds: [{ vendor: 'pax8', dayOfMonth: 2 }, { vendor: 'microsoft' }],
 };
@@ -62,11 +90,28 @@ describe('sources.json', () => {
     expect(problems({ sources: [valid.sources[2], valid.sources[2]] })).toEqual([
       'sources.json: source "cur" (sources[1]): name: is used twice: sources[0] has the same name',
     ]);
-    expect(problems({ sources: [{ name: 'api', type: 'https', schedule: 'rate(1 day)', url: 'https://x.example/a.csv', auth: 'header', credential: { env: 'TRUEUP_K' } }] })).toEqual([
+    expect(
+      problems({
+        sources: [
+          {
+            name: 'api',
+            type: 'https',
+            schedule: 'rate(1 day)',
+            url: 'https://x.example/a.csv',
+            auth: 'header',
+            credential: { env: 'TRUEUP_K' },
+          },
+        ],
+      }),
+    ).toEqual([
       'sources.json: source "api" (sources[0]): header: is required with auth "header" (the header that carries the key, like "X-Api-Key")',
     ]);
-    expect(problems({ sources: [{ ...valid.sources[2], name: 'Bad Name' }] })[0]).toContain('source "Bad Name" (sources[0]): name: must be 1–63 characters');
-    expect(problems({ sources: [{ ...valid.sources[2], schedule: 'rate(1 days)' }] })[0]).toContain('schedule: must be an EventBridge schedule');
+    expect(problems({ sources: [{ ...valid.sources[2], name: 'Bad Name' }] })[0]).toContain(
+      'source "Bad Name" (sources[0]): name: must be 1–63 characters',
+    );
+    expect(problems({ sources: [{ ...valid.sources[2], schedule: 'rate(1 days)' }] })[0]).toContain(
+      'schedule: must be an EventBridge schedule',
+    );
   });
 
   it('reads sources.json from a data folder; none means no sources; a bad file lists every problem', async () => {
@@ -87,10 +132,16 @@ describe('credential references', () => {
     const resolver = credentialResolver({ env: { TRUEUP_TOKEN: 'env-token', TRUEUP_EMPTY: '' }, baseDir: dir });
     expect(await resolver.resolve({ env: 'TRUEUP_TOKEN' })).toBe('env-token');
     expect(await resolver.resolve({ file: 'token.txt' })).toBe('file-token');
-    await expect(resolver.resolve({ env: 'TRUEUP_EMPTY' })).rejects.toThrow('environment variable TRUEUP_EMPTY is not set');
+    await expect(resolver.resolve({ env: 'TRUEUP_EMPTY' })).rejects.toThrow(
+      'environment variable TRUEUP_EMPTY is not set',
+    );
     await expect(resolver.resolve({ file: 'missing.txt' })).rejects.toThrow('file missing.txt cannot be read (ENOENT)');
-    await expect(resolver.resolve({ secret: 'trueup/pax8' })).rejects.toThrow('secret "trueup/pax8" resolves only in the collector Lambda');
-    const cloud = credentialResolver({ getSecret: async (id) => (id === 'trueup/pax8' ? '{"clientId":"a","clientSecret":"b"}' : undefined) });
+    await expect(resolver.resolve({ secret: 'trueup/pax8' })).rejects.toThrow(
+      'secret "trueup/pax8" resolves only in the collector Lambda',
+    );
+    const cloud = credentialResolver({
+      getSecret: async (id) => (id === 'trueup/pax8' ? '{"clientId":"a","clientSecret":"b"}' : undefined),
+    });
     expect(await cloud.resolve({ secret: 'trueup/pax8' })).toContain('clientId');
     await expect(cloud.resolve({ secret: 'other' })).rejects.toThrow('secret "other" has no SecretString');
   });
@@ -98,7 +149,9 @@ describe('credential references', () => {
 
 describe('credential references from a data folder someone else wrote', () => {
   it('refuses, when validating, variables not named TRUEUP_… and files outside the data folder', () => {
-    const https = (credential: unknown) => ({ sources: [{ name: 'x', type: 'https', schedule: 'rate(1 day)', url: 'https://collect.example/', credential }] });
+    const https = (credential: unknown) => ({
+      sources: [{ name: 'x', type: 'https', schedule: 'rate(1 day)', url: 'https://collect.example/', credential }],
+    });
     expect(problems(https({ env: 'AWS_SECRET_ACCESS_KEY' }))).toEqual([
       'sources.json: source "x" (sources[0]): credential.env: must be an environment variable whose name starts with TRUEUP_, like "TRUEUP_PAX8" (got "AWS_SECRET_ACCESS_KEY")',
     ]);
@@ -119,23 +172,38 @@ describe('credential references from a data folder someone else wrote', () => {
     await writeFile(join(data, 'secrets', 'ok.txt'), 'inside');
     await symlink(join(root, 'outside.txt'), join(data, 'secrets', 'link.txt'));
     await symlink(root, join(data, 'up'));
-    const resolver = credentialResolver({ env: { AWS_SECRET_ACCESS_KEY: 'aws-secret', TRUEUP_OK: 'fine' }, baseDir: data });
+    const resolver = credentialResolver({
+      env: { AWS_SECRET_ACCESS_KEY: 'aws-secret', TRUEUP_OK: 'fine' },
+      baseDir: data,
+    });
     expect(await resolver.resolve({ file: 'secrets/ok.txt' })).toBe('inside');
     expect(await resolver.resolve({ file: join(data, 'secrets', 'ok.txt') })).toBe('inside');
     for (const file of ['../outside.txt', join(root, 'outside.txt'), 'secrets/link.txt', 'up/outside.txt']) {
       const refused = resolver.resolve({ file });
-      await expect(refused).rejects.toThrow(`file ${file} is refused: a credential file must be inside the data folder ${data}`);
+      await expect(refused).rejects.toThrow(
+        `file ${file} is refused: a credential file must be inside the data folder ${data}`,
+      );
       await expect(refused).rejects.not.toThrow(/stolen/);
     }
-    await expect(resolver.resolve({ env: 'AWS_SECRET_ACCESS_KEY' })).rejects.toThrow('environment variable AWS_SECRET_ACCESS_KEY is refused: only variables whose name starts with TRUEUP_');
+    await expect(resolver.resolve({ env: 'AWS_SECRET_ACCESS_KEY' })).rejects.toThrow(
+      'environment variable AWS_SECRET_ACCESS_KEY is refused: only variables whose name starts with TRUEUP_',
+    );
     expect(await resolver.resolve({ env: 'TRUEUP_OK' })).toBe('fine');
-    await expect(credentialResolver({}).resolve({ file: 'secrets/ok.txt' })).rejects.toThrow('file secrets/ok.txt resolves only inside a data folder (pass --data DIR)');
+    await expect(credentialResolver({}).resolve({ file: 'secrets/ok.txt' })).rejects.toThrow(
+      'file secrets/ok.txt resolves only inside a data folder (pass --data DIR)',
+    );
   });
 
-  it('on AWS (a resolver with Secrets Manager) resolves secrets only, never the Lambda\'s environment or files', async () => {
-    const cloud = credentialResolver({ env: { TRUEUP_X: 'env', AWS_SECRET_ACCESS_KEY: 'lambda-key' }, baseDir: '/', getSecret: async () => 'from-secrets-manager' });
+  it("on AWS (a resolver with Secrets Manager) resolves secrets only, never the Lambda's environment or files", async () => {
+    const cloud = credentialResolver({
+      env: { TRUEUP_X: 'env', AWS_SECRET_ACCESS_KEY: 'lambda-key' },
+      baseDir: '/',
+      getSecret: async () => 'from-secrets-manager',
+    });
     expect(await cloud.resolve({ secret: 'trueup/sources/x' })).toBe('from-secrets-manager');
-    await expect(cloud.resolve({ env: 'TRUEUP_X' })).rejects.toThrow('environment variable TRUEUP_X: on AWS, credentials come only from Secrets Manager; use {"secret": …}');
+    await expect(cloud.resolve({ env: 'TRUEUP_X' })).rejects.toThrow(
+      'environment variable TRUEUP_X: on AWS, credentials come only from Secrets Manager; use {"secret": …}',
+    );
     await expect(cloud.resolve({ env: 'AWS_SECRET_ACCESS_KEY' })).rejects.toThrow(/only from Secrets Manager/);
     await expect(cloud.resolve({ file: 'etc/passwd' })).rejects.toThrow(/only from Secrets Manager/);
   });
@@ -156,6 +224,8 @@ describe('helpers', () => {
   });
 
   it('writes CSV with plain decimals and quoted text', () => {
-    expect(toCsv([{ a: 1e-7, b: 'x,"y"', c: null }, { d: true }], ['a'])).toBe('a,b,c,d\r\n0.0000001,"x,""y""",,\r\n,,,true\r\n');
+    expect(toCsv([{ a: 1e-7, b: 'x,"y"', c: null }, { d: true }], ['a'])).toBe(
+      'a,b,c,d\r\n0.0000001,"x,""y""",,\r\n,,,true\r\n',
+    );
   });
 });

@@ -1,8 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, addMonths, dateInZone, daysBetween, daysInPeriod, isIsoDate, isoWeekday, lastDay, monthsBetween } from '../../functions/domain/dates.js';
+import {
+  addDays,
+  addMonths,
+  dateInZone,
+  daysBetween,
+  daysInPeriod,
+  isIsoDate,
+  isoWeekday,
+  lastDay,
+  monthsBetween,
+} from '../../functions/domain/dates.js';
 
 describe('calendar dates', () => {
-  it.each([['2024-02-29', true], ['2025-02-29', false], ['2025-13-01', false], ['2025-1-01', false], ['02/03/2025', false], ['2025-04-31', false]])('judges %s valid: %s', (text, valid) => {
+  it.each([
+    ['2024-02-29', true],
+    ['2025-02-29', false],
+    ['2025-13-01', false],
+    ['2025-1-01', false],
+    ['02/03/2025', false],
+    ['2025-04-31', false],
+  ])('judges %s valid: %s', (text, valid) => {
     expect(isIsoDate(text)).toBe(valid);
   });
   it('adds days across months, years and DST changes', () => {

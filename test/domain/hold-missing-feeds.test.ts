@@ -6,14 +6,27 @@ import { agreement, client, d, mapping, product, reference, usage } from '../sup
 
 const ref = reference({
   clients: [client(), client({ clientId: 'C002' })],
-  accounts: [{ vendor: 'Pax8', accountId: 'P1', clientId: 'C001' }, { vendor: 'aws', accountId: 'A2', clientId: 'C002' }],
+  accounts: [
+    { vendor: 'Pax8', accountId: 'P1', clientId: 'C001' },
+    { vendor: 'aws', accountId: 'A2', clientId: 'C002' },
+  ],
   products: [product(), product({ sku: 'AWS', aggregation: 'sum' })],
   skuMap: [mapping({ vendor: 'pax8', vendorSku: 'seat-sku' }), mapping({ vendor: 'aws', vendorSku: '*', sku: 'AWS' })],
-  agreements: [agreement(), agreement({ agreementId: 'A2', clientId: 'C002', sku: 'AWS', quantity: d(0), pricing: 'cost_plus', markupPercent: d(10) })],
+  agreements: [
+    agreement(),
+    agreement({
+      agreementId: 'A2',
+      clientId: 'C002',
+      sku: 'AWS',
+      quantity: d(0),
+      pricing: 'cost_plus',
+      markupPercent: d(10),
+    }),
+  ],
 });
 
 describe('pairsFedBy', () => {
-  it('pairs the vendor\'s clients with its mapped skus, wildcard included, whatever the case', () => {
+  it("pairs the vendor's clients with its mapped skus, wildcard included, whatever the case", () => {
     expect([...pairsFedBy(ref, ' PAX8 ')]).toEqual(['C001|SEAT']);
     expect([...pairsFedBy(ref, 'aws')]).toEqual(['C002|AWS']);
     expect([...pairsFedBy(ref, 'ninjaone')]).toEqual([]);
@@ -34,7 +47,9 @@ describe('holdMissingFeeds', () => {
     const { reconciliation, held } = holdMissingFeeds(full, ref, ['pax8']);
     expect(held).toEqual([{ vendor: 'pax8', clientId: 'C001', sku: 'SEAT' }]);
     expect(reconciliation.pairs.map((p) => `${p.clientId}|${p.sku}`)).toEqual(['C002|AWS']);
-    expect(reconciliation.discrepancies).toEqual([expect.objectContaining({ type: 'missing_feed', vendor: 'pax8', amountAtStake: null, period: '2025-01' })]);
+    expect(reconciliation.discrepancies).toEqual([
+      expect.objectContaining({ type: 'missing_feed', vendor: 'pax8', amountAtStake: null, period: '2025-01' }),
+    ]);
     expect(reconciliation.discrepancies[0]?.id).toMatch(/^D-2025-01-[0-9a-f]{16}$/);
     expect(reconciliation.metrics.pairs).toBe(1);
     expect(reconciliation.metrics.discrepancies).toBe(1);

@@ -1,17 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Dec, formatMoney, formatQuantity, isPlainDecimal, minorUnits, parseDecimal, roundMoney } from '../../functions/domain/money.js';
+import {
+  Dec,
+  formatMoney,
+  formatQuantity,
+  isPlainDecimal,
+  minorUnits,
+  parseDecimal,
+  roundMoney,
+} from '../../functions/domain/money.js';
 
 describe('minorUnits', () => {
-  it.each([['USD', 2], ['EUR', 2], ['JPY', 0], ['KWD', 3], ['BHD', 3], ['OMR', 3], ['CAD', 2], ['jpy', 0]])('gives %s %i minor digits', (currency, digits) => {
+  it.each([
+    ['USD', 2],
+    ['EUR', 2],
+    ['JPY', 0],
+    ['KWD', 3],
+    ['BHD', 3],
+    ['OMR', 3],
+    ['CAD', 2],
+    ['jpy', 0],
+  ])('gives %s %i minor digits', (currency, digits) => {
     expect(minorUnits(currency)).toBe(digits);
   });
 });
 
 describe('roundMoney: half away from zero at the minor unit', () => {
   it.each([
-    ['2.675', 'USD', '2.68'], ['-2.675', 'USD', '-2.68'], ['2.665', 'USD', '2.67'], ['0.005', 'EUR', '0.01'],
-    ['2.5', 'JPY', '3'], ['-2.5', 'JPY', '-3'], ['1.2345', 'KWD', '1.235'], ['1.2344999', 'KWD', '1.234'],
+    ['2.675', 'USD', '2.68'],
+    ['-2.675', 'USD', '-2.68'],
+    ['2.665', 'USD', '2.67'],
+    ['0.005', 'EUR', '0.01'],
+    ['2.5', 'JPY', '3'],
+    ['-2.5', 'JPY', '-3'],
+    ['1.2345', 'KWD', '1.235'],
+    ['1.2344999', 'KWD', '1.234'],
   ])('rounds %s %s to %s', (value, currency, expected) => {
     expect(roundMoney(new Dec(value), currency).toFixed()).toBe(new Dec(expected).toFixed());
   });
@@ -23,13 +46,25 @@ describe('roundMoney: half away from zero at the minor unit', () => {
 });
 
 describe('formatMoney', () => {
-  it.each([['1250', 'USD', '1250.00'], ['980', 'JPY', '980'], ['12.5', 'KWD', '12.500'], ['-0.001', 'USD', '0.00'], ['-166.07', 'EUR', '-166.07']])('formats %s %s as %s', (value, currency, expected) => {
+  it.each([
+    ['1250', 'USD', '1250.00'],
+    ['980', 'JPY', '980'],
+    ['12.5', 'KWD', '12.500'],
+    ['-0.001', 'USD', '0.00'],
+    ['-166.07', 'EUR', '-166.07'],
+  ])('formats %s %s as %s', (value, currency, expected) => {
     expect(formatMoney(new Dec(value), currency)).toBe(expected);
   });
 });
 
 describe('formatQuantity', () => {
-  it.each([['12', '12'], ['12.500', '12.5'], ['0.0000001', '0.0000001'], ['-3.8499999997', '-3.8499999997'], ['1e21', '1000000000000000000000']])('formats %s as %s', (value, expected) => {
+  it.each([
+    ['12', '12'],
+    ['12.500', '12.5'],
+    ['0.0000001', '0.0000001'],
+    ['-3.8499999997', '-3.8499999997'],
+    ['1e21', '1000000000000000000000'],
+  ])('formats %s as %s', (value, expected) => {
     expect(formatQuantity(new Dec(value))).toBe(expected);
   });
 });
@@ -51,9 +86,15 @@ describe('parseDecimal', () => {
     expect(parseDecimal(text)).toBeUndefined();
   });
   it('round-trips any decimal it formats', () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }), fc.integer({ min: 0, max: 8 }), (units, scale) => {
-      const value = new Dec(units.toString()).div(new Dec(10).pow(scale));
-      expect(parseDecimal(formatQuantity(value))?.equals(value)).toBe(true);
-    }));
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+        fc.integer({ min: 0, max: 8 }),
+        (units, scale) => {
+          const value = new Dec(units.toString()).div(new Dec(10).pow(scale));
+          expect(parseDecimal(formatQuantity(value))?.equals(value)).toBe(true);
+        },
+      ),
+    );
   });
 });

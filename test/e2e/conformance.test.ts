@@ -29,9 +29,12 @@ function normalize(value: unknown, key = ''): unknown {
 
 /** Keeps only the fields the expected object has (ours may carry more, e.g. descriptions). */
 function pick(actual: unknown, expected: unknown): unknown {
-  if (Array.isArray(expected) && Array.isArray(actual)) return actual.map((a, i) => pick(a, expected[i] ?? expected[0]));
+  if (Array.isArray(expected) && Array.isArray(actual))
+    return actual.map((a, i) => pick(a, expected[i] ?? expected[0]));
   if (expected && typeof expected === 'object' && actual && typeof actual === 'object') {
-    return Object.fromEntries(Object.keys(expected as Json).map((k) => [k, pick((actual as Json)[k], (expected as Json)[k])]));
+    return Object.fromEntries(
+      Object.keys(expected as Json).map((k) => [k, pick((actual as Json)[k], (expected as Json)[k])]),
+    );
   }
   return actual;
 }
@@ -60,9 +63,12 @@ describe('conformance example (shared/conformance)', () => {
       const actual = (await readJson(join(out, 'reconciliation', file))) as Json;
       expect(actual.period, file).toBe(expected.period);
       expect(normalize(pick(actual.pairs, expected.pairs)), `${file} pairs`).toEqual(normalize(expected.pairs));
-      const sortDiscrepancies = (list: unknown): Json[] => (list as Json[]).map(withoutOpenFields).sort((a, b) => discrepancyKey(a).localeCompare(discrepancyKey(b)));
+      const sortDiscrepancies = (list: unknown): Json[] =>
+        (list as Json[]).map(withoutOpenFields).sort((a, b) => discrepancyKey(a).localeCompare(discrepancyKey(b)));
       const expectedDiscrepancies = sortDiscrepancies(expected.discrepancies);
-      expect(pick(sortDiscrepancies(actual.discrepancies), expectedDiscrepancies), `${file} discrepancies`).toEqual(expectedDiscrepancies);
+      expect(pick(sortDiscrepancies(actual.discrepancies), expectedDiscrepancies), `${file} discrepancies`).toEqual(
+        expectedDiscrepancies,
+      );
       expect(actual.metrics, `${file} metrics`).toEqual(expected.metrics);
       expect(pick(actual.files, expected.files), `${file} files`).toEqual(expected.files);
     }

@@ -37,11 +37,13 @@ const SETTINGS = {
 
 const FILES: Record<string, string> = {
   'trueup.json': JSON.stringify(SETTINGS),
-  'clients.csv': 'client_id,name,billing_email,currency,payment_terms_days,dunning\nC1,Client One,ap@c1.example,USD,,none\nC2,Client Two,ap@c2.example,USD,0,\n',
+  'clients.csv':
+    'client_id,name,billing_email,currency,payment_terms_days,dunning\nC1,Client One,ap@c1.example,USD,,none\nC2,Client Two,ap@c2.example,USD,0,\n',
   'accounts.csv': 'vendor,account_id,client_id\nmicrosoft,T1,C1\npax8,P1,C1\n',
   'products.csv': 'sku,name,unit,aggregation\nSEAT,Seat,seat,sum\n',
   'sku-map.csv': 'vendor,vendor_sku,sku\nmicrosoft,seat-sku,SEAT\npax8,p-seat,SEAT\n',
-  'agreements.csv': 'agreement_id,client_id,sku,quantity,unit_price,start_date\nA1,C1,SEAT,2,10,2024-01-01\nA2,C2,SEAT,1,100,2024-01-01\n',
+  'agreements.csv':
+    'agreement_id,client_id,sku,quantity,unit_price,start_date\nA1,C1,SEAT,2,10,2024-01-01\nA2,C2,SEAT,1,100,2024-01-01\n',
   // No currency column: its rows are in the settings currency.
   'usage/a-canonical.csv': [
     'vendor,account_id,vendor_sku,quantity,usage_date,cost',
@@ -81,10 +83,22 @@ describe('edges end to end (simulate)', () => {
   it('raises one unknown_account and one unmapped_sku for rows with no currency and rows in the settings currency', async () => {
     const reconciliation = await readJson(join(out, 'reconciliation', '2025-01.json'));
     const discrepancies = reconciliation.discrepancies as Json[];
-    const pick = (type: string): Json[] => discrepancies.filter((d) => d.type === type)
-      .map(({ vendor, accountId, vendorSku, amountAtStake, currency }) => ({ vendor, accountId, vendorSku, amountAtStake, currency }));
-    expect(pick('unknown_account')).toEqual([{ vendor: 'pax8', accountId: 'GHOST', vendorSku: undefined, amountAtStake: '7.01', currency: 'USD' }]);
-    expect(pick('unmapped_sku')).toEqual([{ vendor: 'pax8', accountId: undefined, vendorSku: 'mystery', amountAtStake: '3.00', currency: 'USD' }]);
+    const pick = (type: string): Json[] =>
+      discrepancies
+        .filter((d) => d.type === type)
+        .map(({ vendor, accountId, vendorSku, amountAtStake, currency }) => ({
+          vendor,
+          accountId,
+          vendorSku,
+          amountAtStake,
+          currency,
+        }));
+    expect(pick('unknown_account')).toEqual([
+      { vendor: 'pax8', accountId: 'GHOST', vendorSku: undefined, amountAtStake: '7.01', currency: 'USD' },
+    ]);
+    expect(pick('unmapped_sku')).toEqual([
+      { vendor: 'pax8', accountId: undefined, vendorSku: 'mystery', amountAtStake: '3.00', currency: 'USD' },
+    ]);
     expect((reconciliation.metrics as Json).discrepancies).toBe(discrepancies.length);
   });
 
@@ -95,7 +109,7 @@ describe('edges end to end (simulate)', () => {
     expect(mismatches[0]).toMatchObject({ clientId: 'C1', sku: 'SEAT', amountAtStake: null, currency: 'EUR' });
   });
 
-  it('charges one late fee on a catch-up over two fee steps, on the later step\'s terms', async () => {
+  it("charges one late fee on a catch-up over two fee steps, on the later step's terms", async () => {
     // C2's February invoice (100.00, due 02-01) is never paid. Dunning on 02-02 (days 1) sends
     // `late` only and charges max(round(2 % of 100), 5) = 5.00, once: March's invoice bills it.
     const notifications = JSON.parse(await readFile(join(out, 'notifications.json'), 'utf8')) as Json[];
@@ -112,12 +126,18 @@ describe('a client_id a spreadsheet would read as a formula (simulate)', () => {
   it('stops the run naming file, line and column, before OUT is written', async () => {
     const data = await mkdtemp(join(tmpdir(), 'trueup-edges-ids-'));
     try {
-      for (const [name, text] of Object.entries(FILES)) if (!name.startsWith('usage/')) await writeFile(join(data, name), text);
+      for (const [name, text] of Object.entries(FILES))
+        if (!name.startsWith('usage/')) await writeFile(join(data, name), text);
       await writeFile(join(data, 'clients.csv'), `${FILES['clients.csv']}-C3,Three,ap@c3.example,USD,,\n`);
       const out = join(data, 'out');
-      const error = await simulate({ data, from: '2025-01-31', to: '2025-02-01', out }).then(() => undefined, (e: unknown) => e);
+      const error = await simulate({ data, from: '2025-01-31', to: '2025-02-01', out }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(DataFolderError);
-      expect(String((error as Error).message)).toContain('clients.csv line 4, column client_id: must start with a letter or a digit (got "-C3")');
+      expect(String((error as Error).message)).toContain(
+        'clients.csv line 4, column client_id: must start with a letter or a digit (got "-C3")',
+      );
       await expect(readFile(join(out, 'notifications.json'))).rejects.toThrow(/ENOENT/);
     } finally {
       await rm(data, { recursive: true, force: true });

@@ -53,12 +53,14 @@ describe('simulate: payments', () => {
 
   it('itemises unapplied payments beside the aging report', async () => {
     const csv = await readFile(join(out, 'reports', `unapplied-payments-${TO}.csv`), 'utf8');
-    expect(csv).toBe([
-      'payment_id,invoice_number,received_on,currency,amount,reason',
-      'PM-OVER,OSP-2025-000002,2025-02-03,GBP,15.53,overpayment',
-      'PM-NOPE,NOPE-1,2025-02-04,EUR,100.00,unknown_invoice',
-      '',
-    ].join('\r\n'));
+    expect(csv).toBe(
+      [
+        'payment_id,invoice_number,received_on,currency,amount,reason',
+        'PM-OVER,OSP-2025-000002,2025-02-03,GBP,15.53,overpayment',
+        'PM-NOPE,NOPE-1,2025-02-04,EUR,100.00,unknown_invoice',
+        '',
+      ].join('\r\n'),
+    );
     const index = await readFile(join(out, 'index.html'), 'utf8');
     expect(index).toContain(`href="reports/unapplied-payments-${TO}.csv"`);
   });
@@ -67,14 +69,18 @@ describe('simulate: payments', () => {
 describe('trueup validate', () => {
   it('prints the warnings of a valid folder', async () => {
     const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.join(' ')); });
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.join(' '));
+    });
     try {
       expect(await main(['node', 'trueup', 'validate', '--data', data])).toBe(0);
     } finally {
       spy.mockRestore();
     }
     const text = lines.join('\n');
-    expect(text).toContain(`1 warning(s) in ${data}:\npayments/payments.csv line 2, column payment_id: duplicate payment_id "PM-OSP-2025-000001": already on payments/extra.csv line 2`);
+    expect(text).toContain(
+      `1 warning(s) in ${data}:\npayments/payments.csv line 2, column payment_id: duplicate payment_id "PM-OSP-2025-000001": already on payments/extra.csv line 2`,
+    );
     expect(text).toContain(`${data} is valid`);
   });
 });

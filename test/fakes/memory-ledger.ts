@@ -7,9 +7,23 @@
  * read, so a caller never shares an object with the store. test/adapters/ledger-contract.test.ts
  * runs the same contract checks against this and the DynamoDB adapter.
  */
-import { encode, reviveDiscrepancy, reviveInvoice, reviveLateFee, revivePayment, reviveReference } from '../../functions/app/codec.js';
+import {
+  encode,
+  reviveDiscrepancy,
+  reviveInvoice,
+  reviveLateFee,
+  revivePayment,
+  reviveReference,
+} from '../../functions/app/codec.js';
 import type {
-  FileRecord, Ledger, LedgerInvoice, OutboxEntry, PayableInvoice, ReconciliationRecord, RecordPaymentResult, StoredDiscrepancy,
+  FileRecord,
+  Ledger,
+  LedgerInvoice,
+  OutboxEntry,
+  PayableInvoice,
+  ReconciliationRecord,
+  RecordPaymentResult,
+  StoredDiscrepancy,
 } from '../../functions/app/ports.js';
 import type { IsoDate, Period } from '../../functions/domain/dates.js';
 import type { ExpectedFeedRule } from '../../functions/domain/expected-feeds.js';
@@ -36,7 +50,8 @@ interface OutboxRow {
 }
 
 const parse = (data: string): Json => JSON.parse(data) as Json;
-const byKey = <T>(map: Map<string, T>): T[] => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+const byKey = <T>(map: Map<string, T>): T[] =>
+  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 
 export class MemoryLedger implements Ledger {
   /** The rules `expectedFeeds` returns (stored by the collector state on AWS). */
@@ -51,7 +66,10 @@ export class MemoryLedger implements Ledger {
   private readonly invoices = new Map<string, InvoiceRow>();
   private readonly applied = new Map<string, { invoice: string; data: string }>();
   private readonly counter = { value: 0, reserved: new Map<Period, { first: number; count: number }>() };
-  private readonly payments = new Map<string, { status: 'pending' | 'applied' | 'unapplied'; seq: number; data: string }>();
+  private readonly payments = new Map<
+    string,
+    { status: 'pending' | 'applied' | 'unapplied'; seq: number; data: string }
+  >();
   private readonly lateFees = new Map<string, { clientId: string; data: string; billedOn?: string }>();
   private readonly outbox = new Map<string, OutboxRow>();
   private readonly sesMessages = new Map<string, string>();
@@ -71,13 +89,21 @@ export class MemoryLedger implements Ledger {
   }
 
   // ---- usage files ---------------------------------------------------------------------------
-  async claimFile(sha256: string, _name: string, key: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }> {
+  async claimFile(
+    sha256: string,
+    _name: string,
+    key: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }> {
     const claim = this.fileClaims.get(sha256);
     if (!claim || (claim.status === 'processing' && claim.key === key)) {
       this.fileClaims.set(sha256, { key, status: 'processing' });
       return { claimed: true };
     }
-    return { claimed: false, existing: claim.data ? (parse(claim.data) as unknown as FileRecord) : undefined, sameObject: claim.key === key };
+    return {
+      claimed: false,
+      existing: claim.data ? (parse(claim.data) as unknown as FileRecord) : undefined,
+      sameObject: claim.key === key,
+    };
   }
 
   async completeFile(record: FileRecord): Promise<FileRecord> {
@@ -94,7 +120,9 @@ export class MemoryLedger implements Ledger {
   }
 
   async unreportedFiles(): Promise<FileRecord[]> {
-    return byKey(this.fileLog).filter((f) => f.reportedIn === undefined).map((f) => parse(f.data) as unknown as FileRecord)
+    return byKey(this.fileLog)
+      .filter((f) => f.reportedIn === undefined)
+      .map((f) => parse(f.data) as unknown as FileRecord)
       .sort((a, b) => a.ingestedOn.localeCompare(b.ingestedOn) || (a.key ?? a.name).localeCompare(b.key ?? b.name));
   }
 
@@ -117,7 +145,10 @@ export class MemoryLedger implements Ledger {
   }
 
   async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {
-    return byKey(this.reconciliations).reverse().slice(0, limit).map((data) => parse(data) as unknown as ReconciliationRecord);
+    return byKey(this.reconciliations)
+      .reverse()
+      .slice(0, limit)
+      .map((data) => parse(data) as unknown as ReconciliationRecord);
   }
 
   // ---- discrepancies --------------------------------------------------------------------------
@@ -132,12 +163,19 @@ export class MemoryLedger implements Ledger {
     return byKey(this.discrepancies).map((data) => reviveDiscrepancy<StoredDiscrepancy>(parse(data)));
   }
 
-  async setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy> {
+  async setDiscrepancyStatus(
+    id: string,
+    status: StoredDiscrepancy['status'],
+    on: IsoDate,
+    note?: string,
+  ): Promise<StoredDiscrepancy> {
     const data = this.discrepancies.get(id);
     if (data === undefined) throw new Error(`No discrepancy with id ${id}`);
     const current = reviveDiscrepancy<StoredDiscrepancy>(parse(data));
     const next: StoredDiscrepancy = {
-      ...current, status, note: note ?? current.note,
+      ...current,
+      status,
+      note: note ?? current.note,
       acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
       closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
     };
@@ -154,7 +192,9 @@ export class MemoryLedger implements Ledger {
     const reserved = this.counter.reserved.get(period);
     if (reserved) {
       if (reserved.count !== count) {
-        throw new Error(`The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`);
+        throw new Error(
+          `The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`,
+        );
       }
       return reserved.first;
     }
@@ -173,12 +213,20 @@ export class MemoryLedger implements Ledger {
     if (this.invoiceFor.has(claim) || this.invoices.has(invoice.number) || !feesBillable) {
       const existing = this.invoiceFor.get(claim);
       if (existing === invoice.number) return false;
-      if (existing !== undefined) throw new Error(`${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`);
+      if (existing !== undefined)
+        throw new Error(
+          `${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`,
+        );
       throw new Error(`Transaction cancelled: invoice ${invoice.number} or its late fees`);
     }
     this.invoiceFor.set(claim, invoice.number);
     this.invoices.set(invoice.number, {
-      data: encode(invoice), paid: new Dec(0), paymentCount: 0, open: invoice.total.greaterThan(0), stepsSent: new Set(), feeCharged: false,
+      data: encode(invoice),
+      paid: new Dec(0),
+      paymentCount: 0,
+      open: invoice.total.greaterThan(0),
+      stepsSent: new Set(),
+      feeCharged: false,
     });
     for (const fee of lateFees) this.lateFees.get(lateFeeKey(fee))!.billedOn = invoice.number;
     return true;
@@ -190,7 +238,9 @@ export class MemoryLedger implements Ledger {
   }
 
   async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {
-    return byKey(this.invoices).filter((row) => !options?.openOnly || row.open).map((row) => this.ledgerInvoice(row));
+    return byKey(this.invoices)
+      .filter((row) => !options?.openOnly || row.open)
+      .map((row) => this.ledgerInvoice(row));
   }
 
   async disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void> {
@@ -222,10 +272,16 @@ export class MemoryLedger implements Ledger {
 
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
     const row = this.invoices.get(payment.invoiceNumber);
-    return { pending: this.payments.get(payment.paymentId)?.status === 'pending', invoice: row ? payable(row) : undefined };
+    return {
+      pending: this.payments.get(payment.paymentId)?.status === 'pending',
+      invoice: row ? payable(row) : undefined,
+    };
   }
 
-  async recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined): Promise<RecordPaymentResult> {
+  async recordPayment(
+    payment: Payment,
+    applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined,
+  ): Promise<RecordPaymentResult> {
     const claim = this.payments.get(payment.paymentId);
     if (claim?.status !== 'pending') return 'duplicate';
     const number = applied?.invoice.invoice.number;
@@ -233,7 +289,11 @@ export class MemoryLedger implements Ledger {
     if (applied && row?.paymentCount !== applied.invoice.paymentCount) return 'conflict';
     claim.status = applied ? 'applied' : 'unapplied';
     if (applied && row && number !== undefined) {
-      const entry: AppliedPayment = { paymentId: payment.paymentId, amount: applied.amount, receivedOn: payment.receivedOn };
+      const entry: AppliedPayment = {
+        paymentId: payment.paymentId,
+        amount: applied.amount,
+        receivedOn: payment.receivedOn,
+      };
       row.paid = applied.invoice.paid.plus(applied.amount);
       row.paymentCount = applied.invoice.paymentCount + 1;
       if (!applied.stillOpen) row.open = false;
@@ -243,14 +303,19 @@ export class MemoryLedger implements Ledger {
   }
 
   // ---- dunning ---------------------------------------------------------------------------------
-  async recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean> {
+  async recordDunning(
+    steps: readonly { invoiceNumber: string; step: string }[],
+    fees: readonly LateFee[],
+    outbox: OutboxEntry,
+  ): Promise<boolean> {
     const charged = new Set(fees.map((f) => f.invoiceNumber));
-    const allowed = !this.outbox.has(outbox.key)
-      && steps.every(({ invoiceNumber, step }) => {
+    const allowed =
+      !this.outbox.has(outbox.key) &&
+      steps.every(({ invoiceNumber, step }) => {
         const row = this.invoices.get(invoiceNumber);
         return row !== undefined && !row.stepsSent.has(step) && !(charged.has(invoiceNumber) && row.feeCharged);
-      })
-      && fees.every((fee) => !this.lateFees.has(lateFeeKey(fee)));
+      }) &&
+      fees.every((fee) => !this.lateFees.has(lateFeeKey(fee)));
     if (!allowed) return false;
     this.outbox.set(outbox.key, { data: encode(outbox) });
     for (const { invoiceNumber, step } of steps) {
@@ -263,7 +328,9 @@ export class MemoryLedger implements Ledger {
   }
 
   async unbilledLateFees(clientId: string): Promise<LateFee[]> {
-    return byKey(this.lateFees).filter((f) => f.clientId === clientId && f.billedOn === undefined).map((f) => reviveLateFee(parse(f.data)));
+    return byKey(this.lateFees)
+      .filter((f) => f.clientId === clientId && f.billedOn === undefined)
+      .map((f) => reviveLateFee(parse(f.data)));
   }
 
   // ---- outbox ----------------------------------------------------------------------------------
@@ -305,7 +372,9 @@ export class MemoryLedger implements Ledger {
   }
 
   async sentLog(): Promise<OutboxEntry[]> {
-    return (await this.allOutbox()).filter((e) => e.status !== 'pending').sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
+    return (await this.allOutbox())
+      .filter((e) => e.status !== 'pending')
+      .sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
   }
 
   async markBounced(messageId: string): Promise<OutboxEntry | undefined> {
@@ -328,14 +397,21 @@ export class MemoryLedger implements Ledger {
 
   private ledgerInvoice(row: InvoiceRow): LedgerInvoice {
     const { invoice, paid, paymentCount } = payable(row);
-    const payments = byKey(this.applied).filter((a) => a.invoice === invoice.number).map((a) => {
-      const p = parse(a.data);
-      return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
-    });
+    const payments = byKey(this.applied)
+      .filter((a) => a.invoice === invoice.number)
+      .map((a) => {
+        const p = parse(a.data);
+        return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
+      });
     return {
-      invoice, paid, paymentCount, payments, disputedOn: row.disputedOn,
+      invoice,
+      paid,
+      paymentCount,
+      payments,
+      disputedOn: row.disputedOn,
       ...(row.disputeReason === undefined ? {} : { disputeReason: row.disputeReason }),
-      stepsSent: new Set(row.stepsSent), feeCharged: row.feeCharged,
+      stepsSent: new Set(row.stepsSent),
+      feeCharged: row.feeCharged,
     };
   }
 }

@@ -14,7 +14,10 @@ export class MemoryBlobStore implements BlobStore {
   readonly objects = new Map<string, { body: Uint8Array; contentType?: string }>();
 
   async put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
-    this.objects.set(key, { body: typeof body === 'string' ? new TextEncoder().encode(body) : body.slice(), ...(contentType ? { contentType } : {}) });
+    this.objects.set(key, {
+      body: typeof body === 'string' ? new TextEncoder().encode(body) : body.slice(),
+      ...(contentType ? { contentType } : {}),
+    });
   }
 
   async putStream(key: string, chunks: AsyncIterable<Uint8Array>, contentType?: string): Promise<void> {
@@ -30,7 +33,9 @@ export class MemoryBlobStore implements BlobStore {
   async stream(key: string): Promise<AsyncIterable<Uint8Array>> {
     const body = await this.get(key);
     if (!body) throw Object.assign(new Error(`NoSuchKey: ${key}`), { name: 'NoSuchKey' });
-    return (async function* one() { yield body; })();
+    return (async function* one() {
+      yield body;
+    })();
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -32,7 +32,13 @@ async function snapshot(name: string, setup: (i: LocalInstallation) => Promise<v
 }
 
 /** Runs `run` cleanly and with `mode` at the first call named `command` (the nth), and returns the judgement. */
-async function faultAt(base: LocalInstallation, run: (i: LocalInstallation) => Promise<void>, command: string, mode: FaultMode, nth = 1) {
+async function faultAt(
+  base: LocalInstallation,
+  run: (i: LocalInstallation) => Promise<void>,
+  command: string,
+  mode: FaultMode,
+  nth = 1,
+) {
   const job = { snapshot: base, run };
   const clean = await runOnFork(ctx, job);
   const k = clean.callNames.map((c, i) => [c, i + 1] as const).filter(([c]) => c.endsWith(` ${command}`))[nth - 1]?.[1];
@@ -63,8 +69,17 @@ describe('divergences found by the fault harness (fixed in 77547e3)', () => {
   // (no counter) — and when claimFile finds a `done` record whose name/key is the one being
   // ingested with the same sequencer, return that record instead of recording a duplicate.
   it('ingest: a lost response of completeFile does not make the file a duplicate of itself', async () => {
-    const base = await snapshot('ingest', async (i) => { await i.deps.usage.put('inbox/nce.csv', await readFile(NCE)); });
-    const verdict = await faultAt(base, async (i) => { await ingestUsageFile(i.deps, { key: 'inbox/nce.csv', today: '2026-01-01' }); }, 'TransactWriteItems', 'lost');
+    const base = await snapshot('ingest', async (i) => {
+      await i.deps.usage.put('inbox/nce.csv', await readFile(NCE));
+    });
+    const verdict = await faultAt(
+      base,
+      async (i) => {
+        await ingestUsageFile(i.deps, { key: 'inbox/nce.csv', today: '2026-01-01' });
+      },
+      'TransactWriteItems',
+      'lost',
+    );
     expect(verdict.differences).toEqual([]);
   });
 
@@ -77,7 +92,15 @@ describe('divergences found by the fault harness (fixed in 77547e3)', () => {
       await ingestUsageFile(i.deps, { key: 'inbox/nce.csv', today: '2026-01-01' });
       await i.deps.usage.put('inbox/nce (copy).csv', await readFile(NCE));
     });
-    const verdict = await faultAt(base, async (i) => { await ingestUsageFile(i.deps, { key: 'inbox/nce (copy).csv', today: '2026-01-01' }); }, 'PutItem', 'lost', 2); // the 1st PutItem is claimFile's (refused)
+    const verdict = await faultAt(
+      base,
+      async (i) => {
+        await ingestUsageFile(i.deps, { key: 'inbox/nce (copy).csv', today: '2026-01-01' });
+      },
+      'PutItem',
+      'lost',
+      2,
+    ); // the 1st PutItem is claimFile's (refused)
     expect(verdict.differences).toEqual([]);
   });
 
@@ -97,7 +120,9 @@ describe('divergences found by the fault harness (fixed in 77547e3)', () => {
     ['TransactWriteItems', 'lost'],
     ['SendMessageBatch', 'error'],
   ] as const)('payments: an unapplied payment keeps its discrepancy when %s fails (%s)', async (command, mode) => {
-    const base = await snapshot(`pay-${mode}`, async (i) => { await importPayments(i.deps, [UNKNOWN_INVOICE_PAYMENT]); });
+    const base = await snapshot(`pay-${mode}`, async (i) => {
+      await importPayments(i.deps, [UNKNOWN_INVOICE_PAYMENT]);
+    });
     const verdict = await faultAt(base, paymentsRun, command, mode);
     expect(verdict.differences).toEqual([]);
   });

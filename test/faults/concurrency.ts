@@ -16,7 +16,11 @@ export interface ConcurrencyResult {
 
 export type ConcurrencyCase = 'billing-twice' | 'dunning-twice' | 'payments-twice' | 'discrepancy-twice';
 
-export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline, name: ConcurrencyCase): Promise<ConcurrencyResult> {
+export async function runConcurrencyCase(
+  ctx: HarnessContext,
+  timeline: Timeline,
+  name: ConcurrencyCase,
+): Promise<ConcurrencyResult> {
   const jobName = name === 'billing-twice' ? 'billing' : name === 'dunning-twice' ? 'dunning' : 'payments';
   const job = timeline.jobs.find((j) => j.name === jobName);
   if (!job) throw new Error(`No ${jobName} job in the timeline`);
@@ -27,14 +31,24 @@ export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline
     attempt = async (i) => {
       const messages: { id: string; body: DiscrepancyMessage }[] = [];
       const queue = i.deps.discrepancyQueue;
-      const deps = { ...i.deps, discrepancyQueue: { send: async (m: readonly { id: string; body: DiscrepancyMessage }[]) => { messages.push(...m); await queue.send(m); } } };
+      const deps = {
+        ...i.deps,
+        discrepancyQueue: {
+          send: async (m: readonly { id: string; body: DiscrepancyMessage }[]) => {
+            messages.push(...m);
+            await queue.send(m);
+          },
+        },
+      };
       await job.run({ ...i, deps });
       if (messages.length === 0) throw new Error('the payments job sent no discrepancy message');
       await queue.send(messages);
       await drainDiscrepancies(i);
     };
   } else {
-    attempt = async (i) => { await Promise.all([job.run(i), job.run(i)]); };
+    attempt = async (i) => {
+      await Promise.all([job.run(i), job.run(i)]);
+    };
   }
   const twice = await runOnFork(ctx, job, undefined, attempt);
   const differences = [
@@ -47,6 +61,7 @@ export async function runConcurrencyCase(ctx: HarnessContext, timeline: Timeline
 
 export async function runConcurrencyCases(ctx: HarnessContext, timeline: Timeline): Promise<ConcurrencyResult[]> {
   const out: ConcurrencyResult[] = [];
-  for (const name of ['billing-twice', 'dunning-twice', 'payments-twice', 'discrepancy-twice'] as const) out.push(await runConcurrencyCase(ctx, timeline, name));
+  for (const name of ['billing-twice', 'dunning-twice', 'payments-twice', 'discrepancy-twice'] as const)
+    out.push(await runConcurrencyCase(ctx, timeline, name));
   return out;
 }

@@ -12,7 +12,16 @@ import type { EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js
 import type { LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { FaultInjector, InjectedFault, type FaultMode } from './inject.js';
 import type { Job } from './jobs.js';
-import { checkInvariants, destroyInstallation, diffDumps, dumpInstallation, expireSendLeases, forkInstallation, releaseReceived, type StateDump } from './state.js';
+import {
+  checkInvariants,
+  destroyInstallation,
+  diffDumps,
+  dumpInstallation,
+  expireSendLeases,
+  forkInstallation,
+  releaseReceived,
+  type StateDump,
+} from './state.js';
 
 export interface ScenarioResult {
   readonly job: string;
@@ -59,7 +68,9 @@ export interface RunOutcome {
  * first attempt failed or crashed. `attempts` replaces the job's own run (for concurrency).
  */
 export async function runOnFork(
-  ctx: HarnessContext, job: Pick<Job, 'snapshot' | 'run'>, plan?: { k: number; mode: FaultMode },
+  ctx: HarnessContext,
+  job: Pick<Job, 'snapshot' | 'run'>,
+  plan?: { k: number; mode: FaultMode },
   attempt?: (installation: LocalInstallation) => Promise<void>,
 ): Promise<RunOutcome> {
   const { aws, injector } = ctx;
@@ -99,7 +110,13 @@ export async function runOnFork(
 }
 
 /** Compares a scenario's outcome with the clean dump. */
-export function judge(clean: StateDump, outcome: RunOutcome, mode: FaultMode, cleanCalls: readonly string[] = [], k = 0): Pick<ScenarioResult, 'outcome' | 'differences'> {
+export function judge(
+  clean: StateDump,
+  outcome: RunOutcome,
+  mode: FaultMode,
+  cleanCalls: readonly string[] = [],
+  k = 0,
+): Pick<ScenarioResult, 'outcome' | 'differences'> {
   const differences = diffDumps(clean, outcome.dump);
   const invariants = checkInvariants(outcome.dump);
   if (outcome.firstError !== undefined && !(outcome.firstError instanceof InjectedFault)) {
@@ -109,8 +126,10 @@ export function judge(clean: StateDump, outcome: RunOutcome, mode: FaultMode, cl
   if (differences.length === 0 && invariants.length === 0) return { outcome: 'same', differences: [] };
   // The documented window: SES accepted an email whose result was lost; the retry sends it again.
   const sesWindow = inSesWindow(cleanCalls, k, mode);
-  const onlyResent = differences.length === 1 && /^email changed .*: 1 -> 2$/.test(differences[0] ?? '')
-    && invariants.every((p) => /accepted by SES 2 times$/.test(p));
+  const onlyResent =
+    differences.length === 1 &&
+    /^email changed .*: 1 -> 2$/.test(differences[0] ?? '') &&
+    invariants.every((p) => /accepted by SES 2 times$/.test(p));
   if (sesWindow && onlyResent) return { outcome: 'window', differences };
   return { outcome: 'divergence', differences: [...invariants.map((p) => `invariant: ${p}`), ...differences] };
 }
@@ -158,7 +177,12 @@ export async function runJobScenarios(ctx: HarnessContext, job: Job, options: Jo
       const started = performance.now();
       const outcome = await runOnFork(ctx, job, { k, mode });
       const result: ScenarioResult = {
-        job: job.name, k, mode, call: clean.callNames[k - 1] ?? '?', ...judge(clean.dump, outcome, mode, clean.callNames, k), ms: performance.now() - started,
+        job: job.name,
+        k,
+        mode,
+        call: clean.callNames[k - 1] ?? '?',
+        ...judge(clean.dump, outcome, mode, clean.callNames, k),
+        ms: performance.now() - started,
       };
       scenarios.push(result);
       options.onScenario?.(result);
@@ -169,5 +193,8 @@ export async function runJobScenarios(ctx: HarnessContext, job: Job, options: Jo
 
 /** Every `stride`-th k, plus the first and the last. */
 export function sampledKs(stride: number): (n: number) => number[] {
-  return (n) => [...new Set([1, ...Array.from({ length: Math.floor(n / stride) }, (_, i) => (i + 1) * stride), n])].filter((k) => k >= 1 && k <= n).sort((a, b) => a - b);
+  return (n) =>
+    [...new Set([1, ...Array.from({ length: Math.floor(n / stride) }, (_, i) => (i + 1) * stride), n])]
+      .filter((k) => k >= 1 && k <= n)
+      .sort((a, b) => a - b);
 }

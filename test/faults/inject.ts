@@ -25,18 +25,29 @@ export interface CallRecord {
 
 /** Thrown by an injected fault; never a name the application treats as a business outcome. */
 export class InjectedFault extends Error {
-  constructor(readonly mode: FaultMode, readonly call: CallRecord, after = false) {
+  constructor(
+    readonly mode: FaultMode,
+    readonly call: CallRecord,
+    after = false,
+  ) {
     super(`injected ${mode} at call ${call.n} (${call.service} ${call.command}${after ? ', after it succeeded' : ''})`);
     this.name = 'InjectedFault';
   }
 }
 
-interface HandlerArgs { readonly input: object }
-interface HandlerOutput { readonly output: unknown }
+interface HandlerArgs {
+  readonly input: object;
+}
+interface HandlerOutput {
+  readonly output: unknown;
+}
 type Handler = (args: HandlerArgs) => Promise<HandlerOutput>;
 type Middleware = (next: Handler, context: { commandName?: string }) => Handler;
 interface Stack {
-  add(middleware: Middleware, options: { step: 'initialize'; name: string; priority?: 'high'; override?: boolean }): void;
+  add(
+    middleware: Middleware,
+    options: { step: 'initialize'; name: string; priority?: 'high'; override?: boolean },
+  ): void;
 }
 
 export class FaultInjector {
@@ -54,7 +65,10 @@ export class FaultInjector {
   readonly attach = (service: keyof AwsClients, client: AwsClients[keyof AwsClients]): void => {
     const stack = (client as unknown as { middlewareStack: Stack }).middlewareStack;
     stack.add((next, context) => async (args) => this.around(service, context.commandName ?? 'unknown', args, next), {
-      step: 'initialize', name: 'trueupFaultInjection', priority: 'high', override: true,
+      step: 'initialize',
+      name: 'trueupFaultInjection',
+      priority: 'high',
+      override: true,
     });
   };
 
@@ -74,7 +88,12 @@ export class FaultInjector {
     this.dead = undefined;
   }
 
-  private async around(service: keyof AwsClients, command: string, args: HandlerArgs, next: Handler): Promise<HandlerOutput> {
+  private async around(
+    service: keyof AwsClients,
+    command: string,
+    args: HandlerArgs,
+    next: Handler,
+  ): Promise<HandlerOutput> {
     if (!this.armed) return next(args);
     if (this.dead) throw this.dead;
     const call: CallRecord = { n: this.calls.length + 1, service, command: command.replace(/Command$/, '') };

@@ -33,7 +33,14 @@ import { inboxKey } from '../../functions/app/bucket-layout.js';
 import { forkInstallation } from './state.js';
 
 export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';
-export const JOB_NAMES: readonly JobName[] = ['ingest', 'ingest-duplicate', 'payments-import', 'payments', 'dunning', 'billing'];
+export const JOB_NAMES: readonly JobName[] = [
+  'ingest',
+  'ingest-duplicate',
+  'payments-import',
+  'payments',
+  'dunning',
+  'billing',
+];
 
 export interface Job {
   readonly name: JobName;
@@ -52,11 +59,18 @@ const DUPLICATE_KEY = inboxKey('pax8-invoice-items-2026-01 (copy).csv');
 
 /** A payment for an invoice that does not exist: an `unapplied_payment` discrepancy on PAYMENTS_DAY. */
 export const UNKNOWN_INVOICE_PAYMENT: Payment = {
-  paymentId: 'PAY-FAULT-UNKNOWN', invoiceNumber: 'INV-2026-999999', amount: new Dec('125.00'), currency: 'USD', receivedOn: PAYMENTS_DAY, method: 'ach',
+  paymentId: 'PAY-FAULT-UNKNOWN',
+  invoiceNumber: 'INV-2026-999999',
+  amount: new Dec('125.00'),
+  currency: 'USD',
+  receivedOn: PAYMENTS_DAY,
+  method: 'ach',
 };
 
 export async function drainDiscrepancies(installation: LocalInstallation): Promise<void> {
-  await installation.drain(installation.queues.discrepancies, DiscrepancyMessageSchema, async (message) => { await storeDiscrepancy(installation.deps, message); });
+  await installation.drain(installation.queues.discrepancies, DiscrepancyMessageSchema, async (message) => {
+    await storeDiscrepancy(installation.deps, message);
+  });
 }
 
 /** The billing job as runDay runs it on the 1st. */
@@ -71,7 +85,9 @@ export async function billingJob(installation: LocalInstallation, day: IsoDate =
 /** The dunning run and the invoice workers that send its emails. */
 export async function dunningJob(installation: LocalInstallation, day: IsoDate = DUNNING_DAY): Promise<void> {
   await runDunning(installation.deps, { today: day });
-  await installation.drain(installation.queues.work, WorkMessageSchema, (message) => handleWorkMessage(installation.deps, message));
+  await installation.drain(installation.queues.work, WorkMessageSchema, (message) =>
+    handleWorkMessage(installation.deps, message),
+  );
 }
 
 export interface Timeline {
@@ -88,7 +104,11 @@ export interface Timeline {
  * Plays the demo timeline on "base" and forks a snapshot before each job. `only` limits the
  * work to what the listed jobs need (the billing and dunning snapshots need the whole timeline).
  */
-export async function buildTimeline(aws: EmbeddedAws, data: string, only: readonly JobName[] = JOB_NAMES): Promise<Timeline> {
+export async function buildTimeline(
+  aws: EmbeddedAws,
+  data: string,
+  only: readonly JobName[] = JOB_NAMES,
+): Promise<Timeline> {
   const started = performance.now();
   const folder = await readDataFolder(data);
   if (!folder.ok) throw new Error(`The data folder ${data} has problems:\n${formatProblems(folder.problems)}`);
@@ -111,8 +131,14 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
     const later = usageFiles.filter((p) => basename(p) === INGEST_FILE);
     for (const path of usageFiles.filter((p) => basename(p) !== INGEST_FILE)) await putAndIngest(base, path);
     if (needIngest) {
-      await deps.usage.put(inboxKey(INGEST_FILE), await readFile(usageFiles.find((p) => basename(p) === INGEST_FILE) ?? INGEST_FILE));
-      await deps.usage.put(DUPLICATE_KEY, await readFile(usageFiles.find((p) => basename(p) === DUPLICATE_OF) ?? DUPLICATE_OF));
+      await deps.usage.put(
+        inboxKey(INGEST_FILE),
+        await readFile(usageFiles.find((p) => basename(p) === INGEST_FILE) ?? INGEST_FILE),
+      );
+      await deps.usage.put(
+        DUPLICATE_KEY,
+        await readFile(usageFiles.find((p) => basename(p) === DUPLICATE_OF) ?? DUPLICATE_OF),
+      );
       const snapshot = await fork('ingest');
       snapshots.set('ingest', snapshot);
       snapshots.set('ingest-duplicate', snapshot);
@@ -144,17 +170,27 @@ export async function buildTimeline(aws: EmbeddedAws, data: string, only: readon
       } else {
         await drainDiscrepancies(base);
       }
-      if (isoWeekday(day) === reference.settings.reports.agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
+      if (isoWeekday(day) === reference.settings.reports.agingWeekday)
+        await sendAgingReport(deps, { asOf: day, email: true });
     }
   }
 
   const runs: Record<JobName, (i: LocalInstallation) => Promise<void>> = {
-    'ingest': async (i) => { await ingestUsageFile(i.deps, { key: inboxKey(INGEST_FILE), today: FROM }); },
-    'ingest-duplicate': async (i) => { await ingestUsageFile(i.deps, { key: DUPLICATE_KEY, today: FROM }); },
-    'payments-import': async (i) => { await importPayments(i.deps, payments); },
-    'payments': async (i) => { await applyDuePayments(i.deps, { today: PAYMENTS_DAY }); await drainDiscrepancies(i); },
-    'dunning': (i) => dunningJob(i),
-    'billing': (i) => billingJob(i),
+    ingest: async (i) => {
+      await ingestUsageFile(i.deps, { key: inboxKey(INGEST_FILE), today: FROM });
+    },
+    'ingest-duplicate': async (i) => {
+      await ingestUsageFile(i.deps, { key: DUPLICATE_KEY, today: FROM });
+    },
+    'payments-import': async (i) => {
+      await importPayments(i.deps, payments);
+    },
+    payments: async (i) => {
+      await applyDuePayments(i.deps, { today: PAYMENTS_DAY });
+      await drainDiscrepancies(i);
+    },
+    dunning: (i) => dunningJob(i),
+    billing: (i) => billingJob(i),
   };
   const jobs = only.map((name) => {
     const snapshot = snapshots.get(name);

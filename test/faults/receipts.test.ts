@@ -21,9 +21,26 @@ let ctx: HarnessContext;
 let base: LocalInstallation;
 
 const INVOICE: Invoice = {
-  number: 'INV-2026-000001', clientId: 'C001', period: '2026-01', currency: 'USD', issueDate: '2026-02-01', dueDate: '2026-03-03',
-  lines: [{ kind: 'recurring', sku: 'SEAT', period: '2026-02', description: 'Seat', quantity: new Dec(1), unitPrice: new Dec(300), amount: new Dec('300.00') }],
-  subtotal: new Dec('300.00'), tax: new Dec('0.00'), total: new Dec('300.00'),
+  number: 'INV-2026-000001',
+  clientId: 'C001',
+  period: '2026-01',
+  currency: 'USD',
+  issueDate: '2026-02-01',
+  dueDate: '2026-03-03',
+  lines: [
+    {
+      kind: 'recurring',
+      sku: 'SEAT',
+      period: '2026-02',
+      description: 'Seat',
+      quantity: new Dec(1),
+      unitPrice: new Dec(300),
+      amount: new Dec('300.00'),
+    },
+  ],
+  subtotal: new Dec('300.00'),
+  tax: new Dec('0.00'),
+  total: new Dec('300.00'),
 };
 
 async function paymentsJob(i: LocalInstallation): Promise<void> {
@@ -35,16 +52,30 @@ beforeAll(async () => {
   aws = await startEmbeddedAws();
   ctx = harnessContext(aws);
   base = await provisionLocal(aws, 'receipts');
-  await base.deps.ledger.saveReferenceData(reference({
-    settings: { ...settings(), receipts: { enabled: true } },
-    clients: [client({ clientId: 'C001', name: 'Alpha', billingEmails: ['ap@alpha.example'], currency: 'USD' })],
-    agreements: [],
-  }));
+  await base.deps.ledger.saveReferenceData(
+    reference({
+      settings: { ...settings(), receipts: { enabled: true } },
+      clients: [client({ clientId: 'C001', name: 'Alpha', billingEmails: ['ap@alpha.example'], currency: 'USD' })],
+      agreements: [],
+    }),
+  );
   await base.deps.ledger.reserveInvoiceNumbers('2026-01', 1);
   await base.deps.ledger.issueNumberedInvoice(INVOICE, []);
   await importPayments(base.deps, [
-    { paymentId: 'PAY-1', invoiceNumber: INVOICE.number, amount: new Dec('100.00'), currency: 'USD', receivedOn: '2026-02-10' },
-    { paymentId: 'PAY-2', invoiceNumber: INVOICE.number, amount: new Dec('200.00'), currency: 'USD', receivedOn: '2026-02-10' },
+    {
+      paymentId: 'PAY-1',
+      invoiceNumber: INVOICE.number,
+      amount: new Dec('100.00'),
+      currency: 'USD',
+      receivedOn: '2026-02-10',
+    },
+    {
+      paymentId: 'PAY-2',
+      invoiceNumber: INVOICE.number,
+      amount: new Dec('200.00'),
+      currency: 'USD',
+      receivedOn: '2026-02-10',
+    },
   ]);
 }, 120_000);
 
@@ -60,9 +91,15 @@ describe('receipts under faults', () => {
   }, 120_000);
 
   it('a fault at any call, in any mode, then a retry: one receipt per payment, nothing else different', async () => {
-    const report = await runJobScenarios(ctx, { name: 'payments', snapshot: base, run: paymentsJob }, { modes: ['error', 'lost', 'crash'] });
+    const report = await runJobScenarios(
+      ctx,
+      { name: 'payments', snapshot: base, run: paymentsJob },
+      { modes: ['error', 'lost', 'crash'] },
+    );
     expect(report.n).toBeGreaterThan(10);
-    const divergences = report.scenarios.filter((s) => s.outcome === 'divergence').map((s) => `k=${s.k} ${s.mode} ${s.call}: ${s.differences.join('; ')}`);
+    const divergences = report.scenarios
+      .filter((s) => s.outcome === 'divergence')
+      .map((s) => `k=${s.k} ${s.mode} ${s.call}: ${s.differences.join('; ')}`);
     expect(divergences).toEqual([]);
   }, 600_000);
 });

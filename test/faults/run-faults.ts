@@ -37,21 +37,24 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log([
-    'usage: npm run test:faults -- [--data DIR] [--jobs LIST] [--modes LIST] [--stride N] [--workers W] [--no-concurrency] [--json FILE]',
-    `  --jobs   comma-separated, of ${JOB_NAMES.join(', ')} (default: all)`,
-    `  --modes  comma-separated, of ${FAULT_MODES.join(', ')} (default: all)`,
-    '  --stride N  fault every call (1, the default), or only call 1, every N-th call and the last',
-  ].join('\n'));
+  console.log(
+    [
+      'usage: npm run test:faults -- [--data DIR] [--jobs LIST] [--modes LIST] [--stride N] [--workers W] [--no-concurrency] [--json FILE]',
+      `  --jobs   comma-separated, of ${JOB_NAMES.join(', ')} (default: all)`,
+      `  --modes  comma-separated, of ${FAULT_MODES.join(', ')} (default: all)`,
+      '  --stride N  fault every call (1, the default), or only call 1, every N-th call and the last',
+    ].join('\n'),
+  );
   process.exit(0);
 }
 const jobs = String(values.jobs).split(',').filter(Boolean) as JobName[];
 const modes = String(values.modes).split(',').filter(Boolean) as FaultMode[];
 for (const j of jobs) if (!JOB_NAMES.includes(j)) throw new Error(`Unknown job ${j}; jobs: ${JOB_NAMES.join(', ')}`);
-for (const m of modes) if (!FAULT_MODES.includes(m)) throw new Error(`Unknown mode ${m}; modes: ${FAULT_MODES.join(', ')}`);
+for (const m of modes)
+  if (!FAULT_MODES.includes(m)) throw new Error(`Unknown mode ${m}; modes: ${FAULT_MODES.join(', ')}`);
 const stride = Number(values.stride);
 const workers = Math.max(1, Number(values.workers));
-const [shard, shards] = values.shard ? values.shard.split('/').map(Number) as [number, number] : [0, 1];
+const [shard, shards] = values.shard ? (values.shard.split('/').map(Number) as [number, number]) : [0, 1];
 
 const started = performance.now();
 if (!values.shard && workers > 1) {
@@ -71,10 +74,15 @@ try {
     const t0 = performance.now();
     let done = 0;
     const report = await runJobScenarios(ctx, job, {
-      modes, ks: (n) => (stride > 1 ? sampledKs(stride)(n) : Array.from({ length: n }, (_, i) => i + 1)).filter((_, i) => i % shards === shard),
+      modes,
+      ks: (n) =>
+        (stride > 1 ? sampledKs(stride)(n) : Array.from({ length: n }, (_, i) => i + 1)).filter(
+          (_, i) => i % shards === shard,
+        ),
       onScenario: (r) => {
         done += 1;
-        if (r.outcome === 'divergence') console.log(`DIVERGENCE ${r.job} k=${r.k} ${r.mode} (${r.call})\n  ${r.differences.join('\n  ')}`);
+        if (r.outcome === 'divergence')
+          console.log(`DIVERGENCE ${r.job} k=${r.k} ${r.mode} (${r.call})\n  ${r.differences.join('\n  ')}`);
         if (done % 100 === 0) console.log(`  ${job.name}: ${done} scenarios, ${secondsSince(t0, 0)} s`);
       },
     });
@@ -84,9 +92,17 @@ try {
     scenarios += report.scenarios.length;
     divergences += d;
     windows += w;
-    console.log(`job ${job.name}: N=${report.n} scenarios=${report.scenarios.length} divergences=${d} windows=${w} clean=${Math.round(report.cleanMs)} ms total=${secondsSince(t0)} s`);
+    console.log(
+      `job ${job.name}: N=${report.n} scenarios=${report.scenarios.length} divergences=${d} windows=${w} clean=${Math.round(report.cleanMs)} ms total=${secondsSince(t0)} s`,
+    );
   }
-  if (shard === 0 && !values['no-concurrency'] && jobs.includes('billing') && jobs.includes('dunning') && jobs.includes('payments')) {
+  if (
+    shard === 0 &&
+    !values['no-concurrency'] &&
+    jobs.includes('billing') &&
+    jobs.includes('dunning') &&
+    jobs.includes('payments')
+  ) {
     for (const c of await runConcurrencyCases(ctx, timeline)) {
       scenarios += 1;
       if (c.differences.length > 0) {
@@ -109,29 +125,39 @@ async function runSharded(count: number): Promise<void> {
   let total = 0;
   let diverged = 0;
   let windowed = 0;
-  const finished = await Promise.all(Array.from({ length: count }, (_, i) => new Promise<{ code: number; reported: boolean }>((done) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...pass, '--shard', `${i}/${count}`], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let rest = '';
-    let reported = false;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        const figures = /^faults scenarios=(\d+) divergences=(\d+)$/.exec(line);
-        const windows = /^time .* windows=(\d+)$/.exec(line);
-        if (figures) {
-          reported = true;
-          total += Number(figures[1]);
-          diverged += Number(figures[2]);
-        } else {
-          if (windows) windowed += Number(windows[1]);
-          console.log(`[${i + 1}/${count}] ${line}`);
-        }
-      }
-    });
-    child.on('close', (code) => done({ code: code ?? 1, reported }));
-  })));
+  const finished = await Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<{ code: number; reported: boolean }>((done) => {
+          const child = spawn(
+            process.execPath,
+            [...process.execArgv, process.argv[1] ?? '', ...pass, '--shard', `${i}/${count}`],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let rest = '';
+          let reported = false;
+          child.stdout.setEncoding('utf8');
+          child.stdout.on('data', (chunk: string) => {
+            const lines = (rest + chunk).split('\n');
+            rest = lines.pop() ?? '';
+            for (const line of lines) {
+              const figures = /^faults scenarios=(\d+) divergences=(\d+)$/.exec(line);
+              const windows = /^time .* windows=(\d+)$/.exec(line);
+              if (figures) {
+                reported = true;
+                total += Number(figures[1]);
+                diverged += Number(figures[2]);
+              } else {
+                if (windows) windowed += Number(windows[1]);
+                console.log(`[${i + 1}/${count}] ${line}`);
+              }
+            }
+          });
+          child.on('close', (code) => done({ code: code ?? 1, reported }));
+        }),
+    ),
+  );
   // A worker that died before its figures counts as a divergence: its scenarios were not checked.
   const failed = finished.filter((f) => !f.reported);
   failed.forEach((f) => console.log(`a worker exited with ${f.code} before reporting its figures`));

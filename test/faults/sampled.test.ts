@@ -11,7 +11,14 @@ import { harnessContext, runJobScenarios, sampledKs, type HarnessContext } from 
 import { FAULT_MODES } from './inject.js';
 import { JOB_NAMES, buildTimeline, type JobName, type Timeline } from './jobs.js';
 
-const STRIDE: Record<JobName, number> = { 'ingest': 7, 'ingest-duplicate': 7, 'payments-import': 31, 'payments': 7, 'dunning': 7, 'billing': 293 };
+const STRIDE: Record<JobName, number> = {
+  ingest: 7,
+  'ingest-duplicate': 7,
+  'payments-import': 31,
+  payments: 7,
+  dunning: 7,
+  billing: 293,
+};
 const JOBS: readonly JobName[] = JOB_NAMES;
 
 let aws: EmbeddedAws;
@@ -28,21 +35,25 @@ afterAll(async () => {
   await aws?.stop();
 });
 
-describe('a fault at call k, then the retry, ends in the clean run\'s state', () => {
+describe("a fault at call k, then the retry, ends in the clean run's state", () => {
   it.each(JOB_NAMES.filter((n) => JOBS.includes(n)).map((name) => [name]))('%s', async (name) => {
     const job = timeline.jobs.find((j) => j.name === name);
     if (!job) throw new Error(`no job ${name}`);
     const report = await runJobScenarios(ctx, job, { ks: sampledKs(STRIDE[name]), modes: FAULT_MODES, rotate: true });
     expect(report.n).toBeGreaterThan(0);
-    const divergences = report.scenarios.filter((s) => s.outcome === 'divergence')
+    const divergences = report.scenarios
+      .filter((s) => s.outcome === 'divergence')
       .map((s) => `k=${s.k} ${s.mode} (${s.call}): ${s.differences.join(' | ')}`);
     expect(divergences).toEqual([]);
   });
 });
 
 describe('concurrency: exactly one set of effects', () => {
-  it.each([['billing-twice'], ['dunning-twice'], ['payments-twice'], ['discrepancy-twice']] as const)('%s', async (name) => {
-    const result = await runConcurrencyCase(ctx, timeline, name);
-    expect(result.differences).toEqual([]);
-  });
+  it.each([['billing-twice'], ['dunning-twice'], ['payments-twice'], ['discrepancy-twice']] as const)(
+    '%s',
+    async (name) => {
+      const result = await runConcurrencyCase(ctx, timeline, name);
+      expect(result.differences).toEqual([]);
+    },
+  );
 });

@@ -4,13 +4,33 @@
  * retried job), and remove one.
  */
 import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, ScanCommand as DocScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CopyObjectCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
-  ChangeMessageVisibilityCommand, DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  ScanCommand as DocScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  CopyObjectCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { EmbeddedAws, SentEmail } from '../../functions/adapters/local/embedded-aws.js';
-import { localNames, provisionLocal, type LocalInstallation, type LocalOptions } from '../../functions/local-runner/local-runtime.js';
+import {
+  localNames,
+  provisionLocal,
+  type LocalInstallation,
+  type LocalOptions,
+} from '../../functions/local-runner/local-runtime.js';
 
 type Item = Record<string, unknown>;
 
@@ -19,26 +39,37 @@ export async function scanItems(dynamodb: DynamoDBClient, table: string): Promis
   const items: Item[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const out = await doc.send(new DocScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }));
+    const out = await doc.send(
+      new DocScanCommand({ TableName: table, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
     items.push(...(out.Items ?? []));
     start = out.LastEvaluatedKey;
   } while (start);
   return items;
 }
 
-export async function listObjects(s3: S3Client, bucket: string): Promise<{ key: string; etag: string; size: number }[]> {
+export async function listObjects(
+  s3: S3Client,
+  bucket: string,
+): Promise<{ key: string; etag: string; size: number }[]> {
   const objects: { key: string; etag: string; size: number }[] = [];
   let token: string | undefined;
   do {
     const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    for (const o of out.Contents ?? []) if (o.Key) objects.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
+    for (const o of out.Contents ?? [])
+      if (o.Key) objects.push({ key: o.Key, etag: (o.ETag ?? '').replace(/"/g, ''), size: o.Size ?? 0 });
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
   return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** A fresh installation `name` holding a copy of `source`'s table items and objects (queues empty). */
-export async function forkInstallation(aws: EmbeddedAws, source: LocalInstallation, name: string, options: LocalOptions = {}): Promise<LocalInstallation> {
+export async function forkInstallation(
+  aws: EmbeddedAws,
+  source: LocalInstallation,
+  name: string,
+  options: LocalOptions = {},
+): Promise<LocalInstallation> {
   const target = await provisionLocal(aws, name, options);
   const from = localNames(source.name);
   const to = localNames(name);
@@ -51,11 +82,21 @@ export async function forkInstallation(aws: EmbeddedAws, source: LocalInstallati
       pending = (out.UnprocessedItems?.[to.table] ?? []) as typeof pending;
     }
   }
-  for (const [a, b] of [[from.usageBucket, to.usageBucket], [from.artifactsBucket, to.artifactsBucket]] as const) {
+  for (const [a, b] of [
+    [from.usageBucket, to.usageBucket],
+    [from.artifactsBucket, to.artifactsBucket],
+  ] as const) {
     const objects = await listObjects(source.clients.s3, a);
     for (let i = 0; i < objects.length; i += 16) {
-      await Promise.all(objects.slice(i, i + 16).map((o) =>
-        source.clients.s3.send(new CopyObjectCommand({ Bucket: b, Key: o.key, CopySource: `${a}/${encodeURIComponent(o.key)}` }))));
+      await Promise.all(
+        objects
+          .slice(i, i + 16)
+          .map((o) =>
+            source.clients.s3.send(
+              new CopyObjectCommand({ Bucket: b, Key: o.key, CopySource: `${a}/${encodeURIComponent(o.key)}` }),
+            ),
+          ),
+      );
     }
   }
   return target;
@@ -69,7 +110,12 @@ export async function destroyInstallation(installation: LocalInstallation): Prom
   for (const bucket of [names.usageBucket, names.artifactsBucket]) {
     const objects = await listObjects(s3, bucket);
     for (let i = 0; i < objects.length; i += 1000) {
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects.slice(i, i + 1000).map((o) => ({ Key: o.key })) } }));
+      await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: objects.slice(i, i + 1000).map((o) => ({ Key: o.key })) },
+        }),
+      );
     }
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
   }
@@ -83,11 +129,16 @@ export async function destroyInstallation(installation: LocalInstallation): Prom
 }
 
 /** Makes every message an attempt received (and did not delete) visible again: the visibility timeout has passed. */
-export async function releaseReceived(sqs: SQSClient, receipts: ReadonlyMap<string, ReadonlySet<string>>): Promise<void> {
+export async function releaseReceived(
+  sqs: SQSClient,
+  receipts: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<void> {
   for (const [queueUrl, handles] of receipts) {
     for (const handle of handles) {
       try {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: handle, VisibilityTimeout: 0 }));
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: handle, VisibilityTimeout: 0 }),
+        );
       } catch {
         // deleted already: nothing to release
       }
@@ -99,17 +150,31 @@ export async function releaseReceived(sqs: SQSClient, receipts: ReadonlyMap<stri
 export async function expireSendLeases(installation: LocalInstallation): Promise<void> {
   const table = localNames(installation.name).table;
   const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
-  const leased = (await scanItems(installation.clients.dynamodb, table)).filter((i) => i.PK === 'OUTBOX' && i.leaseUntil !== undefined);
+  const leased = (await scanItems(installation.clients.dynamodb, table)).filter(
+    (i) => i.PK === 'OUTBOX' && i.leaseUntil !== undefined,
+  );
   for (const item of leased) {
-    await doc.send(new UpdateCommand({ TableName: table, Key: { PK: item.PK, SK: item.SK }, UpdateExpression: 'REMOVE leaseUntil, leaseOwner' }));
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { PK: item.PK, SK: item.SK },
+        UpdateExpression: 'REMOVE leaseUntil, leaseOwner',
+      }),
+    );
   }
 }
 
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const out = await sqs.send(new GetQueueAttributesCommand({
-    QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-  }));
-  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 }
 
 // ------------------------------------------------------------------ canonical dump
@@ -135,7 +200,8 @@ export interface StateDump {
  */
 export function canonicalItems(raw: readonly Item[]): Record<string, string> {
   const items = raw.filter((i) => !String(i.PK).startsWith('idempotency'));
-  const rank = (values: number[]): Map<number, number> => new Map([...new Set(values)].sort((a, b) => a - b).map((v, i) => [v, i + 1]));
+  const rank = (values: number[]): Map<number, number> =>
+    new Map([...new Set(values)].sort((a, b) => a - b).map((v, i) => [v, i + 1]));
   const fileSeq = rank(items.filter((i) => i.PK === 'FILELOG').map((i) => Number(i.seq)));
   const paymentSeq = rank(items.filter((i) => i.PK === 'PAYMENT').map((i) => Number(i.seq)));
   const out: Record<string, string> = {};
@@ -188,15 +254,24 @@ export function countEmails(emails: readonly SentEmail[]): Record<string, number
   return counts;
 }
 
-export async function dumpInstallation(installation: LocalInstallation, emails: readonly SentEmail[]): Promise<StateDump> {
+export async function dumpInstallation(
+  installation: LocalInstallation,
+  emails: readonly SentEmail[],
+): Promise<StateDump> {
   const names = localNames(installation.name);
   const { dynamodb, s3, sqs } = installation.clients;
   const items = canonicalItems(await scanItems(dynamodb, names.table));
   const objects: Record<string, string> = {};
-  for (const [kind, bucket] of [['usage', names.usageBucket], ['artifacts', names.artifactsBucket]] as const) {
+  for (const [kind, bucket] of [
+    ['usage', names.usageBucket],
+    ['artifacts', names.artifactsBucket],
+  ] as const) {
     for (const o of await listObjects(s3, bucket)) objects[`${kind}/${o.key}`] = o.etag || `size:${o.size}`;
   }
-  const queues = { work: await queueDepth(sqs, installation.queues.work), discrepancies: await queueDepth(sqs, installation.queues.discrepancies) };
+  const queues = {
+    work: await queueDepth(sqs, installation.queues.work),
+    discrepancies: await queueDepth(sqs, installation.queues.discrepancies),
+  };
   return { items, objects, queues, emails: countEmails(emails) };
 }
 
@@ -222,14 +297,20 @@ export function diffDumps(clean: StateDump, other: StateDump, limit = 8): string
 export function checkInvariants(dump: StateDump): string[] {
   const problems: string[] = [];
   const counter = dump.items['COUNTER|INVOICE'] ? Number((JSON.parse(dump.items['COUNTER|INVOICE']) as Item).value) : 0;
-  const numbers = Object.keys(dump.items).filter((k) => k.startsWith('INVOICE|')).map((k) => Number(k.slice(-6))).sort((a, b) => a - b);
-  if (numbers.length !== counter || numbers.some((n, i) => n !== i + 1)) problems.push(`invoice numbers not gapless: counter ${counter}, numbers ${numbers.length}`);
+  const numbers = Object.keys(dump.items)
+    .filter((k) => k.startsWith('INVOICE|'))
+    .map((k) => Number(k.slice(-6)))
+    .sort((a, b) => a - b);
+  if (numbers.length !== counter || numbers.some((n, i) => n !== i + 1))
+    problems.push(`invoice numbers not gapless: counter ${counter}, numbers ${numbers.length}`);
   const claims = Object.keys(dump.items).filter((k) => /^CLIENT#.*\|INVOICEFOR#/.test(k)).length;
   if (claims !== numbers.length) problems.push(`${claims} (client, period) claims for ${numbers.length} invoices`);
   for (const [key, value] of Object.entries(dump.items)) {
-    if (key.startsWith('OUTBOX|') && (JSON.parse(value) as Item).status === 'pending') problems.push(`email ${key.slice(7)} still pending`);
+    if (key.startsWith('OUTBOX|') && (JSON.parse(value) as Item).status === 'pending')
+      problems.push(`email ${key.slice(7)} still pending`);
   }
-  for (const [key, n] of Object.entries(dump.emails)) if (n > 1) problems.push(`email ${key} accepted by SES ${n} times`);
+  for (const [key, n] of Object.entries(dump.emails))
+    if (n > 1) problems.push(`email ${key} accepted by SES ${n} times`);
   return problems;
 }
 
@@ -247,7 +328,9 @@ function isObject(value: unknown): value is Item {
 }
 
 export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(value, (_key, v: unknown) =>
+    isObject(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }
 
 function clip(value: unknown): string {

@@ -14,7 +14,9 @@ beforeAll(async () => {
 describe('collector secrets', () => {
   it('names a secret from its name or its ARN', () => {
     expect(collector.secretName('trueup/sources/pax8')).toBe('trueup/sources/pax8');
-    expect(collector.secretName('arn:aws:secretsmanager:us-east-1:123456789012:secret:trueup/sources/pax8-AbCdEf')).toBe('trueup/sources/pax8-AbCdEf');
+    expect(
+      collector.secretName('arn:aws:secretsmanager:us-east-1:123456789012:secret:trueup/sources/pax8-AbCdEf'),
+    ).toBe('trueup/sources/pax8-AbCdEf');
   });
 
   it('asks the extension only for secrets under the prefix its role may read', async () => {
@@ -28,8 +30,12 @@ describe('collector secrets', () => {
 
     await expect(get('trueup/sources/pax8')).resolves.toBe('value');
     await expect(get(arn)).resolves.toBe('value');
-    await expect(get('trueup/pax8')).rejects.toThrow('the collector may read only secrets named trueup/sources/… (sourceSecretsPrefix in the CDK config)');
-    await expect(get('arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf')).rejects.toThrow(/only secrets named trueup\/sources\//);
+    await expect(get('trueup/pax8')).rejects.toThrow(
+      'the collector may read only secrets named trueup/sources/… (sourceSecretsPrefix in the CDK config)',
+    );
+    await expect(get('arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf')).rejects.toThrow(
+      /only secrets named trueup\/sources\//,
+    );
     expect(asked).toEqual(['trueup/sources/pax8', arn]);
   });
 

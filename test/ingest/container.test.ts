@@ -40,7 +40,10 @@ describe('gzip-compressed usage files', () => {
     const cut = text.indexOf('\n', text.length / 2) + 1;
     const gz = Buffer.concat([gzipSync(text.slice(0, cut)), gzipSync(text.slice(cut))]);
     const { summary } = await readBytes('two-members.csv.gz', gz, 100);
-    expect([summary.format, ...counts(summary)]).toEqual(['aws-cur', ...counts((await readBytes('x.csv', CUR2)).summary)]);
+    expect([summary.format, ...counts(summary)]).toEqual([
+      'aws-cur',
+      ...counts((await readBytes('x.csv', CUR2)).summary),
+    ]);
   });
 
   it('rejects a damaged gzip file with a clear file error, still hashing all of it', async () => {
@@ -48,11 +51,16 @@ describe('gzip-compressed usage files', () => {
     const gz = gzipSync(FOCUS);
     const corrupt = Buffer.from(gz);
     corrupt.fill(0xff, 20, 60);
-    for (const [bytes, chunk] of [[gz.subarray(0, gz.length / 2), 1000], [corrupt, 4096]] as const) {
+    for (const [bytes, chunk] of [
+      [gz.subarray(0, gz.length / 2), 1000],
+      [corrupt, 4096],
+    ] as const) {
       // Act
       const { summary } = await readBytes('damaged.csv.gz', bytes, chunk);
       // Assess
-      expect(summary.fileError).toMatch(/^the file starts like a gzip file but cannot be decompressed \(.+\): it is damaged or cut short$/);
+      expect(summary.fileError).toMatch(
+        /^the file starts like a gzip file but cannot be decompressed \(.+\): it is damaged or cut short$/,
+      );
       expect(summary.fileError).not.toMatch(BINARY);
       expect([summary.sha256, summary.bytes]).toEqual([sha256(bytes), bytes.length]);
       expect(summary.rowsRead).toBe(summary.rowsAccepted + summary.rowsRejected + summary.rowsDuplicate);
@@ -63,15 +71,48 @@ describe('gzip-compressed usage files', () => {
 describe('files TrueUp does not read', () => {
   const READS = 'TrueUp reads CSV, NDJSON or gzip-compressed CSV/NDJSON';
   it.each([
-    ['Parquet (CUR 2.0)', 'cur.parquet', [0x50, 0x41, 0x52, 0x31, 0x15, 0x04, 0x15, 0x80], `the file is a Parquet file: ${READS} (export CUR 2.0 as CSV with gzip compression)`],
-    ['zip', 'usage.zip', [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00], `the file is a zip archive (or an Excel .xlsx workbook): ${READS}; unzip it, or save the sheet as CSV`],
-    ['xlsx named .csv', 'usage.csv', [0x50, 0x4b, 0x03, 0x04, 0x0a, 0x00, 0x00, 0x00], `the file is a zip archive (or an Excel .xlsx workbook): ${READS}; unzip it, or save the sheet as CSV`],
-    ['xls', 'usage.xls', [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], `the file is an Excel .xls workbook: ${READS}; save the sheet as CSV`],
-    ['bzip2', 'usage.csv.bz2', [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26], `the file is compressed with bzip2: ${READS}; compress it with gzip or not at all`],
-    ['zstd', 'usage.csv.zst', [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x00, 0x00], `the file is compressed with zstd: ${READS}; compress it with gzip or not at all`],
+    [
+      'Parquet (CUR 2.0)',
+      'cur.parquet',
+      [0x50, 0x41, 0x52, 0x31, 0x15, 0x04, 0x15, 0x80],
+      `the file is a Parquet file: ${READS} (export CUR 2.0 as CSV with gzip compression)`,
+    ],
+    [
+      'zip',
+      'usage.zip',
+      [0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x06, 0x00],
+      `the file is a zip archive (or an Excel .xlsx workbook): ${READS}; unzip it, or save the sheet as CSV`,
+    ],
+    [
+      'xlsx named .csv',
+      'usage.csv',
+      [0x50, 0x4b, 0x03, 0x04, 0x0a, 0x00, 0x00, 0x00],
+      `the file is a zip archive (or an Excel .xlsx workbook): ${READS}; unzip it, or save the sheet as CSV`,
+    ],
+    [
+      'xls',
+      'usage.xls',
+      [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+      `the file is an Excel .xls workbook: ${READS}; save the sheet as CSV`,
+    ],
+    [
+      'bzip2',
+      'usage.csv.bz2',
+      [0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26],
+      `the file is compressed with bzip2: ${READS}; compress it with gzip or not at all`,
+    ],
+    [
+      'zstd',
+      'usage.csv.zst',
+      [0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x58, 0x00, 0x00],
+      `the file is compressed with zstd: ${READS}; compress it with gzip or not at all`,
+    ],
   ])('%s: says what the file is, without its binary header', async (_case, name, magic, message) => {
     // Prepare: the signature, then binary junk
-    const bytes = Buffer.concat([Buffer.from(magic), Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + 11) % 256))]);
+    const bytes = Buffer.concat([
+      Buffer.from(magic),
+      Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 37 + 11) % 256)),
+    ]);
     // Act: whole, and one byte at a time (the signature split over chunks)
     for (const chunk of [65_536, 1]) {
       const { summary } = await readBytes(name, bytes, chunk);

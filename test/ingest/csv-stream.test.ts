@@ -21,7 +21,11 @@ function collect(batch: CsvBatch, out: Split[]): string | undefined {
   }
   batch.records.forEach((fields, i) => {
     const problem = batch.problems?.get(i);
-    out.push({ line: batch.lines[i] as number, fields, ...(problem ? { problem: problem.reason, ...(problem.raw === undefined ? {} : { raw: problem.raw }) } : {}) });
+    out.push({
+      line: batch.lines[i] as number,
+      fields,
+      ...(problem ? { problem: problem.reason, ...(problem.raw === undefined ? {} : { raw: problem.raw }) } : {}),
+    });
   });
   return batch.limit?.message;
 }
@@ -47,7 +51,10 @@ describe('CsvStream (papaparse)', () => {
     const result = records(text);
     // Assess
     expect(result.map((r) => [r.line, r.fields])).toEqual([
-      [1, ['h1', 'h2']], [2, ['a\nb', 'c']], [5, ['d', 'e\r\nf']], [7, ['g', 'h']],
+      [1, ['h1', 'h2']],
+      [2, ['a\nb', 'c']],
+      [5, ['d', 'e\r\nf']],
+      [7, ['g', 'h']],
     ]);
   });
 
@@ -64,11 +71,17 @@ describe('CsvStream (papaparse)', () => {
   });
 
   it('skips blank and whitespace-only lines, CRLF included', () => {
-    expect(records('\r\n  \na,b\r\n\r\n\t\nc,d').map((r) => [r.line, r.fields])).toEqual([[3, ['a', 'b']], [6, ['c', 'd']]]);
+    expect(records('\r\n  \na,b\r\n\r\n\t\nc,d').map((r) => [r.line, r.fields])).toEqual([
+      [3, ['a', 'b']],
+      [6, ['c', 'd']],
+    ]);
   });
 
   it('marks a record whose quote never closes, holding the rest of the file', () => {
-    expect(records('x,y\na,"b\nc,d\n')).toEqual([{ line: 1, fields: ['x', 'y'] }, { line: 2, fields: ['a', 'b\nc,d\n'], problem: expect.stringContaining('unterminated') }]);
+    expect(records('x,y\na,"b\nc,d\n')).toEqual([
+      { line: 1, fields: ['x', 'y'] },
+      { line: 2, fields: ['a', 'b\nc,d\n'], problem: expect.stringContaining('unterminated') },
+    ]);
   });
 
   it('rejects only the record with text after a closing quote and resumes on the next line', () => {
@@ -86,7 +99,10 @@ describe('CsvStream (papaparse)', () => {
   });
 
   it('accepts blanks between a closing quote and the delimiter, as papaparse does', () => {
-    expect(records('"a"  ,"b" \r\nc,d\n').map((r) => r.fields)).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(records('"a"  ,"b" \r\nc,d\n').map((r) => r.fields)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
   });
 
   it('stops with a limit error when one record outgrows the limit, after the records before it', () => {
@@ -98,12 +114,23 @@ describe('CsvStream (papaparse)', () => {
   });
 
   it('splits the same records whatever the chunk size', () => {
-    const cell = fc.oneof(fc.constantFrom('', 'a', 'b c', '"', '""', ',', '\n', '\r\n', 'x"y', ' '), fc.string({ maxLength: 5 }));
-    const csv = fc.array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 }).map((rows) =>
-      rows.map((row) => row.map((c) => (/[",\r\n]/.test(c) || c === '' ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\n');
-    fc.assert(fc.property(csv, fc.integer({ min: 1, max: 9 }), (text, size) => {
-      expect(records(text, size)).toEqual(records(text));
-    }));
+    const cell = fc.oneof(
+      fc.constantFrom('', 'a', 'b c', '"', '""', ',', '\n', '\r\n', 'x"y', ' '),
+      fc.string({ maxLength: 5 }),
+    );
+    const csv = fc
+      .array(fc.array(cell, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
+      .map(
+        (rows) =>
+          rows
+            .map((row) => row.map((c) => (/[",\r\n]/.test(c) || c === '' ? `"${c.replace(/"/g, '""')}"` : c)).join(','))
+            .join('\r\n') + '\n',
+      );
+    fc.assert(
+      fc.property(csv, fc.integer({ min: 1, max: 9 }), (text, size) => {
+        expect(records(text, size)).toEqual(records(text));
+      }),
+    );
   });
 
   it('splits quote-free lines (its fast path, without papaparse) exactly as papaparse does', () => {
@@ -119,9 +146,12 @@ describe('CsvStream (papaparse)', () => {
       });
       return out;
     };
-    fc.assert(fc.property(text, fc.integer({ min: 1, max: 9 }), (input, size) => {
-      expect(records(input, size)).toEqual(expected(input));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 9 }), (input, size) => {
+        expect(records(input, size)).toEqual(expected(input));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('switches between its quote-free fast path and papaparse at the line of a quote', () => {
@@ -129,15 +159,23 @@ describe('CsvStream (papaparse)', () => {
     const result = records('h1,h2\na,b\n"c\nd",e\nf,g\r\n\n"h""",i\nj,k', 4);
     // Assess
     expect(result.map((r) => [r.line, r.fields])).toEqual([
-      [1, ['h1', 'h2']], [2, ['a', 'b']], [3, ['c\nd', 'e']], [5, ['f', 'g']], [7, ['h"', 'i']], [8, ['j', 'k']],
+      [1, ['h1', 'h2']],
+      [2, ['a', 'b']],
+      [3, ['c\nd', 'e']],
+      [5, ['f', 'g']],
+      [7, ['h"', 'i']],
+      [8, ['j', 'k']],
     ]);
   });
 
   it('splits hostile text (stray quotes, missing newline) the same whatever the chunk size', () => {
     const piece = fc.constantFrom('a', '"', '""', ',', '\n', '\r\n', ' ', 'x"y', '"q"z', '\uFFFD');
     const text = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(''));
-    fc.assert(fc.property(text, fc.integer({ min: 1, max: 9 }), (input, size) => {
-      expect(records(input, size)).toEqual(records(input));
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 9 }), (input, size) => {
+        expect(records(input, size)).toEqual(records(input));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

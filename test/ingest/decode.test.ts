@@ -57,14 +57,21 @@ describe('decodeStream', () => {
   });
 
   it('gives the same text as decodeBytes for any chunking', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.constantFrom(...Object.keys(encodings('')) ), fc.integer({ min: 1, max: 7 }), async (text, encoding, size) => {
-      // Prepare
-      const bytes = encodings(text)[encoding] as Uint8Array;
-      // Act
-      const streamed = await collect(decodeStream(chunksOf(bytes, size)));
-      // Assess
-      expect(streamed).toBe(decodeBytes(bytes));
-    }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.constantFrom(...Object.keys(encodings(''))),
+        fc.integer({ min: 1, max: 7 }),
+        async (text, encoding, size) => {
+          // Prepare
+          const bytes = encodings(text)[encoding] as Uint8Array;
+          // Act
+          const streamed = await collect(decodeStream(chunksOf(bytes, size)));
+          // Assess
+          expect(streamed).toBe(decodeBytes(bytes));
+        },
+      ),
+    );
   });
 
   it('gives what one decode gives for any bytes, ASCII runs and broken sequences mixed, for any chunking', async () => {
@@ -72,11 +79,20 @@ describe('decodeStream', () => {
     const piece = fc.oneof(
       fc.string({ unit: fc.constantFrom('a', ',', '\n', '1'), maxLength: 12 }).map((t) => Buffer.from(t)),
       fc.uint8Array({ maxLength: 6 }),
-      fc.constantFrom(...['é', '€', '𝄞'].map((c) => Buffer.from(c)), Buffer.from([0xe2, 0x82]), Buffer.from([0xc3]), Buffer.from([0x80]), Buffer.from([0xef, 0xbb, 0xbf])),
+      fc.constantFrom(
+        ...['é', '€', '𝄞'].map((c) => Buffer.from(c)),
+        Buffer.from([0xe2, 0x82]),
+        Buffer.from([0xc3]),
+        Buffer.from([0x80]),
+        Buffer.from([0xef, 0xbb, 0xbf]),
+      ),
     );
-    await fc.assert(fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.integer({ min: 1, max: 9 }), async (pieces, size) => {
-      const bytes = Buffer.concat(pieces);
-      expect(await collect(decodeStream(chunksOf(bytes, size)))).toBe(decodeBytes(bytes));
-    }), { numRuns: 2000 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(piece, { maxLength: 12 }), fc.integer({ min: 1, max: 9 }), async (pieces, size) => {
+        const bytes = Buffer.concat(pieces);
+        expect(await collect(decodeStream(chunksOf(bytes, size)))).toBe(decodeBytes(bytes));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -57,14 +57,25 @@ function table(path: string): Table {
 const FOCUS_10 = table(join(SAMPLES, 'focus/focus_sample_1.0_finops_foundation.csv'));
 const FOCUS_SAAS = table(join(SAMPLES, 'focus/focus_spec_saas_simple_agreements_c.csv'));
 const FOCUS_12_COLUMNS = readFileSync(join(SAMPLES, 'focus/FOCUS_v1.2_columns.tsv'), 'utf8')
-  .split('\n').slice(1).map((line) => line.split('\t')[0] as string).filter((name) => name !== '');
+  .split('\n')
+  .slice(1)
+  .map((line) => line.split('\t')[0] as string)
+  .filter((name) => name !== '');
 const CUR_LEGACY = table(join(SAMPLES, 'aws-cur/sample-anonymous-aws-export-dataset.csv'));
 const CUR2_SYNTHETIC = table(join(SAMPLES, 'aws-cur/sample-cur20_synthetic_sbroenne.csv'));
 const CUR2_CONFORMANCE = table(join(SHARED, 'conformance/data/usage/cur2.csv'));
 
 /** `lineItem/UsageAccountId` → `line_item_usage_account_id`: how CUR 2.0 renamed the legacy columns. */
 function cur2Name(legacy: string): string {
-  return legacy.split('/').map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])(?=[A-Z])/g, '$1_').toLowerCase()).join('_');
+  return legacy
+    .split('/')
+    .map((part) =>
+      part
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/([A-Z])(?=[A-Z])/g, '$1_')
+        .toLowerCase(),
+    )
+    .join('_');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +83,17 @@ function cur2Name(legacy: string): string {
 
 type Fmt = 'focus' | 'cur-legacy' | 'cur2';
 
-const FOCUS_KEYS = ['BilledCost', 'ChargePeriodStart', 'SubAccountId', 'SkuId', 'PricingQuantity', 'ChargeCategory', 'ProviderName', 'BillingPeriodStart', 'BillingCurrency'] as const;
+const FOCUS_KEYS = [
+  'BilledCost',
+  'ChargePeriodStart',
+  'SubAccountId',
+  'SkuId',
+  'PricingQuantity',
+  'ChargeCategory',
+  'ProviderName',
+  'BillingPeriodStart',
+  'BillingCurrency',
+] as const;
 /** The columns the oracle reads: the keys, and ChargeClass where the file has it. */
 const FOCUS_READ: readonly string[] = [...FOCUS_KEYS, 'ChargeClass'];
 
@@ -97,102 +118,246 @@ const CUR_OPTIONAL: readonly CurKey[] = ['type', 'billStart', 'currency'];
 const BAD_BYTES = '\uE000';
 
 const NASTY = [
-  '', 'NULL', 'null', 'a,b', 'say "hi", ok', 'line1\nline2', 'line1\r\nline2', '{"user:Name":"web, prod","team":"a\\"b"}',
-  '"', ',', ' padded ', 'é漢字🙂', '"quoted"', ',,,', '\n', 'x\n\ny', '$10,100.00 ', `${BAD_BYTES}Oregon`, 'Tax', 'Usage', '2024-09-01',
+  '',
+  'NULL',
+  'null',
+  'a,b',
+  'say "hi", ok',
+  'line1\nline2',
+  'line1\r\nline2',
+  '{"user:Name":"web, prod","team":"a\\"b"}',
+  '"',
+  ',',
+  ' padded ',
+  'é漢字🙂',
+  '"quoted"',
+  ',,,',
+  '\n',
+  'x\n\ny',
+  '$10,100.00 ',
+  `${BAD_BYTES}Oregon`,
+  'Tax',
+  'Usage',
+  '2024-09-01',
 ];
 
 /** A pool's value, the first two far more often than the rest (so that rows share groups and sums add up). */
-const fromPool = <T>(pool: readonly T[]) => fc.oneof({ weight: 8, arbitrary: fc.constant(pool[0] as T) }, { weight: 3, arbitrary: fc.constant(pool[1] as T) }, { weight: 3, arbitrary: fc.constantFrom(...pool) });
+const fromPool = <T>(pool: readonly T[]) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constant(pool[0] as T) },
+    { weight: 3, arbitrary: fc.constant(pool[1] as T) },
+    { weight: 3, arbitrary: fc.constantFrom(...pool) },
+  );
 
-const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+const digits = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 
 /** A plain decimal as FOCUS writes it: sign, integer part, optional fraction with many digits. */
-const plainDecimal = fc.tuple(
-  fc.constantFrom('', '', '', '-'),
-  fc.oneof({ weight: 3, arbitrary: fc.constantFrom('0', '1', '2', '12', '505') }, { weight: 2, arbitrary: digits(1, 7).map((d) => d.replace(/^0+(?=\d)/, '')) }),
-  fc.option(digits(1, 20), { nil: undefined }),
-).map(([sign, int, frac]) => `${sign}${int}${frac === undefined ? '' : `.${frac}`}`);
+const plainDecimal = fc
+  .tuple(
+    fc.constantFrom('', '', '', '-'),
+    fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom('0', '1', '2', '12', '505') },
+      { weight: 2, arbitrary: digits(1, 7).map((d) => d.replace(/^0+(?=\d)/, '')) },
+    ),
+    fc.option(digits(1, 20), { nil: undefined }),
+  )
+  .map(([sign, int, frac]) => `${sign}${int}${frac === undefined ? '' : `.${frac}`}`);
 
 /** AWS numbers: plain, or with an exponent as in the legacy sample (`9.984E-7`). */
 const awsNumber = fc.oneof(
   { weight: 3, arbitrary: plainDecimal },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('', '-'), digits(1, 1), fc.option(digits(1, 6), { nil: undefined }), fc.constantFrom('E', 'E', 'e'), fc.constantFrom('-', '', '+'), fc.integer({ min: 0, max: 12 }))
-    .map(([sign, int, frac, e, expSign, exp]) => `${sign}${int === '0' ? '1' : int}${frac === undefined ? '' : `.${frac}`}${e}${expSign}${exp}`) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom('', '-'),
+        digits(1, 1),
+        fc.option(digits(1, 6), { nil: undefined }),
+        fc.constantFrom('E', 'E', 'e'),
+        fc.constantFrom('-', '', '+'),
+        fc.integer({ min: 0, max: 12 }),
+      )
+      .map(
+        ([sign, int, frac, e, expSign, exp]) =>
+          `${sign}${int === '0' ? '1' : int}${frac === undefined ? '' : `.${frac}`}${e}${expSign}${exp}`,
+      ),
+  },
 );
 /** FOCUS NumericFormat allows E notation (`mEn`) as well. */
 const focusNumberText = fc.oneof({ weight: 6, arbitrary: plainDecimal }, { weight: 1, arbitrary: awsNumber });
 
-const BAD_NUMBERS = ['abc', '$10,100.00 ', '1,5', '1.2.3', 'NaN', 'Infinity', '--1', '0x1A', '1 000', '12%', 'NULL', ''];
+const BAD_NUMBERS = [
+  'abc',
+  '$10,100.00 ',
+  '1,5',
+  '1.2.3',
+  'NaN',
+  'Infinity',
+  '--1',
+  '0x1A',
+  '1 000',
+  '12%',
+  'NULL',
+  '',
+];
 /** Number forms at the edge of "plain decimal". */
-const EDGE_NUMBERS = ['+1.5', '.5', '5.', '-0', '0.00000000000', '007', '1e3', '-2.5E+2', '1E-40', '1E-41', '12345E+45', '1E-20', '1E-21', '1.5E+14', '1E+15', '123456789012345.5', '0.000000000000000000010'];
+const EDGE_NUMBERS = [
+  '+1.5',
+  '.5',
+  '5.',
+  '-0',
+  '0.00000000000',
+  '007',
+  '1e3',
+  '-2.5E+2',
+  '1E-40',
+  '1E-41',
+  '12345E+45',
+  '1E-20',
+  '1E-21',
+  '1.5E+14',
+  '1E+15',
+  '123456789012345.5',
+  '0.000000000000000000010',
+];
 
-const numberCell = (valid: fc.Arbitrary<string>) => fc.oneof(
-  { weight: 40, arbitrary: valid },
-  { weight: 1, arbitrary: fc.constantFrom(...BAD_NUMBERS) },
-  { weight: 1, arbitrary: fc.constantFrom(...EDGE_NUMBERS) },
-);
+const numberCell = (valid: fc.Arbitrary<string>) =>
+  fc.oneof(
+    { weight: 40, arbitrary: valid },
+    { weight: 1, arbitrary: fc.constantFrom(...BAD_NUMBERS) },
+    { weight: 1, arbitrary: fc.constantFrom(...EDGE_NUMBERS) },
+  );
 
 const two = (n: number) => String(n).padStart(2, '0');
 
 /** A timestamp in the shapes the two formats are written in, near midnight UTC half of the time. */
-const timestamp = fc.record({
-  year: fromPool([2024, 2025, 2023]),
-  month: fromPool([9, 10, 8, 1, 2, 3, 11, 12]),
-  day: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(1, 2, 15, 28) }, { weight: 3, arbitrary: fc.integer({ min: 29, max: 31 }) }),
-  hour: fc.oneof(fc.constantFrom(0, 1, 22, 23), fc.integer({ min: 0, max: 23 })),
-  minute: fc.constantFrom(0, 0, 30, 59),
-  second: fc.constantFrom(0, 0, 59),
-  form: fc.constantFrom('Z', 'msZ', '7fracZ', 'space', 'space.000', 'T', 'date', 'noSecondsZ', '+02:00', '-05:00', '+05:30', '-08:00', '+14:00', '-03:30', '-00:00', '+0200', 'space+01:00', 'spaceUTC'),
-}).map(({ year, month, day, hour, minute, second, form }) => {
-  const date = `${year}-${two(month)}-${two(day)}`;
-  const time = `${two(hour)}:${two(minute)}:${two(second)}`;
-  switch (form) {
-    case 'Z': return `${date}T${time}Z`;
-    case 'msZ': return `${date}T${time}.000Z`;
-    case '7fracZ': return `${date}T${time}.1234567Z`;
-    case 'space': return `${date} ${time}`;
-    case 'space.000': return `${date} ${time}.000`;
-    case 'noSecondsZ': return `${date}T${two(hour)}:${two(minute)}Z`;
-    case 'T': return `${date}T${time}`;
-    case 'date': return date;
-    case 'space+01:00': return `${date} ${time}+01:00`;
-    case 'spaceUTC': return `${date} ${time} UTC`;
-    default: return `${date}T${time}${form}`;
-  }
-});
+const timestamp = fc
+  .record({
+    year: fromPool([2024, 2025, 2023]),
+    month: fromPool([9, 10, 8, 1, 2, 3, 11, 12]),
+    day: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(1, 2, 15, 28) },
+      { weight: 3, arbitrary: fc.integer({ min: 29, max: 31 }) },
+    ),
+    hour: fc.oneof(fc.constantFrom(0, 1, 22, 23), fc.integer({ min: 0, max: 23 })),
+    minute: fc.constantFrom(0, 0, 30, 59),
+    second: fc.constantFrom(0, 0, 59),
+    form: fc.constantFrom(
+      'Z',
+      'msZ',
+      '7fracZ',
+      'space',
+      'space.000',
+      'T',
+      'date',
+      'noSecondsZ',
+      '+02:00',
+      '-05:00',
+      '+05:30',
+      '-08:00',
+      '+14:00',
+      '-03:30',
+      '-00:00',
+      '+0200',
+      'space+01:00',
+      'spaceUTC',
+    ),
+  })
+  .map(({ year, month, day, hour, minute, second, form }) => {
+    const date = `${year}-${two(month)}-${two(day)}`;
+    const time = `${two(hour)}:${two(minute)}:${two(second)}`;
+    switch (form) {
+      case 'Z':
+        return `${date}T${time}Z`;
+      case 'msZ':
+        return `${date}T${time}.000Z`;
+      case '7fracZ':
+        return `${date}T${time}.1234567Z`;
+      case 'space':
+        return `${date} ${time}`;
+      case 'space.000':
+        return `${date} ${time}.000`;
+      case 'noSecondsZ':
+        return `${date}T${two(hour)}:${two(minute)}Z`;
+      case 'T':
+        return `${date}T${time}`;
+      case 'date':
+        return date;
+      case 'space+01:00':
+        return `${date} ${time}+01:00`;
+      case 'spaceUTC':
+        return `${date} ${time} UTC`;
+      default:
+        return `${date}T${time}${form}`;
+    }
+  });
 
-const BAD_DATES = ['5/1/25', '2024-13-01T00:00:00Z', '2023-02-29T00:00:00Z', '2024-04-31', '2024-09-01T24:30:00Z', '2024-09-01T12:60:00Z',
-  'yesterday', '20240901', '2024-9-1', '2024-09-01T00:00:00 junk', 'NULL', '',
+const BAD_DATES = [
+  '5/1/25',
+  '2024-13-01T00:00:00Z',
+  '2023-02-29T00:00:00Z',
+  '2024-04-31',
+  '2024-09-01T24:30:00Z',
+  '2024-09-01T12:60:00Z',
+  'yesterday',
+  '20240901',
+  '2024-9-1',
+  '2024-09-01T00:00:00 junk',
+  'NULL',
+  '',
   // impossible offsets, and an instant whose UTC date is past 9999-12-31
-  '2024-09-01T00:00:00+99:99', '2024-09-29T00:00:00+24:00', '2024-09-01T12:00:00-12:60', '9999-12-31T23:00:00-05:00'];
+  '2024-09-01T00:00:00+99:99',
+  '2024-09-29T00:00:00+24:00',
+  '2024-09-01T12:00:00-12:60',
+  '9999-12-31T23:00:00-05:00',
+];
 
-const dateCell = fc.oneof({ weight: 40, arbitrary: timestamp }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) });
+const dateCell = fc.oneof(
+  { weight: 40, arbitrary: timestamp },
+  { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) },
+);
 
 /** A billing period start: the first of a month, written as the formats write it (an offset now and then). */
-const billingStart = fc.record({
-  year: fromPool([2024, 2025]),
-  month: fromPool([9, 10, 1, 2, 12]),
-  // An offset, positive or negative, never moves the billing period (the month as written).
-  form: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('Z', 'msZ', 'space', 'date') }, { weight: 2, arbitrary: fc.constantFrom('-05:00', '-08:00', '+00:00', '+02:00', '+05:30', '+14:00') }),
-}).map(({ year, month, form }) => {
-  const date = `${year}-${two(month)}-01`;
-  switch (form) {
-    case 'Z': return `${date}T00:00:00Z`;
-    case 'msZ': return `${date}T00:00:00.000Z`;
-    case 'space': return `${date} 00:00:00`;
-    case 'date': return date;
-    default: return `${date}T00:00:00${form}`;
-  }
-});
+const billingStart = fc
+  .record({
+    year: fromPool([2024, 2025]),
+    month: fromPool([9, 10, 1, 2, 12]),
+    // An offset, positive or negative, never moves the billing period (the month as written).
+    form: fc.oneof(
+      { weight: 8, arbitrary: fc.constantFrom('Z', 'msZ', 'space', 'date') },
+      { weight: 2, arbitrary: fc.constantFrom('-05:00', '-08:00', '+00:00', '+02:00', '+05:30', '+14:00') },
+    ),
+  })
+  .map(({ year, month, form }) => {
+    const date = `${year}-${two(month)}-01`;
+    switch (form) {
+      case 'Z':
+        return `${date}T00:00:00Z`;
+      case 'msZ':
+        return `${date}T00:00:00.000Z`;
+      case 'space':
+        return `${date} 00:00:00`;
+      case 'date':
+        return date;
+      default:
+        return `${date}T00:00:00${form}`;
+    }
+  });
 
 /** A key cell: mostly from a small pool, sometimes missing. */
-const keyCell = (pool: readonly string[]) => fc.oneof({ weight: 40, arbitrary: fromPool(pool) }, { weight: 1, arbitrary: fc.constantFrom('', 'NULL') });
+const keyCell = (pool: readonly string[]) =>
+  fc.oneof({ weight: 40, arbitrary: fromPool(pool) }, { weight: 1, arbitrary: fc.constantFrom('', 'NULL') });
 
 /** Surrounding spaces or tabs now and then (an export padded to width, a hand edit). */
 const SPACING = ['', '', '', '', '', '', '', '', ' ', '  ', '\t'];
-const padded = (cell: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom(...SPACING), cell, fc.constantFrom(...SPACING)).map(([l, v, r]) => `${l}${v}${r}`);
+const padded = (cell: fc.Arbitrary<string>) =>
+  fc.tuple(fc.constantFrom(...SPACING), cell, fc.constantFrom(...SPACING)).map(([l, v, r]) => `${l}${v}${r}`);
 
-const currencyCell = fc.oneof({ weight: 40, arbitrary: fc.constantFrom('USD', 'USD', 'EUR', 'CAD', 'usd') }, { weight: 1, arbitrary: fc.constantFrom('', 'NULL', 'US$', 'EURO', '€') });
+const currencyCell = fc.oneof(
+  { weight: 40, arbitrary: fc.constantFrom('USD', 'USD', 'EUR', 'CAD', 'usd') },
+  { weight: 1, arbitrary: fc.constantFrom('', 'NULL', 'US$', 'EURO', '€') },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Files.
@@ -228,7 +393,12 @@ const fileStyle = fc.record({
   quote: fc.constantFrom<'minimal' | 'all' | 'text'>('minimal', 'all', 'text'),
   encoding: fc.constantFrom<GenFile['encoding']>('utf8', 'utf8', 'utf8-bom', 'utf16le', 'utf16be'),
   end: fc.constantFrom(0, 1, 1, 2, 3),
-  chunk: fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 17 }), fc.integer({ min: 18, max: 5000 }), fc.constant(65_536)),
+  chunk: fc.oneof(
+    fc.constant(1),
+    fc.integer({ min: 2, max: 17 }),
+    fc.integer({ min: 18, max: 5000 }),
+    fc.constant(65_536),
+  ),
   nameCase: fc.constantFrom('as-is', 'as-is', 'lower', 'upper', 'mixed'),
   nameFlags: fc.array(fc.nat(99), { minLength: 120, maxLength: 120 }),
 });
@@ -240,14 +410,21 @@ function spell(names: readonly string[], nameCase: string, flags: readonly numbe
     let spelled = name;
     if (nameCase === 'lower') spelled = name.toLowerCase();
     else if (nameCase === 'upper') spelled = name.toUpperCase();
-    else if (nameCase === 'mixed') spelled = flag % 3 === 0 ? name.toUpperCase() : flag % 3 === 1 ? name.toLowerCase() : name;
+    else if (nameCase === 'mixed')
+      spelled = flag % 3 === 0 ? name.toUpperCase() : flag % 3 === 1 ? name.toLowerCase() : name;
     return flag < 8 ? ` ${spelled}  ` : spelled;
   });
 }
 
 const rowShape = fc.record({
-  width: fc.oneof({ weight: 30, arbitrary: fc.constant<'ok'>('ok') }, { weight: 1, arbitrary: fc.constantFrom<'short' | 'long'>('short', 'long') }),
-  blankBefore: fc.oneof({ weight: 20, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom('', '', '   ', '\t') }),
+  width: fc.oneof(
+    { weight: 30, arbitrary: fc.constant<'ok'>('ok') },
+    { weight: 1, arbitrary: fc.constantFrom<'short' | 'long'>('short', 'long') },
+  ),
+  blankBefore: fc.oneof(
+    { weight: 20, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constantFrom('', '', '   ', '\t') },
+  ),
   /** The header repeated as a data row (two exports concatenated). */
   headerAgain: fc.oneof({ weight: 40, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   crlf: fc.boolean(),
@@ -258,11 +435,22 @@ type Style = typeof fileStyle extends fc.Arbitrary<infer S> ? S : never;
 type Shape = typeof rowShape extends fc.Arbitrary<infer S> ? S : never;
 
 /** The file-level fields of a GenFile, and each row's layout. */
-function layout(fmt: Fmt, columns: readonly string[], style: Style, rows: readonly { cells: string[]; shape: Shape }[]): GenFile {
+function layout(
+  fmt: Fmt,
+  columns: readonly string[],
+  style: Style,
+  rows: readonly { cells: string[]; shape: Shape }[],
+): GenFile {
   const header = spell(columns, style.nameCase, style.nameFlags);
   const fileEol = style.eol === 'mixed' ? '\r\n' : style.eol;
   return {
-    fmt, header, quote: style.quote, encoding: style.encoding, end: style.end, chunk: style.chunk, eol: fileEol,
+    fmt,
+    header,
+    quote: style.quote,
+    encoding: style.encoding,
+    end: style.end,
+    chunk: style.chunk,
+    eol: fileEol,
     rows: rows.map(({ cells, shape }) => ({
       cells: shape.headerAgain ? [...header] : cells,
       width: shape.width,
@@ -276,34 +464,61 @@ function layout(fmt: Fmt, columns: readonly string[], style: Style, rows: readon
  * Assembles a row: the key cells from `keys`, every other column from a real sample row
  * (`base`), a few of them overwritten with hostile text.
  */
-function assemble(columns: readonly string[], keyOf: (column: string) => string | undefined, keys: object,
-  base: Record<string, string>, nasty: readonly [number, string][]): string[] {
+function assemble(
+  columns: readonly string[],
+  keyOf: (column: string) => string | undefined,
+  keys: object,
+  base: Record<string, string>,
+  nasty: readonly [number, string][],
+): string[] {
   const cells = columns.map((column) => {
     const key = keyOf(column);
     return key === undefined ? (base[column] ?? '') : String((keys as Record<string, unknown>)[key]);
   });
-  const extras = columns.map((column, i) => [column, i] as const).filter(([column]) => keyOf(column) === undefined).map(([, i]) => i);
+  const extras = columns
+    .map((column, i) => [column, i] as const)
+    .filter(([column]) => keyOf(column) === undefined)
+    .map(([, i]) => i);
   for (const [at, text] of nasty) if (extras.length > 0) cells[extras[at % extras.length] as number] = text;
   return cells;
 }
 
 // FOCUS ----------------------------------------------------------------------------------------
 
-const FOCUS_ACCOUNTS = ['51738928782', '11353890204', '/subscriptions/ed570627-0265-4620-bb42-bae06bcfa914', 'ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq',
-  'ACL-123', 'Contoso, Ltd "EU"', 'Überseeamt'];
-const FOCUS_SKUS = ['G95FST5FTYV3JSRX', '2ETY8Y426S4237JU', 'DZH318Z0BQ4L/0029', 'ACL-123-2010', 'Standard D2 v3, "spot"'];
+const FOCUS_ACCOUNTS = [
+  '51738928782',
+  '11353890204',
+  '/subscriptions/ed570627-0265-4620-bb42-bae06bcfa914',
+  'ocid1.tenancy.oc1..aaaaaaaaba3pv6wkcr4jqae5f15p2b2m2yt2j6rx32uzr4h25vqstifsfdsq',
+  'ACL-123',
+  'Contoso, Ltd "EU"',
+  'Überseeamt',
+];
+const FOCUS_SKUS = [
+  'G95FST5FTYV3JSRX',
+  '2ETY8Y426S4237JU',
+  'DZH318Z0BQ4L/0029',
+  'ACL-123-2010',
+  'Standard D2 v3, "spot"',
+];
 
 const focusRow = fc.record({
   base: fc.nat(FOCUS_10.rows.length - 1),
-  ChargeCategory: padded(fc.oneof({ weight: 40, arbitrary: fc.constantFrom('Usage', 'Usage', 'Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment') },
-    { weight: 1, arbitrary: fc.constantFrom('usage', 'TAX', 'credit', 'PURCHASE', '', 'NULL') })),
+  ChargeCategory: padded(
+    fc.oneof(
+      { weight: 40, arbitrary: fc.constantFrom('Usage', 'Usage', 'Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment') },
+      { weight: 1, arbitrary: fc.constantFrom('usage', 'TAX', 'credit', 'PURCHASE', '', 'NULL') },
+    ),
+  ),
   ProviderName: padded(keyCell(['AWS', 'Microsoft', 'Oracle', 'ACMECORP', 'Google Cloud', 'aws', 'Aws'])),
   SubAccountId: padded(keyCell(FOCUS_ACCOUNTS)),
   SkuId: padded(keyCell(FOCUS_SKUS)),
   PricingQuantity: padded(numberCell(focusNumberText)),
   BilledCost: padded(numberCell(focusNumberText)),
   ChargePeriodStart: padded(dateCell),
-  BillingPeriodStart: padded(fc.oneof({ weight: 40, arbitrary: billingStart }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) })),
+  BillingPeriodStart: padded(
+    fc.oneof({ weight: 40, arbitrary: billingStart }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) }),
+  ),
   BillingCurrency: padded(currencyCell),
   ChargeClass: padded(fc.constantFrom('', '', '', 'NULL', 'Correction', 'correction')),
   shape: rowShape,
@@ -316,80 +531,167 @@ const FOCUS_COLUMN_SETS: readonly (readonly string[])[] = [
   [...FOCUS_KEYS, 'x_InvoiceSectionName', 'x_SkuDescription'],
 ];
 
-const focusFile: fc.Arbitrary<GenFile> = fc.record({
-  set: fc.nat(FOCUS_COLUMN_SETS.length - 1),
-  order: fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
-  shuffle: fc.boolean(),
-  style: fileStyle,
-  rows: fc.array(focusRow, { maxLength: 30, size: 'medium' }),
-}).map(({ set, order, shuffle, style, rows }) => {
-  const columns = shuffled(FOCUS_COLUMN_SETS[set] as readonly string[], shuffle ? order : []);
-  // An export whose lines all end with a comma: one more column, without a name.
-  if (style.trailingComma) columns.push('');
-  const keyOf = (column: string) => FOCUS_READ.includes(column) ? column : undefined;
-  return layout('focus', columns, style, rows.map((row) => ({
-    cells: assemble(columns, keyOf, row, FOCUS_10.rows[row.base] as Record<string, string>, row.shape.nasty),
-    shape: row.shape,
-  })));
-});
+const focusFile: fc.Arbitrary<GenFile> = fc
+  .record({
+    set: fc.nat(FOCUS_COLUMN_SETS.length - 1),
+    order: fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+    shuffle: fc.boolean(),
+    style: fileStyle,
+    rows: fc.array(focusRow, { maxLength: 30, size: 'medium' }),
+  })
+  .map(({ set, order, shuffle, style, rows }) => {
+    const columns = shuffled(FOCUS_COLUMN_SETS[set] as readonly string[], shuffle ? order : []);
+    // An export whose lines all end with a comma: one more column, without a name.
+    if (style.trailingComma) columns.push('');
+    const keyOf = (column: string) => (FOCUS_READ.includes(column) ? column : undefined);
+    return layout(
+      'focus',
+      columns,
+      style,
+      rows.map((row) => ({
+        cells: assemble(columns, keyOf, row, FOCUS_10.rows[row.base] as Record<string, string>, row.shape.nasty),
+        shape: row.shape,
+      })),
+    );
+  });
 
 // AWS CUR ----------------------------------------------------------------------------------------
 
 const CUR_ACCOUNTS = ['123412340534', '123456789012', '987654321098', '000011112222'];
 const CUR_PRODUCTS = ['AmazonEC2', 'AWSGlue', 'awskms', 'AmazonRDS', 'AmazonS3'];
-const CUR_USAGE_TYPES = ['BoxUsage:t3.micro', 'USE1-DataTransfer-xAZ-In-Bytes', 'InstanceUsage:db.t3.small', 'EUN1-Requests-Tier1'];
-const CUR_LINE_TYPES = ['Usage', 'Usage', 'Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'Tax', 'Tax', 'Credit', 'Fee', 'RIFee', 'Refund',
-  'SavingsPlanNegation', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'BundledDiscount', 'EdpDiscount', 'PrivateRateDiscount'];
+const CUR_USAGE_TYPES = [
+  'BoxUsage:t3.micro',
+  'USE1-DataTransfer-xAZ-In-Bytes',
+  'InstanceUsage:db.t3.small',
+  'EUN1-Requests-Tier1',
+];
+const CUR_LINE_TYPES = [
+  'Usage',
+  'Usage',
+  'Usage',
+  'DiscountedUsage',
+  'SavingsPlanCoveredUsage',
+  'Tax',
+  'Tax',
+  'Credit',
+  'Fee',
+  'RIFee',
+  'Refund',
+  'SavingsPlanNegation',
+  'SavingsPlanRecurringFee',
+  'SavingsPlanUpfrontFee',
+  'BundledDiscount',
+  'EdpDiscount',
+  'PrivateRateDiscount',
+];
 
 const curRow = fc.record({
   base: fc.nat(CUR_LEGACY.rows.length - 1),
-  type: padded(fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...CUR_LINE_TYPES) }, { weight: 1, arbitrary: fc.constantFrom('usage', 'TAX', 'credit', 'discountedusage', 'SAVINGSPLANCOVEREDUSAGE', '', 'NULL') })),
+  type: padded(
+    fc.oneof(
+      { weight: 40, arbitrary: fc.constantFrom(...CUR_LINE_TYPES) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('usage', 'TAX', 'credit', 'discountedusage', 'SAVINGSPLANCOVEREDUSAGE', '', 'NULL'),
+      },
+    ),
+  ),
   account: padded(keyCell(CUR_ACCOUNTS)),
   product: padded(keyCell(CUR_PRODUCTS)),
-  usageType: padded(fc.oneof({ weight: 20, arbitrary: fromPool(CUR_USAGE_TYPES) }, { weight: 1, arbitrary: fc.constantFrom('', 'NULL') })),
+  usageType: padded(
+    fc.oneof(
+      { weight: 20, arbitrary: fromPool(CUR_USAGE_TYPES) },
+      { weight: 1, arbitrary: fc.constantFrom('', 'NULL') },
+    ),
+  ),
   amount: padded(numberCell(awsNumber)),
   start: padded(dateCell),
-  billStart: padded(fc.oneof({ weight: 40, arbitrary: billingStart }, { weight: 6, arbitrary: fc.constantFrom('', 'NULL') }, { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) })),
-  cost: padded(fc.oneof({ weight: 40, arbitrary: awsNumber }, { weight: 1, arbitrary: fc.constantFrom(...BAD_NUMBERS, ...EDGE_NUMBERS) })),
+  billStart: padded(
+    fc.oneof(
+      { weight: 40, arbitrary: billingStart },
+      { weight: 6, arbitrary: fc.constantFrom('', 'NULL') },
+      { weight: 1, arbitrary: fc.constantFrom(...BAD_DATES) },
+    ),
+  ),
+  cost: padded(
+    fc.oneof(
+      { weight: 40, arbitrary: awsNumber },
+      { weight: 1, arbitrary: fc.constantFrom(...BAD_NUMBERS, ...EDGE_NUMBERS) },
+    ),
+  ),
   currency: padded(currencyCell),
   shape: rowShape,
 });
 
 /** The legacy sample's columns (94), and the CUR 2.0 ones: renamed legacy columns, the two small CUR 2.0 files, map columns. */
-const CUR_LEGACY_SETS: readonly (readonly string[])[] = [CUR_LEGACY.header, Object.values(CUR_KEYS), [...Object.values(CUR_KEYS), 'identity/LineItemId', 'resourceTags/user:Name']];
+const CUR_LEGACY_SETS: readonly (readonly string[])[] = [
+  CUR_LEGACY.header,
+  Object.values(CUR_KEYS),
+  [...Object.values(CUR_KEYS), 'identity/LineItemId', 'resourceTags/user:Name'],
+];
 const CUR2_SETS: readonly (readonly string[])[] = [
   CUR_LEGACY.header.map(cur2Name),
   CUR2_SYNTHETIC.header,
   CUR2_CONFORMANCE.header,
-  [...CUR2_SYNTHETIC.header, 'line_item_line_item_type', 'bill_billing_period_start_date', 'line_item_currency_code', 'resource_tags', 'product', 'cost_category'],
+  [
+    ...CUR2_SYNTHETIC.header,
+    'line_item_line_item_type',
+    'bill_billing_period_start_date',
+    'line_item_currency_code',
+    'resource_tags',
+    'product',
+    'cost_category',
+  ],
 ];
 
 function curFile(fmt: 'cur-legacy' | 'cur2'): fc.Arbitrary<GenFile> {
   const sets = fmt === 'cur-legacy' ? CUR_LEGACY_SETS : CUR2_SETS;
-  const keyNames: Record<string, string | undefined> = Object.fromEntries(Object.entries(CUR_KEYS).map(([key, legacy]) => [fmt === 'cur-legacy' ? legacy : cur2Name(legacy), key]));
-  return fc.record({
-    set: fc.nat(sets.length - 1),
-    drop: fc.subarray([...CUR_OPTIONAL]),
-    order: fc.array(fc.nat(), { minLength: 100, maxLength: 100 }),
-    shuffle: fc.boolean(),
-    style: fileStyle,
-    rows: fc.array(curRow, { maxLength: 30, size: 'medium' }),
-  }).map(({ set, drop, order, shuffle, style, rows }) => {
-    // The required columns always, the optional ones unless dropped (some sets have none of them).
-    const chosen = (sets[set] as readonly string[]).filter((column) => !drop.map((key) => nameOf(fmt, key)).includes(column));
-    for (const key of Object.keys(CUR_KEYS) as CurKey[]) {
-      if (!CUR_OPTIONAL.includes(key) && !chosen.includes(nameOf(fmt, key))) chosen.push(nameOf(fmt, key));
-    }
-    const columns = shuffled(chosen, shuffle ? order : []);
-    if (style.trailingComma) columns.push('');
-    const keyOf = (column: string) => keyNames[column];
-    return layout(fmt, columns, style, rows.map((row) => {
-      const base = fmt === 'cur-legacy' ? { ...CUR_LEGACY.rows[row.base] }
-        : Object.fromEntries(Object.entries(CUR_LEGACY.rows[row.base] as Record<string, string>).map(([name, value]) => [cur2Name(name), value]));
-      if (fmt === 'cur2') Object.assign(base, { resource_tags: '{"user:Name":"web, prod","user:Team":"a \\"b\\""}', product: '{"region":"us-east-1","servicecode":"AmazonEC2"}' });
-      return { cells: assemble(columns, keyOf, row, base, row.shape.nasty), shape: row.shape };
-    }));
-  });
+  const keyNames: Record<string, string | undefined> = Object.fromEntries(
+    Object.entries(CUR_KEYS).map(([key, legacy]) => [fmt === 'cur-legacy' ? legacy : cur2Name(legacy), key]),
+  );
+  return fc
+    .record({
+      set: fc.nat(sets.length - 1),
+      drop: fc.subarray([...CUR_OPTIONAL]),
+      order: fc.array(fc.nat(), { minLength: 100, maxLength: 100 }),
+      shuffle: fc.boolean(),
+      style: fileStyle,
+      rows: fc.array(curRow, { maxLength: 30, size: 'medium' }),
+    })
+    .map(({ set, drop, order, shuffle, style, rows }) => {
+      // The required columns always, the optional ones unless dropped (some sets have none of them).
+      const chosen = (sets[set] as readonly string[]).filter(
+        (column) => !drop.map((key) => nameOf(fmt, key)).includes(column),
+      );
+      for (const key of Object.keys(CUR_KEYS) as CurKey[]) {
+        if (!CUR_OPTIONAL.includes(key) && !chosen.includes(nameOf(fmt, key))) chosen.push(nameOf(fmt, key));
+      }
+      const columns = shuffled(chosen, shuffle ? order : []);
+      if (style.trailingComma) columns.push('');
+      const keyOf = (column: string) => keyNames[column];
+      return layout(
+        fmt,
+        columns,
+        style,
+        rows.map((row) => {
+          const base =
+            fmt === 'cur-legacy'
+              ? { ...CUR_LEGACY.rows[row.base] }
+              : Object.fromEntries(
+                  Object.entries(CUR_LEGACY.rows[row.base] as Record<string, string>).map(([name, value]) => [
+                    cur2Name(name),
+                    value,
+                  ]),
+                );
+          if (fmt === 'cur2')
+            Object.assign(base, {
+              resource_tags: '{"user:Name":"web, prod","user:Team":"a \\"b\\""}',
+              product: '{"region":"us-east-1","servicecode":"AmazonEC2"}',
+            });
+          return { cells: assemble(columns, keyOf, row, base, row.shape.nasty), shape: row.shape };
+        }),
+      );
+    });
 }
 
 function nameOf(fmt: Fmt, key: CurKey): string {
@@ -428,7 +730,8 @@ function write(file: GenFile): Written {
   const newlines = (s: string) => s.split('\n').length - 1;
   for (const row of file.rows) {
     if (row.blankBefore !== undefined) text += row.eol + row.blankBefore;
-    const cells = row.width === 'short' ? row.cells.slice(0, -1) : row.width === 'long' ? [...row.cells, 'extra'] : row.cells;
+    const cells =
+      row.width === 'short' ? row.cells.slice(0, -1) : row.width === 'long' ? [...row.cells, 'extra'] : row.cells;
     text += row.eol;
     lines.push(newlines(text) + 1);
     text += cells.map((cell) => quoteCell(cell, file.quote)).join(',');
@@ -462,7 +765,8 @@ interface Expected {
   readonly currency: string | undefined;
 }
 
-type Outcome = { readonly kind: 'reject' } | { readonly kind: 'skip' } | { readonly kind: 'record'; readonly record: Expected };
+type Outcome =
+  { readonly kind: 'reject' } | { readonly kind: 'skip' } | { readonly kind: 'record'; readonly record: Expected };
 
 const REJECT: Outcome = { kind: 'reject' };
 const SKIP: Outcome = { kind: 'skip' };
@@ -509,9 +813,17 @@ const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\
 function instant(text: string): Instant {
   const m = TIMESTAMP.exec(text);
   if (!m) throw new Invalid(text);
-  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) throw new Invalid(text);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59)
+    throw new Invalid(text);
   let offsetMinutes = 0;
   const zone = m[8];
   if (zone !== undefined && zone !== 'Z' && zone !== ' UTC') {
@@ -520,7 +832,9 @@ function instant(text: string): Instant {
     if (oh > 23 || om > 59) throw new Invalid(text);
     offsetMinutes = (zone[0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000).toISOString().slice(0, 10);
+  const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000)
+    .toISOString()
+    .slice(0, 10);
   if (!/^\d{4}-/.test(utc)) throw new Invalid(text);
   return { written: `${m[1]}-${m[2]}-${m[3]}`, utc };
 }
@@ -549,7 +863,10 @@ function focusOutcome(get: Get): Outcome {
   const vendorSku = required(get, 'SkuId');
   // FOCUS: PricingQuantity may be null on a Usage or Purchase row only when ChargeClass is "Correction".
   const correctionWithoutQuantity = get('PricingQuantity') === '' && get('ChargeClass').toLowerCase() === 'correction';
-  const quantity = (category === 'usage' || category === 'purchase') && !correctionWithoutQuantity ? focusNumber(get('PricingQuantity')) : ZERO;
+  const quantity =
+    (category === 'usage' || category === 'purchase') && !correctionWithoutQuantity
+      ? focusNumber(get('PricingQuantity'))
+      : ZERO;
   const usageDate = instant(get('ChargePeriodStart')).utc;
   const period = periodOfBillingStart(instant(get('BillingPeriodStart')));
   const cost = focusNumber(get('BilledCost'));
@@ -564,7 +881,7 @@ function curOutcome(get: Get): Outcome {
   if (lineType.toLowerCase() === 'tax') return SKIP;
   const isUsage = CUR_USAGE_LINES.has(lineType.toLowerCase());
   const product = required(get, 'product');
-  const usageType = isUsage ? required(get, 'usageType') : (get('usageType') || lineType);
+  const usageType = isUsage ? required(get, 'usageType') : get('usageType') || lineType;
   const start = instant(get('start'));
   const accountId = required(get, 'account');
   const quantity = isUsage ? awsDecimal(get('amount')) : ZERO;
@@ -573,7 +890,19 @@ function curOutcome(get: Get): Outcome {
   const costText = get('cost');
   const cost = costText === '' ? undefined : awsDecimal(costText);
   const currency = currencyOf(get('currency'));
-  return { kind: 'record', record: { vendor: 'aws', accountId, vendorSku: `${product}:${usageType}`, quantity, cost, usageDate: start.utc, period, currency } };
+  return {
+    kind: 'record',
+    record: {
+      vendor: 'aws',
+      accountId,
+      vendorSku: `${product}:${usageType}`,
+      quantity,
+      cost,
+      usageDate: start.utc,
+      period,
+      currency,
+    },
+  };
 }
 
 /** Binds the oracle's keys to the header as written (names case-insensitive, trimmed). */
@@ -634,18 +963,55 @@ function oracle(file: GenFile, lines: readonly number[]): OracleResult {
 
 type Groups = Record<string, { rows: number; quantity: string; cost: string }>;
 
-function groups(records: readonly { period: string; vendor: string; accountId: string; vendorSku: string; quantity: Dec; cost?: Dec | undefined }[]): Groups {
+function groups(
+  records: readonly {
+    period: string;
+    vendor: string;
+    accountId: string;
+    vendorSku: string;
+    quantity: Dec;
+    cost?: Dec | undefined;
+  }[],
+): Groups {
   const sums = new Map<string, { rows: number; quantity: Dec; cost: Dec }>();
   for (const r of records) {
     const key = [r.period, r.vendor, r.accountId, r.vendorSku].join(' | ');
     const group = sums.get(key) ?? { rows: 0, quantity: ZERO, cost: ZERO };
-    sums.set(key, { rows: group.rows + 1, quantity: group.quantity.plus(r.quantity), cost: group.cost.plus(r.cost ?? ZERO) });
+    sums.set(key, {
+      rows: group.rows + 1,
+      quantity: group.quantity.plus(r.quantity),
+      cost: group.cost.plus(r.cost ?? ZERO),
+    });
   }
-  return Object.fromEntries([...sums].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => [key, { rows: g.rows, quantity: g.quantity.toFixed(), cost: g.cost.toFixed() }]));
+  return Object.fromEntries(
+    [...sums]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, g]) => [key, { rows: g.rows, quantity: g.quantity.toFixed(), cost: g.cost.toFixed() }]),
+  );
 }
 
-function detail(r: { line: number; period: string; vendor: string; accountId: string; vendorSku: string; quantity: Dec; cost?: Dec | undefined; usageDate: string; currency?: string | undefined }): string {
-  return [r.line, r.period, r.vendor, r.accountId, r.vendorSku, r.quantity.toFixed(), r.cost?.toFixed() ?? '∅', r.usageDate, r.currency ?? '∅'].join(' | ');
+function detail(r: {
+  line: number;
+  period: string;
+  vendor: string;
+  accountId: string;
+  vendorSku: string;
+  quantity: Dec;
+  cost?: Dec | undefined;
+  usageDate: string;
+  currency?: string | undefined;
+}): string {
+  return [
+    r.line,
+    r.period,
+    r.vendor,
+    r.accountId,
+    r.vendorSku,
+    r.quantity.toFixed(),
+    r.cost?.toFixed() ?? '∅',
+    r.usageDate,
+    r.currency ?? '∅',
+  ].join(' | ');
 }
 
 const FORMAT_NAME: Record<Fmt, string> = { focus: 'focus', 'cur-legacy': 'aws-cur', cur2: 'aws-cur' };
@@ -661,7 +1027,9 @@ async function compare(file: GenFile): Promise<void> {
   expect(summary.fileError).toBeUndefined();
   expect(summary.format).toBe(FORMAT_NAME[file.fmt]);
   expect(summary.bytes).toBe(bytes.length);
-  expect([summary.rowsRead, summary.rowsAccepted, summary.rowsRejected, summary.rowsDuplicate]).toEqual(expected.counts);
+  expect([summary.rowsRead, summary.rowsAccepted, summary.rowsRejected, summary.rowsDuplicate]).toEqual(
+    expected.counts,
+  );
   expect(summary.rowsSkipped).toBe(expected.skipped);
   expect(summary.rejections.map((r) => r.line)).toEqual(expected.rejectedLines);
   expect(groups(records)).toEqual(groups(expected.records));

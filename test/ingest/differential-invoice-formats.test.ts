@@ -146,7 +146,18 @@ function convertCanonical(get: Get): Conversion {
   const currency = currencyOf(get('currency'));
   if (unitCost === null || cost === null || currency === null) return 'bad optional';
   const reference = get('reference') || undefined;
-  return { vendor: vendor.toLowerCase(), accountId, vendorSku, quantity, usageDate, period: usageDate.slice(0, 7), unitCost, cost, currency, reference };
+  return {
+    vendor: vendor.toLowerCase(),
+    accountId,
+    vendorSku,
+    quantity,
+    usageDate,
+    period: usageDate.slice(0, 7),
+    unitCost,
+    cost,
+    currency,
+    reference,
+  };
 }
 
 function convertPax8(get: Get): Conversion {
@@ -162,7 +173,18 @@ function convertPax8(get: Get): Conversion {
   const currency = currencyOf(get('currencycode'));
   if (unitCost === null || cost === null || currency === null) return 'bad optional';
   const reference = get('id') || undefined;
-  return { vendor: 'pax8', accountId, vendorSku, quantity, usageDate, period: usageDate.slice(0, 7), unitCost, cost, currency, reference };
+  return {
+    vendor: 'pax8',
+    accountId,
+    vendorSku,
+    quantity,
+    usageDate,
+    period: usageDate.slice(0, 7),
+    unitCost,
+    cost,
+    currency,
+    reference,
+  };
 }
 
 function convertPartnerCenter(get: Get): Conversion {
@@ -179,7 +201,17 @@ function convertPartnerCenter(get: Get): Conversion {
   const cost = optionalDecimal(get, 'subtotal');
   const currency = currencyOf(get('currency'));
   if (unitCost === null || cost === null || currency === null) return 'bad optional';
-  return { vendor: 'microsoft', accountId, vendorSku: `${productId}:${skuId}`, quantity, usageDate, period: usageDate.slice(0, 7), unitCost, cost, currency };
+  return {
+    vendor: 'microsoft',
+    accountId,
+    vendorSku: `${productId}:${skuId}`,
+    quantity,
+    usageDate,
+    period: usageDate.slice(0, 7),
+    unitCost,
+    cost,
+    currency,
+  };
 }
 
 /** What one file should give. */
@@ -201,13 +233,41 @@ interface Group {
   currencies: string;
 }
 
-type NormalRecord = [line: number, vendor: string, accountId: string, vendorSku: string, quantity: string, usageDate: string, period: string, unitCost: string | null, cost: string | null, currency: string | null, reference: string | null];
+type NormalRecord = [
+  line: number,
+  vendor: string,
+  accountId: string,
+  vendorSku: string,
+  quantity: string,
+  usageDate: string,
+  period: string,
+  unitCost: string | null,
+  cost: string | null,
+  currency: string | null,
+  reference: string | null,
+];
 
-function summarize(format: string | undefined, rows: number, rejectedLines: number[], duplicateLines: number[], accepted: (OracleRecord & { line: number })[]): Outcome {
-  const sums = new Map<string, { rows: number; quantity: Dec; cost: Dec; costs: number; unitCost: Dec; currencies: Set<string> }>();
+function summarize(
+  format: string | undefined,
+  rows: number,
+  rejectedLines: number[],
+  duplicateLines: number[],
+  accepted: (OracleRecord & { line: number })[],
+): Outcome {
+  const sums = new Map<
+    string,
+    { rows: number; quantity: Dec; cost: Dec; costs: number; unitCost: Dec; currencies: Set<string> }
+  >();
   for (const r of accepted) {
     const key = [r.period, r.vendor, r.accountId, r.vendorSku].join(' | ');
-    const group = sums.get(key) ?? { rows: 0, quantity: ZERO, cost: ZERO, costs: 0, unitCost: ZERO, currencies: new Set<string>() };
+    const group = sums.get(key) ?? {
+      rows: 0,
+      quantity: ZERO,
+      cost: ZERO,
+      costs: 0,
+      unitCost: ZERO,
+      currencies: new Set<string>(),
+    };
     group.rows++;
     group.quantity = group.quantity.plus(r.quantity);
     if (r.cost !== undefined) {
@@ -221,10 +281,29 @@ function summarize(format: string | undefined, rows: number, rejectedLines: numb
   const groups: Record<string, Group> = {};
   for (const key of [...sums.keys()].sort()) {
     const g = sums.get(key)!;
-    groups[key] = { rows: g.rows, quantity: g.quantity.toFixed(), cost: g.cost.toFixed(), costs: g.costs, unitCost: g.unitCost.toFixed(), currencies: [...g.currencies].sort().join(',') };
+    groups[key] = {
+      rows: g.rows,
+      quantity: g.quantity.toFixed(),
+      cost: g.cost.toFixed(),
+      costs: g.costs,
+      unitCost: g.unitCost.toFixed(),
+      currencies: [...g.currencies].sort().join(','),
+    };
   }
   const records = accepted
-    .map((r): NormalRecord => [r.line, r.vendor, r.accountId, r.vendorSku, r.quantity.toFixed(), r.usageDate, r.period, r.unitCost?.toFixed() ?? null, r.cost?.toFixed() ?? null, r.currency ?? null, r.reference || null])
+    .map((r): NormalRecord => [
+      r.line,
+      r.vendor,
+      r.accountId,
+      r.vendorSku,
+      r.quantity.toFixed(),
+      r.usageDate,
+      r.period,
+      r.unitCost?.toFixed() ?? null,
+      r.cost?.toFixed() ?? null,
+      r.currency ?? null,
+      r.reference || null,
+    ])
     .sort((a, b) => a[0] - b[0]);
   return {
     format,
@@ -237,7 +316,11 @@ function summarize(format: string | undefined, rows: number, rejectedLines: numb
 }
 
 /** Runs the rows (cells by lower-case spec name, or a rejection) through conversion and duplicate detection. */
-function oracleRows(format: string, convert: (get: Get) => Conversion, rows: { line: number; get: Get | 'reject' }[]): Outcome {
+function oracleRows(
+  format: string,
+  convert: (get: Get) => Conversion,
+  rows: { line: number; get: Get | 'reject' }[],
+): Outcome {
   const seen = new Set<string>();
   const rejected: number[] = [];
   const duplicates: number[] = [];
@@ -263,27 +346,48 @@ function oracleRows(format: string, convert: (get: Get) => Conversion, rows: { l
 
 function decode(bytes: Uint8Array): string {
   const [a, b, c] = bytes;
-  if (a === 0xef && b === 0xbb && c === 0xbf) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(3));
+  if (a === 0xef && b === 0xbb && c === 0xbf)
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(3));
   if (a === 0xff && b === 0xfe) return new TextDecoder('utf-16le', { ignoreBOM: true }).decode(bytes.subarray(2));
   if (a === 0xfe && b === 0xff) return new TextDecoder('utf-16be', { ignoreBOM: true }).decode(bytes.subarray(2));
   return new TextDecoder('utf-8').decode(bytes);
 }
 
 /** The CSV oracle: decodes, splits with papaparse, binds the header, converts each row. */
-function oracleCsv(format: FormatDef, bytes: Uint8Array, eol: string, lines: readonly number[]): { outcome: Outcome; cells: string[][] } {
-  const parsed = Papa.parse<string[]>(decode(bytes), { delimiter: ',', newline: eol as '\n' | '\r\n', quoteChar: '"', skipEmptyLines: true });
+function oracleCsv(
+  format: FormatDef,
+  bytes: Uint8Array,
+  eol: string,
+  lines: readonly number[],
+): { outcome: Outcome; cells: string[][] } {
+  const parsed = Papa.parse<string[]>(decode(bytes), {
+    delimiter: ',',
+    newline: eol as '\n' | '\r\n',
+    quoteChar: '"',
+    skipEmptyLines: true,
+  });
   const [header, ...rows] = parsed.data;
   const names = (header ?? []).map((name) => name.trim().toLowerCase());
-  for (const name of format.detectBy) if (!names.includes(name.toLowerCase())) throw new Error(`generator bug: header lacks ${name}`);
-  if (format.detectOneOf && !format.detectOneOf.some((name) => names.includes(name.toLowerCase()))) throw new Error('generator bug: header lacks a quantity');
-  if (rows.length !== lines.length) throw new Error(`generator bug: papaparse sees ${rows.length} rows, the model ${lines.length}`);
-  const outcome = oracleRows(format.name, format.convert, rows.map((cells, i) => ({
-    line: lines[i] as number,
-    get: cells.length !== names.length ? 'reject' : (name: string) => {
-      const index = names.indexOf(name);
-      return index < 0 ? '' : clean(cells[index] as string);
-    },
-  })));
+  for (const name of format.detectBy)
+    if (!names.includes(name.toLowerCase())) throw new Error(`generator bug: header lacks ${name}`);
+  if (format.detectOneOf && !format.detectOneOf.some((name) => names.includes(name.toLowerCase())))
+    throw new Error('generator bug: header lacks a quantity');
+  if (rows.length !== lines.length)
+    throw new Error(`generator bug: papaparse sees ${rows.length} rows, the model ${lines.length}`);
+  const outcome = oracleRows(
+    format.name,
+    format.convert,
+    rows.map((cells, i) => ({
+      line: lines[i] as number,
+      get:
+        cells.length !== names.length
+          ? 'reject'
+          : (name: string) => {
+              const index = names.indexOf(name);
+              return index < 0 ? '' : clean(cells[index] as string);
+            },
+    })),
+  );
   return { outcome, cells: rows };
 }
 
@@ -291,10 +395,25 @@ function oracleCsv(format: FormatDef, bytes: Uint8Array, eol: string, lines: rea
 // The reader, seen the same way
 // ---------------------------------------------------------------------------------------------
 
-async function readerOutcome(bytes: Uint8Array, chunkSize: number, name: string): Promise<Outcome & { fileError: string | undefined; skipped: number }> {
+async function readerOutcome(
+  bytes: Uint8Array,
+  chunkSize: number,
+  name: string,
+): Promise<Outcome & { fileError: string | undefined; skipped: number }> {
   const { summary, records } = await readBytes(name, bytes, chunkSize);
-  const accepted = records.map((r: UsageRecord) => ({ ...r, usageDate: r.usageDate as string, period: r.period as string, line: r.source.line }));
-  const outcome = summarize(summary.format, summary.rowsRead, summary.rejections.map((r) => r.line), summary.duplicates.map((r) => r.line), accepted);
+  const accepted = records.map((r: UsageRecord) => ({
+    ...r,
+    usageDate: r.usageDate as string,
+    period: r.period as string,
+    line: r.source.line,
+  }));
+  const outcome = summarize(
+    summary.format,
+    summary.rowsRead,
+    summary.rejections.map((r) => r.line),
+    summary.duplicates.map((r) => r.line),
+    accepted,
+  );
   return {
     ...outcome,
     counts: [summary.rowsRead, summary.rowsAccepted, summary.rowsRejected, summary.rowsDuplicate],
@@ -307,7 +426,8 @@ async function readerOutcome(bytes: Uint8Array, chunkSize: number, name: string)
 // Generators of cell values
 // ---------------------------------------------------------------------------------------------
 
-const digits = (min: number, max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+const digits = (min: number, max: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
 
 const unsignedDecimal = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 500 }).map(String), weight: 4 },
@@ -317,55 +437,134 @@ const unsignedDecimal = fc.oneof(
 );
 const negativeDecimal = unsignedDecimal.map((v) => `-${v}`);
 const signedDecimal = fc.oneof({ arbitrary: unsignedDecimal, weight: 3 }, { arbitrary: negativeDecimal, weight: 1 });
-const notANumber = fc.constantFrom('abc', '1e3', '2E2', '1,5', '1,250.00', '$5', '5 USD', '1 000', 'N/A', '--1', '1.2.3', '0x1F', 'Infinity', 'NaN', '\uff15', '-', '.', 'one', '"7"');
+const notANumber = fc.constantFrom(
+  'abc',
+  '1e3',
+  '2E2',
+  '1,5',
+  '1,250.00',
+  '$5',
+  '5 USD',
+  '1 000',
+  'N/A',
+  '--1',
+  '1.2.3',
+  '0x1F',
+  'Infinity',
+  'NaN',
+  '\uff15',
+  '-',
+  '.',
+  'one',
+  '"7"',
+);
 
 const DAY = 86_400_000;
 const isoDay = fc.oneof(
   // a few days, often repeated, so that groups and references collide
   { arbitrary: fc.constantFrom('2025-01-15', '2025-01-31', '2025-02-01'), weight: 3 },
-  fc.integer({ min: Date.UTC(2023, 10, 1) / DAY, max: Date.UTC(2025, 2, 31) / DAY }).map((d) => new Date(d * DAY).toISOString().slice(0, 10)),
+  fc
+    .integer({ min: Date.UTC(2023, 10, 1) / DAY, max: Date.UTC(2025, 2, 31) / DAY })
+    .map((d) => new Date(d * DAY).toISOString().slice(0, 10)),
   // the first and last day of a month, where a time zone moves the period
-  fc.tuple(fc.constantFrom(2024, 2025), fc.integer({ min: 1, max: 12 }), fc.boolean()).map(([y, m, first]) =>
-    new Date(first ? Date.UTC(y, m - 1, 1) : Date.UTC(y, m, 0)).toISOString().slice(0, 10)),
+  fc
+    .tuple(fc.constantFrom(2024, 2025), fc.integer({ min: 1, max: 12 }), fc.boolean())
+    .map(([y, m, first]) => new Date(first ? Date.UTC(y, m - 1, 1) : Date.UTC(y, m, 0)).toISOString().slice(0, 10)),
   fc.constant('2024-02-29'),
 );
 const two = (n: number) => String(n).padStart(2, '0');
 const timestamp = fc
-  .tuple(isoDay, fc.constantFrom(0, 0, 1, 12, 22, 23), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }),
-    fc.constantFrom('', '', '.0000000', '.123'), fc.constantFrom('', 'Z', 'Z', 'Z', '+01:00', '-05:00', '+05:30', '-08:00', '+10:00'))
+  .tuple(
+    isoDay,
+    fc.constantFrom(0, 0, 1, 12, 22, 23),
+    fc.integer({ min: 0, max: 59 }),
+    fc.integer({ min: 0, max: 59 }),
+    fc.constantFrom('', '', '.0000000', '.123'),
+    fc.constantFrom('', 'Z', 'Z', 'Z', '+01:00', '-05:00', '+05:30', '-08:00', '+10:00'),
+  )
   .map(([d, h, m, s, fraction, zone]) => `${d}T${two(h)}:${two(m)}:${two(s)}${fraction}${zone}`);
 /** US month/day/year dates: canonical (docs/contract.md §2: `YYYY-MM-DD`) and Pax8 reject them; Partner Center reads them. */
 const US_DATES = ['01/05/2025', '2/1/2025', '1/13/2025', '2/1/2025 12:00:00 AM'];
-const NOT_DATES = ['2023-02-29', '2025-02-30', '2025-04-31', '2025-00-10', '2025-13-01', '2025-1-5', '20250105', '2025/01/05', '2025-01-5',
-  'yesterday', '2025-02-30T00:00:00Z', '2025-01-05T25:00:00Z', '2/29/2025', '13/1/2025'];
+const NOT_DATES = [
+  '2023-02-29',
+  '2025-02-30',
+  '2025-04-31',
+  '2025-00-10',
+  '2025-13-01',
+  '2025-1-5',
+  '20250105',
+  '2025/01/05',
+  '2025-01-5',
+  'yesterday',
+  '2025-02-30T00:00:00Z',
+  '2025-01-05T25:00:00Z',
+  '2/29/2025',
+  '13/1/2025',
+];
 const badDate = fc.constantFrom(...NOT_DATES, ...US_DATES);
 /** Partner Center reads its own US form (`2/1/2025 12:00:00 AM`), so only these are bad there. */
 const badChargeDate = fc.constantFrom(...NOT_DATES);
 /** A day as Partner Center's CSV download writes it: M/D/YYYY, padded or not, with or without a time. */
-const usDay = fc.tuple(isoDay, fc.boolean(), fc.constantFrom('', ' 12:00:00 AM', ' 11:59:59 PM', ' 9:30:00 AM')).map(([iso, pad, time]) => {
-  const [y, m, d] = iso.split('-');
-  const unpad = (part: string) => (pad ? part : String(Number(part)));
-  return `${unpad(m!)}/${unpad(d!)}/${y}${time}`;
-});
+const usDay = fc
+  .tuple(isoDay, fc.boolean(), fc.constantFrom('', ' 12:00:00 AM', ' 11:59:59 PM', ' 9:30:00 AM'))
+  .map(([iso, pad, time]) => {
+    const [y, m, d] = iso.split('-');
+    const unpad = (part: string) => (pad ? part : String(Number(part)));
+    return `${unpad(m!)}/${unpad(d!)}/${y}${time}`;
+  });
 
 const currencyCode = fc.constantFrom('USD', 'usd', 'Eur', 'GBP', 'cad');
 const badCurrency = fc.constantFrom('US', 'EURO', '$', 'U$D', '12A', '\u20ac');
 
 /** Free text for columns the formats do not read (and PartnerId/ChargeType): RFC 4180's hard cases. */
-const TEXT_UNITS = [...'abcXYZ 019,;."\'\t', '\n', '\r\n', '\u00e9', '\u00fc', '\u2713', '\u65e5', '\ud83d\ude00', '\u20ac'];
+const TEXT_UNITS = [
+  ...'abcXYZ 019,;."\'\t',
+  '\n',
+  '\r\n',
+  '\u00e9',
+  '\u00fc',
+  '\u2713',
+  '\u65e5',
+  '\ud83d\ude00',
+  '\u20ac',
+];
 const freeText = fc.oneof(
-  fc.constantFrom('', 'NULL', 'Contoso, Ltd.', 'say "hi", twice', 'line one\nline two', 'a\r\nb', '\u00dcn\u00efc\u00f6d\u00e9 \u2713', '=SUM(A1:A3)', '"', ',', '\n'),
+  fc.constantFrom(
+    '',
+    'NULL',
+    'Contoso, Ltd.',
+    'say "hi", twice',
+    'line one\nline two',
+    'a\r\nb',
+    '\u00dcn\u00efc\u00f6d\u00e9 \u2713',
+    '=SUM(A1:A3)',
+    '"',
+    ',',
+    '\n',
+  ),
   fc.string({ unit: fc.constantFrom(...TEXT_UNITS), maxLength: 12 }),
 );
 
 /** Key pools, small so that groups and references collide. */
-const ACCOUNTS = ['a1', 'A1', 'acct-2', 'Contoso, Ltd.', 'Soci\u00e9t\u00e9 7', '\u65e5\u672c-1', 'say "hi"', 'x\ud83d\ude00'];
+const ACCOUNTS = [
+  'a1',
+  'A1',
+  'acct-2',
+  'Contoso, Ltd.',
+  'Soci\u00e9t\u00e9 7',
+  '\u65e5\u672c-1',
+  'say "hi"',
+  'x\ud83d\ude00',
+];
 const GUIDS = ['0c924e8d-4852-4692-a4d7-7dd0dc09ad80', 'c-1111', 'C-1111', '7f9a6d1e-1f0b-4c55-9d7e-2c1a3b4d5e6f'];
 const REFERENCES = ['R1', 'R2', 'inv-0001', 'ref "4"', 'r,5'];
 
 /** Mostly the first two items (so that groups and references collide), sometimes any. */
 function hot(items: readonly string[]): fc.Arbitrary<string> {
-  return fc.oneof({ arbitrary: fc.constantFrom(...items.slice(0, 2)), weight: 3 }, { arbitrary: fc.constantFrom(...items), weight: 2 });
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...items.slice(0, 2)), weight: 3 },
+    { arbitrary: fc.constantFrom(...items), weight: 2 },
+  );
 }
 
 interface CellChoice {
@@ -384,7 +583,9 @@ function cell({ valid, invalid, optional = false, empty = optional ? 30 : 1 }: C
     { arbitrary: fc.constantFrom('NULL', ' NULL '), weight: Math.max(1, Math.round(empty / 3)) },
     ...(invalid ? [{ arbitrary: invalid, weight: 2 }] : []),
   );
-  return fc.tuple(base, fc.integer({ min: 0, max: 9 })).map(([value, pad]) => (pad === 0 && value !== '' ? ` ${value}  ` : value));
+  return fc
+    .tuple(base, fc.integer({ min: 0, max: 9 }))
+    .map(([value, pad]) => (pad === 0 && value !== '' ? ` ${value}  ` : value));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,11 +668,17 @@ const PARTNER_CENTER: FormatDef = {
   detectBy: ['PartnerId', 'CustomerId', 'ProductId', 'SkuId', 'ChargeType', 'ChargeStartDate'],
   detectOneOf: ['BillableQuantity', 'Quantity'],
   required: [
-    { name: 'PartnerId', value: fc.oneof(fc.constantFrom('0c924e8d-4852-4692-a4d7-7dd0dc09ad80', '', 'NULL'), freeText) },
+    {
+      name: 'PartnerId',
+      value: fc.oneof(fc.constantFrom('0c924e8d-4852-4692-a4d7-7dd0dc09ad80', '', 'NULL'), freeText),
+    },
     { name: 'CustomerId', value: cell({ valid: hot(GUIDS) }) },
     { name: 'ProductId', value: cell({ valid: hot(['CFQ7TTC0LCHC', 'CFQ7TTC0LDPB', 'DZH318Z0BQ3Q']) }) },
     { name: 'SkuId', value: cell({ valid: hot(['0001', '0002', '000P']) }) },
-    { name: 'ChargeType', value: fc.oneof(fc.constantFrom('new', 'renew', 'cycleCharge', 'cancelImmediate', 'convert', ''), freeText) },
+    {
+      name: 'ChargeType',
+      value: fc.oneof(fc.constantFrom('new', 'renew', 'cycleCharge', 'cancelImmediate', 'convert', ''), freeText),
+    },
     { name: 'ChargeStartDate', value: cell({ valid: fc.oneof(timestamp, isoDay, usDay), invalid: badChargeDate }) },
   ],
   optional: [
@@ -514,18 +721,28 @@ interface Envelope {
 const envelope: fc.Arbitrary<Envelope> = fc.record({
   encoding: fc.constantFrom<Encoding>('utf8', 'utf8', 'utf8-bom', 'utf16le', 'utf16be'),
   eol: fc.constantFrom<'\n' | '\r\n'>('\n', '\r\n'),
-  leadingBlankLines: fc.oneof({ arbitrary: fc.constant(0), weight: 5 }, { arbitrary: fc.integer({ min: 1, max: 2 }), weight: 1 }),
-  trailingBlankLines: fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 }),
+  leadingBlankLines: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 5 },
+    { arbitrary: fc.integer({ min: 1, max: 2 }), weight: 1 },
+  ),
+  trailingBlankLines: fc.oneof(
+    { arbitrary: fc.constant(0), weight: 2 },
+    { arbitrary: fc.integer({ min: 1, max: 3 }), weight: 1 },
+  ),
   finalNewline: fc.boolean(),
   chunkSize: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 8, max: 300 }), fc.constant(65_536)),
 });
 
 function encode(text: string, encoding: Encoding): Uint8Array {
   switch (encoding) {
-    case 'utf8': return Buffer.from(text, 'utf8');
-    case 'utf8-bom': return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
-    case 'utf16le': return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
-    case 'utf16be': return Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
+    case 'utf8':
+      return Buffer.from(text, 'utf8');
+    case 'utf8-bom':
+      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+    case 'utf16le':
+      return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    case 'utf16be':
+      return Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
   }
 }
 
@@ -547,8 +764,14 @@ const headerSpelling: fc.Arbitrary<Spelling> = fc.record({
 });
 
 function spell(name: string, s: Spelling): string {
-  const cased = s.case === 'lower' ? name.toLowerCase() : s.case === 'upper' ? name.toUpperCase()
-    : s.case === 'mixed' ? [...name].map((ch, i) => ((s.mask >> (i % 30)) & 1 ? ch.toUpperCase() : ch.toLowerCase())).join('') : name;
+  const cased =
+    s.case === 'lower'
+      ? name.toLowerCase()
+      : s.case === 'upper'
+        ? name.toUpperCase()
+        : s.case === 'mixed'
+          ? [...name].map((ch, i) => ((s.mask >> (i % 30)) & 1 ? ch.toUpperCase() : ch.toLowerCase())).join('')
+          : name;
   return `${s.left}${cased}${s.right}`;
 }
 
@@ -570,31 +793,45 @@ function csvFile(format: FormatDef): fc.Arbitrary<CsvFile> {
   return fc
     .record({ optional: fc.subarray([...format.optional]), extras: fc.subarray([...format.extras], { maxLength: 4 }) })
     .map(({ optional, extras }) => {
-      if (format.detectOneOf && !optional.some((c) => format.detectOneOf!.includes(c.name))) optional.push(format.optional.find((c) => c.name === 'Quantity')!);
+      if (format.detectOneOf && !optional.some((c) => format.detectOneOf!.includes(c.name)))
+        optional.push(format.optional.find((c) => c.name === 'Quantity')!);
       return [...format.required, ...optional, ...extras];
     })
     .chain((columns) => fc.shuffledSubarray(columns, { minLength: columns.length, maxLength: columns.length }))
-    .chain((columns) => fc.record({
-      envelope,
-      spellings: fc.array(headerSpelling, { minLength: columns.length, maxLength: columns.length }),
-      rows: fc.array(fc.record({
-        cells: fc.tuple(...columns.map((c) => c.value)),
-        quoted: fc.array(fc.nat({ max: 4 }).map((n) => n === 0), { minLength: columns.length, maxLength: columns.length }),
-        width: fc.constantFrom<CsvRow['width']>(...Array<'ok'>(38).fill('ok'), 'drop', 'extra'),
-        blankAfter: fc.nat({ max: 19 }).map((n) => n === 0),
-      }), { maxLength: 30, size: 'max' }),
-    }).map(({ envelope, spellings, rows }): CsvFile => ({
-      envelope,
-      header: columns.map((c, i) => spell(c.name, spellings[i]!)),
-      headerQuoted: spellings.map((s) => s.quoted),
-      rows: rows.map((r) => {
-        const cells = [...r.cells];
-        const quoted = [...r.quoted];
-        if (r.width === 'drop') cells.pop();
-        if (r.width === 'extra') { cells.push('x'); quoted.push(false); }
-        return { cells, quoted, width: r.width, blankAfter: r.blankAfter };
-      }),
-    })));
+    .chain((columns) =>
+      fc
+        .record({
+          envelope,
+          spellings: fc.array(headerSpelling, { minLength: columns.length, maxLength: columns.length }),
+          rows: fc.array(
+            fc.record({
+              cells: fc.tuple(...columns.map((c) => c.value)),
+              quoted: fc.array(
+                fc.nat({ max: 4 }).map((n) => n === 0),
+                { minLength: columns.length, maxLength: columns.length },
+              ),
+              width: fc.constantFrom<CsvRow['width']>(...Array<'ok'>(38).fill('ok'), 'drop', 'extra'),
+              blankAfter: fc.nat({ max: 19 }).map((n) => n === 0),
+            }),
+            { maxLength: 30, size: 'max' },
+          ),
+        })
+        .map(({ envelope, spellings, rows }): CsvFile => ({
+          envelope,
+          header: columns.map((c, i) => spell(c.name, spellings[i]!)),
+          headerQuoted: spellings.map((s) => s.quoted),
+          rows: rows.map((r) => {
+            const cells = [...r.cells];
+            const quoted = [...r.quoted];
+            if (r.width === 'drop') cells.pop();
+            if (r.width === 'extra') {
+              cells.push('x');
+              quoted.push(false);
+            }
+            return { cells, quoted, width: r.width, blankAfter: r.blankAfter };
+          }),
+        })),
+    );
 }
 
 function csvCell(value: string, quote: boolean): string {
@@ -630,8 +867,11 @@ function renderCsv(file: CsvFile): { text: string; lines: number[] } {
 // NDJSON (canonical)
 // ---------------------------------------------------------------------------------------------
 
-type JsonValue = { t: 'str'; v: string; escape: number } | { t: 'num'; raw: string } | { t: 'null' } | { t: 'obj' } | { t: 'bool' };
-type JsonLine = { t: 'object'; entries: [name: string, spelled: string, value: JsonValue][]; indent: boolean } | { t: 'garbage'; text: string };
+type JsonValue =
+  { t: 'str'; v: string; escape: number } | { t: 'num'; raw: string } | { t: 'null' } | { t: 'obj' } | { t: 'bool' };
+type JsonLine =
+  | { t: 'object'; entries: [name: string, spelled: string, value: JsonValue][]; indent: boolean }
+  | { t: 'garbage'; text: string };
 
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
@@ -658,20 +898,31 @@ function jsonString(value: string, escape: number): string {
 
 function renderJsonValue(value: JsonValue): string {
   switch (value.t) {
-    case 'str': return jsonString(value.v, value.escape);
-    case 'num': return value.raw;
-    case 'null': return 'null';
-    case 'obj': return '{"id":1,"tags":["a","b"]}';
-    case 'bool': return 'true';
+    case 'str':
+      return jsonString(value.v, value.escape);
+    case 'num':
+      return value.raw;
+    case 'null':
+      return 'null';
+    case 'obj':
+      return '{"id":1,"tags":["a","b"]}';
+    case 'bool':
+      return 'true';
   }
 }
 
 const NDJSON_EXTRAS: fc.Arbitrary<[string, JsonValue]>[] = [
-  fc.tuple(fc.constant('description'), freeText.map((v): JsonValue => ({ t: 'str', v, escape: 0 }))),
+  fc.tuple(
+    fc.constant('description'),
+    freeText.map((v): JsonValue => ({ t: 'str', v, escape: 0 })),
+  ),
   // An object or array under a key the format does not read is ignored, like an unknown column.
   fc.tuple(fc.constant('meta'), fc.constant<JsonValue>({ t: 'obj' })),
   fc.tuple(fc.constant('billable'), fc.constant<JsonValue>({ t: 'bool' })),
-  fc.tuple(fc.constant('seats'), unsignedDecimal.filter((v) => JSON_NUMBER.test(v)).map((raw): JsonValue => ({ t: 'num', raw }))),
+  fc.tuple(
+    fc.constant('seats'),
+    unsignedDecimal.filter((v) => JSON_NUMBER.test(v)).map((raw): JsonValue => ({ t: 'num', raw })),
+  ),
 ];
 
 const GARBAGE = ['{not json', '[1,2]', '{"vendor":"rmm",}', '{"vendor":"rmm"', '"just a string"', '42', 'null'];
@@ -683,39 +934,48 @@ interface NdjsonFile {
 
 function ndjsonObject(fields: readonly ColumnDef[], requiredKeys: boolean): fc.Arbitrary<JsonLine> {
   const columns = [...CANONICAL.required, ...CANONICAL.optional];
-  return fc.record({
-    values: fc.tuple(...columns.map(jsonValueOf)),
-    spellings: fc.array(headerSpelling, { minLength: columns.length, maxLength: columns.length }),
-    accountIsObject: fc.nat({ max: 30 }).map((n) => n === 0),
-    extras: fc.subarray(NDJSON_EXTRAS).chain((extras) => (extras.length ? fc.tuple(...extras) : fc.constant([] as [string, JsonValue][]))),
-    order: fc.nat(),
-    indent: fc.nat({ max: 9 }).map((n) => n === 0),
-  }).map(({ values, spellings, accountIsObject, extras, order, indent }): JsonLine => {
-    const entries: [string, string, JsonValue][] = [];
-    columns.forEach((c, i) => {
-      let value = values[i];
-      // On the first line too: that row is rejected, the line still names the format.
-      if (c.name === 'account_id' && accountIsObject) value = { t: 'obj' };
-      // Every required key is in the first object, so that it names the format.
-      if (value === undefined && requiredKeys && fields.includes(c)) value = { t: 'null' };
-      if (value !== undefined) entries.push([c.name, spell(c.name, { ...spellings[i]!, quoted: false }), value]);
+  return fc
+    .record({
+      values: fc.tuple(...columns.map(jsonValueOf)),
+      spellings: fc.array(headerSpelling, { minLength: columns.length, maxLength: columns.length }),
+      accountIsObject: fc.nat({ max: 30 }).map((n) => n === 0),
+      extras: fc
+        .subarray(NDJSON_EXTRAS)
+        .chain((extras) => (extras.length ? fc.tuple(...extras) : fc.constant([] as [string, JsonValue][]))),
+      order: fc.nat(),
+      indent: fc.nat({ max: 9 }).map((n) => n === 0),
+    })
+    .map(({ values, spellings, accountIsObject, extras, order, indent }): JsonLine => {
+      const entries: [string, string, JsonValue][] = [];
+      columns.forEach((c, i) => {
+        let value = values[i];
+        // On the first line too: that row is rejected, the line still names the format.
+        if (c.name === 'account_id' && accountIsObject) value = { t: 'obj' };
+        // Every required key is in the first object, so that it names the format.
+        if (value === undefined && requiredKeys && fields.includes(c)) value = { t: 'null' };
+        if (value !== undefined) entries.push([c.name, spell(c.name, { ...spellings[i]!, quoted: false }), value]);
+      });
+      for (const [name, value] of extras) entries.push([name, name, value]);
+      // a rotation of the keys: enough to vary their order
+      const k = entries.length ? order % entries.length : 0;
+      return { t: 'object', entries: [...entries.slice(k), ...entries.slice(0, k)], indent };
     });
-    for (const [name, value] of extras) entries.push([name, name, value]);
-    // a rotation of the keys: enough to vary their order
-    const k = entries.length ? order % entries.length : 0;
-    return { t: 'object', entries: [...entries.slice(k), ...entries.slice(0, k)], indent };
-  });
 }
 
-const ndjsonFile: fc.Arbitrary<NdjsonFile> = fc.record({
-  envelope,
-  first: ndjsonObject(CANONICAL.required, true),
-  rest: fc.array(fc.oneof(
-    { arbitrary: ndjsonObject(CANONICAL.required, false), weight: 17 },
-    { arbitrary: fc.constantFrom(...GARBAGE).map((text): JsonLine => ({ t: 'garbage', text })), weight: 1 },
-    { arbitrary: fc.constant<'blank'>('blank'), weight: 1 },
-  ), { maxLength: 30, size: 'max' }),
-}).map(({ envelope, first, rest }) => ({ envelope, lines: [first, ...rest] }));
+const ndjsonFile: fc.Arbitrary<NdjsonFile> = fc
+  .record({
+    envelope,
+    first: ndjsonObject(CANONICAL.required, true),
+    rest: fc.array(
+      fc.oneof(
+        { arbitrary: ndjsonObject(CANONICAL.required, false), weight: 17 },
+        { arbitrary: fc.constantFrom(...GARBAGE).map((text): JsonLine => ({ t: 'garbage', text })), weight: 1 },
+        { arbitrary: fc.constant<'blank'>('blank'), weight: 1 },
+      ),
+      { maxLength: 30, size: 'max' },
+    ),
+  })
+  .map(({ envelope, first, rest }) => ({ envelope, lines: [first, ...rest] }));
 
 function renderNdjson(file: NdjsonFile): { text: string; lines: number[] } {
   const { eol } = file.envelope;
@@ -725,8 +985,10 @@ function renderNdjson(file: NdjsonFile): { text: string; lines: number[] } {
   for (const item of file.lines) {
     if (item !== 'blank') {
       lines.push(line);
-      text += item.t === 'garbage' ? item.text
-        : `${item.indent ? '  ' : ''}{${item.entries.map(([, spelled, value]) => `${jsonString(spelled, 0)}:${renderJsonValue(value)}`).join(',')}}`;
+      text +=
+        item.t === 'garbage'
+          ? item.text
+          : `${item.indent ? '  ' : ''}{${item.entries.map(([, spelled, value]) => `${jsonString(spelled, 0)}:${renderJsonValue(value)}`).join(',')}}`;
     }
     text += eol;
     line++;
@@ -738,32 +1000,44 @@ function renderNdjson(file: NdjsonFile): { text: string; lines: number[] } {
 
 /** The NDJSON oracle: the model's values, checked against JSON.parse of the decoded text. */
 function oracleNdjson(file: NdjsonFile, bytes: Uint8Array, lines: readonly number[]): Outcome {
-  const textLines = decode(bytes).split('\n').map((l) => l.replace(/\r$/, ''));
+  const textLines = decode(bytes)
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''));
   const items = file.lines.filter((item): item is JsonLine => item !== 'blank');
-  return oracleRows('canonical-ndjson', convertCanonical, items.map((item, i) => {
-    const line = lines[i] as number;
-    const physical = textLines[line - 1] as string;
-    let parsed: unknown;
-    try { parsed = JSON.parse(physical); } catch { parsed = undefined; }
-    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
-    if (isObject !== (item.t === 'object')) throw new Error(`generator bug at line ${line}: ${physical}`);
-    if (item.t === 'garbage') return { line, get: 'reject' as const };
-    const byName = new Map<string, JsonValue>();
-    for (const [name, spelled, value] of item.entries) {
-      if ((parsed as Record<string, unknown>)[spelled] === undefined) throw new Error(`generator bug: ${spelled} not in ${physical}`);
-      byName.set(name.toLowerCase(), value);
-    }
-    const used = CANONICAL.required.concat(CANONICAL.optional).map((c) => c.name);
-    if (used.some((name) => byName.get(name)?.t === 'obj' || byName.get(name)?.t === 'bool')) return { line, get: 'reject' as const };
-    return {
-      line,
-      get: (name: string) => {
-        const value = byName.get(name);
-        if (value === undefined || value.t === 'null') return '';
-        return clean(value.t === 'str' ? value.v : value.t === 'num' ? value.raw : '');
-      },
-    };
-  }));
+  return oracleRows(
+    'canonical-ndjson',
+    convertCanonical,
+    items.map((item, i) => {
+      const line = lines[i] as number;
+      const physical = textLines[line - 1] as string;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(physical);
+      } catch {
+        parsed = undefined;
+      }
+      const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+      if (isObject !== (item.t === 'object')) throw new Error(`generator bug at line ${line}: ${physical}`);
+      if (item.t === 'garbage') return { line, get: 'reject' as const };
+      const byName = new Map<string, JsonValue>();
+      for (const [name, spelled, value] of item.entries) {
+        if ((parsed as Record<string, unknown>)[spelled] === undefined)
+          throw new Error(`generator bug: ${spelled} not in ${physical}`);
+        byName.set(name.toLowerCase(), value);
+      }
+      const used = CANONICAL.required.concat(CANONICAL.optional).map((c) => c.name);
+      if (used.some((name) => byName.get(name)?.t === 'obj' || byName.get(name)?.t === 'bool'))
+        return { line, get: 'reject' as const };
+      return {
+        line,
+        get: (name: string) => {
+          const value = byName.get(name);
+          if (value === undefined || value.t === 'null') return '';
+          return clean(value.t === 'str' ? value.v : value.t === 'num' ? value.raw : '');
+        },
+      };
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -784,22 +1058,49 @@ function prng(seed: number): (n: number) => number {
 
 function largeCanonicalFile(seed: number, rows: number, env: Envelope): CsvFile {
   const r = prng(seed);
-  const pick = <T,>(items: readonly T[]): T => items[r(items.length)] as T;
+  const pick = <T>(items: readonly T[]): T => items[r(items.length)] as T;
   const randomCase = (text: string) => [...text].map((ch) => (r(2) ? ch.toUpperCase() : ch)).join('');
   const letters = 'abcdefghijklmnopqrstuvwxyz';
-  const names = ['vendor', 'account_id', 'vendor_sku', 'quantity', 'usage_date', 'unit_cost', 'cost', 'currency', 'reference', 'description'];
-  const order = names.map((name) => [r(1000), name] as const).sort((x, y) => x[0] - y[0]).map(([, name]) => name);
+  const names = [
+    'vendor',
+    'account_id',
+    'vendor_sku',
+    'quantity',
+    'usage_date',
+    'unit_cost',
+    'cost',
+    'currency',
+    'reference',
+    'description',
+  ];
+  const order = names
+    .map((name) => [r(1000), name] as const)
+    .sort((x, y) => x[0] - y[0])
+    .map(([, name]) => name);
   const day0 = Date.UTC(2015, 0, 1) / DAY;
-  const decimalText = (negative: boolean) => `${negative && r(4) === 0 ? '-' : ''}${r(100_000)}${r(2) ? `.${String(r(1e9)).padStart(9, '0')}${r(1e6)}` : ''}`;
+  const decimalText = (negative: boolean) =>
+    `${negative && r(4) === 0 ? '-' : ''}${r(100_000)}${r(2) ? `.${String(r(1e9)).padStart(9, '0')}${r(1e6)}` : ''}`;
   const cellsOf = (): Record<string, string> => ({
     vendor: randomCase(`v${r(400)}`),
     account_id: `a${r(20_000)}`,
     vendor_sku: `s-${r(20_000)}`,
     quantity: r(60) === 0 ? pick(['-1', 'x', '1e3', '']) : decimalText(false),
-    usage_date: r(80) === 0 ? pick(['2025-02-30', '2025-1-5', '2025-01-05T00:00:00Z']) : new Date((day0 + r(5_800)) * DAY).toISOString().slice(0, 10),
+    usage_date:
+      r(80) === 0
+        ? pick(['2025-02-30', '2025-1-5', '2025-01-05T00:00:00Z'])
+        : new Date((day0 + r(5_800)) * DAY).toISOString().slice(0, 10),
     unit_cost: r(3) === 0 ? '' : decimalText(true),
     cost: r(3) === 0 ? '' : decimalText(true),
-    currency: r(4) === 0 ? '' : r(100) === 0 ? 'EURO' : `${letters[r(26)]}${letters[r(26)]}${letters[r(26)]}`.toUpperCase().split('').map((ch) => (r(8) ? ch : ch.toLowerCase())).join(''),
+    currency:
+      r(4) === 0
+        ? ''
+        : r(100) === 0
+          ? 'EURO'
+          : `${letters[r(26)]}${letters[r(26)]}${letters[r(26)]}`
+              .toUpperCase()
+              .split('')
+              .map((ch) => (r(8) ? ch : ch.toLowerCase()))
+              .join(''),
     reference: r(2) ? '' : `ref-${r(3)}`,
     // mostly quote-free lines (the reader's fast lane); now and then one that needs quotes
     description: r(20) === 0 ? 'say "hi",\nthen leave' : `d${r(10)}`,
@@ -810,7 +1111,12 @@ function largeCanonicalFile(seed: number, rows: number, env: Envelope): CsvFile 
     headerQuoted: order.map(() => false),
     rows: Array.from({ length: rows }, () => {
       const cells = cellsOf();
-      return { cells: order.map((name) => cells[name] as string), quoted: order.map(() => false), width: 'ok' as const, blankAfter: false };
+      return {
+        cells: order.map((name) => cells[name] as string),
+        quoted: order.map(() => false),
+        width: 'ok' as const,
+        blankAfter: false,
+      };
     }),
   };
 }
@@ -825,7 +1131,13 @@ function show(text: string): string {
   return JSON.stringify(text);
 }
 
-async function compare(expected: Outcome, bytes: Uint8Array, chunkSize: number, text: string, name: string): Promise<void> {
+async function compare(
+  expected: Outcome,
+  bytes: Uint8Array,
+  chunkSize: number,
+  text: string,
+  name: string,
+): Promise<void> {
   const actual = await readerOutcome(bytes, chunkSize, name);
   try {
     expect(actual.fileError).toBeUndefined();
@@ -842,44 +1154,54 @@ async function compare(expected: Outcome, bytes: Uint8Array, chunkSize: number, 
 }
 
 function csvProperty(format: FormatDef): () => Promise<void> {
-  return () => fc.assert(fc.asyncProperty(csvFile(format), async (file) => {
-    // Prepare
-    const { text, lines } = renderCsv(file);
-    const bytes = encode(text, file.envelope.encoding);
-    const { outcome: expected, cells } = oracleCsv(format, bytes, file.envelope.eol, lines);
-    expect(cells).toEqual(file.rows.map((r) => r.cells));
-    // Act + Assert
-    await compare(expected, bytes, file.envelope.chunkSize, text, `${format.name}.csv`);
-  }), { numRuns: RUNS, ...SHRINK_BOUND });
+  return () =>
+    fc.assert(
+      fc.asyncProperty(csvFile(format), async (file) => {
+        // Prepare
+        const { text, lines } = renderCsv(file);
+        const bytes = encode(text, file.envelope.encoding);
+        const { outcome: expected, cells } = oracleCsv(format, bytes, file.envelope.eol, lines);
+        expect(cells).toEqual(file.rows.map((r) => r.cells));
+        // Act + Assert
+        await compare(expected, bytes, file.envelope.chunkSize, text, `${format.name}.csv`);
+      }),
+      { numRuns: RUNS, ...SHRINK_BOUND },
+    );
 }
 
 describe('usage-file reader versus an oracle written from docs/contract.md §3', () => {
   it('canonical CSV: counts, per-group sums, rejected and duplicate lines agree', csvProperty(CANONICAL));
 
   it('canonical NDJSON: counts, per-group sums, rejected and duplicate lines agree', () =>
-    fc.assert(fc.asyncProperty(ndjsonFile, async (file) => {
-      // Prepare
-      const { text, lines } = renderNdjson(file);
-      const bytes = encode(text, file.envelope.encoding);
-      const expected = oracleNdjson(file, bytes, lines);
-      // Act + Assert
-      await compare(expected, bytes, file.envelope.chunkSize, text, 'canonical.ndjson');
-    }), { numRuns: RUNS, ...SHRINK_BOUND }));
+    fc.assert(
+      fc.asyncProperty(ndjsonFile, async (file) => {
+        // Prepare
+        const { text, lines } = renderNdjson(file);
+        const bytes = encode(text, file.envelope.encoding);
+        const expected = oracleNdjson(file, bytes, lines);
+        // Act + Assert
+        await compare(expected, bytes, file.envelope.chunkSize, text, 'canonical.ndjson');
+      }),
+      { numRuns: RUNS, ...SHRINK_BOUND },
+    ));
 
   it('Pax8 invoice items CSV: counts, per-group sums, rejected and duplicate lines agree', csvProperty(PAX8));
 
   it('Partner Center reconciliation CSV: counts, per-group sums and rejected lines agree', csvProperty(PARTNER_CENTER));
 
   it('large canonical CSV (12,000 rows, thousands of distinct keys, dates and currencies): everything agrees', () =>
-    fc.assert(fc.asyncProperty(fc.integer(), envelope, async (seed, env) => {
-      // Prepare
-      const file = largeCanonicalFile(seed, 12_000, { ...env, chunkSize: 1 + (Math.abs(seed) % 70_000) });
-      const { text, lines } = renderCsv(file);
-      const bytes = encode(text, file.envelope.encoding);
-      const { outcome: expected } = oracleCsv(CANONICAL, bytes, file.envelope.eol, lines);
-      // Act + Assert
-      await compare(expected, bytes, file.envelope.chunkSize, text.slice(0, 2_000), 'large.csv');
-    }), { numRuns: Math.max(2, Math.round(RUNS / 50)), ...SHRINK_BOUND }));
+    fc.assert(
+      fc.asyncProperty(fc.integer(), envelope, async (seed, env) => {
+        // Prepare
+        const file = largeCanonicalFile(seed, 12_000, { ...env, chunkSize: 1 + (Math.abs(seed) % 70_000) });
+        const { text, lines } = renderCsv(file);
+        const bytes = encode(text, file.envelope.encoding);
+        const { outcome: expected } = oracleCsv(CANONICAL, bytes, file.envelope.eol, lines);
+        // Act + Assert
+        await compare(expected, bytes, file.envelope.chunkSize, text.slice(0, 2_000), 'large.csv');
+      }),
+      { numRuns: Math.max(2, Math.round(RUNS / 50)), ...SHRINK_BOUND },
+    ));
 });
 
 /*

@@ -19,7 +19,9 @@ function refusal(text: string, exponent = false): string | undefined {
 
 describe('usage numbers within the digit limits', () => {
   it('refuses a 42-digit quantity instead of computing it inexactly', () => {
-    expect(refusal('123456789012345678901234567890123456789012')).toMatch(/has 42 digits before the decimal point; at most 15 are allowed/);
+    expect(refusal('123456789012345678901234567890123456789012')).toMatch(
+      /has 42 digits before the decimal point; at most 15 are allowed/,
+    );
   });
 
   it('refuses more than 40 decimals, and accepts 40 and trailing zeros', () => {
@@ -32,7 +34,9 @@ describe('usage numbers within the digit limits', () => {
   it('keeps FOCUS/CUR exponents working and names the limit when the digits exceed it', () => {
     expect(toDecimal('cost', '9.984E-7', { exponent: true }).toFixed()).toBe('0.0000009984');
     expect(toDecimal('cost', '6.65679E-09', { exponent: true }).toFixed()).toBe('0.00000000665679');
-    expect(toDecimal('cost', '1.0000000000000001E-10', { exponent: true }).toFixed()).toBe('0.00000000010000000000000001');
+    expect(toDecimal('cost', '1.0000000000000001E-10', { exponent: true }).toFixed()).toBe(
+      '0.00000000010000000000000001',
+    );
     expect(refusal('1.5E-40', true)).toMatch(/has 41 decimal places; at most 40 are allowed \(got "1.5E-40"\)/);
     expect(refusal('1E+20', true)).toMatch(/has 21 digits before the decimal point; at most 15 are allowed/);
   });
@@ -48,7 +52,11 @@ describe('usage numbers within the digit limits', () => {
     ].join('\n');
     const { summary, records } = await readBytes('usage.csv', Buffer.from(csv));
     expect(records).toHaveLength(1);
-    expect(summary.rejections.map((r) => [r.line, r.field])).toEqual([[2, 'quantity'], [3, 'unit_cost'], [4, 'cost']]);
+    expect(summary.rejections.map((r) => [r.line, r.field])).toEqual([
+      [2, 'quantity'],
+      [3, 'unit_cost'],
+      [4, 'cost'],
+    ]);
     expect(summary.rejections[0]?.reason).toMatch(/at most 15 are allowed/);
   });
 });

@@ -35,13 +35,28 @@ export interface ReadResult {
   readonly records: UsageRecord[];
 }
 
-export async function readBytes(name: string, bytes: Uint8Array, chunkSize = 65_536, isDuplicate = referenceSet()): Promise<ReadResult> {
+export async function readBytes(
+  name: string,
+  bytes: Uint8Array,
+  chunkSize = 65_536,
+  isDuplicate = referenceSet(),
+): Promise<ReadResult> {
   const records: UsageRecord[] = [];
-  const summary = await readUsageFile({ name, chunks: chunksOf(bytes, chunkSize) }, (record) => { records.push(record); }, { isDuplicate });
+  const summary = await readUsageFile(
+    { name, chunks: chunksOf(bytes, chunkSize) },
+    (record) => {
+      records.push(record);
+    },
+    { isDuplicate },
+  );
   return { summary, records };
 }
 
-export function readPath(path: string, chunkSize?: number, isDuplicate?: (key: DuplicateKey) => boolean): Promise<ReadResult> {
+export function readPath(
+  path: string,
+  chunkSize?: number,
+  isDuplicate?: (key: DuplicateKey) => boolean,
+): Promise<ReadResult> {
   return readBytes(path.split('/').pop() ?? path, readFileSync(path), chunkSize, isDuplicate);
 }
 

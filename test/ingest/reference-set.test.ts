@@ -5,18 +5,23 @@ import type { DuplicateKey } from '../../functions/ingest/reader-types.js';
 
 describe('ReferenceSet', () => {
   it('answers exactly like a Set of the keys, wide characters and separators included', () => {
-    const part = fc.oneof(fc.constantFrom('', 'a', 'rmm', '2025-01', 'é', '€', '\u0000', 'a\u0000b'), fc.string({ maxLength: 4 }));
+    const part = fc.oneof(
+      fc.constantFrom('', 'a', 'rmm', '2025-01', 'é', '€', '\u0000', 'a\u0000b'),
+      fc.string({ maxLength: 4 }),
+    );
     const key = fc.record({ vendor: part, period: part, reference: part });
-    fc.assert(fc.property(fc.array(key, { maxLength: 60 }), (keys: DuplicateKey[]) => {
-      const set = new ReferenceSet();
-      const model = new Set<string>();
-      for (const k of keys) {
-        const text = JSON.stringify([k.vendor, k.period, k.reference]);
-        expect(set.seen(k)).toBe(model.has(text));
-        model.add(text);
-      }
-      expect(set.size).toBe(model.size);
-    }));
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 60 }), (keys: DuplicateKey[]) => {
+        const set = new ReferenceSet();
+        const model = new Set<string>();
+        for (const k of keys) {
+          const text = JSON.stringify([k.vendor, k.period, k.reference]);
+          expect(set.seen(k)).toBe(model.has(text));
+          model.add(text);
+        }
+        expect(set.size).toBe(model.size);
+      }),
+    );
   });
 
   it('keeps a million keys apart while growing', () => {

@@ -17,13 +17,19 @@ function outcome(text: string, nonNegative: boolean): string {
 
 describe('toDecimal', () => {
   it('accepts exactly the plain decimals, exactly, and refuses negatives only when asked', () => {
-    const text = fc.array(fc.constantFrom('0', '1', '7', '9', '.', '-', '+', 'e', ' ', ','), { maxLength: 18 }).map((parts) => parts.join(''));
-    fc.assert(fc.property(text, fc.boolean(), (input, nonNegative) => {
-      const got = outcome(input, nonNegative);
-      if (!PLAIN.test(input)) expect(got).toMatch(/^refused /);
-      else if (nonNegative && input.startsWith('-') && !/^-[0.]*$/.test(input)) expect(got).toBe(`refused must not be negative (got "${input}")`);
-      else expect(got).toBe(`value ${new Dec(input).toFixed()}`);
-    }), { numRuns: 2000 });
+    const text = fc
+      .array(fc.constantFrom('0', '1', '7', '9', '.', '-', '+', 'e', ' ', ','), { maxLength: 18 })
+      .map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.boolean(), (input, nonNegative) => {
+        const got = outcome(input, nonNegative);
+        if (!PLAIN.test(input)) expect(got).toMatch(/^refused /);
+        else if (nonNegative && input.startsWith('-') && !/^-[0.]*$/.test(input))
+          expect(got).toBe(`refused must not be negative (got "${input}")`);
+        else expect(got).toBe(`value ${new Dec(input).toFixed()}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('keeps digits beyond any float precision', () => {
@@ -71,17 +77,27 @@ describe('utcDate and billingPeriod', () => {
   });
 
   it('refuses an impossible offset or an instant past 9999 in UTC instead of moving the date', () => {
-    expect(read(utcDate, '2024-09-01T00:00:00+99:99')).toBe('refused "2024-09-01T00:00:00+99:99" has an impossible UTC offset');
-    expect(read(utcDate, '2024-09-29T00:00:00+24:00')).toBe('refused "2024-09-29T00:00:00+24:00" has an impossible UTC offset');
-    expect(read(utcDate, '2024-09-01T12:00:00-12:60')).toBe('refused "2024-09-01T12:00:00-12:60" has an impossible UTC offset');
-    expect(read(utcDate, '9999-12-31T23:00:00-05:00')).toBe('refused "9999-12-31T23:00:00-05:00" falls outside the years 0000–9999 in UTC');
+    expect(read(utcDate, '2024-09-01T00:00:00+99:99')).toBe(
+      'refused "2024-09-01T00:00:00+99:99" has an impossible UTC offset',
+    );
+    expect(read(utcDate, '2024-09-29T00:00:00+24:00')).toBe(
+      'refused "2024-09-29T00:00:00+24:00" has an impossible UTC offset',
+    );
+    expect(read(utcDate, '2024-09-01T12:00:00-12:60')).toBe(
+      'refused "2024-09-01T12:00:00-12:60" has an impossible UTC offset',
+    );
+    expect(read(utcDate, '9999-12-31T23:00:00-05:00')).toBe(
+      'refused "9999-12-31T23:00:00-05:00" falls outside the years 0000–9999 in UTC',
+    );
   });
 
   it('gives a billing period start the month it is written in, whatever its offset', () => {
     expect(read(billingPeriod, '2024-09-01T00:00:00+02:00')).toBe('2024-09');
     expect(read(billingPeriod, '2024-09-01T00:00:00-05:00')).toBe('2024-09');
     expect(read(billingPeriod, '2024-09-01')).toBe('2024-09');
-    expect(read(billingPeriod, '2024-09-01T00:00:00+24:00')).toBe('refused "2024-09-01T00:00:00+24:00" has an impossible UTC offset');
+    expect(read(billingPeriod, '2024-09-01T00:00:00+24:00')).toBe(
+      'refused "2024-09-01T00:00:00+24:00" has an impossible UTC offset',
+    );
   });
 });
 
@@ -89,7 +105,11 @@ describe('toDecimal with exponents', () => {
   it('reads E notation exactly up to ±40 and names the limit beyond it', () => {
     expect(toDecimal('cost', '9.984E-7', { exponent: true }).toFixed()).toBe('0.0000009984');
     expect(toDecimal('cost', '1E-40', { exponent: true }).toFixed()).toBe(`0.${'0'.repeat(39)}1`);
-    expect(() => toDecimal('cost', '1E-41', { exponent: true })).toThrow(expect.objectContaining({ reason: '"1E-41" has an exponent beyond ±40, which is no cost or quantity' }));
-    expect(() => toDecimal('cost', '1E-7')).toThrow(expect.objectContaining({ reason: '"1E-7" uses exponent notation; write a plain decimal' }));
+    expect(() => toDecimal('cost', '1E-41', { exponent: true })).toThrow(
+      expect.objectContaining({ reason: '"1E-41" has an exponent beyond ±40, which is no cost or quantity' }),
+    );
+    expect(() => toDecimal('cost', '1E-7')).toThrow(
+      expect.objectContaining({ reason: '"1E-7" uses exponent notation; write a plain decimal' }),
+    );
   });
 });

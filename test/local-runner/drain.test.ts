@@ -10,17 +10,30 @@ import { startLocalRuntime, type LocalRuntime } from '../../functions/local-runn
 
 let runtime: LocalRuntime;
 
-beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
-afterAll(async () => { await runtime?.stop(); });
+beforeAll(async () => {
+  runtime = await startLocalRuntime();
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 async function sendRaw(key: string, body: unknown): Promise<void> {
-  await runtime.clients.sqs.send(new SendMessageCommand({
-    QueueUrl: runtime.queues.work, MessageBody: JSON.stringify(body), MessageAttributes: { key: { DataType: 'String', StringValue: key } },
-  }));
+  await runtime.clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: runtime.queues.work,
+      MessageBody: JSON.stringify(body),
+      MessageAttributes: { key: { DataType: 'String', StringValue: key } },
+    }),
+  );
 }
 
 async function notVisible(): Promise<number> {
-  const out = await runtime.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: runtime.queues.work, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+  const out = await runtime.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: runtime.queues.work,
+      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
   return Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
 
@@ -28,14 +41,20 @@ describe('drain', () => {
   it('hands the handler each message parsed with the schema', async () => {
     await runtime.deps.workQueue.send([{ id: 'email#k1', body: { type: 'deliver_email', key: 'k1' } }]);
     const seen: WorkMessage[] = [];
-    expect(await runtime.drain(runtime.queues.work, WorkMessageSchema, async (message) => { seen.push(message); })).toBe(1);
+    expect(
+      await runtime.drain(runtime.queues.work, WorkMessageSchema, async (message) => {
+        seen.push(message);
+      }),
+    ).toBe(1);
     expect(seen).toEqual([{ type: 'deliver_email', key: 'k1' }]);
   });
 
   it('fails on a body the schema refuses, naming the message and the field, and leaves it on the queue', async () => {
     await sendRaw('email#broken', { type: 'deliver_email' });
     const seen: WorkMessage[] = [];
-    const drained = runtime.drain(runtime.queues.work, WorkMessageSchema, async (message) => { seen.push(message); });
+    const drained = runtime.drain(runtime.queues.work, WorkMessageSchema, async (message) => {
+      seen.push(message);
+    });
     await expect(drained).rejects.toThrow(/Message email#broken on .* does not match its schema:[\s\S]*at key/);
     expect(seen).toEqual([]);
     expect(await notVisible()).toBe(1);

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkOutputFolder, discardOutputFolder, finishOutputFolder, OUTPUT_MARKER, OutputFolderError, startOutputFolder,
+  checkOutputFolder,
+  discardOutputFolder,
+  finishOutputFolder,
+  OUTPUT_MARKER,
+  OutputFolderError,
+  startOutputFolder,
 } from '../../functions/local-runner/output-folder.js';
 
 let root: string;
@@ -19,18 +24,25 @@ beforeAll(async () => {
   for (const dir of [data, home, cwd]) await mkdir(dir, { recursive: true });
   await writeFile(join(data, 'clients.csv'), 'client_id\n');
 });
-afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
 
 const guards = () => ({ data, home, cwd });
 async function refusal(out: string): Promise<string> {
-  const error = await checkOutputFolder(out, guards()).then(() => undefined, (e: unknown) => e);
+  const error = await checkOutputFolder(out, guards()).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(OutputFolderError);
   return (error as Error).message;
 }
 
 describe('checkOutputFolder', () => {
   it('refuses the data folder, what is inside it and what holds it', async () => {
-    expect(await refusal(data)).toBe(`Refusing to use ${data} as the output folder: it is the data folder. Nothing was written; choose an empty or new folder for --out.`);
+    expect(await refusal(data)).toBe(
+      `Refusing to use ${data} as the output folder: it is the data folder. Nothing was written; choose an empty or new folder for --out.`,
+    );
     expect(await refusal(join(data, 'new', 'out'))).toContain(`it is inside the data folder ${data}`);
     expect(await refusal(join(root, 'work'))).toContain(`it contains the data folder ${data}`);
     await symlink(data, join(root, 'link-to-data'));
@@ -49,7 +61,9 @@ describe('checkOutputFolder', () => {
     expect(await refusal(join(root, 'notes.txt'))).toContain('it is a file');
     await mkdir(join(root, 'photos'));
     await writeFile(join(root, 'photos', 'cat.jpg'), 'meow');
-    expect(await refusal(join(root, 'photos'))).toContain(`it is not empty and TrueUp did not create it (no ${OUTPUT_MARKER} file in it)`);
+    expect(await refusal(join(root, 'photos'))).toContain(
+      `it is not empty and TrueUp did not create it (no ${OUTPUT_MARKER} file in it)`,
+    );
     expect(await readFile(join(root, 'photos', 'cat.jpg'), 'utf8')).toBe('meow');
     await mkdir(join(root, 'empty'));
     await checkOutputFolder(join(root, 'empty'), guards());
@@ -84,7 +98,7 @@ describe('writing an output folder', () => {
     expect((await readdir(join(root, 'runs'))).sort()).toEqual(['out']);
   });
 
-  it('does not swap in over a folder that became someone else\'s during the run', async () => {
+  it("does not swap in over a folder that became someone else's during the run", async () => {
     const out = join(root, 'raced');
     const partial = await startOutputFolder(out);
     await mkdir(out);

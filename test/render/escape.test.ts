@@ -3,7 +3,9 @@ import { csvCell, escapeHtml, safeFilename, safeHeader } from '../../functions/r
 
 describe('escapeHtml', () => {
   it('escapes the five HTML metacharacters', () => {
-    expect(escapeHtml(`<script>alert("x")</script> & 'y'`)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;');
+    expect(escapeHtml(`<script>alert("x")</script> & 'y'`)).toBe(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;',
+    );
   });
 
   it('leaves ordinary text alone', () => {

@@ -7,20 +7,33 @@ import { coversLabel } from '../../functions/render/invoice-model.js';
 import { reference } from '../support/builders.js';
 
 const line = (kind: InvoiceLine['kind'], period?: string): InvoiceLine => ({
-  kind, ...(period ? { sku: 'S', period } : {}), description: kind, quantity: new Dec(1), unitPrice: new Dec(1), amount: new Dec(1),
+  kind,
+  ...(period ? { sku: 'S', period } : {}),
+  description: kind,
+  quantity: new Dec(1),
+  unitPrice: new Dec(1),
+  amount: new Dec(1),
 });
 
 describe('what an invoice covers (its header)', () => {
   const covers = (lines: InvoiceLine[]): string => coversLabel(lines, formatsFor('en-US'));
 
   it('names the service month and the month adjusted when recurring lines bill in advance', () => {
-    expect(covers([line('recurring', '2026-03'), line('true_up', '2026-02'), line('credit', '2026-02')])).toBe('Services March 2026 · adjustments for February 2026');
-    expect(covers([line('recurring', '2026-03'), line('usage', '2026-02')])).toBe('Services March 2026 · usage for February 2026');
+    expect(covers([line('recurring', '2026-03'), line('true_up', '2026-02'), line('credit', '2026-02')])).toBe(
+      'Services March 2026 · adjustments for February 2026',
+    );
+    expect(covers([line('recurring', '2026-03'), line('usage', '2026-02')])).toBe(
+      'Services March 2026 · usage for February 2026',
+    );
   });
 
   it('names one month when everything is for it (arrears), and ignores late fees', () => {
-    expect(covers([line('recurring', '2026-02'), line('true_up', '2026-02'), line('late_fee')])).toBe('Services February 2026');
-    expect(covers([line('true_up', '2026-02'), line('true_up', '2026-01')])).toBe('Adjustments for January 2026, February 2026');
+    expect(covers([line('recurring', '2026-02'), line('true_up', '2026-02'), line('late_fee')])).toBe(
+      'Services February 2026',
+    );
+    expect(covers([line('true_up', '2026-02'), line('true_up', '2026-01')])).toBe(
+      'Adjustments for January 2026, February 2026',
+    );
     expect(covers([line('late_fee')])).toBe('');
   });
 });
@@ -28,7 +41,11 @@ describe('what an invoice covers (its header)', () => {
 describe('the logo in stored reference data', () => {
   it('survives the JSON round trip, and stays absent when there is none', () => {
     const logo = { file: 'logo.png', contentType: 'image/png' as const, base64: 'iVBORw0KGgo=' };
-    expect(reviveReference(JSON.parse(JSON.stringify(reference({ logo }))) as Record<string, unknown>).logo).toEqual(logo);
-    expect(reviveReference(JSON.parse(JSON.stringify(reference())) as Record<string, unknown>)).not.toHaveProperty('logo');
+    expect(reviveReference(JSON.parse(JSON.stringify(reference({ logo }))) as Record<string, unknown>).logo).toEqual(
+      logo,
+    );
+    expect(reviveReference(JSON.parse(JSON.stringify(reference())) as Record<string, unknown>)).not.toHaveProperty(
+      'logo',
+    );
   });
 });

@@ -31,15 +31,40 @@ describe('renderInvoicePdf', () => {
   it('shows the invoice number, client, dates, lines, usage and totals', async () => {
     const view = sampleView(6);
     const runs = pdfTextRuns(await renderInvoicePdf(view));
-    expect(runs).toEqual(expect.arrayContaining([
-      'INVOICE', 'OSP-2025-000001', 'Feb 1, 2025', 'Feb 8, 2025', 'January 2025',
-      'Osprey Networks', 'Keizersgracht 12', '1015 CS Amsterdam, Netherlands', 'billing@osprey.example',
-      'Brouwer & Zonen B.V.', 'ap@brouwer.example, finance@brouwer.example',
-      'Recurring', 'True-up', 'Credits', 'Usage', 'Late fees',
-      '550.00', '-9.00', '12.83',
-      'Subtotal', '849.59', 'Tax 21% on 836.76', '175.72', 'Total', 'EUR 1,025.31', 'Amount paid', '100.00', 'Balance due', 'EUR 925.31',
-      'Page 1 of 1',
-    ]));
+    expect(runs).toEqual(
+      expect.arrayContaining([
+        'INVOICE',
+        'OSP-2025-000001',
+        'Feb 1, 2025',
+        'Feb 8, 2025',
+        'January 2025',
+        'Osprey Networks',
+        'Keizersgracht 12',
+        '1015 CS Amsterdam, Netherlands',
+        'billing@osprey.example',
+        'Brouwer & Zonen B.V.',
+        'ap@brouwer.example, finance@brouwer.example',
+        'Recurring',
+        'True-up',
+        'Credits',
+        'Usage',
+        'Late fees',
+        '550.00',
+        '-9.00',
+        '12.83',
+        'Subtotal',
+        '849.59',
+        'Tax 21% on 836.76',
+        '175.72',
+        'Total',
+        'EUR 1,025.31',
+        'Amount paid',
+        '100.00',
+        'Balance due',
+        'EUR 925.31',
+        'Page 1 of 1',
+      ]),
+    );
     const text = runs.join('\n');
     expect(text).toContain('usage: 27 used vs 25 contracted (+2)');
     expect(text).toContain('Payment due within 7 days');
@@ -66,7 +91,10 @@ describe('renderInvoicePdf', () => {
 
 describe('renderInvoicePdf: client documents', () => {
   const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
-  const settingsWith = (invoice: Partial<Settings['invoice']>, rest: Partial<Settings> = {}): Partial<Settings> => ({ ...rest, invoice: { ...MSP.invoice, ...invoice } });
+  const settingsWith = (invoice: Partial<Settings['invoice']>, rest: Partial<Settings> = {}): Partial<Settings> => ({
+    ...rest,
+    invoice: { ...MSP.invoice, ...invoice },
+  });
 
   it('prints names in any script: Noto Sans, with Noto Sans JP for what it lacks, embedded and searchable', async () => {
     const pdf = await renderInvoicePdf(sampleView(3, { client: { name: 'Łódź Zahnärzte Čeština 東京' } }));
@@ -91,7 +119,9 @@ describe('renderInvoicePdf: client documents', () => {
   });
 
   it('writes money with thousands separators and dates in the locale (en-US by default)', async () => {
-    const big = sampleView(3, { invoice: { subtotal: new Dec('123456.78'), total: new Dec('149382.70'), tax: new Dec('25925.92') } });
+    const big = sampleView(3, {
+      invoice: { subtotal: new Dec('123456.78'), total: new Dec('149382.70'), tax: new Dec('25925.92') },
+    });
     const runs = pdfTextRuns(await renderInvoicePdf(big));
     expect(runs).toEqual(expect.arrayContaining(['123,456.78', 'EUR 149,382.70', 'Feb 1, 2025', 'Feb 8, 2025']));
     const british = pdfTextRuns(await renderInvoicePdf(sampleView(3, { settings: { locale: 'en-GB' } })));
@@ -107,13 +137,21 @@ describe('renderInvoicePdf: client documents', () => {
 
   it('states a cost-plus line’s cost as rounded money, with the markup once', async () => {
     const view = sampleView(6);
-    const lines = view.invoice.lines.map((l) => (l.kind === 'usage' ? { ...l, description: 'Azure consumption, usage 2025-01 at cost 1024.0899999945 plus 15%' } : l));
+    const lines = view.invoice.lines.map((l) =>
+      l.kind === 'usage'
+        ? { ...l, description: 'Azure consumption, usage 2025-01 at cost 1024.0899999945 plus 15%' }
+        : l,
+    );
     const text = pdfText(await renderInvoicePdf({ ...view, invoice: { ...view.invoice, lines } }));
     expect(text).toContain('Azure consumption, usage January 2025 at cost EUR 1,024.09 + 15%');
     expect(text).not.toContain('1024.0899999945');
     expect(text.match(/15%/g)).toHaveLength(1);
     // A description that already names the markup does not get it twice.
-    const named = view.invoice.lines.map((l) => (l.kind === 'usage' ? { ...l, description: 'AWS consumption + 15 %, usage 2025-01 at cost 1024.0899999945 plus 15%' } : l));
+    const named = view.invoice.lines.map((l) =>
+      l.kind === 'usage'
+        ? { ...l, description: 'AWS consumption + 15 %, usage 2025-01 at cost 1024.0899999945 plus 15%' }
+        : l,
+    );
     const namedText = pdfText(await renderInvoicePdf({ ...view, invoice: { ...view.invoice, lines: named } }));
     expect(namedText).toContain('AWS consumption + 15 %, usage January 2025 at cost EUR 1,024.09');
     expect(namedText.match(/15 ?%/g)).toHaveLength(1);
@@ -122,11 +160,14 @@ describe('renderInvoicePdf: client documents', () => {
   it('shows quantities at a sensible precision', async () => {
     const view = sampleView(3);
     const lines = view.invoice.lines.map((l, i) => (i === 0 ? { ...l, quantity: new Dec('1234.56789012') } : l));
-    expect(pdfTextRuns(await renderInvoicePdf({ ...view, invoice: { ...view.invoice, lines } }))).toContain('1,234.5679');
+    expect(pdfTextRuns(await renderInvoicePdf({ ...view, invoice: { ...view.invoice, lines } }))).toContain(
+      '1,234.5679',
+    );
   });
 
   it('uses Letter for US locales, A4 elsewhere, or the paper size set', async () => {
-    const mediaBox = async (view: InvoiceView): Promise<string> => /\/MediaBox \[([^\]]*)\]/.exec((await renderInvoicePdf(view)).toString('latin1'))?.[1]?.trim() ?? '';
+    const mediaBox = async (view: InvoiceView): Promise<string> =>
+      /\/MediaBox \[([^\]]*)\]/.exec((await renderInvoicePdf(view)).toString('latin1'))?.[1]?.trim() ?? '';
     expect(await mediaBox(sampleView(3))).toBe('0 0 612 792');
     expect(await mediaBox(sampleView(3, { settings: { locale: 'en-GB' } }))).toBe('0 0 595.28 841.89');
     expect(await mediaBox(sampleView(3, { settings: settingsWith({ paperSize: 'A4' }) }))).toBe('0 0 595.28 841.89');
@@ -134,10 +175,15 @@ describe('renderInvoicePdf: client documents', () => {
 
   it('draws a PNG logo, and no logo box at all without one (or with an SVG, which the PDF cannot draw)', async () => {
     const view = sampleView(3);
-    const withLogo = (await renderInvoicePdf({ ...view, logo: { file: 'logo.png', contentType: 'image/png', base64: PNG_1X1 } })).toString('latin1');
+    const withLogo = (
+      await renderInvoicePdf({ ...view, logo: { file: 'logo.png', contentType: 'image/png', base64: PNG_1X1 } })
+    ).toString('latin1');
     expect(withLogo).toContain('/Subtype /Image');
     const without = await renderInvoicePdf(view);
-    const svg = await renderInvoicePdf({ ...view, logo: { file: 'logo.svg', contentType: 'image/svg+xml', base64: Buffer.from('<svg/>').toString('base64') } });
+    const svg = await renderInvoicePdf({
+      ...view,
+      logo: { file: 'logo.svg', contentType: 'image/svg+xml', base64: Buffer.from('<svg/>').toString('base64') },
+    });
     for (const pdf of [without, svg]) {
       expect(pdf.toString('latin1')).not.toContain('/Subtype /Image');
       // The old empty box was a 140×56 rectangle at the top-left margin.
@@ -147,15 +193,37 @@ describe('renderInvoicePdf: client documents', () => {
   });
 
   it('shows what the invoice covers, the MSP’s phone and tax id, the client’s address, PO number and tax id, and how to pay', async () => {
-    const text = pdfTextRuns(await renderInvoicePdf(sampleView(6, {
-      client: { postalAddress: 'Damrak 1\n1012 LG Amsterdam', poNumber: 'PO-2025-77', taxId: 'NL123456789B01' },
-      settings: { ...settingsWith({ paymentInstructions: 'IBAN NL91 ABNA 0417 1643 00\nBIC ABNANL2A', remitTo: 'Osprey Networks B.V.\nPostbus 1' }), msp: { ...MSP.msp, phone: '+31 20 555 0100', taxId: 'VAT NL001234567B01' } },
-    })));
-    expect(text).toEqual(expect.arrayContaining([
-      'Services February 2025 · usage and adjustments for January 2025',
-      'Phone +31 20 555 0100', 'Tax ID VAT NL001234567B01',
-      'Damrak 1', '1012 LG Amsterdam', 'PO number', 'PO-2025-77', 'Tax ID NL123456789B01',
-      'How to pay', 'IBAN NL91 ABNA 0417 1643 00', 'BIC ABNANL2A', 'Remit to', 'Osprey Networks B.V.', 'Postbus 1',
-    ]));
+    const text = pdfTextRuns(
+      await renderInvoicePdf(
+        sampleView(6, {
+          client: { postalAddress: 'Damrak 1\n1012 LG Amsterdam', poNumber: 'PO-2025-77', taxId: 'NL123456789B01' },
+          settings: {
+            ...settingsWith({
+              paymentInstructions: 'IBAN NL91 ABNA 0417 1643 00\nBIC ABNANL2A',
+              remitTo: 'Osprey Networks B.V.\nPostbus 1',
+            }),
+            msp: { ...MSP.msp, phone: '+31 20 555 0100', taxId: 'VAT NL001234567B01' },
+          },
+        }),
+      ),
+    );
+    expect(text).toEqual(
+      expect.arrayContaining([
+        'Services February 2025 · usage and adjustments for January 2025',
+        'Phone +31 20 555 0100',
+        'Tax ID VAT NL001234567B01',
+        'Damrak 1',
+        '1012 LG Amsterdam',
+        'PO number',
+        'PO-2025-77',
+        'Tax ID NL123456789B01',
+        'How to pay',
+        'IBAN NL91 ABNA 0417 1643 00',
+        'BIC ABNANL2A',
+        'Remit to',
+        'Osprey Networks B.V.',
+        'Postbus 1',
+      ]),
+    );
   });
 });

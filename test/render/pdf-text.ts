@@ -42,7 +42,11 @@ function parseCMap(cmap: string): Map<number, string> {
   for (const range of cmap.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*\[([^\]]*)\]/g)) {
     let code = parseInt(range[1] ?? '0', 16);
     for (const entry of (range[3] ?? '').matchAll(/<([0-9a-fA-F ]*)>/g)) {
-      const units = (entry[1] ?? '').split(' ').filter(Boolean).flatMap((u) => u.match(/.{4}/g) ?? []).map((u) => parseInt(u, 16));
+      const units = (entry[1] ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .flatMap((u) => u.match(/.{4}/g) ?? [])
+        .map((u) => parseInt(u, 16));
       map.set(code, String.fromCharCode(...units));
       code += 1;
     }
@@ -78,7 +82,11 @@ export function pdfTextRuns(pdf: Buffer): string[] {
         continue;
       }
       const hex = [...(op[2] ?? '').matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => h[1] ?? '').join('');
-      runs.push(font ? (hex.match(/.{4}/g) ?? []).map((code) => font?.get(parseInt(code, 16)) ?? '\ufffd').join('') : WIN_ANSI.decode(Buffer.from(hex, 'hex')));
+      runs.push(
+        font
+          ? (hex.match(/.{4}/g) ?? []).map((code) => font?.get(parseInt(code, 16)) ?? '\ufffd').join('')
+          : WIN_ANSI.decode(Buffer.from(hex, 'hex')),
+      );
     }
   }
   return runs;

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ReconciliationJson } from '../../functions/domain/reconciliation-shape.js';
 import { closestNames } from '../../functions/reports/closest-names.js';
-import { renderReconciliationReport, summarizeRejections } from '../../functions/reports/render-reconciliation-report.js';
+import {
+  renderReconciliationReport,
+  summarizeRejections,
+} from '../../functions/reports/render-reconciliation-report.js';
 
 const reconciliation: ReconciliationJson = {
   period: '2026-03',
@@ -9,9 +12,30 @@ const reconciliation: ReconciliationJson = {
   discrepancies: [
     { id: 'D1', type: 'under_billed', clientId: 'c<script>1', sku: 'SEAT', amountAtStake: '7.80', currency: 'USD' },
     { id: 'D2', type: 'under_billed', clientId: 'c2', sku: 'SEAT', amountAtStake: '12.5', currency: 'USD' },
-    { id: 'D3', type: 'unmapped_sku', vendor: 'microsoft', vendorSku: 'CFQ7TTC0MM8R:0002', amountAtStake: '135.00', currency: 'USD' },
-    { id: 'D4', type: 'unknown_account', vendor: 'aws', accountId: '418273645109', amountAtStake: '1.00', currency: 'USD' },
-    { id: 'D5', type: 'unknown_account', vendor: 'pax8', accountId: '=HYPERLINK("x")', amountAtStake: '0.00', currency: 'USD' },
+    {
+      id: 'D3',
+      type: 'unmapped_sku',
+      vendor: 'microsoft',
+      vendorSku: 'CFQ7TTC0MM8R:0002',
+      amountAtStake: '135.00',
+      currency: 'USD',
+    },
+    {
+      id: 'D4',
+      type: 'unknown_account',
+      vendor: 'aws',
+      accountId: '418273645109',
+      amountAtStake: '1.00',
+      currency: 'USD',
+    },
+    {
+      id: 'D5',
+      type: 'unknown_account',
+      vendor: 'pax8',
+      accountId: '=HYPERLINK("x")',
+      amountAtStake: '0.00',
+      currency: 'USD',
+    },
   ],
   metrics: { pairs: 10, discrepancies: 5, discrepancyRate: '0.2000' },
   files: [],
@@ -21,8 +45,14 @@ describe('renderReconciliationReport', () => {
   const report = renderReconciliationReport({
     mspName: 'Acme & Co',
     reconciliation,
-    history: [{ period: '2026-02', discrepancyRate: '0.1000' }, { period: '2026-03', discrepancyRate: '0.2000' }],
-    lifecycle: [{ status: 'resolved', openedOn: '2026-02-01', closedOn: '2026-02-05' }, { status: 'open', openedOn: '2026-03-01' }],
+    history: [
+      { period: '2026-02', discrepancyRate: '0.1000' },
+      { period: '2026-03', discrepancyRate: '0.2000' },
+    ],
+    lifecycle: [
+      { status: 'resolved', openedOn: '2026-02-01', closedOn: '2026-02-05' },
+      { status: 'open', openedOn: '2026-03-01' },
+    ],
     catalog: {
       accounts: [{ vendor: 'aws', accountId: '418273645108', clientId: 'granite-eng' }],
       products: [{ sku: 'M365-BP', name: 'Microsoft 365 Business Premium' }],
@@ -43,26 +73,45 @@ describe('renderReconciliationReport', () => {
     expect(report.html).toContain('mapped CFQ7TTC0MM8R:0001');
     expect(report.html).toContain('418273645108 (granite-eng)');
   });
-  it('escapes values from users\' files in HTML and neutralizes formulas in the CSV', () => {
+  it("escapes values from users' files in HTML and neutralizes formulas in the CSV", () => {
     expect(report.html).not.toContain('c<script>1');
     expect(report.html).toContain('c&lt;script&gt;1');
     expect(report.csv).toContain(`"'=HYPERLINK(""x"")"`);
-    expect(report.csv.split('\r\n')[0]).toBe('id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail');
+    expect(report.csv.split('\r\n')[0]).toBe(
+      'id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail',
+    );
   });
   it('names clients by name (the id when unknown) and products beside their SKU', () => {
     const report2 = renderReconciliationReport({
-      mspName: 'Acme', reconciliation, history: [], lifecycle: [],
-      catalog: { accounts: [], products: [{ sku: 'SEAT', name: 'Seat licence' }], vendorSkus: [], clients: [{ clientId: 'c2', name: 'Granite Engineering' }] },
+      mspName: 'Acme',
+      reconciliation,
+      history: [],
+      lifecycle: [],
+      catalog: {
+        accounts: [],
+        products: [{ sku: 'SEAT', name: 'Seat licence' }],
+        vendorSkus: [],
+        clients: [{ clientId: 'c2', name: 'Granite Engineering' }],
+      },
     });
     expect(report2.text).toContain('under_billed Granite Engineering SEAT (Seat licence): 12.5 USD');
-    expect(report2.html).toContain('<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:left">Granite Engineering</td>');
+    expect(report2.html).toContain(
+      '<td style="padding:4px 8px;border-bottom:1px solid #ddd;text-align:left">Granite Engineering</td>',
+    );
     expect(report2.html).toContain('SEAT (Seat licence)');
     expect(report2.html).toContain('c&lt;script&gt;1');
   });
   it('prints no empty table: a sentence instead', () => {
     const empty = renderReconciliationReport({
-      mspName: 'Acme', reconciliation: { ...reconciliation, discrepancies: [], metrics: { pairs: 3, discrepancies: 0, discrepancyRate: '0.0000' } },
-      history: [], lifecycle: [], catalog: { accounts: [], products: [], vendorSkus: [] },
+      mspName: 'Acme',
+      reconciliation: {
+        ...reconciliation,
+        discrepancies: [],
+        metrics: { pairs: 3, discrepancies: 0, discrepancyRate: '0.0000' },
+      },
+      history: [],
+      lifecycle: [],
+      catalog: { accounts: [], products: [], vendorSkus: [] },
     });
     expect(empty.html).not.toContain('<table');
     expect(empty.html).toContain('No discrepancies this period.');
@@ -70,16 +119,25 @@ describe('renderReconciliationReport', () => {
     expect(empty.text).toContain('By type:\n  no discrepancies');
   });
   it('explains rejected rows: reasons counted, the first lines, the attached CSV', () => {
-    const csv = 'file,line,field,reason\r\nu.csv,3,quantity,"must be a number (got ""x"")"\r\nu.csv,5,quantity,"must be a number (got ""y"")"\r\n'
-      + 'u.csv,9,usage_date,"""02/03/2025"" is not a real date"\r\nu.csv,11,usage_date,"""31/03/2025"" is not a real date"\r\nu.csv,12,,wrong number of cells\r\n';
+    const csv =
+      'file,line,field,reason\r\nu.csv,3,quantity,"must be a number (got ""x"")"\r\nu.csv,5,quantity,"must be a number (got ""y"")"\r\n' +
+      'u.csv,9,usage_date,"""02/03/2025"" is not a real date"\r\nu.csv,11,usage_date,"""31/03/2025"" is not a real date"\r\nu.csv,12,,wrong number of cells\r\n';
     const summary = summarizeRejections('u.csv', csv, 'u.csv.errors.csv');
     expect(summary.reasons).toEqual([
-      { reason: 'quantity: must be a number', count: 2 }, { reason: 'usage_date: "…" is not a real date', count: 2 }, { reason: 'wrong number of cells', count: 1 },
+      { reason: 'quantity: must be a number', count: 2 },
+      { reason: 'usage_date: "…" is not a real date', count: 2 },
+      { reason: 'wrong number of cells', count: 1 },
     ]);
     expect(summary.first.map((f) => f.line)).toEqual(['3', '5', '9', '11', '12']);
     const withRejections = renderReconciliationReport({
-      mspName: 'Acme', reconciliation: { ...reconciliation, files: [{ name: 'u.csv', rowsRead: 10, rowsAccepted: 5, rowsRejected: 5, rowsDuplicate: 0 }] },
-      history: [], lifecycle: [], rejections: [summary],
+      mspName: 'Acme',
+      reconciliation: {
+        ...reconciliation,
+        files: [{ name: 'u.csv', rowsRead: 10, rowsAccepted: 5, rowsRejected: 5, rowsDuplicate: 0 }],
+      },
+      history: [],
+      lifecycle: [],
+      rejections: [summary],
     });
     for (const part of [withRejections.text, withRejections.html]) {
       expect(part).toContain('Rejected rows of u.csv');
@@ -96,7 +154,10 @@ describe('renderReconciliationReport', () => {
 });
 
 describe('closestNames', () => {
-  const candidates = [{ key: 'M365-BP Microsoft 365 Business Premium', label: 'M365-BP' }, { key: 'DEVICE Managed device', label: 'DEVICE' }];
+  const candidates = [
+    { key: 'M365-BP Microsoft 365 Business Premium', label: 'M365-BP' },
+    { key: 'DEVICE Managed device', label: 'DEVICE' },
+  ];
   it('ranks the most alike first', () => {
     expect(closestNames('Microsoft 365 Premium', candidates)).toEqual(['M365-BP']);
   });
@@ -109,19 +170,31 @@ describe('renderReconciliationReport with a missing feed', () => {
   const withFeed: ReconciliationJson = {
     ...reconciliation,
     discrepancies: [
-      { id: 'F1', type: 'missing_feed', vendor: 'pax8', amountAtStake: null, currency: 'USD', detail: 'no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives' },
+      {
+        id: 'F1',
+        type: 'missing_feed',
+        vendor: 'pax8',
+        amountAtStake: null,
+        currency: 'USD',
+        detail: 'no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives',
+      },
       ...reconciliation.discrepancies,
     ],
     released: [{ period: '2026-02', vendor: 'ninjaone', pairs: [], discrepancies: [] }],
   };
   const report = renderReconciliationReport({
-    mspName: 'Acme', reconciliation: withFeed, history: [], lifecycle: [],
+    mspName: 'Acme',
+    reconciliation: withFeed,
+    history: [],
+    lifecycle: [],
     catalog: { accounts: [], products: [], vendorSkus: [] },
   });
 
   it('says so before anything else, in the text and the HTML', () => {
     const lines = report.text.split('\n');
-    expect(lines[1]).toBe('MISSING FEED: pax8 — no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives');
+    expect(lines[1]).toBe(
+      'MISSING FEED: pax8 — no usage from pax8 for 2026-03; 2 pair(s) of 1 client(s) held until it arrives',
+    );
     expect(lines[2]).toContain("Released: ninjaone's usage for 2026-02 arrived");
     expect(report.html.indexOf('MISSING FEED: pax8')).toBeGreaterThan(0);
     expect(report.html.indexOf('MISSING FEED: pax8')).toBeLessThan(report.html.indexOf('By type'));
@@ -130,11 +203,16 @@ describe('renderReconciliationReport with a missing feed', () => {
 
 describe('renderReconciliationReport with a feed not due yet', () => {
   const report = renderReconciliationReport({
-    mspName: 'Acme', reconciliation: { ...reconciliation, held: [{ vendor: 'partner-center', clientId: 'c2', sku: 'SEAT' }] },
-    history: [], lifecycle: [], catalog: { accounts: [], products: [], vendorSkus: [] },
+    mspName: 'Acme',
+    reconciliation: { ...reconciliation, held: [{ vendor: 'partner-center', clientId: 'c2', sku: 'SEAT' }] },
+    history: [],
+    lifecycle: [],
+    catalog: { accounts: [], products: [], vendorSkus: [] },
   });
   it('says which pairs wait for it, without calling it missing', () => {
-    expect(report.text.split('\n')[1]).toBe("Not due yet: partner-center's usage for 2026-03; 1 pair(s) held and billed on the run after it arrives");
+    expect(report.text.split('\n')[1]).toBe(
+      "Not due yet: partner-center's usage for 2026-03; 1 pair(s) held and billed on the run after it arrives",
+    );
     expect(report.text).not.toContain('MISSING FEED');
   });
 });

@@ -1,7 +1,15 @@
 /** Small builders for domain values in tests: defaults from docs/contract.md §2, overrides per case. */
 import { Dec } from '../../functions/domain/money.js';
 import { DEFAULT_SETTINGS } from '../../functions/domain/reference/index.js';
-import type { Agreement, Client, Product, ReferenceData, Settings, SkuMapping, UsageRecord } from '../../functions/domain/billing-types.js';
+import type {
+  Agreement,
+  Client,
+  Product,
+  ReferenceData,
+  Settings,
+  SkuMapping,
+  UsageRecord,
+} from '../../functions/domain/billing-types.js';
 
 export const d = (value: string | number): Dec => new Dec(value);
 
@@ -11,7 +19,16 @@ export function settings(overrides: Partial<Settings> = {}): Settings {
 }
 
 export function client(overrides: Partial<Client> = {}): Client {
-  return { clientId: 'C001', name: 'Client One', billingEmails: ['ap@c1.example'], currency: 'USD', paymentTermsDays: 30, taxRate: d(0), dunning: 'standard', ...overrides };
+  return {
+    clientId: 'C001',
+    name: 'Client One',
+    billingEmails: ['ap@c1.example'],
+    currency: 'USD',
+    paymentTermsDays: 30,
+    taxRate: d(0),
+    dunning: 'standard',
+    ...overrides,
+  };
 }
 
 export function product(overrides: Partial<Product> = {}): Product {
@@ -24,8 +41,18 @@ export function mapping(overrides: Partial<SkuMapping> = {}): SkuMapping {
 
 export function agreement(overrides: Partial<Agreement> = {}): Agreement {
   return {
-    agreementId: 'A1', clientId: 'C001', sku: 'SEAT', quantity: d(10), unitPrice: d('12.50'), pricing: 'per_unit',
-    markupPercent: d(0), startDate: '2024-01-01', billingFrequency: 'monthly', trueUp: 'bill', tolerance: d(0), ...overrides,
+    agreementId: 'A1',
+    clientId: 'C001',
+    sku: 'SEAT',
+    quantity: d(10),
+    unitPrice: d('12.50'),
+    pricing: 'per_unit',
+    markupPercent: d(0),
+    startDate: '2024-01-01',
+    billingFrequency: 'monthly',
+    trueUp: 'bill',
+    tolerance: d(0),
+    ...overrides,
   };
 }
 
@@ -33,8 +60,14 @@ let line = 1;
 export function usage(overrides: Partial<UsageRecord> = {}): UsageRecord {
   line += 1;
   return {
-    vendor: 'microsoft', accountId: 'T1', vendorSku: 'seat-sku', quantity: d(10), usageDate: '2025-01-15', period: '2025-01',
-    source: { file: 'usage.csv', line }, ...overrides,
+    vendor: 'microsoft',
+    accountId: 'T1',
+    vendorSku: 'seat-sku',
+    quantity: d(10),
+    usageDate: '2025-01-15',
+    period: '2025-01',
+    source: { file: 'usage.csv', line },
+    ...overrides,
   };
 }
 

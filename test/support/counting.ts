@@ -51,14 +51,23 @@ export function counted(deps: Deps): Counted {
   };
   const result: Counted = {
     deps: {
-      ...deps, mailer,
+      ...deps,
+      mailer,
       ledger: recording<Ledger>(deps.ledger, ledger),
       artifacts: recording<BlobStore>(deps.artifacts, artifacts),
       usage: recording<BlobStore>(deps.usage, usage),
     },
-    ledger, artifacts, usage, sent,
+    ledger,
+    artifacts,
+    usage,
+    sent,
     args: (port, method) => result[port].filter((c) => c.method === method).map((c) => c.arg),
-    reset: () => { ledger.length = 0; artifacts.length = 0; usage.length = 0; sent.length = 0; },
+    reset: () => {
+      ledger.length = 0;
+      artifacts.length = 0;
+      usage.length = 0;
+      sent.length = 0;
+    },
   };
   return result;
 }

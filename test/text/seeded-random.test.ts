@@ -9,7 +9,12 @@ describe('seeded random numbers (benchmarks, the demo data folder)', () => {
 
   it('gives the same stream for a name on every run: the demo data folder depends on it', () => {
     const r = new SeededRandom('acme-it:usage');
-    expect([r.next(), r.next(), r.int(1, 6), r.pick(['x', 'y', 'z'])]).toEqual([0.37233076919801533, 0.23023287346586585, 5, 'z']);
+    expect([r.next(), r.next(), r.int(1, 6), r.pick(['x', 'y', 'z'])]).toEqual([
+      0.37233076919801533,
+      0.23023287346586585,
+      5,
+      'z',
+    ]);
   });
 
   it('stays in range', () => {

@@ -52,21 +52,29 @@ export interface AwsClients {
 /** SDK clients; each may get its own configuration (the embedded stand-in's endpoints). */
 export function createAwsClients(configs: Partial<Record<keyof AwsClients, object>> = {}): AwsClients {
   return {
-    dynamodb: new DynamoDBClient(configs.dynamodb ?? {}), s3: new S3Client(configs.s3 ?? {}),
-    sqs: new SQSClient(configs.sqs ?? {}), ses: new SESClient(configs.ses ?? {}),
+    dynamodb: new DynamoDBClient(configs.dynamodb ?? {}),
+    s3: new S3Client(configs.s3 ?? {}),
+    sqs: new SQSClient(configs.sqs ?? {}),
+    ses: new SESClient(configs.ses ?? {}),
   };
 }
 
 export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps {
   const ses = new SesMailer(clients.ses, env.SES_CONFIGURATION_SET);
   return {
-    ledger: new DynamoDbLedger(DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }), env.TABLE_NAME),
+    ledger: new DynamoDbLedger(
+      DynamoDBDocumentClient.from(clients.dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+      env.TABLE_NAME,
+    ),
     usage: new S3BlobStore(clients.s3, env.USAGE_BUCKET),
     artifacts: new S3BlobStore(clients.s3, env.ARTIFACTS_BUCKET),
     openPartWriter: openBufferedPartWriter,
     workQueue: new SqsWorkQueue(clients.sqs, env.WORK_QUEUE_URL),
     discrepancyQueue: new SqsWorkQueue(clients.sqs, env.DISCREPANCY_QUEUE_URL),
-    mailer: env.SES_MAX_SEND_RATE === undefined ? ses : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
+    mailer:
+      env.SES_MAX_SEND_RATE === undefined
+        ? ses
+        : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
     log,
   };
 }

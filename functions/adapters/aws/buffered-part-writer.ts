@@ -54,16 +54,23 @@ class PartBuffer {
 export class BufferedPartWriter implements PartWriter {
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: BlobStore, private readonly partSize: number) {}
+  constructor(
+    private readonly store: BlobStore,
+    private readonly partSize: number,
+  ) {}
 
   open(keyOf: (part: number) => string, contentType: string): PartedObject {
     const buffer = new PartBuffer();
     let parts = 0;
     const handOver = (): Promise<void> => this.write(keyOf(parts++), buffer.take(), contentType);
     return {
-      get parts() { return parts; },
+      get parts() {
+        return parts;
+      },
       append: (text, second) => (buffer.append(this.partSize, text, second) ? handOver() : undefined),
-      end: async () => { if (buffer.length > 0) await handOver(); },
+      end: async () => {
+        if (buffer.length > 0) await handOver();
+      },
     };
   }
 

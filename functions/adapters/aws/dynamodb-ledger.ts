@@ -54,21 +54,27 @@ export class DynamoDbLedger implements Ledger {
 
   readonly claimFile: Ledger['claimFile'] = (...args) => this.usageFiles.claimFile(...args);
   readonly completeFile: Ledger['completeFile'] = (...args) => this.usageFiles.completeFile(...args);
-  readonly recordDuplicateFile: Ledger['recordDuplicateFile'] = (...args) => this.usageFiles.recordDuplicateFile(...args);
+  readonly recordDuplicateFile: Ledger['recordDuplicateFile'] = (...args) =>
+    this.usageFiles.recordDuplicateFile(...args);
   readonly unreportedFiles: Ledger['unreportedFiles'] = (...args) => this.usageFiles.unreportedFiles(...args);
   readonly markFilesReported: Ledger['markFilesReported'] = (...args) => this.usageFiles.markFilesReported(...args);
 
   readonly expectedFeeds: Ledger['expectedFeeds'] = (...args) => this.reconciliations.expectedFeeds(...args);
-  readonly putReconciliation: Ledger['putReconciliation'] = (...args) => this.reconciliations.putReconciliation(...args);
-  readonly recentReconciliations: Ledger['recentReconciliations'] = (...args) => this.reconciliations.recentReconciliations(...args);
+  readonly putReconciliation: Ledger['putReconciliation'] = (...args) =>
+    this.reconciliations.putReconciliation(...args);
+  readonly recentReconciliations: Ledger['recentReconciliations'] = (...args) =>
+    this.reconciliations.recentReconciliations(...args);
 
   readonly storeDiscrepancy: Ledger['storeDiscrepancy'] = (...args) => this.discrepancies.storeDiscrepancy(...args);
   readonly listDiscrepancies: Ledger['listDiscrepancies'] = (...args) => this.discrepancies.listDiscrepancies(...args);
-  readonly setDiscrepancyStatus: Ledger['setDiscrepancyStatus'] = (...args) => this.discrepancies.setDiscrepancyStatus(...args);
+  readonly setDiscrepancyStatus: Ledger['setDiscrepancyStatus'] = (...args) =>
+    this.discrepancies.setDiscrepancyStatus(...args);
 
   readonly invoiceNumberFor: Ledger['invoiceNumberFor'] = (...args) => this.invoices.invoiceNumberFor(...args);
-  readonly reserveInvoiceNumbers: Ledger['reserveInvoiceNumbers'] = (...args) => this.invoices.reserveInvoiceNumbers(...args);
-  readonly issueNumberedInvoice: Ledger['issueNumberedInvoice'] = (...args) => this.invoices.issueNumberedInvoice(...args);
+  readonly reserveInvoiceNumbers: Ledger['reserveInvoiceNumbers'] = (...args) =>
+    this.invoices.reserveInvoiceNumbers(...args);
+  readonly issueNumberedInvoice: Ledger['issueNumberedInvoice'] = (...args) =>
+    this.invoices.issueNumberedInvoice(...args);
   readonly getInvoice: Ledger['getInvoice'] = (...args) => this.invoices.getInvoice(...args);
   readonly listInvoices: Ledger['listInvoices'] = (...args) => this.invoices.listInvoices(...args);
   readonly disputeInvoice: Ledger['disputeInvoice'] = (...args) => this.invoices.disputeInvoice(...args);

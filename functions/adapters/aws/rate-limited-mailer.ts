@@ -10,7 +10,10 @@ import type { Mailer } from '../../app/ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 export class RateLimitedMailer implements Mailer {
-  constructor(private readonly inner: Mailer, private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly inner: Mailer,
+    private readonly limiter: RateLimiter,
+  ) {}
 
   async sendRaw(input: { from: string; to: readonly string[]; raw: Buffer }): Promise<string> {
     await this.limiter.take(Math.max(1, input.to.length));

@@ -45,7 +45,8 @@ export class TokenBucket implements RateLimiter {
 
   constructor(options: TokenBucketOptions) {
     const { ratePerSecond, burst = 1 } = options;
-    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0) throw new RangeError(`ratePerSecond must be a positive number, not ${ratePerSecond}`);
+    if (!Number.isFinite(ratePerSecond) || ratePerSecond <= 0)
+      throw new RangeError(`ratePerSecond must be a positive number, not ${ratePerSecond}`);
     if (!Number.isFinite(burst) || burst < 1) throw new RangeError(`burst must be a number ≥ 1, not ${burst}`);
     this.ratePerSecond = ratePerSecond;
     this.burst = burst;
@@ -57,7 +58,8 @@ export class TokenBucket implements RateLimiter {
 
   /** Resolves when `count` tokens (default 1) have been spent for the caller. */
   take(count = 1): Promise<void> {
-    if (!Number.isFinite(count) || count < 1) return Promise.reject(new RangeError(`count must be a number ≥ 1, not ${count}`));
+    if (!Number.isFinite(count) || count < 1)
+      return Promise.reject(new RangeError(`count must be a number ≥ 1, not ${count}`));
     const turn = this.tail.then(() => this.acquire(count));
     this.tail = turn.catch(() => undefined);
     return turn;

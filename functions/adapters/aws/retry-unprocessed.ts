@@ -16,7 +16,9 @@ export interface RetryUnprocessedOptions<T> {
 
 /** Calls `send` with `batch`, then with what it returns as unprocessed, until nothing is left. */
 export async function retryUnprocessed<T>(
-  batch: readonly T[], send: (entries: readonly T[]) => Promise<readonly T[]>, options: RetryUnprocessedOptions<T>,
+  batch: readonly T[],
+  send: (entries: readonly T[]) => Promise<readonly T[]>,
+  options: RetryUnprocessedOptions<T>,
 ): Promise<void> {
   const delayMs = options.delayMs ?? ((attempt: number) => 50 * 2 ** attempt);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));

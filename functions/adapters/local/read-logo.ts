@@ -22,21 +22,30 @@ function contentTypeOf(file: string): Logo['contentType'] {
 
 /** Why `bytes` are not the image `file`'s extension says, or undefined. */
 function contentProblem(contentType: Logo['contentType'], bytes: Uint8Array): string | undefined {
-  if (contentType === 'image/png') return startsWith(bytes, PNG) ? undefined : 'is not a PNG image (its first bytes are not the PNG signature)';
-  if (contentType === 'image/jpeg') return startsWith(bytes, JPEG) ? undefined : 'is not a JPEG image (its first bytes are not the JPEG signature)';
+  if (contentType === 'image/png')
+    return startsWith(bytes, PNG) ? undefined : 'is not a PNG image (its first bytes are not the PNG signature)';
+  if (contentType === 'image/jpeg')
+    return startsWith(bytes, JPEG) ? undefined : 'is not a JPEG image (its first bytes are not the JPEG signature)';
   const head = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, 4096));
   return /<svg[\s>]/i.test(head) ? undefined : 'is not an SVG image (no <svg> element near its start)';
 }
 
 /** The logo, or the problem with it, reported on the setting that names it. */
 export function readLogo(
-  file: string, found: { readonly size: number; readonly bytes?: Uint8Array } | undefined, settingsFile = 'trueup.json',
+  file: string,
+  found: { readonly size: number; readonly bytes?: Uint8Array } | undefined,
+  settingsFile = 'trueup.json',
 ): { ok: true; logo: Logo } | { ok: false; problem: Problem } {
-  const problem = (reason: string): { ok: false; problem: Problem } => ({ ok: false, problem: { file: settingsFile, column: 'msp.logo', reason } });
+  const problem = (reason: string): { ok: false; problem: Problem } => ({
+    ok: false,
+    problem: { file: settingsFile, column: 'msp.logo', reason },
+  });
   if (found === undefined) return problem(`names ${JSON.stringify(file)}, which is not a file in the data folder`);
   if (found.size === 0) return problem(`names ${JSON.stringify(file)}, which is empty`);
   if (found.size > MAX_LOGO_BYTES || found.bytes === undefined) {
-    return problem(`names ${JSON.stringify(file)}, which is ${Math.ceil(found.size / 1024)} KB: a logo must be at most ${MAX_LOGO_BYTES / 1024} KB`);
+    return problem(
+      `names ${JSON.stringify(file)}, which is ${Math.ceil(found.size / 1024)} KB: a logo must be at most ${MAX_LOGO_BYTES / 1024} KB`,
+    );
   }
   const { bytes } = found;
   const contentType = contentTypeOf(file);

@@ -173,7 +173,11 @@ export async function startSesLocal(): Promise<SesLocal> {
   // ESM/CJS default-export interop differences between node and vitest.
   const require = createRequire(import.meta.url);
   const factory = (require('aws-ses-v2-local') as { default: SesServerFactory }).default;
-  const server = await withTimeout(factory({ host: '127.0.0.1', port: 0 }), 10_000, 'aws-ses-v2-local did not start listening');
+  const server = await withTimeout(
+    factory({ host: '127.0.0.1', port: 0 }),
+    10_000,
+    'aws-ses-v2-local did not start listening',
+  );
   installShim(server);
   const { port } = server.address() as AddressInfo;
 

@@ -40,7 +40,14 @@ export interface Driver<T extends SourceType = SourceType> {
 
 /** Minimal RFC 4180 field: quoted only when needed (machine CSV for our own ingest). */
 export function csvField(value: unknown): string {
-  const s = value === null || value === undefined ? '' : typeof value === 'number' ? plainNumber(value) : typeof value === 'string' ? value : JSON.stringify(value);
+  const s =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'number'
+        ? plainNumber(value)
+        : typeof value === 'string'
+          ? value
+          : JSON.stringify(value);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -55,7 +62,12 @@ export function plainNumber(n: number): string {
 export function toCsv(rows: readonly Record<string, unknown>[], first: readonly string[] = []): string {
   const columns = [...first];
   const known = new Set(columns);
-  for (const row of rows) for (const key of Object.keys(row)) if (!known.has(key) && !key.startsWith('@')) { known.add(key); columns.push(key); }
+  for (const row of rows)
+    for (const key of Object.keys(row))
+      if (!known.has(key) && !key.startsWith('@')) {
+        known.add(key);
+        columns.push(key);
+      }
   const lines = [columns.map(csvField).join(',')];
   for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(','));
   return lines.join('\r\n') + '\r\n';

@@ -23,19 +23,25 @@ async function authHeaders(ctx: Ctx): Promise<Record<string, string>> {
   let password: string | undefined;
   try {
     const json = JSON.parse(secret) as { username?: unknown; password?: unknown };
-    if (typeof json.username === 'string' && typeof json.password === 'string') ({ username: user, password } = json as { username: string; password: string });
+    if (typeof json.username === 'string' && typeof json.password === 'string')
+      ({ username: user, password } = json as { username: string; password: string });
   } catch {
     const at = secret.indexOf(':');
     if (at > 0) [user, password] = [secret.slice(0, at), secret.slice(at + 1)];
   }
   if (user === undefined || password === undefined) {
-    throw new CredentialError(`${describeRef(source.credential!)} must hold "user:password" or {"username": …, "password": …} for basic auth`);
+    throw new CredentialError(
+      `${describeRef(source.credential!)} must hold "user:password" or {"username": …, "password": …} for basic auth`,
+    );
   }
   return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
 }
 
 function refused(ctx: Ctx) {
-  return (message: string) => new CredentialError(`${message}: the server refused the credential in ${ctx.source.credential ? describeRef(ctx.source.credential) : '(none configured)'}`);
+  return (message: string) =>
+    new CredentialError(
+      `${message}: the server refused the credential in ${ctx.source.credential ? describeRef(ctx.source.credential) : '(none configured)'}`,
+    );
 }
 
 function header(value: string | string[] | undefined): string | undefined {
@@ -43,7 +49,10 @@ function header(value: string | string[] | undefined): string | undefined {
 }
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export const httpsDriver: Driver<'https'> = {
@@ -70,7 +79,8 @@ export const httpsDriver: Driver<'https'> = {
     const version = etag ? `etag:${etag}` : lastModified ? `modified:${lastModified}` : `sha256:${sha256}`;
     const path = new URL(ctx.source.url).pathname;
     const base = ctx.source.fileName ?? (decodeURIComponent(path.split('/').pop() ?? '') || 'download.csv');
-    if (/[/\\]/.test(base)) throw new PermanentSourceError(`cannot name the downloaded file after ${JSON.stringify(base)}: set "fileName"`);
+    if (/[/\\]/.test(base))
+      throw new PermanentSourceError(`cannot name the downloaded file after ${JSON.stringify(base)}: set "fileName"`);
     yield {
       remoteId: `${redact(ctx.source.url)}#${version}`,
       remoteName: redact(ctx.source.url),
@@ -78,7 +88,11 @@ export const httpsDriver: Driver<'https'> = {
       remoteEtag: etag ?? lastModified ?? `sha256:${sha256}`,
       fetch: async () => res.body,
       landed: async () => {
-        await ctx.state.putCursor(ctx.source.name, { url: ctx.source.url, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) });
+        await ctx.state.putCursor(ctx.source.name, {
+          url: ctx.source.url,
+          ...(etag ? { etag } : {}),
+          ...(lastModified ? { lastModified } : {}),
+        });
       },
     };
   },

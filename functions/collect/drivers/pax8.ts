@@ -18,16 +18,42 @@ const PAGE_SIZE = 200;
 
 /** Columns first in the CSV (the ingest's Pax8 format needs the first four). */
 export const PAX8_COLUMNS = [
-  'companyId', 'sku', 'quantity', 'startPeriod', 'endPeriod', 'cost', 'costTotal', 'currencyCode', 'id', 'invoiceId',
-  'type', 'companyName', 'externalId', 'productId', 'productName', 'description', 'unitOfMeasure', 'term', 'chargeType', 'rateType',
-  'price', 'subTotal', 'total', 'subscriptionId',
+  'companyId',
+  'sku',
+  'quantity',
+  'startPeriod',
+  'endPeriod',
+  'cost',
+  'costTotal',
+  'currencyCode',
+  'id',
+  'invoiceId',
+  'type',
+  'companyName',
+  'externalId',
+  'productId',
+  'productName',
+  'description',
+  'unitOfMeasure',
+  'term',
+  'chargeType',
+  'rateType',
+  'price',
+  'subTotal',
+  'total',
+  'subscriptionId',
 ] as const;
 
 interface Page<T> {
   content?: T[];
   page?: { size?: number; totalElements?: number; totalPages?: number; number?: number };
 }
-interface Invoice { id: string; invoiceDate?: string; status?: string; currencyCode?: string }
+interface Invoice {
+  id: string;
+  invoiceDate?: string;
+  status?: string;
+  currencyCode?: string;
+}
 
 function base(ctx: Ctx): string {
   return (ctx.source.apiUrl ?? PAX8_API).replace(/\/+$/, '');
@@ -36,11 +62,22 @@ function base(ctx: Ctx): string {
 async function token(ctx: Ctx): Promise<string> {
   const creds = jsonSecret(await ctx.secret(), ClientCredentials, ctx.source.credential, CLIENT_CREDENTIALS_SHAPE);
   const url = ctx.source.tokenUrl ?? `${base(ctx)}/v1/token`;
-  const res = await send({
-    method: 'POST', url, headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({ client_id: creds.clientId, client_secret: creds.clientSecret, audience: ctx.source.audience ?? 'https://api.pax8.com', grant_type: 'client_credentials' }),
-  }, ctx.http);
-  const refused = (message: string): Error => new CredentialError(`${message}: Pax8 refused the client credentials in ${describeRef(ctx.source.credential)}`);
+  const res = await send(
+    {
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        client_id: creds.clientId,
+        client_secret: creds.clientSecret,
+        audience: ctx.source.audience ?? 'https://api.pax8.com',
+        grant_type: 'client_credentials',
+      }),
+    },
+    ctx.http,
+  );
+  const refused = (message: string): Error =>
+    new CredentialError(`${message}: Pax8 refused the client credentials in ${describeRef(ctx.source.credential)}`);
   if (res.status === 400) throw refused(httpError('the Pax8 token endpoint', res, refused).message);
   if (res.status !== 200) throw httpError('the Pax8 token endpoint', res, refused);
   const body = json<{ access_token?: string }>('the Pax8 token endpoint', res);
@@ -51,12 +88,21 @@ async function token(ctx: Ctx): Promise<string> {
 async function getPage<T>(ctx: Ctx, bearer: string, path: string, query: Record<string, string>): Promise<Page<T>> {
   const url = new URL(`${base(ctx)}${path}`);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await send({ url: url.toString(), headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } }, ctx.http);
-  if (res.status !== 200) throw httpError(`Pax8 GET ${path}`, res, (m) => new CredentialError(`${m}: the Pax8 token was refused`));
+  const res = await send(
+    { url: url.toString(), headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } },
+    ctx.http,
+  );
+  if (res.status !== 200)
+    throw httpError(`Pax8 GET ${path}`, res, (m) => new CredentialError(`${m}: the Pax8 token was refused`));
   return json<Page<T>>(`Pax8 GET ${path}`, res);
 }
 
-async function* pages<T>(ctx: Ctx, bearer: string, path: string, query: Record<string, string> = {}): AsyncGenerator<T> {
+async function* pages<T>(
+  ctx: Ctx,
+  bearer: string,
+  path: string,
+  query: Record<string, string> = {},
+): AsyncGenerator<T> {
   for (let page = 0; ; page += 1) {
     const body = await getPage<T>(ctx, bearer, path, { ...query, page: String(page), size: String(PAGE_SIZE) });
     for (const item of body.content ?? []) yield item;
@@ -87,8 +133,16 @@ export const pax8Driver: Driver<'pax8'> = {
         fileName: `pax8-invoice-${invoice.invoiceDate ?? 'undated'}-${invoice.id.replace(/[^A-Za-z0-9-]/g, '_')}.csv`,
         fetch: async () => {
           const items: Record<string, unknown>[] = [];
-          for await (const item of pages<Record<string, unknown>>(ctx, bearer, `/v1/invoices/${encodeURIComponent(invoice.id)}/items`)) {
-            items.push({ ...item, invoiceId: item.invoiceId ?? invoice.id, currencyCode: item.currencyCode ?? invoice.currencyCode });
+          for await (const item of pages<Record<string, unknown>>(
+            ctx,
+            bearer,
+            `/v1/invoices/${encodeURIComponent(invoice.id)}/items`,
+          )) {
+            items.push({
+              ...item,
+              invoiceId: item.invoiceId ?? invoice.id,
+              currencyCode: item.currencyCode ?? invoice.currencyCode,
+            });
           }
           return Buffer.from(toCsv(items, PAX8_COLUMNS), 'utf8');
         },

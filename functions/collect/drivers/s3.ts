@@ -11,7 +11,11 @@ import type { Driver, DriverContext, RemoteFile } from './driver.js';
 
 type Ctx = DriverContext<'s3'>;
 
-const S3Secret = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() });
+const S3Secret = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  sessionToken: z.string().optional(),
+});
 const S3_SHAPE = '{"accessKeyId": "…", "secretAccessKey": "…"}';
 
 async function client(ctx: Ctx): Promise<S3Client> {
@@ -27,8 +31,20 @@ async function client(ctx: Ctx): Promise<S3Client> {
 function classify(ctx: Ctx, what: string, error: unknown): Error {
   const name = (error as { name?: string }).name ?? 'Error';
   const message = `${what} s3://${ctx.source.bucket}/${ctx.source.prefix ?? ''} failed (${name})`;
-  if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'Forbidden', 'CredentialsProviderError'].includes(name)) {
-    return new CredentialError(`${message}: check ${ctx.source.credential ? describeRef(ctx.source.credential) : "the collector role's access to the bucket"}`);
+  if (
+    [
+      'AccessDenied',
+      'InvalidAccessKeyId',
+      'SignatureDoesNotMatch',
+      'ExpiredToken',
+      'InvalidToken',
+      'Forbidden',
+      'CredentialsProviderError',
+    ].includes(name)
+  ) {
+    return new CredentialError(
+      `${message}: check ${ctx.source.credential ? describeRef(ctx.source.credential) : "the collector role's access to the bucket"}`,
+    );
   }
   if (name === 'NoSuchBucket') return new PermanentSourceError(message);
   return new SourceError(message);
@@ -39,11 +55,14 @@ async function* keys(ctx: Ctx, s3: S3Client): AsyncGenerator<{ key: string; etag
   do {
     let out;
     try {
-      out = await s3.send(new ListObjectsV2Command({ Bucket: ctx.source.bucket, Prefix: ctx.source.prefix, ContinuationToken: token }));
+      out = await s3.send(
+        new ListObjectsV2Command({ Bucket: ctx.source.bucket, Prefix: ctx.source.prefix, ContinuationToken: token }),
+      );
     } catch (error) {
       throw classify(ctx, 'listing', error);
     }
-    for (const object of out.Contents ?? []) if (object.Key && !object.Key.endsWith('/')) yield { key: object.Key, etag: object.ETag };
+    for (const object of out.Contents ?? [])
+      if (object.Key && !object.Key.endsWith('/')) yield { key: object.Key, etag: object.ETag };
     token = out.IsTruncated ? out.NextContinuationToken : undefined;
   } while (token);
 }
@@ -67,7 +86,10 @@ export const s3Driver: Driver<'s3'> = {
       for await (const { key, etag } of keys(ctx, s3)) {
         const relative = key.startsWith(prefix) ? key.slice(prefix.length).replace(/^\/+/, '') : key;
         yield {
-          remoteId: key, remoteName: `s3://${ctx.source.bucket}/${key}`, fileName: relative || key, remoteEtag: etag,
+          remoteId: key,
+          remoteName: `s3://${ctx.source.bucket}/${key}`,
+          fileName: relative || key,
+          remoteEtag: etag,
           fetch: async () => {
             try {
               const out = await s3.send(new GetObjectCommand({ Bucket: ctx.source.bucket, Key: key }));

@@ -13,13 +13,16 @@ import type { Driver, DriverContext, RemoteFile } from './driver.js';
 
 type Ctx = DriverContext<'sftp'>;
 
-const SftpSecret = z.object({
-  username: z.string().min(1),
-  password: z.string().min(1).optional(),
-  privateKey: z.string().min(1).optional(),
-  passphrase: z.string().optional(),
-}).refine((s) => s.password !== undefined || s.privateKey !== undefined, { path: ['password'] });
-const SFTP_SHAPE = '{"username": "…", "password": "…"} or {"username": "…", "privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\\n…", "passphrase": "…"}';
+const SftpSecret = z
+  .object({
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    privateKey: z.string().min(1).optional(),
+    passphrase: z.string().optional(),
+  })
+  .refine((s) => s.password !== undefined || s.privateKey !== undefined, { path: ['password'] });
+const SFTP_SHAPE =
+  '{"username": "…", "password": "…"} or {"username": "…", "privateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\\n…", "passphrase": "…"}';
 
 export function hostKeyFingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
@@ -28,7 +31,10 @@ export function hostKeyFingerprint(key: Buffer): string {
 /** `*.csv`, `usage-??.csv`: `*` and `?` within one name; everything else literal. */
 export function namePattern(pattern: string | undefined): RegExp {
   if (!pattern) return /^[^.]/; // every file but dot-files
-  const body = pattern.split('').map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+  const body = pattern
+    .split('')
+    .map((c) => (c === '*' ? '[^/]*' : c === '?' ? '[^/]' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -40,7 +46,9 @@ async function connect(ctx: Ctx): Promise<SftpClient> {
   const client = new SftpClient(`trueup-${source.name}`);
   try {
     await client.connect({
-      host: source.host, port: source.port ?? 22, username: secret.username,
+      host: source.host,
+      port: source.port ?? 22,
+      username: secret.username,
       ...(secret.password !== undefined ? { password: secret.password } : {}),
       ...(secret.privateKey !== undefined ? { privateKey: secret.privateKey, passphrase: secret.passphrase } : {}),
       readyTimeout: 20_000,
@@ -54,10 +62,14 @@ async function connect(ctx: Ctx): Promise<SftpClient> {
     await client.end().catch(() => undefined);
     const message = (error as Error).message;
     if (offered !== undefined && offered !== expected) {
-      throw new PermanentSourceError(`${source.host}:${source.port ?? 22} offered host key ${offered}, not the configured hostKeySha256 ${expected}: check with the vendor before changing it`);
+      throw new PermanentSourceError(
+        `${source.host}:${source.port ?? 22} offered host key ${offered}, not the configured hostKeySha256 ${expected}: check with the vendor before changing it`,
+      );
     }
     if (/authentication methods failed/i.test(message)) {
-      throw new CredentialError(`${source.host}:${source.port ?? 22} refused user "${secret.username}" with the password or key in ${describeRef(source.credential)}`);
+      throw new CredentialError(
+        `${source.host}:${source.port ?? 22} refused user "${secret.username}" with the password or key in ${describeRef(source.credential)}`,
+      );
     }
     throw new SourceError(`cannot connect to ${source.host}:${source.port ?? 22} (${message})`);
   }
@@ -72,10 +84,14 @@ async function listFiles(ctx: Ctx, client: SftpClient) {
   try {
     entries = await client.list(ctx.source.path);
   } catch (error) {
-    throw new PermanentSourceError(`cannot list ${ctx.source.path} on ${ctx.source.host} (${(error as Error).message})`);
+    throw new PermanentSourceError(
+      `cannot list ${ctx.source.path} on ${ctx.source.host} (${(error as Error).message})`,
+    );
   }
   const match = namePattern(ctx.source.pattern);
-  return entries.filter((e) => e.type === '-' && match.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return entries
+    .filter((e) => e.type === '-' && match.test(e.name))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 export const sftpDriver: Driver<'sftp'> = {
@@ -95,7 +111,9 @@ export const sftpDriver: Driver<'sftp'> = {
       for (const entry of await listFiles(ctx, client)) {
         const path = remotePath(ctx.source.path, entry.name);
         yield {
-          remoteId: path, remoteName: path, fileName: entry.name,
+          remoteId: path,
+          remoteName: path,
+          fileName: entry.name,
           remoteEtag: `size=${entry.size};mtime=${new Date(entry.modifyTime).toISOString()}`,
           fetch: async () => {
             try {

@@ -31,7 +31,8 @@ export function lineProblem(text: string): string | undefined {
   if (/[\r\n\u0085\u2028\u2029]/.test(text)) return `must be on one line (got ${quote(text)})`;
   // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.exec(text);
-  if (control) return `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(text)})`;
+  if (control)
+    return `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} (got ${quote(text)})`;
   if (text.includes('\t')) return `contains a tab character (got ${quote(text)})`;
   if (text.includes('\ufffd')) {
     return `contains a byte that is not valid UTF-8 (got ${quote(text)}): save the file as "CSV UTF-8" or UTF-16 with a byte-order mark`;
@@ -58,27 +59,38 @@ export function cell<T>(convert: (text: string) => Conversion<T>) {
 const MAX_TEXT = 500;
 
 /** Free single-line text (names, descriptions), kept verbatim: escaping happens at output. */
-export const text = (max = MAX_TEXT) => cell((value) => value.length <= max ? accept(value) : reject<string>(`must be at most ${max} characters (got ${value.length})`));
+export const text = (max = MAX_TEXT) =>
+  cell((value) =>
+    value.length <= max ? accept(value) : reject<string>(`must be at most ${max} characters (got ${value.length})`),
+  );
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
 /**
  * A client id: 1–64 of `A-Za-z0-9._-`, starting with a letter or digit (docs/contract.md §2), so
  * that no CSV ever has to alter an id to keep a spreadsheet from reading it as a formula.
  */
-export const clientId = () => cell((value) => {
-  if (!ID.test(value)) return reject<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(value)})`);
-  if (!/^[A-Za-z0-9]/.test(value)) return reject<string>(`must start with a letter or a digit (got ${quote(value)})`);
-  return accept(value);
-});
+export const clientId = () =>
+  cell((value) => {
+    if (!ID.test(value))
+      return reject<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(value)})`);
+    if (!/^[A-Za-z0-9]/.test(value)) return reject<string>(`must start with a letter or a digit (got ${quote(value)})`);
+    return accept(value);
+  });
 
 /** A key naming something (sku, agreement id, account id, payment id): one line, at most 128 characters. */
 export const key = () => text(128);
 
 /** A vendor key: lower-cased (docs/contract.md §1). */
-export const vendor = () => cell((value) => value.length <= 64 ? accept(value.toLowerCase()) : reject<string>(`must be at most 64 characters (got ${value.length})`));
+export const vendor = () =>
+  cell((value) =>
+    value.length <= 64
+      ? accept(value.toLowerCase())
+      : reject<string>(`must be at most 64 characters (got ${value.length})`),
+  );
 
 /** Pragmatic address check: ASCII local part and a dotted domain, as mail servers accept them. */
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /**
  * True for an address the mailer sends as one plain address: nodemailer's composer writes it
@@ -88,7 +100,14 @@ const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61
  * list, nothing), so the send fails or goes elsewhere; such an address is refused.
  */
 export function isEmail(value: string): boolean {
-  return value.length <= 254 && EMAIL.test(value) && !value.startsWith('.') && !value.includes('..') && !/\.@/.test(value) && !value.includes('=?');
+  return (
+    value.length <= 254 &&
+    EMAIL.test(value) &&
+    !value.startsWith('.') &&
+    !value.includes('..') &&
+    !/\.@/.test(value) &&
+    !value.includes('=?')
+  );
 }
 
 export function emailProblem(value: string): string {
@@ -100,22 +119,28 @@ export function emailProblem(value: string): string {
 }
 
 /** One email address. */
-export const email = () => cell((value) => isEmail(value) ? accept(value) : reject<string>(emailProblem(value)));
+export const email = () => cell((value) => (isEmail(value) ? accept(value) : reject<string>(emailProblem(value))));
 
 /** One or more `;`-separated addresses; empty parts (a trailing `;`) and repeats are dropped. */
-export const emails = () => cell((value) => {
-  const parts = value.split(';').map((part) => part.trim()).filter((part) => part !== '');
-  const bad = parts.find((part) => !isEmail(part));
-  if (bad !== undefined) return reject<string[]>(emailProblem(parts.length > 1 ? bad : value));
-  if (parts.length === 0) return reject<string[]>('must list at least one email address');
-  const seen = new Set<string>();
-  return accept(parts.filter((part) => {
-    const folded = part.toLowerCase();
-    if (seen.has(folded)) return false;
-    seen.add(folded);
-    return true;
-  }));
-});
+export const emails = () =>
+  cell((value) => {
+    const parts = value
+      .split(';')
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    const bad = parts.find((part) => !isEmail(part));
+    if (bad !== undefined) return reject<string[]>(emailProblem(parts.length > 1 ? bad : value));
+    if (parts.length === 0) return reject<string[]>('must list at least one email address');
+    const seen = new Set<string>();
+    return accept(
+      parts.filter((part) => {
+        const folded = part.toLowerCase();
+        if (seen.has(folded)) return false;
+        seen.add(folded);
+        return true;
+      }),
+    );
+  });
 
 let knownCurrencies: ReadonlySet<string> | undefined;
 function isKnownCurrency(code: string): boolean {
@@ -136,10 +161,11 @@ export function currencyProblem(code: string): string | undefined {
   return undefined;
 }
 
-export const currency = () => cell((value) => {
-  const bad = currencyProblem(value);
-  return bad === undefined ? accept(value) : reject<string>(bad);
-});
+export const currency = () =>
+  cell((value) => {
+    const bad = currencyProblem(value);
+    return bad === undefined ? accept(value) : reject<string>(bad);
+  });
 
 export interface DecimalBounds {
   /** Inclusive lower bound. */
@@ -185,22 +211,25 @@ export function toDecimal(value: string, bounds: DecimalBounds = {}): Conversion
 export const decimal = (bounds: DecimalBounds = {}) => cell((value) => toDecimal(value, bounds));
 
 /** A whole number within [min, max]. */
-export const wholeNumber = (min: number, max: number) => cell((value) => {
-  const n = /^[+-]?\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
-  return Number.isInteger(n) && n >= min && n <= max
-    ? accept(n === 0 ? 0 : n)
-    : reject<number>(`must be a whole number from ${min} to ${max} (got ${quote(value)})`);
-});
+export const wholeNumber = (min: number, max: number) =>
+  cell((value) => {
+    const n = /^[+-]?\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+    return Number.isInteger(n) && n >= min && n <= max
+      ? accept(n === 0 ? 0 : n)
+      : reject<number>(`must be a whole number from ${min} to ${max} (got ${quote(value)})`);
+  });
 
 /** A real calendar date `YYYY-MM-DD`. */
-export const date = () => cell((value): Conversion<IsoDate> => {
-  if (isIsoDate(value)) return accept(value);
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return reject(`is not a real calendar date (got ${quote(value)})`);
-  return reject(`must be a date written YYYY-MM-DD (got ${quote(value)})`);
-});
+export const date = () =>
+  cell((value): Conversion<IsoDate> => {
+    if (isIsoDate(value)) return accept(value);
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return reject(`is not a real calendar date (got ${quote(value)})`);
+    return reject(`must be a date written YYYY-MM-DD (got ${quote(value)})`);
+  });
 
 /** One of a few words, matched case-insensitively and given back in the listed spelling. */
-export const oneOf = <const T extends string>(values: readonly T[]) => cell((value) => {
-  const found = values.find((candidate) => candidate === value.toLowerCase());
-  return found !== undefined ? accept(found) : reject<T>(`must be one of ${values.join(', ')} (got ${quote(value)})`);
-});
+export const oneOf = <const T extends string>(values: readonly T[]) =>
+  cell((value) => {
+    const found = values.find((candidate) => candidate === value.toLowerCase());
+    return found !== undefined ? accept(found) : reject<T>(`must be one of ${values.join(', ')} (got ${quote(value)})`);
+  });

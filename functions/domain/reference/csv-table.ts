@@ -86,8 +86,9 @@ function isBlank(fields: readonly string[]): boolean {
   return fields.every((field) => field.trim() === '');
 }
 
-const QUOTE_PROBLEM = 'has a misplaced or unclosed double quote, so this row and the rest of the file could not be read: '
-  + 'a value containing " must be enclosed in double quotes with each " inside doubled ("")';
+const QUOTE_PROBLEM =
+  'has a misplaced or unclosed double quote, so this row and the rest of the file could not be read: ' +
+  'a value containing " must be enclosed in double quotes with each " inside doubled ("")';
 
 const headerName = (name: string): string => name.trim().toLowerCase();
 
@@ -121,7 +122,8 @@ export function readTable<T>(text: string, file: string, spec: TableSpec<T>): Ta
   header.fields.forEach((field, index) => {
     const name = headerName(field);
     if (!spec.columns.includes(name)) return;
-    if (positions.has(name)) problems.push({ file, line: header.line, column: name, reason: 'appears twice in the header' });
+    if (positions.has(name))
+      problems.push({ file, line: header.line, column: name, reason: 'appears twice in the header' });
     else positions.set(name, index);
   });
   const found = foundColumns(header.fields);
@@ -144,7 +146,8 @@ export function readTable<T>(text: string, file: string, spec: TableSpec<T>): Ta
     const extra = record.fields.slice(header.fields.length);
     if (extra.some((field) => field.trim() !== '')) {
       problems.push({
-        file, line: record.line,
+        file,
+        line: record.line,
         reason: `has ${record.fields.length} values but the header has ${header.fields.length} columns: quote values that contain a comma`,
       });
       continue;
@@ -162,7 +165,12 @@ export function readTable<T>(text: string, file: string, spec: TableSpec<T>): Ta
     }
     for (const issue of parsed.error.issues) {
       const column = issue.path[0];
-      problems.push({ file, line: record.line, ...(typeof column === 'string' ? { column } : {}), reason: issue.message });
+      problems.push({
+        file,
+        line: record.line,
+        ...(typeof column === 'string' ? { column } : {}),
+        reason: issue.message,
+      });
     }
   }
   return { headerOk: true, raw, rows, problems };
@@ -183,17 +191,25 @@ export function duplicateKeys(raw: readonly RawRow[], file: string, key: KeyColu
   for (const row of raw) {
     const values = key.columns.map((column) => row.cells[column]);
     if (values.some((value) => value === undefined)) continue;
-    const normalized = key.columns.map((column, i) => key.normalize ? key.normalize(column, values[i] as string) : values[i] as string);
+    const normalized = key.columns.map((column, i) =>
+      key.normalize ? key.normalize(column, values[i] as string) : (values[i] as string),
+    );
     const id = JSON.stringify(normalized);
     const earlier = first.get(id);
     if (earlier === undefined) {
       first.set(id, row.line);
       continue;
     }
-    const label = key.columns.length === 1
-      ? `${key.columns[0]} ${JSON.stringify(normalized[0])}`
-      : `(${key.columns.join(', ')}) (${normalized.map((value) => JSON.stringify(value)).join(', ')})`;
-    problems.push({ file, line: row.line, column: key.columns[key.columns.length - 1] as string, reason: `duplicate ${label}: already on line ${earlier}` });
+    const label =
+      key.columns.length === 1
+        ? `${key.columns[0]} ${JSON.stringify(normalized[0])}`
+        : `(${key.columns.join(', ')}) (${normalized.map((value) => JSON.stringify(value)).join(', ')})`;
+    problems.push({
+      file,
+      line: row.line,
+      column: key.columns[key.columns.length - 1] as string,
+      reason: `duplicate ${label}: already on line ${earlier}`,
+    });
   }
   return problems;
 }

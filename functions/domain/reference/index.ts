@@ -2,7 +2,19 @@
 export { formatProblem, formatProblems, sortProblems, type ParseResult, type Problem } from './problems.js';
 export { DEFAULT_SETTINGS, DEFAULT_SETTINGS_JSON, parseSettings } from './settings.js';
 export {
-  overlappingAgreements, parseAccounts, parseAgreements, parseClients, parsePaymentFiles, parsePayments, parseProducts, parseSkuMap,
+  overlappingAgreements,
+  parseAccounts,
+  parseAgreements,
+  parseClients,
+  parsePaymentFiles,
+  parsePayments,
+  parseProducts,
+  parseSkuMap,
   type PaymentFileOptions,
 } from './parse.js';
-export { REFERENCE_FILE_NAMES, parseReferenceData, type ReferenceFileNames, type ReferenceFiles } from './reference-data.js';
+export {
+  REFERENCE_FILE_NAMES,
+  parseReferenceData,
+  type ReferenceFileNames,
+  type ReferenceFiles,
+} from './reference-data.js';

@@ -79,12 +79,22 @@ export function scanJson(text: string): JsonScan {
       case 'end':
         return fail();
       case 'valueOrClose':
-        if (c === ']') { stack.pop(); at++; expect = afterValue(); break; }
+        if (c === ']') {
+          stack.pop();
+          at++;
+          expect = afterValue();
+          break;
+        }
         expect = 'value';
         break;
       case 'keyOrClose':
       case 'key': {
-        if (c === '}' && expect === 'keyOrClose') { stack.pop(); at++; expect = afterValue(); break; }
+        if (c === '}' && expect === 'keyOrClose') {
+          stack.pop();
+          at++;
+          expect = afterValue();
+          break;
+        }
         if (c !== '"' || top?.keys === undefined) return fail();
         const end = stringEnd(text, at);
         if (end < 0) return fail();
@@ -102,8 +112,21 @@ export function scanJson(text: string): JsonScan {
         expect = 'value';
         break;
       case 'commaOrClose':
-        if (c === ',') { at++; if (top?.keys) expect = 'key'; else { if (top) top.index++; expect = 'value'; } break; }
-        if ((c === '}' && top?.keys) || (c === ']' && top && !top.keys)) { stack.pop(); at++; expect = afterValue(); break; }
+        if (c === ',') {
+          at++;
+          if (top?.keys) expect = 'key';
+          else {
+            if (top) top.index++;
+            expect = 'value';
+          }
+          break;
+        }
+        if ((c === '}' && top?.keys) || (c === ']' && top && !top.keys)) {
+          stack.pop();
+          at++;
+          expect = afterValue();
+          break;
+        }
         return fail();
       case 'value': {
         if (c === '{' || c === '[') {

@@ -11,7 +11,7 @@ import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import { accountsSpec, agreementsSpec, clientsSpec, paymentsSpec, productsSpec, skuMapSpec } from './tables.js';
 
-const lowerVendor = (column: string, value: string): string => column === 'vendor' ? value.toLowerCase() : value;
+const lowerVendor = (column: string, value: string): string => (column === 'vendor' ? value.toLowerCase() : value);
 
 export const CLIENT_KEY: KeyColumn = { columns: ['client_id'] };
 export const ACCOUNT_KEY: KeyColumn = { columns: ['vendor', 'account_id'], normalize: lowerVendor };
@@ -82,7 +82,9 @@ export function overlappingAgreements(rows: readonly Located<Agreement>[], file:
         if (!overlaps) continue;
         const first = aFrom > bFrom ? aFrom : bFrom;
         problems.push({
-          file, line: later.line, column: 'start_date',
+          file,
+          line: later.line,
+          column: 'start_date',
           reason: `agreement ${b.agreementId} (line ${later.line}) and agreement ${a.agreementId} (line ${earlier.line}) are both active for client ${a.clientId}, sku ${a.sku} in ${first}: a line is active in every month from its start_date's month to its end_date's month, so end one before the month the other starts`,
         });
       }
@@ -133,20 +135,28 @@ export function parsePaymentFiles(
       if (earlier === undefined) {
         first.set(row.value.paymentId, { file, line: row.line, payment: row.value });
         payments.push(row.value);
-        if (options.lastDay !== undefined && row.value.receivedOn > options.lastDay) later.push({ file, line: row.line, payment: row.value });
+        if (options.lastDay !== undefined && row.value.receivedOn > options.lastDay)
+          later.push({ file, line: row.line, payment: row.value });
         continue;
       }
       const id = JSON.stringify(row.value.paymentId);
       const diffs = paymentDifference(earlier.payment, row.value);
       if (diffs.length > 0) {
         problems.push({
-          file, line: row.line, column: 'payment_id',
+          file,
+          line: row.line,
+          column: 'payment_id',
           reason: `duplicate payment_id ${id} with different content (${diffs.join(', ')}): ${file}:${row.line} and ${earlier.file}:${earlier.line} cannot both be that payment; give one its own payment_id or remove it`,
         });
         continue;
       }
       const where = earlier.file === file ? `line ${earlier.line}` : `${earlier.file} line ${earlier.line}`;
-      warnings.push({ file, line: row.line, column: 'payment_id', reason: `duplicate payment_id ${id}: already on ${where}; this row is ignored` });
+      warnings.push({
+        file,
+        line: row.line,
+        column: 'payment_id',
+        reason: `duplicate payment_id ${id}: already on ${where}; this row is ignored`,
+      });
     }
   }
   if (options.lastDay !== undefined) warnings.push(...latePaymentWarnings(later, options.lastDay));
@@ -159,18 +169,27 @@ export interface PaymentFileOptions {
 }
 
 /** One warning for the payments after `lastDay`, and one for each more than a year after it. */
-function latePaymentWarnings(later: readonly { file: string; line: number; payment: Payment }[], lastDay: IsoDate): Problem[] {
+function latePaymentWarnings(
+  later: readonly { file: string; line: number; payment: Payment }[],
+  lastDay: IsoDate,
+): Problem[] {
   const [first] = later;
   if (first === undefined) return [];
   const more = later.length > 1 ? ` and ${later.length - 1} more payment(s) are` : ' is';
-  const warnings: Problem[] = [{
-    file: first.file, line: first.line, column: 'received_on',
-    reason: `payment ${JSON.stringify(first.payment.paymentId)}${more} received after the last day ${lastDay}: not applied in this run`,
-  }];
+  const warnings: Problem[] = [
+    {
+      file: first.file,
+      line: first.line,
+      column: 'received_on',
+      reason: `payment ${JSON.stringify(first.payment.paymentId)}${more} received after the last day ${lastDay}: not applied in this run`,
+    },
+  ];
   const yearAhead = addDays(lastDay, 366);
   for (const { file, line, payment } of later.filter((p) => p.payment.receivedOn > yearAhead)) {
     warnings.push({
-      file, line, column: 'received_on',
+      file,
+      line,
+      column: 'received_on',
       reason: `payment ${JSON.stringify(payment.paymentId)} is received on ${payment.receivedOn}, more than a year after the last day ${lastDay}: check the year`,
     });
   }

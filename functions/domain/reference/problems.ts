@@ -37,11 +37,13 @@ export function sortProblems(problems: readonly Problem[], fileOrder: readonly s
   };
   return problems
     .map((problem, index) => ({ problem, index }))
-    .sort((a, b) =>
-      rank(a.problem.file) - rank(b.problem.file)
-      || (a.problem.file < b.problem.file ? -1 : a.problem.file > b.problem.file ? 1 : 0)
-      || (a.problem.line ?? 0) - (b.problem.line ?? 0)
-      || a.index - b.index)
+    .sort(
+      (a, b) =>
+        rank(a.problem.file) - rank(b.problem.file) ||
+        (a.problem.file < b.problem.file ? -1 : a.problem.file > b.problem.file ? 1 : 0) ||
+        (a.problem.line ?? 0) - (b.problem.line ?? 0) ||
+        a.index - b.index,
+    )
     .map(({ problem }) => problem);
 }
 

@@ -5,7 +5,15 @@
  */
 import type { ReferenceData, Settings } from '../billing-types.js';
 import type { RawRow, Table } from './csv-table.js';
-import { ACCOUNT_KEY, AGREEMENT_KEY, CLIENT_KEY, PRODUCT_KEY, SKU_MAP_KEY, overlappingAgreements, readKeyedTable } from './parse.js';
+import {
+  ACCOUNT_KEY,
+  AGREEMENT_KEY,
+  CLIENT_KEY,
+  PRODUCT_KEY,
+  SKU_MAP_KEY,
+  overlappingAgreements,
+  readKeyedTable,
+} from './parse.js';
 import { fail, sortProblems, succeed, type ParseResult, type Problem } from './problems.js';
 import { DEFAULT_SETTINGS, parseSettings } from './settings.js';
 import { accountsSpec, agreementsSpec, clientsSpec, productsSpec, skuMapSpec } from './tables.js';
@@ -40,7 +48,10 @@ const COLUMNS_OF: Record<Exclude<keyof ReferenceFiles, 'settings'>, readonly str
 };
 
 function missing(name: keyof typeof COLUMNS_OF, names: ReferenceFileNames): Problem {
-  return { file: names[name], reason: `is missing: the data folder needs it, with at least the columns ${COLUMNS_OF[name].join(', ')}` };
+  return {
+    file: names[name],
+    reason: `is missing: the data folder needs it, with at least the columns ${COLUMNS_OF[name].join(', ')}`,
+  };
 }
 
 /** The key values a table defines, from every row that has one (valid or not: no cascading problems). */
@@ -56,7 +67,12 @@ function keysOf(table: Table<unknown> | undefined, column: string): Map<string, 
 
 /** Rows of `rows` whose `column` names nothing in `known`; a case-only difference gets a hint. */
 function unknownReferences(
-  rows: readonly RawRow[], file: string, column: string, known: ReadonlyMap<string, string> | undefined, what: string, knownFile: string,
+  rows: readonly RawRow[],
+  file: string,
+  column: string,
+  known: ReadonlyMap<string, string> | undefined,
+  what: string,
+  knownFile: string,
 ): Problem[] {
   if (known === undefined) return [];
   const folded = new Map<string, string>();
@@ -67,20 +83,31 @@ function unknownReferences(
     if (value === undefined || known.has(value)) continue;
     const near = folded.get(value.toLowerCase());
     const hint = near !== undefined ? ` (did you mean ${JSON.stringify(near)}? ids are case-sensitive)` : '';
-    problems.push({ file, line: row.line, column, reason: `${what} ${JSON.stringify(value)} is not in ${knownFile}${hint}` });
+    problems.push({
+      file,
+      line: row.line,
+      column,
+      reason: `${what} ${JSON.stringify(value)} is not in ${knownFile}${hint}`,
+    });
   }
   return problems;
 }
 
 /** Parses and checks the whole reference data set; every problem of every file, or the data. */
-export function parseReferenceData(files: ReferenceFiles, names: ReferenceFileNames = REFERENCE_FILE_NAMES): ParseResult<ReferenceData> {
+export function parseReferenceData(
+  files: ReferenceFiles,
+  names: ReferenceFileNames = REFERENCE_FILE_NAMES,
+): ParseResult<ReferenceData> {
   const problems: Problem[] = [];
 
   const settingsResult = parseSettings(files.settings, names.settings);
   if (!settingsResult.ok) problems.push(...settingsResult.problems);
   const settings: Settings = settingsResult.ok ? settingsResult.value : DEFAULT_SETTINGS;
 
-  const read = <T>(name: keyof typeof COLUMNS_OF, build: (text: string, file: string) => Table<T>): Table<T> | undefined => {
+  const read = <T>(
+    name: keyof typeof COLUMNS_OF,
+    build: (text: string, file: string) => Table<T>,
+  ): Table<T> | undefined => {
     const text = files[name];
     if (text === undefined) {
       problems.push(missing(name, names));
@@ -91,7 +118,9 @@ export function parseReferenceData(files: ReferenceFiles, names: ReferenceFileNa
     return table;
   };
 
-  const clients = read('clients', (text, file) => readKeyedTable(text, file, clientsSpec(settings.invoice.paymentTermsDays), CLIENT_KEY));
+  const clients = read('clients', (text, file) =>
+    readKeyedTable(text, file, clientsSpec(settings.invoice.paymentTermsDays), CLIENT_KEY),
+  );
   const accounts = read('accounts', (text, file) => readKeyedTable(text, file, accountsSpec, ACCOUNT_KEY));
   const products = read('products', (text, file) => readKeyedTable(text, file, productsSpec, PRODUCT_KEY));
   const skuMap = read('skuMap', (text, file) => readKeyedTable(text, file, skuMapSpec, SKU_MAP_KEY));
@@ -99,10 +128,13 @@ export function parseReferenceData(files: ReferenceFiles, names: ReferenceFileNa
 
   const clientIds = keysOf(clients, 'client_id');
   const skus = keysOf(products, 'sku');
-  if (accounts) problems.push(...unknownReferences(accounts.raw, names.accounts, 'client_id', clientIds, 'client', names.clients));
+  if (accounts)
+    problems.push(...unknownReferences(accounts.raw, names.accounts, 'client_id', clientIds, 'client', names.clients));
   if (skuMap) problems.push(...unknownReferences(skuMap.raw, names.skuMap, 'sku', skus, 'product', names.products));
   if (agreements) {
-    problems.push(...unknownReferences(agreements.raw, names.agreements, 'client_id', clientIds, 'client', names.clients));
+    problems.push(
+      ...unknownReferences(agreements.raw, names.agreements, 'client_id', clientIds, 'client', names.clients),
+    );
     problems.push(...unknownReferences(agreements.raw, names.agreements, 'sku', skus, 'product', names.products));
     problems.push(...overlappingAgreements(agreements.rows, names.agreements));
   }

@@ -7,7 +7,16 @@
 import { z } from 'zod';
 import type { Dec } from '../money.js';
 import type { DunningStep, Settings } from '../billing-types.js';
-import { currencyProblem, emailProblem, isEmail, lineProblem, quote, toDecimal, type Conversion, type DecimalBounds } from './cell-schemas.js';
+import {
+  currencyProblem,
+  emailProblem,
+  isEmail,
+  lineProblem,
+  quote,
+  toDecimal,
+  type Conversion,
+  type DecimalBounds,
+} from './cell-schemas.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 import { scanJson } from './json-scan.js';
 
@@ -58,16 +67,23 @@ function str<T>(convert: (text: string) => Conversion<T>) {
 const ok = <T>(value: T): Conversion<T> => ({ ok: true, value });
 const no = <T>(reason: string): Conversion<T> => ({ ok: false, reason });
 
-const oneLine = (max: number) => str((text) => {
-  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text) ?? (text.length > max ? `must be at most ${max} characters` : undefined);
-  return bad === undefined ? ok(text) : no<string>(bad);
-});
+const oneLine = (max: number) =>
+  str((text) => {
+    const bad =
+      text.trim() === ''
+        ? 'must not be empty'
+        : (lineProblem(text) ?? (text.length > max ? `must be at most ${max} characters` : undefined));
+    return bad === undefined ? ok(text) : no<string>(bad);
+  });
 
-const email = () => str((text) => isEmail(text) ? ok(text) : no<string>(emailProblem(text)));
+const email = () => str((text) => (isEmail(text) ? ok(text) : no<string>(emailProblem(text))));
 
 /** A decimal written as a JSON string ("1.5") or number (1.5). */
 function decimal(bounds: DecimalBounds) {
-  return z.union([z.string(), z.number()], { error: (issue) => `must be a decimal number written as a string like "1.5" (got ${got(issue.input)})` })
+  return z
+    .union([z.string(), z.number()], {
+      error: (issue) => `must be a decimal number written as a string like "1.5" (got ${got(issue.input)})`,
+    })
     .transform((value, ctx): Dec => {
       const result = toDecimal(typeof value === 'number' ? String(value) : value.trim(), bounds);
       if (!result.ok) {
@@ -80,12 +96,15 @@ function decimal(bounds: DecimalBounds) {
 
 function wholeNumber(min: number, max: number) {
   const message = (input: unknown): string => `must be a whole number from ${min} to ${max} (got ${got(input)})`;
-  return z.number({ error: (issue) => message(issue.input) })
+  return z
+    .number({ error: (issue) => message(issue.input) })
     .refine((n) => Number.isInteger(n) && n >= min && n <= max, { error: (issue) => message(issue.input) });
 }
 
 function oneOf<const T extends string>(values: readonly T[]) {
-  return z.enum(values as [T, ...T[]], { error: (issue) => `must be one of ${values.join(', ')} (got ${got(issue.input)})` });
+  return z.enum(values as [T, ...T[]], {
+    error: (issue) => `must be one of ${values.join(', ')} (got ${got(issue.input)})`,
+  });
 }
 
 /** True for IANA zone names the runtime knows (`Europe/Dublin`, `UTC`); offsets and abbreviations like `EST` are refused. */
@@ -108,33 +127,53 @@ function canonicalZone(zone: string): string {
 function strict<S extends z.core.$ZodLooseShape>(shape: S) {
   const known = Object.keys(shape).filter((name) => !name.startsWith('$'));
   return z.strictObject(shape, {
-    error: (issue) => issue.code === 'unrecognized_keys'
-      ? `has unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((name) => JSON.stringify(name)).join(', ')} (known here: ${known.join(', ')})`
-      : `must be a JSON object (got ${got(issue.input)})`,
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `has unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((name) => JSON.stringify(name)).join(', ')} (known here: ${known.join(', ')})`
+        : `must be a JSON object (got ${got(issue.input)})`,
   });
 }
 
 const STEP_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
 const stepSchema = strict({
-  name: str((text) => STEP_NAME.test(text) ? ok(text) : no<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(text)})`)),
+  name: str((text) =>
+    STEP_NAME.test(text)
+      ? ok(text)
+      : no<string>(`must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got ${quote(text)})`),
+  ),
   offsetDays: wholeNumber(-3650, 3650),
   lateFee: strict({
     percent: decimal({ min: 0, max: 100 }),
     minimum: decimal({ min: 0 }).prefault('0'),
   }).optional(),
-}).transform((step): DunningStep => ({ name: step.name, offsetDays: step.offsetDays, ...(step.lateFee ? { lateFee: step.lateFee } : {}) }));
+}).transform((step): DunningStep => ({
+  name: step.name,
+  offsetDays: step.offsetDays,
+  ...(step.lateFee ? { lateFee: step.lateFee } : {}),
+}));
 
-const stepsSchema = z.array(stepSchema, { error: (issue) => `must be a list of steps (got ${got(issue.input)})` })
+const stepsSchema = z
+  .array(stepSchema, { error: (issue) => `must be a list of steps (got ${got(issue.input)})` })
   .superRefine((steps, ctx) => {
     const names = new Map<string, number>();
     const offsets = new Map<number, number>();
     steps.forEach((step, index) => {
       const sameName = names.get(step.name);
-      if (sameName !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `repeats the name of steps[${sameName}] (got ${quote(step.name)})` });
+      if (sameName !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `repeats the name of steps[${sameName}] (got ${quote(step.name)})`,
+        });
       else names.set(step.name, index);
       const sameOffset = offsets.get(step.offsetDays);
-      if (sameOffset !== undefined) ctx.addIssue({ code: 'custom', path: [index, 'offsetDays'], message: `repeats the offsetDays of steps[${sameOffset}] (got ${step.offsetDays})` });
+      if (sameOffset !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'offsetDays'],
+          message: `repeats the offsetDays of steps[${sameOffset}] (got ${step.offsetDays})`,
+        });
       else offsets.set(step.offsetDays, index);
     });
   })
@@ -143,32 +182,50 @@ const stepsSchema = z.array(stepSchema, { error: (issue) => `must be a list of s
 const D = DEFAULT_SETTINGS_JSON;
 
 /** Text that may span lines (addresses, payment instructions); other control characters are refused. */
-const multiLine = (max: number) => str((text) => {
-  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text.replace(/\r?\n/g, ' ')) ?? (text.length > max ? `must be at most ${max} characters` : undefined);
-  return bad === undefined ? ok(text) : no<string>(bad);
-});
+const multiLine = (max: number) =>
+  str((text) => {
+    const bad =
+      text.trim() === ''
+        ? 'must not be empty'
+        : (lineProblem(text.replace(/\r?\n/g, ' ')) ??
+          (text.length > max ? `must be at most ${max} characters` : undefined));
+    return bad === undefined ? ok(text) : no<string>(bad);
+  });
 
 /** A logo file in the data folder: a relative path to a .png, .jpg/.jpeg or .svg file. */
 export const LOGO_FILE = /\.(png|jpe?g|svg)$/i;
-const logoFile = () => str((text) => {
-  if (!LOGO_FILE.test(text)) return no<string>(`must name a .png, .jpg or .svg file in the data folder (got ${quote(text)})`);
-  if (/^([/\\]|[A-Za-z]:)/.test(text) || text.split(/[/\\]/).includes('..')) return no<string>(`must be a path inside the data folder, like "logo.png" (got ${quote(text)})`);
-  const bad = lineProblem(text);
-  return bad === undefined ? ok(text) : no<string>(bad);
-});
+const logoFile = () =>
+  str((text) => {
+    if (!LOGO_FILE.test(text))
+      return no<string>(`must name a .png, .jpg or .svg file in the data folder (got ${quote(text)})`);
+    if (/^([/\\]|[A-Za-z]:)/.test(text) || text.split(/[/\\]/).includes('..'))
+      return no<string>(`must be a path inside the data folder, like "logo.png" (got ${quote(text)})`);
+    const bad = lineProblem(text);
+    return bad === undefined ? ok(text) : no<string>(bad);
+  });
 
 /** A display name for the From header (`"Acme IT" <billing@…>`): one line, no quotes or angle brackets. */
-const senderName = () => str((text) => {
-  const bad = text.trim() === '' ? 'must not be empty' : lineProblem(text) ?? (/["<>\\]/.test(text) ? `must not contain ", <, > or \\ (got ${quote(text)})` : undefined) ?? (text.length > 100 ? 'must be at most 100 characters' : undefined);
-  return bad === undefined ? ok(text.trim()) : no<string>(bad);
-});
+const senderName = () =>
+  str((text) => {
+    const bad =
+      text.trim() === ''
+        ? 'must not be empty'
+        : (lineProblem(text) ??
+          (/["<>\\]/.test(text) ? `must not contain ", <, > or \\ (got ${quote(text)})` : undefined) ??
+          (text.length > 100 ? 'must be at most 100 characters' : undefined));
+    return bad === undefined ? ok(text.trim()) : no<string>(bad);
+  });
 
 /** A BCP 47 locale with a region (the region picks the paper size), that the runtime formats with (`en-US`, `de-DE`, `zh-Hant-TW`). */
 export function localeProblem(text: string): string | undefined {
   const expected = `must be a locale like en-US, en-GB, de-DE or fr-CA (got ${quote(text)})`;
   try {
     const [canonical] = Intl.getCanonicalLocales(text);
-    return canonical !== undefined && Intl.DateTimeFormat.supportedLocalesOf(canonical).length > 0 && /^[a-z]{2,3}(-[A-Z][a-z]{3})?-([A-Z]{2}|\d{3})(-|$)/.test(canonical) ? undefined : expected;
+    return canonical !== undefined &&
+      Intl.DateTimeFormat.supportedLocalesOf(canonical).length > 0 &&
+      /^[a-z]{2,3}(-[A-Z][a-z]{3})?-([A-Z]{2}|\d{3})(-|$)/.test(canonical)
+      ? undefined
+      : expected;
   } catch {
     return expected;
   }
@@ -198,9 +255,13 @@ const settingsSchema = strict({
     return bad === undefined ? ok(text) : no<string>(bad);
   }).prefault(D.currency),
   invoice: strict({
-    prefix: str((text) => /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/.test(text)
-      ? ok(text)
-      : no<string>(`must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`)).prefault(D.invoice.prefix),
+    prefix: str((text) =>
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/.test(text)
+        ? ok(text)
+        : no<string>(
+            `must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`,
+          ),
+    ).prefault(D.invoice.prefix),
     paymentTermsDays: wholeNumber(0, 3650).prefault(D.invoice.paymentTermsDays),
     recurringTiming: oneOf(['advance', 'arrears'] as const).prefault(D.invoice.recurringTiming),
     paymentInstructions: multiLine(2000).optional(),
@@ -209,8 +270,11 @@ const settingsSchema = strict({
   }).prefault({}),
   reports: strict({
     // At least one: the reports are emailed, and nobody would receive them.
-    recipients: z.array(email(), { error: (issue) => `must be a list of email addresses (got ${got(issue.input)})` })
-      .min(1, { error: 'must list at least one email address: the reconciliation and aging reports are emailed to them' })
+    recipients: z
+      .array(email(), { error: (issue) => `must be a list of email addresses (got ${got(issue.input)})` })
+      .min(1, {
+        error: 'must list at least one email address: the reconciliation and aging reports are emailed to them',
+      })
       .prefault([...D.reports.recipients]),
     agingWeekday: wholeNumber(1, 7).prefault(D.reports.agingWeekday),
   }).prefault({}),
@@ -230,7 +294,8 @@ const settingsSchema = strict({
 /** `dunning.steps[2].lateFee.percent` */
 function keyPath(path: readonly PropertyKey[]): string | undefined {
   let text = '';
-  for (const segment of path) text += typeof segment === 'number' ? `[${segment}]` : `${text === '' ? '' : '.'}${String(segment)}`;
+  for (const segment of path)
+    text += typeof segment === 'number' ? `[${segment}]` : `${text === '' ? '' : '.'}${String(segment)}`;
   return text === '' ? undefined : text;
 }
 
@@ -245,7 +310,7 @@ function jsonSyntaxProblem(text: string, error: unknown, file: string): Problem 
   const message = error instanceof Error ? error.message : String(error);
   const at = /at position (\d+)/.exec(message);
   // Some V8 messages ("Unexpected token 'N'", for NaN) give no position: find it ourselves.
-  const offset = at ? Number(at[1]) : scanJson(text).errorAt ?? text.length;
+  const offset = at ? Number(at[1]) : (scanJson(text).errorAt ?? text.length);
   const { line, column } = position(text, offset);
   const what = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/,?\s*"[^]*" is not valid JSON$/, '');
   return { file, line, reason: `is not valid JSON: ${what} (line ${line}, character ${column})` };
@@ -254,7 +319,9 @@ function jsonSyntaxProblem(text: string, error: unknown, file: string): Problem 
 /** A key written twice in one object: JSON.parse would keep the last silently, so it is a problem. */
 function repeatedKeys(text: string, file: string): Problem[] {
   return scanJson(text).duplicates.map((d) => ({
-    file, line: position(text, d.at).line, column: d.path,
+    file,
+    line: position(text, d.at).line,
+    column: d.path,
     reason: `repeats the key ${JSON.stringify(d.key)} already set on line ${position(text, d.firstAt).line}: write each setting once`,
   }));
 }
@@ -276,8 +343,13 @@ export function parseSettings(jsonText: string | undefined, file = 'trueup.json'
   const repeated = repeatedKeys(text, file);
   const parsed = settingsSchema.safeParse(json);
   if (parsed.success && repeated.length === 0) return succeed(parsed.data);
-  return fail([...repeated, ...(parsed.success ? [] : parsed.error.issues.map((issue) => {
-    const column = keyPath(issue.path);
-    return { file, ...(column !== undefined ? { column } : {}), reason: issue.message };
-  }))]);
+  return fail([
+    ...repeated,
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const column = keyPath(issue.path);
+          return { file, ...(column !== undefined ? { column } : {}), reason: issue.message };
+        })),
+  ]);
 }

@@ -20,7 +20,18 @@
  */
 import { periodOf } from '../../domain/dates.js';
 import { ZERO } from '../../domain/money.js';
-import { billingPeriod, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, text, utcDate } from '../row-cells.js';
+import {
+  billingPeriod,
+  convertRow,
+  currency,
+  decimal,
+  hasRequiredColumns,
+  optional,
+  optionalDecimal,
+  required,
+  text,
+  utcDate,
+} from '../row-cells.js';
 import type { ColumnSpec, UsageFormat } from '../reader-types.js';
 
 function cur(legacy: string, cur2: string, isRequired = false): ColumnSpec {
@@ -44,27 +55,31 @@ const AWS_NUMBER = { exponent: true } as const;
 
 export const awsCur: UsageFormat<keyof typeof columns> = {
   name: 'aws-cur',
-  description: 'AWS CUR legacy (lineItem/UsageAccountId, lineItem/ProductCode, lineItem/UsageType, lineItem/UsageAmount, lineItem/UsageStartDate, lineItem/UnblendedCost) or CUR 2.0 (line_item_… equivalents)',
+  description:
+    'AWS CUR legacy (lineItem/UsageAccountId, lineItem/ProductCode, lineItem/UsageType, lineItem/UsageAmount, lineItem/UsageStartDate, lineItem/UnblendedCost) or CUR 2.0 (line_item_… equivalents)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const lineType = text(row, c.LineItemType);
-    const type = lineType.toLowerCase();
-    if (type === 'tax') return null;
-    const isUsage = type === '' || USAGE_TYPES.has(type);
-    const productCode = required(row, c.ProductCode);
-    const usageType = isUsage ? required(row, c.UsageType) : (optional(row, c.UsageType) ?? lineType);
-    const usageDate = utcDate(row, c.UsageStartDate);
-    return {
-      vendor: 'aws',
-      accountId: required(row, c.UsageAccountId),
-      vendorSku: `${productCode}:${usageType}`,
-      quantity: isUsage ? decimal(row, c.UsageAmount, AWS_NUMBER) : ZERO,
-      usageDate,
-      period: text(row, c.BillingPeriodStartDate) ? billingPeriod(row, c.BillingPeriodStartDate) : periodOf(usageDate),
-      cost: optionalDecimal(row, c.UnblendedCost, AWS_NUMBER),
-      currency: currency(row, c.CurrencyCode),
-      source: ctx,
-    };
-  }),
+  bind: (c) => (row, ctx) =>
+    convertRow(ctx, () => {
+      const lineType = text(row, c.LineItemType);
+      const type = lineType.toLowerCase();
+      if (type === 'tax') return null;
+      const isUsage = type === '' || USAGE_TYPES.has(type);
+      const productCode = required(row, c.ProductCode);
+      const usageType = isUsage ? required(row, c.UsageType) : (optional(row, c.UsageType) ?? lineType);
+      const usageDate = utcDate(row, c.UsageStartDate);
+      return {
+        vendor: 'aws',
+        accountId: required(row, c.UsageAccountId),
+        vendorSku: `${productCode}:${usageType}`,
+        quantity: isUsage ? decimal(row, c.UsageAmount, AWS_NUMBER) : ZERO,
+        usageDate,
+        period: text(row, c.BillingPeriodStartDate)
+          ? billingPeriod(row, c.BillingPeriodStartDate)
+          : periodOf(usageDate),
+        cost: optionalDecimal(row, c.UnblendedCost, AWS_NUMBER),
+        currency: currency(row, c.CurrencyCode),
+        source: ctx,
+      };
+    }),
 };

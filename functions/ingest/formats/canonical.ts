@@ -9,7 +9,19 @@
  * - currency is optional, 3 letters, upper-cased; reference is optional and drives duplicate-row detection.
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, date, decimal, hasRequiredColumns, isRealDate, isUpperCode, optional, optionalDecimal, required } from '../row-cells.js';
+import {
+  col,
+  convertRow,
+  currency,
+  date,
+  decimal,
+  hasRequiredColumns,
+  isRealDate,
+  isUpperCode,
+  optional,
+  optionalDecimal,
+  required,
+} from '../row-cells.js';
 import { Interner } from '../interner.js';
 import { PlainLine } from '../plain-line.js';
 import { MAX_KEY_LENGTH, MAX_VENDOR_LENGTH } from '../record-keys.js';
@@ -32,25 +44,28 @@ export const canonical: UsageFormat<keyof typeof columns> = {
   description: 'canonical CSV/NDJSON (vendor, account_id, vendor_sku, quantity, usage_date)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const usageDate = date(row, c.usage_date);
-    return {
-      vendor: required(row, c.vendor).toLowerCase(),
-      accountId: required(row, c.account_id),
-      vendorSku: required(row, c.vendor_sku),
-      quantity: decimal(row, c.quantity, { nonNegative: true }),
-      usageDate,
-      period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, c.unit_cost),
-      cost: optionalDecimal(row, c.cost),
-      currency: currency(row, c.currency),
-      reference: optional(row, c.reference),
-      source: ctx,
-    };
-  }),
+  bind: (c) => (row, ctx) =>
+    convertRow(ctx, () => {
+      const usageDate = date(row, c.usage_date);
+      return {
+        vendor: required(row, c.vendor).toLowerCase(),
+        accountId: required(row, c.account_id),
+        vendorSku: required(row, c.vendor_sku),
+        quantity: decimal(row, c.quantity, { nonNegative: true }),
+        usageDate,
+        period: periodOf(usageDate),
+        unitCost: optionalDecimal(row, c.unit_cost),
+        cost: optionalDecimal(row, c.cost),
+        currency: currency(row, c.currency),
+        reference: optional(row, c.reference),
+        source: ctx,
+      };
+    }),
   bindLine: (c, width) => {
     // Two columns on one cell is not a shape worth a fast lane.
-    const indexes = Object.values(c).map((column) => column.index).filter((index) => index >= 0);
+    const indexes = Object.values(c)
+      .map((column) => column.index)
+      .filter((index) => index >= 0);
     if (indexes.some((index) => index >= width) || new Set(indexes).size !== indexes.length) return undefined;
     const line = new PlainLine(width);
     // Values that repeat row after row, each derived once: a vendor's lower-case form, a date's
@@ -61,8 +76,15 @@ export const canonical: UsageFormat<keyof typeof columns> = {
     const dates = new Interner((date) => (isRealDate(date) ? interned(periods, periodOf(date)) : undefined));
     const codes = new Interner(isUpperCode);
     const at = {
-      vendor: c.vendor.index, accountId: c.account_id.index, vendorSku: c.vendor_sku.index, quantity: c.quantity.index,
-      usageDate: c.usage_date.index, unitCost: c.unit_cost.index, cost: c.cost.index, currency: c.currency.index, reference: c.reference.index,
+      vendor: c.vendor.index,
+      accountId: c.account_id.index,
+      vendorSku: c.vendor_sku.index,
+      quantity: c.quantity.index,
+      usageDate: c.usage_date.index,
+      unitCost: c.unit_cost.index,
+      cost: c.cost.index,
+      currency: c.currency.index,
+      reference: c.reference.index,
     };
     // Anything short of plainly valid is left to `bind`'s conversion, which explains it.
     return (text, start, stop, ctx) => {

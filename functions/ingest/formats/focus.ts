@@ -19,7 +19,17 @@
  * - No reference: FOCUS 1.x has no line id (the sample's `Id` column is not FOCUS).
  */
 import { ZERO } from '../../domain/money.js';
-import { billingPeriod, col, convertRow, currency, decimal, hasRequiredColumns, required, text, utcDate } from '../row-cells.js';
+import {
+  billingPeriod,
+  col,
+  convertRow,
+  currency,
+  decimal,
+  hasRequiredColumns,
+  required,
+  text,
+  utcDate,
+} from '../row-cells.js';
 import type { BoundColumn, RowCells, UsageFormat } from '../reader-types.js';
 
 const columns = {
@@ -46,24 +56,32 @@ const FOCUS_NUMBER = { exponent: true } as const;
 
 export const focus: UsageFormat<keyof typeof columns> = {
   name: 'focus',
-  description: 'FOCUS 1.x (BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity, ChargeCategory, ProviderName, BillingPeriodStart, BillingCurrency)',
+  description:
+    'FOCUS 1.x (BilledCost, ChargePeriodStart, SubAccountId, SkuId, PricingQuantity, ChargeCategory, ProviderName, BillingPeriodStart, BillingCurrency)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const category = required(row, c.ChargeCategory).toLowerCase();
-    if (category === 'tax') return null;
-    const vendor = required(row, c.ProviderName).toLowerCase();
-    const accountId = required(row, c.SubAccountId);
-    const vendorSku = required(row, c.SkuId);
-    const quantity = QUANTITY_CATEGORIES.has(category) && !isQuantityFreeCorrection(row, c.PricingQuantity, c.ChargeClass)
-      ? decimal(row, c.PricingQuantity, FOCUS_NUMBER) : ZERO;
-    const usageDate = utcDate(row, c.ChargePeriodStart);
-    return {
-      vendor, accountId, vendorSku, quantity, usageDate,
-      period: billingPeriod(row, c.BillingPeriodStart),
-      cost: decimal(row, c.BilledCost, FOCUS_NUMBER),
-      currency: currency(row, c.BillingCurrency),
-      source: ctx,
-    };
-  }),
+  bind: (c) => (row, ctx) =>
+    convertRow(ctx, () => {
+      const category = required(row, c.ChargeCategory).toLowerCase();
+      if (category === 'tax') return null;
+      const vendor = required(row, c.ProviderName).toLowerCase();
+      const accountId = required(row, c.SubAccountId);
+      const vendorSku = required(row, c.SkuId);
+      const quantity =
+        QUANTITY_CATEGORIES.has(category) && !isQuantityFreeCorrection(row, c.PricingQuantity, c.ChargeClass)
+          ? decimal(row, c.PricingQuantity, FOCUS_NUMBER)
+          : ZERO;
+      const usageDate = utcDate(row, c.ChargePeriodStart);
+      return {
+        vendor,
+        accountId,
+        vendorSku,
+        quantity,
+        usageDate,
+        period: billingPeriod(row, c.BillingPeriodStart),
+        cost: decimal(row, c.BilledCost, FOCUS_NUMBER),
+        currency: currency(row, c.BillingCurrency),
+        source: ctx,
+      };
+    }),
 };

@@ -20,7 +20,20 @@
  * - No reference: the export has no per-line id.
  */
 import { periodOf, type IsoDate } from '../../domain/dates.js';
-import { col, convertRow, currency, cut, decimal, fail, hasRequiredColumns, isRealDate, optionalDecimal, required, text, utcDateOf } from '../row-cells.js';
+import {
+  col,
+  convertRow,
+  currency,
+  cut,
+  decimal,
+  fail,
+  hasRequiredColumns,
+  isRealDate,
+  optionalDecimal,
+  required,
+  text,
+  utcDateOf,
+} from '../row-cells.js';
 import type { BoundColumn, RowCells, UsageFormat } from '../reader-types.js';
 
 const columns = {
@@ -39,25 +52,28 @@ const columns = {
 
 export const partnerCenter: UsageFormat<keyof typeof columns> = {
   name: 'partner-center',
-  description: 'Microsoft Partner Center new-commerce reconciliation CSV (PartnerId, CustomerId, ProductId, SkuId, ChargeType, ChargeStartDate, BillableQuantity or Quantity)',
+  description:
+    'Microsoft Partner Center new-commerce reconciliation CSV (PartnerId, CustomerId, ProductId, SkuId, ChargeType, ChargeStartDate, BillableQuantity or Quantity)',
   columns,
   detect: (headerNames) =>
-    hasRequiredColumns(columns, headerNames) && (headerNames.includes('billablequantity') || headerNames.includes('quantity')),
-  bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const usageDate = chargeDate(row, c.ChargeStartDate);
-    return {
-      vendor: 'microsoft',
-      accountId: required(row, c.CustomerId),
-      vendorSku: `${required(row, c.ProductId)}:${required(row, c.SkuId)}`,
-      quantity: text(row, c.BillableQuantity) ? decimal(row, c.BillableQuantity) : decimal(row, c.Quantity),
-      usageDate,
-      period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, c.EffectiveUnitPrice),
-      cost: optionalDecimal(row, c.Subtotal),
-      currency: currency(row, c.Currency),
-      source: ctx,
-    };
-  }),
+    hasRequiredColumns(columns, headerNames) &&
+    (headerNames.includes('billablequantity') || headerNames.includes('quantity')),
+  bind: (c) => (row, ctx) =>
+    convertRow(ctx, () => {
+      const usageDate = chargeDate(row, c.ChargeStartDate);
+      return {
+        vendor: 'microsoft',
+        accountId: required(row, c.CustomerId),
+        vendorSku: `${required(row, c.ProductId)}:${required(row, c.SkuId)}`,
+        quantity: text(row, c.BillableQuantity) ? decimal(row, c.BillableQuantity) : decimal(row, c.Quantity),
+        usageDate,
+        period: periodOf(usageDate),
+        unitCost: optionalDecimal(row, c.EffectiveUnitPrice),
+        cost: optionalDecimal(row, c.Subtotal),
+        currency: currency(row, c.Currency),
+        source: ctx,
+      };
+    }),
 };
 
 /** `M/D/YYYY`, optionally with a time of day `h:mm[:ss]` and AM/PM. */
@@ -68,14 +84,23 @@ function chargeDate(cells: RowCells, column: BoundColumn): IsoDate {
   const value = required(cells, column);
   const us = US_DATE.exec(value);
   if (us === null) {
-    if (value.includes('/')) fail(column.key, `"${cut(value, 40)}" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD`);
+    if (value.includes('/'))
+      fail(
+        column.key,
+        `"${cut(value, 40)}" is not a date in M/D/YYYY form (month first, as Partner Center writes it) or YYYY-MM-DD`,
+      );
     return utcDateOf(value, column.key);
   }
   const [, month = '', day = '', year = '', hour, minute, second, meridiem] = us;
   const iso = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
-  if (!isRealDate(iso)) fail(column.key, `"${cut(value, 40)}" is not a real date in M/D/YYYY form (month first, as Partner Center writes it)`);
+  if (!isRealDate(iso))
+    fail(
+      column.key,
+      `"${cut(value, 40)}" is not a real date in M/D/YYYY form (month first, as Partner Center writes it)`,
+    );
   const hours = Number(hour ?? 0);
   const hoursOk = meridiem === undefined ? hours <= 23 : hours >= 1 && hours <= 12;
-  if (!hoursOk || Number(minute ?? 0) > 59 || Number(second ?? 0) > 60) fail(column.key, `"${cut(value, 40)}" has an impossible time of day`);
+  if (!hoursOk || Number(minute ?? 0) > 59 || Number(second ?? 0) > 60)
+    fail(column.key, `"${cut(value, 40)}" has an impossible time of day`);
   return iso;
 }

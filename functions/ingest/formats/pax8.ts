@@ -10,7 +10,17 @@
  * - reference = id when the export has it (the API's invoice-item id, unique per item).
  */
 import { periodOf } from '../../domain/dates.js';
-import { col, convertRow, currency, decimal, hasRequiredColumns, optional, optionalDecimal, required, utcDate } from '../row-cells.js';
+import {
+  col,
+  convertRow,
+  currency,
+  decimal,
+  hasRequiredColumns,
+  optional,
+  optionalDecimal,
+  required,
+  utcDate,
+} from '../row-cells.js';
 import type { UsageFormat } from '../reader-types.js';
 
 const columns = {
@@ -29,20 +39,21 @@ export const pax8: UsageFormat<keyof typeof columns> = {
   description: 'Pax8 invoice items (companyId, sku, quantity, startPeriod)',
   columns,
   detect: (headerNames) => hasRequiredColumns(columns, headerNames),
-  bind: (c) => (row, ctx) => convertRow(ctx, () => {
-    const usageDate = utcDate(row, c.startPeriod);
-    return {
-      vendor: 'pax8',
-      accountId: required(row, c.companyId),
-      vendorSku: required(row, c.sku),
-      quantity: decimal(row, c.quantity),
-      usageDate,
-      period: periodOf(usageDate),
-      unitCost: optionalDecimal(row, c.cost),
-      cost: optionalDecimal(row, c.costTotal),
-      currency: currency(row, c.currencyCode),
-      reference: optional(row, c.id),
-      source: ctx,
-    };
-  }),
+  bind: (c) => (row, ctx) =>
+    convertRow(ctx, () => {
+      const usageDate = utcDate(row, c.startPeriod);
+      return {
+        vendor: 'pax8',
+        accountId: required(row, c.companyId),
+        vendorSku: required(row, c.sku),
+        quantity: decimal(row, c.quantity),
+        usageDate,
+        period: periodOf(usageDate),
+        unitCost: optionalDecimal(row, c.cost),
+        cost: optionalDecimal(row, c.costTotal),
+        currency: currency(row, c.currencyCode),
+        reference: optional(row, c.id),
+        source: ctx,
+      };
+    }),
 };

@@ -14,8 +14,27 @@ export * from '../../../node_modules/zod/v4/classic/errors.js';
 export * from '../../../node_modules/zod/v4/classic/parse.js';
 export * from '../../../node_modules/zod/v4/classic/compat.js';
 export {
-  globalRegistry, registry, config, memoizer, $output, $input, $brand, clone, regexes, treeifyError, prettifyError, formatError,
-  flattenError, TimePrecision, util, NEVER, INVALID, toZod, ZodCompileAsyncError, ZodCompileUnsupportedError, getDiscriminatedOption,
+  globalRegistry,
+  registry,
+  config,
+  memoizer,
+  $output,
+  $input,
+  $brand,
+  clone,
+  regexes,
+  treeifyError,
+  prettifyError,
+  formatError,
+  flattenError,
+  TimePrecision,
+  util,
+  NEVER,
+  INVALID,
+  toZod,
+  ZodCompileAsyncError,
+  ZodCompileUnsupportedError,
+  getDiscriminatedOption,
 } from '../../../node_modules/zod/v4/core/index.js';
 export { deepPartial } from '../../../node_modules/zod/v4/classic/deep-partial.js';
 export { input, output } from '../../../node_modules/zod/v4/classic/in-out.js';
@@ -24,17 +43,22 @@ export * as iso from '../../../node_modules/zod/v4/classic/iso.js';
 export * as coerce from '../../../node_modules/zod/v4/classic/coerce.js';
 
 function notBundled(name) {
-  return new Error(`z.${name} is left out of TrueUp's Lambda bundles to keep them small (lib/bundling/zod); `
-    + `to use it in a function, re-export it in lib/bundling/zod/api.mjs as ${ZOD}/classic/external.js does`);
+  return new Error(
+    `z.${name} is left out of TrueUp's Lambda bundles to keep them small (lib/bundling/zod); ` +
+      `to use it in a function, re-export it in lib/bundling/zod/api.mjs as ${ZOD}/classic/external.js does`,
+  );
 }
 /** A namespace stand-in: reading any member throws (symbols answer undefined, so inspection works). */
 function missingNamespace(name) {
-  return new Proxy({}, {
-    get(_target, key) {
-      if (typeof key === 'symbol') return undefined;
-      throw notBundled(`${name}.${key}`);
+  return new Proxy(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key === 'symbol') return undefined;
+        throw notBundled(`${name}.${key}`);
+      },
     },
-  });
+  );
 }
 const missingFunction = (name) => () => {
   throw notBundled(name);

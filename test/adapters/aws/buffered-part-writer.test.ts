@@ -32,16 +32,31 @@ class SlowStore implements BlobStore {
     }
   }
 
-  async putStream(): Promise<void> { throw new Error('not used'); }
-  async get(): Promise<Uint8Array | undefined> { return undefined; }
-  async stream(): Promise<AsyncIterable<Uint8Array>> { throw new Error('not used'); }
-  async list(): Promise<string[]> { return []; }
-  async copy(): Promise<void> { throw new Error('not used'); }
-  async delete(): Promise<void> { throw new Error('not used'); }
+  async putStream(): Promise<void> {
+    throw new Error('not used');
+  }
+  async get(): Promise<Uint8Array | undefined> {
+    return undefined;
+  }
+  async stream(): Promise<AsyncIterable<Uint8Array>> {
+    throw new Error('not used');
+  }
+  async list(): Promise<string[]> {
+    return [];
+  }
+  async copy(): Promise<void> {
+    throw new Error('not used');
+  }
+  async delete(): Promise<void> {
+    throw new Error('not used');
+  }
 }
 
 /** Appends each line, waiting whenever a part was handed over, as the ingest does. */
-async function appendAll(object: { append(text: string, second?: string): Promise<void> | void }, lines: readonly (string | [string, string])[]): Promise<void> {
+async function appendAll(
+  object: { append(text: string, second?: string): Promise<void> | void },
+  lines: readonly (string | [string, string])[],
+): Promise<void> {
   for (const line of lines) await (typeof line === 'string' ? object.append(line) : object.append(line[0], line[1]));
 }
 

@@ -12,22 +12,44 @@ import { invoiceJson } from '../../../functions/app/invoice-json.js';
 import { runDunning } from '../../../functions/app/run-dunning.js';
 import { computeAging } from '../../../functions/domain/compute-aging.js';
 import { destroyInstallation } from '../../faults/state.js';
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDbCollectorState } from '../../../functions/collect/dynamodb-collector-state.js';
 import { DynamoDbLedger } from '../../../functions/adapters/aws/dynamodb-ledger.js';
-import { localNames, provisionLocal, startLocalRuntime, type LocalInstallation, type LocalRuntime } from '../../../functions/local-runner/local-runtime.js';
+import {
+  localNames,
+  provisionLocal,
+  startLocalRuntime,
+  type LocalInstallation,
+  type LocalRuntime,
+} from '../../../functions/local-runner/local-runtime.js';
 import { client, d, reference } from '../../support/builders.js';
 
 let runtime: LocalRuntime;
-beforeAll(async () => { runtime = await startLocalRuntime(); }, 60_000);
-afterAll(async () => { await runtime?.stop(); });
+beforeAll(async () => {
+  runtime = await startLocalRuntime();
+}, 60_000);
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 function draft(clientId: string, period = '2025-01', total = '100'): InvoiceDraft {
   const amount = new Dec(total);
   return {
-    clientId, period, currency: 'USD', issueDate: '2025-02-01', dueDate: '2025-03-03',
+    clientId,
+    period,
+    currency: 'USD',
+    issueDate: '2025-02-01',
+    dueDate: '2025-03-03',
     lines: [{ kind: 'recurring', sku: 'SEAT', period, description: 'Seat', quantity: d(1), unitPrice: amount, amount }],
-    subtotal: amount, tax: d(0), total: amount,
+    subtotal: amount,
+    tax: d(0),
+    total: amount,
   };
 }
 
@@ -39,7 +61,16 @@ async function issue(d: InvoiceDraft, fees: readonly LateFee[]): Promise<Invoice
   return (await runtime.deps.ledger.issueNumberedInvoice(invoice, fees)) ? invoice : undefined;
 }
 
-const outbox = (key: string): OutboxEntry => ({ key, kind: 'dunning', date: '2025-02-10', to: ['a@b.example'], subject: 's', invoices: [], rawKey: `emails/${key}.eml`, status: 'pending' });
+const outbox = (key: string): OutboxEntry => ({
+  key,
+  kind: 'dunning',
+  date: '2025-02-10',
+  to: ['a@b.example'],
+  subject: 's',
+  invoices: [],
+  rawKey: `emails/${key}.eml`,
+  status: 'pending',
+});
 
 describe('DynamoDbLedger', () => {
   it('reads the expected feeds the collector state stored as plain rules, never parsing sources.json', async () => {
@@ -47,15 +78,42 @@ describe('DynamoDbLedger', () => {
     const table = localNames(runtime.name).table;
     const rules = [{ vendor: 'pax8', dayOfMonth: 5 }, { vendor: 'microsoft' }];
     await new DynamoDbCollectorState(db, table).saveConfig({ sources: [], expectedFeeds: rules });
-    expect((await db.send(new GetCommand({ TableName: table, Key: { PK: 'SOURCES', SK: 'CONFIG' } }))).Item?.expectedFeeds).toBe(JSON.stringify(rules));
+    expect(
+      (await db.send(new GetCommand({ TableName: table, Key: { PK: 'SOURCES', SK: 'CONFIG' } }))).Item?.expectedFeeds,
+    ).toBe(JSON.stringify(rules));
     expect(await runtime.deps.ledger.expectedFeeds()).toEqual(rules);
     // The rules alone count: what `data` holds is the collector's business.
-    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ format: 'not sources.json' }), expectedFeeds: JSON.stringify([{ vendor: 'ninjaone' }]) } }));
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          PK: 'SOURCES',
+          SK: 'CONFIG',
+          data: JSON.stringify({ format: 'not sources.json' }),
+          expectedFeeds: JSON.stringify([{ vendor: 'ninjaone' }]),
+        },
+      }),
+    );
     expect(await runtime.deps.ledger.expectedFeeds()).toEqual([{ vendor: 'ninjaone' }]);
     // A config imported before the rules were stored apart still counts.
-    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ sources: [], expectedFeeds: rules }) } }));
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ sources: [], expectedFeeds: rules }) },
+      }),
+    );
     expect(await runtime.deps.ledger.expectedFeeds()).toEqual(rules);
-    await db.send(new PutCommand({ TableName: table, Item: { PK: 'SOURCES', SK: 'CONFIG', data: JSON.stringify({ sources: [], expectedFeeds: [] }), expectedFeeds: '[]' } }));
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: {
+          PK: 'SOURCES',
+          SK: 'CONFIG',
+          data: JSON.stringify({ sources: [], expectedFeeds: [] }),
+          expectedFeeds: '[]',
+        },
+      }),
+    );
   });
 
   it('keeps the first dispute date and the first reason given with a dispute', async () => {
@@ -66,7 +124,10 @@ describe('DynamoDbLedger', () => {
     expect((await runtime.deps.ledger.getInvoice(invoice.number))?.disputeReason).toBeUndefined();
     await runtime.deps.ledger.disputeInvoice(invoice.number, '2025-02-13', 'seats were cancelled in January');
     await runtime.deps.ledger.disputeInvoice(invoice.number, '2025-02-14', 'another reason');
-    expect(await runtime.deps.ledger.getInvoice(invoice.number)).toMatchObject({ disputedOn: '2025-02-12', disputeReason: 'seats were cancelled in January' });
+    expect(await runtime.deps.ledger.getInvoice(invoice.number)).toMatchObject({
+      disputedOn: '2025-02-12',
+      disputeReason: 'seats were cancelled in January',
+    });
     await expect(runtime.deps.ledger.disputeInvoice('INV-NONE', '2025-02-12', 'x')).rejects.toThrow();
   });
 
@@ -80,32 +141,51 @@ describe('DynamoDbLedger', () => {
   });
 
   it('reserves a block of numbers once per period, gapless after the previous block, even when runs race', async () => {
-    const [a, b] = await Promise.all([runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8), runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8)]);
+    const [a, b] = await Promise.all([
+      runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8),
+      runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8),
+    ]);
     expect(a).toBe(b);
     const next = await runtime.deps.ledger.reserveInvoiceNumbers('2030-02-race', 3);
     expect(next).toBe(a + 8);
     expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 8)).toBe(a);
-    await expect(runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 9)).rejects.toThrow(/reserved 8 invoice numbers, not 9/);
+    await expect(runtime.deps.ledger.reserveInvoiceNumbers('2030-01', 9)).rejects.toThrow(
+      /reserved 8 invoice numbers, not 9/,
+    );
     expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-empty', 0)).toBe(a + 11);
     expect(await runtime.deps.ledger.reserveInvoiceNumbers('2030-after-empty', 1)).toBe(a + 11);
   });
 
   it('issues a numbered invoice once per (client, period), whoever races, and refuses a second number', async () => {
     const invoice = { ...draft('R01', '2030-01'), number: 'INV-2030-900001' };
-    const results = await Promise.all([runtime.deps.ledger.issueNumberedInvoice(invoice, []), runtime.deps.ledger.issueNumberedInvoice(invoice, [])]);
+    const results = await Promise.all([
+      runtime.deps.ledger.issueNumberedInvoice(invoice, []),
+      runtime.deps.ledger.issueNumberedInvoice(invoice, []),
+    ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await runtime.deps.ledger.invoiceNumberFor('R01', '2030-01')).toBe('INV-2030-900001');
-    await expect(runtime.deps.ledger.issueNumberedInvoice({ ...invoice, number: 'INV-2030-900002' }, [])).rejects.toThrow(/already has invoice INV-2030-900001/);
+    await expect(
+      runtime.deps.ledger.issueNumberedInvoice({ ...invoice, number: 'INV-2030-900002' }, []),
+    ).rejects.toThrow(/already has invoice INV-2030-900001/);
     expect(await runtime.deps.ledger.getInvoice('INV-2030-900002')).toBeUndefined();
   });
 
   it('records a payment once and closes the invoice when paid', async () => {
     const invoice = await issue(draft('PAY1', '2030-02', '50'), []);
-    const payment = { paymentId: 'P-1', invoiceNumber: invoice!.number, amount: d(50), currency: 'USD', receivedOn: '2030-03-05' };
+    const payment = {
+      paymentId: 'P-1',
+      invoiceNumber: invoice!.number,
+      amount: d(50),
+      currency: 'USD',
+      receivedOn: '2030-03-05',
+    };
     expect(await runtime.deps.ledger.addPayments([payment, payment])).toBe(1);
     const account = await runtime.deps.ledger.getInvoice(invoice!.number);
     const applied = { invoice: account!, amount: d(50), stillOpen: false };
-    const results = await Promise.all([runtime.deps.ledger.recordPayment(payment, applied), runtime.deps.ledger.recordPayment(payment, applied)]);
+    const results = await Promise.all([
+      runtime.deps.ledger.recordPayment(payment, applied),
+      runtime.deps.ledger.recordPayment(payment, applied),
+    ]);
     expect(results.sort()).toEqual(['duplicate', 'recorded']);
     const after = await runtime.deps.ledger.getInvoice(invoice!.number);
     expect(after?.payments.map((p) => p.amount.toFixed())).toEqual(['50']);
@@ -117,10 +197,18 @@ describe('DynamoDbLedger', () => {
   it('refuses a payment applied on stale totals, so two payments racing to one invoice both count', async () => {
     const ledger = runtime.deps.ledger;
     const invoice = await issue(draft('PAY2', '2030-02', '100'), []);
-    const payments = ['P-2a', 'P-2b'].map((paymentId, i) => ({ paymentId, invoiceNumber: invoice!.number, amount: d(10 + i), currency: 'USD', receivedOn: '2030-03-05' }));
+    const payments = ['P-2a', 'P-2b'].map((paymentId, i) => ({
+      paymentId,
+      invoiceNumber: invoice!.number,
+      amount: d(10 + i),
+      currency: 'USD',
+      receivedOn: '2030-03-05',
+    }));
     await ledger.addPayments(payments);
     const read = (await ledger.paymentTarget(payments[0]!)).invoice!;
-    const results = await Promise.all(payments.map((p) => ledger.recordPayment(p, { invoice: read, amount: p.amount, stillOpen: true })));
+    const results = await Promise.all(
+      payments.map((p) => ledger.recordPayment(p, { invoice: read, amount: p.amount, stillOpen: true })),
+    );
     expect(results.sort()).toEqual(['conflict', 'recorded']);
     const between = (await ledger.getInvoice(invoice!.number))!;
     expect(between.paymentCount).toBe(1);
@@ -128,13 +216,23 @@ describe('DynamoDbLedger', () => {
     // The caller retries the refused one on fresh totals (applyDuePayments does so).
     expect(await applyDuePayments(runtime.deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 0 });
     const after = (await ledger.getInvoice(invoice!.number))!;
-    expect([after.paid.toFixed(), after.paymentCount, after.payments.map((p) => p.paymentId).sort()]).toEqual(['21', 2, ['P-2a', 'P-2b']]);
+    expect([after.paid.toFixed(), after.paymentCount, after.payments.map((p) => p.paymentId).sort()]).toEqual([
+      '21',
+      2,
+      ['P-2a', 'P-2b'],
+    ]);
   });
 
   it('applyDuePayments decides a payment again when another worker applied one to its invoice in between', async () => {
     const ledger = runtime.deps.ledger;
     const invoice = await issue(draft('PAY3', '2030-02', '100'), []);
-    const mine = { paymentId: 'P-3a', invoiceNumber: invoice!.number, amount: d(70), currency: 'USD', receivedOn: '2030-03-05' };
+    const mine = {
+      paymentId: 'P-3a',
+      invoiceNumber: invoice!.number,
+      amount: d(70),
+      currency: 'USD',
+      receivedOn: '2030-03-05',
+    };
     const theirs = { ...mine, paymentId: 'P-3b', amount: d(50), receivedOn: '2030-03-04' };
     await ledger.addPayments([mine]);
     let raced = false;
@@ -150,7 +248,15 @@ describe('DynamoDbLedger', () => {
       },
     });
     const sent: unknown[] = [];
-    const deps = { ...runtime.deps, ledger: racing, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    const deps = {
+      ...runtime.deps,
+      ledger: racing,
+      discrepancyQueue: {
+        send: async (m: readonly { body: unknown }[]) => {
+          sent.push(...m.map((x) => x.body));
+        },
+      },
+    };
     expect(await applyDuePayments(deps, { today: '2030-03-05' })).toEqual({ applied: 1, unapplied: 1 });
     const after = (await ledger.getInvoice(invoice!.number))!;
     expect([after.paid.toFixed(), after.paymentCount]).toEqual(['100', 2]);
@@ -173,7 +279,11 @@ describe('DynamoDbLedger', () => {
       const invoice: Invoice = { ...draft('C001', '2025-01', '1000000'), number: 'INV-2025-000001' };
       expect(await ledger.issueNumberedInvoice(invoice, [])).toBe(true);
       const payment = (i: number, receivedOn = '2025-02-10'): Payment => ({
-        paymentId: `P-${String(i).padStart(5, '0')}`, invoiceNumber: invoice.number, amount: d('0.25'), currency: 'USD', receivedOn,
+        paymentId: `P-${String(i).padStart(5, '0')}`,
+        invoiceNumber: invoice.number,
+        amount: d('0.25'),
+        currency: 'USD',
+        receivedOn,
       });
       await ledger.addPayments([payment(0), payment(1)]);
       expect(await applyDuePayments(many.deps, { today: '2025-02-10' })).toEqual({ applied: 2, unapplied: 0 });
@@ -194,12 +304,16 @@ describe('DynamoDbLedger', () => {
       const all = await ledger.listInvoices(); // the aging report, the outputs
       expect(all.map((i) => [i.invoice.number, i.payments.length])).toEqual([[invoice.number, MANY_PAYMENTS + 1]]);
       const aging = computeAging({ asOf: '2025-03-10', clients: [client()], invoices: all });
-      expect(aging.rows.map((r) => [r.clientId, r.buckets['1-30'].toFixed(), r.total.toFixed()])).toEqual([['C001', '994999.75', '994999.75']]); // 7 days late
+      expect(aging.rows.map((r) => [r.clientId, r.buckets['1-30'].toFixed(), r.total.toFixed()])).toEqual([
+        ['C001', '994999.75', '994999.75'],
+      ]); // 7 days late
       // Dunning lists the open invoices (with the payments of those that have some).
       expect(await runDunning(many.deps, { today: '2025-03-10' })).toEqual({ emails: 1, lateFees: 0 });
       expect((await rawItem(many, 'INVOICE', invoice.number)).stepsSent).toEqual(new Set(['overdue_1']));
       const done = performance.now();
-      console.info(`${MANY_PAYMENTS} payments: setup ${Math.round(seeded - started)} ms, one more applied ${Math.round(applied - seeded)} ms, show, list, aging and dunning ${Math.round(done - applied)} ms`);
+      console.info(
+        `${MANY_PAYMENTS} payments: setup ${Math.round(seeded - started)} ms, one more applied ${Math.round(applied - seeded)} ms, show, list, aging and dunning ${Math.round(done - applied)} ms`,
+      );
     } finally {
       await destroyInstallation(many);
     }
@@ -208,7 +322,13 @@ describe('DynamoDbLedger', () => {
   it('applyDuePayments skips a payment another run applied after it was listed, and reports no overpayment', async () => {
     const ledger = runtime.deps.ledger;
     const invoice = await issue(draft('PAY4', '2030-02', '100'), []);
-    const payment = { paymentId: 'P-4', invoiceNumber: invoice!.number, amount: d(100), currency: 'USD', receivedOn: '2030-03-06' };
+    const payment = {
+      paymentId: 'P-4',
+      invoiceNumber: invoice!.number,
+      amount: d(100),
+      currency: 'USD',
+      receivedOn: '2030-03-06',
+    };
     await ledger.addPayments([payment]);
     const late = Object.assign(Object.create(ledger) as Ledger, {
       pendingPayments: async (upTo: string) => {
@@ -218,7 +338,15 @@ describe('DynamoDbLedger', () => {
       },
     });
     const sent: unknown[] = [];
-    const deps = { ...runtime.deps, ledger: late, discrepancyQueue: { send: async (m: readonly { body: unknown }[]) => { sent.push(...m.map((x) => x.body)); } } };
+    const deps = {
+      ...runtime.deps,
+      ledger: late,
+      discrepancyQueue: {
+        send: async (m: readonly { body: unknown }[]) => {
+          sent.push(...m.map((x) => x.body));
+        },
+      },
+    };
     expect(await applyDuePayments(deps, { today: '2030-03-06' })).toEqual({ applied: 0, unapplied: 0 });
     expect(sent).toEqual([]);
     const after = (await ledger.getInvoice(invoice!.number))!;
@@ -227,7 +355,14 @@ describe('DynamoDbLedger', () => {
 
   it('records a dunning step and its late fee once, and bills the fee on one invoice only', async () => {
     const invoice = await issue(draft('DUN1', '2030-03'), []);
-    const fee = { invoiceNumber: invoice!.number, clientId: 'DUN1', currency: 'USD', amount: d(25), step: 'late', chargedOn: '2030-04-20' };
+    const fee = {
+      invoiceNumber: invoice!.number,
+      clientId: 'DUN1',
+      currency: 'USD',
+      amount: d(25),
+      step: 'late',
+      chargedOn: '2030-04-20',
+    };
     const steps = [{ invoiceNumber: invoice!.number, step: 'late' }];
     const [first, second] = await Promise.all([
       runtime.deps.ledger.recordDunning(steps, [fee], outbox('dunning#DUN1#2030-04-20')),
@@ -262,7 +397,11 @@ describe('DynamoDbLedger', () => {
 
   it('lets one sender hold an entry until its lease expires, and the holder claim again', async () => {
     let now = 1_000_000;
-    const ledger = new DynamoDbLedger(DynamoDBDocumentClient.from(runtime.clients.dynamodb), localNames(runtime.name).table, () => now);
+    const ledger = new DynamoDbLedger(
+      DynamoDBDocumentClient.from(runtime.clients.dynamodb),
+      localNames(runtime.name).table,
+      () => now,
+    );
     expect(await ledger.putOutbox(outbox('lease-1'))).toBe(true);
     const claims = await Promise.all(['a', 'b', 'c'].map((owner) => ledger.claimSend('lease-1', owner, 90)));
     expect(claims.filter(Boolean)).toHaveLength(1);
@@ -277,12 +416,26 @@ describe('DynamoDbLedger', () => {
   });
 
   it('stores a discrepancy once and tracks its lifecycle', async () => {
-    const discrepancy = { id: 'D-x', period: '2030-01', type: 'missing_usage' as const, clientId: 'C', sku: 'S', amountAtStake: d('12.5'), currency: 'USD' };
+    const discrepancy = {
+      id: 'D-x',
+      period: '2030-01',
+      type: 'missing_usage' as const,
+      clientId: 'C',
+      sku: 'S',
+      amountAtStake: d('12.5'),
+      currency: 'USD',
+    };
     expect(await runtime.deps.ledger.storeDiscrepancy(discrepancy, '2030-02-01')).toBe(true);
     expect(await runtime.deps.ledger.storeDiscrepancy(discrepancy, '2030-02-02')).toBe(false);
     await runtime.deps.ledger.setDiscrepancyStatus('D-x', 'acknowledged', '2030-02-03');
     const resolved = await runtime.deps.ledger.setDiscrepancyStatus('D-x', 'resolved', '2030-02-05', 'credited');
-    expect(resolved).toMatchObject({ status: 'resolved', openedOn: '2030-02-01', acknowledgedOn: '2030-02-03', closedOn: '2030-02-05', note: 'credited' });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      openedOn: '2030-02-01',
+      acknowledgedOn: '2030-02-03',
+      closedOn: '2030-02-05',
+      note: 'credited',
+    });
     expect(resolved.amountAtStake?.toFixed()).toBe('12.5');
   });
 });
@@ -291,7 +444,9 @@ const MANY_PAYMENTS = 20_000;
 
 async function rawItem(installation: LocalInstallation, pk: string, sk: string): Promise<Record<string, unknown>> {
   const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
-  const out = await doc.send(new GetCommand({ TableName: localNames(installation.name).table, Key: { PK: pk, SK: sk }, ConsistentRead: true }));
+  const out = await doc.send(
+    new GetCommand({ TableName: localNames(installation.name).table, Key: { PK: pk, SK: sk }, ConsistentRead: true }),
+  );
   if (!out.Item) throw new Error(`no item ${pk}|${sk}`);
   return out.Item;
 }
@@ -300,7 +455,12 @@ async function rawItem(installation: LocalInstallation, pk: string, sk: string):
  * Writes the applied payments `from` … `to - 1` of 0.25 each, shaped like the one the ledger
  * wrote for payment 0, and moves the invoice's totals on as applying them would have.
  */
-async function seedAppliedPayments(installation: LocalInstallation, number: string, from: number, to: number): Promise<void> {
+async function seedAppliedPayments(
+  installation: LocalInstallation,
+  number: string,
+  from: number,
+  to: number,
+): Promise<void> {
   const doc = DynamoDBDocumentClient.from(installation.clients.dynamodb);
   const table = localNames(installation.name).table;
   const template = await rawItem(installation, 'APPLIED', `${number}#P-00000`);
@@ -318,13 +478,23 @@ async function seedAppliedPayments(installation: LocalInstallation, number: stri
     }
   };
   const lanes = 4;
-  await Promise.all(Array.from({ length: lanes }, async (_, lane) => {
-    for (let b = lane; b < batches.length; b += lanes) await writeBatch(batches[b]!);
-  }));
+  await Promise.all(
+    Array.from({ length: lanes }, async (_, lane) => {
+      for (let b = lane; b < batches.length; b += lanes) await writeBatch(batches[b]!);
+    }),
+  );
   const before = await rawItem(installation, 'INVOICE', number);
-  await doc.send(new UpdateCommand({
-    TableName: table, Key: { PK: 'INVOICE', SK: number },
-    UpdateExpression: 'SET paid = :paid, paymentCount = :count', ConditionExpression: 'paymentCount = :before',
-    ExpressionAttributeValues: { ':paid': new Dec(String(before.paid)).plus(new Dec('0.25').times(to - from)).toFixed(), ':count': to, ':before': from },
-  }));
+  await doc.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { PK: 'INVOICE', SK: number },
+      UpdateExpression: 'SET paid = :paid, paymentCount = :count',
+      ConditionExpression: 'paymentCount = :before',
+      ExpressionAttributeValues: {
+        ':paid': new Dec(String(before.paid)).plus(new Dec('0.25').times(to - from)).toFixed(),
+        ':count': to,
+        ':before': from,
+      },
+    }),
+  );
 }

@@ -4,13 +4,23 @@ import { RateLimitedMailer } from '../../../functions/adapters/aws/rate-limited-
 import type { Mailer } from '../../../functions/app/ports.js';
 
 /** A fake clock: `sleep` advances time instantly, nothing waits on the wall clock. */
-function fakeClock(start = 1_000): { now: () => number; sleep: (ms: number) => Promise<void>; advance: (ms: number) => void; sleeps: number[] } {
+function fakeClock(start = 1_000): {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  advance: (ms: number) => void;
+  sleeps: number[];
+} {
   let t = start;
   const sleeps: number[] = [];
   return {
     now: () => t,
-    sleep: async (ms) => { sleeps.push(ms); t += ms; },
-    advance: (ms) => { t += ms; },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    advance: (ms) => {
+      t += ms;
+    },
     sleeps,
   };
 }
@@ -44,7 +54,7 @@ describe('TokenBucket', () => {
       const times = await takeMany(bucket, clock, 300);
       // Takes are ≥ 1/rate apart: an integer rate fits exactly `rate` takes in a window, 2.5/s fits 3.
       expect(maxInWindow(times)).toBeLessThanOrEqual(Math.ceil(rate));
-      const achieved = ((times.length - 1) / ((times.at(-1)! - times[0]!) / 1000));
+      const achieved = (times.length - 1) / ((times.at(-1)! - times[0]!) / 1000);
       expect(achieved).toBeLessThanOrEqual(rate);
       expect(achieved).toBeGreaterThanOrEqual(rate * 0.9);
     }
@@ -82,7 +92,14 @@ describe('TokenBucket', () => {
     const bucket = new TokenBucket({ ratePerSecond: 4, now: clock.now, sleep: clock.sleep });
     const order: number[] = [];
     const times: number[] = [];
-    await Promise.all(Array.from({ length: 12 }, (_, i) => bucket.take().then(() => { order.push(i); times.push(clock.now()); })));
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        bucket.take().then(() => {
+          order.push(i);
+          times.push(clock.now());
+        }),
+      ),
+    );
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(maxInWindow(times)).toBeLessThanOrEqual(4);
   });
@@ -107,8 +124,15 @@ describe('TokenBucket', () => {
     const clock = fakeClock();
     let fail = true;
     const bucket = new TokenBucket({
-      ratePerSecond: 10, now: clock.now,
-      sleep: async (ms) => { if (fail) { fail = false; throw new Error('interrupted'); } await clock.sleep(ms); },
+      ratePerSecond: 10,
+      now: clock.now,
+      sleep: async (ms) => {
+        if (fail) {
+          fail = false;
+          throw new Error('interrupted');
+        }
+        await clock.sleep(ms);
+      },
     });
     await bucket.take();
     await expect(bucket.take()).rejects.toThrow('interrupted');
@@ -121,24 +145,48 @@ describe('RateLimitedMailer', () => {
     const clock = fakeClock();
     const bucket = new TokenBucket({ ratePerSecond: 14, now: clock.now, sleep: clock.sleep });
     const sent: { at: number; to: readonly string[] }[] = [];
-    const inner: Mailer = { sendRaw: async ({ to }) => { sent.push({ at: clock.now(), to }); return `id-${sent.length}`; } };
+    const inner: Mailer = {
+      sendRaw: async ({ to }) => {
+        sent.push({ at: clock.now(), to });
+        return `id-${sent.length}`;
+      },
+    };
     const mailer = new RateLimitedMailer(inner, bucket);
     const ids: string[] = [];
-    for (let i = 0; i < 40; i++) ids.push(await mailer.sendRaw({ from: 'a@x.example', to: ['b@x.example'], raw: Buffer.from('x') }));
+    for (let i = 0; i < 40; i++)
+      ids.push(await mailer.sendRaw({ from: 'a@x.example', to: ['b@x.example'], raw: Buffer.from('x') }));
     expect(ids[0]).toBe('id-1');
     expect(ids.at(-1)).toBe('id-40');
     expect(maxInWindow(sent.map((s) => s.at))).toBeLessThanOrEqual(14);
 
     const before = clock.now();
-    await mailer.sendRaw({ from: 'a@x.example', to: ['c@x.example', 'd@x.example', 'e@x.example'], raw: Buffer.from('x') });
+    await mailer.sendRaw({
+      from: 'a@x.example',
+      to: ['c@x.example', 'd@x.example', 'e@x.example'],
+      raw: Buffer.from('x'),
+    });
     await mailer.sendRaw({ from: 'a@x.example', to: ['f@x.example'], raw: Buffer.from('x') });
     expect(clock.now() - before).toBeGreaterThanOrEqual((3 * 1000) / 14);
   });
 
   it('does not send when the limiter fails', async () => {
     let sends = 0;
-    const mailer = new RateLimitedMailer({ sendRaw: async () => { sends += 1; return 'id'; } }, { take: async () => { throw new Error('stop'); } });
-    await expect(mailer.sendRaw({ from: 'a@x.example', to: ['b@x.example'], raw: Buffer.from('x') })).rejects.toThrow('stop');
+    const mailer = new RateLimitedMailer(
+      {
+        sendRaw: async () => {
+          sends += 1;
+          return 'id';
+        },
+      },
+      {
+        take: async () => {
+          throw new Error('stop');
+        },
+      },
+    );
+    await expect(mailer.sendRaw({ from: 'a@x.example', to: ['b@x.example'], raw: Buffer.from('x') })).rejects.toThrow(
+      'stop',
+    );
     expect(sends).toBe(0);
   });
 });

@@ -7,7 +7,12 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MULTIPART_BYTES, putObjectStream, S3BlobStore, SERVER_COPY_BYTES } from '../../../functions/adapters/aws/s3-blob-store.js';
+import {
+  MULTIPART_BYTES,
+  putObjectStream,
+  S3BlobStore,
+  SERVER_COPY_BYTES,
+} from '../../../functions/adapters/aws/s3-blob-store.js';
 import { S3Inbox } from '../../../functions/collect/inbox.js';
 import { startLocalRuntime, type LocalRuntime } from '../../../functions/local-runner/local-runtime.js';
 
@@ -18,14 +23,19 @@ let failOn: ((command: string, input: Record<string, unknown>) => boolean) | und
 
 beforeAll(async () => {
   runtime = await startLocalRuntime();
-  runtime.clients.s3.middlewareStack.add((next, context) => async (args) => {
-    const command = String(context.commandName);
-    sent.push(command);
-    if (failOn?.(command, args.input as Record<string, unknown>)) throw new Error(`${command} failed (test)`);
-    return next(args);
-  }, { step: 'initialize', name: 'recordCommands' });
+  runtime.clients.s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName);
+      sent.push(command);
+      if (failOn?.(command, args.input as Record<string, unknown>)) throw new Error(`${command} failed (test)`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
 }, 60_000);
-afterAll(async () => { await runtime?.stop(); });
+afterAll(async () => {
+  await runtime?.stop();
+});
 
 const store = (): S3BlobStore => new S3BlobStore(runtime.clients.s3, (runtime.deps.usage as S3BlobStore).bucket);
 const sha = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -41,7 +51,13 @@ describe('S3BlobStore.put', () => {
     const bytes = body(2 * MULTIPART_BYTES + 12_345);
     sent.length = 0;
     await store().put('inbox/big.csv', bytes, 'text/csv');
-    expect(sent).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
+    expect(sent).toEqual([
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
     const back = await store().get('inbox/big.csv');
     expect(back?.length).toBe(bytes.length);
     expect(sha(back ?? new Uint8Array())).toBe(sha(bytes));
@@ -59,7 +75,9 @@ describe('S3BlobStore.put', () => {
     sent.length = 0;
     failOn = (command, input) => command === 'UploadPartCommand' && input.PartNumber === 2;
     try {
-      await expect(store().put('inbox/broken.csv', body(MULTIPART_BYTES + 1))).rejects.toThrow(/UploadPartCommand failed/);
+      await expect(store().put('inbox/broken.csv', body(MULTIPART_BYTES + 1))).rejects.toThrow(
+        /UploadPartCommand failed/,
+      );
     } finally {
       failOn = undefined;
     }
@@ -71,12 +89,17 @@ describe('S3BlobStore.put', () => {
   it('keeps the provenance of a pulled file that goes up in parts (the collector inbox)', async () => {
     const inbox = new S3Inbox(runtime.clients.s3, (runtime.deps.usage as S3BlobStore).bucket);
     const bytes = body(MULTIPART_BYTES + 1);
-    const provenance = { source: 'aws-exports', remoteName: 'cur2/big file.csv', fetchedAt: '2026-01-02T05:00:00Z', sha256: sha(bytes) };
+    const provenance = {
+      source: 'aws-exports',
+      remoteName: 'cur2/big file.csv',
+      fetchedAt: '2026-01-02T05:00:00Z',
+      sha256: sha(bytes),
+    };
     sent.length = 0;
     await inbox.put('inbox/aws-exports/big.csv', bytes, provenance);
     expect(sent.slice(0, 2)).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand']);
     expect(await inbox.provenance('inbox/aws-exports/big.csv')).toMatchObject(provenance);
-    expect(sha(await store().get('inbox/aws-exports/big.csv') ?? new Uint8Array())).toBe(sha(bytes));
+    expect(sha((await store().get('inbox/aws-exports/big.csv')) ?? new Uint8Array())).toBe(sha(bytes));
   });
 });
 
@@ -94,8 +117,14 @@ describe('S3BlobStore.putStream', () => {
     const bytes = body(2 * MULTIPART_BYTES + 12_345);
     sent.length = 0;
     await store().putStream('inbox/streamed.csv', unevenChunks(bytes), 'text/csv');
-    expect(sent).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
-    expect(sha(await store().get('inbox/streamed.csv') ?? new Uint8Array())).toBe(sha(bytes));
+    expect(sent).toEqual([
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
+    expect(sha((await store().get('inbox/streamed.csv')) ?? new Uint8Array())).toBe(sha(bytes));
   });
 
   it('sends a stream up to the limit, and an empty one, as one PutObject', async () => {
@@ -103,7 +132,7 @@ describe('S3BlobStore.putStream', () => {
     await store().putStream('inbox/edge-stream.csv', unevenChunks(body(MULTIPART_BYTES)));
     await store().putStream('inbox/empty-stream.csv', unevenChunks(new Uint8Array()));
     expect(sent).toEqual(['PutObjectCommand', 'PutObjectCommand']);
-    expect(sha(await store().get('inbox/edge-stream.csv') ?? new Uint8Array())).toBe(sha(body(MULTIPART_BYTES)));
+    expect(sha((await store().get('inbox/edge-stream.csv')) ?? new Uint8Array())).toBe(sha(body(MULTIPART_BYTES)));
     expect(await store().get('inbox/empty-stream.csv')).toEqual(new Uint8Array());
   });
 
@@ -137,12 +166,17 @@ describe('putObjectStream keeps memory bounded', () => {
     }
     const partSizes: number[] = [];
     const s3 = {
-      send: async (command: { constructor: { name: string }; input: { Body?: Uint8Array } }): Promise<Record<string, string>> => {
+      send: async (command: {
+        constructor: { name: string };
+        input: { Body?: Uint8Array };
+      }): Promise<Record<string, string>> => {
         if (command.constructor.name === 'UploadPartCommand') {
           partSizes.push(command.input.Body?.length ?? 0);
           sentBytes += command.input.Body?.length ?? 0;
         }
-        return command.constructor.name === 'CreateMultipartUploadCommand' ? { UploadId: 'u1' } : { ETag: `"e${partSizes.length}"` };
+        return command.constructor.name === 'CreateMultipartUploadCommand'
+          ? { UploadId: 'u1' }
+          : { ETag: `"e${partSizes.length}"` };
       },
     } as unknown as S3Client;
     // Act
@@ -159,10 +193,20 @@ describe('S3BlobStore.copy of a very large object', () => {
     // Prepare: an S3 client that records commands and serves a small body
     const commands: { name: string; input: Record<string, unknown> }[] = [];
     const s3 = {
-      send: async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<Record<string, unknown>> => {
+      send: async (command: {
+        constructor: { name: string };
+        input: Record<string, unknown>;
+      }): Promise<Record<string, unknown>> => {
         commands.push({ name: command.constructor.name, input: command.input });
         if (command.constructor.name !== 'GetObjectCommand') return {};
-        return { Body: (async function* chunks() { yield new Uint8Array([1, 2]); yield new Uint8Array([3]); })(), ContentType: 'text/csv', Metadata: { 'trueup-source': 'aws' } };
+        return {
+          Body: (async function* chunks() {
+            yield new Uint8Array([1, 2]);
+            yield new Uint8Array([3]);
+          })(),
+          ContentType: 'text/csv',
+          Metadata: { 'trueup-source': 'aws' },
+        };
       },
     } as unknown as S3Client;
     const big = new S3BlobStore(s3, 'usage');
@@ -171,7 +215,13 @@ describe('S3BlobStore.copy of a very large object', () => {
     await big.copy('inbox/small.csv', 'archive/def', SERVER_COPY_BYTES);
     // Assess
     expect(commands.map((c) => c.name)).toEqual(['GetObjectCommand', 'PutObjectCommand', 'CopyObjectCommand']);
-    expect(commands[1]?.input).toEqual({ Bucket: 'usage', Key: 'archive/abc', ContentType: 'text/csv', Metadata: { 'trueup-source': 'aws' }, Body: expect.anything() });
+    expect(commands[1]?.input).toEqual({
+      Bucket: 'usage',
+      Key: 'archive/abc',
+      ContentType: 'text/csv',
+      Metadata: { 'trueup-source': 'aws' },
+      Body: expect.anything(),
+    });
     expect([...(commands[1]?.input.Body as Uint8Array)]).toEqual([1, 2, 3]);
   });
 });

@@ -14,7 +14,13 @@ import {
   TransactWriteItemsCommand,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -50,9 +56,10 @@ function listeningSockets(): { address: string; port: number; loopback: boolean 
       const [address = '', port = ''] = local.split(':');
       // IPv4 as little-endian hex (127.x.x.x ends in 7F); IPv6 as four little-endian words:
       // ::1 and ::ffff:127.x.x.x (IPv4-mapped, as Java binds 127.0.0.1) are loopback.
-      const loopback = address.length === 8
-        ? address.endsWith('7F')
-        : address === '00000000000000000000000001000000' || /^0000000000000000FFFF0000[0-9A-F]{6}7F$/.test(address);
+      const loopback =
+        address.length === 8
+          ? address.endsWith('7F')
+          : address === '00000000000000000000000001000000' || /^0000000000000000FFFF0000[0-9A-F]{6}7F$/.test(address);
       sockets.push({ address, port: parseInt(port, 16), loopback });
     }
   }
@@ -101,7 +108,9 @@ describe('startEmbeddedAws', () => {
   });
 
   it.runIf(existsSync('/proc/net/tcp'))('listens on loopback addresses only, DynamoDB Local included', () => {
-    const ports = [aws.endpoints.dynamodb, aws.endpoints.s3, aws.endpoints.ses].map((url) => Number(new URL(url ?? 'x:').port));
+    const ports = [aws.endpoints.dynamodb, aws.endpoints.s3, aws.endpoints.ses].map((url) =>
+      Number(new URL(url ?? 'x:').port),
+    );
     const sockets = listeningSockets().filter((s) => ports.includes(s.port));
     expect(new Set(sockets.map((s) => s.port))).toEqual(new Set(ports));
     expect(sockets.filter((s) => !s.loopback)).toEqual([]);
@@ -129,14 +138,23 @@ describe('startEmbeddedAws', () => {
             { AttributeName: 'SK', KeyType: 'RANGE' },
           ],
           GlobalSecondaryIndexes: [
-            { IndexName: 'GSI1', KeySchema: [{ AttributeName: 'GSI1PK', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+            {
+              IndexName: 'GSI1',
+              KeySchema: [{ AttributeName: 'GSI1PK', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+            },
           ],
         }),
       );
       const described = await dynamodb.send(new DescribeTableCommand({ TableName: 'ledger' }));
       expect(described.Table?.GlobalSecondaryIndexes?.[0]?.IndexName).toBe('GSI1');
 
-      await dynamodb.send(new PutItemCommand({ TableName: 'ledger', Item: { PK: { S: 'C#1' }, SK: { S: 'INV#1' }, GSI1PK: { S: 'OPEN' } } }));
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: 'ledger',
+          Item: { PK: { S: 'C#1' }, SK: { S: 'INV#1' }, GSI1PK: { S: 'OPEN' } },
+        }),
+      );
       const open = await dynamodb.send(
         new QueryCommand({
           TableName: 'ledger',
@@ -172,7 +190,11 @@ describe('startEmbeddedAws', () => {
       expect(codes).toEqual(['None', 'ConditionalCheckFailed']);
 
       const all = await dynamodb.send(
-        new QueryCommand({ TableName: 'ledger', KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: 'C#1' } } }),
+        new QueryCommand({
+          TableName: 'ledger',
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: 'C#1' } },
+        }),
       );
       expect(all.Items?.map((i) => i.SK?.S)).toEqual(['INV#1']);
     });
@@ -181,12 +203,26 @@ describe('startEmbeddedAws', () => {
   describe('S3', () => {
     it('round-trips a Buffer and a streamed body and lists both', async () => {
       await s3.send(new CreateBucketCommand({ Bucket: 'usage' }));
-      await s3.send(new PutObjectCommand({ Bucket: 'usage', Key: 'in/a.csv', Body: Buffer.from('id,qty\n1,2\n'), ContentType: 'text/csv' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'usage',
+          Key: 'in/a.csv',
+          Body: Buffer.from('id,qty\n1,2\n'),
+          ContentType: 'text/csv',
+        }),
+      );
 
-      const chunks = Array.from({ length: 64 }, (_, i) => Buffer.from(`row-${String(i).padStart(4, '0')},${'x'.repeat(1000)}\n`));
+      const chunks = Array.from({ length: 64 }, (_, i) =>
+        Buffer.from(`row-${String(i).padStart(4, '0')},${'x'.repeat(1000)}\n`),
+      );
       const expected = Buffer.concat(chunks);
       await s3.send(
-        new PutObjectCommand({ Bucket: 'usage', Key: 'in/big.csv', Body: Readable.from(chunks), ContentLength: expected.length }),
+        new PutObjectCommand({
+          Bucket: 'usage',
+          Key: 'in/big.csv',
+          Body: Readable.from(chunks),
+          ContentLength: expected.length,
+        }),
       );
 
       const small = await s3.send(new GetObjectCommand({ Bucket: 'usage', Key: 'in/a.csv' }));
@@ -206,16 +242,28 @@ describe('startEmbeddedAws', () => {
   describe('SQS', () => {
     it('creates a queue with a DLQ redrive policy, then sends, receives and deletes', async () => {
       const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'work-dlq' }));
-      const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes
-        ?.QueueArn;
+      const dlqArn = (
+        await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+      ).Attributes?.QueueArn;
       expect(dlqArn).toMatch(/^arn:aws:sqs:us-east-1:\d+:work-dlq$/);
       const redrive = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '3' });
-      const queue = await sqs.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { RedrivePolicy: redrive } }));
-      const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['RedrivePolicy'] }));
+      const queue = await sqs.send(
+        new CreateQueueCommand({ QueueName: 'work', Attributes: { RedrivePolicy: redrive } }),
+      );
+      const attributes = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queue.QueueUrl, AttributeNames: ['RedrivePolicy'] }),
+      );
       expect(JSON.parse(attributes.Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ deadLetterTargetArn: dlqArn });
 
-      await sqs.send(new SendMessageCommand({ QueueUrl: queue.QueueUrl, MessageBody: JSON.stringify({ kind: 'ingest', key: 'in/a.csv' }) }));
-      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queue.QueueUrl,
+          MessageBody: JSON.stringify({ kind: 'ingest', key: 'in/a.csv' }),
+        }),
+      );
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       expect(received.Messages).toHaveLength(1);
       const message = received.Messages?.[0];
       expect(JSON.parse(message?.Body ?? '')).toEqual({ kind: 'ingest', key: 'in/a.csv' });
@@ -227,7 +275,10 @@ describe('startEmbeddedAws', () => {
           AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
         }),
       );
-      expect(counts.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+      expect(counts.Attributes).toMatchObject({
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '0',
+      });
     });
   });
 
@@ -270,7 +321,12 @@ describe('startEmbeddedAws', () => {
         }),
       );
       const [email] = await aws.sentEmails();
-      expect(email).toMatchObject({ from: 'billing@trueup.local', to: ['ap@client.test'], cc: ['cfo@client.test'], subject: 'Reminder' });
+      expect(email).toMatchObject({
+        from: 'billing@trueup.local',
+        to: ['ap@client.test'],
+        cc: ['cfo@client.test'],
+        subject: 'Reminder',
+      });
       expect(email?.raw).toBeUndefined();
       await aws.clearEmails();
     });
@@ -279,7 +335,9 @@ describe('startEmbeddedAws', () => {
   describe('SES actions the stand-in lacks', () => {
     it('answers VerifyEmailIdentity with InvalidAction instead of hanging', async () => {
       const error = await ses
-        .send(new VerifyEmailIdentityCommand({ EmailAddress: 'billing@trueup.local' }), { abortSignal: AbortSignal.timeout(3_000) })
+        .send(new VerifyEmailIdentityCommand({ EmailAddress: 'billing@trueup.local' }), {
+          abortSignal: AbortSignal.timeout(3_000),
+        })
         .then(
           () => undefined,
           (e: unknown) => e as Error,
@@ -356,53 +414,72 @@ describe('EmbeddedAws.stop', () => {
   it('fails with a clear Java 17+ message when Java is missing, leaving nothing running', async () => {
     const before = liveDynamoDbLocalCount();
     const failure = startEmbeddedAws({ java: '/nonexistent/bin/java' });
-    await expect(failure).rejects.toThrow(/DynamoDB Local needs Java 17\+ \(install e\.g\. `apt-get install openjdk-17-jre-headless`/);
+    await expect(failure).rejects.toThrow(
+      /DynamoDB Local needs Java 17\+ \(install e\.g\. `apt-get install openjdk-17-jre-headless`/,
+    );
     await expect(failure).rejects.toBeInstanceOf(DynamoDbLocalUnavailable);
     expect(liveDynamoDbLocalCount()).toBe(before);
   });
 
-  it.runIf(existsSync('/proc/self/cmdline'))('removes the JVM\'s temp folder in the exit guard when the process exits without stop()', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'trueup-exit-'));
-    const script = join(dir, 'forget-stop.mts');
-    const module = join(import.meta.dirname, '../../../functions/adapters/local/embedded-aws.ts');
-    writeFileSync(script, [
-      `import { startEmbeddedAws } from ${JSON.stringify(module)};`,
-      'import { readFileSync } from \'node:fs\';',
-      'const aws = await startEmbeddedAws();',
-      'const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, \'utf8\').split(\'\\0\');',
-      'console.log(JSON.stringify({ pid: aws.dynamodbPid, tempDir: args.find((a) => a.startsWith(\'-Djava.io.tmpdir=\'))?.slice(17) }));',
-      'process.exit(0);',
-    ].join('\n'));
-    try {
-      const out = execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8' });
-      const { pid, tempDir } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { pid: number; tempDir: string };
-      expect(tempDir).toMatch(/trueup-dynamodb-/);
-      expect(existsSync(tempDir)).toBe(false);
-      // SIGKILLed in the guard; the kernel may take a moment to finish it.
-      for (let i = 0; i < 50 && pidExists(pid); i++) await new Promise((r) => setTimeout(r, 100));
-      expect(pidExists(pid)).toBe(false);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.runIf(existsSync('/proc/self/cmdline'))(
+    "removes the JVM's temp folder in the exit guard when the process exits without stop()",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'trueup-exit-'));
+      const script = join(dir, 'forget-stop.mts');
+      const module = join(import.meta.dirname, '../../../functions/adapters/local/embedded-aws.ts');
+      writeFileSync(
+        script,
+        [
+          `import { startEmbeddedAws } from ${JSON.stringify(module)};`,
+          "import { readFileSync } from 'node:fs';",
+          'const aws = await startEmbeddedAws();',
+          "const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, 'utf8').split('\\0');",
+          "console.log(JSON.stringify({ pid: aws.dynamodbPid, tempDir: args.find((a) => a.startsWith('-Djava.io.tmpdir='))?.slice(17) }));",
+          'process.exit(0);',
+        ].join('\n'),
+      );
+      try {
+        const out = execFileSync(process.execPath, ['--import', 'tsx', script], {
+          cwd: join(import.meta.dirname, '../../..'),
+          encoding: 'utf8',
+        });
+        const { pid, tempDir } = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { pid: number; tempDir: string };
+        expect(tempDir).toMatch(/trueup-dynamodb-/);
+        expect(existsSync(tempDir)).toBe(false);
+        // SIGKILLed in the guard; the kernel may take a moment to finish it.
+        for (let i = 0; i < 50 && pidExists(pid); i++) await new Promise((r) => setTimeout(r, 100));
+        expect(pidExists(pid)).toBe(false);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
-  it.runIf(existsSync('/proc/self/cmdline'))('gives the JVM a temp folder of its own, where DynamoDB Local copies its SQLite library, and removes it on stop', async () => {
-    const aws = await startEmbeddedAws();
-    const dynamodb = new DynamoDBClient(aws.clientConfig('dynamodb'));
-    let tempDir = '';
-    try {
-      const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, 'utf8').split('\0');
-      tempDir = args.find((a) => a.startsWith('-Djava.io.tmpdir='))?.slice('-Djava.io.tmpdir='.length) ?? '';
-      expect(tempDir).toMatch(/trueup-dynamodb-/);
-      await dynamodb.send(new CreateTableCommand({
-        TableName: 'tmp', BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      }));
-      expect(readdirSync(tempDir).some((name) => /libsqlite4java/.test(name))).toBe(true);
-    } finally {
-      dynamodb.destroy();
-      await aws.stop();
-    }
-    expect(existsSync(tempDir)).toBe(false);
-  });
+  it.runIf(existsSync('/proc/self/cmdline'))(
+    'gives the JVM a temp folder of its own, where DynamoDB Local copies its SQLite library, and removes it on stop',
+    async () => {
+      const aws = await startEmbeddedAws();
+      const dynamodb = new DynamoDBClient(aws.clientConfig('dynamodb'));
+      let tempDir = '';
+      try {
+        const args = readFileSync(`/proc/${aws.dynamodbPid}/cmdline`, 'utf8').split('\0');
+        tempDir = args.find((a) => a.startsWith('-Djava.io.tmpdir='))?.slice('-Djava.io.tmpdir='.length) ?? '';
+        expect(tempDir).toMatch(/trueup-dynamodb-/);
+        await dynamodb.send(
+          new CreateTableCommand({
+            TableName: 'tmp',
+            BillingMode: 'PAY_PER_REQUEST',
+            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          }),
+        );
+        expect(readdirSync(tempDir).some((name) => /libsqlite4java/.test(name))).toBe(true);
+      } finally {
+        dynamodb.destroy();
+        await aws.stop();
+      }
+      expect(existsSync(tempDir)).toBe(false);
+    },
+  );
 });

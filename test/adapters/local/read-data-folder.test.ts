@@ -2,15 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { MAX_DATA_FILE_BYTES, readDataFolder, type DataFolder, type DataFolderResult } from '../../../functions/adapters/local/read-data-folder.js';
+import {
+  MAX_DATA_FILE_BYTES,
+  readDataFolder,
+  type DataFolder,
+  type DataFolderResult,
+} from '../../../functions/adapters/local/read-data-folder.js';
 import { formatProblems, type Problem } from '../../../functions/domain/reference/index.js';
 
 const CONFORMANCE = resolve(import.meta.dirname, '../../fixtures/conformance/data');
 const EXAMPLE = resolve(import.meta.dirname, '../../../examples/acme-it');
 
 let scratch: string;
-beforeAll(async () => { scratch = await mkdtemp(join(tmpdir(), 'trueup-data-folder-')); });
-afterAll(async () => { await rm(scratch, { recursive: true, force: true }); });
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'trueup-data-folder-'));
+});
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
 
 let counter = 0;
 /** A copy of the conformance folder to change. */
@@ -40,19 +49,42 @@ const utf8bom = (text: string): Buffer => Buffer.concat([Buffer.from([0xef, 0xbb
 
 describe('readDataFolder: the conformance data folder', () => {
   let folder: DataFolder;
-  beforeAll(async () => { folder = valueOf(await readDataFolder(CONFORMANCE)); });
+  beforeAll(async () => {
+    folder = valueOf(await readDataFolder(CONFORMANCE));
+  });
 
   it('loads with the expected counts', () => {
     const r = folder.reference;
-    expect([r.clients.length, r.accounts.length, r.products.length, r.skuMap.length, r.agreements.length, folder.payments.length])
-      .toEqual([11, 19, 6, 8, 33, 38]);
+    expect([
+      r.clients.length,
+      r.accounts.length,
+      r.products.length,
+      r.skuMap.length,
+      r.agreements.length,
+      folder.payments.length,
+    ]).toEqual([11, 19, 6, 8, 33, 38]);
   });
 
   it('reads the settings, dunning steps and late fees', () => {
     const { settings } = folder.reference;
-    expect(settings).toMatchObject({ timezone: 'Europe/Dublin', currency: 'GBP', invoice: { prefix: 'OSP', paymentTermsDays: 14, recurringTiming: 'arrears' }, reports: { agingWeekday: 5 } });
-    expect(settings.dunning.steps.map((s) => [s.name, s.offsetDays, s.lateFee?.percent.toFixed(), s.lateFee?.minimum.toFixed()])).toEqual([
-      ['friendly', -5, undefined, undefined], ['due_today', 0, undefined, undefined], ['late', 10, '2', '10'], ['last_call', 21, undefined, undefined],
+    expect(settings).toMatchObject({
+      timezone: 'Europe/Dublin',
+      currency: 'GBP',
+      invoice: { prefix: 'OSP', paymentTermsDays: 14, recurringTiming: 'arrears' },
+      reports: { agingWeekday: 5 },
+    });
+    expect(
+      settings.dunning.steps.map((s) => [
+        s.name,
+        s.offsetDays,
+        s.lateFee?.percent.toFixed(),
+        s.lateFee?.minimum.toFixed(),
+      ]),
+    ).toEqual([
+      ['friendly', -5, undefined, undefined],
+      ['due_today', 0, undefined, undefined],
+      ['late', 10, '2', '10'],
+      ['last_call', 21, undefined, undefined],
     ]);
   });
 
@@ -71,22 +103,38 @@ describe('readDataFolder: the conformance data folder', () => {
 
   it('reads the cost_plus agreement A-1-cloud', () => {
     const a = folder.reference.agreements.find((x) => x.agreementId === 'A-1-cloud');
-    expect(a).toMatchObject({ clientId: 'K-001', sku: 'CLOUD', pricing: 'cost_plus', startDate: '2024-06-01', billingFrequency: 'monthly', trueUp: 'bill' });
+    expect(a).toMatchObject({
+      clientId: 'K-001',
+      sku: 'CLOUD',
+      pricing: 'cost_plus',
+      startDate: '2024-06-01',
+      billingFrequency: 'monthly',
+      trueUp: 'bill',
+    });
     expect(a?.markupPercent.toFixed()).toBe('12.5');
   });
 
   it('reads sku-map factors, the wildcard and default 1', () => {
-    expect(folder.reference.skuMap.map((m) => `${m.vendor}/${m.vendorSku}→${m.sku}×${m.factor.toFixed()}`)).toContain('aws/*→CLOUD×1');
+    expect(folder.reference.skuMap.map((m) => `${m.vendor}/${m.vendorSku}→${m.sku}×${m.factor.toFixed()}`)).toContain(
+      'aws/*→CLOUD×1',
+    );
     expect(folder.reference.skuMap.find((m) => m.vendorSku === 'hrs-min')?.factor.toFixed()).toBe('0.0166666667');
   });
 
   it('reads payments, negative refunds included, in file order', () => {
-    expect(folder.payments[0]).toMatchObject({ paymentId: 'PM-OSP-2025-000001', invoiceNumber: 'OSP-2025-000001', currency: 'EUR', receivedOn: '2025-02-05' });
+    expect(folder.payments[0]).toMatchObject({
+      paymentId: 'PM-OSP-2025-000001',
+      invoiceNumber: 'OSP-2025-000001',
+      currency: 'EUR',
+      receivedOn: '2025-02-05',
+    });
     expect(folder.payments.find((p) => p.paymentId === 'PM-OSP-2025-000020')?.amount.toFixed()).toBe('-361');
   });
 
   it('lists the usage files as sorted absolute paths', () => {
-    expect(folder.usageFiles).toEqual(['cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(CONFORMANCE, 'usage', name)));
+    expect(folder.usageFiles).toEqual(
+      ['cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(CONFORMANCE, 'usage', name)),
+    );
   });
 });
 
@@ -105,7 +153,15 @@ describe('readDataFolder: encodings', () => {
     ['UTF-16 BE with BOM', utf16be],
   ])('reads every file saved as %s', async (_name, encode) => {
     const dir = await copyOfConformance();
-    for (const name of ['trueup.json', 'clients.csv', 'accounts.csv', 'products.csv', 'sku-map.csv', 'agreements.csv', 'payments/payments.csv']) {
+    for (const name of [
+      'trueup.json',
+      'clients.csv',
+      'accounts.csv',
+      'products.csv',
+      'sku-map.csv',
+      'agreements.csv',
+      'payments/payments.csv',
+    ]) {
       const text = (await readFile(join(dir, name), 'utf8')).replace(/\n/g, '\r\n');
       await writeFile(join(dir, name), encode(text));
     }
@@ -124,7 +180,10 @@ describe('readDataFolder: encodings', () => {
 
   it('reports a Windows-1252 byte as a problem on its line and column', async () => {
     const dir = await copyOfConformance();
-    const clients = Buffer.from((await readFile(join(dir, 'clients.csv'), 'utf8')).replace('Client 3 Ltd', 'M\u0000ller Ltd'), 'latin1');
+    const clients = Buffer.from(
+      (await readFile(join(dir, 'clients.csv'), 'utf8')).replace('Client 3 Ltd', 'M\u0000ller Ltd'),
+      'latin1',
+    );
     clients[clients.indexOf(0)] = 0xfc; // "ü" in Windows-1252, not valid UTF-8
     await writeFile(join(dir, 'clients.csv'), clients);
     const [problem] = problemsOf(await readDataFolder(dir));
@@ -139,9 +198,9 @@ describe('readDataFolder: problems', () => {
     await rm(join(dir, 'accounts.csv'));
     await writeFile(join(dir, 'products.csv'), 'sku,name,unit,aggregation\nX,X,u,median\n');
     const problems = problemsOf(await readDataFolder(dir));
-    expect(problems.map((p) => `${p.file} ${p.line ?? ''} ${p.column ?? ''}`.trim())).toEqual(expect.arrayContaining([
-      'accounts.csv', 'products.csv 2 aggregation',
-    ]));
+    expect(problems.map((p) => `${p.file} ${p.line ?? ''} ${p.column ?? ''}`.trim())).toEqual(
+      expect.arrayContaining(['accounts.csv', 'products.csv 2 aggregation']),
+    );
     // The agreements and sku-map naming products that are no longer there are reported too.
     expect(problems.some((p) => p.file === 'agreements.csv' && p.column === 'sku')).toBe(true);
   });
@@ -164,7 +223,9 @@ describe('readDataFolder: problems', () => {
 
   it('reports a folder that does not exist', async () => {
     const missing = join(scratch, 'nope');
-    expect(formatProblems(problemsOf(await readDataFolder(missing)))).toBe(`${missing}: is not a folder (it does not exist or is a file)`);
+    expect(formatProblems(problemsOf(await readDataFolder(missing)))).toBe(
+      `${missing}: is not a folder (it does not exist or is a file)`,
+    );
   });
 
   it('refuses a reference or payments file too big to read whole, before reading any file', async () => {
@@ -176,17 +237,23 @@ describe('readDataFolder: problems', () => {
     // Act
     const problems = problemsOf(await readDataFolder(dir));
     // Assess
-    expect(formatProblems(problems)).toBe([
-      'clients.csv: is 64.1 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
-      'payments/huge.csv: is 3072 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
-    ].join('\n'));
+    expect(formatProblems(problems)).toBe(
+      [
+        'clients.csv: is 64.1 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
+        'payments/huge.csv: is 3072 MB: a reference, settings or payments file is read whole, so it must be at most 64 MB (split payments into several payments/*.csv files)',
+      ].join('\n'),
+    );
   });
 
   it('lists problems of payments files with their folder', async () => {
     const dir = await copyOfConformance();
-    await writeFile(join(dir, 'payments', 'extra.csv'), 'payment_id,invoice_number,amount,currency,received_on\nX1,OSP-1,1e3,GBP,2025-01-01\n');
-    expect(formatProblems(problemsOf(await readDataFolder(dir))))
-      .toBe('payments/extra.csv line 2, column amount: must be a decimal number (got "1e3"): write it without exponent notation');
+    await writeFile(
+      join(dir, 'payments', 'extra.csv'),
+      'payment_id,invoice_number,amount,currency,received_on\nX1,OSP-1,1e3,GBP,2025-01-01\n',
+    );
+    expect(formatProblems(problemsOf(await readDataFolder(dir)))).toBe(
+      'payments/extra.csv line 2, column amount: must be a decimal number (got "1e3"): write it without exponent notation',
+    );
   });
 });
 
@@ -202,14 +269,18 @@ describe('readDataFolder: folder layout', () => {
     const dir = await copyOfConformance();
     const header = 'payment_id,invoice_number,amount,currency,received_on\n';
     await writeFile(join(dir, 'payments', 'a-early.csv'), `${header}PM-A,OSP-1,5,GBP,2025-01-01\n`);
-    await writeFile(join(dir, 'payments', 'z-late.csv'), `${header}PM-Z,OSP-2,6,GBP,2025-01-02\nPM-A,OSP-1,5,GBP,2025-01-01\n`);
+    await writeFile(
+      join(dir, 'payments', 'z-late.csv'),
+      `${header}PM-Z,OSP-2,6,GBP,2025-01-02\nPM-A,OSP-1,5,GBP,2025-01-01\n`,
+    );
     await writeFile(join(dir, 'payments', 'notes.txt'), 'not a payments file');
     await writeFile(join(dir, 'payments', '.hidden.csv'), 'garbage');
     const result = await readDataFolder(dir);
     const ids = valueOf(result).payments.map((p) => p.paymentId);
     expect([ids[0], ids.at(-1), ids.length]).toEqual(['PM-A', 'PM-Z', 40]);
     expect(result.ok && formatProblems(result.warnings)).toBe(
-      'payments/z-late.csv line 3, column payment_id: duplicate payment_id "PM-A": already on payments/a-early.csv line 2; this row is ignored');
+      'payments/z-late.csv line 3, column payment_id: duplicate payment_id "PM-A": already on payments/a-early.csv line 2; this row is ignored',
+    );
   });
 
   it('lists usage files sorted, skipping hidden files, lock files and folders', async () => {
@@ -218,7 +289,9 @@ describe('readDataFolder: folder layout', () => {
     await writeFile(join(dir, 'usage', '~$cur2.csv'), '');
     await writeFile(join(dir, 'usage', 'a-first.ndjson'), '');
     await mkdir(join(dir, 'usage', 'archive'));
-    expect(valueOf(await readDataFolder(dir)).usageFiles).toEqual(['a-first.ndjson', 'cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(dir, 'usage', name)));
+    expect(valueOf(await readDataFolder(dir)).usageFiles).toEqual(
+      ['a-first.ndjson', 'cur2.csv', 'pax8.csv', 'rmm-export.csv'].map((name) => join(dir, 'usage', name)),
+    );
   });
 
   it('works without payments and usage folders', async () => {
@@ -237,7 +310,8 @@ describe('readDataFolder: folder layout', () => {
 
 describe('readDataFolder: the logo (msp.logo)', () => {
   const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-  const SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n';
+  const SVG =
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>\n';
 
   async function withLogo(logo: string, file?: { name: string; bytes: Buffer | string }): Promise<DataFolderResult> {
     const dir = await copyOfConformance();
@@ -252,9 +326,17 @@ describe('readDataFolder: the logo (msp.logo)', () => {
 
   it('stores a PNG or SVG logo with the reference data, as base64', async () => {
     const png = valueOf(await withLogo('brand/logo.png', { name: 'brand/logo.png', bytes: PNG }));
-    expect(png.reference.logo).toEqual({ file: 'brand/logo.png', contentType: 'image/png', base64: PNG.toString('base64') });
+    expect(png.reference.logo).toEqual({
+      file: 'brand/logo.png',
+      contentType: 'image/png',
+      base64: PNG.toString('base64'),
+    });
     const svg = valueOf(await withLogo('logo.svg', { name: 'logo.svg', bytes: SVG }));
-    expect(svg.reference.logo).toEqual({ file: 'logo.svg', contentType: 'image/svg+xml', base64: Buffer.from(SVG).toString('base64') });
+    expect(svg.reference.logo).toEqual({
+      file: 'logo.svg',
+      contentType: 'image/svg+xml',
+      base64: Buffer.from(SVG).toString('base64'),
+    });
   });
 
   it('has no logo when the setting is absent', async () => {
@@ -263,10 +345,25 @@ describe('readDataFolder: the logo (msp.logo)', () => {
 
   it.each([
     ['a missing file', 'logo.png', undefined, 'names "logo.png", which is not a file in the data folder'],
-    ['a file that is not what its name says', 'logo.png', { name: 'logo.png', bytes: SVG }, 'names "logo.png", which is not a PNG image (its first bytes are not the PNG signature)'],
+    [
+      'a file that is not what its name says',
+      'logo.png',
+      { name: 'logo.png', bytes: SVG },
+      'names "logo.png", which is not a PNG image (its first bytes are not the PNG signature)',
+    ],
     ['an empty file', 'logo.jpg', { name: 'logo.jpg', bytes: '' }, 'names "logo.jpg", which is empty'],
-    ['an SVG without <svg>', 'logo.svg', { name: 'logo.svg', bytes: '<html></html>' }, 'names "logo.svg", which is not an SVG image (no <svg> element near its start)'],
-    ['a file over 256 KB', 'logo.png', { name: 'logo.png', bytes: Buffer.concat([PNG, Buffer.alloc(300 * 1024)]) }, 'names "logo.png", which is 301 KB: a logo must be at most 256 KB'],
+    [
+      'an SVG without <svg>',
+      'logo.svg',
+      { name: 'logo.svg', bytes: '<html></html>' },
+      'names "logo.svg", which is not an SVG image (no <svg> element near its start)',
+    ],
+    [
+      'a file over 256 KB',
+      'logo.png',
+      { name: 'logo.png', bytes: Buffer.concat([PNG, Buffer.alloc(300 * 1024)]) },
+      'names "logo.png", which is 301 KB: a logo must be at most 256 KB',
+    ],
   ])('reports %s on the setting, with the file and key', async (_name, logo, file, reason) => {
     expect(problemsOf(await withLogo(logo, file))).toEqual([{ file: 'trueup.json', column: 'msp.logo', reason }]);
   });
@@ -274,7 +371,11 @@ describe('readDataFolder: the logo (msp.logo)', () => {
   it('reads the example’s PNG logo', async () => {
     const logo = valueOf(await readDataFolder(EXAMPLE)).reference.logo;
     expect(logo?.contentType).toBe('image/png');
-    expect(Buffer.from(logo?.base64 ?? '', 'base64').subarray(0, 8).equals(PNG.subarray(0, 8))).toBe(true);
+    expect(
+      Buffer.from(logo?.base64 ?? '', 'base64')
+        .subarray(0, 8)
+        .equals(PNG.subarray(0, 8)),
+    ).toBe(true);
   });
 });
 
@@ -287,7 +388,16 @@ describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
     await mkdir(join(dir, 'usage', '2025-01', 'deep'), { recursive: true });
     await mkdir(join(dir, 'usage', '2025-02'));
     await mkdir(join(dir, 'usage', '.hidden'));
-    for (const name of ['2025-01/x.csv', '2025-02/x.csv', '2025-01/deep/y.csv', '2025-01.csv', '.hidden/z.csv', 'Z.csv', 'é.csv']) await writeFile(join(dir, 'usage', name), '');
+    for (const name of [
+      '2025-01/x.csv',
+      '2025-02/x.csv',
+      '2025-01/deep/y.csv',
+      '2025-01.csv',
+      '.hidden/z.csv',
+      'Z.csv',
+      'é.csv',
+    ])
+      await writeFile(join(dir, 'usage', name), '');
     await mkdir(join(dir, 'payments', '2025-02'));
     await writeFile(join(dir, 'payments', '2025-02', 'bank.csv'), `${PAYMENTS_HEADER}PM-SUB,OSP-1,5,GBP,2025-02-03\n`);
     await writeFile(join(dir, 'payments', '2025-02', 'notes.txt'), 'not payments');
@@ -295,17 +405,36 @@ describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
     const folder = valueOf(await readDataFolder(dir));
     // Assess: "." (2E) sorts before "/" (2F), upper case before lower case, "é" last
     expect(folder.usage.map((file) => file.name)).toEqual([
-      '2025-01.csv', '2025-01/deep/y.csv', '2025-01/x.csv', '2025-02/x.csv', 'Z.csv', 'cur2.csv', 'pax8.csv', 'rmm-export.csv', 'é.csv']);
-    expect(folder.usage.map((file) => file.path)).toEqual(folder.usage.map((file) => join(dir, 'usage', ...file.name.split('/'))));
+      '2025-01.csv',
+      '2025-01/deep/y.csv',
+      '2025-01/x.csv',
+      '2025-02/x.csv',
+      'Z.csv',
+      'cur2.csv',
+      'pax8.csv',
+      'rmm-export.csv',
+      'é.csv',
+    ]);
+    expect(folder.usage.map((file) => file.path)).toEqual(
+      folder.usage.map((file) => join(dir, 'usage', ...file.name.split('/'))),
+    );
     expect(folder.usageFiles).toEqual(folder.usage.map((file) => file.path));
-    expect(folder.payments.find((p) => p.paymentId === 'PM-SUB')).toMatchObject({ invoiceNumber: 'OSP-1', receivedOn: '2025-02-03' });
+    expect(folder.payments.find((p) => p.paymentId === 'PM-SUB')).toMatchObject({
+      invoiceNumber: 'OSP-1',
+      receivedOn: '2025-02-03',
+    });
   });
 
   it('names a payments file in a subfolder by its path in problems', async () => {
     const dir = await copyOfConformance();
     await mkdir(join(dir, 'payments', '2025-02'));
-    await writeFile(join(dir, 'payments', '2025-02', 'bank.csv'), `${PAYMENTS_HEADER}PM-SUB,OSP-1,five,GBP,2025-02-03\n`);
-    expect(formatProblems(problemsOf(await readDataFolder(dir)))).toMatch(/^payments\/2025-02\/bank\.csv line 2, column amount: /);
+    await writeFile(
+      join(dir, 'payments', '2025-02', 'bank.csv'),
+      `${PAYMENTS_HEADER}PM-SUB,OSP-1,five,GBP,2025-02-03\n`,
+    );
+    expect(formatProblems(problemsOf(await readDataFolder(dir)))).toMatch(
+      /^payments\/2025-02\/bank\.csv line 2, column amount: /,
+    );
   });
 
   it('refuses links that lead outside the data folder, broken links and loops, naming each', async () => {
@@ -342,7 +471,9 @@ describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
     await cp(join(dir, 'usage'), outside, { recursive: true });
     await rm(join(dir, 'usage'), { recursive: true });
     await symlink(outside, join(dir, 'usage'));
-    expect(problemsOf(await readDataFolder(dir))).toEqual([{ file: 'usage', reason: expect.stringMatching(/^is a link to .+, outside the data folder/) }]);
+    expect(problemsOf(await readDataFolder(dir))).toEqual([
+      { file: 'usage', reason: expect.stringMatching(/^is a link to .+, outside the data folder/) },
+    ]);
   });
 
   it('reads links that stay inside the data folder', async () => {
@@ -351,6 +482,12 @@ describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
     await writeFile(join(dir, 'exports', 'feb.csv'), '');
     await symlink(join(dir, 'exports'), join(dir, 'usage', 'linked'));
     await symlink('../exports/feb.csv', join(dir, 'usage', 'feb-link.csv'));
-    expect(valueOf(await readDataFolder(dir)).usage.map((file) => file.name)).toEqual(['cur2.csv', 'feb-link.csv', 'linked/feb.csv', 'pax8.csv', 'rmm-export.csv']);
+    expect(valueOf(await readDataFolder(dir)).usage.map((file) => file.name)).toEqual([
+      'cur2.csv',
+      'feb-link.csv',
+      'linked/feb.csv',
+      'pax8.csv',
+      'rmm-export.csv',
+    ]);
   });
 });

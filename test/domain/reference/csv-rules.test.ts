@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgreements, parseClients, parseProducts } from '../../../functions/domain/reference/index.js';
-import { AGREEMENTS_HEADER, CLIENTS_HEADER, PRODUCTS_HEADER, VALID_CLIENT, csv, problemsOf, valueOf, where } from './helpers.js';
+import {
+  AGREEMENTS_HEADER,
+  CLIENTS_HEADER,
+  PRODUCTS_HEADER,
+  VALID_CLIENT,
+  csv,
+  problemsOf,
+  valueOf,
+  where,
+} from './helpers.js';
 
 describe('CSV header', () => {
   it('matches column names case-insensitively, ignoring surrounding spaces', () => {
@@ -24,15 +33,22 @@ describe('CSV header', () => {
   });
 
   it('reports every missing required column', () => {
-    expect(problemsOf(parseClients(csv('client_id,name'))).map(where)).toEqual(['clients.csv 1 billing_email', 'clients.csv 1 currency']);
+    expect(problemsOf(parseClients(csv('client_id,name'))).map(where)).toEqual([
+      'clients.csv 1 billing_email',
+      'clients.csv 1 currency',
+    ]);
   });
 
   it('treats missing optional columns as empty', () => {
-    expect(valueOf(parseClients(csv('client_id,name,billing_email,currency', 'C1,One,ap@c1.example,USD')))[0]).toMatchObject({ dunning: 'standard', paymentTermsDays: 30 });
+    expect(
+      valueOf(parseClients(csv('client_id,name,billing_email,currency', 'C1,One,ap@c1.example,USD')))[0],
+    ).toMatchObject({ dunning: 'standard', paymentTermsDays: 30 });
   });
 
   it('reports a column that appears twice', () => {
-    expect(problemsOf(parseClients(csv(`${CLIENTS_HEADER},Name`, `${VALID_CLIENT},x`))).map(where)).toEqual(['clients.csv 1 name']);
+    expect(problemsOf(parseClients(csv(`${CLIENTS_HEADER},Name`, `${VALID_CLIENT},x`))).map(where)).toEqual([
+      'clients.csv 1 name',
+    ]);
   });
 
   it.each([[''], ['\n\n  \n']])('reports an empty file (%j)', (text) => {
@@ -49,12 +65,22 @@ describe('CSV rows', () => {
   it('counts the literal NULL as empty', () => {
     const [product] = valueOf(parseProducts(csv(PRODUCTS_HEADER, 'A,A,u,sum,NULL')));
     expect(product?.listPrice).toBeUndefined();
-    expect(problemsOf(parseProducts(csv(PRODUCTS_HEADER, 'NULL,A,u,sum,'))).map((p) => `${where(p)}: ${p.reason}`)).toEqual(['products.csv 2 sku: is required']);
+    expect(
+      problemsOf(parseProducts(csv(PRODUCTS_HEADER, 'NULL,A,u,sum,'))).map((p) => `${where(p)}: ${p.reason}`),
+    ).toEqual(['products.csv 2 sku: is required']);
   });
 
   it('trims surrounding spaces from cells', () => {
-    expect(valueOf(parseClients(csv(CLIENTS_HEADER, '  C1 , One ,  ap@c1.example , USD ,  7 , 5 , none ')))[0])
-      .toMatchObject({ clientId: 'C1', name: 'One', billingEmails: ['ap@c1.example'], currency: 'USD', paymentTermsDays: 7, dunning: 'none' });
+    expect(
+      valueOf(parseClients(csv(CLIENTS_HEADER, '  C1 , One ,  ap@c1.example , USD ,  7 , 5 , none ')))[0],
+    ).toMatchObject({
+      clientId: 'C1',
+      name: 'One',
+      billingEmails: ['ap@c1.example'],
+      currency: 'USD',
+      paymentTermsDays: 7,
+      dunning: 'none',
+    });
   });
 
   it('reads CRLF, LF and mixed line ends alike', () => {
@@ -62,7 +88,8 @@ describe('CSV rows', () => {
     const lf = `${PRODUCTS_HEADER}\n${rows.join('\n')}\n`;
     const crlf = lf.replace(/\n/g, '\r\n');
     const mixed = `${PRODUCTS_HEADER}\r\n${rows[0]}\n${rows[1]}\r\n${rows[2]}`;
-    for (const text of [lf, crlf, mixed]) expect(valueOf(parseProducts(text)).map((p) => p.sku)).toEqual(['A', 'B', 'C']);
+    for (const text of [lf, crlf, mixed])
+      expect(valueOf(parseProducts(text)).map((p) => p.sku)).toEqual(['A', 'B', 'C']);
   });
 
   it('ignores a byte-order mark left at the start of the text', () => {
@@ -78,7 +105,10 @@ describe('CSV rows', () => {
     ['LF', '\n'],
     ['CRLF', '\r\n'],
   ])('counts the physical lines of a quoted newline (%s) in later line numbers', (_name, nl) => {
-    const text = [AGREEMENTS_HEADER, 'A1,C1,SEAT,1,1,,,2024-01-01,,,,,"two', 'lines"', 'A2,C1,SEAT,abc,1,,,2024-01-01,,,,,'].join(nl) + nl;
+    const text =
+      [AGREEMENTS_HEADER, 'A1,C1,SEAT,1,1,,,2024-01-01,,,,,"two', 'lines"', 'A2,C1,SEAT,abc,1,,,2024-01-01,,,,,'].join(
+        nl,
+      ) + nl;
     const problems = problemsOf(parseAgreements(text));
     // The quoted description is itself refused (it is a single-line field), on the line where the row starts.
     expect(problems.map(where)).toEqual(['agreements.csv 2 description', 'agreements.csv 4 quantity']);
@@ -106,8 +136,18 @@ describe('CSV rows', () => {
   });
 
   it('reports every problem of a row, one per column', () => {
-    const problems = problemsOf(parseAgreements(csv(AGREEMENTS_HEADER, 'A1,C1,SEAT,-1,x,weird,,2024-02-30,,daily,maybe,-2,')));
-    expect(problems.map((p) => p.column)).toEqual(['quantity', 'unit_price', 'pricing', 'start_date', 'billing_frequency', 'true_up', 'tolerance']);
+    const problems = problemsOf(
+      parseAgreements(csv(AGREEMENTS_HEADER, 'A1,C1,SEAT,-1,x,weird,,2024-02-30,,daily,maybe,-2,')),
+    );
+    expect(problems.map((p) => p.column)).toEqual([
+      'quantity',
+      'unit_price',
+      'pricing',
+      'start_date',
+      'billing_frequency',
+      'true_up',
+      'tolerance',
+    ]);
   });
 });
 
@@ -115,8 +155,16 @@ describe('clients.csv: what a client prints on its invoices', () => {
   const header = 'client_id,name,billing_email,currency,postal_address,po_number,tax_id';
 
   it('reads a postal address over several lines (a quoted cell), the PO number and the tax id', () => {
-    const client = valueOf(parseClients(csv(header, 'C1,Zahnärzte Łódź,ap@c1.example,EUR,"ul. Piotrkowska 1\n90-001 Łódź",PO-77,PL1234567890')))[0];
-    expect(client).toMatchObject({ postalAddress: 'ul. Piotrkowska 1\n90-001 Łódź', poNumber: 'PO-77', taxId: 'PL1234567890' });
+    const client = valueOf(
+      parseClients(
+        csv(header, 'C1,Zahnärzte Łódź,ap@c1.example,EUR,"ul. Piotrkowska 1\n90-001 Łódź",PO-77,PL1234567890'),
+      ),
+    )[0];
+    expect(client).toMatchObject({
+      postalAddress: 'ul. Piotrkowska 1\n90-001 Łódź',
+      poNumber: 'PO-77',
+      taxId: 'PL1234567890',
+    });
   });
 
   it('leaves the keys out when the cells are empty (the stored reference data does not change)', () => {
@@ -127,8 +175,15 @@ describe('clients.csv: what a client prints on its invoices', () => {
   });
 
   it('names the file, line and column of a bad cell', () => {
-    const problems = problemsOf(parseClients(csv(header, 'C1,One,ap@c1.example,EUR,,"PO\n77",', `C2,Two,ap@c2.example,EUR,"${'x'.repeat(501)}",,`)));
+    const problems = problemsOf(
+      parseClients(
+        csv(header, 'C1,One,ap@c1.example,EUR,,"PO\n77",', `C2,Two,ap@c2.example,EUR,"${'x'.repeat(501)}",,`),
+      ),
+    );
     expect(problems.map(where)).toEqual(['clients.csv 2 po_number', 'clients.csv 4 postal_address']);
-    expect(problems.map((p) => p.reason)).toEqual(['must be on one line (got "PO\\n77")', 'must be at most 500 characters (got 501)']);
+    expect(problems.map((p) => p.reason)).toEqual([
+      'must be on one line (got "PO\\n77")',
+      'must be at most 500 characters (got 501)',
+    ]);
   });
 });

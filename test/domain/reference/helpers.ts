@@ -8,7 +8,8 @@ export const CLIENTS_HEADER = 'client_id,name,billing_email,currency,payment_ter
 export const ACCOUNTS_HEADER = 'vendor,account_id,client_id';
 export const PRODUCTS_HEADER = 'sku,name,unit,aggregation,list_price';
 export const SKU_MAP_HEADER = 'vendor,vendor_sku,sku,factor';
-export const AGREEMENTS_HEADER = 'agreement_id,client_id,sku,quantity,unit_price,pricing,markup_percent,start_date,end_date,billing_frequency,true_up,tolerance,description';
+export const AGREEMENTS_HEADER =
+  'agreement_id,client_id,sku,quantity,unit_price,pricing,markup_percent,start_date,end_date,billing_frequency,true_up,tolerance,description';
 export const PAYMENTS_HEADER = 'payment_id,invoice_number,amount,currency,received_on,method,reference';
 
 export const VALID_CLIENT = 'C1,Client One,ap@c1.example,USD,,,';
@@ -24,7 +25,11 @@ export function files(overrides: Partial<ReferenceFiles> = {}): ReferenceFiles {
     accounts: csv(ACCOUNTS_HEADER, VALID_ACCOUNT, 'pax8,px-2,C2'),
     products: csv(PRODUCTS_HEADER, VALID_PRODUCT, 'DEV,Device,device,max,9.99'),
     skuMap: csv(SKU_MAP_HEADER, VALID_MAPPING, 'pax8,*,DEV,2'),
-    agreements: csv(AGREEMENTS_HEADER, VALID_AGREEMENT, 'A2,C2,DEV,3,5,,,2024-06-01,2024-12-31,quarterly,flag,1,Devices'),
+    agreements: csv(
+      AGREEMENTS_HEADER,
+      VALID_AGREEMENT,
+      'A2,C2,DEV,3,5,,,2024-06-01,2024-12-31,quarterly,flag,1,Devices',
+    ),
     ...overrides,
   };
 }
@@ -39,6 +44,9 @@ export function problemsOf(result: { ok: true } | { ok: false; problems: readonl
 }
 
 export function valueOf<T>(result: { ok: true; value: T } | { ok: false; problems: readonly Problem[] }): T {
-  if (!result.ok) throw new Error(`expected a valid result, got:\n${result.problems.map((p) => `${where(p)}: ${p.reason}`).join('\n')}`);
+  if (!result.ok)
+    throw new Error(
+      `expected a valid result, got:\n${result.problems.map((p) => `${where(p)}: ${p.reason}`).join('\n')}`,
+    );
   return result.value;
 }

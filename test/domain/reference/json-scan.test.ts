@@ -13,16 +13,45 @@ const parses = (text: string): boolean => {
 
 describe('scanJson agrees with JSON.parse on what is JSON', () => {
   it('accepts every JSON text, with no repeated key', () => {
-    fc.assert(fc.property(fc.json(), (text) => {
-      expect(scanJson(text)).toEqual({ duplicates: [] });
-    }), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        expect(scanJson(text)).toEqual({ duplicates: [] });
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('finds an error exactly when JSON.parse throws', () => {
-    const pieces = fc.constantFrom('{', '}', '[', ']', ',', ':', '"a"', '"\\u00e9"', '"\\x"', '1', '-0.5e3', '01', 'true', 'nul', 'NaN', ' ', '\n', '"', '\\');
-    fc.assert(fc.property(fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')), (text) => {
-      expect(scanJson(text).errorAt === undefined).toBe(parses(text));
-    }), { numRuns: 3000 });
+    const pieces = fc.constantFrom(
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"a"',
+      '"\\u00e9"',
+      '"\\x"',
+      '1',
+      '-0.5e3',
+      '01',
+      'true',
+      'nul',
+      'NaN',
+      ' ',
+      '\n',
+      '"',
+      '\\',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')),
+        (text) => {
+          expect(scanJson(text).errorAt === undefined).toBe(parses(text));
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('names the repeated key with its path and both offsets, at any depth', () => {

@@ -13,16 +13,26 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
   }
 
   async listDiscrepancies(): Promise<StoredDiscrepancy[]> {
-    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'DISC' } });
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': 'DISC' },
+    });
     return items.map((i) => reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(i.data)) as Item));
   }
 
-  async setDiscrepancyStatus(id: string, status: StoredDiscrepancy['status'], on: IsoDate, note?: string): Promise<StoredDiscrepancy> {
+  async setDiscrepancyStatus(
+    id: string,
+    status: StoredDiscrepancy['status'],
+    on: IsoDate,
+    note?: string,
+  ): Promise<StoredDiscrepancy> {
     const item = await this.getItem('DISC', id);
     if (!item) throw new Error(`No discrepancy with id ${id}`);
     const current = reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(item.data)) as Item);
     const next: StoredDiscrepancy = {
-      ...current, status, note: note ?? current.note,
+      ...current,
+      status,
+      note: note ?? current.note,
       acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
       closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
     };
@@ -32,5 +42,12 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
 }
 
 function discrepancyItem(d: StoredDiscrepancy): Item {
-  return { PK: 'DISC', SK: d.id, status: d.status, GSI2PK: `DISC#${d.status}`, GSI2SK: `${d.period}#${d.id}`, data: encode(d) };
+  return {
+    PK: 'DISC',
+    SK: d.id,
+    status: d.status,
+    GSI2PK: `DISC#${d.status}`,
+    GSI2SK: `${d.period}#${d.id}`,
+    data: encode(d),
+  };
 }

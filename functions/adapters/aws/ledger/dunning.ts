@@ -8,25 +8,46 @@ import { lateFeeSk, outboxItem } from './items.js';
 import { LedgerTable, type Item } from './table.js';
 
 export class DynamoDbDunning extends LedgerTable implements DunningLog {
-  async recordDunning(steps: readonly { invoiceNumber: string; step: string }[], fees: readonly LateFee[], outbox: OutboxEntry): Promise<boolean> {
+  async recordDunning(
+    steps: readonly { invoiceNumber: string; step: string }[],
+    fees: readonly LateFee[],
+    outbox: OutboxEntry,
+  ): Promise<boolean> {
     const feeFor = new Map(fees.map((f) => [f.invoiceNumber, f]));
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [
-        { Put: { TableName: this.table, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } },
-        ...steps.map(({ invoiceNumber, step }) => ({
-          Update: {
-            TableName: this.table, Key: { PK: 'INVOICE', SK: invoiceNumber },
-            UpdateExpression: feeFor.has(invoiceNumber) ? 'ADD stepsSent :step SET feeCharged = :true' : 'ADD stepsSent :step',
-            ConditionExpression: feeFor.has(invoiceNumber)
-              ? 'attribute_exists(PK) AND NOT contains(stepsSent, :name) AND attribute_not_exists(feeCharged)'
-              : 'attribute_exists(PK) AND NOT contains(stepsSent, :name)',
-            ExpressionAttributeValues: { ':step': new Set([step]), ':name': step, ...(feeFor.has(invoiceNumber) ? { ':true': true } : {}) },
-          },
-        })),
-        ...fees.map((fee) => ({
-          Put: { TableName: this.table, Item: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee), data: encode(fee) }, ConditionExpression: 'attribute_not_exists(PK)' },
-        })),
-      ] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: { TableName: this.table, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' },
+            },
+            ...steps.map(({ invoiceNumber, step }) => ({
+              Update: {
+                TableName: this.table,
+                Key: { PK: 'INVOICE', SK: invoiceNumber },
+                UpdateExpression: feeFor.has(invoiceNumber)
+                  ? 'ADD stepsSent :step SET feeCharged = :true'
+                  : 'ADD stepsSent :step',
+                ConditionExpression: feeFor.has(invoiceNumber)
+                  ? 'attribute_exists(PK) AND NOT contains(stepsSent, :name) AND attribute_not_exists(feeCharged)'
+                  : 'attribute_exists(PK) AND NOT contains(stepsSent, :name)',
+                ExpressionAttributeValues: {
+                  ':step': new Set([step]),
+                  ':name': step,
+                  ...(feeFor.has(invoiceNumber) ? { ':true': true } : {}),
+                },
+              },
+            })),
+            ...fees.map((fee) => ({
+              Put: {
+                TableName: this.table,
+                Item: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee), data: encode(fee) },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            })),
+          ],
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof TransactionCanceledException) return false;
@@ -36,7 +57,8 @@ export class DynamoDbDunning extends LedgerTable implements DunningLog {
 
   async unbilledLateFees(clientId: string): Promise<LateFee[]> {
     const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :fee)', FilterExpression: 'attribute_not_exists(billedOn)',
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :fee)',
+      FilterExpression: 'attribute_not_exists(billedOn)',
       ExpressionAttributeValues: { ':pk': `CLIENT#${clientId}`, ':fee': 'LATEFEE#' },
     });
     return items.map((i) => reviveLateFee(JSON.parse(String(i.data)) as Item));

@@ -26,19 +26,28 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
       const reserved = counter?.[`reserved#${period}`] as { first: number; count: number } | undefined;
       if (reserved) {
         if (Number(reserved.count) !== count) {
-          throw new Error(`The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`);
+          throw new Error(
+            `The billing run of ${period} reserved ${String(reserved.count)} invoice numbers, not ${count}: its stored plan changed`,
+          );
         }
         return Number(reserved.first);
       }
       const current = Number(counter?.value ?? 0);
       try {
-        await this.db.send(new UpdateCommand({
-          TableName: this.table, Key: { PK: 'COUNTER', SK: 'INVOICE' },
-          UpdateExpression: 'SET #v = :next, #r = :reserved',
-          ConditionExpression: `(${current === 0 ? 'attribute_not_exists(#v) OR ' : ''}#v = :current) AND attribute_not_exists(#r)`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ':next': current + count, ':current': current, ':reserved': { first: current + 1, count } },
-        }));
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { PK: 'COUNTER', SK: 'INVOICE' },
+            UpdateExpression: 'SET #v = :next, #r = :reserved',
+            ConditionExpression: `(${current === 0 ? 'attribute_not_exists(#v) OR ' : ''}#v = :current) AND attribute_not_exists(#r)`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: {
+              ':next': current + count,
+              ':current': current,
+              ':reserved': { first: current + 1, count },
+            },
+          }),
+        );
         return current + 1;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -50,23 +59,45 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
 
   async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean> {
     try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: [
-        { Put: { TableName: this.table, Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${invoice.period}`, number: invoice.number }, ConditionExpression: 'attribute_not_exists(PK)' } },
-        { Put: { TableName: this.table, Item: invoiceItem(invoice), ConditionExpression: 'attribute_not_exists(PK)' } },
-        ...lateFees.map((fee) => ({
-          Update: {
-            TableName: this.table, Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
-            UpdateExpression: 'SET billedOn = :n', ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(billedOn)',
-            ExpressionAttributeValues: { ':n': invoice.number },
-          },
-        })),
-      ] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${invoice.period}`, number: invoice.number },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: invoiceItem(invoice),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            ...lateFees.map((fee) => ({
+              Update: {
+                TableName: this.table,
+                Key: { PK: `CLIENT#${fee.clientId}`, SK: lateFeeSk(fee) },
+                UpdateExpression: 'SET billedOn = :n',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(billedOn)',
+                ExpressionAttributeValues: { ':n': invoice.number },
+              },
+            })),
+          ],
+        }),
+      );
       return true;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const existing = await this.invoiceNumberFor(invoice.clientId, invoice.period);
       if (existing === invoice.number) return false; // issued by an earlier attempt or a concurrent worker
-      if (existing !== undefined) throw new Error(`${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`, { cause: error });
+      if (existing !== undefined)
+        throw new Error(
+          `${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`,
+          { cause: error },
+        );
       throw error;
     }
   }
@@ -75,7 +106,6 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
     const item = await this.getItem('INVOICE', number, true);
     return item ? ledgerInvoice(item, await this.appliedPayments(number)) : undefined;
   }
-
 
   async listInvoices(options?: { openOnly?: boolean }): Promise<LedgerInvoice[]> {
     const list = options?.openOnly ? await this.openInvoices() : await this.allInvoices();
@@ -100,11 +130,25 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
 
   /** The open invoices (GSI1), and the payments of only those that have some. */
   private async openInvoices(): Promise<LedgerInvoice[]> {
-    const items = await this.queryAll({ IndexName: 'GSI1', KeyConditionExpression: 'GSI1PK = :open', ExpressionAttributeValues: { ':open': 'OPEN' } });
+    const items = await this.queryAll({
+      IndexName: 'GSI1',
+      KeyConditionExpression: 'GSI1PK = :open',
+      ExpressionAttributeValues: { ':open': 'OPEN' },
+    });
     const out: LedgerInvoice[] = [];
     for (let i = 0; i < items.length; i += OPEN_PAYMENT_READS) {
-      out.push(...await Promise.all(items.slice(i, i + OPEN_PAYMENT_READS).map(async (item) =>
-        ledgerInvoice(item, Number(item.paymentCount ?? 0) > 0 ? await this.appliedPayments(String(item.SK)) : []))));
+      out.push(
+        ...(await Promise.all(
+          items
+            .slice(i, i + OPEN_PAYMENT_READS)
+            .map(async (item) =>
+              ledgerInvoice(
+                item,
+                Number(item.paymentCount ?? 0) > 0 ? await this.appliedPayments(String(item.SK)) : [],
+              ),
+            ),
+        )),
+      );
     }
     return out;
   }
@@ -112,7 +156,8 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
   /** The payments applied to one invoice, in pages: `PK=APPLIED, SK=<number>#<payment id>`. */
   private async appliedPayments(number: string): Promise<AppliedPayment[]> {
     const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :number)', ExpressionAttributeValues: { ':pk': 'APPLIED', ':number': `${number}#` },
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :number)',
+      ExpressionAttributeValues: { ':pk': 'APPLIED', ':number': `${number}#` },
     });
     return items.map(appliedPayment);
   }
@@ -120,14 +165,16 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
   async disputeInvoice(number: string, on: IsoDate, reason?: string): Promise<void> {
     // As with the date, the first reason given is kept: a re-run or retry changes nothing.
     const withReason = reason !== undefined && reason !== '';
-    await this.db.send(new UpdateCommand({
-      TableName: this.table, Key: { PK: 'INVOICE', SK: number },
-      UpdateExpression: withReason
-        ? 'SET disputedOn = if_not_exists(disputedOn, :on), disputeReason = if_not_exists(disputeReason, :reason)'
-        : 'SET disputedOn = if_not_exists(disputedOn, :on)',
-      ConditionExpression: 'attribute_exists(PK)',
-      ExpressionAttributeValues: { ':on': on, ...(withReason ? { ':reason': reason } : {}) },
-    }));
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { PK: 'INVOICE', SK: number },
+        UpdateExpression: withReason
+          ? 'SET disputedOn = if_not_exists(disputedOn, :on), disputeReason = if_not_exists(disputeReason, :reason)'
+          : 'SET disputedOn = if_not_exists(disputedOn, :on)',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':on': on, ...(withReason ? { ':reason': reason } : {}) },
+      }),
+    );
   }
-
 }

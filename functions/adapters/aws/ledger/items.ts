@@ -19,7 +19,12 @@ export function lateFeeSk(fee: LateFee): string {
 export function invoiceItem(invoice: Invoice): Item {
   const open = invoice.total.greaterThan(0);
   return {
-    PK: 'INVOICE', SK: invoice.number, clientId: invoice.clientId, data: encode(invoice), paid: '0', paymentCount: 0,
+    PK: 'INVOICE',
+    SK: invoice.number,
+    clientId: invoice.clientId,
+    data: encode(invoice),
+    paid: '0',
+    paymentCount: 0,
     ...(open ? { GSI1PK: 'OPEN', GSI1SK: `${invoice.dueDate}#${invoice.number}` } : {}),
   };
 }
@@ -28,9 +33,15 @@ export function payableInvoice(item: Item): PayableInvoice {
   if (item.paymentCount === undefined) {
     // Invoices stored before payments became items kept them in a `payments` attribute; none
     // were deployed, so they are refused rather than converted.
-    throw new Error(`Invoice ${String(item.SK)} was stored by an earlier version of TrueUp (its payments inside the invoice item) and cannot be read`);
+    throw new Error(
+      `Invoice ${String(item.SK)} was stored by an earlier version of TrueUp (its payments inside the invoice item) and cannot be read`,
+    );
   }
-  return { invoice: reviveInvoice(JSON.parse(String(item.data)) as Item), paid: new Dec(String(item.paid)), paymentCount: Number(item.paymentCount) };
+  return {
+    invoice: reviveInvoice(JSON.parse(String(item.data)) as Item),
+    paid: new Dec(String(item.paid)),
+    paymentCount: Number(item.paymentCount),
+  };
 }
 
 export function ledgerInvoice(item: Item, payments: readonly AppliedPayment[]): LedgerInvoice {

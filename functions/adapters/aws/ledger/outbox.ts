@@ -6,7 +6,11 @@ import { isCancelledByCondition, isConditionFailure, LedgerTable } from './table
 
 export class DynamoDbOutbox extends LedgerTable implements Outbox {
   /** `now` (epoch ms) dates send leases; tests pass their own clock. */
-  constructor(db: DynamoDBDocumentClient, table: string, private readonly now: () => number = Date.now) {
+  constructor(
+    db: DynamoDBDocumentClient,
+    table: string,
+    private readonly now: () => number = Date.now,
+  ) {
     super(db, table);
   }
 
@@ -21,8 +25,10 @@ export class DynamoDbOutbox extends LedgerTable implements Outbox {
 
   async pendingOutbox(): Promise<OutboxEntry[]> {
     const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk', FilterExpression: '#s = :pending',
-      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pk': 'OUTBOX', ':pending': 'pending' },
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: '#s = :pending',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': 'OUTBOX', ':pending': 'pending' },
     });
     return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry);
   }
@@ -30,13 +36,22 @@ export class DynamoDbOutbox extends LedgerTable implements Outbox {
   async claimSend(key: string, owner: string, leaseSeconds: number): Promise<{ sentOrder: number } | undefined> {
     const now = this.now();
     try {
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: { PK: 'OUTBOX', SK: key },
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-        ConditionExpression: '#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':owner': owner, ':until': now + leaseSeconds * 1000, ':now': now, ':pending': 'pending' },
-      }));
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: 'OUTBOX', SK: key },
+          UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+          ConditionExpression:
+            '#s = :pending AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :owner)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':owner': owner,
+            ':until': now + leaseSeconds * 1000,
+            ':now': now,
+            ':pending': 'pending',
+          },
+        }),
+      );
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -48,15 +63,27 @@ export class DynamoDbOutbox extends LedgerTable implements Outbox {
     const sent: OutboxEntry = { ...entry, status: 'sent', messageId, sentOrder };
     try {
       // The Put replaces the whole item, lease attributes included.
-      await this.db.send(new TransactWriteCommand({ TransactItems: [
-        {
-          Put: {
-            TableName: this.table, Item: outboxItem(sent), ConditionExpression: '#s = :pending',
-            ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pending': 'pending' },
-          },
-        },
-        { Put: { TableName: this.table, Item: { PK: 'SESMSG', SK: messageId || `none#${entry.key}`, key: entry.key } } },
-      ] }));
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.table,
+                Item: outboxItem(sent),
+                ConditionExpression: '#s = :pending',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':pending': 'pending' },
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: { PK: 'SESMSG', SK: messageId || `none#${entry.key}`, key: entry.key },
+              },
+            },
+          ],
+        }),
+      );
       return sent;
     } catch (error) {
       if (!isCancelledByCondition(error)) throw error;
@@ -67,8 +94,12 @@ export class DynamoDbOutbox extends LedgerTable implements Outbox {
   }
 
   async sentLog(): Promise<OutboxEntry[]> {
-    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'OUTBOX' } });
-    return items.map((i) => JSON.parse(String(i.data)) as OutboxEntry)
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': 'OUTBOX' },
+    });
+    return items
+      .map((i) => JSON.parse(String(i.data)) as OutboxEntry)
       .filter((e) => e.status !== 'pending')
       .sort((a, b) => (a.sentOrder ?? 0) - (b.sentOrder ?? 0));
   }
@@ -79,15 +110,25 @@ export class DynamoDbOutbox extends LedgerTable implements Outbox {
     const entry = await this.getOutbox(String(link.key));
     if (!entry || entry.status === 'bounced') return entry;
     const bounced: OutboxEntry = { ...entry, status: 'bounced' };
-    await this.db.send(new TransactWriteCommand({ TransactItems: [
-      { Put: { TableName: this.table, Item: outboxItem(bounced) } },
-      ...(entry.kind === 'dunning' ? entry.invoices.filter((i) => i.step).map((i) => ({
-        Update: {
-          TableName: this.table, Key: { PK: 'INVOICE', SK: i.number },
-          UpdateExpression: 'DELETE stepsSent :step', ExpressionAttributeValues: { ':step': new Set([String(i.step)]) },
-        },
-      })) : []),
-    ] }));
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.table, Item: outboxItem(bounced) } },
+          ...(entry.kind === 'dunning'
+            ? entry.invoices
+                .filter((i) => i.step)
+                .map((i) => ({
+                  Update: {
+                    TableName: this.table,
+                    Key: { PK: 'INVOICE', SK: i.number },
+                    UpdateExpression: 'DELETE stepsSent :step',
+                    ExpressionAttributeValues: { ':step': new Set([String(i.step)]) },
+                  },
+                }))
+            : []),
+        ],
+      }),
+    );
     return bounced;
   }
 }

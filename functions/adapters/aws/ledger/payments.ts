@@ -14,7 +14,14 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
     let added = 0;
     for (const payment of payments) {
       const seq = await this.nextCounter('PAYMENT');
-      const ok = await this.putOnce({ PK: 'PAYMENT', SK: payment.paymentId, status: 'pending', receivedOn: payment.receivedOn, seq, data: encode(payment) });
+      const ok = await this.putOnce({
+        PK: 'PAYMENT',
+        SK: payment.paymentId,
+        status: 'pending',
+        receivedOn: payment.receivedOn,
+        seq,
+        data: encode(payment),
+      });
       if (ok) added += 1;
     }
     return added;
@@ -22,26 +29,37 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
 
   async pendingPayments(upTo: IsoDate): Promise<Payment[]> {
     const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk', FilterExpression: '#s = :pending AND receivedOn <= :upTo',
-      ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending', ':upTo': upTo },
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: '#s = :pending AND receivedOn <= :upTo',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending', ':upTo': upTo },
     });
     items.sort((a, b) => String(a.receivedOn).localeCompare(String(b.receivedOn)) || Number(a.seq) - Number(b.seq));
     return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
   }
 
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
-    const out = await this.db.send(new TransactGetCommand({ TransactItems: [
-      { Get: { TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId } } },
-      { Get: { TableName: this.table, Key: { PK: 'INVOICE', SK: payment.invoiceNumber } } },
-    ] }));
+    const out = await this.db.send(
+      new TransactGetCommand({
+        TransactItems: [
+          { Get: { TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId } } },
+          { Get: { TableName: this.table, Key: { PK: 'INVOICE', SK: payment.invoiceNumber } } },
+        ],
+      }),
+    );
     const [claim, invoice] = (out.Responses ?? []).map((r) => r.Item);
     return { pending: claim?.status === 'pending', invoice: invoice ? payableInvoice(invoice) : undefined };
   }
-  async recordPayment(payment: Payment, applied: { invoice: PayableInvoice; amount: DecT; stillOpen: boolean } | undefined): Promise<RecordPaymentResult> {
+  async recordPayment(
+    payment: Payment,
+    applied: { invoice: PayableInvoice; amount: DecT; stillOpen: boolean } | undefined,
+  ): Promise<RecordPaymentResult> {
     const claim = {
       Update: {
-        TableName: this.table, Key: { PK: 'PAYMENT', SK: payment.paymentId },
-        UpdateExpression: 'SET #s = :done', ConditionExpression: '#s = :pending',
+        TableName: this.table,
+        Key: { PK: 'PAYMENT', SK: payment.paymentId },
+        UpdateExpression: 'SET #s = :done',
+        ConditionExpression: '#s = :pending',
         ExpressionAttributeNames: { '#s': 'status' },
         ExpressionAttributeValues: { ':done': applied ? 'applied' : 'unapplied', ':pending': 'pending' },
       },
@@ -49,20 +67,33 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [claim];
     if (applied) {
       const number = applied.invoice.invoice.number;
-      const entry: AppliedPayment = { paymentId: payment.paymentId, amount: applied.amount, receivedOn: payment.receivedOn };
+      const entry: AppliedPayment = {
+        paymentId: payment.paymentId,
+        amount: applied.amount,
+        receivedOn: payment.receivedOn,
+      };
       items.push(
         {
           // The count is the invoice's version: a payment applied since it was read refuses this one.
           Update: {
-            TableName: this.table, Key: { PK: 'INVOICE', SK: number },
+            TableName: this.table,
+            Key: { PK: 'INVOICE', SK: number },
             UpdateExpression: `SET paid = :paid, paymentCount = :next${applied.stillOpen ? '' : ' REMOVE GSI1PK, GSI1SK'}`,
             ConditionExpression: 'paymentCount = :count',
             ExpressionAttributeValues: {
-              ':paid': decimalText(applied.invoice.paid.plus(applied.amount)), ':next': applied.invoice.paymentCount + 1, ':count': applied.invoice.paymentCount,
+              ':paid': decimalText(applied.invoice.paid.plus(applied.amount)),
+              ':next': applied.invoice.paymentCount + 1,
+              ':count': applied.invoice.paymentCount,
             },
           },
         },
-        { Put: { TableName: this.table, Item: { PK: 'APPLIED', SK: `${number}#${payment.paymentId}`, invoice: number, data: encode(entry) }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        {
+          Put: {
+            TableName: this.table,
+            Item: { PK: 'APPLIED', SK: `${number}#${payment.paymentId}`, invoice: number, data: encode(entry) },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
       );
     }
     try {

@@ -22,9 +22,15 @@ export class DynamoDbReconciliations extends LedgerTable implements Reconciliati
   }
 
   async recentReconciliations(limit: number): Promise<ReconciliationRecord[]> {
-    const out = await this.db.send(new QueryCommand({
-      TableName: this.table, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'RECON' }, ScanIndexForward: false, Limit: limit,
-    }));
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'RECON' },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
     return (out.Items ?? []).map((i) => JSON.parse(String(i.data)) as ReconciliationRecord);
   }
 }

@@ -18,11 +18,17 @@ export class DynamoDbReferenceData extends LedgerTable implements ReferenceDataS
     for (let i = 0; i < json.length; i += REFERENCE_CHUNK) chunks.push(json.slice(i, i + REFERENCE_CHUNK));
     const version = createHash('sha256').update(json).digest('hex').slice(0, 16); // same data, same version
     for (let i = 0; i < chunks.length; i += 25) {
-      const batch = chunks.slice(i, i + 25).map((data, j) => ({ PutRequest: { Item: { PK: `REF#${version}`, SK: String(i + j).padStart(6, '0'), data } } }));
+      const batch = chunks
+        .slice(i, i + 25)
+        .map((data, j) => ({
+          PutRequest: { Item: { PK: `REF#${version}`, SK: String(i + j).padStart(6, '0'), data } },
+        }));
       await this.batchWrite(batch);
     }
     // Switch readers to the new version only once every chunk is written.
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { PK: 'REF', SK: 'CURRENT', version, chunks: chunks.length } }));
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { PK: 'REF', SK: 'CURRENT', version, chunks: chunks.length } }),
+    );
   }
 
   async loadReferenceData(): Promise<ReferenceData | undefined> {
@@ -30,7 +36,10 @@ export class DynamoDbReferenceData extends LedgerTable implements ReferenceDataS
     if (!head) return undefined;
     const version = String(head.version);
     if (this.referenceCache?.version === version) return this.referenceCache.value;
-    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `REF#${version}` } });
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': `REF#${version}` },
+    });
     const value = reviveReference(JSON.parse(items.map((i) => String(i.data)).join('')) as Item);
     this.referenceCache = { version, value };
     return value;

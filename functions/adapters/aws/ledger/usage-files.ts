@@ -6,15 +6,21 @@ import type { Period } from '../../../domain/dates.js';
 import { isConditionFailure, LedgerTable } from './table.js';
 
 export class DynamoDbUsageFiles extends LedgerTable implements UsageFileLog {
-  async claimFile(sha256: string, name: string, key: string): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }> {
+  async claimFile(
+    sha256: string,
+    name: string,
+    key: string,
+  ): Promise<{ claimed: true } | { claimed: false; existing: FileRecord | undefined; sameObject: boolean }> {
     try {
-      await this.db.send(new PutCommand({
-        TableName: this.table,
-        Item: { PK: 'FILE', SK: sha256, name, key, status: 'processing' },
-        ConditionExpression: 'attribute_not_exists(PK) OR (#s = :processing AND #k = :key)',
-        ExpressionAttributeNames: { '#s': 'status', '#k': 'key' },
-        ExpressionAttributeValues: { ':processing': 'processing', ':key': key },
-      }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { PK: 'FILE', SK: sha256, name, key, status: 'processing' },
+          ConditionExpression: 'attribute_not_exists(PK) OR (#s = :processing AND #k = :key)',
+          ExpressionAttributeNames: { '#s': 'status', '#k': 'key' },
+          ExpressionAttributeValues: { ':processing': 'processing', ':key': key },
+        }),
+      );
       return { claimed: true };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
@@ -29,12 +35,26 @@ export class DynamoDbUsageFiles extends LedgerTable implements UsageFileLog {
 
   async completeFile(record: FileRecord): Promise<FileRecord> {
     // Both puts are idempotent: a retry after a lost response writes the same items again.
-    await this.db.send(new TransactWriteCommand({
-      TransactItems: [
-        { Put: { TableName: this.table, Item: { PK: 'FILE', SK: record.sha256, name: record.name, key: record.key, status: 'done', data: encode(record) } } },
-        { Put: { TableName: this.table, Item: { PK: 'FILELOG', SK: fileLogSk(record), data: encode(record) } } },
-      ],
-    }));
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: this.table,
+              Item: {
+                PK: 'FILE',
+                SK: record.sha256,
+                name: record.name,
+                key: record.key,
+                status: 'done',
+                data: encode(record),
+              },
+            },
+          },
+          { Put: { TableName: this.table, Item: { PK: 'FILELOG', SK: fileLogSk(record), data: encode(record) } } },
+        ],
+      }),
+    );
     return record;
   }
 
@@ -46,17 +66,26 @@ export class DynamoDbUsageFiles extends LedgerTable implements UsageFileLog {
   }
 
   async unreportedFiles(): Promise<FileRecord[]> {
-    const items = await this.queryAll({ KeyConditionExpression: 'PK = :pk', FilterExpression: 'attribute_not_exists(reportedIn)', ExpressionAttributeValues: { ':pk': 'FILELOG' } });
-    return items.map((i) => JSON.parse(String(i.data)) as FileRecord)
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: 'attribute_not_exists(reportedIn)',
+      ExpressionAttributeValues: { ':pk': 'FILELOG' },
+    });
+    return items
+      .map((i) => JSON.parse(String(i.data)) as FileRecord)
       .sort((a, b) => a.ingestedOn.localeCompare(b.ingestedOn) || (a.key ?? a.name).localeCompare(b.key ?? b.name));
   }
 
   async markFilesReported(files: readonly FileRecord[], period: Period): Promise<void> {
     for (const file of files) {
-      await this.db.send(new UpdateCommand({
-        TableName: this.table, Key: { PK: 'FILELOG', SK: fileLogSk(file) },
-        UpdateExpression: 'SET reportedIn = if_not_exists(reportedIn, :p)', ExpressionAttributeValues: { ':p': period },
-      }));
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: 'FILELOG', SK: fileLogSk(file) },
+          UpdateExpression: 'SET reportedIn = if_not_exists(reportedIn, :p)',
+          ExpressionAttributeValues: { ':p': period },
+        }),
+      );
     }
   }
 }
