@@ -11,13 +11,11 @@ export class SqsWorkQueue<M> implements Queue<M> {
 
   async send(messages: readonly { id: string; body: M }[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 10) {
-      const batch = messages
-        .slice(i, i + 10)
-        .map((m, j) => ({
-          Id: `m${j}`,
-          MessageBody: JSON.stringify(m.body),
-          MessageAttributes: { key: { DataType: 'String', StringValue: m.id } },
-        }));
+      const batch = messages.slice(i, i + 10).map((m, j) => ({
+        Id: `m${j}`,
+        MessageBody: JSON.stringify(m.body),
+        MessageAttributes: { key: { DataType: 'String', StringValue: m.id } },
+      }));
       await retryUnprocessed(
         batch,
         async (entries) => {

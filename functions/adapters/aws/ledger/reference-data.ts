@@ -18,11 +18,9 @@ export class DynamoDbReferenceData extends LedgerTable implements ReferenceDataS
     for (let i = 0; i < json.length; i += REFERENCE_CHUNK) chunks.push(json.slice(i, i + REFERENCE_CHUNK));
     const version = createHash('sha256').update(json).digest('hex').slice(0, 16); // same data, same version
     for (let i = 0; i < chunks.length; i += 25) {
-      const batch = chunks
-        .slice(i, i + 25)
-        .map((data, j) => ({
-          PutRequest: { Item: { PK: `REF#${version}`, SK: String(i + j).padStart(6, '0'), data } },
-        }));
+      const batch = chunks.slice(i, i + 25).map((data, j) => ({
+        PutRequest: { Item: { PK: `REF#${version}`, SK: String(i + j).padStart(6, '0'), data } },
+      }));
       await this.batchWrite(batch);
     }
     // Switch readers to the new version only once every chunk is written.
