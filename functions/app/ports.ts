@@ -6,7 +6,17 @@ import type { ExpectedFeedRule } from '../domain/expected-feeds.js';
 import type { IsoDate, Period } from '../domain/dates.js';
 import type { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
-import type { Invoice, InvoiceAccount, LateFee, Payment, ReferenceData } from '../domain/billing-types.js';
+import type {
+  Charge,
+  ClientCredit,
+  CreditNote,
+  Invoice,
+  InvoiceAccount,
+  LateFee,
+  Payment,
+  ReferenceData,
+} from '../domain/billing-types.js';
+import type { PlanEntry } from './bucket-layout.js';
 
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {
@@ -53,7 +63,15 @@ export interface FileRecord {
   readonly reportedIn?: Period;
 }
 
-export type OutboxKind = 'invoice' | 'dunning' | 'reconciliation_report' | 'aging_report' | 'file_rejected' | 'receipt';
+export type OutboxKind =
+  | 'invoice'
+  | 'dunning'
+  | 'reconciliation_report'
+  | 'aging_report'
+  | 'file_rejected'
+  | 'receipt'
+  | 'credit_note'
+  | 'drafts_awaiting_review';
 
 /** An email the system intends to send: recorded before sending, completed after. */
 export interface OutboxEntry {
@@ -95,12 +113,59 @@ export interface LedgerInvoice extends InvoiceAccount, PayableInvoice {
   readonly disputeReason?: string;
 }
 
+/**
+ * `billed` / `credited`: closed by the invoice line that carried the amount (by policy, or a
+ * charge made of it with `trueup discrepancies bill|credit`).
+ */
+export type DiscrepancyStatus = 'open' | 'acknowledged' | 'resolved' | 'dismissed' | 'billed' | 'credited';
+
+/** Who changed a discrepancy: a CLI user or console role, or `trueup` for the pipeline itself. */
+export const SYSTEM_ACTOR = 'trueup';
+
 export interface StoredDiscrepancy extends Discrepancy {
-  readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed';
+  readonly status: DiscrepancyStatus;
   readonly openedOn: IsoDate;
   readonly acknowledgedOn?: IsoDate;
   readonly closedOn?: IsoDate;
   readonly note?: string;
+  /** Who made the last status change (SYSTEM_ACTOR when the pipeline closed it). */
+  readonly by?: string;
+  /** billed / credited: the invoice and its line (1-based) that carried the amount. */
+  readonly invoiceNumber?: string;
+  readonly invoiceLine?: number;
+}
+
+/** An invoice line that carried a discrepancy's amount. */
+export interface DiscrepancyClosure {
+  readonly id: string;
+  readonly status: 'billed' | 'credited';
+  readonly invoiceNumber: string;
+  readonly invoiceLine: number;
+  readonly on: IsoDate;
+  readonly by: string;
+}
+
+/**
+ * An invoice held for review (docs/review.md): the billing plan's entry of one client, waiting
+ * for approval. Approval gives it its number; the invoice worker then issues it.
+ */
+export interface StoredDraft {
+  readonly period: Period;
+  readonly clientId: string;
+  /** The plan entry (codec JSON of the draft, its late fees and usage), as `issue_invoice` carries it. */
+  readonly entry: PlanEntry;
+  readonly status: 'pending' | 'held' | 'approved';
+  readonly createdOn: IsoDate;
+  readonly holdReason?: string;
+  readonly number?: string;
+  readonly approvedOn?: IsoDate;
+  /** Who held or approved it. */
+  readonly by?: string;
+}
+
+/** A charge as stored: `invoiceNumber` once an invoice billed it. */
+export interface StoredCharge extends Charge {
+  readonly invoiceNumber?: string;
 }
 
 export interface ReconciliationRecord {
@@ -169,13 +234,101 @@ export interface ReconciliationLog {
 export interface DiscrepancyStore {
   /** Stores a discrepancy once (by id); false when it was already stored. */
   storeDiscrepancy(discrepancy: Discrepancy, openedOn: IsoDate): Promise<boolean>;
+  /** Every discrepancy, with the closures recorded for it applied. */
   listDiscrepancies(): Promise<StoredDiscrepancy[]>;
   setDiscrepancyStatus(
     id: string,
-    status: StoredDiscrepancy['status'],
+    status: DiscrepancyStatus,
     on: IsoDate,
     note?: string,
+    by?: string,
   ): Promise<StoredDiscrepancy>;
+  /**
+   * Records that invoice lines carried these discrepancies. Kept apart from the discrepancy
+   * itself, so that it holds whichever of the two is stored first (the queue may deliver the
+   * discrepancy after the invoice is issued); the first closure of an id is kept.
+   */
+  closeDiscrepancies(closures: readonly DiscrepancyClosure[]): Promise<void>;
+}
+
+/**
+ * The drafts of hold mode (docs/review.md), one per (period, client). Approving takes the
+ * numbers from the gapless invoice counter in the same transaction that marks the drafts
+ * approved: a crash never loses a number, a retry never takes one twice.
+ */
+export interface DraftBook {
+  /**
+   * Stores a period's drafts: new ones are put, pending and held ones replaced (a hold and its
+   * reason are kept), approved ones never touched. Returns the drafts of the period as stored.
+   */
+  saveDrafts(drafts: readonly StoredDraft[]): Promise<StoredDraft[]>;
+  /** The drafts of one period, or of all periods; by period, then client id. */
+  listDrafts(period?: Period): Promise<StoredDraft[]>;
+  /** Holds a pending draft with a reason (approve --all skips it); throws for an approved one. */
+  holdDraft(period: Period, clientId: string, reason: string, on: IsoDate, by: string): Promise<StoredDraft>;
+  /**
+   * Approves the drafts of `period` named (pending or held), in client id order: each gets the
+   * next number `{prefix}-{YYYY of on}-{NNNNNN}`. Drafts already approved are returned as they
+   * are. Returns every named draft as stored after.
+   */
+  approveDrafts(input: {
+    period: Period;
+    clientIds: readonly string[];
+    on: IsoDate;
+    by: string;
+    prefix: string;
+  }): Promise<StoredDraft[]>;
+}
+
+/** The one-off charges, stored once by id, billed once by the invoice that carries them. */
+export interface ChargeBook {
+  /** Stores a charge; false when a charge with this id exists (nothing changes). */
+  addCharge(charge: Charge): Promise<boolean>;
+  /** The client's charges no invoice billed yet, by date then id. */
+  unbilledCharges(clientId: string): Promise<StoredCharge[]>;
+  listCharges(): Promise<StoredCharge[]>;
+}
+
+export type IssueCreditNoteResult =
+  { readonly result: 'issued' | 'duplicate'; readonly note: CreditNote } | { readonly result: 'conflict' };
+
+/**
+ * The credit notes: their own gapless counter, each issued once per request key, its
+ * reduction of the invoice's balance kept as an applied entry on the invoice (beside the
+ * payments, on the same running totals), and the client credit it leaves.
+ */
+export interface CreditNoteBook {
+  /**
+   * Issues a credit note in one transaction: the next number of the credit-note counter
+   * (`{prefix}-{YYYY of issueDate}-{NNNNNN}`), the note, its `applied` part as an applied entry
+   * on its invoice (conditioned on the invoice's totals as read: `invoice.paymentCount`), its
+   * `clientCredit` part as client credit, and `voidedOn` when it voids. `duplicate`: the request
+   * key was used before (the note it made is returned, nothing changes); `conflict`: the
+   * invoice's totals moved since read (nothing changes: read again and retry).
+   */
+  issueCreditNote(input: {
+    requestKey: string;
+    prefix: string;
+    note: Omit<CreditNote, 'number'>;
+    invoice: PayableInvoice;
+  }): Promise<IssueCreditNoteResult>;
+  getCreditNote(number: string): Promise<CreditNote | undefined>;
+  listCreditNotes(): Promise<CreditNote[]>;
+  /** The client's unspent client credit, oldest first. */
+  clientCredits(clientId: string): Promise<ClientCredit[]>;
+}
+
+/** What an invoice spends or bills besides its late fees, marked in the transaction that issues it. */
+export interface IssueExtras {
+  /** Charges the invoice bills (each once: an already billed one fails the transaction). */
+  readonly charges?: readonly string[];
+  /** Client credit the invoice spends (conditioned on what is left). */
+  readonly credits?: readonly { readonly creditNote: string; readonly clientId: string; readonly amount: Dec }[];
+  /**
+   * What the invoice is claimed by instead of (client, period): an invoice of its own for a
+   * charge (`charge#<id>`).
+   */
+  readonly claim?: string;
 }
 
 /**
@@ -184,19 +337,21 @@ export interface DiscrepancyStore {
  * and issuing an invoice are idempotent: a retry gets the same numbers and issues nothing new.
  */
 export interface InvoiceBook {
-  invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined>;
+  /** The invoice claimed by (client, period), or by `claim` (IssueExtras) when given as `period`. */
+  invoiceNumberFor(clientId: string, period: Period | string): Promise<string | undefined>;
   /**
    * Reserves `count` consecutive numbers of the gapless invoice counter for the billing run of
-   * `period`, once: a second call for the period returns the same first number (and refuses a
-   * different count). Returns the first sequence number.
+   * `period` (or another batch key, e.g. `charge#<id>`), once: a second call for the key returns
+   * the same first number (and refuses a different count). Returns the first sequence number.
    */
-  reserveInvoiceNumbers(period: Period, count: number): Promise<number>;
+  reserveInvoiceNumbers(period: Period | string, count: number): Promise<number>;
   /**
-   * Issues an invoice with its reserved number in one transaction: claims (client, period),
-   * stores the invoice and marks its late fees billed. Returns false when (client, period) was
-   * already issued with this number (a retry); throws when it was issued with another.
+   * Issues an invoice with its reserved number in one transaction: claims (client, period) (or
+   * `extras.claim`), stores the invoice, marks its late fees and charges billed and spends its
+   * client credit. Returns false when the claim was already issued with this number (a retry);
+   * throws when it was issued with another.
    */
-  issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean>;
+  issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[], extras?: IssueExtras): Promise<boolean>;
   /** The invoice with all its applied payments (stored one item each, read in pages). */
   getInvoice(number: string): Promise<LedgerInvoice | undefined>;
   /**
@@ -289,7 +444,10 @@ export interface Ledger
     InvoiceBook,
     PaymentBook,
     DunningLog,
-    Outbox {}
+    Outbox,
+    DraftBook,
+    ChargeBook,
+    CreditNoteBook {}
 
 /**
  * Writes text objects line by line in numbered parts: a part is stored once its lines reach

@@ -43,11 +43,30 @@ export interface Settings {
     readonly remitTo?: string;
     /** PDF paper size; by default Letter for US and Canadian locales, A4 elsewhere. */
     readonly paperSize?: PaperSize;
+    /**
+     * `auto` (absent): the billing run issues and emails every invoice. `hold`: it stores drafts
+     * that the billing team approves (docs/review.md).
+     */
+    readonly review?: 'auto' | 'hold';
+    /** Hold mode: drafts the billing run approves by itself when every rule given holds. */
+    readonly autoApprove?: AutoApproveRules;
+    /** Hold mode: drafts waiting longer than this many days raise the alarm (default 3). */
+    readonly reviewAlarmDays?: number;
+    /** The credit notes' series prefix, `{prefix}-{YYYY}-{NNNNNN}` (default `CN`). */
+    readonly creditNotePrefix?: string;
   };
   readonly reports: { readonly recipients: readonly string[]; readonly agingWeekday: number };
   readonly dunning: { readonly steps: readonly DunningStep[] };
   /** A receipt email to the client for each payment applied; absent (off) unless set. */
   readonly receipts?: { readonly enabled: boolean };
+}
+
+/** Rules for approving a held draft without a person; a rule left out is not checked. */
+export interface AutoApproveRules {
+  /** No discrepancy of the client is still open (needs a decision). */
+  readonly noOpenDiscrepancies?: boolean;
+  /** The total is within ± this percent of the client's previous invoice in the same currency. */
+  readonly maxChangePercent?: Dec;
 }
 
 export interface Client {
@@ -155,7 +174,11 @@ export interface UsageRecord {
   readonly source: SourceRef;
 }
 
-export type InvoiceLineKind = 'recurring' | 'true_up' | 'credit' | 'usage' | 'late_fee';
+/**
+ * `charge`: a one-off charge (Charge); `client_credit`: client credit from a credit note spent
+ * on this invoice (a negative amount, never taxed, at most what the invoice comes to).
+ */
+export type InvoiceLineKind = 'recurring' | 'true_up' | 'credit' | 'usage' | 'charge' | 'late_fee' | 'client_credit';
 
 export interface InvoiceLine {
   readonly kind: InvoiceLineKind;
@@ -172,6 +195,12 @@ export interface InvoiceLine {
   readonly agreementId?: string;
   /** late_fee lines: the invoice the fee was charged on, and the day it was charged. */
   readonly feeOf?: { readonly invoiceNumber: string; readonly chargedOn: IsoDate };
+  /** charge lines: the charge billed. */
+  readonly chargeId?: string;
+  /** client_credit lines: the credit note whose client credit the line spends. */
+  readonly creditNote?: string;
+  /** false on a charge added as not taxable; every other line but late fees and client credit is taxed. */
+  readonly taxable?: boolean;
 }
 
 /** An issued invoice. Immutable once issued (docs/contract.md §5). */
@@ -188,14 +217,19 @@ export interface Invoice {
   readonly total: Dec;
 }
 
-/** A payment applied to an invoice (the part that counted toward its balance). */
+/**
+ * A payment applied to an invoice (the part that counted toward its balance), or the part of a
+ * credit note that reduced it (`creditNote` set, `paymentId` = the credit note's number).
+ */
 export interface AppliedPayment {
   readonly paymentId: string;
   readonly amount: Dec;
   readonly receivedOn: IsoDate;
+  /** Set when this is a credit note's reduction of the balance, not money received. */
+  readonly creditNote?: string;
 }
 
-export type InvoiceStatus = 'open' | 'partially_paid' | 'paid';
+export type InvoiceStatus = 'open' | 'partially_paid' | 'paid' | 'void';
 
 /** An invoice together with what happened to it after issue. */
 export interface InvoiceAccount {
@@ -203,6 +237,8 @@ export interface InvoiceAccount {
   readonly payments: readonly AppliedPayment[];
   /** Set when the client disputes the invoice: dunning stops. */
   readonly disputedOn?: IsoDate;
+  /** Set when the invoice was voided (its full credit note issued): no balance, no dunning. */
+  readonly voidedOn?: IsoDate;
 }
 
 /** A late fee charged by a dunning step, waiting for the client's next invoice. */
@@ -213,4 +249,67 @@ export interface LateFee {
   readonly amount: Dec;
   readonly step: string;
   readonly chargedOn: IsoDate;
+}
+
+/**
+ * A one-off charge (docs/review.md): billed once, as a `charge` line on the first invoice
+ * issued for the client on or after `date`, or at once on an invoice of its own (`invoiceNow`).
+ */
+export interface Charge {
+  readonly chargeId: string;
+  readonly clientId: string;
+  readonly date: IsoDate;
+  readonly description: string;
+  readonly quantity: Dec;
+  readonly unitPrice: Dec;
+  readonly sku?: string;
+  readonly taxable: boolean;
+  readonly invoiceNow?: boolean;
+  /** The discrepancy this charge bills or credits (`trueup discrepancies bill|credit`). */
+  readonly discrepancyId?: string;
+}
+
+/** Client credit left by a credit note above its invoice's open balance, spent on later invoices. */
+export interface ClientCredit {
+  readonly creditNote: string;
+  readonly clientId: string;
+  readonly currency: string;
+  /** What is left to spend. */
+  readonly amount: Dec;
+  readonly issuedOn: IsoDate;
+}
+
+export interface CreditNoteLine {
+  readonly description: string;
+  readonly quantity: Dec;
+  readonly unitPrice: Dec;
+  /** Positive: what is credited, before tax. */
+  readonly amount: Dec;
+  readonly sku?: string;
+  readonly period?: Period;
+  /** The invoice line credited (1-based), when the note credits lines. */
+  readonly invoiceLine?: number;
+  readonly taxable: boolean;
+}
+
+/**
+ * A credit note: its own gapless series, linked to one invoice, amounts positive (what is
+ * credited). `applied` reduced the invoice's balance; `clientCredit` is the rest, kept for the
+ * client's next invoices.
+ */
+export interface CreditNote {
+  readonly number: string;
+  readonly invoiceNumber: string;
+  readonly clientId: string;
+  readonly currency: string;
+  readonly issueDate: IsoDate;
+  readonly reason: string;
+  readonly lines: readonly CreditNoteLine[];
+  readonly subtotal: Dec;
+  readonly tax: Dec;
+  readonly total: Dec;
+  readonly applied: Dec;
+  readonly clientCredit: Dec;
+  /** Issued by voiding the invoice. */
+  readonly void: boolean;
 }

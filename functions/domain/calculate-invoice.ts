@@ -20,7 +20,9 @@ import { compareText, type PairResult } from './reconcile-period.js';
 import type {
   Agreement,
   BillingFrequency,
+  Charge,
   Client,
+  ClientCredit,
   Invoice,
   InvoiceLine,
   InvoiceLineKind,
@@ -48,9 +50,24 @@ export interface InvoiceInput {
    * (domain/hold-missing-feeds.ts); their lines carry their own period.
    */
   readonly releasedPairs?: readonly { readonly period: Period; readonly pairs: readonly PairResult[] }[];
+  /** One-off charges dated on or before the issue date and not billed yet (docs/review.md). */
+  readonly charges?: readonly Charge[];
+  /**
+   * Client credit left by credit notes, oldest first: spent on this invoice, up to what it comes
+   * to. It never makes an invoice on its own.
+   */
+  readonly clientCredits?: readonly ClientCredit[];
 }
 
-const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
+const KIND_ORDER: readonly InvoiceLineKind[] = [
+  'recurring',
+  'true_up',
+  'credit',
+  'usage',
+  'charge',
+  'late_fee',
+  'client_credit',
+];
 const FREQUENCY_MONTHS: Readonly<Record<BillingFrequency, number>> = { monthly: 1, quarterly: 3, annual: 12 };
 
 /** The proposed invoice, or undefined when the client has no line this run. */
@@ -71,29 +88,79 @@ export function calculateInvoice(input: InvoiceInput): InvoiceDraft | undefined 
     ),
     ...pairLines(input.pairs, period, client.currency, nameOf),
     ...(input.releasedPairs ?? []).flatMap((r) => pairLines(r.pairs, r.period, client.currency, nameOf)),
+    ...chargeLines(input.charges ?? [], client.currency),
     ...lateFeeLines(input.lateFees),
   ]);
   if (lines.length === 0) return undefined;
+  const withCredit = [...lines, ...clientCreditLines(input.clientCredits ?? [], totals(lines, client).total, client)];
   return {
     clientId: client.clientId,
     period,
     currency: client.currency,
     issueDate,
     dueDate: addDays(issueDate, client.paymentTermsDays),
-    lines,
-    ...totals(lines, client),
+    lines: withCredit,
+    ...totals(withCredit, client),
   };
 }
 
-/** subtotal = Σ amounts; tax = round(Σ non-late-fee amounts × rate ÷ 100); total = subtotal + tax. */
+/** Whether a line counts toward tax: not late fees, not client credit, not a charge added as not taxable. */
+export function isTaxed(line: InvoiceLine): boolean {
+  return line.kind !== 'late_fee' && line.kind !== 'client_credit' && line.taxable !== false;
+}
+
+/** subtotal = Σ amounts; tax = round(Σ taxed amounts × rate ÷ 100); total = subtotal + tax. */
 export function totals(
   lines: readonly InvoiceLine[],
   client: Pick<Client, 'taxRate' | 'currency'>,
 ): { subtotal: Dec; tax: Dec; total: Dec } {
   const subtotal = sum(lines.map((l) => l.amount));
-  const taxable = sum(lines.filter((l) => l.kind !== 'late_fee').map((l) => l.amount));
+  const taxable = sum(lines.filter(isTaxed).map((l) => l.amount));
   const tax = roundMoney(taxable.times(client.taxRate).div(100), client.currency);
   return { subtotal, tax, total: subtotal.plus(tax) };
+}
+
+/** One `charge` line per charge in the client's currency: amount = round(quantity × unit price). */
+export function chargeLines(charges: readonly Charge[], currency: string): InvoiceLine[] {
+  return charges.map((charge) => ({
+    kind: 'charge' as const,
+    ...(charge.sku ? { sku: charge.sku } : {}),
+    period: periodOf(charge.date),
+    description: charge.description,
+    quantity: charge.quantity,
+    unitPrice: charge.unitPrice,
+    amount: roundMoney(charge.quantity.times(charge.unitPrice), currency),
+    chargeId: charge.chargeId,
+    ...(charge.taxable ? {} : { taxable: false }),
+  }));
+}
+
+/**
+ * The client credit spent on an invoice that comes to `total` (tax included): credits in the
+ * client's currency, oldest first, each line at most what is still owed, so the total never goes
+ * below zero. Untaxed: the credit note already reversed the tax.
+ */
+function clientCreditLines(
+  credits: readonly ClientCredit[],
+  total: Dec,
+  client: Pick<Client, 'currency'>,
+): InvoiceLine[] {
+  const lines: InvoiceLine[] = [];
+  let owed = total;
+  for (const credit of credits) {
+    if (credit.currency !== client.currency || !owed.greaterThan(0) || !credit.amount.greaterThan(0)) continue;
+    const spent = Dec.min(credit.amount, owed);
+    owed = owed.minus(spent);
+    lines.push({
+      kind: 'client_credit',
+      description: `Credit from ${credit.creditNote}`,
+      quantity: new Dec(1),
+      unitPrice: spent.negated(),
+      amount: spent.negated(),
+      creditNote: credit.creditNote,
+    });
+  }
+  return lines;
 }
 
 /** Whether a line bills in service period S: monthly always, quarterly/annual on their anniversaries. */
@@ -180,12 +247,20 @@ function pairLines(
   return lines;
 }
 
-/** recurring, true_up, credit, usage, late_fee; by sku then agreement id; late fees by date charged then invoice. */
+/**
+ * recurring, true_up, credit, usage, charge, late_fee, client_credit; by sku then agreement id;
+ * late fees by date charged then invoice; charges by the month of their date, then charge id.
+ */
 export function sortLines(lines: readonly InvoiceLine[]): InvoiceLine[] {
   const rank = (l: InvoiceLine): number => KIND_ORDER.indexOf(l.kind);
+  const charges = (a: InvoiceLine, b: InvoiceLine): number =>
+    a.kind === 'charge' && b.kind === 'charge'
+      ? compareText(a.period ?? '', b.period ?? '') || compareText(a.chargeId ?? '', b.chargeId ?? '')
+      : 0;
   return [...lines].sort(
     (a, b) =>
       rank(a) - rank(b) ||
+      charges(a, b) ||
       compareText(a.sku ?? '', b.sku ?? '') ||
       compareText(a.agreementId ?? '', b.agreementId ?? '') ||
       compareText(a.feeOf?.chargedOn ?? '', b.feeOf?.chargedOn ?? '') ||

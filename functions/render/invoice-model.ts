@@ -9,14 +9,24 @@ import type { InvoiceLine, InvoiceLineKind } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { formatsFor, localeOf, type Formats } from './format.js';
 
-export const KIND_ORDER: readonly InvoiceLineKind[] = ['recurring', 'true_up', 'credit', 'usage', 'late_fee'];
+export const KIND_ORDER: readonly InvoiceLineKind[] = [
+  'recurring',
+  'true_up',
+  'credit',
+  'usage',
+  'charge',
+  'late_fee',
+  'client_credit',
+];
 
 export const KIND_LABELS: Readonly<Record<InvoiceLineKind, string>> = {
   recurring: 'Recurring',
   true_up: 'True-up',
   credit: 'Credits',
   usage: 'Usage',
+  charge: 'Charges',
   late_fee: 'Late fees',
+  client_credit: 'Client credit',
 };
 
 export interface LineRow {

@@ -11,7 +11,7 @@ import { closestNames } from './closest-names.js';
 import { csvCell, escapeHtml } from '../render/escape.js';
 
 export interface DiscrepancyLifecycle {
-  readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed';
+  readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed' | 'billed' | 'credited';
   readonly openedOn: string;
   readonly closedOn?: string;
 }

@@ -16,6 +16,13 @@ import {
   reviveReference,
 } from '../../functions/app/codec.js';
 import type {
+  CreditNoteBook,
+  DiscrepancyClosure,
+  DraftBook,
+  IssueCreditNoteResult,
+  IssueExtras,
+  StoredCharge,
+  StoredDraft,
   FileRecord,
   Ledger,
   LedgerInvoice,
@@ -29,7 +36,16 @@ import type { IsoDate, Period } from '../../functions/domain/dates.js';
 import type { ExpectedFeedRule } from '../../functions/domain/expected-feeds.js';
 import { Dec } from '../../functions/domain/money.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
-import type { AppliedPayment, Invoice, LateFee, Payment, ReferenceData } from '../../functions/domain/billing-types.js';
+import type {
+  AppliedPayment,
+  Charge,
+  ClientCredit,
+  CreditNote,
+  Invoice,
+  LateFee,
+  Payment,
+  ReferenceData,
+} from '../../functions/domain/billing-types.js';
 
 type Json = Record<string, unknown>;
 
@@ -183,6 +199,11 @@ export class MemoryLedger implements Ledger {
     return next;
   }
 
+  // SKELETON (issue 18): closures are being written.
+  async closeDiscrepancies(_closures: readonly DiscrepancyClosure[]): Promise<void> {
+    throw new Error('MemoryLedger.closeDiscrepancies: not written yet');
+  }
+
   // ---- invoices --------------------------------------------------------------------------------
   async invoiceNumberFor(clientId: string, period: Period): Promise<string | undefined> {
     return this.invoiceFor.get(`${clientId}#${period}`);
@@ -204,7 +225,10 @@ export class MemoryLedger implements Ledger {
     return first;
   }
 
-  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean> {
+  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[], extras?: IssueExtras): Promise<boolean> {
+    // SKELETON (issue 18): charges, client credit and other claims are being written.
+    if (extras?.charges?.length || extras?.credits?.length || extras?.claim)
+      throw new Error('issueNumberedInvoice extras: not written yet');
     const claim = `${invoice.clientId}#${invoice.period}`;
     const feesBillable = lateFees.every((fee) => {
       const row = this.lateFees.get(lateFeeKey(fee));
@@ -388,6 +412,59 @@ export class MemoryLedger implements Ledger {
       for (const i of entry.invoices) if (i.step) this.invoices.get(i.number)?.stepsSent.delete(i.step);
     }
     return bounced;
+  }
+
+  // ---- drafts (SKELETON, issue 18) --------------------------------------------------------------
+  async saveDrafts(_drafts: readonly StoredDraft[]): Promise<StoredDraft[]> {
+    throw new Error('MemoryLedger.saveDrafts: not written yet');
+  }
+
+  async listDrafts(_period?: Period): Promise<StoredDraft[]> {
+    throw new Error('MemoryLedger.listDrafts: not written yet');
+  }
+
+  async holdDraft(
+    _period: Period,
+    _clientId: string,
+    _reason: string,
+    _on: IsoDate,
+    _by: string,
+  ): Promise<StoredDraft> {
+    throw new Error('MemoryLedger.holdDraft: not written yet');
+  }
+
+  async approveDrafts(_input: Parameters<DraftBook['approveDrafts']>[0]): Promise<StoredDraft[]> {
+    throw new Error('MemoryLedger.approveDrafts: not written yet');
+  }
+
+  // ---- charges (SKELETON, issue 18) -------------------------------------------------------------
+  async addCharge(_charge: Charge): Promise<boolean> {
+    throw new Error('MemoryLedger.addCharge: not written yet');
+  }
+
+  async unbilledCharges(_clientId: string): Promise<StoredCharge[]> {
+    throw new Error('MemoryLedger.unbilledCharges: not written yet');
+  }
+
+  async listCharges(): Promise<StoredCharge[]> {
+    throw new Error('MemoryLedger.listCharges: not written yet');
+  }
+
+  // ---- credit notes (SKELETON, issue 18) --------------------------------------------------------
+  async issueCreditNote(_input: Parameters<CreditNoteBook['issueCreditNote']>[0]): Promise<IssueCreditNoteResult> {
+    throw new Error('MemoryLedger.issueCreditNote: not written yet');
+  }
+
+  async getCreditNote(_number: string): Promise<CreditNote | undefined> {
+    throw new Error('MemoryLedger.getCreditNote: not written yet');
+  }
+
+  async listCreditNotes(): Promise<CreditNote[]> {
+    throw new Error('MemoryLedger.listCreditNotes: not written yet');
+  }
+
+  async clientCredits(_clientId: string): Promise<ClientCredit[]> {
+    throw new Error('MemoryLedger.clientCredits: not written yet');
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ import { DynamoDbInvoices } from './ledger/invoices.js';
 import { DynamoDbPayments } from './ledger/payments.js';
 import { DynamoDbDunning } from './ledger/dunning.js';
 import { DynamoDbOutbox } from './ledger/outbox.js';
+import { DynamoDbDrafts } from './ledger/drafts.js';
+import { DynamoDbCharges } from './ledger/charges.js';
+import { DynamoDbCreditNotes } from './ledger/credit-notes.js';
 
 // The bench seeds invoices in the ledger's own shape.
 export { invoiceItem } from './ledger/items.js';
@@ -35,6 +38,9 @@ export class DynamoDbLedger implements Ledger {
   private readonly payments: DynamoDbPayments;
   private readonly dunning: DynamoDbDunning;
   private readonly outbox: DynamoDbOutbox;
+  private readonly drafts: DynamoDbDrafts;
+  private readonly charges: DynamoDbCharges;
+  private readonly creditNotes: DynamoDbCreditNotes;
 
   /** `now` (epoch ms) dates send leases; tests pass their own clock. */
   constructor(db: DynamoDBDocumentClient, table: string, now: () => number = Date.now) {
@@ -46,6 +52,9 @@ export class DynamoDbLedger implements Ledger {
     this.payments = new DynamoDbPayments(db, table);
     this.dunning = new DynamoDbDunning(db, table);
     this.outbox = new DynamoDbOutbox(db, table, now);
+    this.drafts = new DynamoDbDrafts(db, table);
+    this.charges = new DynamoDbCharges(db, table);
+    this.creditNotes = new DynamoDbCreditNotes(db, table);
   }
 
   // Each method is its aggregate store's, unchanged: the same requests, items and conditions.
@@ -69,6 +78,8 @@ export class DynamoDbLedger implements Ledger {
   readonly listDiscrepancies: Ledger['listDiscrepancies'] = (...args) => this.discrepancies.listDiscrepancies(...args);
   readonly setDiscrepancyStatus: Ledger['setDiscrepancyStatus'] = (...args) =>
     this.discrepancies.setDiscrepancyStatus(...args);
+  readonly closeDiscrepancies: Ledger['closeDiscrepancies'] = (...args) =>
+    this.discrepancies.closeDiscrepancies(...args);
 
   readonly invoiceNumberFor: Ledger['invoiceNumberFor'] = (...args) => this.invoices.invoiceNumberFor(...args);
   readonly reserveInvoiceNumbers: Ledger['reserveInvoiceNumbers'] = (...args) =>
@@ -94,4 +105,18 @@ export class DynamoDbLedger implements Ledger {
   readonly markSent: Ledger['markSent'] = (...args) => this.outbox.markSent(...args);
   readonly sentLog: Ledger['sentLog'] = (...args) => this.outbox.sentLog(...args);
   readonly markBounced: Ledger['markBounced'] = (...args) => this.outbox.markBounced(...args);
+
+  readonly saveDrafts: Ledger['saveDrafts'] = (...args) => this.drafts.saveDrafts(...args);
+  readonly listDrafts: Ledger['listDrafts'] = (...args) => this.drafts.listDrafts(...args);
+  readonly holdDraft: Ledger['holdDraft'] = (...args) => this.drafts.holdDraft(...args);
+  readonly approveDrafts: Ledger['approveDrafts'] = (...args) => this.drafts.approveDrafts(...args);
+
+  readonly addCharge: Ledger['addCharge'] = (...args) => this.charges.addCharge(...args);
+  readonly unbilledCharges: Ledger['unbilledCharges'] = (...args) => this.charges.unbilledCharges(...args);
+  readonly listCharges: Ledger['listCharges'] = (...args) => this.charges.listCharges(...args);
+
+  readonly issueCreditNote: Ledger['issueCreditNote'] = (...args) => this.creditNotes.issueCreditNote(...args);
+  readonly getCreditNote: Ledger['getCreditNote'] = (...args) => this.creditNotes.getCreditNote(...args);
+  readonly listCreditNotes: Ledger['listCreditNotes'] = (...args) => this.creditNotes.listCreditNotes(...args);
+  readonly clientCredits: Ledger['clientCredits'] = (...args) => this.creditNotes.clientCredits(...args);
 }

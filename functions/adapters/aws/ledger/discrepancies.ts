@@ -1,7 +1,7 @@
 /** The discrepancies (DISC, by deterministic id; GSI2 by status). */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { encode, reviveDiscrepancy } from '../../../app/codec.js';
-import type { DiscrepancyStore, StoredDiscrepancy } from '../../../app/ports.js';
+import type { DiscrepancyClosure, DiscrepancyStore, StoredDiscrepancy } from '../../../app/ports.js';
 import type { IsoDate } from '../../../domain/dates.js';
 import type { Discrepancy } from '../../../domain/reconcile-period.js';
 import { LedgerTable, type Item } from './table.js';
@@ -25,6 +25,7 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
     status: StoredDiscrepancy['status'],
     on: IsoDate,
     note?: string,
+    _by?: string,
   ): Promise<StoredDiscrepancy> {
     const item = await this.getItem('DISC', id);
     if (!item) throw new Error(`No discrepancy with id ${id}`);
@@ -38,6 +39,11 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
     };
     await this.db.send(new PutCommand({ TableName: this.table, Item: discrepancyItem(next) }));
     return next;
+  }
+
+  // SKELETON (issue 18): being written.
+  async closeDiscrepancies(_closures: readonly DiscrepancyClosure[]): Promise<void> {
+    throw new Error('closeDiscrepancies: not written yet');
   }
 }
 

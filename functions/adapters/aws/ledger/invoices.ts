@@ -5,7 +5,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { InvoiceBook, LedgerInvoice } from '../../../app/ports.js';
+import type { InvoiceBook, IssueExtras, LedgerInvoice } from '../../../app/ports.js';
 import type { IsoDate, Period } from '../../../domain/dates.js';
 import type { AppliedPayment, Invoice, LateFee } from '../../../domain/billing-types.js';
 import { appliedPayment, invoiceItem, lateFeeSk, ledgerInvoice } from './items.js';
@@ -57,7 +57,10 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
     throw new Error(`Could not reserve ${count} invoice numbers for ${period} after 20 attempts`);
   }
 
-  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[]): Promise<boolean> {
+  async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[], extras?: IssueExtras): Promise<boolean> {
+    // SKELETON (issue 18): charges, client credit and other claims are being written.
+    if (extras?.charges?.length || extras?.credits?.length || extras?.claim)
+      throw new Error('issueNumberedInvoice extras: not written yet');
     try {
       await this.db.send(
         new TransactWriteCommand({
