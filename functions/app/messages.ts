@@ -26,6 +26,8 @@ export const IssueInvoiceMessageSchema = z.object({
    * the plan carries them; absent in messages of plans stored before it carried them.
    */
   usage: z.record(z.string(), z.object({ used: z.string(), contracted: z.string() })).optional(),
+  /** What claims the invoice instead of (client, period): `charge#<id>` for a charge's own invoice. */
+  claim: text.optional(),
 });
 export type IssueInvoiceMessage = z.infer<typeof IssueInvoiceMessageSchema>;
 
@@ -61,7 +63,7 @@ export type DiscrepancyMessage = z.infer<typeof DiscrepancyMessageSchema>;
 
 export function issueInvoiceMessage(
   number: string,
-  entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage'>,
+  entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage' | 'claim'>,
 ): IssueInvoiceMessage {
   return {
     type: 'issue_invoice',
@@ -69,6 +71,7 @@ export function issueInvoiceMessage(
     draft: entry.draft,
     lateFees: entry.lateFees,
     ...(entry.usage ? { usage: entry.usage } : {}),
+    ...(entry.claim ? { claim: entry.claim } : {}),
   };
 }
 

@@ -7,19 +7,36 @@
  * nothing twice.
  */
 import { deliverInvoice, type DeliverInvoiceDeps } from './deliver-invoice.js';
+import type { Invoice } from '../domain/billing-types.js';
 import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
+import type { IssueExtras } from './ports.js';
 import { plannedInvoice } from './run-billing.js';
 import { completeIfRecorded, type SendDeps } from './send-email.js';
 
 export async function issueInvoice(deps: DeliverInvoiceDeps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
-  const issued = await deps.ledger.issueNumberedInvoice(invoice, lateFees);
+  const issued = await deps.ledger.issueNumberedInvoice(invoice, lateFees, issueExtras(invoice, message.claim));
   if (!issued) deps.log.info('invoice issued before: delivering it', { number: invoice.number });
   await deliverInvoice(deps, {
     number: invoice.number,
     justIssued: issued,
     ...(message.usage ? { usage: message.usage } : {}),
   });
+}
+
+/** The charges an invoice bills and the client credit it spends, read off its lines. */
+export function issueExtras(invoice: Invoice, claim?: string): IssueExtras {
+  const charges = invoice.lines.flatMap((l) => (l.kind === 'charge' && l.chargeId ? [l.chargeId] : []));
+  const credits = invoice.lines.flatMap((l) =>
+    l.kind === 'client_credit' && l.creditNote
+      ? [{ creditNote: l.creditNote, clientId: invoice.clientId, amount: l.amount.negated() }]
+      : [],
+  );
+  return {
+    ...(charges.length > 0 ? { charges } : {}),
+    ...(credits.length > 0 ? { credits } : {}),
+    ...(claim ? { claim } : {}),
+  };
 }
 
 /** Sends a recorded email unless it is sent already (or being sent by another worker). */

@@ -56,6 +56,7 @@ interface InvoiceRow {
   open: boolean;
   disputedOn?: IsoDate;
   disputeReason?: string;
+  voidedOn?: IsoDate;
   stepsSent: Set<string>;
   feeCharged: boolean;
 }
@@ -88,6 +89,10 @@ export class MemoryLedger implements Ledger {
   >();
   private readonly lateFees = new Map<string, { clientId: string; data: string; billedOn?: string }>();
   private readonly outbox = new Map<string, OutboxRow>();
+  /** Charges by `${clientId}#${chargeId}`: the charge's codec JSON, and the invoice that billed it. */
+  protected readonly charges = new Map<string, { data: string; invoiceNumber?: string }>();
+  /** Client credit by `${clientId}#${creditNote}`: the ClientCredit's codec JSON, `amount` = what is left. */
+  protected readonly credits = new Map<string, { data: string }>();
   private readonly sesMessages = new Map<string, string>();
   private paymentSeq = 0;
   private emailSeq = 0;
@@ -226,20 +231,35 @@ export class MemoryLedger implements Ledger {
   }
 
   async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[], extras?: IssueExtras): Promise<boolean> {
-    // SKELETON (issue 18): charges, client credit and other claims are being written.
-    if (extras?.charges?.length || extras?.credits?.length || extras?.claim)
-      throw new Error('issueNumberedInvoice extras: not written yet');
-    const claim = `${invoice.clientId}#${invoice.period}`;
+    const claim = `${invoice.clientId}#${extras?.claim ?? invoice.period}`;
     const feesBillable = lateFees.every((fee) => {
       const row = this.lateFees.get(lateFeeKey(fee));
       return row !== undefined && row.billedOn === undefined;
     });
-    if (this.invoiceFor.has(claim) || this.invoices.has(invoice.number) || !feesBillable) {
+    const chargeKeys = (extras?.charges ?? []).map((id) => `${invoice.clientId}#${id}`);
+    const chargesBillable = chargeKeys.every((key) => {
+      const row = this.charges.get(key);
+      return row !== undefined && row.invoiceNumber === undefined;
+    });
+    const spends = (extras?.credits ?? []).map((c) => {
+      const key = `${c.clientId}#${c.creditNote}`;
+      const row = this.credits.get(key);
+      const left = row ? new Dec(String(parse(row.data).amount)) : new Dec(0);
+      return { key, row, after: left.minus(c.amount) };
+    });
+    const tooMuch = spends.find((s) => s.after.lessThan(0));
+    if (
+      this.invoiceFor.has(claim) ||
+      this.invoices.has(invoice.number) ||
+      !feesBillable ||
+      !chargesBillable ||
+      tooMuch !== undefined
+    ) {
       const existing = this.invoiceFor.get(claim);
       if (existing === invoice.number) return false;
       if (existing !== undefined)
         throw new Error(
-          `${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`,
+          `${invoice.clientId} already has invoice ${existing} for ${extras?.claim ?? invoice.period}; ${invoice.number} was not issued`,
         );
       throw new Error(`Transaction cancelled: invoice ${invoice.number} or its late fees`);
     }
@@ -253,6 +273,9 @@ export class MemoryLedger implements Ledger {
       feeCharged: false,
     });
     for (const fee of lateFees) this.lateFees.get(lateFeeKey(fee))!.billedOn = invoice.number;
+    for (const key of chargeKeys) this.charges.get(key)!.invoiceNumber = invoice.number;
+    for (const spend of spends)
+      if (spend.row) spend.row.data = encode({ ...parse(spend.row.data), amount: spend.after.toString() });
     return true;
   }
 
@@ -478,7 +501,12 @@ export class MemoryLedger implements Ledger {
       .filter((a) => a.invoice === invoice.number)
       .map((a) => {
         const p = parse(a.data);
-        return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
+        return {
+          paymentId: String(p.paymentId),
+          amount: new Dec(String(p.amount)),
+          receivedOn: String(p.receivedOn),
+          ...(p.creditNote === undefined ? {} : { creditNote: String(p.creditNote) }),
+        };
       });
     return {
       invoice,
@@ -486,6 +514,7 @@ export class MemoryLedger implements Ledger {
       paymentCount,
       payments,
       disputedOn: row.disputedOn,
+      ...(row.voidedOn === undefined ? {} : { voidedOn: row.voidedOn }),
       ...(row.disputeReason === undefined ? {} : { disputeReason: row.disputeReason }),
       stepsSent: new Set(row.stepsSent),
       feeCharged: row.feeCharged,

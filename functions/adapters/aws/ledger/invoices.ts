@@ -8,7 +8,8 @@ import { TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { InvoiceBook, IssueExtras, LedgerInvoice } from '../../../app/ports.js';
 import type { IsoDate, Period } from '../../../domain/dates.js';
 import type { AppliedPayment, Invoice, LateFee } from '../../../domain/billing-types.js';
-import { appliedPayment, invoiceItem, lateFeeSk, ledgerInvoice } from './items.js';
+import { appliedPayment, chargeKey, clientCreditKey, invoiceItem, lateFeeSk, ledgerInvoice } from './items.js';
+import { Dec } from '../../../domain/money.js';
 import { isConditionFailure, LedgerTable } from './table.js';
 
 const OPEN_PAYMENT_READS = 8; // open invoices whose payments are queried at a time
@@ -58,9 +59,8 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
   }
 
   async issueNumberedInvoice(invoice: Invoice, lateFees: readonly LateFee[], extras?: IssueExtras): Promise<boolean> {
-    // SKELETON (issue 18): charges, client credit and other claims are being written.
-    if (extras?.charges?.length || extras?.credits?.length || extras?.claim)
-      throw new Error('issueNumberedInvoice extras: not written yet');
+    const claim = extras?.claim ?? invoice.period;
+    const credits = await this.creditUpdates(extras?.credits ?? []);
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -68,7 +68,7 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
             {
               Put: {
                 TableName: this.table,
-                Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${invoice.period}`, number: invoice.number },
+                Item: { PK: `CLIENT#${invoice.clientId}`, SK: `INVOICEFOR#${claim}`, number: invoice.number },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
@@ -88,21 +88,55 @@ export class DynamoDbInvoices extends LedgerTable implements InvoiceBook {
                 ExpressionAttributeValues: { ':n': invoice.number },
               },
             })),
+            ...(extras?.charges ?? []).map((chargeId) => ({
+              Update: {
+                TableName: this.table,
+                Key: chargeKey(invoice.clientId, chargeId),
+                UpdateExpression: 'SET invoiceNumber = :n',
+                ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(invoiceNumber)',
+                ExpressionAttributeValues: { ':n': invoice.number },
+              },
+            })),
+            ...credits.map((credit) => ({ Update: { TableName: this.table, ...credit } })),
           ],
         }),
       );
       return true;
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
-      const existing = await this.invoiceNumberFor(invoice.clientId, invoice.period);
+      const existing = await this.invoiceNumberFor(invoice.clientId, claim);
       if (existing === invoice.number) return false; // issued by an earlier attempt or a concurrent worker
       if (existing !== undefined)
         throw new Error(
-          `${invoice.clientId} already has invoice ${existing} for ${invoice.period}; ${invoice.number} was not issued`,
+          `${invoice.clientId} already has invoice ${existing} for ${claim}; ${invoice.number} was not issued`,
           { cause: error },
         );
       throw error;
     }
+  }
+
+  /**
+   * Spending client credit: each credit's `remaining` as read now, lowered by what the invoice
+   * spends, on condition that it is still what was read (a concurrent spend cancels the issue).
+   */
+  private async creditUpdates(credits: NonNullable<IssueExtras['credits']>) {
+    return Promise.all(
+      credits.map(async (credit) => {
+        const key = clientCreditKey(credit.clientId, credit.creditNote);
+        const item = await this.getItem(key.PK, key.SK, true);
+        const before = String(item?.remaining ?? '0');
+        if (new Dec(before).lessThan(credit.amount))
+          throw new Error(
+            `Client credit ${credit.creditNote} of ${credit.clientId} has ${before} left, less than the ${credit.amount.toString()} the invoice spends`,
+          );
+        return {
+          Key: key,
+          UpdateExpression: 'SET remaining = :after',
+          ConditionExpression: 'remaining = :before',
+          ExpressionAttributeValues: { ':before': before, ':after': new Dec(before).minus(credit.amount).toString() },
+        };
+      }),
+    );
   }
 
   async getInvoice(number: string): Promise<LedgerInvoice | undefined> {

@@ -12,6 +12,16 @@ export function lateFeeSk(fee: LateFee): string {
   return `LATEFEE#${fee.invoiceNumber}`;
 }
 
+/** A charge: `PK=CLIENT#<client>, SK=CHARGE#<id>`, `invoiceNumber` once billed. */
+export function chargeKey(clientId: string, chargeId: string): { PK: string; SK: string } {
+  return { PK: `CLIENT#${clientId}`, SK: `CHARGE#${chargeId}` };
+}
+
+/** Client credit left by a credit note: `PK=CLIENT#<client>, SK=CREDIT#<note>`, `remaining` a decimal string. */
+export function clientCreditKey(clientId: string, creditNote: string): { PK: string; SK: string } {
+  return { PK: `CLIENT#${clientId}`, SK: `CREDIT#${creditNote}` };
+}
+
 /**
  * A new invoice's item: nothing paid yet; open for dunning unless it is a credit note. Exported
  * for the bench, which seeds thousands of invoices in the ledger's own shape.
@@ -49,6 +59,7 @@ export function ledgerInvoice(item: Item, payments: readonly AppliedPayment[]): 
     ...payableInvoice(item),
     payments,
     disputedOn: item.disputedOn === undefined ? undefined : String(item.disputedOn),
+    ...(item.voidedOn === undefined ? {} : { voidedOn: String(item.voidedOn) }),
     ...(item.disputeReason === undefined ? {} : { disputeReason: String(item.disputeReason) }),
     stepsSent: item.stepsSent instanceof Set ? new Set([...item.stepsSent].map(String)) : new Set(),
     feeCharged: item.feeCharged === true,
@@ -57,7 +68,12 @@ export function ledgerInvoice(item: Item, payments: readonly AppliedPayment[]): 
 
 export function appliedPayment(item: Item): AppliedPayment {
   const p = JSON.parse(String(item.data)) as Item;
-  return { paymentId: String(p.paymentId), amount: new Dec(String(p.amount)), receivedOn: String(p.receivedOn) };
+  return {
+    paymentId: String(p.paymentId),
+    amount: new Dec(String(p.amount)),
+    receivedOn: String(p.receivedOn),
+    ...(p.creditNote === undefined ? {} : { creditNote: String(p.creditNote) }),
+  };
 }
 
 export function outboxItem(entry: OutboxEntry): Item {
