@@ -6,7 +6,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js';
-import type { FileRecord, Ledger, OutboxEntry } from '../../functions/app/ports.js';
+import type { FileRecord, Ledger, OutboxEntry, StoredDraft } from '../../functions/app/ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import type { LateFee, Payment } from '../../functions/domain/billing-types.js';
 import {
@@ -294,5 +294,70 @@ describe.each(implementations)('%s', (_name, make) => {
     await ledger.putReconciliation(record('2025-02'));
     expect((await ledger.recentReconciliations(5)).map((r) => r.period)).toEqual(['2025-02', '2025-01']);
     expect(await ledger.expectedFeeds()).toEqual([]);
+  });
+});
+
+describe.each(implementations)('%s: drafts of hold mode', (_name, make) => {
+  const draft = (clientId: string, total = '100.00', period = '2025-01'): StoredDraft => ({
+    period,
+    clientId,
+    entry: { draft: { clientId, total }, lateFees: [] },
+    status: 'pending',
+    createdOn: '2025-02-01',
+  });
+  const approve = (ledger: Ledger, clientIds: string[], on = '2025-02-04') =>
+    ledger.approveDrafts({ period: '2025-01', clientIds, on, by: 'ann', prefix: 'INV' });
+
+  it('numbers approvals from the invoice counter, gapless with a billing run, in client id order', async () => {
+    const { ledger } = await make();
+    await ledger.saveDrafts(['C3', 'C1', 'C2', 'C4'].map((c) => draft(c)));
+    expect((await approve(ledger, ['C3', 'C1'])).map((d) => [d.clientId, d.status, d.number])).toEqual([
+      ['C1', 'approved', 'INV-2025-000001'],
+      ['C3', 'approved', 'INV-2025-000002'],
+    ]);
+    expect(await ledger.reserveInvoiceNumbers('2025-02', 2)).toBe(3);
+    const second = await approve(ledger, ['C4', 'C2'], '2025-03-02');
+    expect(second.map((d) => [d.clientId, d.number, d.approvedOn, d.by])).toEqual([
+      ['C2', 'INV-2025-000005', '2025-03-02', 'ann'],
+      ['C4', 'INV-2025-000006', '2025-03-02', 'ann'],
+    ]);
+    expect(await ledger.reserveInvoiceNumbers('2025-03', 1)).toBe(7);
+  });
+
+  it('returns the same numbers when an approval is repeated, and takes none', async () => {
+    const { ledger } = await make();
+    await ledger.saveDrafts([draft('C1'), draft('C2')]);
+    const first = await approve(ledger, ['C1', 'C2']);
+    expect(await approve(ledger, ['C2', 'C1'], '2025-02-09')).toEqual(first);
+    expect(await ledger.reserveInvoiceNumbers('2025-02', 1)).toBe(3);
+    await expect(approve(ledger, ['C9'])).rejects.toThrow('No draft of C9 for 2025-01');
+  });
+
+  it('replaces pending and held drafts but never an approved one, and keeps a hold and its reason', async () => {
+    const { ledger } = await make();
+    await ledger.saveDrafts([draft('C1'), draft('C2'), draft('C3')]);
+    await approve(ledger, ['C1']);
+    const held = await ledger.holdDraft('2025-01', 'C2', 'PO missing', '2025-02-02', 'bob');
+    expect([held.status, held.holdReason, held.by]).toEqual(['held', 'PO missing', 'bob']);
+
+    const saved = await ledger.saveDrafts([
+      { ...draft('C1', '999.00'), createdOn: '2025-02-05' },
+      { ...draft('C2', '222.00'), createdOn: '2025-02-05' },
+      { ...draft('C3', '333.00'), createdOn: '2025-02-05' },
+    ]);
+    expect(saved.map((d) => [d.clientId, d.status, d.entry.draft.total, d.holdReason, d.number, d.createdOn])).toEqual([
+      ['C1', 'approved', '100.00', undefined, 'INV-2025-000001', '2025-02-01'],
+      ['C2', 'held', '222.00', 'PO missing', undefined, '2025-02-01'],
+      ['C3', 'pending', '333.00', undefined, undefined, '2025-02-01'],
+    ]);
+    await expect(ledger.holdDraft('2025-01', 'C1', 'late', '2025-02-06', 'bob')).rejects.toThrow(
+      'is approved (INV-2025-000001)',
+    );
+    // A held draft is approved when named.
+    expect((await approve(ledger, ['C2'])).map((d) => [d.status, d.number])).toEqual([
+      ['approved', 'INV-2025-000002'],
+    ]);
+    expect((await ledger.listDrafts()).map((d) => d.clientId)).toEqual(['C1', 'C2', 'C3']);
+    expect(await ledger.listDrafts('2025-02')).toEqual([]);
   });
 });

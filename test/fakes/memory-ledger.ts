@@ -33,6 +33,8 @@ import type {
   StoredDiscrepancy,
 } from '../../functions/app/ports.js';
 import type { IsoDate, Period } from '../../functions/domain/dates.js';
+import { compareText } from '../../functions/domain/reconcile-period.js';
+import { invoiceNumber } from '../../functions/app/run-billing.js';
 import type { ExpectedFeedRule } from '../../functions/domain/expected-feeds.js';
 import { Dec } from '../../functions/domain/money.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
@@ -94,6 +96,8 @@ export class MemoryLedger implements Ledger {
   /** Client credit by `${clientId}#${creditNote}`: the ClientCredit's codec JSON, `amount` = what is left. */
   protected readonly credits = new Map<string, { data: string }>();
   private readonly sesMessages = new Map<string, string>();
+  /** Drafts by `${period}#${clientId}`, as JSON (their plan entry is JSON already). */
+  private readonly drafts = new Map<string, string>();
   private paymentSeq = 0;
   private emailSeq = 0;
 
@@ -437,27 +441,70 @@ export class MemoryLedger implements Ledger {
     return bounced;
   }
 
-  // ---- drafts (SKELETON, issue 18) --------------------------------------------------------------
-  async saveDrafts(_drafts: readonly StoredDraft[]): Promise<StoredDraft[]> {
-    throw new Error('MemoryLedger.saveDrafts: not written yet');
+  // ---- drafts ------------------------------------------------------------------------------------
+  async saveDrafts(drafts: readonly StoredDraft[]): Promise<StoredDraft[]> {
+    for (const draft of drafts) {
+      const key = draftKey(draft.period, draft.clientId);
+      const current = this.draftRow(key);
+      if (current?.status === 'approved') continue;
+      // A replaced draft keeps when it was first stored (how long it waits) and its hold.
+      const kept = {
+        ...(current ? { createdOn: current.createdOn } : {}),
+        ...(current?.status === 'held'
+          ? { status: 'held' as const, holdReason: current.holdReason, by: current.by }
+          : { status: 'pending' as const }),
+      };
+      const { holdReason: _r, by: _b, number: _n, approvedOn: _a, ...rest } = draft;
+      this.drafts.set(key, JSON.stringify({ ...rest, ...kept }));
+    }
+    const periods = new Set(drafts.map((d) => d.period));
+    return (await this.listDrafts()).filter((d) => periods.has(d.period));
   }
 
-  async listDrafts(_period?: Period): Promise<StoredDraft[]> {
-    throw new Error('MemoryLedger.listDrafts: not written yet');
+  async listDrafts(period?: Period): Promise<StoredDraft[]> {
+    return byKey(this.drafts)
+      .map((data) => JSON.parse(data) as StoredDraft)
+      .filter((d) => period === undefined || d.period === period);
   }
 
-  async holdDraft(
-    _period: Period,
-    _clientId: string,
-    _reason: string,
-    _on: IsoDate,
-    _by: string,
-  ): Promise<StoredDraft> {
-    throw new Error('MemoryLedger.holdDraft: not written yet');
+  async holdDraft(period: Period, clientId: string, reason: string, _on: IsoDate, by: string): Promise<StoredDraft> {
+    const key = draftKey(period, clientId);
+    const current = this.draftRow(key);
+    if (!current) throw new Error(`No draft of ${clientId} for ${period}`);
+    if (current.status === 'approved')
+      throw new Error(`The draft of ${clientId} for ${period} is approved (${current.number ?? '?'}): it cannot be held`);
+    const held: StoredDraft = { ...current, status: 'held', holdReason: reason, by };
+    this.drafts.set(key, JSON.stringify(held));
+    return held;
   }
 
-  async approveDrafts(_input: Parameters<DraftBook['approveDrafts']>[0]): Promise<StoredDraft[]> {
-    throw new Error('MemoryLedger.approveDrafts: not written yet');
+  async approveDrafts(input: Parameters<DraftBook['approveDrafts']>[0]): Promise<StoredDraft[]> {
+    const ids = [...new Set(input.clientIds)].sort(compareText);
+    const rows = ids.map((clientId) => {
+      const row = this.draftRow(draftKey(input.period, clientId));
+      if (!row) throw new Error(`No draft of ${clientId} for ${input.period}`);
+      return row;
+    });
+    let next = this.counter.value;
+    for (const row of rows) {
+      if (row.status === 'approved') continue;
+      next += 1;
+      const approved: StoredDraft = {
+        ...row,
+        status: 'approved',
+        number: invoiceNumber(input.prefix, input.on, next),
+        approvedOn: input.on,
+        by: input.by,
+      };
+      this.drafts.set(draftKey(row.period, row.clientId), JSON.stringify(approved));
+    }
+    this.counter.value = next;
+    return ids.map((clientId) => this.draftRow(draftKey(input.period, clientId))!);
+  }
+
+  private draftRow(key: string): StoredDraft | undefined {
+    const data = this.drafts.get(key);
+    return data === undefined ? undefined : (JSON.parse(data) as StoredDraft);
   }
 
   // ---- charges (SKELETON, issue 18) -------------------------------------------------------------
@@ -529,6 +576,10 @@ function payable(row: InvoiceRow): PayableInvoice {
 /** As DynamoDbLedger keys its FILELOG items: one per content, one per later inbox object with it. */
 function fileLogKey(file: FileRecord): string {
   return file.duplicateOf === undefined ? `FILE#${file.sha256}` : `DUP#${file.sha256}#${file.key ?? file.name}`;
+}
+
+function draftKey(period: Period, clientId: string): string {
+  return `${period}#${clientId}`;
 }
 
 function lateFeeKey(fee: Pick<LateFee, 'clientId' | 'invoiceNumber'>): string {

@@ -267,6 +267,20 @@ const settingsSchema = strict({
     paymentInstructions: multiLine(2000).optional(),
     remitTo: multiLine(500).optional(),
     paperSize: oneOf(['Letter', 'A4'] as const).optional(),
+    // Hold mode (docs/review.md): absent keys stay absent, so saved reference data is unchanged.
+    review: oneOf(['auto', 'hold'] as const).optional(),
+    autoApprove: strict({
+      noOpenDiscrepancies: z
+        .boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` })
+        .optional(),
+      maxChangePercent: decimal({ min: 0 }).optional(),
+    })
+      .transform((rules) => ({
+        ...(rules.noOpenDiscrepancies !== undefined ? { noOpenDiscrepancies: rules.noOpenDiscrepancies } : {}),
+        ...(rules.maxChangePercent !== undefined ? { maxChangePercent: rules.maxChangePercent } : {}),
+      }))
+      .optional(),
+    reviewAlarmDays: wholeNumber(1, 365).optional(),
   }).prefault({}),
   reports: strict({
     // At least one: the reports are emailed, and nobody would receive them.
