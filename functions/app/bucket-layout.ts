@@ -7,7 +7,8 @@
  * Usage bucket: `inbox/` (dropped or pulled files), `archive/<sha256>` (the raw bytes),
  * `rejected/<sha256>/<name>.errors.csv` (row errors), `payments/` (payment files).
  * Artifacts bucket: `normalized/` and `refs/` (usage-records.ts), `reconciliation/<P>.json`,
- * `billing/<P>/plan.ndjson`, `invoices/<number>.{json,html,pdf}`, `reports/…`, `emails/<key>.eml`.
+ * `billing/<P>/plan.ndjson`, `invoices/<number>.{json,html,pdf}`, `reports/…`, `emails/<key>.eml`,
+ * `drafts/<P>/<client>.{json,html,pdf}` (hold mode).
  */
 import { z } from 'zod';
 import type { IsoDate, Period } from '../domain/dates.js';
@@ -33,6 +34,7 @@ export const ARTIFACT_PREFIXES = {
   invoices: 'invoices/',
   reports: 'reports/',
   emails: 'emails/',
+  drafts: 'drafts/',
 } as const;
 
 // ---- Usage bucket
@@ -145,6 +147,11 @@ export function planKey(period: Period): string {
 /** An issued invoice as rendered when it was delivered. */
 export function invoiceKey(number: string, kind: 'json' | 'html' | 'pdf'): string {
   return `${ARTIFACT_PREFIXES.invoices}${number}.${kind}`;
+}
+
+/** A draft held for review (docs/review.md), rendered with a DRAFT watermark: `drafts/<P>/<client>.<kind>`. */
+export function draftKey(period: Period, clientId: string, kind: 'json' | 'html' | 'pdf'): string {
+  return `${ARTIFACT_PREFIXES.drafts}${period}/${clientId}.${kind}`;
 }
 
 /** The reconciliation report of a period, as emailed to the billing team. */

@@ -31,6 +31,17 @@ export function reviveReference(json: Json): ReferenceData {
   return {
     settings: {
       ...r.settings,
+      ...(r.settings.invoice.autoApprove?.maxChangePercent === undefined
+        ? {}
+        : {
+            invoice: {
+              ...r.settings.invoice,
+              autoApprove: {
+                ...r.settings.invoice.autoApprove,
+                maxChangePercent: dec(r.settings.invoice.autoApprove.maxChangePercent),
+              },
+            },
+          }),
       dunning: {
         steps: r.settings.dunning.steps.map((s) => {
           const step = s as unknown as DunningStep & { lateFee?: Json };

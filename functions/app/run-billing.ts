@@ -24,8 +24,10 @@ import type {
   InvoiceBook,
   ReconciliationLog,
   ReferenceDataStore,
+  StoredDraft,
   UsageFileLog,
 } from './ports.js';
+import { holdForReview, ReviewError, type HoldDeps } from './review-drafts.js';
 import { discrepancyMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
 import {
   readPlan,
@@ -46,9 +48,11 @@ import { readPeriodRecords } from './usage-records.js';
 
 export interface BillingRunResult {
   readonly period: Period;
-  /** The invoice numbers of the plan, in client_id order (issued by the invoice workers). */
+  /** The invoice numbers of the plan, in client_id order (issued by the invoice workers); in hold mode, those auto-approved. */
   readonly planned: string[];
   readonly reconciliation: ReconciliationJson;
+  /** Hold mode (docs/review.md): the period's drafts as stored after the run. */
+  readonly drafts?: readonly StoredDraft[];
 }
 
 interface PlannedDraft {
@@ -62,20 +66,34 @@ interface PlannedDraft {
 export type BillingDeps = UseCaseDeps<
   ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog,
   'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
->;
+> &
+  HoldDeps;
 
 type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
 
 /** Per-client ledger reads (late fees) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
 
-export async function runBilling(deps: BillingDeps, input: { today: IsoDate }): Promise<BillingRunResult> {
+/**
+ * `replan` (hold mode only): the period's reconciliation and plan are rebuilt from the data as
+ * it is now and its drafts replaced; approved drafts are never touched (DraftBook.saveDrafts).
+ */
+export async function runBilling(
+  deps: BillingDeps,
+  input: { today: IsoDate; replan?: boolean },
+): Promise<BillingRunResult> {
   if (!input.today.endsWith('-01'))
     throw new Error(`The billing run runs on the 1st of a month, not on ${input.today}`);
   const reference = await requireReference(deps);
   const period = addMonths(periodOf(input.today), -1);
-  const reconciliation = await reconcileOnce(deps, reference, period, input.today);
-  const plan = await planOnce(deps, reference, reconciliation, input.today);
+  const hold = reference.settings.invoice.review === 'hold';
+  if (input.replan && !hold)
+    throw new ReviewError(
+      `Re-planning rebuilds drafts held for review; trueup.json does not set "invoice": { "review": "hold" }, so ${period}'s invoices were issued, not held.`,
+    );
+  const reconciliation = await reconcileOnce(deps, reference, period, input.today, input.replan === true);
+  const plan = await planOnce(deps, reference, reconciliation, input.today, input.replan === true);
+  if (hold) return holdPlan(deps, reference, reconciliation, plan, input.today);
   const first = await deps.ledger.reserveInvoiceNumbers(period, plan.length);
   const messages = plan.map((entry, i) =>
     issueMessage(reference.settings.invoice.prefix, input.today, first + i, entry),
@@ -83,6 +101,29 @@ export async function runBilling(deps: BillingDeps, input: { today: IsoDate }): 
   await deps.workQueue.send(messages.map((m) => ({ id: `issue#${m.number}`, body: m })));
   deps.log.info('billing run done', { period, planned: messages.length, firstNumber: messages[0]?.number });
   return { period, planned: messages.map((m) => m.number), reconciliation };
+}
+
+/** Hold mode: the plan becomes drafts for review (docs/review.md); only auto-approved ones are numbered now. */
+async function holdPlan(
+  deps: BillingDeps,
+  reference: ReferenceData,
+  reconciliation: ReconciliationJson,
+  plan: readonly PlanEntry[],
+  today: IsoDate,
+): Promise<BillingRunResult> {
+  const { drafts, approved } = await holdForReview(deps, {
+    reference,
+    period: reconciliation.period,
+    plan,
+    today,
+    discrepancies: periodDiscrepancies(reconciliation),
+  });
+  return {
+    period: reconciliation.period,
+    planned: (approved?.approved ?? []).flatMap((d) => (d.number ? [d.number] : [])),
+    reconciliation,
+    drafts,
+  };
 }
 
 export function invoiceNumber(prefix: string, issueDate: IsoDate, sequence: number): string {
@@ -112,8 +153,9 @@ async function planOnce(
   reference: ReferenceData,
   reconciliation: ReconciliationJson,
   today: IsoDate,
+  replan = false,
 ): Promise<PlanEntry[]> {
-  const stored = await readPlan(deps.artifacts, reconciliation.period);
+  const stored = replan ? undefined : await readPlan(deps.artifacts, reconciliation.period);
   if (stored) return stored;
   const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) =>
     encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }),
@@ -220,9 +262,12 @@ async function reconcileOnce(
   reference: ReferenceData,
   period: Period,
   today: IsoDate,
+  again = false,
 ): Promise<ReconciliationJson> {
   const key = reconciliationKey(period);
-  let json = await readReconciliation(deps.artifacts, key);
+  // `again` (re-planning held drafts): reconciled anew from the usage as it is now.
+  const stored = await readReconciliation(deps.artifacts, key);
+  let json = again ? undefined : stored;
   /** The unreported files, when this run read them to list them in the reconciliation. */
   let files: FileRecord[] | undefined;
   if (!json) {
@@ -246,14 +291,11 @@ async function reconcileOnce(
       ...(held.length > 0 ? { held } : {}),
       ...(released.length > 0 ? { released } : {}),
     };
+    // Re-planned: the files the first run listed (reported since) stay listed.
+    if (stored) json = { ...json, files: [...stored.files, ...json.files.filter((f) => !stored.files.some((s) => s.name === f.name))] };
     await writeReconciliation(deps.artifacts, json);
   }
-  const discrepancies = [
-    ...discrepanciesFromJson(json),
-    ...(json.released ?? []).flatMap((r) =>
-      discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }),
-    ),
-  ];
+  const discrepancies = periodDiscrepancies(json);
   await deps.discrepancyQueue.send(discrepancies.map((d) => ({ id: d.id, body: discrepancyMessage(today, d) })));
   const unreported = files ?? (await deps.ledger.unreportedFiles());
   const listed = new Set(json.files.map((f) => f.name));
@@ -271,6 +313,16 @@ async function reconcileOnce(
     ...(json.held ? { held: json.held.length } : {}),
   });
   return json;
+}
+
+/** The discrepancies of a reconciliation, its released holds' included. */
+function periodDiscrepancies(json: ReconciliationJson): Discrepancy[] {
+  return [
+    ...discrepanciesFromJson(json),
+    ...(json.released ?? []).flatMap((r) =>
+      discrepanciesFromJson({ ...json, period: r.period, discrepancies: r.discrepancies }),
+    ),
+  ];
 }
 
 async function summarizePeriod(

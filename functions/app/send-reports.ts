@@ -13,7 +13,9 @@ import {
 } from '../reports/render-reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps, UseCaseDeps } from './deps.js';
-import type { DiscrepancyStore, InvoiceBook, ReconciliationLog } from './ports.js';
+import type { DiscrepancyStore, DraftBook, InvoiceBook, ReconciliationLog } from './ports.js';
+import { draftLines } from './review-drafts.js';
+import { draftsSection } from '../render/review-emails.js';
 import {
   agingReportKey,
   discrepanciesCsvKey,
@@ -27,7 +29,8 @@ import { requireReference } from './run-billing.js';
 import { completeIfRecorded, sendOnce, type SendDeps } from './send-email.js';
 
 /** What the reports need: what they summarize, the rejected rows' files, and sending. */
-export type ReportDeps = SendDeps & UseCaseDeps<ReconciliationLog & DiscrepancyStore & InvoiceBook, 'usage'>;
+export type ReportDeps = SendDeps &
+  UseCaseDeps<ReconciliationLog & DiscrepancyStore & InvoiceBook & DraftBook, 'usage'>;
 
 export async function sendReconciliationReport(deps: ReportDeps, input: { today: IsoDate }): Promise<boolean> {
   const reference = await requireReference(deps);
@@ -51,14 +54,17 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
   };
   const rejected = await rejectedRows(deps, reconciliation);
   const rejections = rejected.map((r) => r.summary);
-  const report = renderReconciliationReport({
-    mspName: reference.settings.msp.name,
-    reconciliation,
-    history,
-    lifecycle,
-    catalog,
-    rejections,
-  });
+  const report = withDrafts(
+    renderReconciliationReport({
+      mspName: reference.settings.msp.name,
+      reconciliation,
+      history,
+      lifecycle,
+      catalog,
+      rejections,
+    }),
+    draftsSection(period, draftLines(reference, await deps.ledger.listDrafts(period))),
+  );
   await deps.artifacts.put(reconciliationReportKey(period), report.html, 'text/html; charset=utf-8');
   await deps.artifacts.put(discrepanciesCsvKey(period), report.csv, 'text/csv');
   return sendOnce(deps, {
@@ -74,6 +80,15 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
       rejected: rejected.flatMap((r) => (r.attachment ? [r.attachment] : [])),
     }),
   });
+}
+
+/** The report with the drafts section of hold mode (docs/review.md) at its end; as it is when there are no drafts. */
+function withDrafts<R extends { html: string; text: string }>(
+  report: R,
+  section: { html: string; text: string } | undefined,
+): R {
+  if (!section) return report;
+  return { ...report, text: `${report.text}\n${section.text}`, html: report.html.replace(/<\/body>/, `${section.html}</body>`) };
 }
 
 /** Rejected-rows CSVs larger than this are summarized in the report but not attached (SES's message size). */

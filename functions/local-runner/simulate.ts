@@ -14,6 +14,8 @@ import { DiscrepancyMessageSchema, WorkMessageSchema } from '../app/messages.js'
 import { inboxKey } from '../app/bucket-layout.js';
 import { ingestUsageFile } from '../app/ingest-usage-file.js';
 import { runBilling } from '../app/run-billing.js';
+import { approveDrafts, holdDraft } from '../app/review-drafts.js';
+import type { ApprovalRow } from '../domain/reference/approvals.js';
 import { runDunning } from '../app/run-dunning.js';
 import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
@@ -68,7 +70,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const folder = await readDataFolder(options.data, { lastDay: options.to });
   if (!folder.ok)
     throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
-  const { reference, payments, usage } = folder.value;
+  const { reference, payments, usage, approvals } = folder.value;
   const warnings = folder.warnings.map(formatProblem);
   const guards = { data: options.data };
   await checkOutputFolder(options.out, guards);
@@ -91,7 +93,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     const days = [...eachDay(options.from, options.to)];
     for (const [index, day] of days.entries()) {
       options.onDay?.(day, index, days.length);
-      await runDay(runtime, day, reference.settings.reports.agingWeekday);
+      await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals);
     }
     await sendAgingReport(deps, { asOf: options.to, email: false });
     partial = await startOutputFolder(options.out);
@@ -206,8 +208,13 @@ async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<v
   }
 }
 
-/** One simulated day, in the order docs/contract.md §9 fixes. */
-export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: number): Promise<void> {
+/** One simulated day, in the order docs/contract.md §9 fixes; approvals.csv rows of the day after the billing run. */
+export async function runDay(
+  runtime: LocalRuntime,
+  day: IsoDate,
+  agingWeekday: number,
+  approvals: readonly ApprovalRow[] = [],
+): Promise<void> {
   const { deps } = runtime;
   await applyDuePayments(deps, { today: day });
   await runDunning(deps, { today: day });
@@ -220,11 +227,47 @@ export async function runDay(runtime: LocalRuntime, day: IsoDate, agingWeekday: 
       await storeDiscrepancy(deps, message);
     });
     await sendReconciliationReport(deps, { today: day });
+    await applyApprovals(runtime, day, approvals);
   } else {
+    await applyApprovals(runtime, day, approvals);
     // Discrepancies from payments (unapplied money) are stored the same day.
     await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => {
       await storeDiscrepancy(deps, message);
     });
   }
   if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
+}
+
+/** Who approved, in the drafts' records, when simulate applies approvals.csv. */
+const APPROVALS_ACTOR = 'approvals.csv';
+
+/**
+ * The approvals.csv rows dated `day` (docs/review.md): per period, its holds first, then its
+ * approvals together (`*`: every pending draft; numbers in client_id order), then the invoice
+ * workers issue and email them.
+ */
+async function applyApprovals(runtime: LocalRuntime, day: IsoDate, approvals: readonly ApprovalRow[]): Promise<void> {
+  const today = approvals.filter((row) => row.date === day);
+  if (today.length === 0) return;
+  const { deps } = runtime;
+  for (const period of [...new Set(today.map((row) => row.period))].sort()) {
+    const rows = today.filter((row) => row.period === period);
+    // A row naming a client without a draft (no invoice that period, or approved already) changes nothing.
+    const unapproved = async (): Promise<Map<string, string>> =>
+      new Map(
+        (await deps.ledger.listDrafts(period)).filter((d) => d.status !== 'approved').map((d) => [d.clientId, d.status]),
+      );
+    const before = await unapproved();
+    for (const row of rows.filter((r) => r.holdReason !== undefined && before.has(r.clientId)))
+      await holdDraft(deps, { period, clientId: row.clientId, reason: row.holdReason ?? '', today: day, by: APPROVALS_ACTOR });
+    const drafts = await unapproved();
+    const approving = rows.filter((r) => r.holdReason === undefined);
+    const named = approving.filter((r) => r.clientId !== '*' && drafts.has(r.clientId)).map((r) => r.clientId);
+    const star = approving.some((r) => r.clientId === '*')
+      ? [...drafts].filter(([, status]) => status === 'pending').map(([clientId]) => clientId)
+      : [];
+    const clientIds = [...new Set([...named, ...star])];
+    if (clientIds.length > 0) await approveDrafts(deps, { period, clientIds, today: day, by: APPROVALS_ACTOR });
+  }
+  await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
 }

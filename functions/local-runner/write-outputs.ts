@@ -8,6 +8,7 @@ import {
   ARTIFACT_PREFIXES,
   agingReportKey,
   discrepanciesCsvKey,
+  draftKey,
   invoiceKey,
   readReconciliation,
   reconciliationReportKey,
@@ -66,6 +67,7 @@ export async function writeOutputs(
     const html = await deps.artifacts.get(invoiceKey(number, 'html'));
     if (html) await writeFile(join(out, 'invoices', `${number}.html`), withStatusBanner(text(html), json, asOf));
   }
+  await writeUnapprovedDrafts(deps, out);
   const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 
   for (const key of await deps.artifacts.list(AGING_REPORTS_PREFIX)) {
@@ -116,6 +118,27 @@ export async function writeOutputs(
     }),
   );
   return { periods, invoices: invoices.length, emails: sent.length, notificationsByKind: byKind, out };
+}
+
+/**
+ * The drafts still not approved at the end (hold mode, docs/review.md), as rendered:
+ * `OUT/drafts/<period>/<client>.{json,html,pdf}`. No folder when there are none.
+ */
+async function writeUnapprovedDrafts(deps: Deps, out: string): Promise<void> {
+  for (const draft of (await deps.ledger.listDrafts()).filter((d) => d.status !== 'approved')) {
+    await mkdir(join(out, 'drafts', draft.period), { recursive: true });
+    for (const kind of ['json', 'html', 'pdf'] as const) {
+      const bytes = await deps.artifacts.get(draftKey(draft.period, draft.clientId, kind));
+      if (!bytes) continue;
+      const path = join(out, 'drafts', draft.period, `${draft.clientId}.${kind}`);
+      // The JSON says where the draft stands now (held since it was rendered, and why).
+      const state = { status: draft.status, ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }) };
+      if (kind === 'json') {
+        const json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
+        await writeFile(path, JSON.stringify({ ...json, draft: state }, null, 1) + '\n');
+      } else await writeFile(path, bytes);
+    }
+  }
 }
 
 /**

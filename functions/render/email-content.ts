@@ -29,4 +29,6 @@ export interface InvoiceView {
   usage?: Record<string, { used: Dec; contracted: Dec }>;
   /** The MSP's logo (reference data), when `msp.logo` is set. */
   logo?: Logo;
+  /** A draft held for review (docs/review.md): watermarked DRAFT, no number yet. */
+  draft?: boolean;
 }

@@ -70,6 +70,10 @@ const STYLE = `
   }
 `;
 
+/** The DRAFT watermark of a draft held for review, on every printed page (`position: fixed`). */
+const WATERMARK =
+  '<div aria-hidden="true" style="position:fixed;top:40%;left:0;right:0;text-align:center;font-size:140px;font-weight:bold;letter-spacing:12px;color:rgba(220,38,38,.14);transform:rotate(-30deg);pointer-events:none">DRAFT</div>';
+
 const STATUS_LABELS: Readonly<Record<string, string>> = {
   open: 'Open',
   partially_paid: 'Partially paid',
@@ -129,14 +133,14 @@ export function renderInvoiceHtml(view: InvoiceView): string {
 <style>@page { size: ${paperSizeOf(view.settings) === 'Letter' ? 'letter' : 'A4'}; margin: 16mm 14mm; }${STYLE}</style>
 </head>
 <body>
-<main class="sheet">
+<main class="sheet">${m.draft ? `\n${WATERMARK}` : ''}
 <div class="top">
   <div>
     ${logo}
     <div class="from"><strong>${e(m.from.name)}</strong>${lines(m.from.address)}${e(m.from.email)}${m.from.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
   </div>
   <div>
-    <h1>INVOICE</h1>
+    <h1>${m.draft ? 'DRAFT INVOICE' : 'INVOICE'}</h1>
     <table class="meta">${meta}</table>
     ${m.covers ? `<p class="covers">${e(m.covers)}</p>` : ''}
   </div>

@@ -82,6 +82,8 @@ export interface InvoiceModel {
   /** Texts the HTML keeps on one line (dates, the invoice number). */
   readonly keepWhole: readonly string[];
   readonly locale: string;
+  /** A draft held for review: the renderers print a DRAFT watermark. */
+  readonly draft: boolean;
 }
 
 export interface PaymentBlock {
@@ -221,8 +223,9 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
   const { msp } = settings;
   const instructions = addressLines(settings.invoice.paymentInstructions);
   const remitTo = addressLines(settings.invoice.remitTo);
+  const draft = view.draft === true;
   return {
-    title: `Invoice ${invoice.number}`,
+    title: draft ? `Draft invoice ${client.clientId} ${invoice.period}` : `Invoice ${invoice.number}`,
     from: {
       name: msp.name,
       address: addressLines(msp.address),
@@ -239,7 +242,7 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     },
     covers: coversLabel(invoice.lines, f),
     meta: [
-      { label: 'Invoice number', value: invoice.number },
+      draft ? { label: 'Invoice number', value: 'DRAFT (given on approval)' } : { label: 'Invoice number', value: invoice.number },
       { label: 'Issue date', value: issued },
       { label: 'Due date', value: due },
       { label: 'Billing period', value: f.period(invoice.period) },
@@ -259,11 +262,12 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     termsDays,
     terms: [
       `Payment due within ${termsDays} days of the invoice date, by ${due}.`,
-      `Please quote invoice number ${invoice.number} as the payment reference.`,
+      ...(draft ? [] : [`Please quote invoice number ${invoice.number} as the payment reference.`]),
       `Amounts are in ${invoice.currency}. Questions about this invoice: ${msp.email}${msp.phone ? ` or ${msp.phone}` : ''}.`,
     ],
     payment: instructions.length > 0 || remitTo.length > 0 ? { instructions, remitTo } : undefined,
-    keepWhole: [invoice.number, issued, due],
+    keepWhole: draft ? [issued, due] : [invoice.number, issued, due],
     locale,
+    draft,
   };
 }

@@ -224,7 +224,7 @@ class InvoiceLayout {
     const { doc, model, g } = this;
     const rightX = 300;
     const rightWidth = g.right - rightX;
-    this.text('INVOICE', rightX, MARGIN - 2, {
+    this.text(this.model.draft ? 'DRAFT INVOICE' : 'INVOICE', rightX, MARGIN - 2, {
       font: BOLD,
       size: 24,
       width: rightWidth,
@@ -448,6 +448,23 @@ class InvoiceLayout {
     this.y += 12 + height;
   }
 
+  /** A large, light DRAFT across the page, under nothing that hides it. */
+  private watermark(): void {
+    const { doc, g } = this;
+    const { width, height } = doc.page;
+    // Drawn last, over the content: light enough to read through.
+    doc.save().fillOpacity(0.12).rotate(-30, { origin: [width / 2, height / 2] });
+    this.text('DRAFT', MARGIN, height / 2 - 60, {
+      font: BOLD,
+      size: 120,
+      color: '#dc2626',
+      width: g.contentWidth,
+      align: 'center',
+      lineBreak: false,
+    });
+    doc.restore();
+  }
+
   /** `Page i of n` on every page, written once the page count is known. */
   private footers(): void {
     const { doc, model, g } = this;
@@ -458,6 +475,7 @@ class InvoiceLayout {
       const margins = doc.page.margins;
       const bottom = margins.bottom;
       margins.bottom = 0;
+      if (model.draft) this.watermark();
       this.rule(g.footerY - 8);
       this.text(`${model.from.name} · ${model.title}`, MARGIN, g.footerY, {
         size: 8,

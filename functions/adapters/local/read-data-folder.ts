@@ -26,6 +26,12 @@ import {
   type ReferenceFileNames,
   type ReferenceFiles,
 } from '../../domain/reference/index.js';
+import {
+  APPROVALS_FILE,
+  approvalProblems,
+  parseApprovals,
+  type ApprovalRow,
+} from '../../domain/reference/approvals.js';
 
 export interface DataFolder {
   readonly reference: ReferenceData;
@@ -34,6 +40,8 @@ export interface DataFolder {
   readonly usageFiles: string[];
   /** The same files with their names: the path under `usage/`, with `/` (`2025-01/x.csv`). */
   readonly usage: readonly UsageFile[];
+  /** `approvals.csv` (hold mode, docs/review.md): approvals and holds simulate applies on their dates; none without the file. */
+  readonly approvals: readonly ApprovalRow[];
 }
 
 export interface UsageFile {
@@ -253,6 +261,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   const paymentFiles: { file: string; text: string }[] = [];
   for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
   const payments = parsePaymentFiles(paymentFiles, options);
+  const approvals = await readApprovals(root, entries, reference.ok ? reference.value : undefined);
 
   const logo =
     reference.ok && reference.value.settings.msp.logo !== undefined
@@ -263,11 +272,12 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
         )
       : undefined;
 
-  if (!reference.ok || !payments.ok || logo?.ok === false) {
+  if (!reference.ok || !payments.ok || logo?.ok === false || approvals.problems.length > 0) {
     const problems = [
       ...(reference.ok ? [] : reference.problems),
       ...(payments.ok ? [] : payments.problems),
       ...(logo?.ok === false ? [logo.problem] : []),
+      ...approvals.problems,
     ];
     return {
       ok: false,
@@ -281,7 +291,25 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
       payments: payments.value,
       usageFiles: usage.map((file) => file.path),
       usage,
+      approvals: approvals.rows,
     },
     warnings: [...reference.warnings, ...payments.warnings],
   };
+}
+
+/** The optional approvals.csv: its rows, or the problems of its rows (file, line, column), checked against the reference data when it is valid. */
+async function readApprovals(
+  root: string,
+  entries: readonly Entry[],
+  reference: ReferenceData | undefined,
+): Promise<{ rows: ApprovalRow[]; problems: Problem[] }> {
+  const entry = find(entries, APPROVALS_FILE, 'file');
+  if (!entry) return { rows: [], problems: [] };
+  const path = join(root, entry.name);
+  const tooBig = await sizeProblem(path, entry.name);
+  if (tooBig) return { rows: [], problems: [tooBig] };
+  const parsed = parseApprovals(await text(path), entry.name);
+  if (!parsed.ok) return { rows: [], problems: [...parsed.problems] };
+  const problems = reference ? approvalProblems(parsed.value, reference, entry.name) : [];
+  return { rows: problems.length > 0 ? [] : parsed.value, problems };
 }
