@@ -14,6 +14,7 @@ import { inboxKey } from '../functions/app/bucket-layout.js';
 import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
+import { ReviewError } from '../functions/app/review-drafts.js';
 import { runDunning } from '../functions/app/run-dunning.js';
 import { sendAgingReport, sendReconciliationReport } from '../functions/app/send-reports.js';
 import { storeDiscrepancy } from '../functions/app/store-discrepancy.js';
@@ -48,11 +49,11 @@ export function date(value: string): string {
   return value;
 }
 
-interface Target {
+export interface Target {
   outputs?: string;
 }
 
-async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
+export async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(target);
   try {
     return await act(connection);
@@ -62,11 +63,11 @@ async function withConnection<T>(target: Target, act: (c: Connection) => Promise
 }
 
 /** Today in the MSP's time zone (the CLI is an edge; the domain never reads the clock). */
-async function today(deps: Deps, given?: string): Promise<string> {
+export async function today(deps: Deps, given?: string): Promise<string> {
   return given ?? dateInZone(new Date(), (await requireReference(deps)).settings.timezone);
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((r) =>
@@ -95,7 +96,7 @@ function warningLines(warnings: readonly Problem[]): string {
   return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
-async function drainAll(c: Connection): Promise<void> {
+export async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
   await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
   await c.drain('discrepancies', DiscrepancyMessageSchema, async (message) => {
@@ -311,15 +312,24 @@ export function addOpsCommands(program: Command): void {
     .description('run one scheduled job now, as EventBridge would (local stand-in)')
     .argument('<job>', 'billing | dunning | payments | reconciliation-report | aging')
     .option('--date <date>', 'the business date (default today)', date)
-    .action((job: string, opts: { date?: string }) =>
+    .option('--replan', "billing, hold mode: rebuild the period's unapproved drafts from the data as it is now")
+    .action((job: string, opts: { date?: string; replan?: boolean }) =>
       withConnection({}, async (c) => {
         const day = await today(c.deps, opts.date);
         const jobs: Record<string, () => Promise<unknown>> = {
           billing: () =>
-            runBilling(c.deps, { today: day }).then(async (r) => {
-              await drainAll(c);
-              return `${r.period}: ${r.planned.length} invoices issued`;
-            }),
+            runBilling(c.deps, { today: day, replan: opts.replan }).then(
+              async (r) => {
+                await drainAll(c);
+                if (!r.drafts) return `${r.period}: ${r.planned.length} invoices issued`;
+                // Hold mode (docs/review.md): drafts wait for `trueup invoices approve`.
+                const waiting = r.drafts.filter((x) => x.status !== 'approved').length;
+                return `${r.period}: ${waiting} draft(s) held for review, ${r.planned.length} approved by the auto-approve rules${r.planned.length ? ` (${r.planned.join(', ')})` : ''}; see trueup invoices drafts --period ${r.period}`;
+              },
+              (error: unknown) => {
+                throw error instanceof ReviewError ? new UserError(error.message) : error;
+              },
+            ),
           dunning: () =>
             runDunning(c.deps, { today: day }).then(async (r) => {
               await drainAll(c);
@@ -336,6 +346,8 @@ export function addOpsCommands(program: Command): void {
         };
         const run = jobs[job];
         if (!run) throw new UserError(`Unknown job "${job}": one of ${Object.keys(jobs).join(', ')}.`);
+        if (opts.replan && job !== 'billing')
+          throw new UserError('--replan is an option of `trueup run billing` only.');
         console.log(`${job} ${day}: ${String(await run())}`);
       }),
     );

@@ -20,14 +20,7 @@ import { reviveInvoice } from './codec.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { invoiceJson } from './invoice-json.js';
 import { deliverEmailMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
-import type {
-  DiscrepancyStore,
-  DraftBook,
-  InvoiceBook,
-  Outbox,
-  ReferenceDataStore,
-  StoredDraft,
-} from './ports.js';
+import type { DiscrepancyStore, DraftBook, InvoiceBook, Outbox, ReferenceDataStore, StoredDraft } from './ports.js';
 import { SYSTEM_ACTOR } from './ports.js';
 import { prepareEmail } from './send-email.js';
 
@@ -207,9 +200,7 @@ export async function holdForReview(
   const rules = reference.settings.invoice.autoApprove;
   const passing = rules ? await passingRules(deps, rules, stored, input.discrepancies) : [];
   const approved =
-    passing.length > 0
-      ? await approveDrafts(deps, { period, clientIds: passing, today, by: SYSTEM_ACTOR })
-      : undefined;
+    passing.length > 0 ? await approveDrafts(deps, { period, clientIds: passing, today, by: SYSTEM_ACTOR }) : undefined;
   const drafts = approved ? await deps.ledger.listDrafts(period) : stored;
   const waiting = drafts.filter((d) => d.status !== 'approved');
   for (const draft of waiting) await renderDraft(deps, reference, draft, today);
@@ -251,9 +242,7 @@ async function passingRules(
       const planned = draft.entry.draft as { currency?: unknown; total?: unknown };
       const previous = invoices
         .map((i) => i.invoice)
-        .filter(
-          (i) => i.clientId === draft.clientId && i.currency === planned.currency && i.period < draft.period,
-        )
+        .filter((i) => i.clientId === draft.clientId && i.currency === planned.currency && i.period < draft.period)
         .sort((a, b) => (a.issueDate < b.issueDate ? -1 : a.issueDate > b.issueDate ? 1 : a.number < b.number ? -1 : 1))
         .at(-1);
       if (!previous) return false;
@@ -284,7 +273,12 @@ async function renderDraft(
     draft: true,
     ...(reference.logo ? { logo: reference.logo } : {}),
   };
-  const { number: _number, status: _status, balance: _balance, ...json } = invoiceJson({ invoice, payments: [] }, today);
+  const {
+    number: _number,
+    status: _status,
+    balance: _balance,
+    ...json
+  } = invoiceJson({ invoice, payments: [] }, today);
   const state = { status: draft.status, ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }) };
   await deps.artifacts.put(
     draftKey(draft.period, draft.clientId, 'json'),
@@ -296,12 +290,17 @@ async function renderDraft(
     renderInvoiceHtml(view),
     'text/html; charset=utf-8',
   );
-  await deps.artifacts.put(draftKey(draft.period, draft.clientId, 'pdf'), await renderInvoicePdf(view), 'application/pdf');
+  await deps.artifacts.put(
+    draftKey(draft.period, draft.clientId, 'pdf'),
+    await renderInvoicePdf(view),
+    'application/pdf',
+  );
 }
 
 function revivedUsage(usage: PlanEntry['usage']): Record<string, { used: Dec; contracted: Dec }> {
   const out: Record<string, { used: Dec; contracted: Dec }> = {};
-  for (const [sku, u] of Object.entries(usage ?? {})) out[sku] = { used: new Dec(u.used), contracted: new Dec(u.contracted) };
+  for (const [sku, u] of Object.entries(usage ?? {}))
+    out[sku] = { used: new Dec(u.used), contracted: new Dec(u.contracted) };
   return out;
 }
 
@@ -325,7 +324,11 @@ async function queueReviewEmail(
       date: today,
       from: reference.settings.msp.email,
       to: reference.settings.reports.recipients,
-      content: draftsAwaitingReviewEmail({ settings: reference.settings, period, drafts: draftLines(reference, waiting) }),
+      content: draftsAwaitingReviewEmail({
+        settings: reference.settings,
+        period,
+        drafts: draftLines(reference, waiting),
+      }),
     });
     await deps.ledger.putOutbox(entry);
   }
@@ -339,5 +342,7 @@ async function loadReference(deps: UseCaseDeps<ReferenceDataStore>): Promise<Ref
 }
 
 function byNumber(drafts: readonly StoredDraft[]): StoredDraft[] {
-  return [...drafts].sort((a, b) => ((a.number ?? '') < (b.number ?? '') ? -1 : (a.number ?? '') > (b.number ?? '') ? 1 : 0));
+  return [...drafts].sort((a, b) =>
+    (a.number ?? '') < (b.number ?? '') ? -1 : (a.number ?? '') > (b.number ?? '') ? 1 : 0,
+  );
 }

@@ -292,7 +292,11 @@ async function reconcileOnce(
       ...(released.length > 0 ? { released } : {}),
     };
     // Re-planned: the files the first run listed (reported since) stay listed.
-    if (stored) json = { ...json, files: [...stored.files, ...json.files.filter((f) => !stored.files.some((s) => s.name === f.name))] };
+    if (stored)
+      json = {
+        ...json,
+        files: [...stored.files, ...json.files.filter((f) => !stored.files.some((s) => s.name === f.name))],
+      };
     await writeReconciliation(deps.artifacts, json);
   }
   const discrepancies = periodDiscrepancies(json);

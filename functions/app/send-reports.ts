@@ -88,7 +88,11 @@ function withDrafts<R extends { html: string; text: string }>(
   section: { html: string; text: string } | undefined,
 ): R {
   if (!section) return report;
-  return { ...report, text: `${report.text}\n${section.text}`, html: report.html.replace(/<\/body>/, `${section.html}</body>`) };
+  return {
+    ...report,
+    text: `${report.text}\n${section.text}`,
+    html: report.html.replace(/<\/body>/, `${section.html}</body>`),
+  };
 }
 
 /** Rejected-rows CSVs larger than this are summarized in the report but not attached (SES's message size). */

@@ -255,11 +255,19 @@ async function applyApprovals(runtime: LocalRuntime, day: IsoDate, approvals: re
     // A row naming a client without a draft (no invoice that period, or approved already) changes nothing.
     const unapproved = async (): Promise<Map<string, string>> =>
       new Map(
-        (await deps.ledger.listDrafts(period)).filter((d) => d.status !== 'approved').map((d) => [d.clientId, d.status]),
+        (await deps.ledger.listDrafts(period))
+          .filter((d) => d.status !== 'approved')
+          .map((d) => [d.clientId, d.status]),
       );
     const before = await unapproved();
     for (const row of rows.filter((r) => r.holdReason !== undefined && before.has(r.clientId)))
-      await holdDraft(deps, { period, clientId: row.clientId, reason: row.holdReason ?? '', today: day, by: APPROVALS_ACTOR });
+      await holdDraft(deps, {
+        period,
+        clientId: row.clientId,
+        reason: row.holdReason ?? '',
+        today: day,
+        by: APPROVALS_ACTOR,
+      });
     const drafts = await unapproved();
     const approving = rows.filter((r) => r.holdReason === undefined);
     const named = approving.filter((r) => r.clientId !== '*' && drafts.has(r.clientId)).map((r) => r.clientId);

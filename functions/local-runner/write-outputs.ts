@@ -132,7 +132,10 @@ async function writeUnapprovedDrafts(deps: Deps, out: string): Promise<void> {
       if (!bytes) continue;
       const path = join(out, 'drafts', draft.period, `${draft.clientId}.${kind}`);
       // The JSON says where the draft stands now (held since it was rendered, and why).
-      const state = { status: draft.status, ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }) };
+      const state = {
+        status: draft.status,
+        ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }),
+      };
       if (kind === 'json') {
         const json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
         await writeFile(path, JSON.stringify({ ...json, draft: state }, null, 1) + '\n');

@@ -242,7 +242,9 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     },
     covers: coversLabel(invoice.lines, f),
     meta: [
-      draft ? { label: 'Invoice number', value: 'DRAFT (given on approval)' } : { label: 'Invoice number', value: invoice.number },
+      draft
+        ? { label: 'Invoice number', value: 'DRAFT (given on approval)' }
+        : { label: 'Invoice number', value: invoice.number },
       { label: 'Issue date', value: issued },
       { label: 'Due date', value: due },
       { label: 'Billing period', value: f.period(invoice.period) },

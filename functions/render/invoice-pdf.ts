@@ -453,7 +453,10 @@ class InvoiceLayout {
     const { doc, g } = this;
     const { width, height } = doc.page;
     // Drawn last, over the content: light enough to read through.
-    doc.save().fillOpacity(0.12).rotate(-30, { origin: [width / 2, height / 2] });
+    doc
+      .save()
+      .fillOpacity(0.12)
+      .rotate(-30, { origin: [width / 2, height / 2] });
     this.text('DRAFT', MARGIN, height / 2 - 60, {
       font: BOLD,
       size: 120,

@@ -21,7 +21,10 @@ export interface DraftLine {
 
 /** The commands that list and approve the drafts of `period`. */
 export function reviewCommands(period: string): { list: string; approve: string } {
-  return { list: `trueup invoices drafts --period ${period}`, approve: `trueup invoices approve --period ${period} --all` };
+  return {
+    list: `trueup invoices drafts --period ${period}`,
+    approve: `trueup invoices approve --period ${period} --all`,
+  };
 }
 
 function state(d: DraftLine): string {

@@ -354,9 +354,7 @@ describe.each(implementations)('%s: drafts of hold mode', (_name, make) => {
       'is approved (INV-2025-000001)',
     );
     // A held draft is approved when named.
-    expect((await approve(ledger, ['C2'])).map((d) => [d.status, d.number])).toEqual([
-      ['approved', 'INV-2025-000002'],
-    ]);
+    expect((await approve(ledger, ['C2'])).map((d) => [d.status, d.number])).toEqual([['approved', 'INV-2025-000002']]);
     expect((await ledger.listDrafts()).map((d) => d.clientId)).toEqual(['C1', 'C2', 'C3']);
     expect(await ledger.listDrafts('2025-02')).toEqual([]);
   });

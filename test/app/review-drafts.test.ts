@@ -34,7 +34,12 @@ function threeClients(s: Settings = hold()) {
 
 const drain = (deps: MemoryDeps) => deps.workQueue.drain(WorkMessageSchema, (m) => handleWorkMessage(deps, m));
 const invoices = async (deps: MemoryDeps) =>
-  (await deps.ledger.listInvoices()).map((i) => [i.invoice.number, i.invoice.clientId, i.invoice.issueDate, i.invoice.dueDate]);
+  (await deps.ledger.listInvoices()).map((i) => [
+    i.invoice.number,
+    i.invoice.clientId,
+    i.invoice.issueDate,
+    i.invoice.dueDate,
+  ]);
 
 describe('hold mode in the billing run (in memory)', () => {
   it('stores drafts instead of numbering and sending, renders them DRAFT and tells the billing team once', async () => {
@@ -64,7 +69,11 @@ describe('hold mode in the billing run (in memory)', () => {
     expect(html).toContain('>DRAFT</div>');
     expect(html).toContain('DRAFT INVOICE');
     const json = JSON.parse(deps.artifacts.text('drafts/2025-01/C002.json') ?? '{}') as Record<string, unknown>;
-    expect([json.number, json.clientId, (json.draft as { status: string }).status]).toEqual([undefined, 'C002', 'pending']);
+    expect([json.number, json.clientId, (json.draft as { status: string }).status]).toEqual([
+      undefined,
+      'C002',
+      'pending',
+    ]);
     expect(deps.artifacts.text('drafts/2025-01/C002.pdf')?.startsWith('%PDF')).toBe(true);
   });
 
@@ -137,7 +146,13 @@ describe('approving drafts (in memory)', () => {
     await runBilling(deps, { today: '2025-02-01' });
     await drain(deps);
     // The attempt stopped after the ledger approved (numbers taken), before any message went out.
-    await deps.ledger.approveDrafts({ period: '2025-01', clientIds: ['C002'], on: '2025-02-03', by: 'ann', prefix: 'INV' });
+    await deps.ledger.approveDrafts({
+      period: '2025-01',
+      clientIds: ['C002'],
+      on: '2025-02-03',
+      by: 'ann',
+      prefix: 'INV',
+    });
 
     const retry = await approveDrafts(deps, { period: '2025-01', clientIds: ['C002'], today: '2025-02-04', by: 'ann' });
     await drain(deps);
@@ -163,9 +178,9 @@ describe('approving drafts (in memory)', () => {
     await expect(
       approveDrafts(deps, { period: '2025-01', clientIds: ['C404'], today: '2025-02-03', by: 'ann' }),
     ).rejects.toThrow('No draft of C404 for 2025-01');
-    await expect(holdDraft(deps, { clientId: 'C001', reason: 'x', period: '2025-01', today: '2025-02-03', by: 'ann' })).rejects.toThrow(
-      'already approved as INV-2025-000001',
-    );
+    await expect(
+      holdDraft(deps, { clientId: 'C001', reason: 'x', period: '2025-01', today: '2025-02-03', by: 'ann' }),
+    ).rejects.toThrow('already approved as INV-2025-000001');
     const named = await approveDrafts(deps, { period: '2025-01', clientIds: ['C002'], today: '2025-02-04', by: 'ann' });
     expect(named.approved.map((x) => x.number)).toEqual(['INV-2025-000003']);
     expect(draftsWaiting(await deps.ledger.listDrafts(), '2025-02-10', 3)).toEqual([]);
@@ -209,12 +224,15 @@ describe('auto-approve rules and re-planning (in memory)', () => {
     ]);
   });
 
-  it('approves only the clients without an open discrepancy, this run\'s (not stored yet) included', async () => {
+  it("approves only the clients without an open discrepancy, this run's (not stored yet) included", async () => {
     const deps = memoryDeps();
     await deps.ledger.saveReferenceData(threeClients(hold({ autoApprove: { noOpenDiscrepancies: true } })));
     // C001's usage matches its agreement; C002 and C003 have no usage (missing_usage, open).
     const key = 'inbox/ms-2025-01.csv';
-    await deps.usage.put(key, 'vendor,account_id,vendor_sku,quantity,usage_date\nmicrosoft,T1,seat-sku,10,2025-01-20\n');
+    await deps.usage.put(
+      key,
+      'vendor,account_id,vendor_sku,quantity,usage_date\nmicrosoft,T1,seat-sku,10,2025-01-20\n',
+    );
     await ingestUsageFile(deps, { key, today: '2025-01-31' });
 
     const run = await runBilling(deps, { today: '2025-02-01' });

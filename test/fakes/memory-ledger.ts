@@ -472,7 +472,9 @@ export class MemoryLedger implements Ledger {
     const current = this.draftRow(key);
     if (!current) throw new Error(`No draft of ${clientId} for ${period}`);
     if (current.status === 'approved')
-      throw new Error(`The draft of ${clientId} for ${period} is approved (${current.number ?? '?'}): it cannot be held`);
+      throw new Error(
+        `The draft of ${clientId} for ${period} is approved (${current.number ?? '?'}): it cannot be held`,
+      );
     const held: StoredDraft = { ...current, status: 'held', holdReason: reason, by };
     this.drafts.set(key, JSON.stringify(held));
     return held;

@@ -39,7 +39,10 @@ const clientOrStar = () =>
     const id = cell.clientId().safeParse(value);
     return id.success
       ? { ok: true as const, value: id.data }
-      : { ok: false as const, reason: `${id.error.issues[0]?.message ?? 'is not a client id'}, or * for every pending draft` };
+      : {
+          ok: false as const,
+          reason: `${id.error.issues[0]?.message ?? 'is not a client id'}, or * for every pending draft`,
+        };
   });
 
 const approvalsSpec: TableSpec<Omit<ApprovalRow, 'line'>> = {
@@ -80,15 +83,25 @@ export function parseApprovals(text: string, file = APPROVALS_FILE): ParseResult
 }
 
 /** Rows that name an unknown client, or a data folder not in hold mode: problems naming the file, line and column. */
-export function approvalProblems(rows: readonly ApprovalRow[], reference: ReferenceData, file = APPROVALS_FILE): Problem[] {
+export function approvalProblems(
+  rows: readonly ApprovalRow[],
+  reference: ReferenceData,
+  file = APPROVALS_FILE,
+): Problem[] {
   const clients = new Set(reference.clients.map((c) => c.clientId));
   const problems: Problem[] = rows
     .filter((r) => r.clientId !== '*' && !clients.has(r.clientId))
-    .map((r) => ({ file, line: r.line, column: 'client_id', reason: `names no client of clients.csv (got ${cell.quote(r.clientId)})` }));
+    .map((r) => ({
+      file,
+      line: r.line,
+      column: 'client_id',
+      reason: `names no client of clients.csv (got ${cell.quote(r.clientId)})`,
+    }));
   if (rows.length > 0 && reference.settings.invoice.review !== 'hold')
     problems.unshift({
       file,
-      reason: 'approves drafts, but trueup.json does not hold invoices for review: set "invoice": { "review": "hold" } or remove the file',
+      reason:
+        'approves drafts, but trueup.json does not hold invoices for review: set "invoice": { "review": "hold" } or remove the file',
     });
   return problems;
 }
