@@ -104,7 +104,7 @@ export function addReviewCommands(program: Command): void {
     .option('--by <name>', 'who approves (default this account user name)')
     .option(...OUTPUTS)
     .action((opts: { period: string; client?: string[]; all?: boolean; date?: string; by?: string } & Target) => {
-      if (opts.all === (opts.client !== undefined))
+      if (Boolean(opts.all) === (opts.client !== undefined))
         throw new UserError('Name the drafts to approve: --client ID (repeatable) or --all, not both.');
       return withConnection(opts, async (c) => {
         const result = await asUserError(async () =>

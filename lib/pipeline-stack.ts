@@ -28,7 +28,7 @@ import {
 import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
 import { ARTIFACT_PREFIXES, USAGE_PREFIXES } from '../functions/app/bucket-layout.js';
-import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED } from '../functions/handlers/metric-names.js';
+import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED, DRAFTS_WAITING } from '../functions/handlers/metric-names.js';
 
 export interface PipelineStackProps extends StackProps {
   readonly config: DeploymentConfig;
@@ -48,6 +48,8 @@ export class PipelineStack extends Stack {
   public readonly sesEventsTopic: sns.Topic;
   public readonly missedBillingRunAlarm: cloudwatch.Alarm;
   public readonly missedBillingRun: MissedRunAlarm;
+  /** Hold mode (docs/review.md): drafts waited longer than `invoice.reviewAlarmDays` for review. */
+  public readonly draftsWaitingAlarm: cloudwatch.Alarm;
   /** A pull source failed after its retries (the collector logs `alert: true`). */
   public readonly sourcePullFailedAlarm: cloudwatch.Alarm;
   /** The secrets the collector may read: `arn:…:secret:<sourceSecretsPrefix>*`. */
@@ -213,6 +215,10 @@ export class PipelineStack extends Stack {
         // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
         readPrefix(artifacts, ARTIFACT_PREFIXES.billing),
         putPrefix(artifacts, ARTIFACT_PREFIXES.billing),
+        // Hold mode (docs/review.md): the drafts as rendered, and the email that they await review
+        // (stored, then sent by the invoice workers).
+        putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
+        putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendMessages(workQueue),
         sendMessages(discrepancyQueue),
       ],
@@ -395,6 +401,21 @@ export class PipelineStack extends Stack {
     });
     this.missedBillingRunAlarm = this.missedBillingRun.alarm;
 
+    // ---- drafts waiting for review (hold mode) ----------------------------------------------
+    // dunning-run publishes, each day, how many drafts waited longer than invoice.reviewAlarmDays.
+    this.draftsWaitingAlarm = atLeastOneAlarm(this, 'DraftsWaitingAlarm', {
+      description:
+        'TrueUp: invoice drafts have waited longer than invoice.reviewAlarmDays for review (hold mode), so those clients are not invoiced. List them with `trueup invoices drafts`; approve (`trueup invoices approve --period P --all`) or hold them with a reason.',
+      metric: new cloudwatch.Metric({
+        namespace: 'TrueUp',
+        metricName: DRAFTS_WAITING,
+        dimensionsMap: { service: dunningRun.fn.serviceName },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.days(1),
+      }),
+      topic: alarmTopic,
+    });
+
     // ---- dashboard ----------------------------------------------------------------------
     this.dashboard = this.buildDashboard(config, usage.bucket, queues);
     new CfnOutput(this, 'DashboardUrl', {
@@ -430,6 +451,7 @@ export class PipelineStack extends Stack {
     const alarms: cloudwatch.IAlarm[] = [
       this.missedBillingRunAlarm,
       this.sourcePullFailedAlarm,
+      this.draftsWaitingAlarm,
       this.missedBillingRun.deadLetterAlarm,
       ...fns.flatMap(([, fn]) => (fn.errorsAlarm ? [fn.errorsAlarm] : [])),
       ...Object.values(this.jobs).map((job) => job.deadLetterAlarm),

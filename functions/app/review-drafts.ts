@@ -168,6 +168,20 @@ export function draftsWaiting(drafts: readonly StoredDraft[], today: IsoDate, da
 export const DEFAULT_REVIEW_ALARM_DAYS = 3;
 
 /**
+ * The daily figure of the review alarm: how many drafts have waited longer than
+ * `invoice.reviewAlarmDays` (default 3) on `today`; undefined when invoices are not held.
+ */
+export async function draftsWaitingReview(
+  deps: UseCaseDeps<DraftBook & ReferenceDataStore>,
+  today: IsoDate,
+): Promise<number | undefined> {
+  const settings = (await deps.ledger.loadReferenceData())?.settings;
+  if (settings?.invoice.review !== 'hold') return undefined;
+  const days = settings.invoice.reviewAlarmDays ?? DEFAULT_REVIEW_ALARM_DAYS;
+  return draftsWaiting(await deps.ledger.listDrafts(), today, days).length;
+}
+
+/**
  * Hold mode in the billing run of `period`: stores the plan as drafts (approved ones are never
  * touched), approves those the auto-approve rules pass, renders the others with a DRAFT
  * watermark and tells the billing team (once per period). Nothing is sent to a client for an

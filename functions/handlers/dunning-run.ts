@@ -3,6 +3,8 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { applyDuePayments } from '../app/apply-payments.js';
 import { runDunning } from '../app/run-dunning.js';
+import { draftsWaitingReview } from '../app/review-drafts.js';
+import { DRAFTS_WAITING } from './metric-names.js';
 import { dailyIdempotency, deps, logger, metrics, persistenceStore, runDate } from './runtime.js';
 
 async function dunningRun(event: { date: string }, context: Context): Promise<{ emails: number; lateFees: number }> {
@@ -11,6 +13,8 @@ async function dunningRun(event: { date: string }, context: Context): Promise<{ 
   const result = await runDunning(deps, { today: event.date });
   metrics.addMetric('DunningEmails', 'Count', result.emails);
   metrics.addMetric('LateFees', 'Count', result.lateFees);
+  const waiting = await draftsWaitingReview(deps, event.date);
+  if (waiting !== undefined) metrics.addMetric(DRAFTS_WAITING, 'Count', waiting); // the drafts-waiting alarm counts these
   metrics.publishStoredMetrics();
   return result;
 }

@@ -2,7 +2,7 @@ import { Capture, Match } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BILLING_RUN_COMPLETED } from '../../functions/handlers/metric-names.js';
+import { BILLING_RUN_COMPLETED, DRAFTS_WAITING } from '../../functions/handlers/metric-names.js';
 import { PROJECT_ROOT } from '../../lib/bundling.js';
 import { actionsOf, buildFixture, logicalId, policyStatements, resourcesOf, type Fixture } from './app-fixture.js';
 
@@ -434,6 +434,30 @@ describe('PipelineStack operations', () => {
 
     expect(BILLING_RUN_COMPLETED).toBe('BillingRuns');
     expect(handler).toMatch(/metrics\.addMetric\(BILLING_RUN_COMPLETED, 'Count', 1\)/);
+  });
+
+  it('alarms when drafts wait for review longer than reviewAlarmDays, on the figure dunning-run publishes', () => {
+    const handler = readFileSync(join(PROJECT_ROOT, 'functions', 'handlers', 'dunning-run.ts'), 'utf8');
+    expect(handler).toMatch(/metrics\.addMetric\(DRAFTS_WAITING, 'Count', waiting\)/);
+    fx.pipelineTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: DRAFTS_WAITING,
+      Namespace: 'TrueUp',
+      Dimensions: [{ Name: 'service', Value: 'trueup-dunning-run' }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ 'Fn::ImportValue': 'TrueUp-AlarmTopicArn' }],
+    });
+  });
+
+  it('lets the billing run write the drafts of hold mode and the email that they await review', () => {
+    const written = statementsOf('BillingRun')
+      .filter((s) => actionsOf(s).includes('s3:PutObject'))
+      .flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
+    for (const prefix of ['/drafts/*', '/emails/*'])
+      expect(written).toContain(
+        JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, prefix]] }),
+      );
   });
 
   it('publishes the dashboard URL and function names', () => {
