@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { WorkMessageSchema } from '../../functions/app/messages.js';
-import { approveDrafts, draftsWaiting, holdDraft } from '../../functions/app/review-drafts.js';
+import { approveDrafts, draftsWaiting, draftsWaitingReview, holdDraft } from '../../functions/app/review-drafts.js';
 import { ingestUsageFile } from '../../functions/app/ingest-usage-file.js';
 import { runBilling } from '../../functions/app/run-billing.js';
 import { sendReconciliationReport } from '../../functions/app/send-reports.js';
@@ -194,6 +194,12 @@ describe('approving drafts (in memory)', () => {
     const drafts = await deps.ledger.listDrafts();
     expect(draftsWaiting(drafts, '2025-02-04', 3)).toHaveLength(0);
     expect(draftsWaiting(drafts, '2025-02-05', 3).map((x) => x.clientId)).toEqual(['C002', 'C003']);
+    // The alarm's daily figure: 3 days unless invoice.reviewAlarmDays says otherwise; none in auto mode.
+    expect(await draftsWaitingReview(deps, '2025-02-05')).toBe(2);
+    await deps.ledger.saveReferenceData(threeClients(hold({ reviewAlarmDays: 5 })));
+    expect(await draftsWaitingReview(deps, '2025-02-05')).toBe(0);
+    await deps.ledger.saveReferenceData(threeClients(settings()));
+    expect(await draftsWaitingReview(deps, '2025-02-05')).toBeUndefined();
   });
 });
 

@@ -491,3 +491,48 @@ describe('readDataFolder: subfolders and links in usage/ and payments/', () => {
     ]);
   });
 });
+
+describe('readDataFolder: approvals.csv (hold mode, docs/review.md)', () => {
+  async function holdFolder(approvals: string, review = 'hold'): Promise<string> {
+    const dir = await copyOfConformance();
+    const settings = JSON.parse(await readFile(join(dir, 'trueup.json'), 'utf8')) as { invoice: object };
+    settings.invoice = { ...settings.invoice, review };
+    await writeFile(join(dir, 'trueup.json'), JSON.stringify(settings));
+    await writeFile(join(dir, 'approvals.csv'), approvals);
+    return dir;
+  }
+
+  it('reads approvals and holds, and none without the file', async () => {
+    expect(valueOf(await readDataFolder(await copyOfConformance())).approvals).toEqual([]);
+    const dir = await holdFolder(
+      'date,period,client_id,hold_reason\n2025-02-03,2025-01,K-003,PO\n2025-02-04,2025-01,*,\n',
+    );
+    expect(valueOf(await readDataFolder(dir)).approvals).toEqual([
+      { line: 2, date: '2025-02-03', period: '2025-01', clientId: 'K-003', holdReason: 'PO' },
+      { line: 3, date: '2025-02-04', period: '2025-01', clientId: '*' },
+    ]);
+  });
+
+  it('names the file, line and column of each wrong row, before anything runs', async () => {
+    const dir = await holdFolder(
+      'date,period,client_id\n2025-02-31,2025-01,K-001\n2025-01-20,2025-01,K-001\n2025-02-04,2025-13,K-001\n2025-02-04,2025-01,K-404\n',
+    );
+    expect(problemsOf(await readDataFolder(dir)).map((p) => `${p.file}:${p.line}:${p.column} ${p.reason}`)).toEqual([
+      'approvals.csv:2:date is not a real calendar date (got "2025-02-31")',
+      'approvals.csv:3:date is before the billing run of 2025-01 (2025-02-01), which makes its drafts (got "2025-01-20")',
+      'approvals.csv:4:period must be a billing period written YYYY-MM (got "2025-13")',
+    ]);
+    expect(
+      problemsOf(await readDataFolder(await holdFolder('date,period,client_id\n2025-02-04,2025-01,K-404\n'))).map(
+        (p) => `${p.file}:${p.line}:${p.column} ${p.reason}`,
+      ),
+    ).toEqual(['approvals.csv:2:client_id names no client of clients.csv (got "K-404")']);
+  });
+
+  it('refuses approvals when invoices are not held for review', async () => {
+    const dir = await holdFolder('date,period,client_id\n2025-02-04,2025-01,*\n', 'auto');
+    expect(problemsOf(await readDataFolder(dir)).map((p) => p.reason)).toEqual([
+      expect.stringContaining('does not hold invoices for review'),
+    ]);
+  });
+});

@@ -244,7 +244,7 @@ describe('trueup.json values', () => {
     [
       'a misspelt key',
       { invoice: { paymentTermDays: 14 } },
-      'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming, paymentInstructions, remitTo, paperSize)',
+      'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming, paymentInstructions, remitTo, paperSize, review, autoApprove, reviewAlarmDays)',
     ],
     ['a section that is not an object', { invoice: 5 }, 'invoice: must be a JSON object (got 5)'],
     [
@@ -423,5 +423,40 @@ describe('trueup.json syntax', () => {
     ['  ', 'trueup.json: is empty: write {} for all defaults, or remove the file'],
   ])('rejects %j', (text, message) => {
     expect(formatProblems(problemsOf(parseSettings(text)))).toBe(message);
+  });
+});
+
+describe('trueup.json review settings (docs/review.md)', () => {
+  it('reads review, autoApprove and reviewAlarmDays, leaving them out when absent', () => {
+    expect(Object.keys(valueOf(parseSettings('{}')).invoice)).not.toEqual(
+      expect.arrayContaining(['review', 'autoApprove', 'reviewAlarmDays']),
+    );
+    const s = valueOf(
+      parseSettings(
+        '{"invoice":{"review":"hold","autoApprove":{"noOpenDiscrepancies":true,"maxChangePercent":"7.5"},"reviewAlarmDays":5}}',
+      ),
+    );
+    expect(plain(s).invoice).toMatchObject({
+      review: 'hold',
+      autoApprove: { noOpenDiscrepancies: true, maxChangePercent: '7.5' },
+      reviewAlarmDays: 5,
+    });
+    expect(Object.keys(valueOf(parseSettings('{"invoice":{"autoApprove":{}}}')).invoice.autoApprove ?? {})).toEqual([]);
+  });
+
+  it('names each wrong review setting with its key path', () => {
+    const problems = problemsOf(
+      parseSettings(
+        '{"invoice":{"review":"later","autoApprove":{"maxChangePercent":"-1","noOpen":true},"reviewAlarmDays":0}}',
+      ),
+    );
+    expect(problems.map((p) => p.column)).toEqual(
+      expect.arrayContaining(['invoice.review', 'invoice.autoApprove', 'invoice.reviewAlarmDays']),
+    );
+    expect(formatProblems(problems)).toContain('must be one of auto, hold (got "later")');
+    expect(formatProblems(problems)).toContain('must be a whole number from 1 to 365 (got 0)');
+    expect(
+      problemsOf(parseSettings('{"invoice":{"autoApprove":{"maxChangePercent":"-1"}}}')).map((p) => p.column),
+    ).toEqual(['invoice.autoApprove.maxChangePercent']);
   });
 });
