@@ -324,6 +324,25 @@ describe.each(implementations)('%s: drafts of hold mode', (_name, make) => {
     expect(await ledger.reserveInvoiceNumbers('2025-03', 1)).toBe(7);
   });
 
+  it('approves more drafts than one transaction holds, and stays gapless beside concurrent takers', async () => {
+    const { ledger } = await make();
+    const ids = Array.from({ length: 150 }, (_, i) => `C${String(i + 1).padStart(3, '0')}`);
+    await ledger.saveDrafts(ids.map((c) => draft(c)));
+    const [approved, reserved, other] = await Promise.all([
+      approve(ledger, ids.slice(0, 140)),
+      ledger.reserveInvoiceNumbers('2025-02', 5),
+      approve(ledger, ids.slice(140)),
+    ]);
+    const taken = [
+      ...[...approved, ...other].map((x) => Number(x.number?.slice(-6))),
+      ...Array.from({ length: 5 }, (_, i) => reserved + i),
+    ].sort((a, b) => a - b);
+    expect(taken).toEqual(Array.from({ length: 155 }, (_, i) => i + 1));
+    // Within one call, numbers follow client id order.
+    const numbers = approved.map((x) => x.number ?? '');
+    expect(numbers).toEqual([...numbers].sort());
+  }, 60_000);
+
   it('returns the same numbers when an approval is repeated, and takes none', async () => {
     const { ledger } = await make();
     await ledger.saveDrafts([draft('C1'), draft('C2')]);

@@ -100,7 +100,8 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
 
   async approveDrafts(input: Parameters<DraftBook['approveDrafts']>[0]): Promise<StoredDraft[]> {
     const ids = [...new Set(input.clientIds)].sort(compareText);
-    for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    // Chunk after chunk until every named draft is approved; only refused transactions count as attempts.
+    for (let refused = 0; refused < ATTEMPTS;) {
       const drafts = await this.named(input.period, ids);
       const waiting = drafts.filter((d) => d.status !== 'approved');
       if (waiting.length === 0) return drafts;
@@ -109,6 +110,7 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
       } catch (error) {
         // The counter moved (a billing run, another approval) or a draft was approved meanwhile: read again.
         if (!(error instanceof TransactionCanceledException)) throw error;
+        refused += 1;
       }
     }
     throw new Error(`Could not approve the drafts of ${input.period} after ${ATTEMPTS} attempts`);
