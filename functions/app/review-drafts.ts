@@ -196,6 +196,8 @@ export async function holdForReview(
     plan: readonly PlanEntry[];
     today: IsoDate;
     discrepancies: readonly { id: string; clientId?: string }[];
+    /** Apply the auto-approve rules (the billing run on the 1st; not a re-plan). */
+    autoApprove: boolean;
   },
 ): Promise<{ drafts: StoredDraft[]; approved: ApprovalResult | undefined }> {
   const { reference, period, today } = input;
@@ -211,7 +213,7 @@ export async function holdForReview(
             createdOn: today,
           })),
         );
-  const rules = reference.settings.invoice.autoApprove;
+  const rules = input.autoApprove ? reference.settings.invoice.autoApprove : undefined;
   const passing = rules ? await passingRules(deps, rules, stored, input.discrepancies) : [];
   const approved =
     passing.length > 0 ? await approveDrafts(deps, { period, clientIds: passing, today, by: SYSTEM_ACTOR }) : undefined;

@@ -93,7 +93,7 @@ export async function runBilling(
     );
   const reconciliation = await reconcileOnce(deps, reference, period, input.today, input.replan === true);
   const plan = await planOnce(deps, reference, reconciliation, input.today, input.replan === true);
-  if (hold) return holdPlan(deps, reference, reconciliation, plan, input.today);
+  if (hold) return holdPlan(deps, reference, reconciliation, plan, input.today, input.replan === true);
   const first = await deps.ledger.reserveInvoiceNumbers(period, plan.length);
   const messages = plan.map((entry, i) =>
     issueMessage(reference.settings.invoice.prefix, input.today, first + i, entry),
@@ -110,6 +110,7 @@ async function holdPlan(
   reconciliation: ReconciliationJson,
   plan: readonly PlanEntry[],
   today: IsoDate,
+  replan: boolean,
 ): Promise<BillingRunResult> {
   const { drafts, approved } = await holdForReview(deps, {
     reference,
@@ -117,6 +118,8 @@ async function holdPlan(
     plan,
     today,
     discrepancies: periodDiscrepancies(reconciliation),
+    // A re-plan runs days after the 1st: its drafts are approved by a person, on the day they are.
+    autoApprove: !replan,
   });
   return {
     period: reconciliation.period,
