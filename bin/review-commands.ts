@@ -120,7 +120,7 @@ export function addReviewCommands(program: Command): void {
         if (result.approved.length > 0) {
           const numbers = result.approved.map((d) => d.number ?? '');
           out.push(
-            `Approved ${result.approved.length} draft(s) of ${result.period} on ${result.approved[0]?.approvedOn ?? ''}: numbers ${numbers[0]} to ${numbers.at(-1)}.`,
+            `Approved ${result.approved.length} draft(s) of ${result.period} on ${result.approved[0]?.approvedOn ?? ''}: ${numbers.length === 1 ? `number ${numbers[0]}` : `numbers ${numbers[0]} to ${numbers.at(-1)}`}.`,
             ...result.approved.map((d) => `  ${d.number ?? ''}  ${d.clientId}`),
           );
         } else out.push(`No draft of ${result.period} was approved now.`);
