@@ -17,6 +17,8 @@ import { isConditionFailure, LedgerTable, type Item } from './table.js';
 /** DynamoDB takes at most 100 items per transaction: the counter and 99 drafts. */
 export const DRAFTS_PER_APPROVAL = 99;
 const ATTEMPTS = 20;
+/** Draft writes in flight at once when a billing run stores its drafts. */
+const SAVES_AT_ONCE = 16;
 
 const draftSk = (period: Period, clientId: string): string => `${period}#${clientId}`;
 
@@ -36,33 +38,37 @@ function storedDraft(item: Item): StoredDraft {
 
 export class DynamoDbDrafts extends LedgerTable implements DraftBook {
   async saveDrafts(drafts: readonly StoredDraft[]): Promise<StoredDraft[]> {
-    for (const draft of drafts) {
-      try {
-        await this.db.send(
-          new UpdateCommand({
-            TableName: this.table,
-            Key: { PK: 'DRAFT', SK: draftSk(draft.period, draft.clientId) },
-            // A pending or held draft gets the new entry; its status, hold and first date stay.
-            UpdateExpression:
-              'SET #p = :p, clientId = :c, entry = :e, createdOn = if_not_exists(createdOn, :on), #s = if_not_exists(#s, :pending)',
-            ConditionExpression: 'attribute_not_exists(PK) OR #s <> :approved',
-            ExpressionAttributeNames: { '#p': 'period', '#s': 'status' },
-            ExpressionAttributeValues: {
-              ':p': draft.period,
-              ':c': draft.clientId,
-              ':e': JSON.stringify(draft.entry),
-              ':on': draft.createdOn,
-              ':pending': 'pending',
-              ':approved': 'approved',
-            },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error; // approved: never touched
-      }
-    }
+    for (let i = 0; i < drafts.length; i += SAVES_AT_ONCE)
+      await Promise.all(drafts.slice(i, i + SAVES_AT_ONCE).map((draft) => this.saveDraft(draft)));
     const periods = [...new Set(drafts.map((d) => d.period))].sort(compareText);
     return (await Promise.all(periods.map((p) => this.listDrafts(p)))).flat();
+  }
+
+  /** Puts a new draft, or gives a pending or held one the new entry; an approved one is left as it is. */
+  private async saveDraft(draft: StoredDraft): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: 'DRAFT', SK: draftSk(draft.period, draft.clientId) },
+          // A pending or held draft gets the new entry; its status, hold and first date stay.
+          UpdateExpression:
+            'SET #p = :p, clientId = :c, entry = :e, createdOn = if_not_exists(createdOn, :on), #s = if_not_exists(#s, :pending)',
+          ConditionExpression: 'attribute_not_exists(PK) OR #s <> :approved',
+          ExpressionAttributeNames: { '#p': 'period', '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':p': draft.period,
+            ':c': draft.clientId,
+            ':e': JSON.stringify(draft.entry),
+            ':on': draft.createdOn,
+            ':pending': 'pending',
+            ':approved': 'approved',
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error; // approved: never touched
+    }
   }
 
   async listDrafts(period?: Period): Promise<StoredDraft[]> {
@@ -101,28 +107,40 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
   async approveDrafts(input: Parameters<DraftBook['approveDrafts']>[0]): Promise<StoredDraft[]> {
     const ids = [...new Set(input.clientIds)].sort(compareText);
     // Chunk after chunk until every named draft is approved; only refused transactions count as attempts.
+    let drafts = await this.named(input.period, ids);
     for (let refused = 0; refused < ATTEMPTS;) {
-      const drafts = await this.named(input.period, ids);
       const waiting = drafts.filter((d) => d.status !== 'approved');
       if (waiting.length === 0) return drafts;
       try {
-        await this.approveChunk(waiting.slice(0, DRAFTS_PER_APPROVAL), input);
+        const approved = await this.approveChunk(waiting.slice(0, DRAFTS_PER_APPROVAL), input);
+        drafts = drafts.map((d) => approved.get(d.clientId) ?? d);
       } catch (error) {
         // The counter moved (a billing run, another approval) or a draft was approved meanwhile: read again.
         if (!(error instanceof TransactionCanceledException)) throw error;
         refused += 1;
+        drafts = await this.named(input.period, ids);
       }
     }
     throw new Error(`Could not approve the drafts of ${input.period} after ${ATTEMPTS} attempts`);
   }
 
-  /** The next numbers for `drafts` (in client id order) and the drafts marked approved, in one transaction. */
+  /**
+   * The next numbers for `drafts` (in client id order) and the drafts marked approved, in one
+   * transaction; returns the drafts as written, by client id.
+   */
   private async approveChunk(
     drafts: readonly StoredDraft[],
     input: { on: IsoDate; by: string; prefix: string },
-  ): Promise<void> {
+  ): Promise<Map<string, StoredDraft>> {
     const counter = await this.getItem('COUNTER', 'INVOICE', true);
     const current = Number(counter?.value ?? 0);
+    const approved = drafts.map((draft, i): StoredDraft => ({
+      ...draft,
+      status: 'approved',
+      number: invoiceNumber(input.prefix, input.on, current + i + 1),
+      approvedOn: input.on,
+      by: input.by,
+    }));
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -136,7 +154,7 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
               ExpressionAttributeValues: { ':next': current + drafts.length, ':current': current },
             },
           },
-          ...drafts.map((draft, i) => ({
+          ...approved.map((draft) => ({
             Update: {
               TableName: this.table,
               Key: { PK: 'DRAFT', SK: draftSk(draft.period, draft.clientId) },
@@ -147,7 +165,7 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
                 ':approved': 'approved',
                 ':pending': 'pending',
                 ':held': 'held',
-                ':n': invoiceNumber(input.prefix, input.on, current + i + 1),
+                ':n': draft.number,
                 ':on': input.on,
                 ':by': input.by,
               },
@@ -156,6 +174,7 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
         ],
       }),
     );
+    return new Map(approved.map((d) => [d.clientId, d]));
   }
 
   /** The named drafts as stored now (consistent reads), in the order of `ids`; throws for a missing one. */
