@@ -215,9 +215,7 @@ export class PipelineStack extends Stack {
         // The plan of a period (billing/<P>/plan.ndjson): stored once, read back by every retry.
         readPrefix(artifacts, ARTIFACT_PREFIXES.billing),
         putPrefix(artifacts, ARTIFACT_PREFIXES.billing),
-        // Hold mode (docs/review.md): the drafts as rendered, and the email that they await review
-        // (stored, then sent by the invoice workers).
-        putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
+        // Hold mode (docs/review.md): the email that drafts await review (stored, then sent by the invoice workers).
         putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         sendMessages(workQueue),
         sendMessages(discrepancyQueue),
@@ -241,6 +239,8 @@ export class PipelineStack extends Stack {
         readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
         putPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
         putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+        // Hold mode (docs/review.md): the drafts, rendered with their DRAFT watermark.
+        putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
         sendsEmail(invoiceWorkerConcurrency),
       ],
       trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },

@@ -38,10 +38,25 @@ export type DeliverInvoiceMessage = z.infer<typeof DeliverInvoiceMessageSchema>;
 export const DeliverEmailMessageSchema = z.object({ type: z.literal('deliver_email'), key: text });
 export type DeliverEmailMessage = z.infer<typeof DeliverEmailMessageSchema>;
 
+/**
+ * A draft held for review (docs/review.md) to render with its DRAFT watermark into
+ * `drafts/<period>/<client>.*`: its plan entry and where it stands.
+ */
+export const RenderDraftMessageSchema = z.object({
+  type: z.literal('render_draft'),
+  period: z.string().regex(/^\d{4}-\d{2}$/),
+  clientId: text,
+  entry: IssueInvoiceMessageSchema.pick({ draft: true, lateFees: true, usage: true }),
+  status: z.enum(['pending', 'held']),
+  holdReason: z.string().optional(),
+});
+export type RenderDraftMessage = z.infer<typeof RenderDraftMessageSchema>;
+
 export const WorkMessageSchema = z.discriminatedUnion('type', [
   DeliverInvoiceMessageSchema,
   DeliverEmailMessageSchema,
   IssueInvoiceMessageSchema,
+  RenderDraftMessageSchema,
 ]);
 export type WorkMessage = z.infer<typeof WorkMessageSchema>;
 

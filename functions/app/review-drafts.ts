@@ -11,15 +11,15 @@
 import { addDays, daysBetween, type IsoDate, type Period } from '../domain/dates.js';
 import { Dec } from '../domain/money.js';
 import type { AutoApproveRules, Client, ReferenceData } from '../domain/billing-types.js';
-import { renderInvoiceHtml } from '../render/invoice-html.js';
-import { renderInvoicePdf } from '../render/invoice-pdf.js';
-import type { InvoiceView } from '../render/email-content.js';
 import { draftsAwaitingReviewEmail, type DraftLine } from '../render/review-emails.js';
-import { draftKey, type PlanEntry } from './bucket-layout.js';
-import { reviveInvoice } from './codec.js';
-import type { Deps, UseCaseDeps } from './deps.js';
-import { invoiceJson } from './invoice-json.js';
-import { deliverEmailMessage, issueInvoiceMessage, type IssueInvoiceMessage } from './messages.js';
+import type { PlanEntry } from './bucket-layout.js';
+import type { UseCaseDeps } from './deps.js';
+import {
+  deliverEmailMessage,
+  issueInvoiceMessage,
+  type IssueInvoiceMessage,
+  type RenderDraftMessage,
+} from './messages.js';
 import type { DiscrepancyStore, DraftBook, InvoiceBook, Outbox, ReferenceDataStore, StoredDraft } from './ports.js';
 import { SYSTEM_ACTOR } from './ports.js';
 import { prepareEmail } from './send-email.js';
@@ -219,7 +219,10 @@ export async function holdForReview(
     passing.length > 0 ? await approveDrafts(deps, { period, clientIds: passing, today, by: SYSTEM_ACTOR }) : undefined;
   const drafts = approved ? await deps.ledger.listDrafts(period) : stored;
   const waiting = drafts.filter((d) => d.status !== 'approved');
-  for (const draft of waiting) await renderDraft(deps, reference, draft, today);
+  // The invoice workers render them (the billing run renders no PDF).
+  await deps.workQueue.send(
+    waiting.map((d) => ({ id: `draft#${d.period}#${d.clientId}`, body: renderDraftMessage(d) })),
+  );
   if (waiting.length > 0) await queueReviewEmail(deps, reference, period, waiting, today);
   deps.log.info('billing run held drafts for review', {
     period,
@@ -268,58 +271,6 @@ async function passingRules(
     .map((d) => d.clientId);
 }
 
-/** The draft's JSON, HTML and PDF under drafts/<period>/<client>: no number, watermarked DRAFT. */
-async function renderDraft(
-  deps: Pick<Deps, 'artifacts'>,
-  reference: ReferenceData,
-  draft: StoredDraft,
-  today: IsoDate,
-): Promise<void> {
-  const client = reference.clients.find((c) => c.clientId === draft.clientId);
-  if (!client) return; // left the reference data since: nothing to render it with
-  const invoice = reviveInvoice({ ...draft.entry.draft, number: '' });
-  const view: InvoiceView = {
-    invoice,
-    client,
-    settings: reference.settings,
-    paid: new Dec(0),
-    balance: invoice.total,
-    status: 'Draft',
-    usage: revivedUsage(draft.entry.usage),
-    draft: true,
-    ...(reference.logo ? { logo: reference.logo } : {}),
-  };
-  const {
-    number: _number,
-    status: _status,
-    balance: _balance,
-    ...json
-  } = invoiceJson({ invoice, payments: [] }, today);
-  const state = { status: draft.status, ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }) };
-  await deps.artifacts.put(
-    draftKey(draft.period, draft.clientId, 'json'),
-    JSON.stringify({ draft: state, ...json }, null, 1),
-    'application/json',
-  );
-  await deps.artifacts.put(
-    draftKey(draft.period, draft.clientId, 'html'),
-    renderInvoiceHtml(view),
-    'text/html; charset=utf-8',
-  );
-  await deps.artifacts.put(
-    draftKey(draft.period, draft.clientId, 'pdf'),
-    await renderInvoicePdf(view),
-    'application/pdf',
-  );
-}
-
-function revivedUsage(usage: PlanEntry['usage']): Record<string, { used: Dec; contracted: Dec }> {
-  const out: Record<string, { used: Dec; contracted: Dec }> = {};
-  for (const [sku, u] of Object.entries(usage ?? {}))
-    out[sku] = { used: new Dec(u.used), contracted: new Dec(u.contracted) };
-  return out;
-}
-
 /**
  * The billing team's email that the period's drafts await review: recorded once per period
  * (outbox key `drafts#<period>`) and handed to the invoice workers to send, as the dunning
@@ -349,6 +300,17 @@ async function queueReviewEmail(
     await deps.ledger.putOutbox(entry);
   }
   await deps.workQueue.send([{ id: `email#${key}`, body: deliverEmailMessage(key) }]);
+}
+
+function renderDraftMessage(draft: StoredDraft): RenderDraftMessage {
+  return {
+    type: 'render_draft',
+    period: draft.period,
+    clientId: draft.clientId,
+    entry: draft.entry,
+    status: draft.status === 'held' ? 'held' : 'pending',
+    ...(draft.holdReason === undefined ? {} : { holdReason: draft.holdReason }),
+  };
 }
 
 async function loadReference(deps: UseCaseDeps<ReferenceDataStore>): Promise<ReferenceData> {

@@ -12,6 +12,7 @@ import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
 import type { IssueExtras } from './ports.js';
 import { plannedInvoice } from './run-billing.js';
 import { completeIfRecorded, type SendDeps } from './send-email.js';
+import { renderDraft } from './render-draft.js';
 
 export async function issueInvoice(deps: DeliverInvoiceDeps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
@@ -48,5 +49,6 @@ export async function handleWorkMessage(deps: DeliverInvoiceDeps, message: WorkM
   if (message.type === 'issue_invoice') await issueInvoice(deps, message);
   else if (message.type === 'deliver_invoice') await deliverInvoice(deps, { number: message.number });
   else if (message.type === 'deliver_email') await deliverEmail(deps, message.key);
+  else if (message.type === 'render_draft') await renderDraft(deps, message);
   else throw new Error(`Unknown work message type ${JSON.stringify((message as { type?: unknown }).type)}`);
 }

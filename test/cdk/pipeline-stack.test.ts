@@ -450,14 +450,16 @@ describe('PipelineStack operations', () => {
     });
   });
 
-  it('lets the billing run write the drafts of hold mode and the email that they await review', () => {
-    const written = statementsOf('BillingRun')
-      .filter((s) => actionsOf(s).includes('s3:PutObject'))
-      .flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
-    for (const prefix of ['/drafts/*', '/emails/*'])
-      expect(written).toContain(
-        JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, prefix]] }),
-      );
+  it('lets the invoice workers write the drafts of hold mode and the billing run the email that they await review', () => {
+    const puts = (prefix: string): string[] =>
+      statementsOf(prefix)
+        .filter((s) => actionsOf(s).includes('s3:PutObject'))
+        .flatMap((s) => resourcesOf(s).map((r) => JSON.stringify(r)));
+    const artifacts = (prefix: string): string =>
+      JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::ImportValue': 'TrueUp-ArtifactsBucketArn' }, prefix]] });
+    expect(puts('InvoiceWorker')).toContain(artifacts('/drafts/*'));
+    expect(puts('BillingRun')).toContain(artifacts('/emails/*'));
+    expect(puts('BillingRun')).not.toContain(artifacts('/drafts/*'));
   });
 
   it('publishes the dashboard URL and function names', () => {
