@@ -2,9 +2,9 @@
  * The handler of the work queue's messages (their contract: messages.ts), shared by the invoice worker Lambda and the
  * embedded runtime's drain: `issue_invoice` (from the billing run: write the planned invoice
  * with its reserved number, then deliver it), `deliver_invoice` (render and email an issued
- * invoice again, e.g. from the CLI) and `deliver_email` (send an email whose intent is
- * recorded, e.g. a dunning email). All are idempotent: a redelivered message issues and sends
- * nothing twice.
+ * invoice again, e.g. from the CLI), `deliver_email` (send an email whose intent is
+ * recorded, e.g. a dunning email) and `render_draft` (a draft held for review, rendered DRAFT).
+ * All are idempotent: a redelivered message issues and sends nothing twice.
  */
 import { deliverInvoice, type DeliverInvoiceDeps } from './deliver-invoice.js';
 import type { Invoice } from '../domain/billing-types.js';
