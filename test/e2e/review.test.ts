@@ -75,3 +75,36 @@ describe('hold mode through simulate (conformance data, review: hold, approvals.
     expect(report).toContain('trueup invoices approve --period 2025-01 --all');
   });
 });
+
+describe('without review settings (conformance data as it is)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'trueup-review-auto-'));
+    const explicit = join(dir, 'auto');
+    await cp(FIXTURE, explicit, { recursive: true });
+    const settings = await readJson(join(explicit, 'trueup.json'));
+    await writeFile(
+      join(explicit, 'trueup.json'),
+      JSON.stringify({ ...settings, invoice: { ...(settings.invoice as Json), review: 'auto' } }, null, 2),
+    );
+    await simulate({ data: FIXTURE, from: '2025-01-28', to: '2025-02-10', out: join(dir, 'out-unset') });
+    await simulate({ data: explicit, from: '2025-01-28', to: '2025-02-10', out: join(dir, 'out-auto') });
+  }, 240_000);
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('issues on the 1st and writes no draft, byte for byte what "review": "auto" writes', async () => {
+    const unset = join(dir, 'out-unset');
+    const files = (await readdir(unset, { recursive: true, withFileTypes: true }))
+      .filter((f) => f.isFile())
+      .map((f) => join(f.parentPath, f.name).slice(unset.length + 1))
+      .sort();
+    expect(files.some((f) => f.startsWith('drafts'))).toBe(false);
+    expect(files.filter((f) => /^invoices\/.*\.json$/.test(f))).toHaveLength(11);
+    const first = await readJson(join(unset, 'invoices', 'OSP-2025-000001.json'));
+    expect([first.clientId, first.issueDate]).toEqual(['K-001', '2025-02-01']);
+    for (const file of files)
+      expect(await readFile(join(dir, 'out-auto', file)), file).toEqual(await readFile(join(unset, file)));
+  });
+});
