@@ -108,12 +108,15 @@ export class DynamoDbDrafts extends LedgerTable implements DraftBook {
     const ids = [...new Set(input.clientIds)].sort(compareText);
     // Chunk after chunk until every named draft is approved; only refused transactions count as attempts.
     let drafts = await this.named(input.period, ids);
+    let wrote = false;
     for (let refused = 0; refused < ATTEMPTS;) {
       const waiting = drafts.filter((d) => d.status !== 'approved');
-      if (waiting.length === 0) return drafts;
+      // Read back as stored: a re-plan may have replaced an entry between the read and the approval.
+      if (waiting.length === 0) return wrote ? this.named(input.period, ids) : drafts;
       try {
         const approved = await this.approveChunk(waiting.slice(0, DRAFTS_PER_APPROVAL), input);
         drafts = drafts.map((d) => approved.get(d.clientId) ?? d);
+        wrote = true;
       } catch (error) {
         // The counter moved (a billing run, another approval) or a draft was approved meanwhile: read again.
         if (!(error instanceof TransactionCanceledException)) throw error;
