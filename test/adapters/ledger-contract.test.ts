@@ -339,6 +339,8 @@ describe.each(implementations)('%s: credit notes', (_name, make) => {
       ['CN-2025-000002', '10.00', '10.00'],
     ]);
     expect((await ledger.getCreditNote('CN-2025-000002'))?.issueDate).toBe('2025-02-11');
+    expect((await ledger.creditNoteOfRequest('k2'))?.number).toBe('CN-2025-000002');
+    expect(await ledger.creditNoteOfRequest('k3')).toBeUndefined();
     expect(await ledger.getCreditNote('CN-2025-000009')).toBeUndefined();
     const credited = await ledger.getInvoice('INV-2025-000001');
     expect([credited?.paid.toFixed(), credited?.paymentCount]).toEqual(['20', 2]);

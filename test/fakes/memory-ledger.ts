@@ -526,6 +526,11 @@ export class MemoryLedger implements Ledger {
     return data === undefined ? undefined : reviveCreditNote(parse(data));
   }
 
+  async creditNoteOfRequest(requestKey: string): Promise<CreditNote | undefined> {
+    const number = this.creditNoteRequests.get(requestKey);
+    return number === undefined ? undefined : this.getCreditNote(number);
+  }
+
   async listCreditNotes(): Promise<CreditNote[]> {
     return byKey(this.creditNotes).map((data) => reviveCreditNote(parse(data)));
   }

@@ -22,7 +22,7 @@ const COUNTER_ATTEMPTS = 20;
 export class DynamoDbCreditNotes extends LedgerTable implements CreditNoteBook {
   async issueCreditNote(input: IssueInput): Promise<IssueCreditNoteResult> {
     for (let attempt = 0; attempt < COUNTER_ATTEMPTS; attempt += 1) {
-      const earlier = await this.noteOfRequest(input.requestKey);
+      const earlier = await this.creditNoteOfRequest(input.requestKey);
       if (earlier) return { result: 'duplicate', note: earlier };
       const counter = await this.getItem('COUNTER', 'CREDITNOTE', true);
       const current = Number(counter?.value ?? 0);
@@ -148,7 +148,7 @@ export class DynamoDbCreditNotes extends LedgerTable implements CreditNoteBook {
     return items;
   }
 
-  private async noteOfRequest(requestKey: string): Promise<CreditNote | undefined> {
+  async creditNoteOfRequest(requestKey: string): Promise<CreditNote | undefined> {
     const request = await this.getItem('CREDITNOTEREQ', requestKey, true);
     if (!request) return undefined;
     const note = await this.getCreditNote(String(request.number));
