@@ -7,6 +7,7 @@ import {
   AGING_REPORTS_PREFIX,
   ARTIFACT_PREFIXES,
   agingReportKey,
+  creditNoteKey,
   discrepanciesCsvKey,
   invoiceKey,
   readReconciliation,
@@ -65,6 +66,15 @@ export async function writeOutputs(
     if (pdf) await writeFile(join(out, 'invoices', `${number}.pdf`), pdf);
     const html = await deps.artifacts.get(invoiceKey(number, 'html'));
     if (html) await writeFile(join(out, 'invoices', `${number}.html`), withStatusBanner(text(html), json, asOf));
+  }
+  // Only when credit notes were issued: without adjustments, OUT is what it always was.
+  const creditNotes = await deps.ledger.listCreditNotes();
+  if (creditNotes.length > 0) await mkdir(join(out, 'credit-notes'), { recursive: true });
+  for (const note of creditNotes) {
+    for (const kind of ['json', 'html', 'pdf'] as const) {
+      const bytes = await deps.artifacts.get(creditNoteKey(note.number, kind));
+      if (bytes) await writeFile(join(out, 'credit-notes', `${note.number}.${kind}`), bytes);
+    }
   }
   const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 

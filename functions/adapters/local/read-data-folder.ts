@@ -26,6 +26,7 @@ import {
   type ReferenceFileNames,
   type ReferenceFiles,
 } from '../../domain/reference/index.js';
+import { ADJUSTMENTS_FILE, parseAdjustments, type Adjustment } from '../../domain/reference/adjustments.js';
 
 export interface DataFolder {
   readonly reference: ReferenceData;
@@ -34,6 +35,8 @@ export interface DataFolder {
   readonly usageFiles: string[];
   /** The same files with their names: the path under `usage/`, with `/` (`2025-01/x.csv`). */
   readonly usage: readonly UsageFile[];
+  /** adjustments.csv (credit notes and voids), in (date, adjustment_id) order; empty without the file. */
+  readonly adjustments: readonly Adjustment[];
 }
 
 export interface UsageFile {
@@ -233,8 +236,16 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
     for (const { rel, path } of tree.files) usage.push({ name: rel, path });
   }
   if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
+  const adjustmentsEntry = find(entries, ADJUSTMENTS_FILE, 'file');
+  const adjustmentsPath = adjustmentsEntry
+    ? [{ file: adjustmentsEntry.name, path: join(root, adjustmentsEntry.name) }]
+    : [];
   const tooBig: Problem[] = [];
-  for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
+  for (const { file, path } of [
+    ...found.map(({ key, path }) => ({ file: names[key], path })),
+    ...paymentPaths,
+    ...adjustmentsPath,
+  ]) {
     const problem = await sizeProblem(path, file);
     if (problem) tooBig.push(problem);
   }
@@ -254,6 +265,12 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   for (const { file, path } of paymentPaths) paymentFiles.push({ file, text: await text(path) });
   const payments = parsePaymentFiles(paymentFiles, options);
 
+  const adjustments = adjustmentsEntry
+    ? parseAdjustments(await text(join(root, adjustmentsEntry.name)), adjustmentsEntry.name, {
+        ...(reference.ok ? { invoicePrefix: reference.value.settings.invoice.prefix } : {}),
+      })
+    : undefined;
+
   const logo =
     reference.ok && reference.value.settings.msp.logo !== undefined
       ? readLogo(
@@ -263,10 +280,11 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
         )
       : undefined;
 
-  if (!reference.ok || !payments.ok || logo?.ok === false) {
+  if (!reference.ok || !payments.ok || logo?.ok === false || adjustments?.ok === false) {
     const problems = [
       ...(reference.ok ? [] : reference.problems),
       ...(payments.ok ? [] : payments.problems),
+      ...(adjustments?.ok === false ? adjustments.problems : []),
       ...(logo?.ok === false ? [logo.problem] : []),
     ];
     return {
@@ -281,6 +299,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
       payments: payments.value,
       usageFiles: usage.map((file) => file.path),
       usage,
+      adjustments: adjustments?.ok ? adjustments.value : [],
     },
     warnings: [...reference.warnings, ...payments.warnings],
   };
