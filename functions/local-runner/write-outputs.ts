@@ -153,13 +153,16 @@ function specReconciliation(json: ReconciliationJson): unknown {
  */
 export function withStatusBanner(html: string, invoice: InvoiceJson, asOf: IsoDate): string {
   const status = shownStatus(invoice, asOf);
-  const balance = status.key === 'paid' ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
+  const settled = status.key === 'paid' || status.key === 'void';
+  const balance = settled ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
   const colors =
-    status.key === 'paid'
-      ? '#15803d;background:#f0fdf4'
-      : status.key === 'overdue'
-        ? '#b91c1c;background:#fef2f2'
-        : '#b45309;background:#fffbeb';
+    status.key === 'void'
+      ? '#374151;background:#f3f4f6'
+      : status.key === 'paid'
+        ? '#15803d;background:#f0fdf4'
+        : status.key === 'overdue'
+          ? '#b91c1c;background:#fef2f2'
+          : '#b45309;background:#fffbeb';
   const banner = `<div class="asof" role="status" style="margin:0;padding:10px 16px;font:bold 14px/1.4 Helvetica,Arial,sans-serif;border-bottom:2px solid;color:${colors}">As of ${escapeHtml(asOf)}: ${escapeHtml(status.label)}${escapeHtml(balance)}</div>`;
   const body = /<body[^>]*>/i.exec(html);
   return body

@@ -104,6 +104,8 @@ describe('simulate with adjustments.csv', () => {
     const invoice = (n: string) => readJson<InvoiceJson>(join(out, 'invoices', `OSP-2025-${n}.json`));
     expect(await invoice('000011')).toMatchObject({ status: 'void', balance: '0.000', total: '254.000' });
     expect(await invoice('000009')).toMatchObject({ total: '8256.18', balance: '8136.18' });
+    const page = await readFile(join(out, 'invoices', 'OSP-2025-000011.html'), 'utf8');
+    expect(page).toContain(`As of ${TO}: void</div>`);
     expect(await invoice('000002')).toMatchObject({ status: 'paid', balance: '0.00' });
   });
 
