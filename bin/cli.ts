@@ -13,6 +13,7 @@ import { progressReporter } from './progress.js';
 import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
 import { addReviewCommands } from './review-commands.js';
+import { addCreditNoteCommands } from './credit-note-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -107,6 +108,7 @@ export function buildProgram(): Command {
   addOpsCommands(program);
   addSourcesCommands(program);
   addReviewCommands(program);
+  addCreditNoteCommands(program);
   return program;
 }
 

@@ -7,8 +7,8 @@
  * Usage bucket: `inbox/` (dropped or pulled files), `archive/<sha256>` (the raw bytes),
  * `rejected/<sha256>/<name>.errors.csv` (row errors), `payments/` (payment files).
  * Artifacts bucket: `normalized/` and `refs/` (usage-records.ts), `reconciliation/<P>.json`,
- * `billing/<P>/plan.ndjson`, `invoices/<number>.{json,html,pdf}`, `reports/…`, `emails/<key>.eml`,
- * `drafts/<P>/<client>.{json,html,pdf}` (hold mode).
+ * `billing/<P>/plan.ndjson`, `invoices/<number>.{json,html,pdf}`, `credit-notes/<number>.{json,html,pdf}`,
+ * `reports/…`, `emails/<key>.eml`, `drafts/<P>/<client>.{json,html,pdf}` (hold mode).
  */
 import { z } from 'zod';
 import type { IsoDate, Period } from '../domain/dates.js';
@@ -32,6 +32,7 @@ export const ARTIFACT_PREFIXES = {
   reconciliation: 'reconciliation/',
   billing: 'billing/',
   invoices: 'invoices/',
+  creditNotes: 'credit-notes/',
   reports: 'reports/',
   emails: 'emails/',
   drafts: 'drafts/',
@@ -152,6 +153,11 @@ export function invoiceKey(number: string, kind: 'json' | 'html' | 'pdf'): strin
 /** A draft held for review (docs/review.md), rendered with a DRAFT watermark: `drafts/<P>/<client>.<kind>`. */
 export function draftKey(period: Period, clientId: string, kind: 'json' | 'html' | 'pdf'): string {
   return `${ARTIFACT_PREFIXES.drafts}${period}/${clientId}.${kind}`;
+}
+
+/** A credit note as rendered when it was issued (docs/credit-notes.md). */
+export function creditNoteKey(number: string, kind: 'json' | 'html' | 'pdf'): string {
+  return `${ARTIFACT_PREFIXES.creditNotes}${number}.${kind}`;
 }
 
 /** The reconciliation report of a period, as emailed to the billing team. */

@@ -7,6 +7,9 @@ import type { Discrepancy } from '../domain/reconcile-period.js';
 import type {
   Agreement,
   Client,
+  ClientCredit,
+  CreditNote,
+  CreditNoteLine,
   DunningStep,
   Invoice,
   InvoiceLine,
@@ -95,4 +98,27 @@ export function reviveLateFee(json: Json): LateFee {
 export function reviveDiscrepancy<T extends Discrepancy>(json: Json): T {
   const d = json as unknown as T;
   return { ...d, amountAtStake: optDec(d.amountAtStake) ?? null };
+}
+
+export function reviveCreditNote(json: Json): CreditNote {
+  const n = json as unknown as CreditNote;
+  return {
+    ...n,
+    lines: n.lines.map((l: CreditNoteLine) => ({
+      ...l,
+      quantity: dec(l.quantity),
+      unitPrice: dec(l.unitPrice),
+      amount: dec(l.amount),
+    })),
+    subtotal: dec(n.subtotal),
+    tax: dec(n.tax),
+    total: dec(n.total),
+    applied: dec(n.applied),
+    clientCredit: dec(n.clientCredit),
+  };
+}
+
+export function reviveClientCredit(json: Json): ClientCredit {
+  const c = json as unknown as ClientCredit;
+  return { ...c, amount: dec(c.amount) };
 }

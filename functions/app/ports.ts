@@ -313,6 +313,8 @@ export interface CreditNoteBook {
     invoice: PayableInvoice;
   }): Promise<IssueCreditNoteResult>;
   getCreditNote(number: string): Promise<CreditNote | undefined>;
+  /** The note a request key issued, if any: a re-run finds it before deciding anything again. */
+  creditNoteOfRequest(requestKey: string): Promise<CreditNote | undefined>;
   listCreditNotes(): Promise<CreditNote[]>;
   /** The client's unspent client credit, oldest first. */
   clientCredits(clientId: string): Promise<ClientCredit[]>;

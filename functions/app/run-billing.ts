@@ -19,6 +19,7 @@ import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js'
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { UseCaseDeps } from './deps.js';
 import type {
+  CreditNoteBook,
   DunningLog,
   FileRecord,
   InvoiceBook,
@@ -64,7 +65,7 @@ interface PlannedDraft {
 
 /** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
 export type BillingDeps = UseCaseDeps<
-  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog,
+  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog & CreditNoteBook,
   'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
 > &
   HoldDeps;
@@ -179,6 +180,8 @@ async function computePlan(
   const fees = await mapBounded(clients, PLAN_CONCURRENCY, async (c: Client) =>
     (await deps.ledger.unbilledLateFees(c.clientId)).filter((f) => f.chargedOn <= today),
   );
+  // Client credit left by credit notes, spent by the invoice (work-messages.ts issueExtras).
+  const credits = await mapBounded(clients, PLAN_CONCURRENCY, (c: Client) => deps.ledger.clientCredits(c.clientId));
   const plan: PlannedDraft[] = [];
   clients.forEach((client, i) => {
     const lateFees = fees[i] ?? [];
@@ -191,6 +194,7 @@ async function computePlan(
       pairs: pairsByClient.get(client.clientId) ?? [],
       releasedPairs: released.get(client.clientId),
       lateFees,
+      clientCredits: credits[i] ?? [],
     });
     if (draft) plan.push({ draft, lateFees, usage: usageOfLines(reconciliation, client.clientId, draft) });
   });

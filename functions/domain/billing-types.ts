@@ -312,4 +312,6 @@ export interface CreditNote {
   readonly clientCredit: Dec;
   /** Issued by voiding the invoice. */
   readonly void: boolean;
+  /** Who issued it (a CLI user, or `trueup` for the pipeline and simulate). */
+  readonly by?: string;
 }

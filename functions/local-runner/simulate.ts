@@ -28,6 +28,8 @@ import { credentialResolver } from '../collect/credentials.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../collect/sources-config.js';
 import { localNames, startLocalRuntime, type LocalRuntime } from './local-runtime.js';
 import { writeOutputs, type OutputSummary } from './write-outputs.js';
+import { AdjustmentError, applyAdjustments } from './apply-adjustments.js';
+import type { Adjustment } from '../domain/reference/adjustments.js';
 import { checkOutputFolder, discardOutputFolder, finishOutputFolder, startOutputFolder } from './output-folder.js';
 
 export interface SimulateOptions {
@@ -93,7 +95,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     const days = [...eachDay(options.from, options.to)];
     for (const [index, day] of days.entries()) {
       options.onDay?.(day, index, days.length);
-      await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals);
+      await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals, folder.value.adjustments);
     }
     await sendAgingReport(deps, { asOf: options.to, email: false });
     partial = await startOutputFolder(options.out);
@@ -117,6 +119,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   } catch (error) {
     if (partial) await discardOutputFolder(partial);
     await runtime.stop();
+    if (error instanceof AdjustmentError)
+      throw new DataFolderError(`The data folder ${options.data} has problems:\n${error.message}`);
     throw error;
   }
 }
@@ -214,9 +218,12 @@ export async function runDay(
   day: IsoDate,
   agingWeekday: number,
   approvals: readonly ApprovalRow[] = [],
+  adjustments: readonly Adjustment[] = [],
 ): Promise<void> {
   const { deps } = runtime;
   await applyDuePayments(deps, { today: day });
+  // adjustments.csv: credit notes and voids, after the day's payments and before dunning.
+  await applyAdjustments(deps, adjustments, day);
   await runDunning(deps, { today: day });
   // The invoice workers send the day's dunning emails, before the billing run's invoices.
   await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));

@@ -7,6 +7,7 @@ import {
   AGING_REPORTS_PREFIX,
   ARTIFACT_PREFIXES,
   agingReportKey,
+  creditNoteKey,
   discrepanciesCsvKey,
   draftKey,
   invoiceKey,
@@ -68,6 +69,15 @@ export async function writeOutputs(
     if (html) await writeFile(join(out, 'invoices', `${number}.html`), withStatusBanner(text(html), json, asOf));
   }
   await writeUnapprovedDrafts(deps, out);
+  // Only when credit notes were issued: without adjustments, OUT is what it always was.
+  const creditNotes = await deps.ledger.listCreditNotes();
+  if (creditNotes.length > 0) await mkdir(join(out, 'credit-notes'), { recursive: true });
+  for (const note of creditNotes) {
+    for (const kind of ['json', 'html', 'pdf'] as const) {
+      const bytes = await deps.artifacts.get(creditNoteKey(note.number, kind));
+      if (bytes) await writeFile(join(out, 'credit-notes', `${note.number}.${kind}`), bytes);
+    }
+  }
   const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 
   for (const key of await deps.artifacts.list(AGING_REPORTS_PREFIX)) {
@@ -169,13 +179,16 @@ function specReconciliation(json: ReconciliationJson): unknown {
  */
 export function withStatusBanner(html: string, invoice: InvoiceJson, asOf: IsoDate): string {
   const status = shownStatus(invoice, asOf);
-  const balance = status.key === 'paid' ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
+  const settled = status.key === 'paid' || status.key === 'void';
+  const balance = settled ? '' : ` — balance ${invoice.currency} ${invoice.balance}`;
   const colors =
-    status.key === 'paid'
-      ? '#15803d;background:#f0fdf4'
-      : status.key === 'overdue'
-        ? '#b91c1c;background:#fef2f2'
-        : '#b45309;background:#fffbeb';
+    status.key === 'void'
+      ? '#374151;background:#f3f4f6'
+      : status.key === 'paid'
+        ? '#15803d;background:#f0fdf4'
+        : status.key === 'overdue'
+          ? '#b91c1c;background:#fef2f2'
+          : '#b45309;background:#fffbeb';
   const banner = `<div class="asof" role="status" style="margin:0;padding:10px 16px;font:bold 14px/1.4 Helvetica,Arial,sans-serif;border-bottom:2px solid;color:${colors}">As of ${escapeHtml(asOf)}: ${escapeHtml(status.label)}${escapeHtml(balance)}</div>`;
   const body = /<body[^>]*>/i.exec(html);
   return body

@@ -9,6 +9,7 @@ import type { EmailContent, InvoiceView } from './email-content.js';
 import { escapeHtml as e, safeFilename, safeHeader } from './escape.js';
 import { formatsFor, localeOf } from './format.js';
 import { addressLines, invoiceModel } from './invoice-model.js';
+import { creditNoteModel, type CreditNoteView } from './credit-note-model.js';
 
 const FONT = 'font-family:Helvetica,Arial,sans-serif';
 const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
@@ -566,4 +567,74 @@ export function receiptEmail(input: ReceiptInput): EmailContent {
     ].join('\n'),
   );
   return { subject, text, html, attachments: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credit note
+
+/** A credit note to the client, its PDF attached: what was credited, on which invoice, and why. */
+export function creditNoteEmail(view: CreditNoteView, pdf: Buffer): EmailContent {
+  const { note, invoice, client, settings } = view;
+  const m = creditNoteModel(view);
+  const f = formatsFor(localeOf(settings));
+  // Plain figures, as the invoice email's subject (notifications.json records it as sent).
+  const subject = safeHeader(
+    `Credit note ${note.number} for invoice ${invoice.number} from ${settings.msp.name} — ${note.currency} ${formatMoney(note.total, note.currency)}`,
+  );
+  const issued = f.date(note.issueDate);
+  const summary: [string, string][] = [
+    ['Credit note number', note.number],
+    ['Issue date', issued],
+    ['Credits invoice', invoice.number],
+    ['Reason', note.reason],
+  ];
+  const totals = m.totals.map((t) => [t.label, t.value] as [string, string]);
+  const opening = note.void
+    ? `Invoice ${invoice.number} has been voided; please find attached credit note ${note.number}, issued ${issued}.`
+    : `Please find attached credit note ${note.number} for invoice ${invoice.number}, issued ${issued}.`;
+  const attached = `The credit note is attached as ${safeFilename(note.number)}.pdf.`;
+  const text = [
+    `Dear ${client.name},`,
+    '',
+    opening,
+    '',
+    textTable(summary, []),
+    '',
+    textTable(totals, [1]),
+    '',
+    ...m.terms,
+    '',
+    attached,
+    '',
+    signature(settings),
+  ].join('\n');
+  const rows = (list: [string, string][], strong: readonly string[] = []): string =>
+    list
+      .map(([k, v]) => {
+        const bold = strong.includes(k) ? 'font-weight:bold;' : '';
+        return `<tr><td style="${TD};${bold}color:#374151">${e(k)}</td><td style="${TD};${bold}text-align:right">${e(v)}</td></tr>`;
+      })
+      .join('');
+  const html = layout(
+    settings,
+    `Credit note ${note.number}: ${m.balanceDue} for invoice ${invoice.number}`,
+    [
+      p(`Dear ${e(client.name)},`),
+      p(e(opening)),
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows(summary)}</table>`,
+      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">` +
+        `<tr><th style="${TH}">Credit</th><th style="${TH};text-align:right">Amount (${e(note.currency)})</th></tr>${rows(
+          totals,
+          m.totals.filter((t) => t.strong).map((t) => t.label),
+        )}</table>`,
+      p(m.terms.map(e).join('<br>'), 'color:#374151'),
+      p(e(attached), 'color:#374151'),
+    ].join('\n'),
+  );
+  return {
+    subject,
+    text,
+    html,
+    attachments: [{ filename: `${safeFilename(note.number)}.pdf`, contentType: 'application/pdf', content: pdf }],
+  };
 }

@@ -8,7 +8,8 @@
 import type { InvoiceView } from './email-content.js';
 import { escapeHtml as e } from './escape.js';
 import { paperSizeOf } from './format.js';
-import { invoiceModel } from './invoice-model.js';
+import { invoiceModel, type InvoiceModel } from './invoice-model.js';
+import type { Logo, Settings } from '../domain/billing-types.js';
 
 const STYLE = `
   * { box-sizing: border-box; }
@@ -78,6 +79,7 @@ const STATUS_LABELS: Readonly<Record<string, string>> = {
   open: 'Open',
   partially_paid: 'Partially paid',
   paid: 'Paid',
+  void: 'Void',
 };
 
 /**
@@ -99,7 +101,11 @@ function lines(texts: readonly string[]): string {
 }
 
 export function renderInvoiceHtml(view: InvoiceView): string {
-  const m = invoiceModel(view);
+  return renderDocumentHtml(invoiceModel(view), view);
+}
+
+/** A document laid out as an invoice (an invoice, a credit note) from its model. */
+export function renderDocumentHtml(m: InvoiceModel, view: { settings: Settings; logo?: Logo }): string {
   const meta = m.meta.map((r) => `<tr><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`).join('');
   const groups = m.groups
     .map((g) =>
@@ -117,6 +123,7 @@ export function renderInvoiceHtml(view: InvoiceView): string {
     .map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`)
     .join('');
   const status = STATUS_LABELS[m.status] ?? m.status;
+  const statusTag = status ? `<span class="status">${e(status)}</span>` : '';
   const logo = view.logo
     ? `<img class="logo" src="data:${e(view.logo.contentType)};base64,${view.logo.base64}" alt="${e(m.from.name)}">`
     : '';
@@ -140,14 +147,14 @@ export function renderInvoiceHtml(view: InvoiceView): string {
     <div class="from"><strong>${e(m.from.name)}</strong>${lines(m.from.address)}${e(m.from.email)}${m.from.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
   </div>
   <div>
-    <h1>${m.draft ? 'DRAFT INVOICE' : 'INVOICE'}</h1>
+    <h1>${e(m.heading ?? (m.draft ? 'DRAFT INVOICE' : 'INVOICE'))}</h1>
     <table class="meta">${meta}</table>
     ${m.covers ? `<p class="covers">${e(m.covers)}</p>` : ''}
   </div>
 </div>
 <div class="mid">
   <div class="billto"><div class="label">Bill to</div><strong>${e(m.billTo.name)}</strong>${lines(m.billTo.address)}${e(m.billTo.emails)}<br><span class="extra">Client ID: ${e(m.billTo.clientId)}</span>${m.billTo.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
-  <div class="due"><div class="label">Balance due</div><div class="amount">${e(m.balanceDue)}</div><span class="status">${e(status)}</span></div>
+  <div class="due"><div class="label">${e(m.balanceLabel ?? 'Balance due')}</div><div class="amount">${e(m.balanceDue)}</div>${statusTag}</div>
 </div>
 <table class="lines">
 <thead><tr><th>Description</th><th>Qty</th><th>Unit price</th><th>Amount (${e(m.currency)})</th></tr></thead>
@@ -156,7 +163,7 @@ ${groups || '<tr><td class="desc" colspan="4">No lines.</td></tr>'}
 </tbody>
 </table>
 <div class="bottom">
-  <div class="terms"><div class="label">Payment terms</div>${m.terms.map((t) => `<p>${keepWhole(e(t), m.keepWhole)}</p>`).join('')}</div>
+  <div class="terms"><div class="label">${e(m.termsLabel ?? 'Payment terms')}</div>${m.terms.map((t) => `<p>${keepWhole(e(t), m.keepWhole)}</p>`).join('')}</div>
   <table class="totals">${totals}</table>
 </div>
 ${payment}

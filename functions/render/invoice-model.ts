@@ -52,6 +52,10 @@ export interface TotalRow {
 
 export interface InvoiceModel {
   readonly title: string;
+  /** The big heading (default `INVOICE`), the label of the amount box (default `Balance due`) and of the terms (default `Payment terms`): other documents laid out as an invoice (credit-note-model.ts) set them. */
+  readonly heading?: string;
+  readonly balanceLabel?: string;
+  readonly termsLabel?: string;
   readonly from: {
     readonly name: string;
     readonly address: readonly string[];

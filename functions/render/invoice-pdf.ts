@@ -16,7 +16,7 @@
  * note on the last page names it (the HTML invoice shows it with the reader's own fonts).
  */
 import PDFDocument from 'pdfkit';
-import type { PaperSize } from '../domain/billing-types.js';
+import type { Logo, PaperSize, Settings } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { paperSizeOf } from './format.js';
 import { invoiceModel, type InvoiceModel, type LineRow } from './invoice-model.js';
@@ -66,9 +66,21 @@ type Doc = PDFKit.PDFDocument;
 type TextOptions = PDFKit.Mixins.TextOptions & { font?: Weight; size?: number; color?: string };
 
 export function renderInvoicePdf(view: InvoiceView): Promise<Buffer> {
-  const model = invoiceModel(view);
+  return renderDocumentPdf(invoiceModel(view), {
+    settings: view.settings,
+    issueDate: view.invoice.issueDate,
+    subject: `Invoice ${view.invoice.number} for ${view.client.name}, period ${view.invoice.period}`,
+    ...(view.logo ? { logo: view.logo } : {}),
+  });
+}
+
+/** A document laid out as an invoice (an invoice, a credit note) from its model. */
+export function renderDocumentPdf(
+  model: InvoiceModel,
+  view: { settings: Settings; issueDate: string; subject: string; logo?: Logo },
+): Promise<Buffer> {
   const size = paperSizeOf(view.settings);
-  const issued = new Date(`${view.invoice.issueDate}T00:00:00Z`);
+  const issued = new Date(`${view.issueDate}T00:00:00Z`);
   const doc = new PDFDocument({
     size: size === 'Letter' ? 'LETTER' : 'A4',
     // No default font: pdfkit would load Helvetica; every text picks its Noto face.
@@ -80,7 +92,7 @@ export function renderInvoicePdf(view: InvoiceView): Promise<Buffer> {
     info: {
       Title: model.title,
       Author: view.settings.msp.name,
-      Subject: `${model.title} for ${view.client.name}, period ${view.invoice.period}`,
+      Subject: view.subject,
       Creator: 'TrueUp',
       Producer: 'TrueUp (PDFKit)',
       CreationDate: issued,
@@ -101,7 +113,7 @@ export function renderInvoicePdf(view: InvoiceView): Promise<Buffer> {
 }
 
 /** The logo's bytes when pdfkit can draw it (PNG or JPEG). */
-function logoImage(view: InvoiceView): Buffer | undefined {
+function logoImage(view: { logo?: Logo }): Buffer | undefined {
   const logo = view.logo;
   if (!logo || logo.contentType === 'image/svg+xml') return undefined;
   return Buffer.from(logo.base64, 'base64');
@@ -224,7 +236,7 @@ class InvoiceLayout {
     const { doc, model, g } = this;
     const rightX = 300;
     const rightWidth = g.right - rightX;
-    this.text(this.model.draft ? 'DRAFT INVOICE' : 'INVOICE', rightX, MARGIN - 2, {
+    this.text(this.model.heading ?? (this.model.draft ? 'DRAFT INVOICE' : 'INVOICE'), rightX, MARGIN - 2, {
       font: BOLD,
       size: 24,
       width: rightWidth,
@@ -269,7 +281,12 @@ class InvoiceLayout {
     const boxX = g.right - boxWidth;
     const boxY = Math.max(fromY, metaY) + 18;
     doc.save().rect(boxX, boxY, boxWidth, 44).fill(SHADE).restore();
-    this.text('Balance due', boxX + 10, boxY + 8, { size: 8, color: MUTED, width: boxWidth - 20, align: 'right' });
+    this.text(model.balanceLabel ?? 'Balance due', boxX + 10, boxY + 8, {
+      size: 8,
+      color: MUTED,
+      width: boxWidth - 20,
+      align: 'right',
+    });
     this.text(model.balanceDue, boxX + 10, boxY + 20, { font: BOLD, size: 14, width: boxWidth - 20, align: 'right' });
 
     this.y = Math.max(y, boxY + 44) + 16;
@@ -405,7 +422,12 @@ class InvoiceLayout {
     }
 
     let termsY = top - 2;
-    termsY += this.text('Payment terms', MARGIN, termsY, { font: BOLD, size: 9.5, width: termsWidth }) + 5;
+    termsY +=
+      this.text(this.model.termsLabel ?? 'Payment terms', MARGIN, termsY, {
+        font: BOLD,
+        size: 9.5,
+        width: termsWidth,
+      }) + 5;
     for (const line of this.model.terms)
       termsY += this.text(line, MARGIN, termsY, { size: 8.5, width: termsWidth, color: '#374151' }) + 3;
     this.y = Math.max(y, termsY);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js';
 import type { FileRecord, Ledger, OutboxEntry, StoredDraft } from '../../functions/app/ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
-import type { LateFee, Payment } from '../../functions/domain/billing-types.js';
+import type { CreditNote, LateFee, Payment } from '../../functions/domain/billing-types.js';
 import {
   localNames,
   provisionLocal,
@@ -376,5 +376,112 @@ describe.each(implementations)('%s: drafts of hold mode', (_name, make) => {
     expect((await approve(ledger, ['C2'])).map((d) => [d.status, d.number])).toEqual([['approved', 'INV-2025-000002']]);
     expect((await ledger.listDrafts()).map((d) => d.clientId)).toEqual(['C1', 'C2', 'C3']);
     expect(await ledger.listDrafts('2025-02')).toEqual([]);
+  });
+});
+
+describe.each(implementations)('%s: credit notes', (_name, make) => {
+  const note = (overrides: Partial<Omit<CreditNote, 'number'>> = {}): Omit<CreditNote, 'number'> => ({
+    invoiceNumber: 'INV-2025-000001',
+    clientId: 'C001',
+    currency: 'USD',
+    issueDate: '2025-02-10',
+    reason: 'outage',
+    lines: [{ description: 'Credit: outage', quantity: d(1), unitPrice: d(10), amount: d(10), taxable: false }],
+    subtotal: d(10),
+    tax: d(0),
+    total: d(10),
+    applied: d(10),
+    clientCredit: d(0),
+    void: false,
+    ...overrides,
+  });
+  const issue = async (ledger: Ledger, requestKey: string, overrides: Partial<Omit<CreditNote, 'number'>> = {}) =>
+    ledger.issueCreditNote({
+      requestKey,
+      prefix: 'CN',
+      note: note(overrides),
+      invoice: (await ledger.getInvoice(overrides.invoiceNumber ?? 'INV-2025-000001'))!,
+    });
+
+  it('numbers notes gaplessly, issues once per request key and keeps the applied part on the invoice', async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice(), []);
+    const first = await issue(ledger, 'k1');
+    const again = await issue(ledger, 'k1', { applied: d(20), total: d(20) });
+    const second = await issue(ledger, 'k2', { issueDate: '2025-02-11' });
+    expect([first, again, second].map((r) => [r.result, 'note' in r ? r.note.number : undefined])).toEqual([
+      ['issued', 'CN-2025-000001'],
+      ['duplicate', 'CN-2025-000001'],
+      ['issued', 'CN-2025-000002'],
+    ]);
+    expect(
+      (await ledger.listCreditNotes()).map((n) => [n.number, n.total.toFixed(2), n.lines[0]?.amount.toFixed(2)]),
+    ).toEqual([
+      ['CN-2025-000001', '10.00', '10.00'],
+      ['CN-2025-000002', '10.00', '10.00'],
+    ]);
+    expect((await ledger.getCreditNote('CN-2025-000002'))?.issueDate).toBe('2025-02-11');
+    expect((await ledger.creditNoteOfRequest('k2'))?.number).toBe('CN-2025-000002');
+    expect(await ledger.creditNoteOfRequest('k3')).toBeUndefined();
+    expect(await ledger.getCreditNote('CN-2025-000009')).toBeUndefined();
+    const credited = await ledger.getInvoice('INV-2025-000001');
+    expect([credited?.paid.toFixed(), credited?.paymentCount]).toEqual(['20', 2]);
+    expect(credited?.payments.map((p) => [p.paymentId, p.amount.toFixed(), p.creditNote, p.receivedOn])).toEqual([
+      ['CN-2025-000001', '10', 'CN-2025-000001', '2025-02-10'],
+      ['CN-2025-000002', '10', 'CN-2025-000002', '2025-02-11'],
+    ]);
+    expect((await ledger.listInvoices({ openOnly: true })).map((i) => i.invoice.number)).toEqual(['INV-2025-000001']);
+  });
+
+  it('refuses a note decided on totals that moved, and takes no number for it', async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice(), []);
+    const stale = (await ledger.getInvoice('INV-2025-000001'))!;
+    await ledger.addPayments([payment('P1', '40')]);
+    const target = (await ledger.paymentTarget(payment('P1', '40'))).invoice!;
+    await ledger.recordPayment(payment('P1', '40'), { invoice: target, amount: d(40), stillOpen: true });
+    expect(await ledger.issueCreditNote({ requestKey: 'k1', prefix: 'CN', note: note(), invoice: stale })).toEqual({
+      result: 'conflict',
+    });
+    expect(await ledger.listCreditNotes()).toEqual([]);
+    expect((await issue(ledger, 'k1')).result).toBe('issued');
+    expect((await ledger.listCreditNotes()).map((n) => n.number)).toEqual(['CN-2025-000001']);
+  });
+
+  it('voids an invoice: off the open list, voidedOn set, no later note', async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice(), []);
+    await issue(ledger, 'void#INV-2025-000001', { void: true, total: d(100), applied: d(100), subtotal: d(100) });
+    const voided = await ledger.getInvoice('INV-2025-000001');
+    expect([voided?.voidedOn, voided?.paid.toFixed()]).toEqual(['2025-02-10', '100']);
+    expect(await ledger.listInvoices({ openOnly: true })).toEqual([]);
+    expect((await issue(ledger, 'k2')).result).toBe('conflict');
+  });
+
+  it('a note paying the balance takes the invoice off the open list', async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice({ total: '10' }), []);
+    expect((await issue(ledger, 'k1')).result).toBe('issued');
+    expect(await ledger.listInvoices({ openOnly: true })).toEqual([]);
+  });
+
+  it('keeps client credit per client, oldest first, and an invoice spends it', async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice({ total: '10' }), []);
+    await issue(ledger, 'k1', { total: d(25), applied: d(10), clientCredit: d(15) });
+    await issue(ledger, 'k2', { issueDate: '2025-02-12', total: d(5), applied: d(0), clientCredit: d(5) });
+    expect(
+      (await ledger.clientCredits('C001')).map((c) => [c.creditNote, c.amount.toFixed(), c.currency, c.issuedOn]),
+    ).toEqual([
+      ['CN-2025-000001', '15', 'USD', '2025-02-10'],
+      ['CN-2025-000002', '5', 'USD', '2025-02-12'],
+    ]);
+    expect(await ledger.clientCredits('C002')).toEqual([]);
+    await ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000002', period: '2025-02', total: '1' }), [], {
+      credits: [{ creditNote: 'CN-2025-000001', clientId: 'C001', amount: d(15) }],
+    });
+    expect((await ledger.clientCredits('C001')).map((c) => [c.creditNote, c.amount.toFixed()])).toEqual([
+      ['CN-2025-000002', '5'],
+    ]);
   });
 });

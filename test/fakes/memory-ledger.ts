@@ -9,6 +9,8 @@
  */
 import {
   encode,
+  reviveClientCredit,
+  reviveCreditNote,
   reviveDiscrepancy,
   reviveInvoice,
   reviveLateFee,
@@ -95,6 +97,10 @@ export class MemoryLedger implements Ledger {
   protected readonly charges = new Map<string, { data: string; invoiceNumber?: string }>();
   /** Client credit by `${clientId}#${creditNote}`: the ClientCredit's codec JSON, `amount` = what is left. */
   protected readonly credits = new Map<string, { data: string }>();
+  /** Credit notes by number (codec JSON), the number each request key made, and the counter. */
+  private readonly creditNotes = new Map<string, string>();
+  private readonly creditNoteRequests = new Map<string, string>();
+  private creditNoteCounter = 0;
   private readonly sesMessages = new Map<string, string>();
   /** Drafts by `${period}#${clientId}`, as JSON (their plan entry is JSON already). */
   private readonly drafts = new Map<string, string>();
@@ -522,21 +528,67 @@ export class MemoryLedger implements Ledger {
     throw new Error('MemoryLedger.listCharges: not written yet');
   }
 
-  // ---- credit notes (SKELETON, issue 18) --------------------------------------------------------
-  async issueCreditNote(_input: Parameters<CreditNoteBook['issueCreditNote']>[0]): Promise<IssueCreditNoteResult> {
-    throw new Error('MemoryLedger.issueCreditNote: not written yet');
+  // ---- credit notes ----------------------------------------------------------------------------
+  async issueCreditNote(input: Parameters<CreditNoteBook['issueCreditNote']>[0]): Promise<IssueCreditNoteResult> {
+    const earlier = this.creditNoteRequests.get(input.requestKey);
+    if (earlier !== undefined) return { result: 'duplicate', note: (await this.getCreditNote(earlier))! };
+    const number = input.invoice.invoice.number;
+    const row = this.invoices.get(number);
+    if (!row) throw new Error(`Transaction cancelled: no invoice ${number}`);
+    if (row.paymentCount !== input.invoice.paymentCount || row.voidedOn !== undefined) return { result: 'conflict' };
+    this.creditNoteCounter += 1;
+    const note: CreditNote = {
+      ...input.note,
+      number: `${input.prefix}-${input.note.issueDate.slice(0, 4)}-${String(this.creditNoteCounter).padStart(6, '0')}`,
+    };
+    this.creditNotes.set(note.number, encode(note));
+    this.creditNoteRequests.set(input.requestKey, note.number);
+    if (note.applied.greaterThan(0)) {
+      const entry: AppliedPayment = {
+        paymentId: note.number,
+        amount: note.applied,
+        receivedOn: note.issueDate,
+        creditNote: note.number,
+      };
+      row.paid = input.invoice.paid.plus(note.applied);
+      row.paymentCount = input.invoice.paymentCount + 1;
+      this.applied.set(`${number}#${note.number}`, { invoice: number, data: encode(entry) });
+    }
+    const settled = !row.paid.lessThan(input.invoice.invoice.total);
+    if (note.void) row.voidedOn = note.issueDate;
+    if (note.void || settled) row.open = false;
+    if (note.clientCredit.greaterThan(0)) {
+      const credit: ClientCredit = {
+        creditNote: note.number,
+        clientId: note.clientId,
+        currency: note.currency,
+        amount: note.clientCredit,
+        issuedOn: note.issueDate,
+      };
+      this.credits.set(`${note.clientId}#${note.number}`, { data: encode(credit) });
+    }
+    return { result: 'issued', note };
   }
 
-  async getCreditNote(_number: string): Promise<CreditNote | undefined> {
-    throw new Error('MemoryLedger.getCreditNote: not written yet');
+  async getCreditNote(number: string): Promise<CreditNote | undefined> {
+    const data = this.creditNotes.get(number);
+    return data === undefined ? undefined : reviveCreditNote(parse(data));
+  }
+
+  async creditNoteOfRequest(requestKey: string): Promise<CreditNote | undefined> {
+    const number = this.creditNoteRequests.get(requestKey);
+    return number === undefined ? undefined : this.getCreditNote(number);
   }
 
   async listCreditNotes(): Promise<CreditNote[]> {
-    throw new Error('MemoryLedger.listCreditNotes: not written yet');
+    return byKey(this.creditNotes).map((data) => reviveCreditNote(parse(data)));
   }
 
-  async clientCredits(_clientId: string): Promise<ClientCredit[]> {
-    throw new Error('MemoryLedger.clientCredits: not written yet');
+  async clientCredits(clientId: string): Promise<ClientCredit[]> {
+    return byKey(this.credits)
+      .map((row) => reviveClientCredit(parse(row.data)))
+      .filter((c) => c.clientId === clientId && c.amount.greaterThan(0))
+      .sort((a, b) => a.issuedOn.localeCompare(b.issuedOn) || a.creditNote.localeCompare(b.creditNote));
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

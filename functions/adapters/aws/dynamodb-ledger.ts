@@ -118,5 +118,7 @@ export class DynamoDbLedger implements Ledger {
   readonly issueCreditNote: Ledger['issueCreditNote'] = (...args) => this.creditNotes.issueCreditNote(...args);
   readonly getCreditNote: Ledger['getCreditNote'] = (...args) => this.creditNotes.getCreditNote(...args);
   readonly listCreditNotes: Ledger['listCreditNotes'] = (...args) => this.creditNotes.listCreditNotes(...args);
+  readonly creditNoteOfRequest: Ledger['creditNoteOfRequest'] = (...args) =>
+    this.creditNotes.creditNoteOfRequest(...args);
   readonly clientCredits: Ledger['clientCredits'] = (...args) => this.creditNotes.clientCredits(...args);
 }

@@ -32,6 +32,7 @@ import {
   parseApprovals,
   type ApprovalRow,
 } from '../../domain/reference/approvals.js';
+import { ADJUSTMENTS_FILE, parseAdjustments, type Adjustment } from '../../domain/reference/adjustments.js';
 
 export interface DataFolder {
   readonly reference: ReferenceData;
@@ -42,6 +43,8 @@ export interface DataFolder {
   readonly usage: readonly UsageFile[];
   /** `approvals.csv` (hold mode, docs/review.md): approvals and holds simulate applies on their dates; none without the file. */
   readonly approvals: readonly ApprovalRow[];
+  /** adjustments.csv (credit notes and voids), in (date, adjustment_id) order; empty without the file. */
+  readonly adjustments: readonly Adjustment[];
 }
 
 export interface UsageFile {
@@ -241,8 +244,16 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
     for (const { rel, path } of tree.files) usage.push({ name: rel, path });
   }
   if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
+  const adjustmentsEntry = find(entries, ADJUSTMENTS_FILE, 'file');
+  const adjustmentsPath = adjustmentsEntry
+    ? [{ file: adjustmentsEntry.name, path: join(root, adjustmentsEntry.name) }]
+    : [];
   const tooBig: Problem[] = [];
-  for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
+  for (const { file, path } of [
+    ...found.map(({ key, path }) => ({ file: names[key], path })),
+    ...paymentPaths,
+    ...adjustmentsPath,
+  ]) {
     const problem = await sizeProblem(path, file);
     if (problem) tooBig.push(problem);
   }
@@ -263,6 +274,12 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   const payments = parsePaymentFiles(paymentFiles, options);
   const approvals = await readApprovals(root, entries, reference.ok ? reference.value : undefined);
 
+  const adjustments = adjustmentsEntry
+    ? parseAdjustments(await text(join(root, adjustmentsEntry.name)), adjustmentsEntry.name, {
+        ...(reference.ok ? { invoicePrefix: reference.value.settings.invoice.prefix } : {}),
+      })
+    : undefined;
+
   const logo =
     reference.ok && reference.value.settings.msp.logo !== undefined
       ? readLogo(
@@ -272,10 +289,11 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
         )
       : undefined;
 
-  if (!reference.ok || !payments.ok || logo?.ok === false || approvals.problems.length > 0) {
+  if (!reference.ok || !payments.ok || logo?.ok === false || approvals.problems.length > 0 || adjustments?.ok === false) {
     const problems = [
       ...(reference.ok ? [] : reference.problems),
       ...(payments.ok ? [] : payments.problems),
+      ...(adjustments?.ok === false ? adjustments.problems : []),
       ...(logo?.ok === false ? [logo.problem] : []),
       ...approvals.problems,
     ];
@@ -292,6 +310,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
       usageFiles: usage.map((file) => file.path),
       usage,
       approvals: approvals.rows,
+      adjustments: adjustments?.ok ? adjustments.value : [],
     },
     warnings: [...reference.warnings, ...payments.warnings],
   };

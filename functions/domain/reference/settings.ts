@@ -204,6 +204,16 @@ const logoFile = () =>
     return bad === undefined ? ok(text) : no<string>(bad);
   });
 
+/** A document series' prefix (`invoice.prefix`, `invoice.creditNotePrefix`): `{prefix}-{YYYY}-{NNNNNN}`. */
+const seriesPrefix = () =>
+  str((text) =>
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/.test(text)
+      ? ok(text)
+      : no<string>(
+          `must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`,
+        ),
+  );
+
 /** A display name for the From header (`"Acme IT" <billing@…>`): one line, no quotes or angle brackets. */
 const senderName = () =>
   str((text) => {
@@ -255,13 +265,7 @@ const settingsSchema = strict({
     return bad === undefined ? ok(text) : no<string>(bad);
   }).prefault(D.currency),
   invoice: strict({
-    prefix: str((text) =>
-      /^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/.test(text)
-        ? ok(text)
-        : no<string>(
-            `must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got ${quote(text)})`,
-          ),
-    ).prefault(D.invoice.prefix),
+    prefix: seriesPrefix().prefault(D.invoice.prefix),
     paymentTermsDays: wholeNumber(0, 3650).prefault(D.invoice.paymentTermsDays),
     recurringTiming: oneOf(['advance', 'arrears'] as const).prefault(D.invoice.recurringTiming),
     paymentInstructions: multiLine(2000).optional(),
@@ -281,6 +285,7 @@ const settingsSchema = strict({
       }))
       .optional(),
     reviewAlarmDays: wholeNumber(1, 365).optional(),
+    creditNotePrefix: seriesPrefix().optional(),
   }).prefault({}),
   reports: strict({
     // At least one: the reports are emailed, and nobody would receive them.

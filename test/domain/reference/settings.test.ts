@@ -51,6 +51,11 @@ describe('trueup.json defaults', () => {
     expect(settings.dunning.steps).toHaveLength(5);
   });
 
+  it('keeps invoice.creditNotePrefix absent unless set', () => {
+    expect('creditNotePrefix' in valueOf(parseSettings('{}')).invoice).toBe(false);
+    expect(valueOf(parseSettings('{"invoice":{"creditNotePrefix":"AV"}}')).invoice.creditNotePrefix).toBe('AV');
+  });
+
   it('replaces lists whole', () => {
     const settings = valueOf(
       parseSettings('{"reports":{"recipients":["ar@x.example"]},"dunning":{"steps":[{"name":"only","offsetDays":5}]}}'),
@@ -226,6 +231,11 @@ describe('trueup.json values', () => {
       'invoice.prefix: must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got "IN V")',
     ],
     [
+      'a credit note prefix with a slash',
+      { invoice: { creditNotePrefix: 'CN/' } },
+      'invoice.creditNotePrefix: must be 1–20 characters of A–Z, a–z, 0–9, ".", "_" or "-", starting with a letter or digit (got "CN/")',
+    ],
+    [
       'a bad recipient',
       { reports: { recipients: ['ok@x.example', 'nope'] } },
       'reports.recipients[1]: must be an email address like ap@client.example (got "nope")',
@@ -244,7 +254,7 @@ describe('trueup.json values', () => {
     [
       'a misspelt key',
       { invoice: { paymentTermDays: 14 } },
-      'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming, paymentInstructions, remitTo, paperSize, review, autoApprove, reviewAlarmDays)',
+      'invoice: has unknown setting "paymentTermDays" (known here: prefix, paymentTermsDays, recurringTiming, paymentInstructions, remitTo, paperSize, review, autoApprove, reviewAlarmDays, creditNotePrefix)',
     ],
     ['a section that is not an object', { invoice: 5 }, 'invoice: must be a JSON object (got 5)'],
     [
