@@ -6,6 +6,7 @@ import { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
 import type {
   Agreement,
+  Charge,
   Client,
   DunningStep,
   Invoice,
@@ -84,4 +85,9 @@ export function reviveLateFee(json: Json): LateFee {
 export function reviveDiscrepancy<T extends Discrepancy>(json: Json): T {
   const d = json as unknown as T;
   return { ...d, amountAtStake: optDec(d.amountAtStake) ?? null };
+}
+
+export function reviveCharge<T extends Charge>(json: Json): T {
+  const c = json as unknown as T;
+  return { ...c, quantity: dec(c.quantity), unitPrice: dec(c.unitPrice) };
 }
