@@ -23,7 +23,7 @@ const REFERENCE = reference({
   agreements: [
     agreement(),
     agreement({ agreementId: 'A2', sku: 'BACKUP', quantity: d(5), unitPrice: d(3), trueUp: 'credit' }),
-    agreement({ agreementId: 'A3', sku: 'LIC', quantity: d(4), unitPrice: d('7.25'), trueUp: 'none' }),
+    agreement({ agreementId: 'A3', sku: 'LIC', quantity: d(4), unitPrice: d('7.25'), trueUp: 'flag' }),
   ],
 });
 

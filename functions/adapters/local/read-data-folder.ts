@@ -13,11 +13,13 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
-import type { Payment, ReferenceData } from '../../domain/billing-types.js';
+import type { Charge, Payment, ReferenceData } from '../../domain/billing-types.js';
 import { measureText } from '../../text/measure.js';
 import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {
+  CHARGES_FILE,
   REFERENCE_FILE_NAMES,
+  parseCharges,
   parsePaymentFiles,
   parseReferenceData,
   sortProblems,
@@ -34,6 +36,8 @@ export interface DataFolder {
   readonly usageFiles: string[];
   /** The same files with their names: the path under `usage/`, with `/` (`2025-01/x.csv`). */
   readonly usage: readonly UsageFile[];
+  /** The optional charges.csv's one-off charges (docs/charges.md); empty without the file. */
+  readonly charges: readonly Charge[];
 }
 
 export interface UsageFile {
@@ -233,8 +237,14 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
     for (const { rel, path } of tree.files) usage.push({ name: rel, path });
   }
   if (unsafe.length > 0) return { ok: false, problems: sortProblems(unsafe) };
+  const chargesEntry = find(entries, CHARGES_FILE, 'file');
+  const chargesFile = chargesEntry ? { file: chargesEntry.name, path: join(root, chargesEntry.name) } : undefined;
   const tooBig: Problem[] = [];
-  for (const { file, path } of [...found.map(({ key, path }) => ({ file: names[key], path })), ...paymentPaths]) {
+  for (const { file, path } of [
+    ...found.map(({ key, path }) => ({ file: names[key], path })),
+    ...paymentPaths,
+    ...(chargesFile ? [chargesFile] : []),
+  ]) {
     const problem = await sizeProblem(path, file);
     if (problem) tooBig.push(problem);
   }
@@ -263,15 +273,26 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
         )
       : undefined;
 
-  if (!reference.ok || !payments.ok || logo?.ok === false) {
+  // Checked against the reference data, so only once that parsed.
+  const charges =
+    chargesFile && reference.ok
+      ? parseCharges(await text(chargesFile.path), reference.value, chargesFile.file)
+      : undefined;
+
+  if (!reference.ok || !payments.ok || logo?.ok === false || charges?.ok === false) {
     const problems = [
       ...(reference.ok ? [] : reference.problems),
       ...(payments.ok ? [] : payments.problems),
       ...(logo?.ok === false ? [logo.problem] : []),
+      ...(charges?.ok === false ? charges.problems : []),
     ];
     return {
       ok: false,
-      problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]),
+      problems: sortProblems(problems, [
+        ...Object.values(names),
+        ...paymentFiles.map((file) => file.file),
+        ...(chargesFile ? [chargesFile.file] : []),
+      ]),
     };
   }
   return {
@@ -281,6 +302,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
       payments: payments.value,
       usageFiles: usage.map((file) => file.path),
       usage,
+      charges: charges?.ok ? charges.value : [],
     },
     warnings: [...reference.warnings, ...payments.warnings],
   };
