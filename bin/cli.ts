@@ -12,6 +12,7 @@ import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
 import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
+import { addChargeCommands } from './charge-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
 
   addOpsCommands(program);
   addSourcesCommands(program);
+  addChargeCommands(program);
   return program;
 }
 

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
@@ -48,11 +49,16 @@ export function date(value: string): string {
   return value;
 }
 
-interface Target {
+export interface Target {
   outputs?: string;
 }
 
-async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
+/** Who runs the command, recorded with what they change: `--by`, else the OS user name. */
+export function actor(given?: string): string {
+  return given?.trim() || userInfo().username;
+}
+
+export async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(target);
   try {
     return await act(connection);
@@ -62,11 +68,11 @@ async function withConnection<T>(target: Target, act: (c: Connection) => Promise
 }
 
 /** Today in the MSP's time zone (the CLI is an edge; the domain never reads the clock). */
-async function today(deps: Deps, given?: string): Promise<string> {
+export async function today(deps: Deps, given?: string): Promise<string> {
   return given ?? dateInZone(new Date(), (await requireReference(deps)).settings.timezone);
 }
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((r) =>
@@ -95,7 +101,7 @@ function warningLines(warnings: readonly Problem[]): string {
   return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
-async function drainAll(c: Connection): Promise<void> {
+export async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
   await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
   await c.drain('discrepancies', DiscrepancyMessageSchema, async (message) => {
@@ -189,14 +195,17 @@ export function addOpsCommands(program: Command): void {
   discrepancies
     .command('list')
     .description('list discrepancies, newest period last')
-    .option('--status <status>', 'only those with this status: open | acknowledged | resolved | dismissed')
+    .option(
+      '--status <status>',
+      'only those with this status: open | acknowledged | resolved | dismissed | billed | credited',
+    )
     .option(...outputs)
     .action((opts: { status?: string } & Target) =>
       withConnection(opts, async (c) => {
         const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
         console.log(
           table([
-            ['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
+            ['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status', 'invoice', 'by'],
             ...all.map((d) => [
               d.id,
               d.period,
@@ -205,6 +214,8 @@ export function addOpsCommands(program: Command): void {
               d.sku ?? d.accountId ?? d.vendorSku ?? '',
               d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`,
               d.status,
+              d.invoiceNumber ? `${d.invoiceNumber} line ${d.invoiceLine ?? '?'}` : '',
+              d.by ? `${d.by}${d.closedOn ? ` ${d.closedOn}` : ''}` : '',
             ]),
           ]),
         );
@@ -221,10 +232,17 @@ export function addOpsCommands(program: Command): void {
       .argument('<id>', 'the discrepancy id (trueup discrepancies list)')
       .option('--note <text>', 'a note kept with the status change')
       .option('--date <date>', 'the day of the change (default today)', date)
+      .option('--by <name>', 'who makes the change (default your user name)')
       .option(...outputs)
-      .action((id: string, opts: { note?: string; date?: string } & Target) =>
+      .action((id: string, opts: { note?: string; date?: string; by?: string } & Target) =>
         withConnection(opts, async (c) => {
-          const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
+          const d = await c.deps.ledger.setDiscrepancyStatus(
+            id,
+            status,
+            await today(c.deps, opts.date),
+            opts.note,
+            actor(opts.by),
+          );
           console.log(`${d.id} is now ${d.status}.`);
         }),
       );
