@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { Charge, ReferenceData } from '../billing-types.js';
 import { moneyProblem } from '../money.js';
 import * as cell from './cell-schemas.js';
+import { toDecimal } from './cell-schemas.js';
 import { duplicateKeys, readTable, type TableSpec } from './csv-table.js';
 import { fail, succeed, type ParseResult, type Problem } from './problems.js';
 
@@ -66,17 +67,23 @@ export function parseCharges(
   const problems: Problem[] = [...table.problems, ...duplicateKeys(table.raw, file, { columns: ['charge_id'] })];
   const clients = new Map(reference.clients.map((c) => [c.clientId, c]));
   const skus = new Set(reference.products.map((p) => p.sku));
-  for (const { line, value } of table.rows) {
-    const client = clients.get(value.clientId);
+  // On every row read, valid or not, so that one run lists every problem.
+  for (const { line, cells } of table.raw) {
+    const clientId = cells.client_id;
+    const sku = cells.sku;
+    if (sku !== undefined && sku !== '' && !skus.has(sku))
+      problems.push({ file, line, column: 'sku', reason: `sku ${JSON.stringify(sku)} is not in products.csv` });
+    if (clientId === undefined || clientId === '') continue;
+    const client = clients.get(clientId);
     if (!client) {
-      problems.push({ file, line, column: 'client_id', reason: `client ${JSON.stringify(value.clientId)} is not in clients.csv` });
+      problems.push({ file, line, column: 'client_id', reason: `client ${JSON.stringify(clientId)} is not in clients.csv` });
       continue;
     }
-    if (value.sku !== undefined && !skus.has(value.sku))
-      problems.push({ file, line, column: 'sku', reason: `sku ${JSON.stringify(value.sku)} is not in products.csv` });
-    const digits = moneyProblem(value.unitPrice, client.currency);
+    const price = toDecimal(cells.unit_price ?? '', { digits: false });
+    const digits = price.ok ? moneyProblem(price.value, client.currency) : undefined;
     if (digits !== undefined) problems.push({ file, line, column: 'unit_price', reason: digits });
   }
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const columns = chargesSpec.columns;
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || columns.indexOf(a.column ?? '') - columns.indexOf(b.column ?? ''));
   return problems.length > 0 ? fail(problems) : succeed(table.rows.map((row) => row.value));
 }
