@@ -92,7 +92,9 @@ async function invoiceNow(c: Connection, charge: Charge): Promise<string> {
   );
   await drainAll(c);
   if (queued === 'delivery') return `It is invoiced on ${number} already.`;
-  return c.kind === 'aws' ? `Queued on invoice ${number}; the invoice worker issues and emails it.` : `Invoiced on ${number}.`;
+  return c.kind === 'aws'
+    ? `Queued on invoice ${number}; the invoice worker issues and emails it.`
+    : `Invoiced on ${number}.`;
 }
 
 export function addChargeCommands(program: Command): void {
@@ -119,7 +121,9 @@ export function addChargeCommands(program: Command): void {
         const stored: StoredCharge | undefined = added
           ? charge
           : (await c.deps.ledger.listCharges()).find((x) => x.chargeId === charge.chargeId);
-        console.log(`${added ? 'Added' : 'Already there, nothing added:'} ${describeCharge(stored ?? charge, currency)}.`);
+        console.log(
+          `${added ? 'Added' : 'Already there, nothing added:'} ${describeCharge(stored ?? charge, currency)}.`,
+        );
         if (stored?.invoiceNumber && !opts.invoiceNow) console.log(`It is billed on ${stored.invoiceNumber}.`);
         if (opts.invoiceNow) console.log(await invoiceNow(c, stored ?? charge));
       }),

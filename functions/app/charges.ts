@@ -110,14 +110,14 @@ export async function chargeForDiscrepancy(
       `Discrepancy ${input.id} is ${discrepancy.status} already, on ${discrepancy.invoiceNumber ?? '?'} line ${discrepancy.invoiceLine ?? '?'}.`,
     );
   const client = reference.clients.find((c) => c.clientId === clientId);
-  if (!client) throw new ChargeError(`Discrepancy ${input.id} names client ${clientId}, who is not in the reference data.`);
+  if (!client)
+    throw new ChargeError(`Discrepancy ${input.id} names client ${clientId}, who is not in the reference data.`);
   if (discrepancy.currency !== client.currency)
     throw new ChargeError(
       `Discrepancy ${input.id} is in ${discrepancy.currency}, but ${clientId} is billed in ${client.currency}: give the charge with trueup charges add instead.`,
     );
   const amount = input.amount ?? discrepancy.amountAtStake;
-  if (amount === null)
-    throw new ChargeError(`Discrepancy ${input.id} has no amount at stake: give one with --amount.`);
+  if (amount === null) throw new ChargeError(`Discrepancy ${input.id} has no amount at stake: give one with --amount.`);
   if (!amount.greaterThan(0))
     throw new ChargeError(`The amount to ${input.action} must be more than 0 (got ${amount.toString()}).`);
   const product = reference.products.find((p) => p.sku === discrepancy.sku);

@@ -7,7 +7,10 @@
 import type { DiscrepancyClosure, StoredDiscrepancy } from './ports.js';
 
 /** The discrepancy as its closure leaves it: billed or credited, on that invoice line, by whom. */
-export function applyClosure(discrepancy: StoredDiscrepancy, closure: DiscrepancyClosure | undefined): StoredDiscrepancy {
+export function applyClosure(
+  discrepancy: StoredDiscrepancy,
+  closure: DiscrepancyClosure | undefined,
+): StoredDiscrepancy {
   if (!closure) return discrepancy;
   return {
     ...discrepancy,

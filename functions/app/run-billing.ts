@@ -120,7 +120,12 @@ async function planOnce(
   const stored = await readPlan(deps.artifacts, reconciliation.period);
   if (stored) return stored;
   const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) =>
-    encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage, ...(p.closes.length > 0 ? { closes: p.closes } : {}) }),
+    encode({
+      draft: p.draft,
+      lateFees: p.lateFees,
+      usage: p.usage,
+      ...(p.closes.length > 0 ? { closes: p.closes } : {}),
+    }),
   );
   await writePlan(deps.artifacts, reconciliation.period, lines);
   return lines.map((line) => JSON.parse(line) as PlanEntry); // just encoded: the plan's shape
@@ -181,7 +186,10 @@ export function closuresOfLines(
   charges: readonly Charge[],
 ): PlannedClosures {
   const listed = reconciliation
-    ? [{ period: reconciliation.period, discrepancies: reconciliation.discrepancies }, ...(reconciliation.released ?? [])]
+    ? [
+        { period: reconciliation.period, discrepancies: reconciliation.discrepancies },
+        ...(reconciliation.released ?? []),
+      ]
     : [];
   const closes: PlannedClosures = [];
   draft.lines.forEach((line, i) => {

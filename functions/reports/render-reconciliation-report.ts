@@ -141,7 +141,9 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     ...handled.map((x) => `  ${x.d.type} ${who(x.d)} ${what(x.d)}: ${amount(x.d)} — ${carried(x)}`),
     '',
     `Needs your decision: ${undecided.length}`,
-    ...undecided.map((d) => `  ${d.type} ${who(d)} ${what(d)}${d.amountAtStake === null ? '' : `: ${amount(d)}`} — ${d.id}`),
+    ...undecided.map(
+      (d) => `  ${d.type} ${who(d)} ${what(d)}${d.amountAtStake === null ? '' : `: ${amount(d)}`} — ${d.id}`,
+    ),
     '',
     'Files:',
     ...r.files.map(

@@ -18,7 +18,11 @@ import { agreement, d, mapping, product, reference } from '../support/builders.j
 // SEAT: 10 contracted, 13 used, billed (true-up); BACKUP: 5 contracted, 2 used, credited;
 // LIC: 4 contracted, 6 used, no true-up (flagged for a decision).
 const REFERENCE = reference({
-  products: [product(), product({ sku: 'BACKUP', name: 'Backup', unit: 'device' }), product({ sku: 'LIC', name: 'Licence' })],
+  products: [
+    product(),
+    product({ sku: 'BACKUP', name: 'Backup', unit: 'device' }),
+    product({ sku: 'LIC', name: 'Licence' }),
+  ],
   skuMap: [mapping(), mapping({ vendorSku: 'bk', sku: 'BACKUP' }), mapping({ vendorSku: 'lic', sku: 'LIC' })],
   agreements: [
     agreement(),
@@ -138,18 +142,26 @@ describe('discrepancies closed by the invoice line that carried them', () => {
     await drainWork(deps);
     expect((await deps.ledger.listDiscrepancies()).find((x) => x.id === lic.id)?.status).toBe('credited');
 
-    await expect(chargeForDiscrepancy(deps, { id: seat.id, action: 'bill', today: '2025-02-05', by: 'a' })).rejects.toThrow(
-      'is billed already, on INV-2025-000001 line 4',
-    );
-    await expect(chargeForDiscrepancy(deps, { id: 'nope', action: 'bill', today: '2025-02-05', by: 'a' })).rejects.toThrow(
-      'No discrepancy with id nope',
-    );
+    await expect(
+      chargeForDiscrepancy(deps, { id: seat.id, action: 'bill', today: '2025-02-05', by: 'a' }),
+    ).rejects.toThrow('is billed already, on INV-2025-000001 line 4');
+    await expect(
+      chargeForDiscrepancy(deps, { id: 'nope', action: 'bill', today: '2025-02-05', by: 'a' }),
+    ).rejects.toThrow('No discrepancy with id nope');
     await deps.ledger.storeDiscrepancy(
-      { id: 'U1', period: '2025-01', type: 'unknown_account', vendor: 'microsoft', accountId: 'T9', amountAtStake: d(3), currency: 'USD' },
+      {
+        id: 'U1',
+        period: '2025-01',
+        type: 'unknown_account',
+        vendor: 'microsoft',
+        accountId: 'T9',
+        amountAtStake: d(3),
+        currency: 'USD',
+      },
       '2025-02-01',
     );
-    await expect(chargeForDiscrepancy(deps, { id: 'U1', action: 'bill', today: '2025-02-05', by: 'a' })).rejects.toThrow(
-      'names no client',
-    );
+    await expect(
+      chargeForDiscrepancy(deps, { id: 'U1', action: 'bill', today: '2025-02-05', by: 'a' }),
+    ).rejects.toThrow('names no client');
   });
 });

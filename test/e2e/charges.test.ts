@@ -137,7 +137,15 @@ describe('charges through simulate', () => {
     // K-009's March invoice: the charge after the credit, before the late fee; 20% tax.
     const k9 = invoices.get(number(19))!;
     const k9expected = await expectedInvoice(19);
-    expect(k9.lines.map((l) => l.kind)).toEqual(['recurring', 'recurring', 'recurring', 'recurring', 'credit', 'charge', 'late_fee']);
+    expect(k9.lines.map((l) => l.kind)).toEqual([
+      'recurring',
+      'recurring',
+      'recurring',
+      'recurring',
+      'credit',
+      'charge',
+      'late_fee',
+    ]);
     expect(money(k9.lines[5]!)).toEqual(['charge', 'On-site visit', '1.5', '95.5', '143.25']);
     expect(k9.tax).toBe(new Dec(k9expected.tax).plus('28.65').toFixed(2)); // 20% of 143.25
     expect(k9.total).toBe(new Dec(k9expected.total).plus('143.25').plus('28.65').toFixed(2));
@@ -179,7 +187,9 @@ describe('charges through simulate', () => {
   it('closes every true-up and credit discrepancy with the invoice and line that carried it', () => {
     const closed = discrepancies.filter((d) => d.status === 'billed' || d.status === 'credited');
     const carried = [...invoices.values()].flatMap((i) =>
-      i.lines.flatMap((l, index) => (l.kind === 'true_up' || l.kind === 'credit' ? [{ invoice: i, line: index + 1 }] : [])),
+      i.lines.flatMap((l, index) =>
+        l.kind === 'true_up' || l.kind === 'credit' ? [{ invoice: i, line: index + 1 }] : [],
+      ),
     );
     expect(closed.length).toBe(carried.length);
     expect(closed.length).toBeGreaterThan(10);

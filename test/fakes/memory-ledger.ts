@@ -188,7 +188,10 @@ export class MemoryLedger implements Ledger {
     return byKey(this.discrepancies).map((data) => {
       const stored = reviveDiscrepancy<StoredDiscrepancy>(parse(data));
       const closure = this.closures.get(stored.id);
-      return applyClosure(stored, closure === undefined ? undefined : (parse(closure) as unknown as DiscrepancyClosure));
+      return applyClosure(
+        stored,
+        closure === undefined ? undefined : (parse(closure) as unknown as DiscrepancyClosure),
+      );
     });
   }
 

@@ -17,17 +17,7 @@ export const CHARGES_FILE = 'charges.csv';
 const yesNo = () => cell.oneOf(['true', 'false'] as const);
 
 export const chargesSpec: TableSpec<Charge> = {
-  columns: [
-    'charge_id',
-    'client_id',
-    'date',
-    'description',
-    'quantity',
-    'unit_price',
-    'sku',
-    'taxable',
-    'invoice_now',
-  ],
+  columns: ['charge_id', 'client_id', 'date', 'description', 'quantity', 'unit_price', 'sku', 'taxable', 'invoice_now'],
   required: ['charge_id', 'client_id', 'date', 'description', 'quantity', 'unit_price'],
   row: z
     .object({
@@ -42,19 +32,17 @@ export const chargesSpec: TableSpec<Charge> = {
       taxable: yesNo().optional(),
       invoice_now: yesNo().optional(),
     })
-    .transform(
-      (r): Charge => ({
-        chargeId: r.charge_id,
-        clientId: r.client_id,
-        date: r.date,
-        description: r.description,
-        quantity: r.quantity,
-        unitPrice: r.unit_price,
-        ...(r.sku !== undefined ? { sku: r.sku } : {}),
-        taxable: r.taxable !== 'false',
-        ...(r.invoice_now === 'true' ? { invoiceNow: true } : {}),
-      }),
-    ),
+    .transform((r): Charge => ({
+      chargeId: r.charge_id,
+      clientId: r.client_id,
+      date: r.date,
+      description: r.description,
+      quantity: r.quantity,
+      unitPrice: r.unit_price,
+      ...(r.sku !== undefined ? { sku: r.sku } : {}),
+      taxable: r.taxable !== 'false',
+      ...(r.invoice_now === 'true' ? { invoiceNow: true } : {}),
+    })),
 };
 
 /** charges.csv checked on its own and against `reference`; every problem, or the charges in file order. */
@@ -76,7 +64,12 @@ export function parseCharges(
     if (clientId === undefined || clientId === '') continue;
     const client = clients.get(clientId);
     if (!client) {
-      problems.push({ file, line, column: 'client_id', reason: `client ${JSON.stringify(clientId)} is not in clients.csv` });
+      problems.push({
+        file,
+        line,
+        column: 'client_id',
+        reason: `client ${JSON.stringify(clientId)} is not in clients.csv`,
+      });
       continue;
     }
     const price = toDecimal(cells.unit_price ?? '', { digits: false });
@@ -84,6 +77,8 @@ export function parseCharges(
     if (digits !== undefined) problems.push({ file, line, column: 'unit_price', reason: digits });
   }
   const columns = chargesSpec.columns;
-  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || columns.indexOf(a.column ?? '') - columns.indexOf(b.column ?? ''));
+  problems.sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || columns.indexOf(a.column ?? '') - columns.indexOf(b.column ?? ''),
+  );
   return problems.length > 0 ? fail(problems) : succeed(table.rows.map((row) => row.value));
 }

@@ -504,7 +504,10 @@ describe('readDataFolder: charges.csv', () => {
     expect(valueOf(await readDataFolder(dir)).charges.map((c) => [c.chargeId, c.clientId, c.taxable])).toEqual([
       ['FW-1', 'K-006', false],
     ]);
-    await writeFile(join(dir, 'Charges.csv'), `${header}\nFW-1,K-006,2025-02-15,Firewall,2,149.99,HRS,\nFW-1,K-999,2025-02-15,x,1,1,,\n`);
+    await writeFile(
+      join(dir, 'Charges.csv'),
+      `${header}\nFW-1,K-006,2025-02-15,Firewall,2,149.99,HRS,\nFW-1,K-999,2025-02-15,x,1,1,,\n`,
+    );
     expect(problemsOf(await readDataFolder(dir)).map((p) => [p.file, p.line, p.column])).toEqual([
       ['Charges.csv', 3, 'charge_id'],
       ['Charges.csv', 3, 'client_id'],

@@ -14,7 +14,14 @@ describe('parseCharges', () => {
     );
     if (!parsed.ok) throw new Error(formatProblems(parsed.problems));
     expect(
-      parsed.value.map((c) => [c.chargeId, c.quantity.toString(), c.unitPrice.toString(), c.sku, c.taxable, c.invoiceNow]),
+      parsed.value.map((c) => [
+        c.chargeId,
+        c.quantity.toString(),
+        c.unitPrice.toString(),
+        c.sku,
+        c.taxable,
+        c.invoiceNow,
+      ]),
     ).toEqual([
       ['A', '1.5', '95.5', 'SEAT', true, undefined],
       ['B', '1', '5000', undefined, false, true],
