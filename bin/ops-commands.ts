@@ -92,8 +92,11 @@ async function importData(deps: Deps, dir: string): Promise<string> {
     );
   await deps.ledger.saveReferenceData(folder.value.reference);
   const payments = await importPayments(deps, folder.value.payments);
+  let charges = 0;
+  for (const charge of folder.value.charges) if (await deps.ledger.addCharge(charge)) charges += 1;
   const r = folder.value.reference;
-  return `${warningLines(folder.warnings)}Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments.`;
+  const newCharges = folder.value.charges.length > 0 ? ` and ${charges} new charges (charges.csv)` : '';
+  return `${warningLines(folder.warnings)}Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments${newCharges}.`;
 }
 
 /** The warnings of a file or folder read, one line each and a heading, or nothing. */
@@ -236,6 +239,13 @@ export function addOpsCommands(program: Command): void {
       .option(...outputs)
       .action((id: string, opts: { note?: string; date?: string; by?: string } & Target) =>
         withConnection(opts, async (c) => {
+          const closed = (await c.deps.ledger.listDiscrepancies()).find(
+            (x) => x.id === id && (x.status === 'billed' || x.status === 'credited'),
+          );
+          if (closed)
+            throw new UserError(
+              `${id} is ${closed.status} on ${closed.invoiceNumber ?? '?'} line ${closed.invoiceLine ?? '?'}: nothing to decide.`,
+            );
           const d = await c.deps.ledger.setDiscrepancyStatus(
             id,
             status,
