@@ -56,6 +56,15 @@ export interface RejectionSummary {
 
 export const FIRST_REJECTED_ROWS = 5;
 
+/** Rows listed under "Handled automatically" and "Needs your decision"; the CSV has every one. */
+export const LISTED_DECISIONS = 50;
+
+function moreThanListed(count: number): string[] {
+  return count > LISTED_DECISIONS
+    ? [`… and ${count - LISTED_DECISIONS} more: every discrepancy is in the attached CSV.`]
+    : [];
+}
+
 /** Reads a rejected-rows CSV (columns file, line, field, reason) into its summary. */
 export function summarizeRejections(file: string, csv: string, attachedAs?: string): RejectionSummary {
   const parsed = Papa.parse<string[]>(csv.replace(/^\ufeff/, ''), { skipEmptyLines: true }).data.slice(1);
@@ -138,12 +147,16 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     ...(top.length ? top.map((d) => `  ${d.type} ${who(d)} ${what(d)}: ${d.amountAtStake} ${d.currency}`) : ['  none']),
     '',
     `Handled automatically (on ${invoicesOf(handled)}): ${handled.length}`,
-    ...handled.map((x) => `  ${x.d.type} ${who(x.d)} ${what(x.d)}: ${amount(x.d)} — ${carried(x)}`),
+    ...handled
+      .slice(0, LISTED_DECISIONS)
+      .map((x) => `  ${x.d.type} ${who(x.d)} ${what(x.d)}: ${amount(x.d)} — ${carried(x)}`),
+    ...moreThanListed(handled.length).map((line) => `  ${line}`),
     '',
     `Needs your decision: ${undecided.length}`,
-    ...undecided.map(
-      (d) => `  ${d.type} ${who(d)} ${what(d)}${d.amountAtStake === null ? '' : `: ${amount(d)}`} — ${d.id}`,
-    ),
+    ...undecided
+      .slice(0, LISTED_DECISIONS)
+      .map((d) => `  ${d.type} ${who(d)} ${what(d)}${d.amountAtStake === null ? '' : `: ${amount(d)}`} — ${d.id}`),
+    ...moreThanListed(undecided.length).map((line) => `  ${line}`),
     '',
     'Files:',
     ...r.files.map(
@@ -199,17 +212,23 @@ ${table(
 <h2 style="font-size:16px">Handled automatically (on ${escapeHtml(invoicesOf(handled))})</h2>
 ${table(
   ['Type', 'Client', 'SKU', 'Amount', 'Currency', 'Closed'],
-  handled.map((x) => [x.d.type, who(x.d), what(x.d), x.d.amountAtStake ?? '', x.d.currency, carried(x)]),
+  handled
+    .slice(0, LISTED_DECISIONS)
+    .map((x) => [x.d.type, who(x.d), what(x.d), x.d.amountAtStake ?? '', x.d.currency, carried(x)]),
   [3],
   'None this period.',
-)}
+)}${moreThanListed(handled.length)
+    .map((line) => `<p>${escapeHtml(line)}</p>`)
+    .join('')}
 <h2 style="font-size:16px">Needs your decision</h2>
 ${table(
   ['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency', 'Id'],
-  undecided.map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency, d.id]),
+  undecided.slice(0, LISTED_DECISIONS).map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency, d.id]),
   [3],
   'Nothing: every discrepancy of this period is handled.',
-)}
+)}${moreThanListed(undecided.length)
+    .map((line) => `<p>${escapeHtml(line)}</p>`)
+    .join('')}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
 ${table(
   ['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'],

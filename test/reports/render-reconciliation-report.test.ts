@@ -267,3 +267,26 @@ describe('renderReconciliationReport: discrepancies that close', () => {
     expect(rows[5]).toMatch(/^D5,.*,open,,$/);
   });
 });
+
+describe('renderReconciliationReport: many discrepancies waiting', () => {
+  it('lists the first ones and says where the rest are', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      id: `D${i}`,
+      type: 'unbilled_usage',
+      clientId: 'c1',
+      sku: 'SEAT',
+      amountAtStake: '1.00',
+      currency: 'USD',
+    }));
+    const report = renderReconciliationReport({
+      mspName: 'Acme',
+      reconciliation: { ...reconciliation, discrepancies: many },
+      history: [],
+      lifecycle: [],
+    });
+    expect(report.text).toContain('Needs your decision: 60');
+    expect(report.text).toContain('  … and 10 more: every discrepancy is in the attached CSV.');
+    expect(report.text).not.toContain('— D50');
+    expect(report.csv.split('\r\n')).toHaveLength(62);
+  });
+});
