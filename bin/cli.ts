@@ -14,6 +14,7 @@ import { addOpsCommands, date, untilStopped, UserError } from './ops-commands.js
 import { addSourcesCommands } from './sources-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { addCreditNoteCommands } from './credit-note-commands.js';
+import { addChargeCommands } from './charge-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -109,6 +110,7 @@ export function buildProgram(): Command {
   addSourcesCommands(program);
   addReviewCommands(program);
   addCreditNoteCommands(program);
+  addChargeCommands(program);
   return program;
 }
 

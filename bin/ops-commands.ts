@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { userInfo } from 'node:os';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
@@ -53,6 +54,11 @@ export interface Target {
   outputs?: string;
 }
 
+/** Who runs the command, recorded with what they change: `--by`, else the OS user name. */
+export function actor(given?: string): string {
+  return given?.trim() || userInfo().username;
+}
+
 export async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
   const connection = await connect(target);
   try {
@@ -87,8 +93,11 @@ async function importData(deps: Deps, dir: string): Promise<string> {
     );
   await deps.ledger.saveReferenceData(folder.value.reference);
   const payments = await importPayments(deps, folder.value.payments);
+  let charges = 0;
+  for (const charge of folder.value.charges) if (await deps.ledger.addCharge(charge)) charges += 1;
   const r = folder.value.reference;
-  return `${warningLines(folder.warnings)}Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments.`;
+  const newCharges = folder.value.charges.length > 0 ? ` and ${charges} new charges (charges.csv)` : '';
+  return `${warningLines(folder.warnings)}Imported ${r.clients.length} clients, ${r.accounts.length} accounts, ${r.products.length} products, ${r.skuMap.length} sku mappings, ${r.agreements.length} agreement lines and ${payments} new payments${newCharges}.`;
 }
 
 /** The warnings of a file or folder read, one line each and a heading, or nothing. */
@@ -190,14 +199,17 @@ export function addOpsCommands(program: Command): void {
   discrepancies
     .command('list')
     .description('list discrepancies, newest period last')
-    .option('--status <status>', 'only those with this status: open | acknowledged | resolved | dismissed')
+    .option(
+      '--status <status>',
+      'only those with this status: open | acknowledged | resolved | dismissed | billed | credited',
+    )
     .option(...outputs)
     .action((opts: { status?: string } & Target) =>
       withConnection(opts, async (c) => {
         const all = (await c.deps.ledger.listDiscrepancies()).filter((d) => !opts.status || d.status === opts.status);
         console.log(
           table([
-            ['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status'],
+            ['id', 'period', 'type', 'client/vendor', 'sku/account', 'at stake', 'status', 'invoice', 'by'],
             ...all.map((d) => [
               d.id,
               d.period,
@@ -206,6 +218,8 @@ export function addOpsCommands(program: Command): void {
               d.sku ?? d.accountId ?? d.vendorSku ?? '',
               d.amountAtStake === null ? '' : `${formatMoney(d.amountAtStake, d.currency)} ${d.currency}`,
               d.status,
+              d.invoiceNumber ? `${d.invoiceNumber} line ${d.invoiceLine ?? '?'}` : '',
+              d.by ? `${d.by}${d.closedOn ? ` ${d.closedOn}` : ''}` : '',
             ]),
           ]),
         );
@@ -222,10 +236,24 @@ export function addOpsCommands(program: Command): void {
       .argument('<id>', 'the discrepancy id (trueup discrepancies list)')
       .option('--note <text>', 'a note kept with the status change')
       .option('--date <date>', 'the day of the change (default today)', date)
+      .option('--by <name>', 'who makes the change (default your user name)')
       .option(...outputs)
-      .action((id: string, opts: { note?: string; date?: string } & Target) =>
+      .action((id: string, opts: { note?: string; date?: string; by?: string } & Target) =>
         withConnection(opts, async (c) => {
-          const d = await c.deps.ledger.setDiscrepancyStatus(id, status, await today(c.deps, opts.date), opts.note);
+          const closed = (await c.deps.ledger.listDiscrepancies()).find(
+            (x) => x.id === id && (x.status === 'billed' || x.status === 'credited'),
+          );
+          if (closed)
+            throw new UserError(
+              `${id} is ${closed.status} on ${closed.invoiceNumber ?? '?'} line ${closed.invoiceLine ?? '?'}: nothing to decide.`,
+            );
+          const d = await c.deps.ledger.setDiscrepancyStatus(
+            id,
+            status,
+            await today(c.deps, opts.date),
+            opts.note,
+            actor(opts.by),
+          );
           console.log(`${d.id} is now ${d.status}.`);
         }),
       );

@@ -258,7 +258,7 @@ export async function readReconciliation(artifacts: BlobStore, key: string): Pro
 }
 
 /** A planned draft as stored and sent: JSON (codec.encode), revived only by the invoice worker. */
-const PlanEntrySchema = IssueInvoiceMessageSchema.pick({ draft: true, lateFees: true, usage: true });
+const PlanEntrySchema = IssueInvoiceMessageSchema.pick({ draft: true, lateFees: true, usage: true, closes: true });
 export type PlanEntry = z.infer<typeof PlanEntrySchema>;
 
 /** Stores a period's plan: `lines` are its entries, each encoded (codec.encode) as one line of JSON. */

@@ -6,6 +6,7 @@ import { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
 import type {
   Agreement,
+  Charge,
   Client,
   ClientCredit,
   CreditNote,
@@ -121,4 +122,9 @@ export function reviveCreditNote(json: Json): CreditNote {
 export function reviveClientCredit(json: Json): ClientCredit {
   const c = json as unknown as ClientCredit;
   return { ...c, amount: dec(c.amount) };
+}
+
+export function reviveCharge<T extends Charge>(json: Json): T {
+  const c = json as unknown as T;
+  return { ...c, quantity: dec(c.quantity), unitPrice: dec(c.unitPrice) };
 }

@@ -28,6 +28,20 @@ export const IssueInvoiceMessageSchema = z.object({
   usage: z.record(z.string(), z.object({ used: z.string(), contracted: z.string() })).optional(),
   /** What claims the invoice instead of (client, period): `charge#<id>` for a charge's own invoice. */
   claim: text.optional(),
+  /**
+   * The discrepancies the invoice's lines carry (`line` 1-based): closed billed or credited once
+   * it is issued, by `by` (the pipeline when absent). Absent when there are none.
+   */
+  closes: z
+    .array(
+      z.object({
+        id: text,
+        status: z.enum(['billed', 'credited']),
+        line: z.number().int().positive(),
+        by: text.optional(),
+      }),
+    )
+    .optional(),
 });
 export type IssueInvoiceMessage = z.infer<typeof IssueInvoiceMessageSchema>;
 
@@ -78,7 +92,7 @@ export type DiscrepancyMessage = z.infer<typeof DiscrepancyMessageSchema>;
 
 export function issueInvoiceMessage(
   number: string,
-  entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage' | 'claim'>,
+  entry: Pick<IssueInvoiceMessage, 'draft' | 'lateFees' | 'usage' | 'claim' | 'closes'>,
 ): IssueInvoiceMessage {
   return {
     type: 'issue_invoice',
@@ -87,6 +101,7 @@ export function issueInvoiceMessage(
     lateFees: entry.lateFees,
     ...(entry.usage ? { usage: entry.usage } : {}),
     ...(entry.claim ? { claim: entry.claim } : {}),
+    ...(entry.closes?.length ? { closes: entry.closes } : {}),
   };
 }
 

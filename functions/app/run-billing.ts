@@ -15,11 +15,12 @@ import { compareText, type Discrepancy, type PairResult } from '../domain/reconc
 import { UsageSummarizer, type UsageSummary } from '../domain/summarize-usage.js';
 import { holdMissingFeeds, vendorKey } from '../domain/hold-missing-feeds.js';
 import { missingFeeds } from '../domain/expected-feeds.js';
-import type { Client, LateFee, ReferenceData } from '../domain/billing-types.js';
+import type { Charge, Client, LateFee, ReferenceData } from '../domain/billing-types.js';
 import { encode, reviveInvoice, reviveLateFee } from './codec.js';
 import type { UseCaseDeps } from './deps.js';
 import type {
   CreditNoteBook,
+  ChargeBook,
   DunningLog,
   FileRecord,
   InvoiceBook,
@@ -61,18 +62,21 @@ interface PlannedDraft {
   readonly lateFees: readonly LateFee[];
   /** What the invoice shows under its true-up and credit lines (see usageOfLines). */
   readonly usage: PlannedUsage;
+  /** The discrepancies its lines carry (see closuresOfLines). */
+  readonly closes: PlannedClosures;
 }
 
 /** What the billing run reads and writes: late fees to bill, numbers to reserve, no invoice. */
 export type BillingDeps = UseCaseDeps<
-  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog & CreditNoteBook,
+  ReferenceDataStore & UsageFileLog & ReconciliationLog & InvoiceBook & DunningLog & CreditNoteBook & ChargeBook,
   'artifacts' | 'discrepancyQueue' | 'workQueue' | 'log'
 > &
   HoldDeps;
 
 type PlannedUsage = NonNullable<IssueInvoiceMessage['usage']>;
+type PlannedClosures = NonNullable<IssueInvoiceMessage['closes']>;
 
-/** Per-client ledger reads (late fees) in flight at once while planning. */
+/** Per-client ledger reads (late fees, charges) in flight at once while planning. */
 const PLAN_CONCURRENCY = 16;
 
 /**
@@ -162,7 +166,12 @@ async function planOnce(
   const stored = replan ? undefined : await readPlan(deps.artifacts, reconciliation.period);
   if (stored) return stored;
   const lines = (await computePlan(deps, reference, reconciliation, today)).map((p) =>
-    encode({ draft: p.draft, lateFees: p.lateFees, usage: p.usage }),
+    encode({
+      draft: p.draft,
+      lateFees: p.lateFees,
+      usage: p.usage,
+      ...(p.closes.length > 0 ? { closes: p.closes } : {}),
+    }),
   );
   await writePlan(deps.artifacts, reconciliation.period, lines);
   return lines.map((line) => JSON.parse(line) as PlanEntry); // just encoded: the plan's shape
@@ -182,9 +191,14 @@ async function computePlan(
   );
   // Client credit left by credit notes, spent by the invoice (work-messages.ts issueExtras).
   const credits = await mapBounded(clients, PLAN_CONCURRENCY, (c: Client) => deps.ledger.clientCredits(c.clientId));
+  // A charge to invoice now has an invoice of its own (charges.ts), never the run's.
+  const charges = await mapBounded(clients, PLAN_CONCURRENCY, async (c: Client) =>
+    (await deps.ledger.unbilledCharges(c.clientId)).filter((charge) => charge.date <= today && !charge.invoiceNow),
+  );
   const plan: PlannedDraft[] = [];
   clients.forEach((client, i) => {
     const lateFees = fees[i] ?? [];
+    const clientCharges = charges[i] ?? [];
     const draft = calculateInvoice({
       client,
       issueDate: today,
@@ -195,10 +209,58 @@ async function computePlan(
       releasedPairs: released.get(client.clientId),
       lateFees,
       clientCredits: credits[i] ?? [],
+      charges: clientCharges,
     });
-    if (draft) plan.push({ draft, lateFees, usage: usageOfLines(reconciliation, client.clientId, draft) });
+    if (draft)
+      plan.push({
+        draft,
+        lateFees,
+        usage: usageOfLines(reconciliation, client.clientId, draft),
+        closes: closuresOfLines(reconciliation, client.clientId, draft, clientCharges),
+      });
   });
   return plan;
+}
+
+/**
+ * The discrepancies the draft's lines carry, with each line's 1-based place: a true-up line
+ * bills the under_billed discrepancy of its client, sku and period (a released hold's line
+ * carries its own period), a credit line credits the over_billed one, as the reconciliation
+ * JSON lists them; a charge made of a discrepancy bills or credits it, in the name of who made it.
+ */
+export function closuresOfLines(
+  reconciliation: Pick<ReconciliationJson, 'period' | 'discrepancies' | 'released'> | undefined,
+  clientId: string,
+  draft: Pick<InvoiceDraft, 'lines'>,
+  charges: readonly Charge[],
+): PlannedClosures {
+  const listed = reconciliation
+    ? [
+        { period: reconciliation.period, discrepancies: reconciliation.discrepancies },
+        ...(reconciliation.released ?? []),
+      ]
+    : [];
+  const closes: PlannedClosures = [];
+  draft.lines.forEach((line, i) => {
+    if (line.kind === 'true_up' || line.kind === 'credit') {
+      const type = line.kind === 'true_up' ? 'under_billed' : 'over_billed';
+      const found = listed
+        .filter((l) => l.period === line.period)
+        .flatMap((l) => l.discrepancies)
+        .find((d) => d.type === type && d.clientId === clientId && d.sku === line.sku);
+      if (found) closes.push({ id: found.id, status: line.kind === 'true_up' ? 'billed' : 'credited', line: i + 1 });
+    } else if (line.kind === 'charge') {
+      const charge = charges.find((c) => c.chargeId === line.chargeId);
+      if (charge?.discrepancyId)
+        closes.push({
+          id: charge.discrepancyId,
+          status: line.amount.isNegative() ? 'credited' : 'billed',
+          line: i + 1,
+          ...(charge.by ? { by: charge.by } : {}),
+        });
+    }
+  });
+  return closes;
 }
 
 /**

@@ -13,7 +13,13 @@ import {
 } from '../reports/render-reconciliation-report.js';
 import { agingReportEmail, reconciliationReportEmail } from '../render/emails.js';
 import type { Deps, UseCaseDeps } from './deps.js';
-import type { DiscrepancyStore, DraftBook, InvoiceBook, ReconciliationLog } from './ports.js';
+import {
+  SYSTEM_ACTOR,
+  type DiscrepancyStore,
+  type DraftBook,
+  type InvoiceBook,
+  type ReconciliationLog,
+} from './ports.js';
 import { draftLines } from './review-drafts.js';
 import { draftsSection } from '../render/review-emails.js';
 import {
@@ -45,7 +51,8 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
     .filter((r) => r.period <= period)
     .reverse()
     .map((r) => ({ period: r.period, discrepancyRate: r.discrepancyRate }));
-  const lifecycle = await deps.ledger.listDiscrepancies();
+  // The pipeline's own closures (by policy) are not decisions: they stay out of the mean resolution time.
+  const lifecycle = (await deps.ledger.listDiscrepancies()).map((d) => ({ ...d, automatic: d.by === SYSTEM_ACTOR }));
   const catalog = {
     accounts: reference.accounts,
     products: reference.products,

@@ -9,15 +9,31 @@
 import { deliverInvoice, type DeliverInvoiceDeps } from './deliver-invoice.js';
 import type { Invoice } from '../domain/billing-types.js';
 import type { IssueInvoiceMessage, WorkMessage } from './messages.js';
-import type { IssueExtras } from './ports.js';
+import type { UseCaseDeps } from './deps.js';
+import { SYSTEM_ACTOR, type DiscrepancyStore, type IssueExtras } from './ports.js';
 import { plannedInvoice } from './run-billing.js';
 import { completeIfRecorded, type SendDeps } from './send-email.js';
 import { renderDraft } from './render-draft.js';
 
-export async function issueInvoice(deps: DeliverInvoiceDeps, message: IssueInvoiceMessage): Promise<void> {
+/** What the work queue's messages need: delivering invoices, and closing the discrepancies their lines carry. */
+export type WorkDeps = DeliverInvoiceDeps & UseCaseDeps<DiscrepancyStore>;
+
+export async function issueInvoice(deps: WorkDeps, message: IssueInvoiceMessage): Promise<void> {
   const { invoice, lateFees } = plannedInvoice(message);
   const issued = await deps.ledger.issueNumberedInvoice(invoice, lateFees, issueExtras(invoice, message.claim));
   if (!issued) deps.log.info('invoice issued before: delivering it', { number: invoice.number });
+  // Also on a retry: the attempt that issued the invoice may have stopped before this.
+  if (message.closes?.length)
+    await deps.ledger.closeDiscrepancies(
+      message.closes.map((c) => ({
+        id: c.id,
+        status: c.status,
+        invoiceNumber: invoice.number,
+        invoiceLine: c.line,
+        on: invoice.issueDate,
+        by: c.by ?? SYSTEM_ACTOR,
+      })),
+    );
   await deliverInvoice(deps, {
     number: invoice.number,
     justIssued: issued,
@@ -45,7 +61,7 @@ export async function deliverEmail(deps: SendDeps, key: string): Promise<void> {
   if (!(await completeIfRecorded(deps, key))) throw new Error(`No email recorded under ${key}`);
 }
 
-export async function handleWorkMessage(deps: DeliverInvoiceDeps, message: WorkMessage): Promise<void> {
+export async function handleWorkMessage(deps: WorkDeps, message: WorkMessage): Promise<void> {
   if (message.type === 'issue_invoice') await issueInvoice(deps, message);
   else if (message.type === 'deliver_invoice') await deliverInvoice(deps, { number: message.number });
   else if (message.type === 'deliver_email') await deliverEmail(deps, message.key);

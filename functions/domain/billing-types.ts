@@ -267,6 +267,8 @@ export interface Charge {
   readonly invoiceNow?: boolean;
   /** The discrepancy this charge bills or credits (`trueup discrepancies bill|credit`). */
   readonly discrepancyId?: string;
+  /** Who added it (a CLI user); the discrepancy it bills is closed in their name. */
+  readonly by?: string;
 }
 
 /** Client credit left by a credit note above its invoice's open balance, spent on later invoices. */

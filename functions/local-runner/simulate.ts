@@ -19,6 +19,8 @@ import type { ApprovalRow } from '../domain/reference/approvals.js';
 import { runDunning } from '../app/run-dunning.js';
 import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
+import { invoiceChargeNow } from '../app/charges.js';
+import type { Charge } from '../domain/billing-types.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
 import { formatProblem, formatProblems } from '../domain/reference/index.js';
@@ -72,7 +74,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const folder = await readDataFolder(options.data, { lastDay: options.to });
   if (!folder.ok)
     throw new DataFolderError(`The data folder ${options.data} has problems:\n${formatProblems(folder.problems)}`);
-  const { reference, payments, usage, approvals } = folder.value;
+  const { reference, payments, usage, approvals, charges } = folder.value;
   const warnings = folder.warnings.map(formatProblem);
   const guards = { data: options.data };
   await checkOutputFolder(options.out, guards);
@@ -91,11 +93,16 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     }
     const sources = await pullDataFolderSources(runtime, options.data, options.from, options.pull ?? false);
     await importPayments(deps, payments);
+    // charges.csv: stored before day 1, billed by the first invoice on or after their date.
+    for (const charge of charges) await deps.ledger.addCharge(charge);
+    let invoiceNow = charges.filter((c) => c.invoiceNow);
 
     const days = [...eachDay(options.from, options.to)];
     for (const [index, day] of days.entries()) {
       options.onDay?.(day, index, days.length);
-      await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals, folder.value.adjustments);
+      const due = invoiceNow.filter((c) => c.date <= day); // on its date (or day 1 when dated before)
+      invoiceNow = invoiceNow.filter((c) => c.date > day);
+      await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals, folder.value.adjustments, due);
     }
     await sendAgingReport(deps, { asOf: options.to, email: false });
     partial = await startOutputFolder(options.out);
@@ -212,13 +219,18 @@ async function seedRemoteBuckets(runtime: LocalRuntime, root: string): Promise<v
   }
 }
 
-/** One simulated day, in the order docs/contract.md §9 fixes; approvals.csv rows of the day after the billing run. */
+/**
+ * One simulated day, in the order docs/contract.md §9 fixes; approvals.csv rows of the day after
+ * the billing run; `invoiceNow`: charges.csv rows to invoice on their own invoice this day, after
+ * the billing run (docs/charges.md).
+ */
 export async function runDay(
   runtime: LocalRuntime,
   day: IsoDate,
   agingWeekday: number,
   approvals: readonly ApprovalRow[] = [],
   adjustments: readonly Adjustment[] = [],
+  invoiceNow: readonly Charge[] = [],
 ): Promise<void> {
   const { deps } = runtime;
   await applyDuePayments(deps, { today: day });
@@ -241,6 +253,11 @@ export async function runDay(
     await runtime.drain(runtime.queues.discrepancies, DiscrepancyMessageSchema, async (message) => {
       await storeDiscrepancy(deps, message);
     });
+  }
+  if (invoiceNow.length > 0) {
+    for (const charge of invoiceNow)
+      await invoiceChargeNow(deps, { clientId: charge.clientId, chargeId: charge.chargeId, today: day });
+    await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   }
   if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
 }

@@ -3,6 +3,7 @@
  * grouped by kind in the order of docs/contract.md §5, the usage behind true-ups and credits, the totals and
  * the payment terms. Everything here is text; the renderers only lay it out (and escape it).
  */
+import { isTaxed } from '../domain/calculate-invoice.js';
 import { daysBetween } from '../domain/dates.js';
 import { Dec, decimalText, minorUnits } from '../domain/money.js';
 import type { InvoiceLine, InvoiceLineKind } from '../domain/billing-types.js';
@@ -190,11 +191,11 @@ export function coversLabel(lines: readonly InvoiceLine[], f: Formats): string {
   return `Services ${periodsLabel(services, f)} · ${what} for ${periodsLabel(settled, f)}`;
 }
 
-/** `Tax 8.25%`, or `Tax 8.25% on 1,057.50` when some lines (late fees) are not taxed. */
+/** `Tax 8.25%`, or `Tax 8.25% on 1,057.50` when some lines (late fees, untaxed charges) are not taxed. */
 function taxLabel(invoice: InvoiceView['invoice'], rate: Dec, f: Formats): string {
-  const untaxed = invoice.lines.filter((l) => l.kind === 'late_fee');
+  const untaxed = invoice.lines.filter((l) => !isTaxed(l));
   if (untaxed.length === 0) return `Tax ${f.percent(rate)}`;
-  const base = invoice.lines.filter((l) => l.kind !== 'late_fee').reduce((s, l) => s.plus(l.amount), new Dec(0));
+  const base = invoice.lines.filter(isTaxed).reduce((s, l) => s.plus(l.amount), new Dec(0));
   return `Tax ${f.percent(rate)} on ${f.money(base, invoice.currency)}`;
 }
 

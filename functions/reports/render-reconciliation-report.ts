@@ -11,9 +11,16 @@ import { closestNames } from './closest-names.js';
 import { csvCell, escapeHtml } from '../render/escape.js';
 
 export interface DiscrepancyLifecycle {
+  /** The discrepancy's id, to find this period's discrepancies in it. */
+  readonly id?: string;
   readonly status: 'open' | 'acknowledged' | 'resolved' | 'dismissed' | 'billed' | 'credited';
   readonly openedOn: string;
   readonly closedOn?: string;
+  /** billed / credited: the invoice and line (1-based) that carried the amount. */
+  readonly invoiceNumber?: string;
+  readonly invoiceLine?: number;
+  /** Closed by the pipeline itself (a true-up or credit line billed by policy), not by a person. */
+  readonly automatic?: boolean;
 }
 
 export interface ReconciliationReportInput {
@@ -48,6 +55,15 @@ export interface RejectionSummary {
 }
 
 export const FIRST_REJECTED_ROWS = 5;
+
+/** Rows listed under "Handled automatically" and "Needs your decision"; the CSV has every one. */
+export const LISTED_DECISIONS = 50;
+
+function moreThanListed(count: number): string[] {
+  return count > LISTED_DECISIONS
+    ? [`… and ${count - LISTED_DECISIONS} more: every discrepancy is in the attached CSV.`]
+    : [];
+}
 
 /** Reads a rejected-rows CSV (columns file, line, field, reason) into its summary. */
 export function summarizeRejections(file: string, csv: string, attachedAs?: string): RejectionSummary {
@@ -97,6 +113,10 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     return name ? `${d.sku} (${name})` : d.sku;
   };
   const rejections = input.rejections ?? [];
+  const { handled, undecided } = splitByDecision(r.discrepancies, input.lifecycle);
+  const carried = (x: { d: Discrepancy; on: DiscrepancyLifecycle }): string =>
+    `${x.on.status} on ${x.on.invoiceNumber ?? '?'} line ${x.on.invoiceLine ?? '?'}`;
+  const amount = (d: Discrepancy): string => (d.amountAtStake === null ? '' : `${d.amountAtStake} ${d.currency}`);
 
   // A feed that did not arrive comes first: its clients' usage lines are held, not billed.
   const feeds = r.discrepancies.filter((d) => d.type === 'missing_feed');
@@ -126,6 +146,18 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     'Top amounts at stake:',
     ...(top.length ? top.map((d) => `  ${d.type} ${who(d)} ${what(d)}: ${d.amountAtStake} ${d.currency}`) : ['  none']),
     '',
+    `Handled automatically (on ${invoicesOf(handled)}): ${handled.length}`,
+    ...handled
+      .slice(0, LISTED_DECISIONS)
+      .map((x) => `  ${x.d.type} ${who(x.d)} ${what(x.d)}: ${amount(x.d)} — ${carried(x)}`),
+    ...moreThanListed(handled.length).map((line) => `  ${line}`),
+    '',
+    `Needs your decision: ${undecided.length}`,
+    ...undecided
+      .slice(0, LISTED_DECISIONS)
+      .map((d) => `  ${d.type} ${who(d)} ${what(d)}${d.amountAtStake === null ? '' : `: ${amount(d)}`} — ${d.id}`),
+    ...moreThanListed(undecided.length).map((line) => `  ${line}`),
+    '',
     'Files:',
     ...r.files.map(
       (f) =>
@@ -133,7 +165,7 @@ export function renderReconciliationReport(input: ReconciliationReportInput): Re
     ),
     ...rejections.flatMap((r) => ['', ...rejectionText(r)]),
     '',
-    `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}`,
+    `Discrepancies open: ${lifecycle.open}; resolved or dismissed: ${lifecycle.closed}; mean resolution time: ${lifecycle.meanDays}${lifecycle.automatic > 0 ? `; closed on an invoice by policy: ${lifecycle.automatic}` : ''}`,
   ].join('\n');
 
   // Columns listed in `numeric` (counts, amounts) are right-aligned so their digits line up.
@@ -177,6 +209,26 @@ ${table(
   [3],
   'No amount at stake.',
 )}
+<h2 style="font-size:16px">Handled automatically (on ${escapeHtml(invoicesOf(handled))})</h2>
+${table(
+  ['Type', 'Client', 'SKU', 'Amount', 'Currency', 'Closed'],
+  handled
+    .slice(0, LISTED_DECISIONS)
+    .map((x) => [x.d.type, who(x.d), what(x.d), x.d.amountAtStake ?? '', x.d.currency, carried(x)]),
+  [3],
+  'None this period.',
+)}${moreThanListed(handled.length)
+    .map((line) => `<p>${escapeHtml(line)}</p>`)
+    .join('')}
+<h2 style="font-size:16px">Needs your decision</h2>
+${table(
+  ['Type', 'Client / vendor', 'SKU / account', 'Amount', 'Currency', 'Id'],
+  undecided.slice(0, LISTED_DECISIONS).map((d) => [d.type, who(d), what(d), d.amountAtStake ?? '', d.currency, d.id]),
+  [3],
+  'Nothing: every discrepancy of this period is handled.',
+)}${moreThanListed(undecided.length)
+    .map((line) => `<p>${escapeHtml(line)}</p>`)
+    .join('')}
 <h2 style="font-size:16px">Unknown accounts and unmapped SKUs</h2>
 ${table(
   ['Type', 'Vendor', 'Account / vendor SKU', 'Amount', 'Currency', 'Closest in your catalog'],
@@ -224,11 +276,26 @@ ${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.at
   )
   .join('\n')}
 <h2 style="font-size:16px">Follow-up</h2>
-<p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.</p>
+<p>Open: ${lifecycle.open}. Resolved or dismissed: ${lifecycle.closed}. Mean resolution time: ${escapeHtml(lifecycle.meanDays)}.${lifecycle.automatic > 0 ? ` Closed on an invoice by policy: ${lifecycle.automatic}.` : ''}</p>
 </body></html>`;
 
+  const statusOf = new Map(input.lifecycle.flatMap((l) => (l.id === undefined ? [] : [[l.id, l] as const])));
   const csvRows = [
-    ['id', 'type', 'client_id', 'sku', 'vendor', 'account_id', 'vendor_sku', 'amount_at_stake', 'currency', 'detail'],
+    [
+      'id',
+      'type',
+      'client_id',
+      'sku',
+      'vendor',
+      'account_id',
+      'vendor_sku',
+      'amount_at_stake',
+      'currency',
+      'detail',
+      'status',
+      'invoice_number',
+      'invoice_line',
+    ],
     ...r.discrepancies.map((d) => [
       d.id,
       d.type,
@@ -240,6 +307,7 @@ ${rej.attachedAs ? `<p>Every rejected row is in the attached ${escapeHtml(rej.at
       d.amountAtStake ?? '',
       d.currency,
       d.detail ?? '',
+      ...closureCells(statusOf.get(d.id)),
     ]),
   ];
   const csv = csvRows.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
@@ -286,14 +354,60 @@ function summarizeByType(r: ReconciliationJson): { type: string; count: number; 
   }));
 }
 
-function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): { open: number; closed: number; meanDays: string } {
+/**
+ * Open, closed by a person (and the mean days they took), and closed by the pipeline itself:
+ * only a person's decision counts toward the mean resolution time.
+ */
+function lifecycleFigures(items: readonly DiscrepancyLifecycle[]): {
+  open: number;
+  closed: number;
+  automatic: number;
+  meanDays: string;
+} {
   const closed = items.filter((d) => d.closedOn !== undefined);
-  const days = closed.map((d) => daysBetween(d.openedOn, d.closedOn as string));
+  const decided = closed.filter((d) => !d.automatic);
+  const days = decided.map((d) => daysBetween(d.openedOn, d.closedOn as string));
   const mean =
     days.length === 0
       ? 'n/a'
       : `${decimalText(new Dec(days.reduce((a, b) => a + b, 0)).div(days.length).toDecimalPlaces(1))} days`;
-  return { open: items.length - closed.length, closed: closed.length, meanDays: mean };
+  return {
+    open: items.length - closed.length,
+    closed: decided.length,
+    automatic: closed.length - decided.length,
+    meanDays: mean,
+  };
+}
+
+/**
+ * This period's discrepancies split: those an invoice line carried (billed or credited) and
+ * those still waiting for a person (not closed in any way). Resolved and dismissed ones are in neither.
+ */
+function splitByDecision(
+  discrepancies: readonly Discrepancy[],
+  lifecycle: readonly DiscrepancyLifecycle[],
+): { handled: { d: Discrepancy; on: DiscrepancyLifecycle }[]; undecided: Discrepancy[] } {
+  const byId = new Map(lifecycle.flatMap((l) => (l.id === undefined ? [] : [[l.id, l] as const])));
+  const handled: { d: Discrepancy; on: DiscrepancyLifecycle }[] = [];
+  const undecided: Discrepancy[] = [];
+  for (const d of discrepancies) {
+    const on = byId.get(d.id);
+    if (on && (on.status === 'billed' || on.status === 'credited')) handled.push({ d, on });
+    else if (on?.closedOn === undefined) undecided.push(d);
+  }
+  return { handled, undecided };
+}
+
+/** The invoices that carried the handled discrepancies, named once each, for the heading. */
+function invoicesOf(handled: readonly { on: DiscrepancyLifecycle }[]): string {
+  const numbers = [...new Set(handled.map((x) => x.on.invoiceNumber ?? '?'))].sort();
+  if (numbers.length === 0) return 'invoices';
+  return numbers.length <= 3 ? numbers.join(', ') : `${numbers.slice(0, 3).join(', ')} and ${numbers.length - 3} more`;
+}
+
+/** The CSV's closing columns: status, invoice number, invoice line. */
+function closureCells(on: DiscrepancyLifecycle | undefined): string[] {
+  return [on?.status ?? 'open', on?.invoiceNumber ?? '', on?.invoiceLine === undefined ? '' : String(on.invoiceLine)];
 }
 
 /**

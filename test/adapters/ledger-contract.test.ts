@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js';
 import type { FileRecord, Ledger, OutboxEntry, StoredDraft } from '../../functions/app/ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
-import type { CreditNote, LateFee, Payment } from '../../functions/domain/billing-types.js';
+import type { Charge, CreditNote, LateFee, Payment } from '../../functions/domain/billing-types.js';
 import {
   localNames,
   provisionLocal,
@@ -482,6 +482,85 @@ describe.each(implementations)('%s: credit notes', (_name, make) => {
     });
     expect((await ledger.clientCredits('C001')).map((c) => [c.creditNote, c.amount.toFixed()])).toEqual([
       ['CN-2025-000002', '5'],
+    ]);
+  });
+});
+
+describe.each(implementations)('%s: charges and discrepancy closures', (_name, make) => {
+  const charge = (chargeId: string, overrides: Partial<Charge> = {}): Charge => ({
+    chargeId,
+    clientId: 'C001',
+    date: '2025-02-10',
+    description: `Charge ${chargeId}`,
+    quantity: d('2'),
+    unitPrice: d('12.5'),
+    taxable: true,
+    ...overrides,
+  });
+
+  it('adds a charge once, lists the unbilled ones by date then id, and lets one invoice bill it', async () => {
+    const { ledger } = await make();
+    expect(await ledger.addCharge(charge('B', { date: '2025-02-10' }))).toBe(true);
+    expect(await ledger.addCharge(charge('A', { date: '2025-02-11', sku: 'SETUP', taxable: false }))).toBe(true);
+    expect(await ledger.addCharge(charge('C', { date: '2025-02-09', clientId: 'C002' }))).toBe(true);
+    expect(await ledger.addCharge(charge('B', { description: 'again' }))).toBe(false);
+    expect(await ledger.addCharge(charge('A', { clientId: 'C002' }))).toBe(false);
+
+    const unbilled = await ledger.unbilledCharges('C001');
+    expect(unbilled.map((c) => [c.chargeId, c.date, c.description])).toEqual([
+      ['B', '2025-02-10', 'Charge B'],
+      ['A', '2025-02-11', 'Charge A'],
+    ]);
+    expect(unbilled[1]?.unitPrice.toString()).toBe('12.5');
+    expect([unbilled[1]?.sku, unbilled[1]?.taxable]).toEqual(['SETUP', false]);
+
+    const invoice = issuedInvoice({ number: 'INV-2025-000001' });
+    expect(await ledger.issueNumberedInvoice(invoice, [], { charges: ['B'] })).toBe(true);
+    expect(await ledger.issueNumberedInvoice(invoice, [], { charges: ['B'] })).toBe(false);
+    await expect(
+      ledger.issueNumberedInvoice(issuedInvoice({ number: 'INV-2025-000002', period: '2025-02' }), [], {
+        charges: ['B'],
+      }),
+    ).rejects.toThrow();
+    expect((await ledger.unbilledCharges('C001')).map((c) => c.chargeId)).toEqual(['A']);
+    expect((await ledger.listCharges()).map((c) => [c.chargeId, c.clientId, c.invoiceNumber])).toEqual([
+      ['C', 'C002', undefined],
+      ['B', 'C001', 'INV-2025-000001'],
+      ['A', 'C001', undefined],
+    ]);
+  });
+
+  it('keeps the first closure of a discrepancy, whichever of the two is stored first', async () => {
+    const { ledger } = await make();
+    const discrepancy = (id: string): Discrepancy => ({
+      id,
+      period: '2025-01',
+      type: 'under_billed',
+      clientId: 'C001',
+      sku: 'SEAT',
+      amountAtStake: d('25.00'),
+      currency: 'USD',
+    });
+    const closure = (id: string, invoiceNumber: string, invoiceLine: number) => ({
+      id,
+      status: 'billed' as const,
+      invoiceNumber,
+      invoiceLine,
+      on: '2025-02-01',
+      by: 'trueup',
+    });
+    await ledger.storeDiscrepancy(discrepancy('D1'), '2025-02-01');
+    await ledger.closeDiscrepancies([closure('D1', 'INV-2025-000001', 2), closure('D2', 'INV-2025-000003', 1)]);
+    await ledger.closeDiscrepancies([closure('D1', 'INV-2025-000009', 5)]);
+    await ledger.storeDiscrepancy(discrepancy('D2'), '2025-02-01');
+    await ledger.storeDiscrepancy(discrepancy('D3'), '2025-02-01');
+    await ledger.setDiscrepancyStatus('D3', 'dismissed', '2025-02-04', 'not ours', 'alice');
+    expect(
+      (await ledger.listDiscrepancies()).map((x) => [x.id, x.status, x.invoiceNumber, x.invoiceLine, x.closedOn, x.by]),
+    ).toEqual([
+      ['D1', 'billed', 'INV-2025-000001', 2, '2025-02-01', 'trueup'],
+      ['D2', 'billed', 'INV-2025-000003', 1, '2025-02-01', 'trueup'],
+      ['D3', 'dismissed', undefined, undefined, '2025-02-04', 'alice'],
     ]);
   });
 });

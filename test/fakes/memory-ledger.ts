@@ -11,12 +11,14 @@ import {
   encode,
   reviveClientCredit,
   reviveCreditNote,
+  reviveCharge,
   reviveDiscrepancy,
   reviveInvoice,
   reviveLateFee,
   revivePayment,
   reviveReference,
 } from '../../functions/app/codec.js';
+import { applyClosure, changeStatus } from '../../functions/app/discrepancy-closure.js';
 import type {
   CreditNoteBook,
   DiscrepancyClosure,
@@ -83,6 +85,8 @@ export class MemoryLedger implements Ledger {
   private readonly fileLog = new Map<string, { data: string; reportedIn?: Period }>();
   private readonly reconciliations = new Map<Period, string>();
   private readonly discrepancies = new Map<string, string>();
+  /** Closures by discrepancy id (DiscrepancyClosure's JSON), kept apart from the discrepancies. */
+  private readonly closures = new Map<string, string>();
   private readonly invoiceFor = new Map<string, string>();
   private readonly invoices = new Map<string, InvoiceRow>();
   private readonly applied = new Map<string, { invoice: string; data: string }>();
@@ -191,7 +195,14 @@ export class MemoryLedger implements Ledger {
   }
 
   async listDiscrepancies(): Promise<StoredDiscrepancy[]> {
-    return byKey(this.discrepancies).map((data) => reviveDiscrepancy<StoredDiscrepancy>(parse(data)));
+    return byKey(this.discrepancies).map((data) => {
+      const stored = reviveDiscrepancy<StoredDiscrepancy>(parse(data));
+      const closure = this.closures.get(stored.id);
+      return applyClosure(
+        stored,
+        closure === undefined ? undefined : (parse(closure) as unknown as DiscrepancyClosure),
+      );
+    });
   }
 
   async setDiscrepancyStatus(
@@ -199,24 +210,17 @@ export class MemoryLedger implements Ledger {
     status: StoredDiscrepancy['status'],
     on: IsoDate,
     note?: string,
+    by?: string,
   ): Promise<StoredDiscrepancy> {
     const data = this.discrepancies.get(id);
     if (data === undefined) throw new Error(`No discrepancy with id ${id}`);
-    const current = reviveDiscrepancy<StoredDiscrepancy>(parse(data));
-    const next: StoredDiscrepancy = {
-      ...current,
-      status,
-      note: note ?? current.note,
-      acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
-      closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
-    };
+    const next = changeStatus(reviveDiscrepancy<StoredDiscrepancy>(parse(data)), status, on, note, by);
     this.discrepancies.set(id, encode(next));
     return next;
   }
 
-  // SKELETON (issue 18): closures are being written.
-  async closeDiscrepancies(_closures: readonly DiscrepancyClosure[]): Promise<void> {
-    throw new Error('MemoryLedger.closeDiscrepancies: not written yet');
+  async closeDiscrepancies(closures: readonly DiscrepancyClosure[]): Promise<void> {
+    for (const closure of closures) if (!this.closures.has(closure.id)) this.closures.set(closure.id, encode(closure));
   }
 
   // ---- invoices --------------------------------------------------------------------------------
@@ -515,17 +519,29 @@ export class MemoryLedger implements Ledger {
     return data === undefined ? undefined : (JSON.parse(data) as StoredDraft);
   }
 
-  // ---- charges (SKELETON, issue 18) -------------------------------------------------------------
-  async addCharge(_charge: Charge): Promise<boolean> {
-    throw new Error('MemoryLedger.addCharge: not written yet');
+  // ---- charges -----------------------------------------------------------------------------------
+  async addCharge(charge: Charge): Promise<boolean> {
+    // One id once, whatever the client (DynamoDB guards the id with an item of its own).
+    if ([...this.charges.values()].some((row) => parse(row.data).chargeId === charge.chargeId)) return false;
+    this.charges.set(`${charge.clientId}#${charge.chargeId}`, { data: encode(charge) });
+    return true;
   }
 
-  async unbilledCharges(_clientId: string): Promise<StoredCharge[]> {
-    throw new Error('MemoryLedger.unbilledCharges: not written yet');
+  async unbilledCharges(clientId: string): Promise<StoredCharge[]> {
+    return (await this.listCharges()).filter((c) => c.clientId === clientId && c.invoiceNumber === undefined);
   }
 
   async listCharges(): Promise<StoredCharge[]> {
-    throw new Error('MemoryLedger.listCharges: not written yet');
+    return [...this.charges.keys()]
+      .map((key) => this.chargeAt(key)!)
+      .sort((a, b) => compareCodePoints(a.date, b.date) || compareCodePoints(a.chargeId, b.chargeId));
+  }
+
+  private chargeAt(key: string): StoredCharge | undefined {
+    const row = this.charges.get(key);
+    if (!row) return undefined;
+    const charge = reviveCharge<StoredCharge>(parse(row.data));
+    return row.invoiceNumber === undefined ? charge : { ...charge, invoiceNumber: row.invoiceNumber };
   }
 
   // ---- credit notes ----------------------------------------------------------------------------
@@ -638,4 +654,8 @@ function draftKey(period: Period, clientId: string): string {
 
 function lateFeeKey(fee: Pick<LateFee, 'clientId' | 'invoiceNumber'>): string {
   return `${fee.clientId}#${fee.invoiceNumber}`;
+}
+
+function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

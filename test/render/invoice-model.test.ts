@@ -3,7 +3,8 @@ import { reviveReference } from '../../functions/app/codec.js';
 import { Dec } from '../../functions/domain/money.js';
 import type { InvoiceLine } from '../../functions/domain/billing-types.js';
 import { formatsFor } from '../../functions/render/format.js';
-import { coversLabel } from '../../functions/render/invoice-model.js';
+import { coversLabel, invoiceModel } from '../../functions/render/invoice-model.js';
+import { sampleView } from './sample.js';
 import { reference } from '../support/builders.js';
 
 const line = (kind: InvoiceLine['kind'], period?: string): InvoiceLine => ({
@@ -47,5 +48,23 @@ describe('the logo in stored reference data', () => {
     expect(reviveReference(JSON.parse(JSON.stringify(reference())) as Record<string, unknown>)).not.toHaveProperty(
       'logo',
     );
+  });
+});
+
+describe('the tax row', () => {
+  it('prints the base when a charge was added as not taxable', () => {
+    const charge = (amount: string, taxable?: false): InvoiceLine => ({
+      kind: 'charge',
+      description: 'Hardware',
+      quantity: new Dec(1),
+      unitPrice: new Dec(amount),
+      amount: new Dec(amount),
+      chargeId: `c${amount}`,
+      ...(taxable === false ? { taxable } : {}),
+    });
+    const lines = [charge('100.00'), charge('80.00', false)];
+    const view = sampleView(0, { invoice: { lines, subtotal: new Dec(180), tax: new Dec(21), total: new Dec(201) } });
+    const model = invoiceModel({ ...view, client: { ...view.client, taxRate: new Dec(21) } });
+    expect(model.totals.map((t) => t.label)).toContain('Tax 21% on 100.00');
   });
 });

@@ -78,7 +78,7 @@ describe('renderReconciliationReport', () => {
     expect(report.html).toContain('c&lt;script&gt;1');
     expect(report.csv).toContain(`"'=HYPERLINK(""x"")"`);
     expect(report.csv.split('\r\n')[0]).toBe(
-      'id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail',
+      'id,type,client_id,sku,vendor,account_id,vendor_sku,amount_at_stake,currency,detail,status,invoice_number,invoice_line',
     );
   });
   it('names clients by name (the id when unknown) and products beside their SKU', () => {
@@ -214,5 +214,79 @@ describe('renderReconciliationReport with a feed not due yet', () => {
       "Not due yet: partner-center's usage for 2026-03; 1 pair(s) held and billed on the run after it arrives",
     );
     expect(report.text).not.toContain('MISSING FEED');
+  });
+});
+
+describe('renderReconciliationReport: discrepancies that close', () => {
+  const report = renderReconciliationReport({
+    mspName: 'Acme',
+    reconciliation,
+    history: [],
+    lifecycle: [
+      {
+        id: 'D1',
+        status: 'billed',
+        openedOn: '2026-04-01',
+        closedOn: '2026-04-01',
+        invoiceNumber: 'INV-2026-000007',
+        invoiceLine: 3,
+        automatic: true,
+      },
+      // A person billed D2 as a charge: their decision took 9 days.
+      {
+        id: 'D2',
+        status: 'billed',
+        openedOn: '2026-04-01',
+        closedOn: '2026-04-10',
+        invoiceNumber: 'INV-2026-000012',
+        invoiceLine: 2,
+      },
+      { id: 'D3', status: 'dismissed', openedOn: '2026-04-01', closedOn: '2026-04-02' },
+      { id: 'D4', status: 'acknowledged', openedOn: '2026-04-01' },
+    ],
+  });
+
+  it('splits what invoices carried from what needs a decision', () => {
+    expect(report.text).toContain('Handled automatically (on INV-2026-000007, INV-2026-000012): 2');
+    expect(report.text).toContain('  under_billed c<script>1 SEAT: 7.80 USD — billed on INV-2026-000007 line 3');
+    expect(report.text).toContain('Needs your decision: 2\n  unknown_account aws 418273645109: 1.00 USD — D4');
+    expect(report.html).toContain('<h2 style="font-size:16px">Needs your decision</h2>');
+    expect(report.html).not.toContain('<script>1');
+  });
+
+  it('counts only decisions made by people in the mean resolution time', () => {
+    expect(report.text).toContain(
+      'Discrepancies open: 1; resolved or dismissed: 2; mean resolution time: 5 days; closed on an invoice by policy: 1',
+    );
+  });
+
+  it('appends status, invoice and line to the CSV', () => {
+    const rows = report.csv.split('\r\n');
+    expect(rows[1]).toMatch(/^D1,.*,billed,INV-2026-000007,3$/);
+    expect(rows[4]).toMatch(/^D4,.*,acknowledged,,$/);
+    expect(rows[5]).toMatch(/^D5,.*,open,,$/);
+  });
+});
+
+describe('renderReconciliationReport: many discrepancies waiting', () => {
+  it('lists the first ones and says where the rest are', () => {
+    const many = Array.from({ length: 60 }, (_, i) => ({
+      id: `D${i}`,
+      type: 'unbilled_usage',
+      clientId: 'c1',
+      sku: 'SEAT',
+      amountAtStake: '1.00',
+      currency: 'USD',
+    }));
+    const report = renderReconciliationReport({
+      mspName: 'Acme',
+      reconciliation: { ...reconciliation, discrepancies: many },
+      history: [],
+      lifecycle: [],
+    });
+    expect(report.text).toContain('Needs your decision: 60');
+    expect(report.text).toContain('  … and 10 more: every discrepancy is in the attached CSV.');
+    expect(report.text).not.toContain('— D50');
+    expect(report.csv.split('\r\n')).toHaveLength(62);
   });
 });

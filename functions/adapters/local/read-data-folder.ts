@@ -13,11 +13,13 @@
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { decodeBytes } from '../../text/decode.js';
-import type { Payment, ReferenceData } from '../../domain/billing-types.js';
+import type { Charge, Payment, ReferenceData } from '../../domain/billing-types.js';
 import { measureText } from '../../text/measure.js';
 import { MAX_LOGO_BYTES, readLogo } from './read-logo.js';
 import {
+  CHARGES_FILE,
   REFERENCE_FILE_NAMES,
+  parseCharges,
   parsePaymentFiles,
   parseReferenceData,
   sortProblems,
@@ -45,6 +47,8 @@ export interface DataFolder {
   readonly approvals: readonly ApprovalRow[];
   /** adjustments.csv (credit notes and voids), in (date, adjustment_id) order; empty without the file. */
   readonly adjustments: readonly Adjustment[];
+  /** The optional charges.csv's one-off charges (docs/charges.md); empty without the file. */
+  readonly charges: readonly Charge[];
 }
 
 export interface UsageFile {
@@ -248,11 +252,14 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
   const adjustmentsPath = adjustmentsEntry
     ? [{ file: adjustmentsEntry.name, path: join(root, adjustmentsEntry.name) }]
     : [];
+  const chargesEntry = find(entries, CHARGES_FILE, 'file');
+  const chargesFile = chargesEntry ? { file: chargesEntry.name, path: join(root, chargesEntry.name) } : undefined;
   const tooBig: Problem[] = [];
   for (const { file, path } of [
     ...found.map(({ key, path }) => ({ file: names[key], path })),
     ...paymentPaths,
     ...adjustmentsPath,
+    ...(chargesFile ? [chargesFile] : []),
   ]) {
     const problem = await sizeProblem(path, file);
     if (problem) tooBig.push(problem);
@@ -289,17 +296,35 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
         )
       : undefined;
 
-  if (!reference.ok || !payments.ok || logo?.ok === false || approvals.problems.length > 0 || adjustments?.ok === false) {
+  // Checked against the reference data, so only once that parsed.
+  const charges =
+    chargesFile && reference.ok
+      ? parseCharges(await text(chargesFile.path), reference.value, chargesFile.file)
+      : undefined;
+
+  if (
+    !reference.ok ||
+    !payments.ok ||
+    logo?.ok === false ||
+    approvals.problems.length > 0 ||
+    adjustments?.ok === false ||
+    charges?.ok === false
+  ) {
     const problems = [
       ...(reference.ok ? [] : reference.problems),
       ...(payments.ok ? [] : payments.problems),
       ...(adjustments?.ok === false ? adjustments.problems : []),
       ...(logo?.ok === false ? [logo.problem] : []),
       ...approvals.problems,
+      ...(charges?.ok === false ? charges.problems : []),
     ];
     return {
       ok: false,
-      problems: sortProblems(problems, [...Object.values(names), ...paymentFiles.map((file) => file.file)]),
+      problems: sortProblems(problems, [
+        ...Object.values(names),
+        ...paymentFiles.map((file) => file.file),
+        ...(chargesFile ? [chargesFile.file] : []),
+      ]),
     };
   }
   return {
@@ -311,6 +336,7 @@ export async function readDataFolder(dir: string, options: PaymentFileOptions = 
       usage,
       approvals: approvals.rows,
       adjustments: adjustments?.ok ? adjustments.value : [],
+      charges: charges?.ok ? charges.value : [],
     },
     warnings: [...reference.warnings, ...payments.warnings],
   };

@@ -18,3 +18,4 @@ export {
   type ReferenceFileNames,
   type ReferenceFiles,
 } from './reference-data.js';
+export { CHARGES_FILE, parseCharges } from './charges.js';

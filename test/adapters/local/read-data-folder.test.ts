@@ -536,3 +536,26 @@ describe('readDataFolder: approvals.csv (hold mode, docs/review.md)', () => {
     ]);
   });
 });
+
+describe('readDataFolder: charges.csv', () => {
+  it('is optional: without it there are no charges', async () => {
+    expect(valueOf(await readDataFolder(CONFORMANCE)).charges).toEqual([]);
+  });
+
+  it('reads the charges, and rejects a bad row with file, line and column before anything runs', async () => {
+    const dir = await copyOfConformance();
+    const header = 'charge_id,client_id,date,description,quantity,unit_price,sku,taxable';
+    await writeFile(join(dir, 'Charges.csv'), `${header}\nFW-1,K-006,2025-02-15,Firewall,2,149.99,HRS,false\n`);
+    expect(valueOf(await readDataFolder(dir)).charges.map((c) => [c.chargeId, c.clientId, c.taxable])).toEqual([
+      ['FW-1', 'K-006', false],
+    ]);
+    await writeFile(
+      join(dir, 'Charges.csv'),
+      `${header}\nFW-1,K-006,2025-02-15,Firewall,2,149.99,HRS,\nFW-1,K-999,2025-02-15,x,1,1,,\n`,
+    );
+    expect(problemsOf(await readDataFolder(dir)).map((p) => [p.file, p.line, p.column])).toEqual([
+      ['Charges.csv', 3, 'charge_id'],
+      ['Charges.csv', 3, 'client_id'],
+    ]);
+  });
+});

@@ -1,6 +1,11 @@
-/** The discrepancies (DISC, by deterministic id; GSI2 by status). */
+/**
+ * The discrepancies (DISC, by deterministic id; GSI2 by status as stored) and the invoice lines
+ * that closed them (DISCCLOSE, by discrepancy id: kept apart, so that a closure holds whichever
+ * of the two is stored first; applied when listing).
+ */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { encode, reviveDiscrepancy } from '../../../app/codec.js';
+import { applyClosure, changeStatus } from '../../../app/discrepancy-closure.js';
 import type { DiscrepancyClosure, DiscrepancyStore, StoredDiscrepancy } from '../../../app/ports.js';
 import type { IsoDate } from '../../../domain/dates.js';
 import type { Discrepancy } from '../../../domain/reconcile-period.js';
@@ -13,11 +18,17 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
   }
 
   async listDiscrepancies(): Promise<StoredDiscrepancy[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'PK = :pk',
-      ExpressionAttributeValues: { ':pk': 'DISC' },
-    });
-    return items.map((i) => reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(i.data)) as Item));
+    const [items, closures] = await Promise.all(
+      ['DISC', 'DISCCLOSE'].map((pk) =>
+        this.queryAll({ KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } }),
+      ),
+    );
+    const closed = new Map(
+      (closures ?? []).map((i) => [String(i.SK), JSON.parse(String(i.data)) as DiscrepancyClosure]),
+    );
+    return (items ?? []).map((i) =>
+      applyClosure(reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(i.data)) as Item), closed.get(String(i.SK))),
+    );
   }
 
   async setDiscrepancyStatus(
@@ -25,25 +36,21 @@ export class DynamoDbDiscrepancies extends LedgerTable implements DiscrepancySto
     status: StoredDiscrepancy['status'],
     on: IsoDate,
     note?: string,
-    _by?: string,
+    by?: string,
   ): Promise<StoredDiscrepancy> {
     const item = await this.getItem('DISC', id);
     if (!item) throw new Error(`No discrepancy with id ${id}`);
     const current = reviveDiscrepancy<StoredDiscrepancy>(JSON.parse(String(item.data)) as Item);
-    const next: StoredDiscrepancy = {
-      ...current,
-      status,
-      note: note ?? current.note,
-      acknowledgedOn: status === 'acknowledged' ? on : current.acknowledgedOn,
-      closedOn: status === 'resolved' || status === 'dismissed' ? on : current.closedOn,
-    };
+    const next = changeStatus(current, status, on, note, by);
     await this.db.send(new PutCommand({ TableName: this.table, Item: discrepancyItem(next) }));
     return next;
   }
 
-  // SKELETON (issue 18): being written.
-  async closeDiscrepancies(_closures: readonly DiscrepancyClosure[]): Promise<void> {
-    throw new Error('closeDiscrepancies: not written yet');
+  /** One conditional put per closure: the first closure of an id is kept, a retry changes nothing. */
+  async closeDiscrepancies(closures: readonly DiscrepancyClosure[]): Promise<void> {
+    await Promise.all(
+      closures.map((closure) => this.putOnce({ PK: 'DISCCLOSE', SK: closure.id, data: encode(closure) })),
+    );
   }
 }
 
