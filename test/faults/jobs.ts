@@ -11,6 +11,10 @@
  * | payments         | applyDuePayments on 2026-02-09 (3 payments + one to an unknown invoice), drain the discrepancy queue | start of 2026-02-09 |
  * | dunning          | runDunning on 2026-02-14 (two emails, two late fees) + drain work queue | after 2026-02-14's payments |
  * | billing          | runBilling 2026-03-01 + drain work queue + drain discrepancy queue + sendReconciliationReport | after 2026-03-01's payments and dunning |
+ * | charge-billing   | the billing job, with a one-off charge to bill                          | billing's, plus the charge |
+ * | approval         | approveDrafts of every draft of 2026-02 on 2026-03-03 + drain work queue | billing's run in hold mode (drafts stored) |
+ * | credit-note      | issueCreditNote of 10.00 on an open invoice (email included)            | after the billing job |
+ * | void             | voidInvoice of an invoice with nothing paid (email included)            | after the billing job |
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -31,8 +35,21 @@ import { formatProblems } from '../../functions/domain/reference/index.js';
 import { provisionLocal, type LocalInstallation } from '../../functions/local-runner/local-runtime.js';
 import { inboxKey } from '../../functions/app/bucket-layout.js';
 import { forkInstallation } from './state.js';
+import { approveDrafts } from '../../functions/app/review-drafts.js';
+import { issueCreditNote, voidInvoice } from '../../functions/app/credit-notes.js';
+import { addCharge } from '../../functions/app/charges.js';
 
-export type JobName = 'ingest' | 'ingest-duplicate' | 'payments-import' | 'payments' | 'dunning' | 'billing';
+export type JobName =
+  | 'ingest'
+  | 'ingest-duplicate'
+  | 'payments-import'
+  | 'payments'
+  | 'dunning'
+  | 'billing'
+  | 'charge-billing'
+  | 'approval'
+  | 'credit-note'
+  | 'void';
 export const JOB_NAMES: readonly JobName[] = [
   'ingest',
   'ingest-duplicate',
@@ -40,7 +57,15 @@ export const JOB_NAMES: readonly JobName[] = [
   'payments',
   'dunning',
   'billing',
+  'charge-billing',
+  'approval',
+  'credit-note',
+  'void',
 ];
+/** The jobs that start from the billing job's snapshot. */
+const AFTER_BILLING: readonly JobName[] = ['billing', 'charge-billing', 'approval', 'credit-note', 'void'];
+const APPROVAL_DAY: IsoDate = '2026-03-03';
+const FAULT_ACTOR = 'faults';
 
 export interface Job {
   readonly name: JobName;
@@ -116,8 +141,8 @@ export async function buildTimeline(
   const base = await provisionLocal(aws, 'fault-base');
   const all: LocalInstallation[] = [base];
   const snapshots = new Map<JobName, LocalInstallation>();
-  const fork = async (name: string): Promise<LocalInstallation> => {
-    const snapshot = await forkInstallation(aws, base, `fault-snap-${name}`);
+  const fork = async (name: string, from: LocalInstallation = base): Promise<LocalInstallation> => {
+    const snapshot = await forkInstallation(aws, from, `fault-snap-${name}`);
     all.push(snapshot);
     return snapshot;
   };
@@ -126,7 +151,8 @@ export async function buildTimeline(
   if (only.includes('payments-import')) snapshots.set('payments-import', await fork('payments-import'));
 
   const needIngest = only.includes('ingest') || only.includes('ingest-duplicate');
-  const needDays = only.some((j) => j === 'payments' || j === 'dunning' || j === 'billing');
+  const needBilling = only.some((j) => AFTER_BILLING.includes(j));
+  const needDays = needBilling || only.some((j) => j === 'payments' || j === 'dunning');
   if (needIngest || needDays) {
     const later = usageFiles.filter((p) => basename(p) === INGEST_FILE);
     for (const path of usageFiles.filter((p) => basename(p) !== INGEST_FILE)) await putAndIngest(base, path);
@@ -149,7 +175,7 @@ export async function buildTimeline(
 
   if (needDays) {
     await importPayments(deps, payments);
-    const last = only.includes('billing') ? BILLING_DAY : only.includes('dunning') ? DUNNING_DAY : PAYMENTS_DAY;
+    const last = needBilling ? BILLING_DAY : only.includes('dunning') ? DUNNING_DAY : PAYMENTS_DAY;
     for (const day of eachDay(FROM, last)) {
       if (day === PAYMENTS_DAY && only.includes('payments')) {
         const snapshot = await fork('payments');
@@ -175,6 +201,8 @@ export async function buildTimeline(
     }
   }
 
+  const billed = needBilling ? await afterBillingSnapshots(snapshots, fork, only) : undefined;
+
   const runs: Record<JobName, (i: LocalInstallation) => Promise<void>> = {
     ingest: async (i) => {
       await ingestUsageFile(i.deps, { key: inboxKey(INGEST_FILE), today: FROM });
@@ -191,6 +219,29 @@ export async function buildTimeline(
     },
     dunning: (i) => dunningJob(i),
     billing: (i) => billingJob(i),
+    'charge-billing': (i) => billingJob(i),
+    approval: async (i) => {
+      await approveDrafts(i.deps, { period: '2026-02', all: true, today: APPROVAL_DAY, by: FAULT_ACTOR });
+      await i.drain(i.queues.work, WorkMessageSchema, (message) => handleWorkMessage(i.deps, message));
+    },
+    'credit-note': async (i) => {
+      await issueCreditNote(i.deps, {
+        invoiceNumber: billed?.credit ?? '',
+        amount: new Dec('10.00'),
+        reason: 'fault sweep credit',
+        today: APPROVAL_DAY,
+        by: FAULT_ACTOR,
+        requestKey: 'fault-credit',
+      });
+    },
+    void: async (i) => {
+      await voidInvoice(i.deps, {
+        invoiceNumber: billed?.void ?? '',
+        reason: 'fault sweep void',
+        today: APPROVAL_DAY,
+        by: FAULT_ACTOR,
+      });
+    },
   };
   const jobs = only.map((name) => {
     const snapshot = snapshots.get(name);
@@ -198,6 +249,55 @@ export async function buildTimeline(
     return { name, snapshot, run: runs[name] };
   });
   return { jobs, reference, payments, setupSeconds: (performance.now() - started) / 1000, installations: () => all };
+}
+
+/**
+ * The snapshots of the jobs after billing's: the billing snapshot with a charge to bill, the
+ * billing job run in hold mode (drafts to approve), and the billing job run (invoices to credit
+ * and to void). Returns the invoices the credit-note and void jobs act on.
+ */
+async function afterBillingSnapshots(
+  snapshots: Map<JobName, LocalInstallation>,
+  fork: (name: string, from?: LocalInstallation) => Promise<LocalInstallation>,
+  only: readonly JobName[],
+): Promise<{ credit: string; void: string } | undefined> {
+  const billing = snapshots.get('billing');
+  if (!billing) throw new Error('No billing snapshot');
+  if (only.includes('charge-billing')) {
+    const snapshot = await fork('charge-billing', billing);
+    const reference = await snapshot.deps.ledger.loadReferenceData();
+    const clientId = reference?.clients[0]?.clientId ?? '';
+    await addCharge(snapshot.deps, {
+      chargeId: 'FAULT-CHARGE-1',
+      clientId,
+      date: '2026-02-20',
+      description: 'Firewall install',
+      quantity: new Dec(2),
+      unitPrice: new Dec('149.99'),
+      taxable: true,
+    });
+    snapshots.set('charge-billing', snapshot);
+  }
+  if (only.includes('approval')) {
+    const snapshot = await fork('approval', billing);
+    const reference = await snapshot.deps.ledger.loadReferenceData();
+    if (!reference) throw new Error('No reference data in the billing snapshot');
+    const settings = { ...reference.settings, invoice: { ...reference.settings.invoice, review: 'hold' as const } };
+    await snapshot.deps.ledger.saveReferenceData({ ...reference, settings });
+    await billingJob(snapshot);
+    snapshots.set('approval', snapshot);
+  }
+  if (!only.includes('credit-note') && !only.includes('void')) return undefined;
+  const snapshot = await fork('after-billing', billing);
+  await billingJob(snapshot);
+  const open = (await snapshot.deps.ledger.listInvoices({ openOnly: true })).filter(
+    (i) => i.invoice.issueDate === BILLING_DAY && i.paymentCount === 0 && i.invoice.total.greaterThan(10),
+  );
+  const [credit, voided] = open;
+  if (!credit || !voided) throw new Error('The billing job issued fewer than two unpaid invoices');
+  snapshots.set('credit-note', snapshot);
+  snapshots.set('void', snapshot);
+  return { credit: credit.invoice.number, void: voided.invoice.number };
 }
 
 async function putAndIngest(installation: LocalInstallation, path: string): Promise<void> {

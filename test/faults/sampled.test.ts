@@ -18,6 +18,10 @@ const STRIDE: Record<JobName, number> = {
   payments: 7,
   dunning: 7,
   billing: 293,
+  'charge-billing': 293,
+  approval: 37,
+  'credit-note': 11,
+  void: 11,
 };
 const JOBS: readonly JobName[] = JOB_NAMES;
 
