@@ -59,7 +59,8 @@ export interface InvoiceInput {
   readonly clientCredits?: readonly ClientCredit[];
 }
 
-const KIND_ORDER: readonly InvoiceLineKind[] = [
+/** The order of an invoice's line kinds (docs/contract.md §5, and the kinds added since). */
+export const KIND_ORDER: readonly InvoiceLineKind[] = [
   'recurring',
   'true_up',
   'credit',

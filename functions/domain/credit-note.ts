@@ -16,7 +16,7 @@
  */
 import { isTaxed } from './calculate-invoice.js';
 import type { IsoDate } from './dates.js';
-import { Dec, ZERO, formatMoney, moneyProblem, roundMoney, sum } from './money.js';
+import { Dec, ZERO, decimalText, formatMoney, moneyProblem, roundMoney, sum } from './money.js';
 import type { AppliedPayment, CreditNote, CreditNoteLine, Invoice } from './billing-types.js';
 
 /** An invoice as a credit note sees it: its lines, what was applied to it and its running totals. */
@@ -122,7 +122,7 @@ function amountBody(invoice: Invoice, amount: Dec, taxRate: Dec, reason: string)
   const bad = moneyProblem(amount, invoice.currency);
   if (bad) throw new CreditNoteRefused(`The amount ${bad}`, 'amount');
   if (!amount.greaterThan(0))
-    throw new CreditNoteRefused(`The amount must be more than 0 (got ${amount.toFixed()})`, 'amount');
+    throw new CreditNoteRefused(`The amount must be more than 0 (got ${decimalText(amount)})`, 'amount');
   const taxed = invoice.lines.some((l) => isTaxed(l) && !l.amount.isZero());
   const tax = taxed ? roundMoney(amount.times(taxRate).div(100), invoice.currency) : ZERO;
   const line: CreditNoteLine = {
@@ -157,7 +157,7 @@ function linesBody(
       throw new CreditNoteRefused(`Line ${k} of ${invoice.number} was credited by an earlier credit note`, 'lines');
     if (line.kind === 'client_credit' || !line.amount.greaterThan(0))
       throw new CreditNoteRefused(
-        `Line ${k} of ${invoice.number} (${line.description}) is not something billed (its amount is ${line.amount.toFixed()}); only lines above 0 can be credited`,
+        `Line ${k} of ${invoice.number} (${line.description}) is not something billed (its amount is ${decimalText(line.amount)}); only lines above 0 can be credited`,
         'lines',
       );
     lines.push(noteLine(line, k));
@@ -188,7 +188,7 @@ function voidBody(target: CreditTarget): NoteBody {
   const total = subtotal.plus(invoice.tax);
   if (!total.greaterThan(0))
     throw new CreditNoteRefused(
-      `Invoice ${invoice.number} bills nothing to void (its lines come to ${total.toFixed()} ${invoice.currency})`,
+      `Invoice ${invoice.number} bills nothing to void (its lines come to ${decimalText(total)} ${invoice.currency})`,
       'action',
     );
   return { lines, subtotal, tax: invoice.tax, total };

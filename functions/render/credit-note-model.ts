@@ -5,7 +5,7 @@
  */
 import type { Client, CreditNote, Invoice, Logo, Settings } from '../domain/billing-types.js';
 import { formatsFor, localeOf } from './format.js';
-import { addressLines, unitPriceLabel, type InvoiceModel } from './invoice-model.js';
+import { billToParty, fromParty, unitPriceLabel, type InvoiceModel } from './invoice-model.js';
 
 /** A credit note with everything needed to render it. */
 export interface CreditNoteView {
@@ -39,19 +39,8 @@ export function creditNoteModel(view: CreditNoteView): InvoiceModel {
     title: `Credit note ${note.number}`,
     heading: 'CREDIT NOTE',
     draft: false,
-    from: {
-      name: msp.name,
-      address: addressLines(msp.address),
-      email: msp.email,
-      extra: [...(msp.phone ? [`Phone ${msp.phone}`] : []), ...(msp.taxId ? [`Tax ID ${msp.taxId}`] : [])],
-    },
-    billTo: {
-      name: client.name,
-      address: addressLines(client.postalAddress),
-      clientId: client.clientId,
-      emails: client.billingEmails.join(', '),
-      extra: client.taxId ? [`Tax ID ${client.taxId}`] : [],
-    },
+    from: fromParty(msp),
+    billTo: billToParty(client),
     covers: note.void ? `Voids invoice ${invoice.number}: ${note.reason}` : `Reason: ${note.reason}`,
     meta: [
       { label: 'Credit note number', value: note.number },

@@ -3,22 +3,12 @@
  * grouped by kind in the order of docs/contract.md §5, the usage behind true-ups and credits, the totals and
  * the payment terms. Everything here is text; the renderers only lay it out (and escape it).
  */
-import { isTaxed } from '../domain/calculate-invoice.js';
+import { KIND_ORDER, isTaxed } from '../domain/calculate-invoice.js';
 import { daysBetween } from '../domain/dates.js';
 import { Dec, decimalText, minorUnits } from '../domain/money.js';
-import type { InvoiceLine, InvoiceLineKind } from '../domain/billing-types.js';
+import type { Client, InvoiceLine, InvoiceLineKind, Settings } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { formatsFor, localeOf, type Formats } from './format.js';
-
-export const KIND_ORDER: readonly InvoiceLineKind[] = [
-  'recurring',
-  'true_up',
-  'credit',
-  'usage',
-  'charge',
-  'late_fee',
-  'client_credit',
-];
 
 export const KIND_LABELS: Readonly<Record<InvoiceLineKind, string>> = {
   recurring: 'Recurring',
@@ -231,20 +221,9 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
   const draft = view.draft === true;
   return {
     title: draft ? `Draft invoice ${client.clientId} ${invoice.period}` : `Invoice ${invoice.number}`,
-    from: {
-      name: msp.name,
-      address: addressLines(msp.address),
-      email: msp.email,
-      extra: [...(msp.phone ? [`Phone ${msp.phone}`] : []), ...(msp.taxId ? [`Tax ID ${msp.taxId}`] : [])],
-    },
-    billTo: {
-      name: client.name,
-      address: addressLines(client.postalAddress),
-      clientId: client.clientId,
-      emails: client.billingEmails.join(', '),
-      // The PO number is in the header's meta rows.
-      extra: client.taxId ? [`Tax ID ${client.taxId}`] : [],
-    },
+    from: fromParty(msp),
+    // The PO number is in the header's meta rows.
+    billTo: billToParty(client),
     covers: coversLabel(invoice.lines, f),
     meta: [
       draft
@@ -276,5 +255,26 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     keepWhole: draft ? [issued, due] : [invoice.number, issued, due],
     locale,
     draft,
+  };
+}
+
+/** The letterhead's sender block: the MSP, its address, email, phone and tax id. */
+export function fromParty(msp: Settings['msp']): InvoiceModel['from'] {
+  return {
+    name: msp.name,
+    address: addressLines(msp.address),
+    email: msp.email,
+    extra: [...(msp.phone ? [`Phone ${msp.phone}`] : []), ...(msp.taxId ? [`Tax ID ${msp.taxId}`] : [])],
+  };
+}
+
+/** The "Bill to" block: the client, its postal address, id, billing emails and tax id. */
+export function billToParty(client: Client): InvoiceModel['billTo'] {
+  return {
+    name: client.name,
+    address: addressLines(client.postalAddress),
+    clientId: client.clientId,
+    emails: client.billingEmails.join(', '),
+    extra: client.taxId ? [`Tax ID ${client.taxId}`] : [],
   };
 }
