@@ -39,6 +39,20 @@ export async function applyDuePayments(deps: PaymentDeps, input: { today: IsoDat
   return { applied, unapplied };
 }
 
+/**
+ * Stores one payment and applies it at once (a provider's webhook or auto-pay: the money is in,
+ * no need to wait for the next day's run). Idempotent by payment id, like the CSV path: a second
+ * call, or the daily run meeting it later, finds it recorded and changes nothing.
+ */
+export async function applyPaymentNow(
+  deps: PaymentDeps,
+  payment: Payment,
+  today: IsoDate,
+): Promise<PaymentOutcome | undefined> {
+  await deps.ledger.addPayments([payment]);
+  return applyOne(deps, payment, today);
+}
+
 /** How many times a payment is tried again after other payments were applied to its invoice first. */
 const CONFLICT_ATTEMPTS = 20;
 

@@ -4,6 +4,7 @@
  */
 import { Dec } from '../domain/money.js';
 import type { Discrepancy } from '../domain/reconcile-period.js';
+import type { AutoPayAttempt } from './ports.js';
 import type {
   Agreement,
   Charge,
@@ -46,7 +47,16 @@ export function reviveReference(json: Json): ReferenceData {
               },
             },
           }),
+      ...(r.settings.payments?.cardSurchargePercent !== undefined
+        ? {
+            payments: {
+              ...r.settings.payments,
+              cardSurchargePercent: dec(r.settings.payments.cardSurchargePercent),
+            },
+          }
+        : {}),
       dunning: {
+        ...r.settings.dunning,
         steps: r.settings.dunning.steps.map((s) => {
           const step = s as unknown as DunningStep & { lateFee?: Json };
           return step.lateFee
@@ -55,7 +65,11 @@ export function reviveReference(json: Json): ReferenceData {
         }),
       },
     },
-    clients: r.clients.map((c: Client) => ({ ...c, taxRate: dec(c.taxRate) })),
+    clients: r.clients.map((c: Client) => ({
+      ...c,
+      taxRate: dec(c.taxRate),
+      ...(c.autoPayCap !== undefined ? { autoPayCap: dec(c.autoPayCap) } : {}),
+    })),
     accounts: r.accounts,
     products: r.products.map((p: Product) => ({ ...p, listPrice: optDec(p.listPrice) })),
     skuMap: r.skuMap.map((m: SkuMapping) => ({ ...m, factor: dec(m.factor) })),
@@ -88,7 +102,7 @@ export function reviveInvoice(json: Json): Invoice {
 
 export function revivePayment(json: Json): Payment {
   const p = json as unknown as Payment;
-  return { ...p, amount: dec(p.amount) };
+  return { ...p, amount: dec(p.amount), ...(p.surcharge !== undefined ? { surcharge: dec(p.surcharge) } : {}) };
 }
 
 export function reviveLateFee(json: Json): LateFee {
@@ -127,4 +141,9 @@ export function reviveClientCredit(json: Json): ClientCredit {
 export function reviveCharge<T extends Charge>(json: Json): T {
   const c = json as unknown as T;
   return { ...c, quantity: dec(c.quantity), unitPrice: dec(c.unitPrice) };
+}
+
+export function reviveAutoPay(json: Json): AutoPayAttempt {
+  const a = json as unknown as AutoPayAttempt;
+  return { ...a, amount: dec(a.amount) };
 }

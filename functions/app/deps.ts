@@ -1,6 +1,6 @@
 /** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
 import type { DiscrepancyMessage, WorkMessage } from './messages.js';
-import type { BlobStore, Ledger, Mailer, OpenPartWriter, Queue } from './ports.js';
+import type { BlobStore, Ledger, Mailer, OpenPartWriter, PaymentProvider, Queue } from './ports.js';
 
 export interface Logger {
   info(message: string, extra?: Record<string, unknown>): void;
@@ -20,6 +20,17 @@ export interface Deps {
   readonly discrepancyQueue: Queue<DiscrepancyMessage>;
   readonly mailer: Mailer;
   readonly log: Logger;
+  /** The payment provider and the payments endpoint; absent where none is wired (no secret on AWS). */
+  readonly payments?: PaymentsWiring;
+}
+
+/** What getting paid online is wired to; used only when `payments` is set in trueup.json. */
+export interface PaymentsWiring {
+  readonly provider: PaymentProvider;
+  /** Base URL of the payments endpoint (the Function URL on AWS, the local endpoint server here). */
+  readonly endpointUrl: string | undefined;
+  /** The key Pay links are signed with (Secrets Manager on AWS). */
+  linkKey(): Promise<string>;
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined };

@@ -14,6 +14,7 @@ import type {
   InvoiceAccount,
   LateFee,
   Payment,
+  PaymentMethodType,
   ReferenceData,
 } from '../domain/billing-types.js';
 import type { PlanEntry } from './bucket-layout.js';
@@ -71,7 +72,10 @@ export type OutboxKind =
   | 'file_rejected'
   | 'receipt'
   | 'credit_note'
-  | 'drafts_awaiting_review';
+  | 'drafts_awaiting_review'
+  | 'auto_pay'
+  | 'payment_disputed'
+  | 'statement';
 
 /** An email the system intends to send: recorded before sending, completed after. */
 export interface OutboxEntry {
@@ -397,6 +401,175 @@ export interface PaymentBook {
 }
 
 /**
+ * Provider events (webhook deliveries) as handled, once per event id: the audit of what the
+ * payment provider told us, and what makes a redelivered failure or dispute change nothing.
+ */
+export interface ProviderEventLog {
+  /** Records an event once by its id; false when it was recorded before (a redelivery). */
+  recordProviderEvent(event: StoredProviderEvent): Promise<boolean>;
+  getProviderEvent(id: string): Promise<StoredProviderEvent | undefined>;
+  listProviderEvents(): Promise<StoredProviderEvent[]>;
+}
+
+export interface StoredProviderEvent {
+  /** The provider's event id (Stripe `evt_…`). */
+  readonly id: string;
+  /** The provider's event type, e.g. `payment_intent.succeeded`. */
+  readonly type: string;
+  /** The MSP-time-zone day the event was created. */
+  readonly receivedOn: IsoDate;
+  readonly invoiceNumber?: string;
+  /** What handling it did, in a few words (`applied`, `duplicate`, `disputed`, …). */
+  readonly outcome: string;
+}
+
+/** Auto-pay attempts, one per invoice: decided once, so a re-run never charges twice. */
+export interface AutoPayLog {
+  getAutoPay(invoiceNumber: string): Promise<AutoPayAttempt | undefined>;
+  /** Records the attempt's outcome once per invoice; false when another run recorded it first. */
+  recordAutoPay(attempt: AutoPayAttempt): Promise<boolean>;
+  listAutoPays(): Promise<AutoPayAttempt[]>;
+}
+
+export interface AutoPayAttempt {
+  readonly invoiceNumber: string;
+  readonly clientId: string;
+  readonly on: IsoDate;
+  /** `processing`: a bank debit the provider settles later (its webhook brings the payment). */
+  readonly status: 'succeeded' | 'failed' | 'skipped' | 'processing';
+  readonly amount: Dec;
+  readonly currency: string;
+  readonly providerReference?: string;
+  readonly methodDetail?: string;
+  /** Why it failed or was skipped, in words for the billing team. */
+  readonly reason?: string;
+}
+
+/** Money a payment provider reports, in major units of its currency (never floats). */
+export interface ProviderPayment {
+  /** The provider's id of the money (Stripe PaymentIntent `pi_…`): the TrueUp payment id. */
+  readonly providerReference: string;
+  /** From the metadata TrueUp set when it asked for the payment; undefined when missing. */
+  readonly invoiceNumber: string | undefined;
+  /** What counts toward the invoice: the amount paid less any surcharge. */
+  readonly amount: Dec;
+  readonly surcharge?: Dec;
+  readonly currency: string;
+  readonly method?: PaymentMethodType | string;
+  readonly methodDetail?: string;
+}
+
+export interface ProviderRefund {
+  /** The provider's refund id (`re_…`). */
+  readonly refundId: string;
+  /** The payment refunded (`pi_…`). */
+  readonly paymentReference: string;
+  readonly invoiceNumber: string | undefined;
+  /** Positive: the money given back. */
+  readonly amount: Dec;
+  readonly currency: string;
+}
+
+/** A verified webhook event, in TrueUp's terms. `created` is epoch seconds. */
+export type ProviderEvent =
+  | {
+      readonly kind: 'payment_succeeded';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly payment: ProviderPayment;
+    }
+  | {
+      readonly kind: 'payment_failed';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly payment: ProviderPayment;
+      readonly reason: string;
+    }
+  | {
+      readonly kind: 'refunded';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly refunds: readonly ProviderRefund[];
+    }
+  | {
+      readonly kind: 'disputed';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly disputeId: string;
+      readonly payment: ProviderPayment;
+      readonly reason: string;
+    }
+  /** A verified event TrueUp handles by only recording it (e.g. a bank debit's checkout completed, not yet paid). */
+  | {
+      readonly kind: 'noted';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly invoiceNumber?: string;
+    }
+  /** A verified event of a type TrueUp does not handle: refused without side effects. */
+  | { readonly kind: 'unsupported'; readonly id: string; readonly type: string; readonly created: number };
+
+/** A hosted payment page for one invoice's open balance. */
+export interface CheckoutRequest {
+  readonly invoiceNumber: string;
+  readonly clientId: string;
+  readonly customerId?: string;
+  readonly customerEmail?: string;
+  /** The line the client sees, e.g. "Invoice INV-2026-000001 — Acme IT". */
+  readonly description: string;
+  /** The open balance, in major units. */
+  readonly amount: Dec;
+  readonly currency: string;
+  /** A card surcharge shown as a line of its own (only with `methods: ['card']`). */
+  readonly surcharge?: Dec;
+  readonly methods: readonly PaymentMethodType[];
+  readonly successUrl: string;
+  readonly cancelUrl: string;
+  /** The same key gives the same page (Stripe keeps keys 24 hours, as long as a page lives). */
+  readonly idempotencyKey: string;
+}
+
+export interface CheckoutPage {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** An off-session charge of a customer's saved (default) payment method. */
+export interface SavedMethodCharge {
+  readonly invoiceNumber: string;
+  readonly clientId: string;
+  readonly customerId: string;
+  readonly amount: Dec;
+  readonly currency: string;
+  readonly description: string;
+  /** `autopay-<invoice number>`: a retry returns the first attempt's result, never a second charge. */
+  readonly idempotencyKey: string;
+}
+
+export type SavedMethodChargeResult =
+  | { readonly status: 'succeeded'; readonly created: number; readonly payment: ProviderPayment }
+  | { readonly status: 'processing'; readonly created: number; readonly payment: ProviderPayment }
+  | { readonly status: 'failed'; readonly reason: string; readonly providerReference?: string };
+
+/** A webhook delivery that is not a genuine, fresh event: answered 400, with no side effect. */
+export class WebhookRejected extends Error {
+  override readonly name = 'WebhookRejected';
+}
+
+/** The payment provider (Stripe; locally its embedded stand-in behind the same SDK). */
+export interface PaymentProvider {
+  createCheckout(request: CheckoutRequest): Promise<CheckoutPage>;
+  chargeSavedMethod(request: SavedMethodCharge): Promise<SavedMethodChargeResult>;
+  /** Verifies the delivery's signature (and its age) and reads the event; throws WebhookRejected. */
+  parseWebhook(payload: string, signatureHeader: string | undefined): Promise<ProviderEvent>;
+}
+
+/**
  * The dunning steps sent per invoice and the late fees they charged: a step once per
  * (invoice, step), a fee once per invoice, recorded with the email's outbox entry in one write.
  */
@@ -449,7 +622,9 @@ export interface Ledger
     Outbox,
     DraftBook,
     ChargeBook,
-    CreditNoteBook {}
+    CreditNoteBook,
+    ProviderEventLog,
+    AutoPayLog {}
 
 /**
  * Writes text objects line by line in numbered parts: a part is stored once its lines reach

@@ -56,9 +56,42 @@ export interface Settings {
     readonly creditNotePrefix?: string;
   };
   readonly reports: { readonly recipients: readonly string[]; readonly agingWeekday: number };
-  readonly dunning: { readonly steps: readonly DunningStep[] };
+  readonly dunning: {
+    readonly steps: readonly DunningStep[];
+    /** One statement-style email per client per dunning day listing every overdue invoice (default off). */
+    readonly statement?: boolean;
+  };
   /** A receipt email to the client for each payment applied; absent (off) unless set. */
   readonly receipts?: { readonly enabled: boolean };
+  /** Getting paid online (docs/payments.md); absent: no Pay links, no auto-pay, no webhook. */
+  readonly payments?: PaymentSettings;
+  /** Statements of account (docs/statements.md); absent: none sent on a schedule. */
+  readonly statements?: StatementSettings;
+}
+
+/** `payments` in trueup.json: the payment provider and how clients pay through it. */
+export interface PaymentSettings {
+  /** The provider: Stripe on AWS (keys in Secrets Manager); locally its embedded stand-in. */
+  readonly provider: 'stripe';
+  /** What the hosted payment page offers (default both). */
+  readonly methods: readonly PaymentMethodType[];
+  /** Base URL of the payments endpoint that Pay links point to, when not the stack's own Function URL. */
+  readonly publicUrl?: string;
+  /** When an auto-pay client's saved method is charged: the invoice's issue date or its due date (default). */
+  readonly autoPayOn: 'issue_date' | 'due_date';
+  /**
+   * A card surcharge passed on to the client (percent of the amount paid by card), shown as a
+   * line of its own on the payment page and never applied to the invoice; absent: none.
+   */
+  readonly cardSurchargePercent?: Dec;
+}
+
+export type PaymentMethodType = 'card' | 'us_bank_account';
+
+/** `statements` in trueup.json: a statement of account to every client with a balance, monthly. */
+export interface StatementSettings {
+  /** The day of the month (1–28) the statements go out, as of that day. */
+  readonly dayOfMonth: number;
 }
 
 /** Rules for approving a held draft without a person; a rule left out is not checked. */
@@ -81,6 +114,12 @@ export interface Client {
   readonly postalAddress?: string;
   readonly poNumber?: string;
   readonly taxId?: string;
+  /** The payment provider's customer (Stripe `cus_…`) whose saved method auto-pay charges. */
+  readonly paymentCustomerId?: string;
+  /** Charge the saved method on the auto-pay day (settings `payments.autoPayOn`). */
+  readonly autoPay?: boolean;
+  /** Auto-pay charges at most this much per invoice; a larger balance is not charged (a `payment_failed` discrepancy says so). */
+  readonly autoPayCap?: Dec;
 }
 
 export type PaperSize = 'Letter' | 'A4';
@@ -139,6 +178,12 @@ export interface Payment {
   readonly receivedOn: IsoDate;
   readonly method?: string;
   readonly reference?: string;
+  /** The provider's id for the money (Stripe `pi_…`, `re_…`): payments CSV `provider_reference`. */
+  readonly providerReference?: string;
+  /** What was charged, in words a client recognises ("Visa •••• 4242"), when the provider says. */
+  readonly methodDetail?: string;
+  /** A card surcharge paid on top of the invoice amount (not applied to the invoice). */
+  readonly surcharge?: Dec;
 }
 
 /** Everything a user describes in the data folder. */

@@ -49,6 +49,27 @@ export function minorUnits(currency: string): number {
   return MINOR_UNITS[currency.toUpperCase()] ?? 2;
 }
 
+/**
+ * An amount in the currency's minor units as an integer (what payment providers take: 12.50 USD
+ * is 1250, 980 JPY is 980). Throws when the amount has more digits than the minor unit, so a
+ * sub-cent value is never silently rounded on its way out.
+ */
+export function toMinorUnits(amount: Dec, currency: string): number {
+  const scaled = amount.times(new Dec(10).pow(minorUnits(currency)));
+  if (!scaled.isInteger())
+    throw new Error(`${decimalText(amount)} ${currency} has more digits than the currency's minor unit`);
+  if (scaled.abs().greaterThan(Number.MAX_SAFE_INTEGER))
+    throw new Error(`${decimalText(amount)} ${currency} is too large`);
+  return scaled.toNumber();
+}
+
+/** The amount an integer count of the currency's minor units stands for (1250 USD → 12.50). */
+export function fromMinorUnits(units: number, currency: string): Dec {
+  if (!Number.isSafeInteger(units))
+    throw new Error(`${String(units)} is not a whole number of minor units of ${currency}`);
+  return new Dec(units).dividedBy(new Dec(10).pow(minorUnits(currency)));
+}
+
 /** Rounds half away from zero to `places` decimals. */
 export function roundHalfAway(value: Dec, places: number): Dec {
   return value.toDecimalPlaces(places, Dec.ROUND_HALF_UP);

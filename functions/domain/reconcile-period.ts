@@ -18,7 +18,8 @@ export type DiscrepancyType =
   | 'unmapped_sku'
   | 'currency_mismatch'
   | 'unapplied_payment'
-  | 'missing_feed';
+  | 'missing_feed'
+  | 'payment_failed';
 
 export interface PairResult {
   readonly clientId: string;

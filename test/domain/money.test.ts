@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   Dec,
+  decimalText,
   formatMoney,
+  fromMinorUnits,
   formatQuantity,
   isPlainDecimal,
   minorUnits,
   parseDecimal,
   roundMoney,
+  toMinorUnits,
 } from '../../functions/domain/money.js';
 
 describe('minorUnits', () => {
@@ -96,5 +99,23 @@ describe('parseDecimal', () => {
         },
       ),
     );
+  });
+});
+
+describe('minor units (payment providers)', () => {
+  it('turns money into whole minor units and back, by the currency exponent', () => {
+    expect(toMinorUnits(new Dec('12.50'), 'USD')).toBe(1250);
+    expect(toMinorUnits(new Dec('980'), 'JPY')).toBe(980);
+    expect(toMinorUnits(new Dec('1.234'), 'KWD')).toBe(1234);
+    expect(toMinorUnits(new Dec('-3.10'), 'EUR')).toBe(-310);
+    expect(decimalText(fromMinorUnits(1250, 'usd'))).toBe('12.5');
+    expect(decimalText(fromMinorUnits(1234, 'KWD'))).toBe('1.234');
+    expect(decimalText(fromMinorUnits(980, 'JPY'))).toBe('980');
+  });
+
+  it('refuses a sub-unit amount and a fractional count rather than round them', () => {
+    expect(() => toMinorUnits(new Dec('0.001'), 'USD')).toThrow(/more digits than the currency's minor unit/);
+    expect(() => toMinorUnits(new Dec('1.5'), 'JPY')).toThrow(/minor unit/);
+    expect(() => fromMinorUnits(1.5, 'USD')).toThrow(/not a whole number/);
   });
 });

@@ -11,6 +11,7 @@ import {
   encode,
   reviveClientCredit,
   reviveCreditNote,
+  reviveAutoPay,
   reviveCharge,
   reviveDiscrepancy,
   reviveInvoice,
@@ -26,6 +27,8 @@ import type {
   IssueCreditNoteResult,
   IssueExtras,
   StoredCharge,
+  StoredProviderEvent,
+  AutoPayAttempt,
   StoredDraft,
   FileRecord,
   Ledger,
@@ -99,6 +102,9 @@ export class MemoryLedger implements Ledger {
   private readonly outbox = new Map<string, OutboxRow>();
   /** Charges by `${clientId}#${chargeId}`: the charge's codec JSON, and the invoice that billed it. */
   protected readonly charges = new Map<string, { data: string; invoiceNumber?: string }>();
+  /** Provider events by id and auto-pay attempts by invoice number, as codec JSON. */
+  protected readonly providerEvents = new Map<string, string>();
+  protected readonly autoPays = new Map<string, string>();
   /** Client credit by `${clientId}#${creditNote}`: the ClientCredit's codec JSON, `amount` = what is left. */
   protected readonly credits = new Map<string, { data: string }>();
   /** Credit notes by number (codec JSON), the number each request key made, and the counter. */
@@ -542,6 +548,39 @@ export class MemoryLedger implements Ledger {
     if (!row) return undefined;
     const charge = reviveCharge<StoredCharge>(parse(row.data));
     return row.invoiceNumber === undefined ? charge : { ...charge, invoiceNumber: row.invoiceNumber };
+  }
+
+  // ---- provider events and auto-pay -----------------------------------------------------------
+  async recordProviderEvent(event: StoredProviderEvent): Promise<boolean> {
+    if (this.providerEvents.has(event.id)) return false;
+    this.providerEvents.set(event.id, encode(event));
+    return true;
+  }
+
+  async getProviderEvent(id: string): Promise<StoredProviderEvent | undefined> {
+    const data = this.providerEvents.get(id);
+    return data === undefined ? undefined : (JSON.parse(data) as StoredProviderEvent);
+  }
+
+  async listProviderEvents(): Promise<StoredProviderEvent[]> {
+    return [...this.providerEvents.keys()]
+      .sort(compareCodePoints)
+      .map((id) => JSON.parse(this.providerEvents.get(id)!) as StoredProviderEvent);
+  }
+
+  async getAutoPay(invoiceNumber: string): Promise<AutoPayAttempt | undefined> {
+    const data = this.autoPays.get(invoiceNumber);
+    return data === undefined ? undefined : reviveAutoPay(parse(data));
+  }
+
+  async recordAutoPay(attempt: AutoPayAttempt): Promise<boolean> {
+    if (this.autoPays.has(attempt.invoiceNumber)) return false;
+    this.autoPays.set(attempt.invoiceNumber, encode(attempt));
+    return true;
+  }
+
+  async listAutoPays(): Promise<AutoPayAttempt[]> {
+    return [...this.autoPays.keys()].sort(compareCodePoints).map((n) => reviveAutoPay(parse(this.autoPays.get(n)!)));
   }
 
   // ---- credit notes ----------------------------------------------------------------------------

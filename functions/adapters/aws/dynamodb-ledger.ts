@@ -24,6 +24,7 @@ import { DynamoDbDunning } from './ledger/dunning.js';
 import { DynamoDbOutbox } from './ledger/outbox.js';
 import { DynamoDbDrafts } from './ledger/drafts.js';
 import { DynamoDbCharges } from './ledger/charges.js';
+import { DynamoDbProviderPayments } from './ledger/provider-payments.js';
 import { DynamoDbCreditNotes } from './ledger/credit-notes.js';
 
 // The bench seeds invoices in the ledger's own shape.
@@ -40,6 +41,7 @@ export class DynamoDbLedger implements Ledger {
   private readonly outbox: DynamoDbOutbox;
   private readonly drafts: DynamoDbDrafts;
   private readonly charges: DynamoDbCharges;
+  private readonly providerPayments: DynamoDbProviderPayments;
   private readonly creditNotes: DynamoDbCreditNotes;
 
   /** `now` (epoch ms) dates send leases; tests pass their own clock. */
@@ -54,6 +56,7 @@ export class DynamoDbLedger implements Ledger {
     this.outbox = new DynamoDbOutbox(db, table, now);
     this.drafts = new DynamoDbDrafts(db, table);
     this.charges = new DynamoDbCharges(db, table);
+    this.providerPayments = new DynamoDbProviderPayments(db, table);
     this.creditNotes = new DynamoDbCreditNotes(db, table);
   }
 
@@ -114,6 +117,15 @@ export class DynamoDbLedger implements Ledger {
   readonly addCharge: Ledger['addCharge'] = (...args) => this.charges.addCharge(...args);
   readonly unbilledCharges: Ledger['unbilledCharges'] = (...args) => this.charges.unbilledCharges(...args);
   readonly listCharges: Ledger['listCharges'] = (...args) => this.charges.listCharges(...args);
+
+  readonly recordProviderEvent: Ledger['recordProviderEvent'] = (...args) =>
+    this.providerPayments.recordProviderEvent(...args);
+  readonly getProviderEvent: Ledger['getProviderEvent'] = (...args) => this.providerPayments.getProviderEvent(...args);
+  readonly listProviderEvents: Ledger['listProviderEvents'] = (...args) =>
+    this.providerPayments.listProviderEvents(...args);
+  readonly getAutoPay: Ledger['getAutoPay'] = (...args) => this.providerPayments.getAutoPay(...args);
+  readonly recordAutoPay: Ledger['recordAutoPay'] = (...args) => this.providerPayments.recordAutoPay(...args);
+  readonly listAutoPays: Ledger['listAutoPays'] = (...args) => this.providerPayments.listAutoPays(...args);
 
   readonly issueCreditNote: Ledger['issueCreditNote'] = (...args) => this.creditNotes.issueCreditNote(...args);
   readonly getCreditNote: Ledger['getCreditNote'] = (...args) => this.creditNotes.getCreditNote(...args);

@@ -299,16 +299,61 @@ const settingsSchema = strict({
   }).prefault({}),
   dunning: strict({
     steps: stepsSchema.prefault(D.dunning.steps.map((step) => ({ ...step }))),
+    // Absent stays absent, so saved reference data is unchanged (docs/statements.md).
+    statement: z.boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` }).optional(),
   }).prefault({}),
   // Not in docs/contract.md §2: off unless set, so a data folder without it gets the emails it always did.
   receipts: strict({
     enabled: z.boolean({ error: (issue) => `must be true or false (got ${got(issue.input)})` }).prefault(false),
+  }).optional(),
+  // Getting paid online (docs/payments.md): absent, nothing of it runs.
+  payments: strict({
+    provider: oneOf(['stripe'] as const).prefault('stripe'),
+    methods: z
+      .array(oneOf(['card', 'us_bank_account'] as const), {
+        error: (issue) => `must be a list of "card" and "us_bank_account" (got ${got(issue.input)})`,
+      })
+      .min(1, { error: 'must list at least one method: clients would have no way to pay' })
+      .prefault(['card', 'us_bank_account']),
+    publicUrl: str((text) => {
+      const bad = publicUrlProblem(text);
+      return bad === undefined ? ok(text.replace(/\/+$/, '')) : no<string>(bad);
+    }).optional(),
+    autoPayOn: oneOf(['issue_date', 'due_date'] as const).prefault('due_date'),
+    cardSurchargePercent: decimal({ min: 0, max: 10 }).optional(),
+  })
+    .transform((p) => ({
+      provider: p.provider,
+      methods: [...new Set(p.methods)],
+      ...(p.publicUrl !== undefined ? { publicUrl: p.publicUrl } : {}),
+      autoPayOn: p.autoPayOn,
+      ...(p.cardSurchargePercent !== undefined && !p.cardSurchargePercent.isZero()
+        ? { cardSurchargePercent: p.cardSurchargePercent }
+        : {}),
+    }))
+    .optional(),
+  statements: strict({
+    dayOfMonth: wholeNumber(1, 28).prefault(1),
   }).optional(),
   locale: str((text) => {
     const bad = localeProblem(text);
     return bad === undefined ? ok(Intl.getCanonicalLocales(text)[0] ?? text) : no<string>(bad);
   }).optional(),
 }).transform(({ $schema: _schema, ...settings }): Settings => settings);
+
+/** An http(s) URL without credentials, query or fragment: the base that Pay links are built on. */
+function publicUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `must be an http(s) URL (got ${quote(text)})`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `must be an http(s) URL (got ${quote(text)})`;
+  if (url.username || url.password || url.search || url.hash)
+    return `must be a plain base URL, without user, query or fragment (got ${quote(text)})`;
+  return undefined;
+}
 
 /** `dunning.steps[2].lateFee.percent` */
 function keyPath(path: readonly PropertyKey[]): string | undefined {

@@ -26,6 +26,9 @@ export const CLIENT_COLUMNS = [
   'postal_address',
   'po_number',
   'tax_id',
+  'payment_customer_id',
+  'auto_pay',
+  'auto_pay_cap',
 ] as const;
 
 /** A cell that may span lines (a quoted postal address); other control characters are refused. */
@@ -58,7 +61,27 @@ export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
         postal_address: multiLineText(500).optional(),
         po_number: cell.text(100).optional(),
         tax_id: cell.text(100).optional(),
+        payment_customer_id: cell.key().optional(),
+        auto_pay: cell.oneOf(['true', 'false'] as const).optional(),
+        auto_pay_cap: cell.decimal({ min: 0 }).optional(),
       })
+      .superRefine(
+        (r, ctx) => {
+          // Auto-pay charges the provider's customer: without one there is nothing to charge.
+          if (r.auto_pay === 'true' && r.payment_customer_id === undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['payment_customer_id'],
+              message:
+                'is required when auto_pay is true (the payment provider customer whose saved method is charged)',
+            });
+          if (r.auto_pay_cap !== undefined) {
+            const bad = moneyProblem(r.auto_pay_cap, r.currency);
+            if (bad !== undefined) ctx.addIssue({ code: 'custom', path: ['auto_pay_cap'], message: bad });
+          }
+        },
+        whenValid('auto_pay', 'payment_customer_id', 'auto_pay_cap', 'currency'),
+      )
       .transform((r): Client => ({
         clientId: r.client_id,
         name: r.name,
@@ -70,6 +93,9 @@ export function clientsSpec(paymentTermsDays: number): TableSpec<Client> {
         ...(r.postal_address !== undefined ? { postalAddress: r.postal_address } : {}),
         ...(r.po_number !== undefined ? { poNumber: r.po_number } : {}),
         ...(r.tax_id !== undefined ? { taxId: r.tax_id } : {}),
+        ...(r.payment_customer_id !== undefined ? { paymentCustomerId: r.payment_customer_id } : {}),
+        ...(r.auto_pay === 'true' ? { autoPay: true } : {}),
+        ...(r.auto_pay_cap !== undefined ? { autoPayCap: r.auto_pay_cap } : {}),
       })),
   };
 }
@@ -200,7 +226,16 @@ export const agreementsSpec: TableSpec<Agreement> = {
 };
 
 export const paymentsSpec: TableSpec<Payment> = {
-  columns: ['payment_id', 'invoice_number', 'amount', 'currency', 'received_on', 'method', 'reference'],
+  columns: [
+    'payment_id',
+    'invoice_number',
+    'amount',
+    'currency',
+    'received_on',
+    'method',
+    'reference',
+    'provider_reference',
+  ],
   required: ['payment_id', 'invoice_number', 'amount', 'currency', 'received_on'],
   row: z
     .object({
@@ -212,6 +247,7 @@ export const paymentsSpec: TableSpec<Payment> = {
       received_on: cell.date(),
       method: cell.text(100).optional(),
       reference: cell.text(200).optional(),
+      provider_reference: cell.key().optional(),
     })
     .superRefine(
       (r, ctx) => {
@@ -228,5 +264,6 @@ export const paymentsSpec: TableSpec<Payment> = {
       receivedOn: r.received_on,
       ...(r.method !== undefined ? { method: r.method } : {}),
       ...(r.reference !== undefined ? { reference: r.reference } : {}),
+      ...(r.provider_reference !== undefined ? { providerReference: r.provider_reference } : {}),
     })),
 };

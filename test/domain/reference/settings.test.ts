@@ -165,6 +165,25 @@ describe('trueup.json values', () => {
     ],
     ['receipts on', { receipts: { enabled: true } }, (s: Settings) => s.receipts, { enabled: true }],
     ['receipts without enabled (off)', { receipts: {} }, (s: Settings) => s.receipts, { enabled: false }],
+    [
+      'payments with defaults',
+      { payments: {} },
+      (s: Settings) => s.payments,
+      { provider: 'stripe', methods: ['card', 'us_bank_account'], autoPayOn: 'due_date' },
+    ],
+    [
+      'payments with a public URL (trailing slash dropped) and card only',
+      { payments: { publicUrl: 'https://pay.acme-it.example/', methods: ['card'], autoPayOn: 'issue_date' } },
+      (s: Settings) => s.payments,
+      { provider: 'stripe', methods: ['card'], publicUrl: 'https://pay.acme-it.example', autoPayOn: 'issue_date' },
+    ],
+    [
+      'statements monthly on the 5th',
+      { statements: { dayOfMonth: 5 } },
+      (s: Settings) => s.statements,
+      { dayOfMonth: 5 },
+    ],
+    ['dunning as statements', { dunning: { statement: true } }, (s: Settings) => s.dunning.statement, true],
   ])('accepts %s', (_name, json, pick, expected) => {
     expect(pick(valueOf(parseSettings(JSON.stringify(json))))).toEqual(expected);
   });
@@ -262,6 +281,21 @@ describe('trueup.json values', () => {
       { receipts: { enabled: 'yes' } },
       'receipts.enabled: must be true or false (got "yes")',
     ],
+    [
+      'a payments URL with a query',
+      { payments: { publicUrl: 'https://pay.example/?x=1' } },
+      'payments.publicUrl: must be a plain base URL, without user, query or fragment (got "https://pay.example/?x=1")',
+    ],
+    [
+      'no payment methods',
+      { payments: { methods: [] } },
+      'payments.methods: must list at least one method: clients would have no way to pay',
+    ],
+    [
+      'statements on the 31st',
+      { statements: { dayOfMonth: 31 } },
+      'statements.dayOfMonth: must be a whole number from 1 to 28 (got 31)',
+    ],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
   });
@@ -347,7 +381,7 @@ describe('trueup.json values', () => {
 
   it('rejects an unknown top-level key without a key path', () => {
     expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}')))).toBe(
-      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, locale)',
+      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, locale)',
     );
   });
 
