@@ -89,6 +89,11 @@ export class PaymentsEndpoint extends Construct {
     this.fn = this.job.fn;
     // The one public endpoint of the stacks (test/cdk/payments-endpoint.test.ts checks it stays so).
     this.url = this.fn.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    new CfnOutput(scope, 'PaymentsSecretArn', {
+      value: this.providerSecret.secretArn,
+      description:
+        'Put the Stripe keys here: {"stripeSecretKey","stripeWebhookSecret"} (docs/deploy.md "Connect Stripe")',
+    });
     new CfnOutput(scope, 'PaymentsEndpointUrl', {
       value: this.url.url,
       description:

@@ -181,7 +181,13 @@ describe('payments off (the default)', () => {
     expect(publicSurface(fx.pipelineTemplate)).toEqual({ urls: [], publicPermissions: [], apis: [] });
     fx.pipelineTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const json = JSON.stringify(fx.pipelineTemplate.toJSON());
-    for (const name of ['PAY_LINK_SECRET_ARN', 'PAYMENTS_SECRET_ARN', 'PAYMENTS_ENDPOINT_URL', 'PaymentsEndpointUrl'])
+    for (const name of [
+      'PAY_LINK_SECRET_ARN',
+      'PAYMENTS_SECRET_ARN',
+      'PAYMENTS_ENDPOINT_URL',
+      'PaymentsEndpointUrl',
+      'PaymentsSecretArn',
+    ])
       expect(json).not.toContain(name);
     expect(fx.pipeline.payments).toBeUndefined();
   });
