@@ -217,6 +217,13 @@ describe('return pages and routing', () => {
     expect(bare.body).not.toContain('/pay/');
   });
 
+  it('escapes what the path carries', async () => {
+    const deps = await setup();
+    const page = await handlePaymentsRequest(deps, get(`/paid/${encodeURIComponent('<script>x</script>')}`));
+    expect(page.body).toContain('&lt;script&gt;x&lt;/script&gt;');
+    expect(page.body).not.toContain('<script>');
+  });
+
   it('answers 404 elsewhere and 405 to the wrong method', async () => {
     const deps = await setup();
     const nowhere = await handlePaymentsRequest(deps, get('/admin'));
