@@ -117,6 +117,12 @@ export const DeploymentConfigSchema = z
         'a Secrets Manager name prefix ending in "/", such as trueup/sources/ (letters, digits and _+=.@- between the slashes)',
       )
       .default('trueup/sources/'),
+    /**
+     * Getting paid online (docs/payments.md): the payments endpoint (the stack's one public URL,
+     * a Lambda Function URL for the Stripe webhook and the Pay links) and its two secrets. Off
+     * by default: the stacks are then exactly what they were without it.
+     */
+    payments: z.boolean().default(false),
   })
   .strict();
 

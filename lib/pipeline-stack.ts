@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
+import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
 import {
@@ -55,6 +56,8 @@ export class PipelineStack extends Stack {
   /** The secrets the collector may read: `arn:…:secret:<sourceSecretsPrefix>*`. */
   public readonly collectorSecretsArn: string;
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The payments endpoint and its secrets (CDK config `payments: true`); undefined when off. */
+  public readonly payments?: PaymentsEndpoint;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -163,6 +166,25 @@ export class PipelineStack extends Stack {
       };
     const tableAccess = tableReadWrite(table, x.tableArn);
 
+    // ---- payments (docs/payments.md): only with `payments: true` --------------------------
+    // The one public endpoint (a Function URL): the Stripe webhook applies payments (receipts
+    // and the dispute alert are stored, then queued for the invoice workers, which send them)
+    // and Pay links open Stripe Checkout.
+    this.payments = config.payments
+      ? new PaymentsEndpoint(this, 'Payments', {
+          job,
+          timeout: Duration.seconds(30),
+          grants: [
+            tableAccess,
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            sendMessages(workQueue),
+            sendMessages(discrepancyQueue),
+          ],
+        })
+      : undefined;
+    /** Functions that build Pay links read the link key (nothing when payments are off). */
+    const buildsPayLinks: Grant[] = this.payments ? [this.payments.readsLinkKey()] : [];
+
     // S3 triggers are configured from this stack on the imported bucket (CDK's notifications
     // custom resource merges them with any others): on the bucket itself they would make the
     // stateful stack depend on this one, a cycle.
@@ -242,6 +264,7 @@ export class PipelineStack extends Stack {
         // Hold mode (docs/review.md): the drafts, rendered with their DRAFT watermark.
         putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
         sendsEmail(invoiceWorkerConcurrency),
+        ...buildsPayLinks,
       ],
       trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },
     });
@@ -290,6 +313,7 @@ export class PipelineStack extends Stack {
         sendMessages(workQueue),
         readPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
         sendsEmail(),
+        ...buildsPayLinks,
       ],
       trigger: { kind: 'schedule', expression: config.schedules.dunning, description: 'TrueUp dunning (daily)' },
     });
@@ -378,6 +402,7 @@ export class PipelineStack extends Stack {
       'aging-report': agingReport,
       'ses-events': sesEvents,
       collector,
+      ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
     this.jobs = Object.fromEntries(

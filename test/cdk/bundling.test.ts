@@ -64,6 +64,7 @@ describe('Lambda bundles', () => {
       'dunning-run',
       'ingest-file',
       'invoice-worker',
+      'payments-endpoint',
       'reconciliation-report',
       'ses-events',
     ]);
