@@ -99,7 +99,7 @@ export async function handleProviderEvent(
     type: event.type,
     receivedOn,
     ...(invoiceNumber !== undefined ? { invoiceNumber } : {}),
-    outcome,
+    outcome: loggedOutcome(event, outcome),
   });
   deps.log.info('provider event handled', { eventId: event.id, type: event.type, invoiceNumber, outcome });
   return outcome;
@@ -147,6 +147,23 @@ async function effects(
       };
     case 'noted':
       return { outcome: 'noted', invoiceNumber: event.invoiceNumber };
+  }
+}
+
+/**
+ * What the event log keeps: what the event was about, not what this delivery happened to do.
+ * A delivery that died after applying its money and is retried finds the payment recorded
+ * ("duplicate"); the log must read the same as if the first attempt had finished, so money
+ * events are logged by the payments they carry (their outcome is in the payments themselves).
+ */
+function loggedOutcome(event: Exclude<ProviderEvent, { kind: 'unsupported' }>, outcome: string): string {
+  switch (event.kind) {
+    case 'payment_succeeded':
+      return `payment ${event.payment.providerReference}`;
+    case 'refunded':
+      return `refunds ${event.refunds.map((r) => r.refundId).join(', ') || 'none'}`;
+    default:
+      return outcome;
   }
 }
 

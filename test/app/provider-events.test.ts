@@ -116,7 +116,7 @@ describe('webhook: money in', () => {
         type: 'payment_intent.succeeded',
         receivedOn: '2025-02-10',
         invoiceNumber: INV,
-        outcome: 'applied',
+        outcome: 'payment pi_1',
       },
     ]);
   });
@@ -159,8 +159,8 @@ describe('webhook: money in', () => {
     expect([session.outcome, intent.outcome]).toEqual(['applied', 'duplicate']);
     expect(await account(deps)).toEqual({ paid: '100.00', payments: [['pi_1', '100.00']] });
     expect((await deps.ledger.listProviderEvents()).map((e) => [e.id, e.outcome])).toEqual([
-      ['evt_1', 'applied'],
-      ['evt_2', 'duplicate'],
+      ['evt_1', 'payment pi_1'],
+      ['evt_2', 'payment pi_1'],
     ]);
     expect(deps.mailer.sent).toHaveLength(1);
   });
