@@ -15,6 +15,7 @@
  * | approval         | approveDrafts of every draft of 2026-02 on 2026-03-03 + drain work queue | billing's run in hold mode (drafts stored) |
  * | credit-note      | issueCreditNote of 10.00 on an open invoice (email included)            | after the billing job |
  * | void             | voidInvoice of an invoice with nothing paid (email included)            | after the billing job |
+ * | webhook          | seven signed provider deliveries (payment twice, partial payment, refund, failure, dispute, unknown invoice) + drain both queues | after the billing job, payments on |
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -38,6 +39,9 @@ import { forkInstallation } from './state.js';
 import { approveDrafts } from '../../functions/app/review-drafts.js';
 import { issueCreditNote, voidInvoice } from '../../functions/app/credit-notes.js';
 import { addCharge } from '../../functions/app/charges.js';
+import { handleWebhookDelivery } from '../../functions/app/provider-events.js';
+import type { ProviderEvent } from '../../functions/app/ports.js';
+import { FakePaymentProvider, fakeDelivery } from '../fakes/fake-payment-provider.js';
 
 export type JobName =
   | 'ingest'
@@ -49,7 +53,8 @@ export type JobName =
   | 'charge-billing'
   | 'approval'
   | 'credit-note'
-  | 'void';
+  | 'void'
+  | 'webhook';
 export const JOB_NAMES: readonly JobName[] = [
   'ingest',
   'ingest-duplicate',
@@ -61,9 +66,10 @@ export const JOB_NAMES: readonly JobName[] = [
   'approval',
   'credit-note',
   'void',
+  'webhook',
 ];
 /** The jobs that start from the billing job's snapshot. */
-const AFTER_BILLING: readonly JobName[] = ['billing', 'charge-billing', 'approval', 'credit-note', 'void'];
+const AFTER_BILLING: readonly JobName[] = ['billing', 'charge-billing', 'approval', 'credit-note', 'void', 'webhook'];
 const APPROVAL_DAY: IsoDate = '2026-03-03';
 const FAULT_ACTOR = 'faults';
 
@@ -242,6 +248,15 @@ export async function buildTimeline(
         by: FAULT_ACTOR,
       });
     },
+    webhook: async (i) => {
+      const deps = withFakeProvider(i);
+      for (const event of webhookEvents(billed?.credit ?? '', billed?.void ?? '')) {
+        const answer = await handleWebhookDelivery(deps, fakeDelivery(event));
+        if (answer.status !== 200) throw new Error(`webhook ${event.id} answered ${answer.status}: ${answer.outcome}`);
+      }
+      await i.drain(i.queues.work, WorkMessageSchema, (message) => handleWorkMessage(i.deps, message));
+      await drainDiscrepancies(i);
+    },
   };
   const jobs = only.map((name) => {
     const snapshot = snapshots.get(name);
@@ -287,9 +302,14 @@ async function afterBillingSnapshots(
     await billingJob(snapshot);
     snapshots.set('approval', snapshot);
   }
-  if (!only.includes('credit-note') && !only.includes('void')) return undefined;
+  if (!only.includes('credit-note') && !only.includes('void') && !only.includes('webhook')) return undefined;
   const snapshot = await fork('after-billing', billing);
   await billingJob(snapshot);
+  if (only.includes('webhook')) {
+    const paying = await fork('webhook', snapshot);
+    await turnPaymentsOn(paying);
+    snapshots.set('webhook', paying);
+  }
   const open = (await snapshot.deps.ledger.listInvoices({ openOnly: true })).filter(
     (i) => i.invoice.issueDate === BILLING_DAY && i.paymentCount === 0 && i.invoice.total.greaterThan(10),
   );
@@ -298,6 +318,109 @@ async function afterBillingSnapshots(
   snapshots.set('credit-note', snapshot);
   snapshots.set('void', snapshot);
   return { credit: credit.invoice.number, void: voided.invoice.number };
+}
+
+/** The installation's deps with a fake payment provider, one per installation so a retry meets the same provider. */
+const providers = new WeakMap<LocalInstallation, FakePaymentProvider>();
+function withFakeProvider(installation: LocalInstallation): LocalInstallation['deps'] {
+  let provider = providers.get(installation);
+  if (!provider) providers.set(installation, (provider = new FakePaymentProvider()));
+  return {
+    ...installation.deps,
+    payments: { provider, endpointUrl: 'http://127.0.0.1:9', linkKey: async () => 'fault-link-key' },
+  };
+}
+
+async function turnPaymentsOn(installation: LocalInstallation): Promise<void> {
+  const reference = await installation.deps.ledger.loadReferenceData();
+  if (!reference) throw new Error('No reference data in the snapshot');
+  const payments = { provider: 'stripe' as const, methods: ['card' as const], autoPayOn: 'issue_date' as const };
+  await installation.deps.ledger.saveReferenceData({
+    ...reference,
+    settings: { ...reference.settings, payments, receipts: { enabled: true } },
+  });
+}
+
+/** 2026-03-02 12:00 UTC, the day after the billing job. */
+const WEBHOOK_AT = Date.parse('2026-03-02T12:00:00Z') / 1000;
+
+/**
+ * What a provider tells the endpoint about two open invoices: one paid in full (its checkout
+ * and its PaymentIntent, the same money twice) then disputed; one paid 10.00, 4.00 of it
+ * refunded, then a failed attempt; and money naming no invoice we know.
+ */
+function webhookEvents(paid: string, partly: string): ProviderEvent[] {
+  const money = (reference: string, invoiceNumber: string, amount: string) => ({
+    providerReference: reference,
+    invoiceNumber,
+    amount: new Dec(amount),
+    currency: 'USD',
+    method: 'card',
+    methodDetail: 'Visa •••• 4242',
+  });
+  const at = (n: number) => ({ created: WEBHOOK_AT + n });
+  return [
+    {
+      kind: 'payment_succeeded',
+      id: 'evt_f1',
+      type: 'checkout.session.completed',
+      ...at(1),
+      payment: money('pi_f1', paid, '999999'),
+    },
+    {
+      kind: 'payment_succeeded',
+      id: 'evt_f2',
+      type: 'payment_intent.succeeded',
+      ...at(2),
+      payment: money('pi_f1', paid, '999999'),
+    },
+    {
+      kind: 'payment_succeeded',
+      id: 'evt_f3',
+      type: 'payment_intent.succeeded',
+      ...at(3),
+      payment: money('pi_f2', partly, '10.00'),
+    },
+    {
+      kind: 'refunded',
+      id: 'evt_f4',
+      type: 'charge.refunded',
+      ...at(4),
+      refunds: [
+        {
+          refundId: 're_f1',
+          paymentReference: 'pi_f2',
+          invoiceNumber: partly,
+          amount: new Dec('4.00'),
+          currency: 'USD',
+        },
+      ],
+    },
+    {
+      kind: 'payment_failed',
+      id: 'evt_f5',
+      type: 'payment_intent.payment_failed',
+      ...at(5),
+      payment: money('pi_f3', partly, '20.00'),
+      reason: 'Your card was declined.',
+    },
+    {
+      kind: 'disputed',
+      id: 'evt_f6',
+      type: 'charge.dispute.created',
+      ...at(6),
+      disputeId: 'dp_f1',
+      payment: money('pi_f1', paid, '999999'),
+      reason: 'fraudulent',
+    },
+    {
+      kind: 'payment_succeeded',
+      id: 'evt_f7',
+      type: 'payment_intent.succeeded',
+      ...at(7),
+      payment: money('pi_f4', 'INV-2026-999998', '55.00'),
+    },
+  ];
 }
 
 async function putAndIngest(installation: LocalInstallation, path: string): Promise<void> {

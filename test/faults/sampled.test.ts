@@ -22,6 +22,7 @@ const STRIDE: Record<JobName, number> = {
   approval: 37,
   'credit-note': 11,
   void: 11,
+  webhook: 13,
 };
 const JOBS: readonly JobName[] = JOB_NAMES;
 
