@@ -123,7 +123,7 @@ export function statementModel(view: StatementView): InvoiceModel {
           when(i.daysOverdue),
           ...(i.disputed ? ['disputed'] : []),
         ].join(' · '),
-        quantity: f.moneyWithCode(i.total, i.currency),
+        quantity: f.money(i.total, i.currency),
         unitPrice: f.money(i.settled, i.currency),
         amount: f.moneyWithCode(i.balance, i.currency),
       })),
