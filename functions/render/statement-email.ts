@@ -8,17 +8,11 @@ import type { Dec } from '../domain/money.js';
 import type { EmailContent } from './email-content.js';
 import { FONT, TD, TH, layout, p, payLinks, paymentInstructions, signature, textTable } from './emails.js';
 import { formatsFor, localeOf } from './format.js';
-import { statementBalances, statementTerms, type StatementView } from './statement-model.js';
+import { dueStatus, statementBalances, statementTerms, type StatementView } from './statement-model.js';
 
 /** `statement-<client>-<date>.pdf`: the attachment's name. */
 export function statementFilename(clientId: string, asOf: string): string {
   return `${safeFilename(`statement-${clientId}-${asOf}`)}.pdf`;
-}
-
-function when(days: number): string {
-  if (days > 0) return `${days} day${days === 1 ? '' : 's'} overdue`;
-  if (days === 0) return 'due today';
-  return `due in ${-days} day${days === -1 ? '' : 's'}`;
 }
 
 /** `payUrls`: the Pay link of each open invoice that has one, by invoice number. */
@@ -54,7 +48,7 @@ export function statementEmail(
     i.number,
     f.date(i.dueDate),
     money(i.balance, i.currency),
-    i.disputed ? 'disputed' : when(i.daysOverdue),
+    i.disputed ? 'disputed' : dueStatus(i.daysOverdue),
   ]);
   const pay = payLinks(
     s.invoices.map((i) => ({

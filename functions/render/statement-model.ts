@@ -97,7 +97,8 @@ export function statementBalances(s: Statement): StatementBalance[] {
   });
 }
 
-function when(days: number): string {
+/** `12 days overdue`, `due today`, `due in 3 days`. */
+export function dueStatus(days: number): string {
   if (days > 0) return `${days} day${days === 1 ? '' : 's'} overdue`;
   if (days === 0) return 'due today';
   return `due in ${-days} day${days === -1 ? '' : 's'}`;
@@ -120,7 +121,7 @@ export function statementModel(view: StatementView): InvoiceModel {
         detail: [
           `issued ${f.date(i.issueDate)}`,
           `due ${f.date(i.dueDate)}`,
-          when(i.daysOverdue),
+          dueStatus(i.daysOverdue),
           ...(i.disputed ? ['disputed'] : []),
         ].join(' · '),
         quantity: f.money(i.total, i.currency),
