@@ -145,6 +145,23 @@ describe('sendStatements', () => {
     expect(deps.artifacts.objects.get('statements/2025-03-10/C001.pdf')?.body).toBe(stored);
   });
 
+  it('sends one statement when runs overlap, or when a run dies before recording its email', async () => {
+    const deps = await withInvoices();
+    const putOutbox = deps.ledger.putOutbox.bind(deps.ledger);
+    deps.ledger.putOutbox = async () => {
+      throw new Error('the run died');
+    };
+    await expect(sendStatements(deps, { asOf: '2025-03-10' })).rejects.toThrow('the run died');
+    deps.ledger.putOutbox = putOutbox;
+
+    const runs = await Promise.all([1, 2, 3].map(() => sendStatements(deps, { asOf: '2025-03-10' })));
+    await deliverQueued(deps);
+
+    expect(runs.flatMap((r) => r.sent)).toEqual(['C001']);
+    expect(deps.mailer.sent).toHaveLength(1);
+    expect((await deps.ledger.sentLog()).map((e) => e.key)).toEqual([statementEmailKey('C001', '2025-03-10')]);
+  });
+
   it('sends to one client with --client, and refuses an unknown one', async () => {
     const deps = await withInvoices();
     expect(await sendStatements(deps, { asOf: '2025-03-10', clientId: 'C002' })).toEqual({
