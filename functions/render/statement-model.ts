@@ -165,9 +165,11 @@ export function statementModel(view: StatementView): InvoiceModel {
       : []),
     { label: label('Balance', b.currency), value: f.moneyWithCode(b.balance, b.currency), strong: true },
   ]);
-  const balanceDue = balances.length
-    ? balances.map((b) => f.moneyWithCode(b.balance, b.currency)).join(' · ')
-    : f.moneyWithCode(ZERO, client.currency);
+  // The amount box holds one figure: several currencies are in the totals, one line each.
+  const balanceDue =
+    balances.length > 1
+      ? `${balances.length} currencies, below`
+      : f.moneyWithCode(balances[0]?.balance ?? ZERO, balances[0]?.currency ?? client.currency);
   const instructions = addressLines(settings.invoice.paymentInstructions);
   const remitTo = addressLines(settings.invoice.remitTo);
   const { msp } = settings;
