@@ -15,6 +15,7 @@ import { addSourcesCommands } from './sources-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { addCreditNoteCommands } from './credit-note-commands.js';
 import { addChargeCommands } from './charge-commands.js';
+import { addStatementCommands } from './statement-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -111,6 +112,7 @@ export function buildProgram(): Command {
   addReviewCommands(program);
   addCreditNoteCommands(program);
   addChargeCommands(program);
+  addStatementCommands(program);
   return program;
 }
 

@@ -103,6 +103,11 @@ export const DeploymentConfigSchema = z
          * Daily at 05:00, an hour before the billing run; a pull never lands an item twice.
          */
         collector: ScheduleExpression.default('cron(0 5 * * ? *)'),
+        /**
+         * Statements of account (docs/statements.md): checked daily at 08:30, after dunning, sent on
+         * trueup.json's `statements.dayOfMonth` (the job does nothing on the other days).
+         */
+        statements: ScheduleExpression.default('cron(30 8 * * ? *)'),
       })
       .strict()
       .prefault({}),

@@ -14,6 +14,7 @@ import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
+import { statementsJob } from './constructs/statements-job.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
 import {
@@ -336,6 +337,15 @@ export class PipelineStack extends Stack {
       trigger: { kind: 'schedule', expression: config.schedules.aging, description: 'TrueUp AR aging report (weekly)' },
     });
 
+    const statements = statementsJob({
+      job,
+      expression: config.schedules.statements,
+      tableAccess,
+      artifacts,
+      workQueue,
+      extraGrants: buildsPayLinks,
+    });
+
     const sesEvents = job({
       handlerName: 'ses-events',
       description: 'Record SES bounces and complaints',
@@ -400,6 +410,7 @@ export class PipelineStack extends Stack {
       'reconciliation-report': reconciliationReport,
       'dunning-run': dunningRun,
       'aging-report': agingReport,
+      statements,
       'ses-events': sesEvents,
       collector,
       ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),

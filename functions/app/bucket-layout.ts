@@ -8,7 +8,8 @@
  * `rejected/<sha256>/<name>.errors.csv` (row errors), `payments/` (payment files).
  * Artifacts bucket: `normalized/` and `refs/` (usage-records.ts), `reconciliation/<P>.json`,
  * `billing/<P>/plan.ndjson`, `invoices/<number>.{json,html,pdf}`, `credit-notes/<number>.{json,html,pdf}`,
- * `reports/…`, `emails/<key>.eml`, `drafts/<P>/<client>.{json,html,pdf}` (hold mode).
+ * `reports/…`, `emails/<key>.eml`, `drafts/<P>/<client>.{json,html,pdf}` (hold mode),
+ * `statements/<D>/<client>.{html,pdf}` (statements of account).
  */
 import { z } from 'zod';
 import type { IsoDate, Period } from '../domain/dates.js';
@@ -36,6 +37,7 @@ export const ARTIFACT_PREFIXES = {
   reports: 'reports/',
   emails: 'emails/',
   drafts: 'drafts/',
+  statements: 'statements/',
 } as const;
 
 // ---- Usage bucket
@@ -158,6 +160,11 @@ export function draftKey(period: Period, clientId: string, kind: 'json' | 'html'
 /** A credit note as rendered when it was issued (docs/credit-notes.md). */
 export function creditNoteKey(number: string, kind: 'json' | 'html' | 'pdf'): string {
   return `${ARTIFACT_PREFIXES.creditNotes}${number}.${kind}`;
+}
+
+/** A statement of account as sent (docs/statements.md): `statements/<as-of date>/<client>.{html,pdf}`. */
+export function statementKey(asOf: IsoDate, clientId: string, kind: 'html' | 'pdf'): string {
+  return `${ARTIFACT_PREFIXES.statements}${asOf}/${clientId}.${kind}`;
 }
 
 /** The reconciliation report of a period, as emailed to the billing team. */

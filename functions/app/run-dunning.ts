@@ -7,17 +7,30 @@
  */
 import { decideDunning } from '../domain/decide-dunning.js';
 import type { IsoDate } from '../domain/dates.js';
-import type { DunningStep, LateFee } from '../domain/billing-types.js';
-import { dunningEmail, dunningTone, type DunningItem, type InvoicePdf } from '../render/emails.js';
+import type { Client, DunningStep, LateFee, ReferenceData } from '../domain/billing-types.js';
+import { daysBetween } from '../domain/dates.js';
+import { invoiceBalance } from '../domain/invoice-balance.js';
+import {
+  dunningEmail,
+  dunningTone,
+  type DunningItem,
+  type DunningStatement,
+  type InvoicePdf,
+} from '../render/emails.js';
 import { invoiceKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
-import type { DunningLog, InvoiceBook, LedgerInvoice } from './ports.js';
+import { payLinkFor } from './pay-links.js';
+import type { CreditNoteBook, DunningLog, InvoiceBook, LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, flushOutbox, prepareEmail, type SendDeps } from './send-email.js';
+import { loadStatementView, statementAttachment } from './statements.js';
 
-/** What the dunning run needs: open invoices, its steps and fees, and sending (a crashed run's leftovers). */
-export type DunningDeps = SendDeps & UseCaseDeps<InvoiceBook & DunningLog, 'workQueue'>;
+/**
+ * What the dunning run needs: open invoices, its steps and fees, and sending (a crashed run's
+ * leftovers); client credit for a statement-style email; the Pay links' wiring when payments are on.
+ */
+export type DunningDeps = SendDeps & UseCaseDeps<InvoiceBook & DunningLog & CreditNoteBook, 'workQueue' | 'payments'>;
 
 export interface DunningResult {
   readonly emails: number;
@@ -48,7 +61,15 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
     if (await deps.ledger.getOutbox(key)) continue;
     const client = reference.clients.find((c) => c.clientId === email.clientId);
     if (!client) continue;
-    const items = await withFeesSoFar(deps, reference.settings.dunning.steps, email.clientId, email.items, allInvoices);
+    const items = await withPayLinks(
+      deps,
+      reference,
+      await withFeesSoFar(deps, reference.settings.dunning.steps, email.clientId, email.items, allInvoices),
+      invoices,
+    );
+    const statement = reference.settings.dunning.statement
+      ? await dunningStatement(deps, reference, client, input.today, items, invoices, allInvoices)
+      : undefined;
     const entry = await prepareEmail(deps, {
       key,
       kind: 'dunning',
@@ -60,7 +81,7 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
         client,
         date: input.today,
         items,
-        pdfs: await invoicePdfs(deps, email.items),
+        ...(statement ? { statement } : { pdfs: await invoicePdfs(deps, email.items) }),
       }),
       invoices: email.items.map((i) => ({ number: i.invoiceNumber, step: i.step })),
     });
@@ -132,4 +153,60 @@ async function withFeesSoFar(
       .reduce((s, f) => s.plus(f.amount), today.minus(today));
     return { ...item, lateFeesCharged: waiting.plus(onInvoices), lateFeesUnbilled: waiting };
   });
+}
+
+/** Each item with its invoice's Pay link, when payments are on (pay-links.ts); the items as they are otherwise. */
+async function withPayLinks(
+  deps: Pick<DunningDeps, 'payments'>,
+  reference: ReferenceData,
+  items: readonly DunningItem[],
+  invoices: readonly LedgerInvoice[],
+): Promise<DunningItem[]> {
+  if (!reference.settings.payments || !deps.payments) return [...items];
+  return Promise.all(
+    items.map(async (item) => {
+      const account = invoices.find((a) => a.invoice.number === item.invoiceNumber);
+      const payUrl = account ? await payLinkFor(deps, reference.settings, account.invoice) : undefined;
+      return payUrl === undefined ? item : { ...item, payUrl };
+    }),
+  );
+}
+
+/**
+ * `dunning.statement`: the client's other overdue invoices (open, past due, not disputed) that
+ * reach no step today, listed beside today's, and the statement of account to attach.
+ */
+async function dunningStatement(
+  deps: DunningDeps,
+  reference: ReferenceData,
+  client: Client,
+  today: IsoDate,
+  stepped: readonly DunningItem[],
+  invoices: readonly LedgerInvoice[],
+  allInvoices: () => Promise<LedgerInvoice[]>,
+): Promise<DunningStatement> {
+  const listed: DunningItem[] = invoices
+    .filter(
+      (a) =>
+        a.invoice.clientId === client.clientId &&
+        a.invoice.dueDate < today &&
+        !(a.disputedOn !== undefined && a.disputedOn <= today) &&
+        !stepped.some((i) => i.invoiceNumber === a.invoice.number),
+    )
+    .flatMap((a) => {
+      const { balance } = invoiceBalance(a, today);
+      if (balance.lessThanOrEqualTo(0)) return [];
+      return [
+        {
+          invoiceNumber: a.invoice.number,
+          currency: a.invoice.currency,
+          balance,
+          dueDate: a.invoice.dueDate,
+          daysOverdue: daysBetween(a.invoice.dueDate, today),
+          step: '',
+        },
+      ];
+    });
+  const view = await loadStatementView(deps, reference, client, today, await allInvoices());
+  return { listed: await withPayLinks(deps, reference, listed, invoices), pdf: await statementAttachment(view) };
 }

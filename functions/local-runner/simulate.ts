@@ -17,6 +17,7 @@ import { runBilling } from '../app/run-billing.js';
 import { approveDrafts, holdDraft } from '../app/review-drafts.js';
 import type { ApprovalRow } from '../domain/reference/approvals.js';
 import { runDunning } from '../app/run-dunning.js';
+import { scheduledStatements } from '../app/statements.js';
 import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { invoiceChargeNow } from '../app/charges.js';
@@ -259,6 +260,9 @@ export async function runDay(
       await invoiceChargeNow(deps, { clientId: charge.clientId, chargeId: charge.chargeId, today: day });
     await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   }
+  // statements.dayOfMonth (docs/statements.md): after the day's invoices, so that they are on it.
+  if (await scheduledStatements(deps, { today: day }))
+    await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
   if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
 }
 

@@ -1,6 +1,6 @@
 /** Writes the files of docs/contract.md §9 (and a browsable index.html) from the stores. */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Deps } from '../app/deps.js';
 import { invoiceJson, type InvoiceJson } from '../app/invoice-json.js';
 import {
@@ -77,6 +77,13 @@ export async function writeOutputs(
       const bytes = await deps.artifacts.get(creditNoteKey(note.number, kind));
       if (bytes) await writeFile(join(out, 'credit-notes', `${note.number}.${kind}`), bytes);
     }
+  }
+  // Statements of account (docs/statements.md): OUT/statements/<date>/<client>.{html,pdf}, only when any were sent.
+  for (const key of await deps.artifacts.list(ARTIFACT_PREFIXES.statements)) {
+    const bytes = await deps.artifacts.get(key);
+    if (!bytes) continue;
+    await mkdir(dirname(join(out, key)), { recursive: true });
+    await writeFile(join(out, key), bytes);
   }
   const clientNames = new Map((await deps.ledger.loadReferenceData())?.clients.map((c) => [c.clientId, c.name]) ?? []);
 

@@ -11,12 +11,12 @@ import { formatsFor, localeOf } from './format.js';
 import { addressLines, invoiceModel } from './invoice-model.js';
 import { creditNoteModel, type CreditNoteView } from './credit-note-model.js';
 
-const FONT = 'font-family:Helvetica,Arial,sans-serif';
-const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
-const TH = 'padding:6px 10px;background:#f3f4f6;font-size:12px;color:#374151;text-align:left';
+export const FONT = 'font-family:Helvetica,Arial,sans-serif';
+export const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
+export const TH = 'padding:6px 10px;background:#f3f4f6;font-size:12px;color:#374151;text-align:left';
 
 /** The frame every HTML email shares: a centered 600px white card, the MSP as signature. */
-function layout(settings: Settings, preheader: string, body: string): string {
+export function layout(settings: Settings, preheader: string, body: string): string {
   const { msp } = settings;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(preheader)}</title></head>
@@ -38,7 +38,7 @@ ${body}
 `;
 }
 
-function signature(settings: Settings): string {
+export function signature(settings: Settings): string {
   return [settings.msp.name, ...settings.msp.address.split(/\r\n|\r|\n/), settings.msp.email].join('\n');
 }
 
@@ -46,7 +46,7 @@ function signature(settings: Settings): string {
  * How to pay (`invoice.paymentInstructions`) and where to send cheques (`invoice.remitTo`):
  * the lines for the plain-text part and a box for the HTML part; nothing when neither is set.
  */
-function paymentInstructions(settings: Settings): { text: string[]; html: string } {
+export function paymentInstructions(settings: Settings): { text: string[]; html: string } {
   const instructions = addressLines(settings.invoice.paymentInstructions);
   const remitTo = addressLines(settings.invoice.remitTo);
   if (instructions.length === 0 && remitTo.length === 0) return { text: [], html: '' };
@@ -64,12 +64,12 @@ function paymentInstructions(settings: Settings): { text: string[]; html: string
   return { text, html };
 }
 
-function p(html: string, style = ''): string {
+export function p(html: string, style = ''): string {
   return `<p style="margin:0 0 14px;${style}">${html}</p>`;
 }
 
 /** Plain-text table: columns padded to their widest cell, numbers right-aligned. */
-function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
+export function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, i) => {
@@ -189,6 +189,37 @@ export interface DunningItem {
   lateFeesCharged?: Dec;
   /** Final notice: the part of `lateFeesCharged` not yet on any invoice (owed on top of the balance). */
   lateFeesUnbilled?: Dec;
+  /** The invoice's Pay link (pay-links.ts), when payments are on. */
+  payUrl?: string;
+}
+
+/**
+ * `dunning.statement`: the day's email lists every overdue invoice of the client, `listed` being
+ * those that reach no step today, and attaches the statement of account instead of the invoices.
+ */
+export interface DunningStatement {
+  listed: DunningItem[];
+  pdf: { filename: string; content: Buffer };
+}
+
+/** The Pay links of invoices that have one: lines for the plain-text part, buttons for the HTML part. */
+export function payLinks(
+  items: readonly { invoiceNumber: string; payUrl?: string; balance: Dec; currency: string }[],
+  money: (value: Dec, currency: string) => string,
+): { text: string[]; html: string } {
+  const payable = items.filter((i) => i.payUrl !== undefined);
+  if (payable.length === 0) return { text: [], html: '' };
+  return {
+    text: ['Pay online:', ...payable.map((i) => `  ${i.invoiceNumber}: ${i.payUrl}`), ''],
+    html: p(
+      payable
+        .map(
+          (i) =>
+            `<a class="pay" href="${e(i.payUrl ?? '')}" style="display:inline-block;margin:0 8px 8px 0;padding:8px 14px;background:#1f2937;color:#ffffff;text-decoration:none;font-weight:bold;border-radius:4px">Pay ${e(i.invoiceNumber)} online (${e(money(i.balance, i.currency))})</a>`,
+        )
+        .join(''),
+    ),
+  };
 }
 
 /** The issued PDF of an invoice of the email, attached so the client has it at hand. */
@@ -281,13 +312,15 @@ export function dunningEmail(input: {
   date: string;
   items: DunningItem[];
   pdfs?: readonly InvoicePdf[];
+  statement?: DunningStatement;
 }): EmailContent {
-  const { settings, client, date } = input;
-  const items = [...input.items].sort((a, b) =>
-    a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0,
-  );
+  const { settings, client, date, statement } = input;
+  const byNumber = (a: DunningItem, b: DunningItem): number =>
+    a.invoiceNumber < b.invoiceNumber ? -1 : a.invoiceNumber > b.invoiceNumber ? 1 : 0;
+  // Statement-style: every overdue invoice is listed; the tone is still that of today's steps.
+  const items = [...input.items, ...(statement?.listed ?? [])].sort(byNumber);
   // One email per client per day: it speaks in the sternest tone among its invoices.
-  const tone = items.reduce<DunningTone>((worst, item) => {
+  const tone = input.items.reduce<DunningTone>((worst, item) => {
     const t = dunningTone(settings.dunning.steps, item.step, item.daysOverdue);
     return TONES.indexOf(t) > TONES.indexOf(worst) ? t : worst;
   }, 'reminder');
@@ -305,13 +338,17 @@ export function dunningEmail(input: {
   );
   const totals = totalsByCurrency(items, money);
   const owed = tone === 'final' ? finalNoticeLines(items, money) : [];
-  const pdfs = [...(input.pdfs ?? [])].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
-  const attached =
-    pdfs.length === 0
+  const pdfs = statement
+    ? []
+    : [...(input.pdfs ?? [])].sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
+  const attached = statement
+    ? [`Your statement of account is attached: ${statement.pdf.filename}.`]
+    : pdfs.length === 0
       ? []
       : [
           `${pdfs.length === 1 ? 'The invoice is' : 'The invoices are'} attached: ${pdfs.map((f) => `${safeFilename(f.number)}.pdf`).join(', ')}.`,
         ];
+  const pay = payLinks(items, money);
 
   const header = ['Invoice', 'Due date', 'Balance', 'Status', 'Late fee'];
   const row = (i: DunningItem): string[] => [
@@ -329,6 +366,7 @@ export function dunningEmail(input: {
     textTable([header, ...items.map(row)], [2, 4]),
     '',
     ...(items.length > 1 ? [`Total outstanding: ${totals.join(', ')}`, ''] : []),
+    ...pay.text,
     ...(feeSentences.length ? [...feeSentences, ''] : []),
     ...(owed.length ? [...owed, ''] : []),
     ...(attached.length ? [...attached, ''] : []),
@@ -361,6 +399,7 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
       p(`Dear ${e(client.name)},`),
       p(e(opening)),
       table,
+      ...(pay.html ? [pay.html] : []),
       ...feeSentences.map((s) => p(e(s), 'padding:8px 12px;background:#fffbeb;border:1px solid #fde68a')),
       ...(owed.length
         ? [p(owed.map(e).join('<br>'), `padding:8px 12px;border:2px solid ${words.accent};font-weight:bold`)]
@@ -376,11 +415,13 @@ ${items.length > 1 ? `<tr><td colspan="2" style="${TD};font-weight:bold">Total o
     subject,
     text,
     html,
-    attachments: pdfs.map((f) => ({
-      filename: `${safeFilename(f.number)}.pdf`,
-      contentType: 'application/pdf',
-      content: f.content,
-    })),
+    attachments: statement
+      ? [{ filename: statement.pdf.filename, contentType: 'application/pdf', content: statement.pdf.content }]
+      : pdfs.map((f) => ({
+          filename: `${safeFilename(f.number)}.pdf`,
+          contentType: 'application/pdf',
+          content: f.content,
+        })),
   };
 }
 

@@ -8,7 +8,7 @@
 import type { InvoiceView } from './email-content.js';
 import { escapeHtml as e } from './escape.js';
 import { paperSizeOf } from './format.js';
-import { invoiceModel, type InvoiceModel } from './invoice-model.js';
+import { columnLabels, invoiceModel, type InvoiceModel } from './invoice-model.js';
 import type { Logo, Settings } from '../domain/billing-types.js';
 
 const STYLE = `
@@ -119,6 +119,8 @@ export function renderDocumentHtml(m: InvoiceModel, view: { settings: Settings; 
       ].join('\n'),
     )
     .join('\n');
+  const c = columnLabels(m);
+  const headings = [c.description, c.quantity, c.unitPrice, c.amount].map((h) => `<th>${e(h)}</th>`).join('');
   const totals = m.totals
     .map((r) => `<tr${r.strong ? ' class="strong"' : ''}><th>${e(r.label)}</th><td>${e(r.value)}</td></tr>`)
     .join('');
@@ -157,7 +159,7 @@ export function renderDocumentHtml(m: InvoiceModel, view: { settings: Settings; 
   <div class="due"><div class="label">${e(m.balanceLabel ?? 'Balance due')}</div><div class="amount">${e(m.balanceDue)}</div>${statusTag}</div>
 </div>
 <table class="lines">
-<thead><tr><th>Description</th><th>Qty</th><th>Unit price</th><th>Amount (${e(m.currency)})</th></tr></thead>
+<thead><tr>${headings}</tr></thead>
 <tbody>
 ${groups || '<tr><td class="desc" colspan="4">No lines.</td></tr>'}
 </tbody>

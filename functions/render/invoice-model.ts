@@ -47,6 +47,8 @@ export interface InvoiceModel {
   readonly heading?: string;
   readonly balanceLabel?: string;
   readonly termsLabel?: string;
+  /** The line table's column headings (default Description, Qty, Unit price, Amount (<currency>)): a statement (statement-model.ts) sets them. */
+  readonly columns?: ColumnLabels;
   readonly from: {
     readonly name: string;
     readonly address: readonly string[];
@@ -79,6 +81,25 @@ export interface InvoiceModel {
   readonly locale: string;
   /** A draft held for review: the renderers print a DRAFT watermark. */
   readonly draft: boolean;
+}
+
+export interface ColumnLabels {
+  readonly description: string;
+  readonly quantity: string;
+  readonly unitPrice: string;
+  readonly amount: string;
+}
+
+/** The line table's headings of a model: its own, else the invoice's. */
+export function columnLabels(m: Pick<InvoiceModel, 'columns' | 'currency'>): ColumnLabels {
+  return (
+    m.columns ?? {
+      description: 'Description',
+      quantity: 'Qty',
+      unitPrice: 'Unit price',
+      amount: `Amount (${m.currency})`,
+    }
+  );
 }
 
 export interface PaymentBlock {

@@ -19,7 +19,7 @@ import PDFDocument from 'pdfkit';
 import type { Logo, PaperSize, Settings } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { paperSizeOf } from './format.js';
-import { invoiceModel, type InvoiceModel, type LineRow } from './invoice-model.js';
+import { columnLabels, invoiceModel, type InvoiceModel, type LineRow } from './invoice-model.js';
 import { fontObject, fontRuns, type FontFace, type FontRun } from './pdf-fonts.js';
 
 const PAGES: Readonly<Record<PaperSize, { width: number; height: number }>> = {
@@ -306,10 +306,11 @@ class InvoiceLayout {
         lineBreak: false,
       });
     };
-    label('Description', columns.description, 'left');
-    label('Qty', columns.quantity, 'right');
-    label('Unit price', columns.unitPrice, 'right');
-    label(`Amount (${this.model.currency})`, columns.amount, 'right');
+    const headings = columnLabels(this.model);
+    label(headings.description, columns.description, 'left');
+    label(headings.quantity, columns.quantity, 'right');
+    label(headings.unitPrice, columns.unitPrice, 'right');
+    label(headings.amount, columns.amount, 'right');
     this.y = y + 20;
   }
 

@@ -67,6 +67,7 @@ describe('Lambda bundles', () => {
       'payments-endpoint',
       'reconciliation-report',
       'ses-events',
+      'statements',
     ]);
     for (const [name, bundle] of bundles)
       expect({ name, under: bundle.bytes < BUNDLE_BUDGET_BYTES }).toEqual({ name, under: true });
@@ -83,15 +84,16 @@ describe('Lambda bundles', () => {
       expect(inputs.filter((i) => i.includes('node_modules/brotli/'))).toEqual([]);
       if (inputs.some((i) => i.includes('node_modules/fontkit/'))) withFontkit.push(name);
     }
-    expect(withFontkit).toEqual(['invoice-worker']);
+    // The dunning run attaches a statement of account (dunning.statement), the statements job renders them.
+    expect(withFontkit).toEqual(['dunning-run', 'invoice-worker', 'statements']);
   });
 
-  it('ships pdfkit’s standard fonts and the Noto fonts with the invoice worker only, beside its code', () => {
+  it('ships pdfkit’s standard fonts and the Noto fonts with the PDF renderers only, beside their code', () => {
     const withFonts = [...bundles].filter(([, b]) => b.fontBytes > 0).map(([name]) => name);
     const withPdfFonts = [...bundles].filter(([, b]) => b.pdfFontBytes > 0).map(([name]) => name);
 
-    expect(withFonts).toEqual(['invoice-worker']);
-    expect(withPdfFonts).toEqual(['invoice-worker']);
+    expect(withFonts).toEqual(['dunning-run', 'invoice-worker', 'statements']);
+    expect(withPdfFonts).toEqual(['dunning-run', 'invoice-worker', 'statements']);
     const dir = bundles.get('invoice-worker')!.dir;
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))).toEqual({
       imports: { '#standard-fonts/*': './standard-fonts/*.cjs' },

@@ -14,6 +14,7 @@ describe('parseConfig', () => {
       dunning: 'cron(0 8 * * ? *)',
       aging: 'cron(0 9 * * ? *)',
       collector: 'cron(0 5 * * ? *)',
+      statements: 'cron(30 8 * * ? *)',
     });
     expect(config.sourceSecretsPrefix).toBe('trueup/sources/');
   });

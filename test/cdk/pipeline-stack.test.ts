@@ -22,7 +22,7 @@ describe('PipelineStack functions', () => {
       ([id]) => !id.startsWith('BucketNotificationsHandler'),
     ); // CDK's own custom-resource handler
 
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [id, fn] of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -163,7 +163,7 @@ describe('PipelineStack schedules', () => {
       actionsOf(s).includes('lambda:InvokeFunction'),
     );
 
-    expect(invokeStatements).toHaveLength(5);
+    expect(invokeStatements).toHaveLength(6);
     for (const statement of invokeStatements) {
       const targets = new Set(
         resourcesOf(statement).map((r) => JSON.stringify(r).match(/"(\w+Function[0-9A-F]{8})"/)?.[1]),
@@ -287,14 +287,14 @@ describe('PipelineStack permissions', () => {
     }
   });
 
-  it('lets only the billing run, the dunning run and the payments job send to the work queue', () => {
+  it('lets only the billing run, the dunning run, the payments job and the statements job send to the work queue', () => {
     const senders = policyStatements(fx.pipelineTemplate)
       .filter(
         (s) => actionsOf(s).includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes('TrueUp-WorkQueueArn'),
       )
       .map((s) => s.policy.replace(/RoleDefaultPolicy.*/, ''));
 
-    expect(senders.sort()).toEqual(['ApplyPayments', 'BillingRun', 'DunningRun']);
+    expect(senders.sort()).toEqual(['ApplyPayments', 'BillingRun', 'DunningRun', 'Statements']);
   });
 
   it('gives functions their own log group instead of AWSLambdaBasicExecutionRole', () => {
@@ -316,7 +316,7 @@ describe('PipelineStack operations', () => {
       Properties: { MetricName: 'Errors', Namespace: 'AWS/Lambda' },
     });
 
-    expect(Object.keys(alarms)).toHaveLength(10);
+    expect(Object.keys(alarms)).toHaveLength(11);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties).toMatchObject({
         Threshold: 1,
