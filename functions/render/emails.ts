@@ -11,12 +11,12 @@ import { formatsFor, localeOf } from './format.js';
 import { addressLines, invoiceModel, type PayButton } from './invoice-model.js';
 import { creditNoteModel, type CreditNoteView } from './credit-note-model.js';
 
-const FONT = 'font-family:Helvetica,Arial,sans-serif';
-const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
+export const FONT = 'font-family:Helvetica,Arial,sans-serif';
+export const TD = 'padding:6px 10px;border-bottom:1px solid #e5e7eb;font-size:14px;color:#111827';
 const TH = 'padding:6px 10px;background:#f3f4f6;font-size:12px;color:#374151;text-align:left';
 
 /** The frame every HTML email shares: a centered 600px white card, the MSP as signature. */
-function layout(settings: Settings, preheader: string, body: string): string {
+export function layout(settings: Settings, preheader: string, body: string): string {
   const { msp } = settings;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${e(preheader)}</title></head>
@@ -38,7 +38,7 @@ ${body}
 `;
 }
 
-function signature(settings: Settings): string {
+export function signature(settings: Settings): string {
   return [settings.msp.name, ...settings.msp.address.split(/\r\n|\r|\n/), settings.msp.email].join('\n');
 }
 
@@ -64,12 +64,12 @@ function paymentInstructions(settings: Settings): { text: string[]; html: string
   return { text, html };
 }
 
-function p(html: string, style = ''): string {
+export function p(html: string, style = ''): string {
   return `<p style="margin:0 0 14px;${style}">${html}</p>`;
 }
 
 /** Plain-text table: columns padded to their widest cell, numbers right-aligned. */
-function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
+export function textTable(rows: readonly (readonly string[])[], rightAligned: readonly number[]): string {
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, i) => {
