@@ -103,6 +103,8 @@ export const DeploymentConfigSchema = z
          * Daily at 05:00, an hour before the billing run; a pull never lands an item twice.
          */
         collector: ScheduleExpression.default('cron(0 5 * * ? *)'),
+        /** Auto-pay (only with `payments`): daily at 07:30, before dunning. */
+        autoPay: ScheduleExpression.optional(),
       })
       .strict()
       .prefault({}),
@@ -117,6 +119,11 @@ export const DeploymentConfigSchema = z
         'a Secrets Manager name prefix ending in "/", such as trueup/sources/ (letters, digits and _+=.@- between the slashes)',
       )
       .default('trueup/sources/'),
+    /**
+     * Getting paid online (docs/payments.md): the payments endpoint, its two secrets and the
+     * auto-pay job. Off by default: nothing of it is deployed.
+     */
+    payments: z.boolean().default(false),
   })
   .strict();
 

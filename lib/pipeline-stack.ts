@@ -6,12 +6,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
+import { autoPayJob } from './constructs/auto-pay-job.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
@@ -367,6 +369,24 @@ export class PipelineStack extends Stack {
         'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
     });
 
+    // ---- getting paid (docs/payments.md, docs/auto-pay.md): only with `payments: true` --------
+    const payments = config.payments ? this.payments() : undefined;
+    const autoPay = payments
+      ? autoPayJob({
+          job,
+          ...(config.schedules.autoPay ? { expression: config.schedules.autoPay } : {}),
+          grants: [
+            tableAccess,
+            // Its email (and receipts of the payments it applies): stored, then queued for the invoice workers.
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            sendMessages(workQueue),
+            sendMessages(discrepancyQueue),
+          ],
+          providerSecret: payments.providerSecret,
+          linkKeySecret: payments.linkKeySecret,
+        })
+      : undefined;
+
     const jobs: Record<string, Job> = {
       'ingest-file': ingest,
       'apply-payments': applyPayments,
@@ -378,6 +398,7 @@ export class PipelineStack extends Stack {
       'aging-report': agingReport,
       'ses-events': sesEvents,
       collector,
+      ...(autoPay ? { 'auto-pay': autoPay } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
     this.jobs = Object.fromEntries(
@@ -637,5 +658,34 @@ export class PipelineStack extends Stack {
         "CDK's S3 bucket-notifications handler needs s3:PutBucketNotification; aws-cdk-lib grants it on * (runs only on deploy).",
       );
     }
+  }
+
+  /**
+   * The two payment secrets: the provider's keys (filled in by the MSP: docs/deploy.md) and the
+   * generated Pay-link key.
+   * MERGE NOTE (i19-autopay): the payments endpoint construct (i19-webhook) owns these secrets;
+   * when merging, delete this method and pass its secrets to autoPayJob instead.
+   */
+  private payments(): { providerSecret: secretsmanager.ISecret; linkKeySecret: secretsmanager.ISecret } {
+    const providerSecret = new secretsmanager.Secret(this, 'PaymentsProviderSecret', {
+      description: 'TrueUp payment provider keys: {"stripeSecretKey","stripeWebhookSecret"}',
+      secretObjectValue: {},
+    });
+    const linkKeySecret = new secretsmanager.Secret(this, 'PayLinkSecret', {
+      description: 'TrueUp Pay link key: {"linkKey"}',
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'linkKey',
+        passwordLength: 48,
+        excludePunctuation: true,
+      },
+    });
+    for (const secret of [providerSecret, linkKeySecret])
+      acknowledge(
+        secret,
+        'AwsSolutions-SMG4',
+        'Rotated by hand: a new provider key is issued in its dashboard; a new link key would break the Pay links already sent.',
+      );
+    return { providerSecret, linkKeySecret };
   }
 }
