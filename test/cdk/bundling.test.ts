@@ -57,6 +57,7 @@ describe('Lambda bundles', () => {
   it('bundles every handler, the collector included, each under the 1 MB budget', () => {
     expect([...bundles.keys()]).toEqual([
       'aging-report',
+      'auto-pay',
       'apply-payments',
       'billing-run',
       'collector',
