@@ -34,7 +34,7 @@ import { clientSender, prepareEmail } from './send-email.js';
 
 /** What auto-pay needs: open invoices, its log, the provider, and what applying a payment needs. */
 export type AutoPayDeps = PaymentDeps &
-  UseCaseDeps<InvoiceBook & AutoPayLog & ReferenceDataStore & Outbox, 'payments' | 'artifacts' | 'workQueue'>;
+  UseCaseDeps<InvoiceBook & AutoPayLog & ReferenceDataStore & Outbox, 'payments' | 'artifacts' | 'workQueue' | 'log'>;
 
 /** How many attempts the run decided, by outcome. */
 export type AutoPayResult = Readonly<Record<AutoPayAttempt['status'], number>>;
@@ -65,14 +65,34 @@ export async function runAutoPay(deps: AutoPayDeps, input: { today: IsoDate }): 
   );
   if (clients.size === 0) return NOTHING;
   const counts = { ...NOTHING };
+  const errors: string[] = [];
   for (const account of await deps.ledger.listInvoices({ openOnly: true })) {
     const payer = clients.get(account.invoice.clientId);
     if (!payer || !isDue(account, settings, input.today)) continue;
     if (await deps.ledger.getAutoPay(account.invoice.number)) continue; // decided on an earlier day
-    const attempt = await attemptAutoPay(deps, deps.payments, reference, payer, account, input.today);
-    counts[attempt.status] += 1;
+    try {
+      const attempt = await attemptAutoPay(deps, deps.payments, reference, payer, account, input.today);
+      counts[attempt.status] += 1;
+    } catch (error) {
+      // One invoice the provider refuses (an outage, a changed request under the same key) must
+      // not hold up every other client's: the others go on, and the run fails at the end.
+      deps.log.warn('auto-pay attempt failed; a re-run tries it again', {
+        invoiceNumber: account.invoice.number,
+        error: String(error),
+      });
+      errors.push(`${account.invoice.number}: ${String(error)}`);
+    }
   }
+  if (errors.length > 0) throw new AutoPayError(errors);
   return counts;
+}
+
+/** Some invoices could not be attempted; every other invoice of the run was. A re-run retries them. */
+export class AutoPayError extends Error {
+  override readonly name = 'AutoPayError';
+  constructor(readonly failures: readonly string[]) {
+    super(`Auto-pay could not attempt ${failures.length} invoice(s): ${failures.join('; ')}`);
+  }
 }
 
 /** The invoice's auto-pay day: its issue date or its due date. */

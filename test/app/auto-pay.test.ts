@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { applyPaymentNow } from '../../functions/app/apply-payments.js';
-import { runAutoPay, type AutoPayDeps } from '../../functions/app/auto-pay.js';
+import { AutoPayError, runAutoPay, type AutoPayDeps } from '../../functions/app/auto-pay.js';
 import type { PaymentsWiring } from '../../functions/app/deps.js';
 import { DiscrepancyMessageSchema, WorkMessageSchema } from '../../functions/app/messages.js';
 import type { PaymentProvider } from '../../functions/app/ports.js';
@@ -196,7 +196,9 @@ describe('runAutoPay: exactly once', () => {
         recordAutoPay: () => Promise.reject(point === 'apply' ? crash : new Error('unexpected')),
       }),
     };
-    await expect(runAutoPay(deps, { today: '2025-03-03' })).rejects.toBe(crash);
+    await expect(runAutoPay(deps, { today: '2025-03-03' })).rejects.toThrow(
+      `${NUMBER}: Error: died after the ${point}`,
+    );
     await runOn(s, '2025-03-03');
     return s;
   }
@@ -213,6 +215,40 @@ describe('runAutoPay: exactly once', () => {
       expect(s.deps.mailer.sent).toHaveLength(1);
     },
   );
+});
+
+describe('runAutoPay: a provider error on one invoice', () => {
+  it('does not hold up the others: they are charged, the run fails at the end, a re-run charges the rest', async () => {
+    const s = await setup();
+    const second = issuedInvoice({ number: 'INV-2025-000002', clientId: 'C002', period: '2025-01' });
+    const reference = await s.deps.ledger.loadReferenceData();
+    await s.deps.ledger.saveReferenceData({
+      ...reference!,
+      clients: [...reference!.clients, client({ clientId: 'C002', autoPay: true, paymentCustomerId: 'cus_2' })],
+    });
+    await s.deps.ledger.issueNumberedInvoice(second, []);
+    const outage: PaymentProvider = {
+      createCheckout: (r) => s.provider.createCheckout(r),
+      parseWebhook: (p, h) => s.provider.parseWebhook(p, h),
+      chargeSavedMethod: (r) =>
+        r.invoiceNumber === NUMBER
+          ? Promise.reject(new Error('503 from the provider'))
+          : s.provider.chargeSavedMethod(r),
+    };
+
+    const failed = runAutoPay(
+      { ...s.deps, payments: { ...s.deps.payments!, provider: outage } },
+      { today: '2025-03-03' },
+    );
+    await expect(failed).rejects.toBeInstanceOf(AutoPayError);
+    await expect(failed).rejects.toThrow('INV-2025-000001: Error: 503 from the provider');
+    expect((await s.deps.ledger.listAutoPays()).map((a) => [a.invoiceNumber, a.status])).toEqual([
+      ['INV-2025-000002', 'succeeded'],
+    ]);
+
+    expect((await runOn(s, '2025-03-03')).succeeded).toBe(1);
+    expect((await s.deps.ledger.listAutoPays()).map((a) => a.invoiceNumber)).toEqual([NUMBER, 'INV-2025-000002']);
+  });
 });
 
 describe('runAutoPay: when it does not charge', () => {
