@@ -57,8 +57,8 @@ describe('Lambda bundles', () => {
   it('bundles every handler, the collector included, each under the 1 MB budget', () => {
     expect([...bundles.keys()]).toEqual([
       'aging-report',
-      'auto-pay',
       'apply-payments',
+      'auto-pay',
       'billing-run',
       'collector',
       'discrepancy-worker',
