@@ -120,8 +120,10 @@ export const DeploymentConfigSchema = z
       )
       .default('trueup/sources/'),
     /**
-     * Getting paid online (docs/payments.md): the payments endpoint, its two secrets and the
-     * auto-pay job. Off by default: nothing of it is deployed.
+     * Getting paid online (docs/payments.md): the payments endpoint (the stack's one public URL,
+     * a Lambda Function URL for the Stripe webhook and the Pay links), its two secrets and the
+     * auto-pay job (docs/auto-pay.md). Off by default: the stacks are then exactly what they
+     * were without it.
      */
     payments: z.boolean().default(false),
   })

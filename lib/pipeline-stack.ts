@@ -6,7 +6,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -15,6 +14,7 @@ import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { autoPayJob } from './constructs/auto-pay-job.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
+import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
 import {
@@ -57,6 +57,8 @@ export class PipelineStack extends Stack {
   /** The secrets the collector may read: `arn:…:secret:<sourceSecretsPrefix>*`. */
   public readonly collectorSecretsArn: string;
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The payments endpoint and its secrets (CDK config `payments: true`); undefined when off. */
+  public readonly payments?: PaymentsEndpoint;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -165,6 +167,25 @@ export class PipelineStack extends Stack {
       };
     const tableAccess = tableReadWrite(table, x.tableArn);
 
+    // ---- payments (docs/payments.md): only with `payments: true` --------------------------
+    // The one public endpoint (a Function URL): the Stripe webhook applies payments (receipts
+    // and the dispute alert are stored, then queued for the invoice workers, which send them)
+    // and Pay links open Stripe Checkout.
+    this.payments = config.payments
+      ? new PaymentsEndpoint(this, 'Payments', {
+          job,
+          timeout: Duration.seconds(30),
+          grants: [
+            tableAccess,
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            sendMessages(workQueue),
+            sendMessages(discrepancyQueue),
+          ],
+        })
+      : undefined;
+    /** Functions that build Pay links read the link key (nothing when payments are off). */
+    const buildsPayLinks: Grant[] = this.payments ? [this.payments.readsLinkKey()] : [];
+
     // S3 triggers are configured from this stack on the imported bucket (CDK's notifications
     // custom resource merges them with any others): on the bucket itself they would make the
     // stateful stack depend on this one, a cycle.
@@ -244,6 +265,7 @@ export class PipelineStack extends Stack {
         // Hold mode (docs/review.md): the drafts, rendered with their DRAFT watermark.
         putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
         sendsEmail(invoiceWorkerConcurrency),
+        ...buildsPayLinks,
       ],
       trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },
     });
@@ -292,6 +314,7 @@ export class PipelineStack extends Stack {
         sendMessages(workQueue),
         readPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
         sendsEmail(),
+        ...buildsPayLinks,
       ],
       trigger: { kind: 'schedule', expression: config.schedules.dunning, description: 'TrueUp dunning (daily)' },
     });
@@ -369,9 +392,8 @@ export class PipelineStack extends Stack {
         'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
     });
 
-    // ---- getting paid (docs/payments.md, docs/auto-pay.md): only with `payments: true` --------
-    const payments = config.payments ? this.payments() : undefined;
-    const autoPay = payments
+    // ---- auto-pay (docs/auto-pay.md): with the payments endpoint, whose secrets it reads ------
+    const autoPay = this.payments
       ? autoPayJob({
           job,
           ...(config.schedules.autoPay ? { expression: config.schedules.autoPay } : {}),
@@ -381,9 +403,9 @@ export class PipelineStack extends Stack {
             putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
             sendMessages(workQueue),
             sendMessages(discrepancyQueue),
+            this.payments.readsProviderSecret(),
+            this.payments.readsLinkKey(),
           ],
-          providerSecret: payments.providerSecret,
-          linkKeySecret: payments.linkKeySecret,
         })
       : undefined;
 
@@ -398,6 +420,7 @@ export class PipelineStack extends Stack {
       'aging-report': agingReport,
       'ses-events': sesEvents,
       collector,
+      ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),
       ...(autoPay ? { 'auto-pay': autoPay } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
@@ -658,34 +681,5 @@ export class PipelineStack extends Stack {
         "CDK's S3 bucket-notifications handler needs s3:PutBucketNotification; aws-cdk-lib grants it on * (runs only on deploy).",
       );
     }
-  }
-
-  /**
-   * The two payment secrets: the provider's keys (filled in by the MSP: docs/deploy.md) and the
-   * generated Pay-link key.
-   * MERGE NOTE (i19-autopay): the payments endpoint construct (i19-webhook) owns these secrets;
-   * when merging, delete this method and pass its secrets to autoPayJob instead.
-   */
-  private payments(): { providerSecret: secretsmanager.ISecret; linkKeySecret: secretsmanager.ISecret } {
-    const providerSecret = new secretsmanager.Secret(this, 'PaymentsProviderSecret', {
-      description: 'TrueUp payment provider keys: {"stripeSecretKey","stripeWebhookSecret"}',
-      secretObjectValue: {},
-    });
-    const linkKeySecret = new secretsmanager.Secret(this, 'PayLinkSecret', {
-      description: 'TrueUp Pay link key: {"linkKey"}',
-      generateSecretString: {
-        secretStringTemplate: '{}',
-        generateStringKey: 'linkKey',
-        passwordLength: 48,
-        excludePunctuation: true,
-      },
-    });
-    for (const secret of [providerSecret, linkKeySecret])
-      acknowledge(
-        secret,
-        'AwsSolutions-SMG4',
-        'Rotated by hand: a new provider key is issued in its dashboard; a new link key would break the Pay links already sent.',
-      );
-    return { providerSecret, linkKeySecret };
   }
 }

@@ -564,3 +564,43 @@ describe.each(implementations)('%s: charges and discrepancy closures', (_name, m
     ]);
   });
 });
+
+describe.each(implementations)('%s: provider events and auto-pay', (_name, make) => {
+  it('records a provider event once by id and lists them', async () => {
+    const { ledger } = await make();
+    const event = {
+      id: 'evt_1',
+      type: 'payment_intent.succeeded',
+      receivedOn: '2025-03-05',
+      invoiceNumber: 'INV-2025-000001',
+      outcome: 'applied',
+    };
+    expect(await ledger.recordProviderEvent(event)).toBe(true);
+    expect(await ledger.recordProviderEvent({ ...event, outcome: 'duplicate' })).toBe(false);
+    expect(await ledger.getProviderEvent('evt_1')).toEqual(event);
+    expect(await ledger.getProviderEvent('evt_2')).toBeUndefined();
+    await ledger.recordProviderEvent({ ...event, id: 'evt_0' });
+    expect((await ledger.listProviderEvents()).map((e) => e.id).sort()).toEqual(['evt_0', 'evt_1']);
+  });
+
+  it('keeps the first auto-pay attempt of an invoice, with its exact amount', async () => {
+    const { ledger } = await make();
+    const attempt = {
+      invoiceNumber: 'INV-2025-000001',
+      clientId: 'C001',
+      on: '2025-03-31',
+      status: 'succeeded' as const,
+      amount: d('1250.10'),
+      currency: 'USD',
+      providerReference: 'pi_1',
+      methodDetail: 'Visa •••• 4242',
+    };
+    expect(await ledger.recordAutoPay(attempt)).toBe(true);
+    expect(await ledger.recordAutoPay({ ...attempt, status: 'failed', reason: 'declined' })).toBe(false);
+    const stored = await ledger.getAutoPay('INV-2025-000001');
+    expect(stored?.status).toBe('succeeded');
+    expect(stored?.amount.equals(d('1250.10'))).toBe(true);
+    expect(await ledger.getAutoPay('INV-2025-000002')).toBeUndefined();
+    expect((await ledger.listAutoPays()).map((a) => a.invoiceNumber)).toEqual(['INV-2025-000001']);
+  });
+});

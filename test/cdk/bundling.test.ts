@@ -65,6 +65,7 @@ describe('Lambda bundles', () => {
       'dunning-run',
       'ingest-file',
       'invoice-worker',
+      'payments-endpoint',
       'reconciliation-report',
       'ses-events',
     ]);
