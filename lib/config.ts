@@ -108,6 +108,8 @@ export const DeploymentConfigSchema = z
          * trueup.json's `statements.dayOfMonth` (the job does nothing on the other days).
          */
         statements: ScheduleExpression.default('cron(30 8 * * ? *)'),
+        /** Auto-pay (only with `payments`): daily at 07:30, before dunning. */
+        autoPay: ScheduleExpression.optional(),
       })
       .strict()
       .prefault({}),
@@ -124,8 +126,9 @@ export const DeploymentConfigSchema = z
       .default('trueup/sources/'),
     /**
      * Getting paid online (docs/payments.md): the payments endpoint (the stack's one public URL,
-     * a Lambda Function URL for the Stripe webhook and the Pay links) and its two secrets. Off
-     * by default: the stacks are then exactly what they were without it.
+     * a Lambda Function URL for the Stripe webhook and the Pay links), its two secrets and the
+     * auto-pay job (docs/auto-pay.md). Off by default: the stacks are then exactly what they
+     * were without it.
      */
     payments: z.boolean().default(false),
   })

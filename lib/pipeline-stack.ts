@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
+import { autoPayJob } from './constructs/auto-pay-job.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
 import { statementsJob } from './constructs/statements-job.js';
@@ -401,6 +402,23 @@ export class PipelineStack extends Stack {
         'The collector role: allow it s3:ListBucket and s3:GetObject in the bucket policy of an "s3" source without a credential',
     });
 
+    // ---- auto-pay (docs/auto-pay.md): with the payments endpoint, whose secrets it reads ------
+    const autoPay = this.payments
+      ? autoPayJob({
+          job,
+          ...(config.schedules.autoPay ? { expression: config.schedules.autoPay } : {}),
+          grants: [
+            tableAccess,
+            // Its email (and receipts of the payments it applies): stored, then queued for the invoice workers.
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            sendMessages(workQueue),
+            sendMessages(discrepancyQueue),
+            this.payments.readsProviderSecret(),
+            this.payments.readsLinkKey(),
+          ],
+        })
+      : undefined;
+
     const jobs: Record<string, Job> = {
       'ingest-file': ingest,
       'apply-payments': applyPayments,
@@ -414,6 +432,7 @@ export class PipelineStack extends Stack {
       'ses-events': sesEvents,
       collector,
       ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),
+      ...(autoPay ? { 'auto-pay': autoPay } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
     this.jobs = Object.fromEntries(

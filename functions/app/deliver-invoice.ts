@@ -12,6 +12,7 @@ import { renderInvoiceHtml } from '../render/invoice-html.js';
 import { renderInvoicePdf } from '../render/invoice-pdf.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { invoiceJson } from './invoice-json.js';
+import { payLinkFor } from './pay-links.js';
 import type { IssueInvoiceMessage } from './messages.js';
 import type { InvoiceBook, LedgerInvoice } from './ports.js';
 import { invoiceKey, readReconciliation, reconciliationKey } from './bucket-layout.js';
@@ -21,8 +22,8 @@ import { completeIfRecorded, clientSender, recordAndSend, type SendDeps } from '
 
 type CarriedUsage = NonNullable<IssueInvoiceMessage['usage']>;
 
-/** What delivering an invoice needs: the invoice, its rendered files' bucket, and sending. */
-export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts'>;
+/** What delivering an invoice needs: the invoice, its rendered files' bucket, sending, and the Pay link's wiring. */
+export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts' | 'payments'>;
 
 /**
  * `usage`: what the invoice shows under its true-up and credit lines, when the billing plan
@@ -46,9 +47,12 @@ export async function deliverInvoice(
   const client = reference.clients.find((c) => c.clientId === invoice.clientId);
   if (!client)
     throw new Error(`Invoice ${invoice.number} names client ${invoice.clientId}, which is not in the reference data`);
+  // The Pay link only when trueup.json turns payments on and something takes them (docs/auto-pay.md).
+  const payUrl = await payLinkFor(deps, reference.settings, invoice);
   const view = {
     ...(await invoiceView(deps, account, client, reference.settings, invoice.issueDate, input.usage)),
     ...(reference.logo ? { logo: reference.logo } : {}),
+    ...(payUrl ? { payUrl } : {}),
   };
   const pdf = await renderInvoicePdf(view);
   await deps.artifacts.put(

@@ -18,6 +18,7 @@ import { approveDrafts, holdDraft } from '../app/review-drafts.js';
 import type { ApprovalRow } from '../domain/reference/approvals.js';
 import { runDunning } from '../app/run-dunning.js';
 import { scheduledStatements } from '../app/statements.js';
+import { runAutoPay } from '../app/auto-pay.js';
 import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { invoiceChargeNow } from '../app/charges.js';
@@ -237,6 +238,9 @@ export async function runDay(
   await applyDuePayments(deps, { today: day });
   // adjustments.csv: credit notes and voids, after the day's payments and before dunning.
   await applyAdjustments(deps, adjustments, day);
+  // Auto-pay (docs/auto-pay.md), before dunning: only when a payment provider is wired (and
+  // trueup.json has `payments`, which runAutoPay checks); without them the day is as it was.
+  if (deps.payments) await runAutoPay(deps, { today: day });
   await runDunning(deps, { today: day });
   // The invoice workers send the day's dunning emails, before the billing run's invoices.
   await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));

@@ -31,4 +31,6 @@ export interface InvoiceView {
   logo?: Logo;
   /** A draft held for review (docs/review.md): watermarked DRAFT, no number yet. */
   draft?: boolean;
+  /** The invoice's Pay link (pay-links.ts `payLinkFor`), when payments are on and wired. */
+  payUrl?: string;
 }

@@ -8,7 +8,7 @@ import type { Client, DunningStep, Settings } from '../domain/billing-types.js';
 import type { EmailContent, InvoiceView } from './email-content.js';
 import { escapeHtml as e, safeFilename, safeHeader } from './escape.js';
 import { formatsFor, localeOf } from './format.js';
-import { addressLines, invoiceModel } from './invoice-model.js';
+import { addressLines, invoiceModel, type PayButton } from './invoice-model.js';
 import { creditNoteModel, type CreditNoteView } from './credit-note-model.js';
 
 export const FONT = 'font-family:Helvetica,Arial,sans-serif';
@@ -120,6 +120,7 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
   });
   const howToPay = paymentInstructions(settings);
   const totals = m.totals.map((t) => [t.label, t.value] as [string, string]);
+  const pay = payButton(m.pay);
 
   const text = [
     `Dear ${client.name},`,
@@ -130,6 +131,7 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
     '',
     textTable([...byKind, ...totals], [1]),
     '',
+    ...pay.text,
     ...m.terms,
     '',
     ...howToPay.text,
@@ -157,6 +159,7 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
       `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${kv(summary)}</table>`,
       `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">` +
         `<tr><th style="${TH}">Summary</th><th style="${TH};text-align:right">Amount (${e(invoice.currency)})</th></tr>${kv([...byKind, ...totals], strongLabels)}</table>`,
+      ...pay.html,
       p(m.terms.map(e).join('<br>'), 'color:#374151'),
       howToPay.html,
       p(`The invoice is attached as ${e(safeFilename(invoice.number))}.pdf.`, 'color:#374151'),
@@ -169,6 +172,21 @@ export function invoiceEmail(view: InvoiceView, pdf: Buffer): EmailContent {
     text,
     html,
     attachments: [{ filename: `${safeFilename(invoice.number)}.pdf`, contentType: 'application/pdf', content: pdf }],
+  };
+}
+
+/**
+ * The invoice's Pay link (invoice-model.ts `pay`): a line of the plain-text part and a button
+ * of the HTML part (a table cell, the form email clients draw alike); nothing without one.
+ */
+function payButton(pay: PayButton | undefined): { text: string[]; html: string[] } {
+  if (!pay) return { text: [], html: [] };
+  const link = `<a class="pay" href="${e(pay.url)}" style="display:inline-block;padding:10px 20px;${FONT};font-size:15px;font-weight:bold;color:#ffffff;text-decoration:none">${e(pay.label)}</a>`;
+  return {
+    text: [`${pay.label}: ${pay.url}`, ''],
+    html: [
+      `<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 18px"><tr><td style="background:#1f2937;border-radius:4px">${link}</td></tr></table>`,
+    ],
   };
 }
 

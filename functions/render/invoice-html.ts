@@ -96,6 +96,18 @@ function keepWhole(escaped: string, texts: readonly string[]): string {
     .join(whole(e(first)));
 }
 
+/**
+ * The Pay button under the balance: styled inline (the shared stylesheet stays as it was for
+ * documents without one), and printed with its colours so it does not print white on white.
+ */
+function payLink(m: InvoiceModel): string {
+  if (!m.pay) return '';
+  const style =
+    'display:inline-block;margin-top:10px;padding:8px 16px;background:#1f2937;color:#fff;font-weight:bold;' +
+    'text-decoration:none;border-radius:4px;-webkit-print-color-adjust:exact;print-color-adjust:exact';
+  return `<div><a class="pay" href="${e(m.pay.url)}" style="${style}">${e(m.pay.label)}</a></div>`;
+}
+
 function lines(texts: readonly string[]): string {
   return texts.map((l) => `${e(l)}<br>`).join('');
 }
@@ -156,7 +168,7 @@ export function renderDocumentHtml(m: InvoiceModel, view: { settings: Settings; 
 </div>
 <div class="mid">
   <div class="billto"><div class="label">Bill to</div><strong>${e(m.billTo.name)}</strong>${lines(m.billTo.address)}${e(m.billTo.emails)}<br><span class="extra">Client ID: ${e(m.billTo.clientId)}</span>${m.billTo.extra.map((l) => `<br><span class="extra">${e(l)}</span>`).join('')}</div>
-  <div class="due"><div class="label">${e(m.balanceLabel ?? 'Balance due')}</div><div class="amount">${e(m.balanceDue)}</div>${statusTag}</div>
+  <div class="due"><div class="label">${e(m.balanceLabel ?? 'Balance due')}</div><div class="amount">${e(m.balanceDue)}</div>${statusTag}${payLink(m)}</div>
 </div>
 <table class="lines">
 <thead><tr>${headings}</tr></thead>

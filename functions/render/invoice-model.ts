@@ -81,6 +81,14 @@ export interface InvoiceModel {
   readonly locale: string;
   /** A draft held for review: the renderers print a DRAFT watermark. */
   readonly draft: boolean;
+  /** The Pay button (docs/payments.md): absent unless the view has a Pay link and a balance to pay. */
+  readonly pay?: PayButton;
+}
+
+export interface PayButton {
+  readonly url: string;
+  /** `Pay EUR 1,234.00 online`. */
+  readonly label: string;
 }
 
 export interface ColumnLabels {
@@ -240,6 +248,7 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
   const instructions = addressLines(settings.invoice.paymentInstructions);
   const remitTo = addressLines(settings.invoice.remitTo);
   const draft = view.draft === true;
+  const pay = payButton(view, draft, f);
   return {
     title: draft ? `Draft invoice ${client.clientId} ${invoice.period}` : `Invoice ${invoice.number}`,
     from: fromParty(msp),
@@ -276,7 +285,14 @@ export function invoiceModel(view: InvoiceView): InvoiceModel {
     keepWhole: draft ? [issued, due] : [invoice.number, issued, due],
     locale,
     draft,
+    ...(pay ? { pay } : {}),
   };
+}
+
+/** A draft is not payable yet, and a paid (or credit) invoice asks for nothing. */
+function payButton(view: InvoiceView, draft: boolean, f: Formats): PayButton | undefined {
+  if (view.payUrl === undefined || draft || !view.balance.greaterThan(0)) return undefined;
+  return { url: view.payUrl, label: `Pay ${f.moneyWithCode(view.balance, view.invoice.currency)} online` };
 }
 
 /** The letterhead's sender block: the MSP, its address, email, phone and tax id. */

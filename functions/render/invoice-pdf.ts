@@ -19,7 +19,7 @@ import PDFDocument from 'pdfkit';
 import type { Logo, PaperSize, Settings } from '../domain/billing-types.js';
 import type { InvoiceView } from './email-content.js';
 import { paperSizeOf } from './format.js';
-import { columnLabels, invoiceModel, type InvoiceModel, type LineRow } from './invoice-model.js';
+import { columnLabels, invoiceModel, type InvoiceModel, type LineRow, type PayButton } from './invoice-model.js';
 import { fontObject, fontRuns, type FontFace, type FontRun } from './pdf-fonts.js';
 
 const PAGES: Readonly<Record<PaperSize, { width: number; height: number }>> = {
@@ -288,8 +288,29 @@ class InvoiceLayout {
       align: 'right',
     });
     this.text(model.balanceDue, boxX + 10, boxY + 20, { font: BOLD, size: 14, width: boxWidth - 20, align: 'right' });
+    const boxBottom = model.pay ? this.payButton(model.pay, boxX, boxY + 50, boxWidth) : boxY + 44;
 
-    this.y = Math.max(y, boxY + 44) + 16;
+    this.y = Math.max(y, boxBottom) + 16;
+  }
+
+  /**
+   * The Pay button under the balance box: a dark box with the label, the whole box a link to
+   * the invoice's Pay link (a URI annotation). Returns its bottom.
+   */
+  private payButton(pay: PayButton, x: number, y: number, width: number): number {
+    const height = 24;
+    this.doc.save().roundedRect(x, y, width, height, 3).fill('#1f2937').restore();
+    this.text(pay.label, x + 6, y + 7, {
+      font: BOLD,
+      size: 9,
+      color: '#ffffff',
+      width: width - 12,
+      align: 'center',
+      lineBreak: false,
+      ellipsis: true,
+    });
+    this.doc.link(x, y, width, height, pay.url);
+    return y + height;
   }
 
   private tableHeader(): void {

@@ -58,6 +58,7 @@ describe('Lambda bundles', () => {
     expect([...bundles.keys()]).toEqual([
       'aging-report',
       'apply-payments',
+      'auto-pay',
       'billing-run',
       'collector',
       'discrepancy-worker',
