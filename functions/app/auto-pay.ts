@@ -5,13 +5,14 @@
  * the AutoPayLog, and an invoice with an attempt is never charged again by auto-pay (a failed
  * one is left to dunning and the Pay link).
  *
- * Retry-safe: every step is idempotent by its own key and the attempt is recorded LAST, so a
- * run that dies anywhere re-runs the same steps with the same outcome. The charge is asked for
+ * Retry-safe: every step is idempotent by its own key, in the order charge → email → attempt
+ * recorded → payment applied, so a run that dies anywhere re-runs to the same state (a recorded
+ * charge whose money is not applied yet is applied by the next run). The charge is asked for
  * with the idempotency key `autopay-<number>` (the provider returns the first result, never a
  * second charge); the email is one outbox entry `autopay#<number>`; the payment is stored once
  * by the provider's id; a discrepancy once by its deterministic id.
  */
-import { dateInZone, type IsoDate } from '../domain/dates.js';
+import type { IsoDate } from '../domain/dates.js';
 import { invoiceBalance } from '../domain/invoice-balance.js';
 import { formatMoney, type Dec } from '../domain/money.js';
 import { discrepancyId, type Discrepancy } from '../domain/reconcile-period.js';
@@ -20,15 +21,7 @@ import { autoPayEmail } from '../render/auto-pay-email.js';
 import { applyPaymentNow, type PaymentDeps } from './apply-payments.js';
 import type { PaymentsWiring, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage, discrepancyMessage } from './messages.js';
-import type {
-  AutoPayAttempt,
-  AutoPayLog,
-  InvoiceBook,
-  LedgerInvoice,
-  Outbox,
-  ReferenceDataStore,
-  SavedMethodChargeResult,
-} from './ports.js';
+import type { AutoPayAttempt, AutoPayLog, InvoiceBook, LedgerInvoice, Outbox, ReferenceDataStore } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, prepareEmail } from './send-email.js';
 
@@ -69,7 +62,13 @@ export async function runAutoPay(deps: AutoPayDeps, input: { today: IsoDate }): 
   for (const account of await deps.ledger.listInvoices({ openOnly: true })) {
     const payer = clients.get(account.invoice.clientId);
     if (!payer || !isDue(account, settings, input.today)) continue;
-    if (await deps.ledger.getAutoPay(account.invoice.number)) continue; // decided on an earlier day
+    const earlier = await deps.ledger.getAutoPay(account.invoice.number);
+    if (earlier) {
+      // Decided before. A run that died after recording a charge and before applying its money
+      // left the invoice open: apply it now (a no-op when it was applied).
+      if (earlier.status === 'succeeded') await applyPaymentNow(deps, attemptPayment(earlier), input.today);
+      continue;
+    }
     try {
       const attempt = await attemptAutoPay(deps, deps.payments, reference, payer, account, input.today);
       counts[attempt.status] += 1;
@@ -110,7 +109,7 @@ function isDue(account: LedgerInvoice, settings: PaymentSettings, today: IsoDate
   return status !== 'void' && status !== 'paid' && balance.greaterThan(0);
 }
 
-/** Decides one invoice's attempt, takes its effects, and records it (last). */
+/** Decides one invoice's attempt, takes its effects, and records it (before applying its money). */
 async function attemptAutoPay(
   deps: AutoPayDeps,
   payments: PaymentsWiring,
@@ -159,12 +158,19 @@ async function attemptAutoPay(
   // A bank debit settles days later: the provider's webhook brings the payment then.
   if (result.status === 'processing') return record(deps, { ...charged, status: 'processing' });
 
-  const payment = chargedPayment(result, invoice.number, reference.settings.timezone);
-  // The email before the payment: once the payment makes the invoice paid, it leaves the open
-  // list, and a re-run after a crash would never come back to send it.
+  const succeeded: AutoPayAttempt = {
+    ...charged,
+    status: 'succeeded',
+    ...(result.payment.method ? { method: result.payment.method } : {}),
+  };
+  const payment = attemptPayment(succeeded);
+  // The email and the attempt before the payment: once the payment makes the invoice paid, it
+  // leaves the open list, and a re-run after a crash would never come back to them. A run that
+  // dies after recording the attempt applies its payment on the re-run (runAutoPay).
   await sendAutoPayEmail(deps, reference, client, account, payment, today);
+  await record(deps, succeeded);
   await applyPaymentNow(deps, payment, today);
-  return record(deps, { ...charged, status: 'succeeded' });
+  return succeeded;
 }
 
 async function record(deps: UseCaseDeps<AutoPayLog>, attempt: AutoPayAttempt): Promise<AutoPayAttempt> {
@@ -175,24 +181,21 @@ async function record(deps: UseCaseDeps<AutoPayLog>, attempt: AutoPayAttempt): P
 /**
  * The payment of a succeeded charge, as the webhook records the same money (docs/payments.md):
  * the provider's id is the payment id, so whichever of the two comes second is a duplicate;
- * received on the day of the charge in the MSP's time zone.
+ * received on the day auto-pay charged it. Built from the recorded attempt alone, so a re-run
+ * rebuilds the same payment.
  */
-function chargedPayment(
-  result: Extract<SavedMethodChargeResult, { status: 'succeeded' }>,
-  invoiceNumber: string,
-  timeZone: string,
-): Payment {
-  const { payment } = result;
+function attemptPayment(attempt: AutoPayAttempt): Payment {
+  const id = attempt.providerReference ?? autoPayChargeKey(attempt.invoiceNumber);
   return {
-    paymentId: payment.providerReference,
-    invoiceNumber,
-    amount: payment.amount,
-    currency: payment.currency.toUpperCase(),
-    receivedOn: dateInZone(new Date(result.created * 1000), timeZone),
-    reference: autoPayChargeKey(invoiceNumber),
-    providerReference: payment.providerReference,
-    ...(payment.method ? { method: payment.method } : {}),
-    ...(payment.methodDetail ? { methodDetail: payment.methodDetail } : {}),
+    paymentId: id,
+    invoiceNumber: attempt.invoiceNumber,
+    amount: attempt.amount,
+    currency: attempt.currency.toUpperCase(),
+    receivedOn: attempt.on,
+    reference: autoPayChargeKey(attempt.invoiceNumber),
+    providerReference: id,
+    ...(attempt.method ? { method: attempt.method } : {}),
+    ...(attempt.methodDetail ? { methodDetail: attempt.methodDetail } : {}),
   };
 }
 

@@ -440,6 +440,8 @@ export interface AutoPayAttempt {
   readonly amount: Dec;
   readonly currency: string;
   readonly providerReference?: string;
+  /** How it was paid (`card`, `us_bank_account`), when charged. */
+  readonly method?: string;
   readonly methodDetail?: string;
   /** Why it failed or was skipped, in words for the billing team. */
   readonly reason?: string;

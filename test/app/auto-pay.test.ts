@@ -171,7 +171,7 @@ describe('runAutoPay: exactly once', () => {
   });
 
   /** A run that dies at `point`, then a run that completes: the same one charge, payment and email. */
-  async function crashAndRerun(point: 'charge' | 'email' | 'apply'): Promise<Setup> {
+  async function crashAndRerun(point: 'charge' | 'email' | 'apply' | 'record'): Promise<Setup> {
     const s = await setup();
     const crash = new Error(`died after the ${point}`);
     const dying: PaymentProvider = {
@@ -193,7 +193,12 @@ describe('runAutoPay: exactly once', () => {
         },
       },
       ledger: Object.assign(Object.create(s.deps.ledger) as typeof s.deps.ledger, {
-        recordAutoPay: () => Promise.reject(point === 'apply' ? crash : new Error('unexpected')),
+        recordAutoPay:
+          point === 'record'
+            ? (attempt: Parameters<typeof s.deps.ledger.recordAutoPay>[0]) => s.deps.ledger.recordAutoPay(attempt)
+            : () => Promise.reject(point === 'apply' ? crash : new Error('unexpected')),
+        // Dies after the attempt is recorded, before its money is stored.
+        ...(point === 'record' ? { addPayments: () => Promise.reject(crash) } : {}),
       }),
     };
     await expect(runAutoPay(deps, { today: '2025-03-03' })).rejects.toThrow(
@@ -203,10 +208,13 @@ describe('runAutoPay: exactly once', () => {
     return s;
   }
 
-  it.each(['charge', 'email', 'apply'] as const)(
+  it.each(['charge', 'email', 'apply', 'record'] as const)(
     'a run that died after the %s re-runs to one of each',
     async (point) => {
       const s = await crashAndRerun(point);
+      expect((await s.deps.ledger.listAutoPays()).map((a) => [a.invoiceNumber, a.status])).toEqual([
+        [NUMBER, 'succeeded'],
+      ]);
 
       expect(s.provider.charges.size).toBe(1);
       expect((await payments(s)).map((p) => p.paymentId)).toEqual(['pi_test_1']);
