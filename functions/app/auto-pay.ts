@@ -58,7 +58,7 @@ export async function runAutoPay(deps: AutoPayDeps, input: { today: IsoDate }): 
   );
   if (clients.size === 0) return NOTHING;
   const counts = { ...NOTHING };
-  const errors: string[] = [];
+  const errors: { invoiceNumber: string; error: unknown }[] = [];
   for (const account of await deps.ledger.listInvoices({ openOnly: true })) {
     const payer = clients.get(account.invoice.clientId);
     if (!payer || !isDue(account, settings, input.today)) continue;
@@ -79,7 +79,7 @@ export async function runAutoPay(deps: AutoPayDeps, input: { today: IsoDate }): 
         invoiceNumber: account.invoice.number,
         error: String(error),
       });
-      errors.push(`${account.invoice.number}: ${String(error)}`);
+      errors.push({ invoiceNumber: account.invoice.number, error });
     }
   }
   if (errors.length > 0) throw new AutoPayError(errors);
@@ -89,8 +89,14 @@ export async function runAutoPay(deps: AutoPayDeps, input: { today: IsoDate }): 
 /** Some invoices could not be attempted; every other invoice of the run was. A re-run retries them. */
 export class AutoPayError extends Error {
   override readonly name = 'AutoPayError';
-  constructor(readonly failures: readonly string[]) {
-    super(`Auto-pay could not attempt ${failures.length} invoice(s): ${failures.join('; ')}`);
+  /** The errors themselves, one per invoice not attempted (the first is also `cause`). */
+  readonly causes: readonly unknown[];
+  constructor(readonly failures: readonly { invoiceNumber: string; error: unknown }[]) {
+    super(
+      `Auto-pay could not attempt ${failures.length} invoice(s): ${failures.map((f) => `${f.invoiceNumber}: ${String(f.error)}`).join('; ')}`,
+      { cause: failures[0]?.error },
+    );
+    this.causes = failures.map((f) => f.error);
   }
 }
 

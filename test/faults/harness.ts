@@ -119,7 +119,7 @@ export function judge(
 ): Pick<ScenarioResult, 'outcome' | 'differences'> {
   const differences = diffDumps(clean, outcome.dump);
   const invariants = checkInvariants(outcome.dump);
-  if (outcome.firstError !== undefined && !(outcome.firstError instanceof InjectedFault)) {
+  if (outcome.firstError !== undefined && !isInjected(outcome.firstError)) {
     differences.unshift(`first attempt failed with a non-injected error: ${String(outcome.firstError)}`);
   }
   if (outcome.retryError !== undefined) differences.unshift(`retry failed: ${String(outcome.retryError)}`);
@@ -197,4 +197,14 @@ export function sampledKs(stride: number): (n: number) => number[] {
     [...new Set([1, ...Array.from({ length: Math.floor(n / stride) }, (_, i) => (i + 1) * stride), n])]
       .filter((k) => k >= 1 && k <= n)
       .sort((a, b) => a - b);
+}
+
+/**
+ * An injected fault, or a job's error that only gathers injected faults (a job that goes on
+ * past one failure, as auto-pay does past one invoice, and fails at the end with them all).
+ */
+function isInjected(error: unknown): boolean {
+  if (error instanceof InjectedFault) return true;
+  const causes = (error as { causes?: unknown } | undefined)?.causes;
+  return Array.isArray(causes) && causes.length > 0 && causes.every(isInjected);
 }

@@ -15,6 +15,7 @@
  * | approval         | approveDrafts of every draft of 2026-02 on 2026-03-03 + drain work queue | billing's run in hold mode (drafts stored) |
  * | credit-note      | issueCreditNote of 10.00 on an open invoice (email included)            | after the billing job |
  * | void             | voidInvoice of an invoice with nothing paid (email included)            | after the billing job |
+ * | auto-pay         | runAutoPay on 2026-03-02 (issue-date auto-pay: one charged, one declined, one over its cap) + drain both queues | after the billing job, payments on |
  * | webhook          | seven signed provider deliveries (payment twice, partial payment, refund, failure, dispute, unknown invoice) + drain both queues | after the billing job, payments on |
  */
 import { readFile } from 'node:fs/promises';
@@ -40,6 +41,7 @@ import { approveDrafts } from '../../functions/app/review-drafts.js';
 import { issueCreditNote, voidInvoice } from '../../functions/app/credit-notes.js';
 import { addCharge } from '../../functions/app/charges.js';
 import { handleWebhookDelivery } from '../../functions/app/provider-events.js';
+import { runAutoPay } from '../../functions/app/auto-pay.js';
 import type { ProviderEvent } from '../../functions/app/ports.js';
 import { FakePaymentProvider, fakeDelivery } from '../fakes/fake-payment-provider.js';
 
@@ -54,7 +56,8 @@ export type JobName =
   | 'approval'
   | 'credit-note'
   | 'void'
-  | 'webhook';
+  | 'webhook'
+  | 'auto-pay';
 export const JOB_NAMES: readonly JobName[] = [
   'ingest',
   'ingest-duplicate',
@@ -67,9 +70,18 @@ export const JOB_NAMES: readonly JobName[] = [
   'credit-note',
   'void',
   'webhook',
+  'auto-pay',
 ];
 /** The jobs that start from the billing job's snapshot. */
-const AFTER_BILLING: readonly JobName[] = ['billing', 'charge-billing', 'approval', 'credit-note', 'void', 'webhook'];
+const AFTER_BILLING: readonly JobName[] = [
+  'billing',
+  'charge-billing',
+  'approval',
+  'credit-note',
+  'void',
+  'webhook',
+  'auto-pay',
+];
 const APPROVAL_DAY: IsoDate = '2026-03-03';
 const FAULT_ACTOR = 'faults';
 
@@ -248,6 +260,12 @@ export async function buildTimeline(
         by: FAULT_ACTOR,
       });
     },
+    'auto-pay': async (i) => {
+      const deps = withFakeProvider(i);
+      await runAutoPay(deps, { today: WEBHOOK_DAY });
+      await i.drain(i.queues.work, WorkMessageSchema, (message) => handleWorkMessage(i.deps, message));
+      await drainDiscrepancies(i);
+    },
     webhook: async (i) => {
       const deps = withFakeProvider(i);
       for (const event of webhookEvents(billed?.credit ?? '', billed?.void ?? '')) {
@@ -302,13 +320,19 @@ async function afterBillingSnapshots(
     await billingJob(snapshot);
     snapshots.set('approval', snapshot);
   }
-  if (!only.includes('credit-note') && !only.includes('void') && !only.includes('webhook')) return undefined;
+  if (!['credit-note', 'void', 'webhook', 'auto-pay'].some((j) => only.includes(j as JobName))) return undefined;
   const snapshot = await fork('after-billing', billing);
   await billingJob(snapshot);
   if (only.includes('webhook')) {
     const paying = await fork('webhook', snapshot);
     await turnPaymentsOn(paying);
     snapshots.set('webhook', paying);
+  }
+  if (only.includes('auto-pay')) {
+    const charging = await fork('auto-pay', snapshot);
+    await turnPaymentsOn(charging);
+    await turnAutoPayOn(charging, BILLING_DAY);
+    snapshots.set('auto-pay', charging);
   }
   const open = (await snapshot.deps.ledger.listInvoices({ openOnly: true })).filter(
     (i) => i.invoice.issueDate === BILLING_DAY && i.paymentCount === 0 && i.invoice.total.greaterThan(10),
@@ -341,8 +365,37 @@ async function turnPaymentsOn(installation: LocalInstallation): Promise<void> {
   });
 }
 
-/** 2026-03-02 12:00 UTC, the day after the billing job. */
-const WEBHOOK_AT = Date.parse('2026-03-02T12:00:00Z') / 1000;
+/** Auto-pay for three clients billed on `day`: one charged, one declined, one over its cap. */
+async function turnAutoPayOn(installation: LocalInstallation, day: IsoDate): Promise<void> {
+  const reference = await installation.deps.ledger.loadReferenceData();
+  if (!reference) throw new Error('No reference data in the snapshot');
+  const billed = new Set(
+    (await installation.deps.ledger.listInvoices({ openOnly: true }))
+      .filter((i) => i.invoice.issueDate === day && i.invoice.total.greaterThan(1))
+      .map((i) => i.invoice.clientId),
+  );
+  const [charged, declined, capped] = reference.clients.filter((c) => billed.has(c.clientId)).map((c) => c.clientId);
+  if (!capped) throw new Error('The billing job billed fewer than three clients');
+  const settings = { ...reference.settings.payments!, autoPayOn: 'issue_date' as const };
+  const clients = reference.clients.map((c) =>
+    c.clientId === charged
+      ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_ok' }
+      : c.clientId === declined
+        ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_declined' }
+        : c.clientId === capped
+          ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_cap', autoPayCap: new Dec('1.00') }
+          : c,
+  );
+  await installation.deps.ledger.saveReferenceData({
+    ...reference,
+    clients,
+    settings: { ...reference.settings, payments: settings },
+  });
+}
+
+/** The day after the billing job, and its noon (UTC) as the provider's clock. */
+const WEBHOOK_DAY: IsoDate = '2026-03-02';
+const WEBHOOK_AT = Date.parse(`${WEBHOOK_DAY}T12:00:00Z`) / 1000;
 
 /**
  * What a provider tells the endpoint about two open invoices: one paid in full (its checkout

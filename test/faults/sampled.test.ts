@@ -23,6 +23,7 @@ const STRIDE: Record<JobName, number> = {
   'credit-note': 11,
   void: 11,
   webhook: 13,
+  'auto-pay': 13,
 };
 const JOBS: readonly JobName[] = JOB_NAMES;
 
