@@ -64,7 +64,11 @@ export async function toProviderEvent(event: Stripe.Event, lookups: StripeLookup
     }
     case 'payment_intent.succeeded': {
       const intent = object as Stripe.PaymentIntent;
-      return { ...base, kind: 'payment_succeeded', payment: intentPayment(intent, await latestCharge(intent, lookups)) };
+      return {
+        ...base,
+        kind: 'payment_succeeded',
+        payment: intentPayment(intent, await latestCharge(intent, lookups)),
+      };
     }
     case 'payment_intent.payment_failed': {
       const intent = object as Stripe.PaymentIntent;
@@ -215,7 +219,8 @@ async function chargeRefunds(charge: Stripe.Charge, lookups: StripeLookups): Pro
 
 /** The PaymentIntent a dispute is about (its metadata names the invoice). */
 async function disputedIntent(dispute: Stripe.Dispute, lookups: StripeLookups): Promise<Stripe.PaymentIntent> {
-  const intentId = idOf(dispute.payment_intent) ?? idOf((await lookups.retrieveCharge(idOf(dispute.charge) ?? '')).payment_intent);
+  const intentId =
+    idOf(dispute.payment_intent) ?? idOf((await lookups.retrieveCharge(idOf(dispute.charge) ?? '')).payment_intent);
   if (intentId === undefined) throw new Error(`Dispute ${dispute.id} has no PaymentIntent`);
   return lookups.retrieveIntent(intentId);
 }

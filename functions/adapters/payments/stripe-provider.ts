@@ -130,11 +130,17 @@ async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Pr
     if (error instanceof Stripe.errors.StripeCardError || error instanceof Stripe.errors.StripeInvalidRequestError)
       return {
         status: 'failed',
-        reason: error.message,
+        reason: stripeMessage(error),
         ...(error.payment_intent?.id !== undefined ? { providerReference: error.payment_intent.id } : {}),
       };
     throw error;
   }
+}
+
+/** Stripe's own message, without the SDK's `[req_…]` prefix (the request id goes to the log instead). */
+function stripeMessage(error: Stripe.errors.StripeError): string {
+  const raw = error.raw as { message?: unknown } | undefined;
+  return typeof raw?.message === 'string' ? raw.message : error.message;
 }
 
 /** The customer's default method (invoice_settings), else the first one saved. */
@@ -146,7 +152,8 @@ async function defaultPaymentMethod(
   if (customer.deleted) return undefined;
   const preferred = customer.invoice_settings.default_payment_method;
   if (typeof preferred === 'object' && preferred !== null) return { id: preferred.id, type: preferred.type };
-  if (typeof preferred === 'string') return { id: preferred, type: (await stripe.paymentMethods.retrieve(preferred)).type };
+  if (typeof preferred === 'string')
+    return { id: preferred, type: (await stripe.paymentMethods.retrieve(preferred)).type };
   const saved = await stripe.paymentMethods.list({ customer: customerId, limit: 1 });
   const first = saved.data[0];
   return first ? { id: first.id, type: first.type } : undefined;

@@ -5,8 +5,9 @@
  * as production. State is in memory; ids are counters, so a run is deterministic.
  *
  * Webhook delivery is `immediate` (posted as they happen: the demo) or `queued` (held until
- * `flushWebhooks()`: simulate, deterministic). A bank debit (us_bank_account) settles at the next
- * `flushWebhooks()` in either mode: its success events are sent then.
+ * `flushWebhooks()`: simulate, deterministic). A bank debit (us_bank_account) is `processing`
+ * until the second `flushWebhooks()` after it was made (a day later in simulate), in either mode:
+ * its success events are sent then.
  */
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -58,7 +59,11 @@ export interface LocalStripe {
   readonly apiBase: string;
   stop(): Promise<void>;
   setWebhookUrl(url: string | undefined): void;
-  /** Settles pending bank debits, then delivers every held event in order; returns how many were accepted (2xx). */
+  /**
+   * Settles the bank debits made before the previous flush, then delivers every held event in
+   * order; returns how many the endpoint accepted (2xx). A 5xx or a failed connection keeps the
+   * event for the next flush, as Stripe retries.
+   */
   flushWebhooks(): Promise<number>;
   /** Refunds a payment (all that is left, or `amount` in minor units, as Stripe's API); returns the `re_…` id. */
   refund(paymentIntentId: string, amount?: number): Promise<string>;
@@ -138,7 +143,9 @@ class StripeStandIn {
   /** Idempotency-Key → the first request's path, body and reply; kept for the stand-in's life. */
   private readonly idempotent = new Map<string, { path: string; body: string; reply: Reply }>();
   private held: Json[] = [];
+  /** Bank debits made since the last flush, and those the next flush settles. */
   private settlements: (() => void)[] = [];
+  private settlingNext: (() => void)[] = [];
   private inFlight: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LocalStripeOptions) {
@@ -167,7 +174,10 @@ class StripeStandIn {
   /** One API request: authenticated, idempotent for POST by its Idempotency-Key. */
   private api(req: IncomingMessage, url: URL, body: string): Reply {
     if (!/^Bearer \S+/.test(req.headers.authorization ?? ''))
-      return { status: 401, body: errorBody({ type: 'invalid_request_error', message: 'You did not provide an API key.' }) };
+      return {
+        status: 401,
+        body: errorBody({ type: 'invalid_request_error', message: 'You did not provide an API key.' }),
+      };
     const method = req.method ?? 'GET';
     const key = method === 'POST' ? header(req, 'idempotency-key') : undefined;
     if (key !== undefined) {
@@ -557,7 +567,8 @@ class StripeStandIn {
 
   async flush(): Promise<number> {
     await this.inFlight;
-    const due = this.settlements;
+    const due = this.settlingNext;
+    this.settlingNext = this.settlements;
     this.settlements = [];
     for (const settle of due) settle();
     await this.inFlight;
@@ -667,7 +678,10 @@ function lineOf(item: FormValue, index: number): { name: string; amount: number;
   const quantity = Number(text(isObject(item) ? item.quantity : undefined) ?? '1');
   const currency = text(priceData?.currency);
   if (!priceData || !product || !currency || !Number.isSafeInteger(unit) || !Number.isSafeInteger(quantity))
-    throw badRequest(`line_items[${index}] needs price_data with currency, unit_amount and product_data.name.`, `line_items[${index}]`);
+    throw badRequest(
+      `line_items[${index}] needs price_data with currency, unit_amount and product_data.name.`,
+      `line_items[${index}]`,
+    );
   return { name: text(product.name) ?? '', amount: unit * quantity, currency };
 }
 

@@ -236,7 +236,9 @@ export function errorBody(error: {
     error: {
       type: error.type,
       message: error.message,
-      ...(error.code !== undefined ? { code: error.code, doc_url: `https://stripe.com/docs/error-codes/${error.code}` } : {}),
+      ...(error.code !== undefined
+        ? { code: error.code, doc_url: `https://stripe.com/docs/error-codes/${error.code}` }
+        : {}),
       ...(error.declineCode !== undefined ? { decline_code: error.declineCode } : {}),
       ...(error.param !== undefined ? { param: error.param } : {}),
       ...(error.paymentIntent !== undefined ? { payment_intent: error.paymentIntent } : {}),
