@@ -17,6 +17,8 @@ export const METADATA = {
   client: 'trueup_client',
   /** The card surcharge in minor units, when any. */
   surcharge: 'trueup_surcharge',
+  /** An off-session charge's idempotency key (`autopay-<number>`): found again after Stripe forgot the key. */
+  chargeKey: 'trueup_charge_key',
 } as const;
 
 /** The event types TrueUp handles (enable exactly these on the webhook endpoint). */

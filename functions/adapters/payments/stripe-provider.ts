@@ -95,10 +95,15 @@ async function createCheckout(stripe: Stripe, request: CheckoutRequest): Promise
 /**
  * Charges the customer's default payment method off-session. A decline (or a request Stripe
  * refuses, e.g. an unknown customer) is a `failed` result for the billing team; a network or
- * Stripe-side failure throws, so the job retries with the same idempotency key.
+ * Stripe-side failure throws, so the job retries with the same idempotency key. Stripe keeps
+ * idempotency keys only 24 hours, and a job that died after charging may run again a day later:
+ * so the key also goes into the PaymentIntent's metadata, and an earlier charge with it is
+ * found (search) and answered instead of charging twice.
  */
 async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Promise<SavedMethodChargeResult> {
   try {
+    const earlier = await earlierCharge(stripe, request.idempotencyKey);
+    if (earlier) return chargeResult(earlier);
     const method = await defaultPaymentMethod(stripe, request.customerId);
     if (!method) return { status: 'failed', reason: `Customer ${request.customerId} has no saved payment method.` };
     const intent = await stripe.paymentIntents.create(
@@ -111,21 +116,16 @@ async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Pr
         off_session: true,
         confirm: true,
         description: request.description,
-        metadata: { [METADATA.invoice]: request.invoiceNumber, [METADATA.client]: request.clientId },
+        metadata: {
+          [METADATA.invoice]: request.invoiceNumber,
+          [METADATA.client]: request.clientId,
+          [METADATA.chargeKey]: request.idempotencyKey,
+        },
         expand: ['latest_charge'],
       },
       { idempotencyKey: request.idempotencyKey },
     );
-    const charge = typeof intent.latest_charge === 'object' ? (intent.latest_charge ?? undefined) : undefined;
-    if (intent.status === 'succeeded' || intent.status === 'processing') {
-      const status: 'succeeded' | 'processing' = intent.status === 'succeeded' ? 'succeeded' : 'processing';
-      return { status, created: intent.created, payment: intentPayment(intent, charge) };
-    }
-    return {
-      status: 'failed',
-      reason: intent.last_payment_error?.message ?? `The payment needs the client's action (${intent.status}).`,
-      providerReference: intent.id,
-    };
+    return chargeResult(intent);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeCardError || error instanceof Stripe.errors.StripeInvalidRequestError)
       return {
@@ -135,6 +135,30 @@ async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Pr
       };
     throw error;
   }
+}
+
+/** The PaymentIntent an earlier run created with this key (latest_charge expanded), if any. */
+async function earlierCharge(stripe: Stripe, key: string): Promise<Stripe.PaymentIntent | undefined> {
+  const quoted = key.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+  const found = await stripe.paymentIntents.search({
+    query: `metadata['${METADATA.chargeKey}']:'${quoted}'`,
+    limit: 1,
+    expand: ['data.latest_charge'],
+  });
+  return found.data[0];
+}
+
+function chargeResult(intent: Stripe.PaymentIntent): SavedMethodChargeResult {
+  const charge = typeof intent.latest_charge === 'object' ? (intent.latest_charge ?? undefined) : undefined;
+  if (intent.status === 'succeeded' || intent.status === 'processing') {
+    const status: 'succeeded' | 'processing' = intent.status === 'succeeded' ? 'succeeded' : 'processing';
+    return { status, created: intent.created, payment: intentPayment(intent, charge) };
+  }
+  return {
+    status: 'failed',
+    reason: intent.last_payment_error?.message ?? `The payment needs the client's action (${intent.status}).`,
+    providerReference: intent.id,
+  };
 }
 
 /** Stripe's own message, without the SDK's `[req_…]` prefix (the request id goes to the log instead). */

@@ -226,6 +226,16 @@ describe('chargeSavedMethod', () => {
     ]);
   });
 
+  it('finds a charge again after Stripe forgot its idempotency key (a re-run a day later)', async () => {
+    const first = await charge('cus_forgotten', { key: 'autopay-INV-2026-000777' });
+    const declined = await charge('cus_declined_forgotten', { key: 'autopay-INV-2026-000778' });
+    stripe.forgetIdempotencyKeys();
+    expect(await charge('cus_forgotten', { key: 'autopay-INV-2026-000777' })).toEqual(first);
+    expect(await charge('cus_declined_forgotten', { key: 'autopay-INV-2026-000778' })).toEqual(declined);
+    const events = await parsedDeliveries();
+    expect(events.map((e) => e.kind)).toEqual(['payment_succeeded', 'payment_failed']); // charged once each
+  });
+
   it('an unknown customer is a failed result', async () => {
     const result = await charge('acme-no-stripe-id');
     expect(result.status).toBe('failed');

@@ -72,6 +72,8 @@ export interface LocalStripe {
   sessions(): LocalCheckoutSession[];
   /** Every event emitted so far, as sent (tests read them). */
   events(): Json[];
+  /** Forgets every Idempotency-Key, as Stripe does after 24 hours. */
+  forgetIdempotencyKeys(): void;
 }
 
 interface Reply {
@@ -121,6 +123,7 @@ export async function startLocalStripe(options: LocalStripeOptions): Promise<Loc
     dispute: (pi) => stand.dispute(pi),
     sessions: () => stand.listSessions(),
     events: () => stand.emitted.map((event) => structuredClone(event)),
+    forgetIdempotencyKeys: () => stand.forgetIdempotencyKeys(),
   };
 }
 
@@ -151,6 +154,10 @@ class StripeStandIn {
   constructor(private readonly options: LocalStripeOptions) {
     this.now = options.now ?? Date.now;
     this.webhookUrl = options.webhookUrl;
+  }
+
+  forgetIdempotencyKeys(): void {
+    this.idempotent.clear();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -217,6 +224,8 @@ class StripeStandIn {
         return ok(paymentMethodObject(this.methodFor(id, null), null, this.seconds()));
       if (method === 'POST' && resource === 'payment_intents' && !id)
         return ok(this.expand(this.createIntent(params, key), params));
+      if (method === 'GET' && resource === 'payment_intents' && id === 'search' && !sub)
+        return ok(this.searchIntents(params, path));
       if (method === 'GET' && resource === 'payment_intents' && id && !sub)
         return ok(this.expand(this.intent(id), params));
       if (method === 'GET' && resource === 'charges' && id && !sub) return ok(this.expand(this.charge(id), params));
@@ -476,6 +485,31 @@ class StripeStandIn {
     const charge = this.charges.get(intent.latest_charge as string);
     if (charge) Object.assign(charge, { status: 'succeeded', paid: true });
     Object.assign(intent, { status: 'succeeded', amount_received: intent.amount });
+  }
+
+  /** Search by metadata only: `metadata['key']:'value'` terms joined with AND. */
+  private searchIntents(params: FormObject, path: string): Json {
+    const query = text(params.query) ?? '';
+    const terms = [...query.matchAll(/metadata\['([^']+)'\]:'((?:[^'\\]|\\.)*)'/g)].map(([, key, value]) => ({
+      key: key!,
+      value: value!.replace(/\\(.)/g, '$1'),
+    }));
+    if (terms.length === 0) throw badRequest(`Unsupported search query: ${query}`, 'query');
+    const matches = [...this.intents.values()]
+      .filter((intent) => terms.every(({ key, value }) => (intent.metadata as Metadata)[key] === value))
+      .reverse();
+    const limit = Number(text(params.limit) ?? '10');
+    const expandData = list(params.expand)
+      .map(String)
+      .filter((field) => field.startsWith('data.'))
+      .map((field) => field.slice('data.'.length));
+    return {
+      object: 'search_result',
+      data: matches.slice(0, limit).map((intent) => this.expand(intent, { expand: expandData })),
+      has_more: matches.length > limit,
+      next_page: null,
+      url: path,
+    };
   }
 
   private intent(id: string): Json {
