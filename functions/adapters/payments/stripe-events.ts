@@ -201,7 +201,8 @@ function sessionOnlyPayment(session: Session): ProviderPayment {
 
 /** The refunds of a refunded charge that took money back (pending or succeeded), each by its `re_…` id. */
 async function chargeRefunds(charge: Stripe.Charge, lookups: StripeLookups): Promise<ProviderRefund[]> {
-  const refunds = charge.refunds?.data ?? (await lookups.listRefunds(charge.id));
+  const included = charge.refunds;
+  const refunds = included && !included.has_more ? included.data : await lookups.listRefunds(charge.id);
   const paymentReference = idOf(charge.payment_intent) ?? charge.id;
   const invoiceNumber =
     charge.metadata[METADATA.invoice] ??

@@ -1,6 +1,11 @@
 /** The local Stripe stand-in's own rules: form encoding, idempotency keys, errors, the hosted page. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseStripeForm } from '../../../functions/adapters/local/stripe/form-body.js';
+import { LOCAL_LINK_KEY, startLocalPayments } from '../../../functions/adapters/local/stripe/local-payments.js';
+import { Dec } from '../../../functions/domain/money.js';
+import { startWebhookSink } from './webhook-sink.js';
 import { startLocalStripe, type LocalStripe } from '../../../functions/adapters/local/stripe/local-stripe.js';
 
 describe('parseStripeForm', () => {
@@ -96,7 +101,6 @@ describe('the stand-in over HTTP', () => {
     expect(stripe.events().length).toBeGreaterThan(0);
     expect(await stripe.flushWebhooks()).toBe(0); // no URL yet: kept
     const received: string[] = [];
-    const { createServer } = await import('node:http');
     const server = createServer((req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
@@ -107,7 +111,7 @@ describe('the stand-in over HTTP', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     try {
-      const { port } = server.address() as { port: number };
+      const { port } = server.address() as AddressInfo;
       stripe.setWebhookUrl(`http://127.0.0.1:${port}/webhooks/stripe`);
       expect(await stripe.flushWebhooks()).toBe(2);
       expect(received).toEqual(['checkout.session.completed', 'payment_intent.succeeded']);
@@ -115,6 +119,38 @@ describe('the stand-in over HTTP', () => {
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('startLocalPayments', () => {
+  it('wires the real adapter to the stand-in, and webhooks to the endpoint once it is connected', async () => {
+    const sink = await startWebhookSink();
+    const local = await startLocalPayments({ delivery: 'queued' });
+    try {
+      expect(local.wiring.endpointUrl).toBeUndefined();
+      expect(await local.wiring.linkKey()).toBe(LOCAL_LINK_KEY);
+      local.connectEndpoint(sink.url.replace(/\/webhooks\/stripe$/, '/'));
+      expect(local.wiring.endpointUrl).toBe(sink.url.replace(/\/webhooks\/stripe$/, ''));
+      const result = await local.wiring.provider.chargeSavedMethod({
+        invoiceNumber: 'INV-1',
+        clientId: 'acme',
+        customerId: 'cus_acme',
+        amount: new Dec('42.00'),
+        currency: 'EUR',
+        description: 'Invoice INV-1',
+        idempotencyKey: 'autopay-INV-1',
+      });
+      expect(result.status).toBe('succeeded');
+      expect(await local.stripe.flushWebhooks()).toBe(1);
+      const delivery = sink.deliveries[0]!;
+      await expect(local.wiring.provider.parseWebhook(delivery.payload, delivery.signature)).resolves.toMatchObject({
+        kind: 'payment_succeeded',
+        payment: { invoiceNumber: 'INV-1', currency: 'EUR' },
+      });
+    } finally {
+      await local.stop();
+      await sink.stop();
     }
   });
 });
