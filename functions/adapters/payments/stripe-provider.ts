@@ -20,7 +20,10 @@ import { intentPayment, METADATA, toProviderEvent, type StripeLookups } from './
 export const STRIPE_API_VERSION = '2026-11-18.endive';
 
 export interface StripeProviderOptions {
-  /** `sk_live_…` / `sk_test_…` (or a restricted key with the permissions docs/deploy.md lists). */
+  /**
+   * `sk_live_…` / `sk_test_…`, or a restricted key `rk_…` with: Checkout Sessions write,
+   * PaymentIntents write, Customers read, PaymentMethods read, Charges read, Refunds read.
+   */
   readonly apiKey: string;
   /** The webhook endpoint's signing secret, `whsec_…`. */
   readonly webhookSecret: string;
