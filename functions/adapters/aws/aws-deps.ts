@@ -9,6 +9,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Deps, Logger } from '../../app/deps.js';
+import { awsPaymentsWiring } from '../payments/aws-payments.js';
 import { openBufferedPartWriter } from './buffered-part-writer.js';
 import { TokenBucket } from './rate-limiter.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
@@ -27,6 +28,12 @@ export const EnvSchema = z.object({
   MSP_TIMEZONE: z.string().min(1).default('America/Chicago'),
   /** SES recipients per second for this function instance (see docs/scale.md); loadEnv defaults it to 14. */
   SES_MAX_SEND_RATE: z.coerce.number().positive().finite().optional(),
+  /** Getting paid (CDK `payments: true`): the Stripe keys secret (payments endpoint, auto-pay only). */
+  PAYMENTS_SECRET_ARN: z.string().min(1).optional(),
+  /** The Pay-link key secret: set on every function that builds Pay links. */
+  PAY_LINK_SECRET_ARN: z.string().min(1).optional(),
+  /** The payments endpoint's Function URL, the base of Pay links. */
+  PAYMENTS_ENDPOINT_URL: z.string().url().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -76,5 +83,6 @@ export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps 
         ? ses
         : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
     log,
+    payments: awsPaymentsWiring(env),
   };
 }
