@@ -146,7 +146,7 @@ async function attemptAutoPay(
     idempotencyKey: autoPayChargeKey(invoice.number),
   });
   if (result.status === 'failed') {
-    await reportFailure(deps, account, balance, `declined: ${result.reason}`, today);
+    await reportFailure(deps, account, balance, `declined: ${result.reason}`, today, result.providerReference);
     return record(deps, {
       ...attempt,
       status: 'failed',
@@ -207,7 +207,9 @@ function attemptPayment(attempt: AutoPayAttempt): Payment {
 
 /**
  * A `payment_failed` discrepancy for the billing team; the invoice stays open and dunning goes
- * on. Its id is fixed by the invoice, so a re-run (even on a later day) queues the same one.
+ * on. Its id is fixed by the invoice's period and the declined PaymentIntent (or, with no
+ * charge asked for, `autopay-<number>`), so a re-run (even on a later day) queues the same one,
+ * and the webhook's report of the same decline is the same discrepancy.
  */
 async function reportFailure(
   deps: AutoPayDeps,
@@ -215,10 +217,13 @@ async function reportFailure(
   balance: Dec,
   what: string,
   today: IsoDate,
+  /** The provider's id of the declined attempt: the webhook reports the same decline under it. */
+  providerReference?: string,
 ): Promise<void> {
   const { invoice } = account;
+  const paymentId = providerReference ?? autoPayChargeKey(invoice.number);
   const discrepancy: Discrepancy = {
-    id: discrepancyId(invoice.period, 'payment_failed', { paymentId: autoPayChargeKey(invoice.number) }),
+    id: discrepancyId(invoice.period, 'payment_failed', { paymentId }),
     period: invoice.period,
     type: 'payment_failed',
     clientId: invoice.clientId,
@@ -227,7 +232,7 @@ async function reportFailure(
     detail: `Auto-pay of ${invoice.currency} ${formatMoney(balance, invoice.currency)} for ${invoice.number} ${what}`,
   };
   await deps.discrepancyQueue.send([
-    { id: `autopay-failed#${invoice.number}`, body: discrepancyMessage(today, discrepancy) },
+    { id: `payment_failed#${paymentId}`, body: discrepancyMessage(today, discrepancy) },
   ]);
 }
 

@@ -203,7 +203,10 @@ async function recordFailure(
   receivedOn: IsoDate,
 ): Promise<void> {
   const invoice = money.invoiceNumber ? await deps.ledger.getInvoice(money.invoiceNumber) : undefined;
-  const period = periodOf(receivedOn);
+  // The invoice's period when there is one: auto-pay reports its own declines under the same id
+  // (the invoice's period and the PaymentIntent), so a decline it saw and the webhook that
+  // follows it are one discrepancy.
+  const period = invoice ? invoice.invoice.period : periodOf(receivedOn);
   const discrepancy: Discrepancy = {
     id: discrepancyId(period, 'payment_failed', { paymentId: money.providerReference }),
     period,

@@ -7,7 +7,11 @@ import { makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { applyDuePayments } from '../app/apply-payments.js';
 import { runAutoPay, type AutoPayResult } from '../app/auto-pay.js';
-import { dailyIdempotency, deps, logger, metrics, persistenceStore, runDate } from './runtime.js';
+import { dailyIdempotency, deps as pipelineDeps, logger, metrics, persistenceStore, runDate, env } from './runtime.js';
+import { withStripePayments } from '../adapters/payments/aws-stripe.js';
+
+/** The pipeline's deps with the Stripe provider: this function takes money (its bundle carries the SDK). */
+const deps = withStripePayments(pipelineDeps, env);
 
 async function autoPayRun(event: { date: string }, context: Context): Promise<AutoPayResult> {
   logger.addContext(context);

@@ -6,7 +6,11 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { handlePaymentsRequest, type PaymentsRequest, type PaymentsResponse } from '../app/payments-endpoint.js';
-import { deps, logger, metrics } from './runtime.js';
+import { deps as pipelineDeps, logger, metrics, env } from './runtime.js';
+import { withStripePayments } from '../adapters/payments/aws-stripe.js';
+
+/** The pipeline's deps with the Stripe provider: this function takes money (its bundle carries the SDK). */
+const deps = withStripePayments(pipelineDeps, env);
 
 /** The fields of a Function URL event (payload 2.0) the endpoint reads; anything else passes. */
 const FunctionUrlEvent = z.looseObject({
