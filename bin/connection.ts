@@ -15,6 +15,7 @@ import {
 import type { Deps } from '../functions/app/deps.js';
 import { silentLogger } from '../functions/app/deps.js';
 import { drainQueue, localEnv, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { localPaymentsWiring } from '../functions/adapters/local/stripe/local-payments.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
 
@@ -41,6 +42,7 @@ const LocalFile = z.object({
   pid: z.number(),
   configs: z.object({ dynamodb: ClientConfig, s3: ClientConfig, sqs: ClientConfig, ses: ClientConfig }),
   queues: z.object({ work: z.string(), discrepancies: z.string() }),
+  payments: z.object({ stripeApiBase: z.string().url(), endpointUrl: z.string().url() }).optional(),
 });
 
 /** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
@@ -61,7 +63,13 @@ export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
     ses: runtime.aws.clientConfig('ses'),
   };
   await mkdir(dirname(LOCAL_FILE), { recursive: true });
-  await writeFile(LOCAL_FILE, JSON.stringify({ pid: process.pid, configs, queues: runtime.queues }, null, 1));
+  const payments = runtime.payments
+    ? { stripeApiBase: runtime.payments.stripe.apiBase, endpointUrl: runtime.payments.endpointUrl }
+    : undefined;
+  await writeFile(
+    LOCAL_FILE,
+    JSON.stringify({ pid: process.pid, configs, queues: runtime.queues, ...(payments ? { payments } : {}) }, null, 1),
+  );
 }
 
 export async function removeLocalFile(): Promise<void> {
@@ -87,7 +95,11 @@ async function connectLocal(): Promise<Connection> {
       `The local TrueUp recorded in ${LOCAL_FILE} (pid ${file.pid}) is no longer running: start it again with \`npx trueup local\`.`,
     );
   const local = createAwsClients(file.configs);
-  const deps = createAwsDeps(localEnv(file.queues), local, silentLogger);
+  const pipeline = createAwsDeps(localEnv(file.queues), local, silentLogger);
+  // The running stand-in's provider and endpoint, so Pay links and charges made here are its.
+  const deps = file.payments
+    ? { ...pipeline, payments: localPaymentsWiring(file.payments.stripeApiBase, file.payments.endpointUrl) }
+    : pipeline;
   return {
     kind: 'local',
     deps,
@@ -116,6 +128,9 @@ async function connectAws(path: string): Promise<Connection> {
       SES_CONFIGURATION_SET: merged.SesConfigurationSetName,
       MSP_TIMEZONE: merged.MspTimezone ?? 'UTC',
       SES_MAX_SEND_RATE: DEFAULT_SES_MAX_SEND_RATE,
+      // Payments on (CDK config): the CLI builds Pay links (statements send) as the functions do.
+      PAY_LINK_SECRET_ARN: merged.PayLinkSecretArn,
+      PAYMENTS_ENDPOINT_URL: merged.PaymentsEndpointUrl,
     },
     clients,
     silentLogger,

@@ -26,7 +26,7 @@ import { formatMoney } from '../functions/domain/money.js';
 import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
-import { startLocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { startLocalRuntime, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 
 export class UserError extends Error {}
 
@@ -105,6 +105,12 @@ function warningLines(warnings: readonly Problem[]): string {
   return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
+/** Where a person pays locally, when the payment stand-in runs; empty otherwise. */
+export function payLine(runtime: LocalRuntime): string {
+  if (!runtime.payments) return '';
+  return `Payments: Pay links on invoices and emails open ${runtime.payments.endpointUrl}/pay/<invoice>, which hands over to the local checkout at ${runtime.payments.stripe.apiBase} (its Pay button posts signed webhooks back; with \`payments\` in trueup.json).\n`;
+}
+
 export async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
   await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
@@ -124,12 +130,14 @@ export function addOpsCommands(program: Command): void {
     .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
     .option('--data <dir>', 'import this data folder at start')
     .action(async (opts: { data?: string }) => {
-      const runtime = await startLocalRuntime();
+      // With the payment provider's stand-in: Pay links work when trueup.json has `payments`.
+      const runtime = await startLocalRuntime({ payments: {} });
+      runtime.payments?.live();
       await writeLocalFile(runtime);
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(
-          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\nOther commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
         );
         await untilStopped();
       } finally {

@@ -17,6 +17,7 @@ import { createAwsClients, createAwsDeps, type AwsClients, type Env } from '../a
 import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-aws.js';
 import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
+import { startEmbeddedPayments, type EmbeddedPayments, type EmbeddedPaymentsOptions } from './embedded-payments.js';
 
 /** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
 export function localNames(name = 'trueup'): {
@@ -65,6 +66,8 @@ export interface LocalInstallation {
 
 export interface LocalRuntime extends LocalInstallation {
   readonly aws: EmbeddedAws;
+  /** The payment provider's stand-in and the payments endpoint, when asked for (`payments`). */
+  readonly payments?: EmbeddedPayments;
   stop(): Promise<void>;
 }
 
@@ -72,16 +75,21 @@ export interface LocalOptions {
   readonly log?: Logger;
   /** Called with each SDK client before use (e.g. to add a fault-injection middleware). */
   readonly onClient?: (service: keyof AwsClients, client: AwsClients[keyof AwsClients]) => void;
+  /** Also start the local Stripe stand-in and the payments endpoint, and wire `deps.payments` to them. */
+  readonly payments?: EmbeddedPaymentsOptions;
 }
 
 export async function startLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
   const aws = await startEmbeddedAws();
   try {
     const installation = await provisionLocal(aws, 'trueup', options);
+    const payments = options.payments ? await startEmbeddedPayments(installation, options.payments) : undefined;
     return {
       ...installation,
+      ...(payments ? { deps: payments.deps, payments } : {}),
       aws,
       stop: async () => {
+        await payments?.stop();
         for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();
       },

@@ -81,7 +81,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const guards = { data: options.data };
   await checkOutputFolder(options.out, guards);
 
-  const runtime = await startLocalRuntime();
+  // Getting paid (docs/payments.md): the provider's stand-in dates what it creates on the
+  // simulated day (noon UTC), so webhooks and auto-pay charges land on that day.
+  let simulatedDay: IsoDate = options.from;
+  const runtime = await startLocalRuntime(
+    reference.settings.payments ? { payments: { now: () => Date.parse(`${simulatedDay}T12:00:00Z`) } } : {},
+  );
   let partial: string | undefined;
   try {
     const { deps } = runtime;
@@ -102,6 +107,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     const days = [...eachDay(options.from, options.to)];
     for (const [index, day] of days.entries()) {
       options.onDay?.(day, index, days.length);
+      simulatedDay = day;
       const due = invoiceNow.filter((c) => c.date <= day); // on its date (or day 1 when dated before)
       invoiceNow = invoiceNow.filter((c) => c.date > day);
       await runDay(runtime, day, reference.settings.reports.agingWeekday, approvals, folder.value.adjustments, due);
@@ -241,6 +247,9 @@ export async function runDay(
   // Auto-pay (docs/auto-pay.md), before dunning: only when a payment provider is wired (and
   // trueup.json has `payments`, which runAutoPay checks); without them the day is as it was.
   if (deps.payments) await runAutoPay(deps, { today: day });
+  // The provider's webhooks of the day (a checkout paid, a bank debit settled, a charge's own
+  // events), handled one by one now, so that the run is the same every time.
+  await runtime.payments?.flush();
   await runDunning(deps, { today: day });
   // The invoice workers send the day's dunning emails, before the billing run's invoices.
   await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));

@@ -94,6 +94,10 @@ export class PaymentsEndpoint extends Construct {
       description:
         'Put the Stripe keys here: {"stripeSecretKey","stripeWebhookSecret"} (docs/deploy.md "Connect Stripe")',
     });
+    new CfnOutput(scope, 'PayLinkSecretArn', {
+      value: this.linkKeySecret.secretArn,
+      description: 'The generated key Pay links are signed with (the CLI reads it to build links: statements send)',
+    });
     new CfnOutput(scope, 'PaymentsEndpointUrl', {
       value: this.url.url,
       description:

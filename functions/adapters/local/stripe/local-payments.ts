@@ -46,3 +46,20 @@ export async function startLocalPayments(
     stop: () => stripe.stop(),
   };
 }
+
+/** The wiring of a stand-in already running (another process's `trueup local`): its API and endpoint. */
+export function localPaymentsWiring(
+  stripeApiBase: string,
+  endpointUrl: string,
+  linkKey = LOCAL_LINK_KEY,
+): PaymentsWiring {
+  return {
+    provider: createStripeProvider({
+      apiKey: 'sk_test_trueup_local',
+      webhookSecret: LOCAL_WEBHOOK_SECRET,
+      apiBase: stripeApiBase,
+    }),
+    endpointUrl: endpointUrl.replace(/\/+$/, ''),
+    linkKey: async () => linkKey,
+  };
+}
