@@ -49,6 +49,22 @@ describe('clients.csv', () => {
     expect(c?.taxRate.toFixed()).toBe('0');
   });
 
+  it('reads the auto-pay columns, and refuses auto-pay without a customer or a cap finer than the currency', () => {
+    const header = `${CLIENTS_HEADER},payment_customer_id,auto_pay,auto_pay_cap`;
+    const [on, off] = valueOf(
+      parseClients(csv(header, 'C1,One,a@x.example,USD,,,,cus_123,true,500.00', 'C2,Two,b@x.example,JPY,,,,,,')),
+    );
+    expect(on).toMatchObject({ paymentCustomerId: 'cus_123', autoPay: true });
+    expect(on?.autoPayCap?.equals(500)).toBe(true);
+    expect(off && ['paymentCustomerId', 'autoPay', 'autoPayCap'].some((k) => k in off)).toBe(false);
+    expect(formatProblems(problemsOf(parseClients(csv(header, 'C1,One,a@x.example,USD,,,,,true,'))))).toContain(
+      'column payment_customer_id: is required when auto_pay is true',
+    );
+    expect(
+      formatProblems(problemsOf(parseClients(csv(header, 'C1,One,a@x.example,JPY,,,,cus_1,true,10.5')))),
+    ).toContain('column auto_pay_cap:');
+  });
+
   it('reads several ;-separated billing emails, dropping empty parts and repeats', () => {
     const [c] = valueOf(parseClients(csv(CLIENTS_HEADER, 'C1,One,a@x.example; b@x.example;A@x.example;,USD,,,')));
     expect(c?.billingEmails).toEqual(['a@x.example', 'b@x.example']);
@@ -496,6 +512,20 @@ describe('payments/*.csv', () => {
     expect(a?.method).toBeUndefined();
     expect(b).toMatchObject({ method: 'ach', reference: 'REF 42' });
     expect(b?.amount.toFixed()).toBe('-25.5');
+  });
+
+  it('carries the provider_reference column into the payment, and nothing when absent', () => {
+    const [card, check] = valueOf(
+      parsePayments(
+        csv(
+          `${PAYMENTS_HEADER},provider_reference`,
+          'P1,INV-1,100.00,USD,2025-01-05,card,Stripe,pi_3Qx1',
+          'P2,INV-1,5.00,USD,2025-01-06,check,Check 77,',
+        ),
+      ),
+    );
+    expect(card).toMatchObject({ method: 'card', reference: 'Stripe', providerReference: 'pi_3Qx1' });
+    expect(check && 'providerReference' in check).toBe(false);
   });
 
   it.each([
