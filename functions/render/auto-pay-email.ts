@@ -6,7 +6,7 @@
 import { formatMoney, type Dec } from '../domain/money.js';
 import type { Client, Settings } from '../domain/billing-types.js';
 import type { EmailContent } from './email-content.js';
-import { FONT, TD, layout, p, signature, textTable } from './emails.js';
+import { keyValueTable, layout, p, signature, textTable } from './emails.js';
 import { escapeHtml as e, safeHeader } from './escape.js';
 import { formatsFor, localeOf } from './format.js';
 
@@ -61,7 +61,7 @@ export function autoPayEmail(input: AutoPayEmailInput): EmailContent {
     [
       p(`Dear ${e(client.name)},`),
       p(e(opening)),
-      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
+      keyValueTable(rows),
       p(e(closing), 'color:#374151'),
       p('Kind regards,'),
     ].join('\n'),

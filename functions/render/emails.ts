@@ -510,6 +510,11 @@ export function reconciliationReportEmail(input: {
   };
 }
 
+/** Label and value rows, two columns, as receipts and auto-pay emails show what was paid. */
+export function keyValueTable(rows: readonly (readonly [string, string])[]): string {
+  return `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`;
+}
+
 export const AGING_CHART_CID = 'aging-chart@trueup';
 
 export function agingReportEmail(input: {
@@ -619,7 +624,7 @@ export function receiptEmail(input: ReceiptInput): EmailContent {
     [
       p(`Dear ${e(client.name)},`),
       p(e(thanks)),
-      `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;margin:0 0 18px;${FONT}">${rows.map(([k, v]) => `<tr><td style="${TD};color:#374151">${e(k)}</td><td style="${TD};text-align:right">${e(v)}</td></tr>`).join('')}</table>`,
+      keyValueTable(rows),
       ...outcome.map((line) => p(e(line), paidInFull ? 'font-weight:bold;color:#15803d' : 'font-weight:bold')),
       p(`Receipt date: ${e(f.date(input.date))}`, 'color:#6b7280;font-size:12px'),
       p('Kind regards,'),
