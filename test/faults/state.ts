@@ -193,8 +193,8 @@ export interface StateDump {
 /**
  * What matters, not what legitimately differs: the outbox's `sentOrder`, SES message ids and send leases,
  * the SESMSG link's key (a message id), the values of the ordering counters (EMAIL, FILE,
- * PAYMENT: a retry may skip a value) and ingestion/payment `seq` numbers, which are compared
- * by rank; Powertools idempotency records. Invoice numbers and their counter are compared
+ * PAYMENT: a retry may skip a value) and ingestion/pending-payment `seq` numbers, which are
+ * compared by rank (a recorded payment's `seq` is left out: it only ordered the pending ones); Powertools idempotency records. Invoice numbers and their counter are compared
  * exactly, and so are the invoices' running payment totals (`paid`, `paymentCount`) and the
  * applied payments (`PK=APPLIED`, one item each).
  */
@@ -203,7 +203,9 @@ export function canonicalItems(raw: readonly Item[]): Record<string, string> {
   const rank = (values: number[]): Map<number, number> =>
     new Map([...new Set(values)].sort((a, b) => a - b).map((v, i) => [v, i + 1]));
   const fileSeq = rank(items.filter((i) => i.PK === 'FILELOG').map((i) => Number(i.seq)));
-  const paymentSeq = rank(items.filter((i) => i.PK === 'PAYMENT').map((i) => Number(i.seq)));
+  // A payment's seq orders the pending ones for applying; once recorded, its value says nothing
+  // (a job that goes on past one failure, as auto-pay does, stores the retried one later).
+  const paymentSeq = rank(items.filter((i) => i.PK === 'PAYMENT' && i.status === 'pending').map((i) => Number(i.seq)));
   const out: Record<string, string> = {};
   for (const original of items) {
     const item: Item = { ...original };
@@ -236,7 +238,10 @@ export function canonicalItems(raw: readonly Item[]): Record<string, string> {
         key = `FILELOG|${String(item.SK)}`;
       }
     }
-    if (item.PK === 'PAYMENT') item.seq = paymentSeq.get(Number(item.seq));
+    if (item.PK === 'PAYMENT') {
+      if (item.status === 'pending') item.seq = paymentSeq.get(Number(item.seq));
+      else delete item.seq;
+    }
     out[key] = stableJson(item);
   }
   return out;
