@@ -63,6 +63,7 @@ for (const [name, script] of [
   ['ingest', 'ingest.ts'],
   ['billing', 'billing.ts'],
   ['dunning', 'dunning.ts'],
+  ['webhooks', 'webhooks.ts'],
   ['ses_limiter', 'ses-limiter.ts'],
 ] as const) {
   process.stderr.write(`\n== ${name} (BENCH_SCALE=${scale}) ==\n`);

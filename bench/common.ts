@@ -3,7 +3,9 @@
  * seeded PRNG, and a meter that counts the SDK calls (and estimates DynamoDB capacity units)
  * of the embedded stand-in's clients through an SDK middleware.
  */
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../functions/adapters/aws/aws-deps.js';
+import { retryUnprocessed } from '../functions/adapters/aws/retry-unprocessed.js';
 
 /** BENCH_SCALE=0.1 runs everything 10× smaller; default 1. */
 export function benchScale(): number {
@@ -227,3 +229,33 @@ function readUnits(
 }
 
 const setsAsArrays = (_k: string, v: unknown): unknown => (v instanceof Set ? [...v] : v);
+
+/** Writes items 25 a call with at most `concurrency` calls in flight; unprocessed items are retried with exponential backoff and jitter. */
+export async function batchWriteAll(
+  db: DynamoDBDocumentClient,
+  table: string,
+  all: readonly Record<string, unknown>[],
+  concurrency: number,
+): Promise<void> {
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < batches.length) {
+      const batch = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
+      await retryUnprocessed(
+        batch,
+        async (pending) => {
+          const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: [...pending] } }));
+          return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
+        },
+        {
+          retries: 8,
+          delayMs: (attempt) => Math.random() * 50 * 2 ** attempt,
+          exhausted: (left) => new Error(`DynamoDB left ${left.length} items unprocessed after 8 retries`),
+        },
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}

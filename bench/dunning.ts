@@ -11,9 +11,8 @@
  * call, 4 calls in flight, unprocessed items retried with backoff — because issuing 20,000
  * invoices one transaction at a time is the billing benchmark's job, not this one's.
  */
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { invoiceItem } from '../functions/adapters/aws/dynamodb-ledger.js';
-import { retryUnprocessed } from '../functions/adapters/aws/retry-unprocessed.js';
 import { runDunning } from '../functions/app/run-dunning.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import { WorkMessageSchema } from '../functions/app/messages.js';
@@ -21,7 +20,7 @@ import { calculateInvoiceTotals } from './invoice-totals.js';
 import { addDays } from '../functions/domain/dates.js';
 import type { Invoice } from '../functions/domain/billing-types.js';
 import { localNames, startLocalRuntime } from '../functions/local-runner/local-runtime.js';
-import { benchScale, line, Meter, note, Rng, rssSampler, scaled, seconds } from './common.js';
+import { batchWriteAll, benchScale, line, Meter, note, Rng, rssSampler, scaled, seconds } from './common.js';
 import { clientId, generateReference, SETTINGS } from './generate.js';
 
 const scale = benchScale();
@@ -106,34 +105,4 @@ try {
 } finally {
   rss.stop();
   await runtime.stop();
-}
-
-/** Writes items 25 a call with at most `concurrency` calls in flight; unprocessed items are retried with exponential backoff and jitter. */
-async function batchWriteAll(
-  db: DynamoDBDocumentClient,
-  table: string,
-  all: readonly Record<string, unknown>[],
-  concurrency: number,
-): Promise<void> {
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < all.length; i += 25) batches.push(all.slice(i, i + 25));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      const batch = (batches[next++] ?? []).map((Item) => ({ PutRequest: { Item } }));
-      await retryUnprocessed(
-        batch,
-        async (pending) => {
-          const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: [...pending] } }));
-          return (out.UnprocessedItems?.[table] ?? []) as typeof batch;
-        },
-        {
-          retries: 8,
-          delayMs: (attempt) => Math.random() * 50 * 2 ** attempt,
-          exhausted: (left) => new Error(`DynamoDB left ${left.length} items unprocessed after 8 retries`),
-        },
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
 }
