@@ -84,6 +84,8 @@ export interface AccountingSettings {
   readonly unappliedCash: string;
   /** A liability: credit notes' client credit, until an invoice spends it. */
   readonly clientCredit: string;
+  /** Card surcharges clients paid on top of their invoices (payments' `surcharge`). */
+  readonly surchargeIncome: string;
   /** The payment provider's fees (not posted yet). */
   readonly providerFees: string;
 }

@@ -9,8 +9,9 @@
  * - A credit note issued in P: the reverse (Dr income per account, Dr sales tax payable); its
  *   `applied` part is Cr accounts receivable, its `clientCredit` part Cr client credit.
  * - A payment received in P: Dr undeposited funds what was received; Cr accounts receivable
- *   the part its invoice took, Cr unapplied cash the rest. A refund (a negative payment) is the
- *   same posting with the signs turned (`refund`).
+ *   the part its invoice took, Cr unapplied cash the rest; a card surcharge paid on top is
+ *   received too (Dr undeposited funds, Cr surcharge income). A refund (a negative payment) is
+ *   the same posting with the signs turned (`refund`).
  *
  * A posting of a negative amount goes to the other side (a credit line is a Dr of income), and
  * postings of 0 are left out. Amounts are taken as the ledger has them (already rounded to the
@@ -215,6 +216,16 @@ function paymentDocument(
       },
       { account: accounts.accountsReceivable, amount: applied.negated(), memo: `${label}: applied` },
       { account: accounts.unappliedCash, amount: unapplied.negated(), memo: `${label}: unapplied` },
+      ...(payment.surcharge === undefined
+        ? []
+        : [
+            { account: accounts.undepositedFunds, amount: payment.surcharge, memo: `${label}: card surcharge` },
+            {
+              account: accounts.surchargeIncome,
+              amount: payment.surcharge.negated(),
+              memo: `${label}: card surcharge`,
+            },
+          ]),
     ],
   };
 }

@@ -120,6 +120,17 @@ describe('buildJournal', () => {
     expect(entries[0]?.clientId).toBe('acme');
   });
 
+  it('posts a card surcharge paid on top as money received and surcharge income, never to AR', () => {
+    const paid = account(INV, [{ paymentId: 'P2', amount: d('487.40'), receivedOn: '2026-03-10' }]);
+    const card = { ...payment('P2', INV.number, '487.40'), surcharge: d('14.13') };
+    expect(rows(journal({ invoices: [paid], payments: [card] }).filter((e) => e.documentType === 'payment'))).toEqual([
+      'P2 1250 Undeposited Funds Dr 487.4',
+      'P2 1200 Accounts Receivable Cr 487.4',
+      'P2 1250 Undeposited Funds Dr 14.13',
+      'P2 4910 Card Surcharge Income Cr 14.13',
+    ]);
+  });
+
   it('posts a payment for an unknown invoice wholly to unapplied cash, without a client', () => {
     const entries = journal({ payments: [payment('P9', 'INV-NOPE', '75.00')] });
     expect(rows(entries)).toEqual(['P9 1250 Undeposited Funds Dr 75', 'P9 2300 Unapplied Cash Cr 75']);

@@ -190,6 +190,7 @@ export const DEFAULT_ACCOUNTS: AccountingSettings = {
   clientCredit: '2310 Client Credit',
   defaultIncome: '4000 Sales',
   lateFeeIncome: '4900 Late Fee Income',
+  surchargeIncome: '4910 Card Surcharge Income',
   providerFees: '6100 Payment Processing Fees',
 };
 
@@ -367,6 +368,7 @@ const settingsSchema = strict({
     undepositedFunds: accountCode().prefault(DEFAULT_ACCOUNTS.undepositedFunds),
     unappliedCash: accountCode().prefault(DEFAULT_ACCOUNTS.unappliedCash),
     clientCredit: accountCode().prefault(DEFAULT_ACCOUNTS.clientCredit),
+    surchargeIncome: accountCode().prefault(DEFAULT_ACCOUNTS.surchargeIncome),
     providerFees: accountCode().prefault(DEFAULT_ACCOUNTS.providerFees),
   }).optional(),
   locale: str((text) => {

@@ -308,7 +308,7 @@ describe('trueup.json values', () => {
     [
       'a misspelt account',
       { accounting: { accountsRecievable: '1200' } },
-      'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, providerFees)',
+      'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, surchargeIncome, providerFees)',
     ],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
