@@ -16,6 +16,7 @@ import { addReviewCommands } from './review-commands.js';
 import { addCreditNoteCommands } from './credit-note-commands.js';
 import { addChargeCommands } from './charge-commands.js';
 import { addStatementCommands } from './statement-commands.js';
+import { addExportCommands } from './export-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -113,6 +114,7 @@ export function buildProgram(): Command {
   addCreditNoteCommands(program);
   addChargeCommands(program);
   addStatementCommands(program);
+  addExportCommands(program);
   return program;
 }
 

@@ -379,6 +379,8 @@ export interface PaymentBook {
   /** Stores payments to apply on their received_on day; returns how many were new. */
   addPayments(payments: readonly Payment[]): Promise<number>;
   pendingPayments(upTo: IsoDate): Promise<Payment[]>;
+  /** Every payment whose outcome is recorded (applied, in part or whole, or unapplied): the journal's payments. */
+  recordedPayments(): Promise<Payment[]>;
   /**
    * What applying a pending payment needs, read in one snapshot (one request, however many
    * payments the invoice took): whether the payment is still pending, and its invoice with the

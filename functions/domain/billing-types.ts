@@ -67,6 +67,27 @@ export interface Settings {
   readonly payments?: PaymentSettings;
   /** Statements of account (docs/statements.md); absent: none sent on a schedule. */
   readonly statements?: StatementSettings;
+  /** The chart of accounts of the journal export (docs/accounting.md); absent: the defaults there. */
+  readonly accounting?: AccountingSettings;
+}
+
+/** `accounting` in trueup.json: the account each kind of journal entry posts to. */
+export interface AccountingSettings {
+  readonly accountsReceivable: string;
+  readonly salesTaxPayable: string;
+  readonly lateFeeIncome: string;
+  /** Income of lines whose product has no `income_account` (and of lines without a product). */
+  readonly defaultIncome: string;
+  /** Money received, not yet deposited: the clearing account payments post to. */
+  readonly undepositedFunds: string;
+  /** A liability: money received that no invoice took. */
+  readonly unappliedCash: string;
+  /** A liability: credit notes' client credit, until an invoice spends it. */
+  readonly clientCredit: string;
+  /** Card surcharges clients paid on top of their invoices (payments' `surcharge`). */
+  readonly surchargeIncome: string;
+  /** The payment provider's fees (not posted yet). */
+  readonly providerFees: string;
 }
 
 /** `payments` in trueup.json: the payment provider and how clients pay through it. */
@@ -144,6 +165,8 @@ export interface Product {
   readonly unit: string;
   readonly aggregation: Aggregation;
   readonly listPrice?: Dec;
+  /** The income account its lines post to in the journal (products.csv `income_account`). */
+  readonly incomeAccount?: string;
 }
 
 export interface SkuMapping {

@@ -152,6 +152,7 @@ describe.each(implementations)('%s', (_name, make) => {
     expect(await ledger.addPayments([payment('P1', '40'), payment('P2', '60')])).toBe(2);
     expect(await ledger.addPayments([payment('P1', '40')])).toBe(0);
     expect((await ledger.pendingPayments('2025-03-05')).map((p) => p.paymentId)).toEqual(['P1', 'P2']);
+    expect(await ledger.recordedPayments()).toEqual([]);
 
     const before = await ledger.paymentTarget(payment('P1', '40'));
     expect(before.pending).toBe(true);
@@ -172,6 +173,11 @@ describe.each(implementations)('%s', (_name, make) => {
       'recorded',
     );
     expect(await ledger.pendingPayments('2025-03-05')).toEqual([]);
+    const recorded = await ledger.recordedPayments();
+    expect(recorded.map((p) => [p.paymentId, p.amount.toFixed()]).sort()).toEqual([
+      ['P1', '40'],
+      ['P2', '60'],
+    ]);
     const paid = await ledger.getInvoice('INV-2025-000001');
     expect(paid?.payments.map((p) => [p.paymentId, p.amount.toFixed()])).toEqual([
       ['P1', '40'],

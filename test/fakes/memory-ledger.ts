@@ -337,6 +337,12 @@ export class MemoryLedger implements Ledger {
       .map(({ payment }) => payment);
   }
 
+  async recordedPayments(): Promise<Payment[]> {
+    return [...this.payments.values()]
+      .filter((row) => row.status !== 'pending')
+      .map((row) => revivePayment(parse(row.data)));
+  }
+
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
     const row = this.invoices.get(payment.invoiceNumber);
     return {

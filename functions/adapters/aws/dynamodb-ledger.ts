@@ -95,6 +95,7 @@ export class DynamoDbLedger implements Ledger {
 
   readonly addPayments: Ledger['addPayments'] = (...args) => this.payments.addPayments(...args);
   readonly pendingPayments: Ledger['pendingPayments'] = (...args) => this.payments.pendingPayments(...args);
+  readonly recordedPayments: Ledger['recordedPayments'] = () => this.payments.recordedPayments();
   readonly paymentTarget: Ledger['paymentTarget'] = (...args) => this.payments.paymentTarget(...args);
   readonly recordPayment: Ledger['recordPayment'] = (...args) => this.payments.recordPayment(...args);
 

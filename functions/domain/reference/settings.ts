@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Dec } from '../money.js';
-import type { DunningStep, Settings } from '../billing-types.js';
+import type { AccountingSettings, DunningStep, Settings } from '../billing-types.js';
 import {
   currencyProblem,
   emailProblem,
@@ -181,6 +181,30 @@ const stepsSchema = z
 
 const D = DEFAULT_SETTINGS_JSON;
 
+/** The account of each kind of entry when `accounting` leaves it out (docs/accounting.md). */
+export const DEFAULT_ACCOUNTS: AccountingSettings = {
+  accountsReceivable: '1200 Accounts Receivable',
+  undepositedFunds: '1250 Undeposited Funds',
+  salesTaxPayable: '2200 Sales Tax Payable',
+  unappliedCash: '2300 Unapplied Cash',
+  clientCredit: '2310 Client Credit',
+  defaultIncome: '4000 Sales',
+  lateFeeIncome: '4900 Late Fee Income',
+  surchargeIncome: '4910 Card Surcharge Income',
+  providerFees: '6100 Payment Processing Fees',
+};
+
+/** An account as the accounting system names it (a code, a name, or both): one line, 1–100 characters. */
+export const accountCode = () =>
+  str((text) => {
+    const trimmed = text.trim();
+    const bad =
+      trimmed === ''
+        ? 'must not be empty'
+        : (lineProblem(trimmed) ?? (trimmed.length > 100 ? 'must be at most 100 characters' : undefined));
+    return bad === undefined ? ok(trimmed) : no<string>(bad);
+  });
+
 /** Text that may span lines (addresses, payment instructions); other control characters are refused. */
 const multiLine = (max: number) =>
   str((text) => {
@@ -334,6 +358,18 @@ const settingsSchema = strict({
     .optional(),
   statements: strict({
     dayOfMonth: wholeNumber(1, 28).prefault(1),
+  }).optional(),
+  // The chart of accounts the journal posts to (docs/accounting.md): absent stays absent.
+  accounting: strict({
+    accountsReceivable: accountCode().prefault(DEFAULT_ACCOUNTS.accountsReceivable),
+    salesTaxPayable: accountCode().prefault(DEFAULT_ACCOUNTS.salesTaxPayable),
+    lateFeeIncome: accountCode().prefault(DEFAULT_ACCOUNTS.lateFeeIncome),
+    defaultIncome: accountCode().prefault(DEFAULT_ACCOUNTS.defaultIncome),
+    undepositedFunds: accountCode().prefault(DEFAULT_ACCOUNTS.undepositedFunds),
+    unappliedCash: accountCode().prefault(DEFAULT_ACCOUNTS.unappliedCash),
+    clientCredit: accountCode().prefault(DEFAULT_ACCOUNTS.clientCredit),
+    surchargeIncome: accountCode().prefault(DEFAULT_ACCOUNTS.surchargeIncome),
+    providerFees: accountCode().prefault(DEFAULT_ACCOUNTS.providerFees),
   }).optional(),
   locale: str((text) => {
     const bad = localeProblem(text);

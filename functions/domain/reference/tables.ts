@@ -113,7 +113,7 @@ export const accountsSpec: TableSpec<Account> = {
 };
 
 export const productsSpec: TableSpec<Product> = {
-  columns: ['sku', 'name', 'unit', 'aggregation', 'list_price'],
+  columns: ['sku', 'name', 'unit', 'aggregation', 'list_price', 'income_account'],
   required: ['sku', 'name', 'unit', 'aggregation'],
   row: z
     .object({
@@ -122,6 +122,7 @@ export const productsSpec: TableSpec<Product> = {
       unit: cell.text(100),
       aggregation: cell.oneOf(['sum', 'max', 'last', 'avg'] as const),
       list_price: cell.decimal({ min: 0 }).optional(),
+      income_account: cell.text(100).optional(),
     })
     .transform((r): Product => ({
       sku: r.sku,
@@ -129,6 +130,7 @@ export const productsSpec: TableSpec<Product> = {
       unit: r.unit,
       aggregation: r.aggregation,
       ...(r.list_price !== undefined ? { listPrice: r.list_price } : {}),
+      ...(r.income_account !== undefined ? { incomeAccount: r.income_account } : {}),
     })),
 };
 

@@ -241,6 +241,14 @@ describe('products.csv', () => {
     expect(b?.listPrice?.toFixed()).toBe('9.99');
   });
 
+  it('reads an optional income account, absent when the column or the cell is', () => {
+    const header = `${PRODUCTS_HEADER},income_account`;
+    const [a, b] = valueOf(parseProducts(csv(header, 'A,A,u,sum,,', 'B,B,u,sum,,4100 Licensing')));
+    expect(a && 'incomeAccount' in a).toBe(false);
+    expect(b?.incomeAccount).toBe('4100 Licensing');
+    expect(valueOf(parseProducts(csv(PRODUCTS_HEADER, 'A,A,u,sum,')))[0]).not.toHaveProperty('incomeAccount');
+  });
+
   it.each([
     ['unknown aggregation', 'B,B,u,total,', 'aggregation', 'must be one of sum, max, last, avg (got "total")'],
     ['missing aggregation', 'B,B,u,,', 'aggregation', 'is required'],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, formatProblems, parseSettings } from '../../../functions/domain/reference/index.js';
 import type { Settings } from '../../../functions/domain/billing-types.js';
+import { DEFAULT_ACCOUNTS } from '../../../functions/domain/reference/settings.js';
 import { problemsOf, valueOf } from './helpers.js';
 
 /** Settings as plain JSON (Dec → string) for comparison. */
@@ -184,6 +185,13 @@ describe('trueup.json values', () => {
       { dayOfMonth: 5 },
     ],
     ['dunning as statements', { dunning: { statement: true } }, (s: Settings) => s.dunning.statement, true],
+    ['no accounting section', {}, (s: Settings) => s.accounting, undefined],
+    [
+      'an accounting section with one account given (the rest defaults, trimmed)',
+      { accounting: { accountsReceivable: ' 1100 Trade Debtors ' } },
+      (s: Settings) => s.accounting,
+      { ...DEFAULT_ACCOUNTS, accountsReceivable: '1100 Trade Debtors' },
+    ],
   ])('accepts %s', (_name, json, pick, expected) => {
     expect(pick(valueOf(parseSettings(JSON.stringify(json))))).toEqual(expected);
   });
@@ -296,6 +304,12 @@ describe('trueup.json values', () => {
       { statements: { dayOfMonth: 31 } },
       'statements.dayOfMonth: must be a whole number from 1 to 28 (got 31)',
     ],
+    ['an empty account', { accounting: { salesTaxPayable: '  ' } }, 'accounting.salesTaxPayable: must not be empty'],
+    [
+      'a misspelt account',
+      { accounting: { accountsRecievable: '1200' } },
+      'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, surchargeIncome, providerFees)',
+    ],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
   });
@@ -381,7 +395,7 @@ describe('trueup.json values', () => {
 
   it('rejects an unknown top-level key without a key path', () => {
     expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}')))).toBe(
-      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, locale)',
+      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, accounting, locale)',
     );
   });
 

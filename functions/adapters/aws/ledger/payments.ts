@@ -38,6 +38,16 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
     return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
   }
 
+  async recordedPayments(): Promise<Payment[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'PK = :pk',
+      FilterExpression: '#s <> :pending',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending' },
+    });
+    return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
+  }
+
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
     const out = await this.db.send(
       new TransactGetCommand({
