@@ -13,7 +13,7 @@
  * into place at the end, so a killed run leaves the previous outputs as they were.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 
@@ -102,12 +102,23 @@ export async function finishOutputFolder(partial: string, out: string, guards: O
   );
   if (hadPrevious) await rename(target, previous);
   await rename(partial, target);
-  if (hadPrevious) await rm(previous, { recursive: true, force: true });
+  if (hadPrevious) await removeOwnFolder(previous);
 }
 
 /** Removes a failed run's partial folder. */
 export async function discardOutputFolder(partial: string): Promise<void> {
-  await rm(partial, { recursive: true, force: true });
+  await removeOwnFolder(partial);
+}
+
+/**
+ * Removes a folder only if TrueUp made it: recursively when it holds the output marker, and
+ * only when empty otherwise (an empty folder given as --out). Anything else is left in place,
+ * whatever happened to it since it was checked.
+ */
+async function removeOwnFolder(path: string): Promise<void> {
+  const entries: string[] = await readdir(path).catch(() => []);
+  if (entries.includes(OUTPUT_MARKER)) await rm(path, { recursive: true, force: true });
+  else if (entries.length === 0) await rmdir(path).catch(() => undefined);
 }
 
 /** Partial or previous siblings a killed run left behind, each marked as TrueUp's own. */
@@ -116,7 +127,6 @@ async function removeLeftovers(out: string): Promise<void> {
   const prefixes = [PARTIAL, PREVIOUS].map((p) => `.${basename(out)}${p}`);
   for (const name of await readdir(parent).catch(() => [])) {
     if (!prefixes.some((p) => name.startsWith(p) && name.length === p.length + 6)) continue;
-    const entries: string[] = await readdir(join(parent, name)).catch(() => []);
-    if (entries.includes(OUTPUT_MARKER)) await rm(join(parent, name), { recursive: true, force: true });
+    await removeOwnFolder(join(parent, name));
   }
 }

@@ -107,4 +107,17 @@ describe('writing an output folder', () => {
     expect(await readFile(join(out, 'thesis.tex'), 'utf8')).toBe('precious');
     await discardOutputFolder(partial);
   });
+
+  it('removes only folders it marked: a partial whose marker is gone and that holds files is left as it is', async () => {
+    const out = join(root, 'unmarked');
+    const partial = await startOutputFolder(out);
+    await rm(join(partial, OUTPUT_MARKER));
+    await writeFile(join(partial, 'notes.txt'), 'not ours any more');
+    await discardOutputFolder(partial);
+    expect(await readFile(join(partial, 'notes.txt'), 'utf8')).toBe('not ours any more');
+    const empty = await startOutputFolder(join(root, 'emptied'));
+    await rm(join(empty, OUTPUT_MARKER));
+    await discardOutputFolder(empty);
+    await expect(readdir(empty)).rejects.toThrow(/ENOENT/);
+  });
 });
