@@ -14,7 +14,7 @@ import { roundMoney, toMinorUnits, type Dec } from '../domain/money.js';
 import type { PaymentMethodType, Settings } from '../domain/billing-types.js';
 import type { MethodChoice } from '../render/payment-pages.js';
 import type { UseCaseDeps } from './deps.js';
-import { payLinkUrl, verifyPayLinkToken } from './pay-links.js';
+import { endpointBase, payLinkUrl, verifyPayLinkToken } from './pay-links.js';
 import type { InvoiceBook, ReferenceDataStore } from './ports.js';
 
 export type CheckoutDeps = UseCaseDeps<InvoiceBook & ReferenceDataStore, 'payments'>;
@@ -103,9 +103,4 @@ export async function openPayLink(deps: CheckoutDeps, request: PayLinkRequest): 
     idempotencyKey: `checkout-${invoice.number}-${minor}${needsChoice && chosen ? `-${chosen}` : ''}`,
   });
   return { kind: 'redirect', settings, url: page.url, sessionId: page.id };
-}
-
-/** Where the payments endpoint is reached: `payments.publicUrl`, else the wired URL, else the request's origin. */
-export function endpointBase(settings: Settings, endpointUrl: string | undefined, origin: string | undefined): string {
-  return (settings.payments?.publicUrl ?? endpointUrl ?? origin ?? '').replace(/\/+$/, '');
 }

@@ -38,7 +38,12 @@ export async function payLinkFor(
   invoice: { readonly number: string; readonly total: Dec },
 ): Promise<string | undefined> {
   if (!settings.payments || !deps.payments || invoice.total.lessThanOrEqualTo(0)) return undefined;
-  const base = settings.payments.publicUrl ?? deps.payments.endpointUrl;
-  if (base === undefined) return undefined;
+  const base = endpointBase(settings, deps.payments.endpointUrl, undefined);
+  if (base === '') return undefined;
   return payLinkUrl(base, await deps.payments.linkKey(), invoice.number);
+}
+
+/** Where the payments endpoint is reached: `payments.publicUrl`, else the wired URL, else the request's origin. */
+export function endpointBase(settings: Settings, endpointUrl: string | undefined, origin: string | undefined): string {
+  return (settings.payments?.publicUrl ?? endpointUrl ?? origin ?? '').replace(/\/+$/, '');
 }

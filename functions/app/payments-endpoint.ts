@@ -23,8 +23,8 @@ import {
   unknownInvoicePage,
   type PaymentPage,
 } from '../render/payment-pages.js';
-import { endpointBase, openPayLink, type CheckoutDeps } from './checkout.js';
-import { payLinkUrl, verifyPayLinkToken } from './pay-links.js';
+import { openPayLink, type CheckoutDeps } from './checkout.js';
+import { endpointBase, payLinkUrl, verifyPayLinkToken } from './pay-links.js';
 import { handleWebhookDelivery, MAX_WEBHOOK_BYTES, type ProviderEventDeps } from './provider-events.js';
 
 export type PaymentsEndpointDeps = ProviderEventDeps & CheckoutDeps;
