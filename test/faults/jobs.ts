@@ -313,10 +313,10 @@ async function afterBillingSnapshots(
   }
   if (only.includes('approval')) {
     const snapshot = await fork('approval', billing);
-    const reference = await snapshot.deps.ledger.loadReferenceData();
-    if (!reference) throw new Error('No reference data in the billing snapshot');
-    const settings = { ...reference.settings, invoice: { ...reference.settings.invoice, review: 'hold' as const } };
-    await snapshot.deps.ledger.saveReferenceData({ ...reference, settings });
+    await updateReference(snapshot, (reference) => ({
+      ...reference,
+      settings: { ...reference.settings, invoice: { ...reference.settings.invoice, review: 'hold' as const } },
+    }));
     await billingJob(snapshot);
     snapshots.set('approval', snapshot);
   }
@@ -356,41 +356,44 @@ function withFakeProvider(installation: LocalInstallation): LocalInstallation['d
 }
 
 async function turnPaymentsOn(installation: LocalInstallation): Promise<void> {
-  const reference = await installation.deps.ledger.loadReferenceData();
-  if (!reference) throw new Error('No reference data in the snapshot');
   const payments = { provider: 'stripe' as const, methods: ['card' as const], autoPayOn: 'issue_date' as const };
-  await installation.deps.ledger.saveReferenceData({
+  await updateReference(installation, (reference) => ({
     ...reference,
     settings: { ...reference.settings, payments, receipts: { enabled: true } },
-  });
+  }));
 }
 
-/** Auto-pay for three clients billed on `day`: one charged, one declined, one over its cap. */
+/** Auto-pay (on the issue date) for three clients billed on `day`: one charged, one declined, one over its cap. */
 async function turnAutoPayOn(installation: LocalInstallation, day: IsoDate): Promise<void> {
-  const reference = await installation.deps.ledger.loadReferenceData();
-  if (!reference) throw new Error('No reference data in the snapshot');
   const billed = new Set(
     (await installation.deps.ledger.listInvoices({ openOnly: true }))
       .filter((i) => i.invoice.issueDate === day && i.invoice.total.greaterThan(1))
       .map((i) => i.invoice.clientId),
   );
-  const [charged, declined, capped] = reference.clients.filter((c) => billed.has(c.clientId)).map((c) => c.clientId);
-  if (!capped) throw new Error('The billing job billed fewer than three clients');
-  const settings = { ...reference.settings.payments!, autoPayOn: 'issue_date' as const };
-  const clients = reference.clients.map((c) =>
-    c.clientId === charged
-      ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_ok' }
-      : c.clientId === declined
-        ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_declined' }
-        : c.clientId === capped
-          ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_cap', autoPayCap: new Dec('1.00') }
-          : c,
-  );
-  await installation.deps.ledger.saveReferenceData({
-    ...reference,
-    clients,
-    settings: { ...reference.settings, payments: settings },
+  await updateReference(installation, (reference) => {
+    const [charged, declined, capped] = reference.clients.filter((c) => billed.has(c.clientId)).map((c) => c.clientId);
+    if (!capped) throw new Error('The billing job billed fewer than three clients');
+    const clients = reference.clients.map((c) =>
+      c.clientId === charged
+        ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_ok' }
+        : c.clientId === declined
+          ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_declined' }
+          : c.clientId === capped
+            ? { ...c, autoPay: true, paymentCustomerId: 'cus_fault_cap', autoPayCap: new Dec('1.00') }
+            : c,
+    );
+    return { ...reference, clients };
   });
+}
+
+/** Replaces a snapshot's reference data with `change` of it. */
+async function updateReference(
+  installation: LocalInstallation,
+  change: (reference: ReferenceData) => ReferenceData,
+): Promise<void> {
+  const reference = await installation.deps.ledger.loadReferenceData();
+  if (!reference) throw new Error('No reference data in the snapshot');
+  await installation.deps.ledger.saveReferenceData(change(reference));
 }
 
 /** The day after the billing job, and its noon (UTC) as the provider's clock. */
