@@ -18,6 +18,7 @@ import type {
   ReferenceData,
 } from '../domain/billing-types.js';
 import type { PlanEntry } from './bucket-layout.js';
+import type { BooksLog } from './books-ports.js';
 
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {
@@ -628,7 +629,8 @@ export interface Ledger
     ChargeBook,
     CreditNoteBook,
     ProviderEventLog,
-    AutoPayLog {}
+    AutoPayLog,
+    BooksLog {}
 
 /**
  * Writes text objects line by line in numbered parts: a part is stored once its lines reach

@@ -88,6 +88,26 @@ export interface AccountingSettings {
   readonly surchargeIncome: string;
   /** The payment provider's fees (not posted yet). */
   readonly providerFees: string;
+  /** Publishing to QuickBooks Online or Xero (docs/accounting.md); absent: nothing is published. */
+  readonly publish?: BooksPublishSettings;
+}
+
+/** The accounting systems TrueUp publishes to. */
+export type BooksSystemName = 'quickbooks' | 'xero';
+
+/** `accounting.publish` in trueup.json: where the daily publish job pushes the documents. */
+export interface BooksPublishSettings {
+  readonly system: BooksSystemName;
+  /**
+   * Documents dated before this day are never published (the books already hold them, keyed
+   * by hand); the customers of the documents published are.
+   */
+  readonly from: IsoDate;
+  /**
+   * The account payments are deposited to in the books (a bank account, or undeposited funds):
+   * default `undepositedFunds`.
+   */
+  readonly paymentAccount?: string;
 }
 
 /** `payments` in trueup.json: the payment provider and how clients pay through it. */

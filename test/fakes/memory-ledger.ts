@@ -7,6 +7,7 @@
  * read, so a caller never shares an object with the store. test/adapters/ledger-contract.test.ts
  * runs the same contract checks against this and the DynamoDB adapter.
  */
+import type { BooksKind, BooksRecord, BooksSystemName } from '../../functions/app/books-ports.js';
 import {
   encode,
   reviveClientCredit,
@@ -105,6 +106,8 @@ export class MemoryLedger implements Ledger {
   /** Provider events by id and auto-pay attempts by invoice number, as codec JSON. */
   protected readonly providerEvents = new Map<string, string>();
   protected readonly autoPays = new Map<string, string>();
+  /** Books records by `${system}#${kind}#${key}`, as JSON. */
+  protected readonly books = new Map<string, string>();
   /** Client credit by `${clientId}#${creditNote}`: the ClientCredit's codec JSON, `amount` = what is left. */
   protected readonly credits = new Map<string, { data: string }>();
   /** Credit notes by number (codec JSON), the number each request key made, and the counter. */
@@ -587,6 +590,27 @@ export class MemoryLedger implements Ledger {
 
   async listAutoPays(): Promise<AutoPayAttempt[]> {
     return [...this.autoPays.keys()].sort(compareCodePoints).map((n) => reviveAutoPay(parse(this.autoPays.get(n)!)));
+  }
+
+  // ---- books ------------------------------------------------------------------------------------
+  async getBooksRecord(system: BooksSystemName, kind: BooksKind, key: string): Promise<BooksRecord | undefined> {
+    const data = this.books.get(`${system}#${kind}#${key}`);
+    return data === undefined ? undefined : (JSON.parse(data) as BooksRecord);
+  }
+
+  async putBooksRecord(record: BooksRecord): Promise<boolean> {
+    const id = `${record.system}#${record.kind}#${record.key}`;
+    const existing = this.books.get(id);
+    if (existing !== undefined && (JSON.parse(existing) as BooksRecord).status === 'published') return false;
+    this.books.set(id, encode(record));
+    return true;
+  }
+
+  async listBooksRecords(system: BooksSystemName): Promise<BooksRecord[]> {
+    return [...this.books.keys()]
+      .filter((id) => id.startsWith(`${system}#`))
+      .sort(compareCodePoints)
+      .map((id) => JSON.parse(this.books.get(id)!) as BooksRecord);
   }
 
   // ---- credit notes ----------------------------------------------------------------------------

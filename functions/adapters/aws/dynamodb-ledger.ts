@@ -26,6 +26,7 @@ import { DynamoDbDrafts } from './ledger/drafts.js';
 import { DynamoDbCharges } from './ledger/charges.js';
 import { DynamoDbProviderPayments } from './ledger/provider-payments.js';
 import { DynamoDbCreditNotes } from './ledger/credit-notes.js';
+import { DynamoDbBooks } from './ledger/books.js';
 
 // The bench seeds invoices in the ledger's own shape.
 export { invoiceItem } from './ledger/items.js';
@@ -43,6 +44,7 @@ export class DynamoDbLedger implements Ledger {
   private readonly charges: DynamoDbCharges;
   private readonly providerPayments: DynamoDbProviderPayments;
   private readonly creditNotes: DynamoDbCreditNotes;
+  private readonly books: DynamoDbBooks;
 
   /** `now` (epoch ms) dates send leases; tests pass their own clock. */
   constructor(db: DynamoDBDocumentClient, table: string, now: () => number = Date.now) {
@@ -58,6 +60,7 @@ export class DynamoDbLedger implements Ledger {
     this.charges = new DynamoDbCharges(db, table);
     this.providerPayments = new DynamoDbProviderPayments(db, table);
     this.creditNotes = new DynamoDbCreditNotes(db, table);
+    this.books = new DynamoDbBooks(db, table);
   }
 
   // Each method is its aggregate store's, unchanged: the same requests, items and conditions.
@@ -131,6 +134,10 @@ export class DynamoDbLedger implements Ledger {
   readonly issueCreditNote: Ledger['issueCreditNote'] = (...args) => this.creditNotes.issueCreditNote(...args);
   readonly getCreditNote: Ledger['getCreditNote'] = (...args) => this.creditNotes.getCreditNote(...args);
   readonly listCreditNotes: Ledger['listCreditNotes'] = (...args) => this.creditNotes.listCreditNotes(...args);
+
+  readonly getBooksRecord: Ledger['getBooksRecord'] = (...args) => this.books.getBooksRecord(...args);
+  readonly putBooksRecord: Ledger['putBooksRecord'] = (...args) => this.books.putBooksRecord(...args);
+  readonly listBooksRecords: Ledger['listBooksRecords'] = (...args) => this.books.listBooksRecords(...args);
   readonly creditNoteOfRequest: Ledger['creditNoteOfRequest'] = (...args) =>
     this.creditNotes.creditNoteOfRequest(...args);
   readonly clientCredits: Ledger['clientCredits'] = (...args) => this.creditNotes.clientCredits(...args);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { Dec } from '../money.js';
+import { isIsoDate, type IsoDate } from '../dates.js';
 import type { AccountingSettings, DunningStep, Settings } from '../billing-types.js';
 import {
   currencyProblem,
@@ -370,6 +371,14 @@ const settingsSchema = strict({
     clientCredit: accountCode().prefault(DEFAULT_ACCOUNTS.clientCredit),
     surchargeIncome: accountCode().prefault(DEFAULT_ACCOUNTS.surchargeIncome),
     providerFees: accountCode().prefault(DEFAULT_ACCOUNTS.providerFees),
+    // Publishing to QuickBooks Online or Xero: absent, nothing is published.
+    publish: strict({
+      system: oneOf(['quickbooks', 'xero'] as const),
+      from: str((text) =>
+        isIsoDate(text) ? ok(text) : no<IsoDate>(`must be a date written YYYY-MM-DD (got ${quote(text)})`),
+      ),
+      paymentAccount: accountCode().optional(),
+    }).optional(),
   }).optional(),
   locale: str((text) => {
     const bad = localeProblem(text);
