@@ -154,3 +154,30 @@ export interface BooksLog {
   putBooksRecord(record: BooksRecord): Promise<boolean>;
   listBooksRecords(system: BooksSystemName): Promise<BooksRecord[]>;
 }
+
+/**
+ * The OAuth2 connection to an accounting system: the app's client id and secret, and the
+ * tokens. Both systems rotate refresh tokens (a refresh returns a new one and the old one soon
+ * stops working), so every refresh is written back at once (`BooksTokenStore.write`) before the
+ * new access token is used. On AWS the whole object is one Secrets Manager secret's JSON.
+ */
+export interface BooksTokens {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly refreshToken: string;
+  readonly accessToken?: string;
+  /** When `accessToken` expires, epoch seconds. */
+  readonly expiresAt?: number;
+  /** Xero: the organisation (`xero-tenant-id`). */
+  readonly tenantId?: string;
+  /** QuickBooks Online: the company (`realmId`). */
+  readonly realmId?: string;
+  /** QuickBooks Online: `sandbox` or `production` (default production). */
+  readonly environment?: 'sandbox' | 'production';
+}
+
+/** Where the tokens are kept: Secrets Manager on AWS, a file of the local state (or memory) here. */
+export interface BooksTokenStore {
+  read(): Promise<BooksTokens>;
+  write(tokens: BooksTokens): Promise<void>;
+}
