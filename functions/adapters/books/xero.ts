@@ -53,8 +53,12 @@ export interface XeroOptions {
   readonly exemptTaxType?: string;
   /** How long one API or token call may take before it counts as a timeout (ms). */
   readonly timeoutMs?: number;
+  /** The longest Retry-After of a 429 that is waited out (s); a longer one is transient. Default 60. */
+  readonly rateLimitWaitSeconds?: number;
   /** The clock, epoch ms (token expiry). */
   readonly now?: () => number;
+  /** How a Retry-After is waited out (tests pass a fake). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export const XERO_IDENTITY_URL = 'https://identity.xero.com';
@@ -64,10 +68,14 @@ const REFRESH_MARGIN_SECONDS = 60;
 /** Xero's limit on an Idempotency-Key. */
 const MAX_KEY_LENGTH = 128;
 
-/** A response the SDK rejected with: its status (0 when none came) and body. */
+/** How many times one call waits out a short rate limit before it counts as transient. */
+const RATE_LIMIT_RETRIES = 3;
+
+/** A response the SDK rejected with: its status (0 when none came), body and headers. */
 interface XeroFailure {
   readonly status: number;
   readonly body: unknown;
+  readonly headers: Readonly<Record<string, unknown>>;
 }
 
 export function xeroAccountingSystem(options: XeroOptions): AccountingSystem {
@@ -83,6 +91,8 @@ class XeroBooks implements AccountingSystem {
   private readonly exemptTaxType: string;
   private readonly timeoutMs: number;
   private readonly now: () => number;
+  private readonly rateLimitWaitSeconds: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private tokens: BooksTokens | undefined;
   private refreshing: Promise<BooksTokens> | undefined;
   private readonly accountCodes = new Map<string, Promise<string>>();
@@ -94,6 +104,8 @@ class XeroBooks implements AccountingSystem {
     this.exemptTaxType = options.exemptTaxType ?? 'NONE';
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.rateLimitWaitSeconds = options.rateLimitWaitSeconds ?? 60;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.xero = new XeroClient();
     this.xero.accountingApi.basePath = `${(options.apiUrl ?? XERO_API_URL).replace(/\/$/, '')}/api.xro/2.0`;
   }
@@ -316,22 +328,34 @@ class XeroBooks implements AccountingSystem {
   // ---- calls, tokens and errors ----
 
   /**
-   * One SDK call with a fresh access token: a 401 refreshes once and retries; a 400 is the
-   * system's refusal (BooksRefused with Xero's messages); anything else (429, 5xx, a timeout,
-   * a cut connection) is a plain Error: transient, tried again next run.
+   * One SDK call with a fresh access token: a 401 refreshes once and retries; a 429 whose
+   * Retry-After is short (Xero's minute limit: 60 calls a minute per organisation) waits and
+   * retries, a few times; a 400 is the system's refusal (BooksRefused with Xero's messages);
+   * anything else (a long 429 such as the daily limit, 5xx, a timeout, a cut connection) is a
+   * plain Error: transient, tried again next run.
    */
   private async call<T>(what: string, request: (tenant: string) => Promise<{ body: T }>): Promise<T> {
     const tenant = await this.ready();
-    try {
-      return await this.attempt(what, () => request(tenant));
-    } catch (error) {
-      if (failureOf(error)?.status !== 401) throw refusalOrError(what, error);
-    }
-    await this.refresh(true);
-    try {
-      return await this.attempt(what, () => request(tenant));
-    } catch (error) {
-      throw refusalOrError(what, error);
+    let refreshed = false;
+    let waits = 0;
+    for (;;) {
+      try {
+        return await this.attempt(what, () => request(tenant));
+      } catch (error) {
+        const failure = failureOf(error);
+        if (failure?.status === 401 && !refreshed) {
+          refreshed = true;
+          await this.refresh(true);
+          continue;
+        }
+        const wait = failure?.status === 429 ? retryAfterSeconds(failure.headers) : undefined;
+        if (wait !== undefined && wait <= this.rateLimitWaitSeconds && waits < RATE_LIMIT_RETRIES) {
+          waits += 1;
+          await this.sleep(wait * 1000);
+          continue;
+        }
+        throw refusalOrError(what, error);
+      }
     }
   }
 
@@ -504,9 +528,19 @@ function failureOf(error: unknown): XeroFailure | undefined {
       return undefined;
     }
   }
-  const response = (value as { response?: { statusCode?: number; status?: number; body?: unknown } } | null)?.response;
+  const response = (
+    value as {
+      response?: { statusCode?: number; status?: number; body?: unknown; headers?: Record<string, unknown> };
+    } | null
+  )?.response;
   if (!response || typeof response !== 'object') return undefined;
-  return { status: response.statusCode ?? response.status ?? 0, body: response.body };
+  return { status: response.statusCode ?? response.status ?? 0, body: response.body, headers: response.headers ?? {} };
+}
+
+/** A 429's Retry-After in whole seconds, when it gives one. */
+function retryAfterSeconds(headers: Readonly<Record<string, unknown>>): number | undefined {
+  const value = headers['retry-after'];
+  return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
 }
 
 function refusalOrError(what: string, error: unknown): Error {

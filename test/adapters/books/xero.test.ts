@@ -380,10 +380,28 @@ describe('the Xero adapter (xero-node) against the local stand-in', () => {
       'The contact name Acme & Co is already assigned to another contact.',
     );
 
-    xero.faults.rateLimitNext();
-    const limited = await books.findDocument('invoice', invoice.number).catch((e: unknown) => e);
+    // The minute limit is waited out (Retry-After 1 s, three times at most); the daily limit is transient.
+    const waits: number[] = [];
+    const patient = xeroAccountingSystem({
+      tokens: store,
+      identityUrl: xero.url,
+      apiUrl: xero.url,
+      now: () => clock,
+      sleep: (ms) => Promise.resolve(void waits.push(ms)),
+    });
+    xero.faults.rateLimitNext({ times: 2 });
+    expect(await patient.findDocument('invoice', invoice.number)).toBeUndefined();
+    expect(waits).toEqual([1000, 1000]);
+    xero.faults.rateLimitNext({ times: 4 });
+    await expect(patient.findDocument('invoice', invoice.number)).rejects.toThrow(
+      'Xero find invoice: HTTP 429 (rate limit)',
+    );
+    expect(waits).toHaveLength(5);
+    xero.faults.rateLimitNext({ retryAfterSeconds: 66_975 });
+    const limited = await patient.findDocument('invoice', invoice.number).catch((e: unknown) => e);
     expect(limited).not.toBeInstanceOf(BooksRefused);
     expect((limited as Error).message).toBe('Xero find invoice: HTTP 429 (rate limit)');
+    expect(waits).toHaveLength(5);
     xero.faults.failNext();
     await expect(books.findDocument('invoice', invoice.number)).rejects.toThrow('Xero find invoice: HTTP 503');
 

@@ -45,8 +45,8 @@ export interface LocalXeroFaults {
   expireAccessTokens(): void;
   /** The next API write is refused with a 400 ValidationException carrying `message`. */
   refuseNextWrite(message: string): void;
-  /** The next API request gets 429 Too Many Requests (minute limit). */
-  rateLimitNext(): void;
+  /** The next `times` API requests get 429 Too Many Requests with `Retry-After` (default: once, the minute limit, 1 s). */
+  rateLimitNext(options?: { times?: number; retryAfterSeconds?: number }): void;
   /** The next API request gets 503 Service Unavailable. */
   failNext(): void;
 }
@@ -241,7 +241,8 @@ class XeroStandIn {
   private replays = 0;
   private drop: { hang: boolean } | undefined;
   private refuseMessage: string | undefined;
-  private nextStatus: 429 | 503 | undefined;
+  private rateLimited: { times: number; retryAfter: number } | undefined;
+  private failing = false;
 
   readonly faults: LocalXeroFaults = {
     dropNextResponse: (options) => {
@@ -251,11 +252,11 @@ class XeroStandIn {
     refuseNextWrite: (message) => {
       this.refuseMessage = message;
     },
-    rateLimitNext: () => {
-      this.nextStatus = 429;
+    rateLimitNext: (options) => {
+      this.rateLimited = { times: options?.times ?? 1, retryAfter: options?.retryAfterSeconds ?? 1 };
     },
     failNext: () => {
-      this.nextStatus = 503;
+      this.failing = true;
     },
   };
 
@@ -374,15 +375,7 @@ class XeroStandIn {
   private api(req: IncomingMessage, url: URL, body: string): Reply {
     if (!url.pathname.startsWith(`${API}/`)) throw notFound();
     this.authorize(req);
-    const status = this.nextStatus;
-    if (status) {
-      this.nextStatus = undefined;
-      throw new XeroFailure(
-        status === 429
-          ? { status, body: {}, headers: { 'retry-after': '1', 'x-rate-limit-problem': 'minute' } }
-          : { status, body: { Title: 'Service Unavailable', Status: 503 } },
-      );
-    }
+    this.injectedFailure();
     const method = req.method ?? 'GET';
     const path = url.pathname.slice(API.length);
     if (method === 'GET') return ok(this.read(path, url.searchParams));
@@ -397,6 +390,27 @@ class XeroStandIn {
     const reply = ok(this.write(path, url.searchParams, parseJson(body)));
     if (cacheKey !== undefined) this.idempotent.set(cacheKey, reply); // only a success is kept
     return reply;
+  }
+
+  /** A 429 (Xero's limit problem header and Retry-After) or a 503 the tests asked for. */
+  private injectedFailure(): void {
+    const limited = this.rateLimited;
+    if (limited) {
+      limited.times -= 1;
+      if (limited.times <= 0) this.rateLimited = undefined;
+      throw new XeroFailure({
+        status: 429,
+        body: {},
+        headers: {
+          'retry-after': String(limited.retryAfter),
+          'x-rate-limit-problem': limited.retryAfter > 60 ? 'day' : 'minute',
+        },
+      });
+    }
+    if (this.failing) {
+      this.failing = false;
+      throw new XeroFailure({ status: 503, body: { Title: 'Service Unavailable', Status: 503 } });
+    }
   }
 
   private authorize(req: IncomingMessage): void {
