@@ -6,6 +6,7 @@ import { Socket } from 'node:net';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { xeroAccountingSystem, spreadTax } from '../../../functions/adapters/books/xero.js';
 import {
+  localXeroSystem,
   memoryTokenStore,
   startLocalXero,
   type LocalXero,
@@ -426,6 +427,20 @@ describe('the Xero adapter (xero-node) against the local stand-in', () => {
     await expect(books.createInvoice(missing, contact, 'k2')).rejects.toThrow(
       `TrueUp: Xero's chart of accounts has no account named "Consulting" with a code`,
     );
+  });
+});
+
+describe('localXeroSystem', () => {
+  it('wires the real adapter to a stand-in for the local runtime', async () => {
+    const local = await startLocalXero();
+    try {
+      const system = localXeroSystem(local);
+      expect(system.system).toBe('xero');
+      const made = await system.createCustomer(customer, 'k');
+      expect(await system.findCustomer('acme')).toEqual(made);
+    } finally {
+      await local.close();
+    }
   });
 });
 

@@ -12,7 +12,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BooksTokenStore, BooksTokens } from '../../../app/books-ports.js';
+import type { AccountingSystem, BooksTokenStore, BooksTokens } from '../../../app/books-ports.js';
+import { xeroAccountingSystem } from '../../books/xero.js';
 import { Dec, ZERO, decimalText, roundHalfAway, roundMoney, sum } from '../../../domain/money.js';
 
 export interface LocalXeroAccount {
@@ -138,6 +139,17 @@ export async function startLocalXero(options: LocalXeroOptions = {}): Promise<Lo
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The real Xero adapter pointed at a running stand-in, its tokens in memory (the local runtime's
+ * wiring, decision 11: `Deps.books = { system: localXeroSystem(await startLocalXero()) }`).
+ */
+export function localXeroSystem(
+  local: LocalXero,
+  store: BooksTokenStore = memoryTokenStore(local.tokens),
+): AccountingSystem {
+  return xeroAccountingSystem({ tokens: store, identityUrl: local.url, apiUrl: local.url });
 }
 
 /** A BooksTokenStore in memory (tests and the local runtime): every write is kept, newest last. */
