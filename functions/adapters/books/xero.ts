@@ -198,7 +198,7 @@ class XeroBooks implements AccountingSystem {
     const existing = await this.findCreditNote(note.number);
     const created = existing ?? (await this.postCreditNote(note, customer, applies, idempotencyKey));
     const creditNoteID = required(created.creditNoteID, 'CreditNoteID');
-    if (applies && invoice && !(created.allocations ?? []).some((a) => a.invoice.invoiceID === invoice.externalId)) {
+    if (applies && invoice && nothingApplied(created)) {
       const allocation: Allocation = {
         invoice: { invoiceID: invoice.externalId },
         amount: xeroNumber(note.applied),
@@ -500,7 +500,20 @@ function creditNoteRef(note: CreditNote): BooksRef {
 
 /** A note that names the invoice it applies to (its Reference) but has no allocation yet. */
 function allocationPending(note: CreditNote): boolean {
-  return Boolean(note.reference) && (note.allocations ?? []).length === 0 && String(note.status) === 'AUTHORISED';
+  return Boolean(note.reference) && String(note.status) === 'AUTHORISED' && nothingApplied(note);
+}
+
+/**
+ * Whether none of the note is allocated yet: no allocation listed and its remaining credit still
+ * its total (RemainingCredit is in every answer; when it is missing, the note counts as applied,
+ * so that it is never allocated twice).
+ */
+function nothingApplied(note: CreditNote): boolean {
+  const remaining = money(note.remainingCredit);
+  const total = money(note.total);
+  return (
+    (note.allocations ?? []).length === 0 && remaining !== undefined && total !== undefined && remaining.equals(total)
+  );
 }
 
 function only<

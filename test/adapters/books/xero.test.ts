@@ -292,6 +292,10 @@ describe('the Xero adapter (xero-node) against the local stand-in', () => {
     const contact = await books.createCustomer(customer, 'trueup-customer-acme');
     const inv = await books.createInvoice(invoice, contact, 'trueup-invoice-INV-2026-000042');
     expect([contact.externalId, inv.externalId]).toEqual([first.contact.externalId, first.inv.externalId]);
+    // The credit note pushed again is found by number and not allocated a second time.
+    const note = await books.createCreditNote(creditNote, contact, inv, 'yet-another-key');
+    expect(note.externalId).toBe(first.note.externalId);
+    expect(xero.state().creditNotes[0]?.allocations).toHaveLength(1);
     const refused = await books.createInvoice(invoice, contact, 'another-key').catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(BooksRefused);
     expect((refused as BooksRefused).systemMessage).toBe('Invoice # must be unique.');
