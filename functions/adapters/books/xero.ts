@@ -273,7 +273,7 @@ class XeroBooks implements AccountingSystem {
 
   /**
    * TrueUp's lines as Xero line items. Xero computes a line as Quantity × UnitAmount (4 decimals
-   * each, with unitdp=4) rounded to cents; where that would not give TrueUp's amount exactly, the
+   * each, with unitdp=4) rounded to cents; unless that product is exactly TrueUp's amount, the
    * line goes as 1 × amount with the quantity and price in its description. The tax of each
    * taxable line is its amount × the rate, rounded; the rounding difference to TrueUp's tax goes
    * onto the last taxable line (decision 9), so Xero's TotalTax is TrueUp's.
@@ -283,7 +283,7 @@ class XeroBooks implements AccountingSystem {
     return Promise.all(
       doc.lines.map(async (line, index): Promise<LineItem> => {
         const tax = taxes[index] ?? ZERO;
-        const exact = exactQuantityPrice(line, doc.currency);
+        const exact = exactQuantityPrice(line);
         return {
           description: exact
             ? line.description
@@ -473,12 +473,15 @@ export function spreadTax(doc: BooksInvoice | BooksCreditNote): Dec[] {
   return taxes;
 }
 
-/** Whether Xero's Quantity × UnitAmount (4 decimals each), rounded to the currency, is TrueUp's amount. */
-function exactQuantityPrice(line: BooksLine, currency: string): boolean {
+/**
+ * Whether the line can go as its quantity × price: both within Xero's 4 decimals and their
+ * product exactly TrueUp's amount, so no rounding rule of Xero's comes into it.
+ */
+function exactQuantityPrice(line: BooksLine): boolean {
   return (
     line.quantity.decimalPlaces() <= 4 &&
     line.unitPrice.decimalPlaces() <= 4 &&
-    roundMoney(line.quantity.times(line.unitPrice), currency).equals(line.amount)
+    line.quantity.times(line.unitPrice).equals(line.amount)
   );
 }
 

@@ -416,6 +416,26 @@ describe('the Xero adapter (xero-node) against the local stand-in', () => {
     expect(xero.state().invoices).toHaveLength(1);
   });
 
+  it('sends a line as 1 × amount when its quantity × price would need rounding in Xero', async () => {
+    const contact = await books.createCustomer(customer, 'c');
+    const thirds = line({
+      description: 'Support',
+      quantity: new Dec(3),
+      unitPrice: new Dec('33.3333'),
+      account: '4200 Managed Services',
+    });
+    expect(thirds.amount.toFixed()).toBe('100');
+    const made = await books.createInvoice(
+      { ...invoice, lines: [thirds], tax: new Dec('8.25'), total: new Dec('108.25') },
+      contact,
+      'k',
+    );
+    expect(made.total?.toFixed(2)).toBe('108.25');
+    expect(
+      xero.state().invoices[0]?.lines.map((l) => [l.description, l.quantity, l.unitAmount, l.lineAmount, l.taxAmount]),
+    ).toEqual([['Support (3 × 33.3333)', '1', '100', '100', '8.25']]);
+  });
+
   it('looks an account named without a code up in the chart, and refuses one Xero does not have', async () => {
     const contact = await books.createCustomer(customer, 'c');
     const named = {
