@@ -559,6 +559,12 @@ function retryAfterSeconds(headers: Readonly<Record<string, unknown>>): number |
   return typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value.trim()) : undefined;
 }
 
+const STATUS_HINTS: Readonly<Record<number, string>> = {
+  401: ' (the access token was refused after a refresh)',
+  403: ' (no access to the organisation: check tenantId, or connect again: trueup accounting connect --system xero)',
+  429: ' (rate limit)',
+};
+
 function refusalOrError(what: string, error: unknown): Error {
   if (error instanceof BooksRefused) return error;
   const failure = failureOf(error);
@@ -567,7 +573,7 @@ function refusalOrError(what: string, error: unknown): Error {
   const detail =
     failure.status === 0
       ? `no response (${typeof failure.body === 'string' ? failure.body : 'connection lost'})`
-      : `HTTP ${failure.status}${failure.status === 429 ? ' (rate limit)' : ''}`;
+      : `HTTP ${failure.status}${STATUS_HINTS[failure.status] ?? ''}`;
   return new Error(`Xero ${what}: ${detail}`);
 }
 

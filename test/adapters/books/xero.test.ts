@@ -362,6 +362,16 @@ describe('the Xero adapter (xero-node) against the local stand-in', () => {
       expect(error.message).not.toContain(secret);
   });
 
+  it('names the organisation when Xero refuses the tenant (403), without retrying or refusing the document', async () => {
+    const elsewhere = adapter(memoryTokenStore({ ...xero.tokens, tenantId: 'another-organisation' }));
+    const error = (await elsewhere.findCustomer('acme').then(
+      () => new Error('found'),
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).not.toBeInstanceOf(BooksRefused);
+    expect(error.message).toMatch(/^Xero find contact: HTTP 403 \(no access to the organisation: check tenantId/);
+  });
+
   it('uses a newer token set another run wrote to the store instead of spending a rotated refresh token', async () => {
     await books.findCustomer('acme'); // refresh #1, held in memory by `books`
     const other = adapter();
