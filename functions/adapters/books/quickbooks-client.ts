@@ -154,7 +154,7 @@ export class QuickBooksHttp {
       return await this.send(tokens, method, resource, params, body);
     } catch (error) {
       if (!(error instanceof Unauthorized)) throw error;
-      tokens = await this.refresh(await this.connection.tokens.read());
+      tokens = await this.afterUnauthorized(tokens);
       try {
         return await this.send(tokens, method, resource, params, body);
       } catch (again) {
@@ -204,13 +204,23 @@ export class QuickBooksHttp {
 
   private async freshTokens(): Promise<BooksTokens> {
     const tokens = await this.connection.tokens.read();
-    const nowSeconds = this.now() / 1000;
-    const usable =
+    return this.usable(tokens) ? tokens : this.refresh(tokens);
+  }
+
+  /** After a 401: a newer token another call already stored, else one refresh. */
+  private async afterUnauthorized(refused: BooksTokens): Promise<BooksTokens> {
+    const current = await this.connection.tokens.read();
+    const newer = current.accessToken !== refused.accessToken && this.usable(current);
+    return newer ? current : this.refresh(current);
+  }
+
+  private usable(tokens: BooksTokens): boolean {
+    return (
       tokens.accessToken !== undefined &&
       tokens.accessToken !== '' &&
       tokens.expiresAt !== undefined &&
-      tokens.expiresAt - EXPIRY_MARGIN_SECONDS > nowSeconds;
-    return usable ? tokens : this.refresh(tokens);
+      tokens.expiresAt - EXPIRY_MARGIN_SECONDS > this.now() / 1000
+    );
   }
 
   /** One refresh at a time: concurrent calls share it (a rotated refresh token works once). */

@@ -119,7 +119,9 @@ beforeAll(() => {
   const connect = net.Socket.prototype.connect;
   vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
     const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-    hosts.push(String((first as { host?: string } | undefined)?.host ?? first));
+    const host = String((first as { host?: string } | undefined)?.host ?? first);
+    hosts.push(host);
+    if (host !== '127.0.0.1') throw new Error(`test tried to reach ${host}: only 127.0.0.1 is allowed`);
     return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
   });
 });
