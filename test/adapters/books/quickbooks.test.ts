@@ -317,6 +317,23 @@ describe('QuickBooks Online adapter against the local stand-in', () => {
     expect(qbo.state().refreshes).toBe(1);
   });
 
+  it('a 401 right after the refresh is transient: one refresh, no loop', async () => {
+    qbo.faults.unauthorizeNextCalls(2);
+    const error = await books.findCustomer('acme').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuickBooksUnavailable);
+    expect((error as Error).message).toContain('refused right after a refresh (401)');
+    expect(qbo.state().refreshes).toBe(1);
+    expect(await books.findCustomer('acme')).toBeUndefined();
+  });
+
+  it('calls at once share one refresh (a rotated refresh token works once)', async () => {
+    const tokens = new MemoryTokenStore({ ...qbo.tokens, accessToken: undefined });
+    const adapter = adapterOn(qbo, tokens);
+    await Promise.all([adapter.findCustomer('a'), adapter.findCustomer('b'), adapter.findDocument('invoice', 'X')]);
+    expect(qbo.state().refreshes).toBe(1);
+    expect(tokens.writes).toBe(1);
+  });
+
   it('a ValidationFault is BooksRefused with QuickBooks’ message; retried after the fix it is created', async () => {
     const customer = await books.createCustomer(ACME, 'trueup-customer-acme');
     qbo.faults.refuseNextCreate('The customer is inactive');
@@ -346,12 +363,31 @@ describe('QuickBooks Online adapter against the local stand-in', () => {
     expect(qbo.requests().filter((r) => r.path.endsWith('/invoice'))).toHaveLength(0);
   });
 
-  it('a 429 or a 5xx is transient, not a refusal', async () => {
+  it('a 429, a 5xx or a timeout is transient, not a refusal', async () => {
     qbo.faults.throttleNextCall();
     const throttled = await books.findCustomer('acme').catch((e: unknown) => e);
     expect(throttled).toBeInstanceOf(QuickBooksUnavailable);
     expect(throttled).not.toBeInstanceOf(BooksRefused);
+    qbo.faults.failNextCall(503);
+    const unavailable = await books.findCustomer('acme').catch((e: unknown) => e);
+    expect(unavailable).toBeInstanceOf(QuickBooksUnavailable);
+    expect((unavailable as Error).message).toContain('(503)');
     expect(await books.findCustomer('acme')).toBeUndefined();
+
+    // A create applied but never answered: the client gives up after its timeout; the retry replays.
+    const impatient = createQuickBooks({
+      tokens: store,
+      apiBaseUrl: qbo.url,
+      tokenEndpoint: qbo.tokenEndpoint,
+      timeoutMs: 300,
+    });
+    qbo.faults.hangNextCreateResponse('Customer');
+    const timedOut = await impatient.createCustomer(ACME, 'trueup-customer-acme').catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(QuickBooksUnavailable);
+    expect((timedOut as Error).message).toMatch(/timeout/i);
+    const customer = await impatient.createCustomer(ACME, 'trueup-customer-acme');
+    expect(customer.externalId).toBe('1');
+    expect(qbo.state().customers).toHaveLength(1);
   });
 
   it('hands back QuickBooks’ own total when it recomputed the tax', async () => {

@@ -69,12 +69,18 @@ export interface LocalQuickBooksState {
 export interface LocalQuickBooksFaults {
   /** The next create (of `entity`, default any) is applied, then its connection is dropped unanswered (a timeout). */
   dropNextCreateResponse(entity?: string): void;
+  /** The same, but the connection is left open and never answered (the client's timeout fires). */
+  hangNextCreateResponse(entity?: string): void;
   /** Every access token issued so far stops working (401 until the client refreshes). */
   expireAccessTokens(): void;
   /** The next create is refused (ValidationFault 6000) with this message; nothing is created. */
   refuseNextCreate(message: string): void;
   /** The next API call is answered 429 (throttled). */
   throttleNextCall(): void;
+  /** The next API call is answered with this status (500, 503): QuickBooks' side failed. */
+  failNextCall(status: number): void;
+  /** The next `count` API calls are refused 401, whatever their token. */
+  unauthorizeNextCalls(count: number): void;
   /** The next invoice or credit memo gets this tax instead of the one sent (automated sales tax). */
   overrideNextTax(tax: string): void;
 }
@@ -110,6 +116,9 @@ const CREATABLE: Record<string, Entity> = {
   creditmemo: 'CreditMemo',
   payment: 'Payment',
 };
+
+/** A create applied whose answer is lost: the connection dropped, or left unanswered. */
+type Lost = 'drop' | 'hang';
 
 interface Reply {
   readonly status: number;
@@ -165,9 +174,10 @@ class Company {
   private refreshToken = 'qbo-refresh-0';
   private refreshes = 0;
   private issued = 0;
-  private dropNext: string | undefined;
+  private dropNext: { entity: string; hang: boolean } | undefined;
   private refuseNext: string | undefined;
-  private throttleNext = false;
+  private failNext: number | undefined;
+  private unauthorized = 0;
   private taxNext: Dec | undefined;
 
   constructor(options: LocalQuickBooksOptions) {
@@ -210,10 +220,13 @@ class Company {
 
   faults(): LocalQuickBooksFaults {
     return {
-      dropNextCreateResponse: (entity = 'any') => void (this.dropNext = entity),
+      dropNextCreateResponse: (entity = 'any') => void (this.dropNext = { entity, hang: false }),
+      hangNextCreateResponse: (entity = 'any') => void (this.dropNext = { entity, hang: true }),
       expireAccessTokens: () => this.accessTokens.clear(),
       refuseNextCreate: (message) => void (this.refuseNext = message),
-      throttleNextCall: () => void (this.throttleNext = true),
+      throttleNextCall: () => void (this.failNext = 429),
+      failNextCall: (status) => void (this.failNext = status),
+      unauthorizeNextCalls: (count) => void (this.unauthorized = count),
       overrideNextTax: (tax) => void (this.taxNext = new Dec(tax)),
     };
   }
@@ -231,6 +244,7 @@ class Company {
     try {
       if (req.method === 'POST' && url.pathname === LOCAL_QBO_TOKEN_PATH) return send(res, this.token(req, body));
       const reply = this.api(req, url, body);
+      if (reply === 'hang') return;
       if (reply === 'drop') return void req.socket.destroy();
       send(res, reply);
     } catch (error) {
@@ -269,13 +283,15 @@ class Company {
 
   // --- Accounting API ---
 
-  private api(req: IncomingMessage, url: URL, raw: string): Reply | 'drop' {
+  private api(req: IncomingMessage, url: URL, raw: string): Reply | Lost {
     const match = /^\/v3\/company\/([^/]+)\/(\w+)$/.exec(url.pathname);
     const denied = this.authorize(req, match?.[1]);
     if (denied !== undefined) return denied;
-    if (this.throttleNext) {
-      this.throttleNext = false;
-      return { status: 429, body: { error: 'ThrottleExceeded', error_description: 'Too many requests' } };
+    if (this.failNext !== undefined) {
+      const status = this.failNext;
+      this.failNext = undefined;
+      const error = status === 429 ? 'ThrottleExceeded' : 'ServiceUnavailable';
+      return { status, body: { error, error_description: `Stand-in fault: ${status}` } };
     }
     const resource = match?.[2] ?? '';
     if (req.method === 'GET' && resource === 'query') return this.query(url.searchParams.get('query') ?? '');
@@ -289,10 +305,20 @@ class Company {
     );
   }
 
+  /** Whether this create's answer is to be lost (dropped or never sent), per the fault switch. */
+  private lostAnswer(entity: Entity): Lost | undefined {
+    const fault = this.dropNext;
+    if (fault === undefined || (fault.entity !== 'any' && fault.entity !== entity)) return undefined;
+    this.dropNext = undefined;
+    return fault.hang ? 'hang' : 'drop';
+  }
+
   private authorize(req: IncomingMessage, realmId: string | undefined): Reply | undefined {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const expires = this.accessTokens.get(token);
-    if (expires === undefined || expires <= this.now()) {
+    const forced = this.unauthorized > 0;
+    if (forced) this.unauthorized -= 1;
+    if (forced || expires === undefined || expires <= this.now()) {
       return authFault(
         401,
         'message=AuthenticationFailed; errorCode=003200; statusCode=401',
@@ -322,11 +348,10 @@ class Company {
     return { status: 200, body: { QueryResponse: answer, time: this.time() } };
   }
 
-  private create(entity: Entity, raw: string, requestId: string | null): Reply | 'drop' {
-    const drop = this.dropNext === 'any' || this.dropNext === entity;
-    if (drop) this.dropNext = undefined;
+  private create(entity: Entity, raw: string, requestId: string | null): Reply | Lost {
+    const lost = this.lostAnswer(entity);
     const earlier = requestId === null ? undefined : this.replies.get(requestId);
-    if (earlier !== undefined) return drop ? 'drop' : earlier;
+    if (earlier !== undefined) return lost ?? earlier;
     if (this.refuseNext !== undefined) {
       const message = this.refuseNext;
       this.refuseNext = undefined;
@@ -339,7 +364,7 @@ class Company {
     const created = this.build(entity, parseJson(raw));
     const reply = { status: 200, body: { [entity]: created, time: this.time() } };
     if (requestId !== null) this.replies.set(requestId, reply);
-    return drop ? 'drop' : reply;
+    return lost ?? reply;
   }
 
   private build(entity: Entity, body: Json): Json {
