@@ -390,6 +390,15 @@ describe('QuickBooks Online adapter against the local stand-in', () => {
     expect(qbo.state().customers).toHaveLength(1);
   });
 
+  it('another company’s realmId is refused (403) and reported as transient, without a token in the message', async () => {
+    const other = adapterOn(qbo, new MemoryTokenStore({ ...qbo.tokens, realmId: '123' }));
+    const error = await other.findCustomer('acme').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QuickBooksUnavailable);
+    expect((error as Error).message).toContain('(403)');
+    expect((error as Error).message).not.toContain(qbo.tokens.accessToken);
+    expect(qbo.requests().at(-1)?.path).toBe('/v3/company/123/query');
+  });
+
   it('hands back QuickBooks’ own total when it recomputed the tax', async () => {
     const customer = await books.createCustomer(ACME, 'trueup-customer-acme');
     qbo.faults.overrideNextTax('50.01');
