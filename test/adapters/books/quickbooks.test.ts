@@ -17,8 +17,10 @@ import {
 } from '../../../functions/app/books-ports.js';
 import { MemoryTokenStore } from '../../../functions/adapters/books/memory-token-store.js';
 import { createQuickBooks, QuickBooksUnavailable } from '../../../functions/adapters/books/quickbooks.js';
+import { localQuickBooksSystem } from '../../../functions/adapters/local/books/local-quickbooks.js';
 import {
   DEFAULT_QBO_ACCOUNTS,
+  qboChartOf,
   startLocalQuickBooks,
   type LocalQuickBooks,
 } from '../../../functions/adapters/local/books/quickbooks-server.js';
@@ -26,7 +28,7 @@ import { Dec } from '../../../functions/domain/money.js';
 
 const d = (text: string): Dec => new Dec(text);
 
-const ACCOUNTS = [...DEFAULT_QBO_ACCOUNTS, { Name: 'Licensing', AcctNum: '4100', AccountType: 'Income' }];
+const ACCOUNTS = [...DEFAULT_QBO_ACCOUNTS, ...qboChartOf(['4100 Licensing'])];
 
 const ACME: BooksCustomer = { clientId: 'acme', name: "Acme IT: O'Brien & Co", email: 'ap@acme.test', currency: 'USD' };
 
@@ -146,7 +148,7 @@ afterEach(async () => {
 });
 
 function adapterOn(server: LocalQuickBooks, tokens: MemoryTokenStore): AccountingSystem {
-  return createQuickBooks({ tokens, apiBaseUrl: server.url, tokenEndpoint: server.tokenEndpoint, timeoutMs: 5_000 });
+  return localQuickBooksSystem(server, tokens);
 }
 
 const dec = (value: unknown): Dec => new Dec(String(value));

@@ -43,14 +43,40 @@ export interface LocalQuickBooksOptions {
   readonly now?: () => number;
 }
 
-export const DEFAULT_QBO_ACCOUNTS: readonly LocalQboAccount[] = [
-  { Name: 'Accounts Receivable', AcctNum: '1200', AccountType: 'Accounts Receivable' },
-  { Name: 'Undeposited Funds', AcctNum: '1250', AccountType: 'Other Current Asset' },
-  { Name: 'Sales Tax Payable', AcctNum: '2200', AccountType: 'Other Current Liability' },
-  { Name: 'Client Credit', AcctNum: '2310', AccountType: 'Other Current Liability' },
-  { Name: 'Sales', AcctNum: '4000', AccountType: 'Income' },
-  { Name: 'Late Fee Income', AcctNum: '4900', AccountType: 'Income' },
-];
+/**
+ * A chart for the stand-in from accounts named as TrueUp names them (`4100 Licensing`): the first
+ * word is the `AcctNum` when it has a digit, the rest the `Name` (as the adapter looks them up).
+ * The type follows the number's first digit (1 asset, 2 liability, 4 income, other expense).
+ */
+export function qboChartOf(accounts: readonly string[]): LocalQboAccount[] {
+  const seen = new Set<string>();
+  return accounts.flatMap((account) => {
+    const [first = '', ...rest] = account.trim().split(/\s+/);
+    const code = /\d/.test(first) ? first : undefined;
+    const name = code === undefined ? account.trim() : rest.join(' ');
+    if (seen.has(name)) return [];
+    seen.add(name);
+    return [{ Name: name, ...(code === undefined ? {} : { AcctNum: code }), AccountType: accountType(code) }];
+  });
+}
+
+function accountType(code: string | undefined): string {
+  const kinds: Record<string, string> = { '1': 'Other Current Asset', '2': 'Other Current Liability', '4': 'Income' };
+  return kinds[code?.[0] ?? '4'] ?? 'Expense';
+}
+
+/** TrueUp's default chart (docs/accounting.md). */
+export const DEFAULT_QBO_ACCOUNTS: readonly LocalQboAccount[] = qboChartOf([
+  '1200 Accounts Receivable',
+  '1250 Undeposited Funds',
+  '2200 Sales Tax Payable',
+  '2300 Unapplied Cash',
+  '2310 Client Credit',
+  '4000 Sales',
+  '4900 Late Fee Income',
+  '4910 Card Surcharge Income',
+  '6100 Payment Processing Fees',
+]);
 
 type Json = Record<string, unknown>;
 
