@@ -120,13 +120,19 @@ function compare(a: string, b: string): number {
 }
 
 /** The income account of a line's product (by sku), `defaultIncome` without one. */
-function incomeAccounts(input: JournalInput): (sku: string | undefined) => string {
+export function incomeAccounts(
+  input: Pick<JournalInput, 'accounts' | 'products'>,
+): (sku: string | undefined) => string {
   const bySku = new Map(input.products.map((p) => [p.sku, p.incomeAccount]));
   return (sku) => (sku === undefined ? undefined : bySku.get(sku)) ?? input.accounts.defaultIncome;
 }
 
 /** Where an invoice line's amount is credited (a client_credit line: debited, being negative). */
-function lineAccount(line: InvoiceLine, accounts: AccountingSettings, incomeOf: (sku?: string) => string): string {
+export function lineAccount(
+  line: InvoiceLine,
+  accounts: AccountingSettings,
+  incomeOf: (sku?: string) => string,
+): string {
   if (line.kind === 'late_fee') return accounts.lateFeeIncome;
   if (line.kind === 'client_credit') return accounts.clientCredit;
   return incomeOf(line.sku);
