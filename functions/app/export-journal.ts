@@ -68,6 +68,7 @@ export async function exportJournal(deps: ExportJournalDeps, input: { period: Pe
     invoices,
     creditNotes,
     payments,
+    clients: reference.clients,
   });
   const csv = journalCsv(entries);
   const manifest = journalManifest(input.period, entries, csv);

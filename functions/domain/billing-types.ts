@@ -75,6 +75,11 @@ export interface Settings {
 export interface AccountingSettings {
   readonly accountsReceivable: string;
   readonly salesTaxPayable: string;
+  /**
+   * The sales tax account of each tax rate (percent, plain decimal text: "8.25"): the tax of a
+   * client whose rate is listed posts there; every other rate's to `salesTaxPayable`.
+   */
+  readonly salesTaxPayableByRate?: Readonly<Record<string, string>>;
   readonly lateFeeIncome: string;
   /** Income of lines whose product has no `income_account` (and of lines without a product). */
   readonly defaultIncome: string;

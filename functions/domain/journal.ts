@@ -5,7 +5,8 @@
  * - An invoice issued in P: Dr accounts receivable its total; Cr each income account the sum of
  *   its lines (recurring, true_up, credit, usage and charge lines by their product's
  *   `income_account`, else `defaultIncome`; late_fee lines to `lateFeeIncome`); a client_credit
- *   line (negative) is a Dr of `clientCredit`; Cr sales tax payable its tax.
+ *   line (negative) is a Dr of `clientCredit`; Cr sales tax payable its tax (the account of the
+ *   client's tax rate when `salesTaxPayableByRate` lists it).
  * - A credit note issued in P: the reverse (Dr income per account, Dr sales tax payable); its
  *   `applied` part is Cr accounts receivable, its `clientCredit` part Cr client credit.
  * - A payment received in P: Dr undeposited funds what was received; Cr accounts receivable
@@ -22,6 +23,7 @@ import { firstDay, lastDay, type IsoDate, type Period } from './dates.js';
 import { ZERO, decimalText, sum, type Dec } from './money.js';
 import type {
   AccountingSettings,
+  Client,
   CreditNote,
   Invoice,
   InvoiceAccount,
@@ -59,6 +61,8 @@ export interface JournalInput {
   readonly creditNotes: readonly CreditNote[];
   /** The payments whose outcome is recorded, applied or not. */
   readonly payments: readonly Payment[];
+  /** The clients' tax rates: an invoice's tax posts to its rate's account (`salesTaxPayableByRate`). */
+  readonly clients?: readonly Pick<Client, 'clientId' | 'taxRate'>[];
 }
 
 /** A journal line before it is numbered: Dr when `amount` > 0, Cr when < 0. */
@@ -116,13 +120,19 @@ function compare(a: string, b: string): number {
 }
 
 /** The income account of a line's product (by sku), `defaultIncome` without one. */
-function incomeAccounts(input: JournalInput): (sku: string | undefined) => string {
+export function incomeAccounts(
+  input: Pick<JournalInput, 'accounts' | 'products'>,
+): (sku: string | undefined) => string {
   const bySku = new Map(input.products.map((p) => [p.sku, p.incomeAccount]));
   return (sku) => (sku === undefined ? undefined : bySku.get(sku)) ?? input.accounts.defaultIncome;
 }
 
 /** Where an invoice line's amount is credited (a client_credit line: debited, being negative). */
-function lineAccount(line: InvoiceLine, accounts: AccountingSettings, incomeOf: (sku?: string) => string): string {
+export function lineAccount(
+  line: InvoiceLine,
+  accounts: AccountingSettings,
+  incomeOf: (sku?: string) => string,
+): string {
   if (line.kind === 'late_fee') return accounts.lateFeeIncome;
   if (line.kind === 'client_credit') return accounts.clientCredit;
   return incomeOf(line.sku);
@@ -143,9 +153,20 @@ function invoiceDocument(invoice: Invoice, input: JournalInput, incomeOf: (sku?:
     postings: [
       { account: accounts.accountsReceivable, amount: invoice.total, memo: `${label} (${invoice.period})` },
       ...lines.map((p) => ({ ...p, memo: `${label}: ${lineMemo(p.account, accounts)}` })),
-      { account: accounts.salesTaxPayable, amount: invoice.tax.negated(), memo: `${label}: sales tax` },
+      { account: salesTaxAccount(input, invoice.clientId), amount: invoice.tax.negated(), memo: `${label}: sales tax` },
     ],
   };
+}
+
+/**
+ * Where a client's sales tax posts: the account `salesTaxPayableByRate` lists for the client's
+ * tax rate (as clients.csv has it now), else `salesTaxPayable`.
+ */
+export function salesTaxAccount(input: Pick<JournalInput, 'accounts' | 'clients'>, clientId: string): string {
+  const { salesTaxPayable, salesTaxPayableByRate } = input.accounts;
+  if (salesTaxPayableByRate === undefined) return salesTaxPayable;
+  const rate = input.clients?.find((c) => c.clientId === clientId)?.taxRate;
+  return (rate === undefined ? undefined : salesTaxPayableByRate[decimalText(rate)]) ?? salesTaxPayable;
 }
 
 function lineMemo(account: string, accounts: AccountingSettings): string {
@@ -178,7 +199,7 @@ function creditNoteDocument(
     currency: note.currency,
     postings: [
       ...lines.map((p) => ({ ...p, memo: `${label}: ${lineMemo(p.account, accounts)} credited` })),
-      { account: accounts.salesTaxPayable, amount: note.tax, memo: `${label}: sales tax credited` },
+      { account: salesTaxAccount(input, note.clientId), amount: note.tax, memo: `${label}: sales tax credited` },
       { account: accounts.accountsReceivable, amount: note.applied.negated(), memo: `${label}: ${note.reason}` },
       { account: accounts.clientCredit, amount: note.clientCredit.negated(), memo: `${label}: kept as client credit` },
     ],

@@ -2,7 +2,8 @@
  * Over random months of invoices, payments, refunds and credit notes (applied by the domain's
  * own applyPayment and creditNoteFor, as the ledger does): every document balances in every
  * currency, and accounts receivable summed over the journals up to a month equals the open
- * balances (invoiceBalance) of the invoices issued by its last day.
+ * balances (invoiceBalance) of the invoices issued by its last day; every document's tax posts
+ * to its client's rate's account (`salesTaxPayableByRate`), else to sales tax payable.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -166,8 +167,29 @@ function month(specs: InvoiceSpec[], events: EventSpec[]): Month {
   return { invoices: accounts, payments, creditNotes };
 }
 
+/** C0 and C2 are taxed at 10% and their rate has its own account; C1's 8.25% is not listed. */
+const TAX_10 = '2201 Sales Tax 10%';
+const ACCOUNTS = { ...DEFAULT_ACCOUNTS, salesTaxPayableByRate: { '10': TAX_10 } };
+const CLIENTS = [
+  { clientId: 'C0', taxRate: new Dec('10.00') },
+  { clientId: 'C1', taxRate: new Dec('8.25') },
+  { clientId: 'C2', taxRate: new Dec(10) },
+];
+
 function journalOf(data: Month, period: Period): JournalEntry[] {
-  return buildJournal({ period, accounts: DEFAULT_ACCOUNTS, products: [], ...data });
+  return buildJournal({ period, accounts: ACCOUNTS, products: [], clients: CLIENTS, ...data });
+}
+
+/** Every tax posted, by the account it went to: the documents' tax, each at its client's rate's account. */
+function expectTaxByRate(entries: readonly JournalEntry[], data: Month): void {
+  const taxEntries = entries.filter((e) => e.account === TAX_10 || e.account === DEFAULT_ACCOUNTS.salesTaxPayable);
+  for (const e of taxEntries) expect(e.account === TAX_10, `${e.entryId} ${e.clientId}`).toBe(e.clientId !== 'C1');
+  for (const currency of CURRENCIES) {
+    const posted = sum(taxEntries.filter((e) => e.currency === currency).map((e) => e.credit.minus(e.debit)));
+    const charged = sum(data.invoices.filter((a) => a.invoice.currency === currency).map((a) => a.invoice.tax));
+    const given = sum(data.creditNotes.filter((n) => n.currency === currency).map((n) => n.tax));
+    expect(decimalText(posted), currency).toBe(decimalText(charged.minus(given)));
+  }
 }
 
 describe('buildJournal over random months (property)', () => {
@@ -196,6 +218,7 @@ describe('buildJournal over random months (property)', () => {
               );
             }
           }
+          expectTaxByRate(upTo, data);
           // Every payment is posted once, whole: applied + unapplied = what was received.
           const received = upTo.filter((e) => e.account === DEFAULT_ACCOUNTS.undepositedFunds);
           expect(decimalText(sum(received.map((e) => e.debit.minus(e.credit))))).toBe(

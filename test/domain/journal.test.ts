@@ -229,6 +229,51 @@ describe('buildJournal', () => {
     expect(journal({ invoices: [...input.invoices].reverse(), payments: input.payments })).toEqual(entries);
   });
 
+  it("posts each client's tax to its rate's account when salesTaxPayableByRate lists it, else to salesTaxPayable", () => {
+    const texas = invoice('INV-2026-000010', [line('recurring', '100.00', { sku: 'HELP' })], '8.25');
+    const other = invoice('INV-2026-000011', [line('recurring', '100.00', { sku: 'HELP' })], '5.00', {
+      clientId: 'globex',
+    });
+    const unknown = invoice('INV-2026-000012', [line('recurring', '100.00', { sku: 'HELP' })], '8.25', {
+      clientId: 'gone',
+    });
+    const note: CreditNote = {
+      number: 'CN-2026-000009',
+      invoiceNumber: texas.number,
+      clientId: 'acme',
+      currency: 'USD',
+      issueDate: '2026-03-20',
+      reason: 'Goodwill',
+      lines: [{ description: 'Goodwill', quantity: d('1'), unitPrice: d('10.00'), amount: d('10.00'), taxable: true }],
+      subtotal: d('10.00'),
+      tax: d('0.83'),
+      total: d('10.83'),
+      applied: d('10.83'),
+      clientCredit: d('0'),
+      void: false,
+    };
+    const entries = buildJournal({
+      period: '2026-03',
+      accounts: { ...A, salesTaxPayableByRate: { '8.25': '2201 Texas Sales Tax', '0': '2209 Exempt' } },
+      products: PRODUCTS,
+      invoices: [account(texas), account(other), account(unknown)],
+      creditNotes: [note],
+      payments: [],
+      clients: [
+        { clientId: 'acme', taxRate: d('8.250') },
+        { clientId: 'globex', taxRate: d('5') },
+      ],
+    });
+    expect(rows(entries.filter((e) => e.memo.includes('sales tax')))).toEqual([
+      'INV-2026-000010 2201 Texas Sales Tax Cr 8.25',
+      'INV-2026-000011 2200 Sales Tax Payable Cr 5',
+      'INV-2026-000012 2200 Sales Tax Payable Cr 8.25',
+      'CN-2026-000009 2201 Texas Sales Tax Dr 0.83',
+    ]);
+    // Without the clients, or without the setting, every rate's tax goes to salesTaxPayable.
+    expect(rows(journal({ invoices: [account(texas)] })).at(-1)).toBe('INV-2026-000010 2200 Sales Tax Payable Cr 8.25');
+  });
+
   it('throws naming the document when its amounts do not add up', () => {
     const broken = { ...INV, total: INV.total.plus(d('0.01')) };
     expect(() => journal({ invoices: [account(broken)] })).toThrow(

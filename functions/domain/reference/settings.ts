@@ -5,7 +5,7 @@
  * misspelt key never silently falls back to its default.
  */
 import { z } from 'zod';
-import type { Dec } from '../money.js';
+import { decimalText, type Dec } from '../money.js';
 import { isIsoDate, type IsoDate } from '../dates.js';
 import type { AccountingSettings, DunningStep, Settings } from '../billing-types.js';
 import {
@@ -206,6 +206,36 @@ export const accountCode = () =>
     return bad === undefined ? ok(trimmed) : no<string>(bad);
   });
 
+/**
+ * `{ "8.25": "2201 Texas Sales Tax" }`: the sales tax account of each tax rate (percent, 0–100,
+ * as clients.csv `tax_rate` writes it). Keys are kept in their plain form ("8.250" → "8.25") so
+ * a client's rate finds its account; two keys naming the same rate are a problem.
+ */
+const accountsByRate = () =>
+  z.unknown().transform((input, ctx): Record<string, string> => {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      ctx.addIssue({ code: 'custom', message: `must be a JSON object of rate → account (got ${got(input)})`, input });
+      return z.NEVER;
+    }
+    const out: Record<string, string> = {};
+    const seen = new Map<string, string>();
+    // Object.keys, not a record schema: a "__proto__" key from JSON.parse is an own key to refuse, not drop.
+    for (const key of Object.keys(input)) {
+      const problem = (message: string): void => ctx.addIssue({ code: 'custom', path: [key], message, input: key });
+      const rate = toDecimal(key.trim(), { min: 0, max: 100 });
+      const account = accountCode().safeParse((input as Record<string, unknown>)[key]);
+      if (!rate.ok) problem(`is not a tax rate: ${rate.reason}`);
+      else if (seen.has(decimalText(rate.value)))
+        problem(`names the same rate as ${quote(seen.get(decimalText(rate.value))!)} (${decimalText(rate.value)}%)`);
+      else if (!account.success) problem(account.error.issues[0]?.message ?? 'is not an account');
+      else {
+        seen.set(decimalText(rate.value), key);
+        out[decimalText(rate.value)] = account.data;
+      }
+    }
+    return out;
+  });
+
 /** Text that may span lines (addresses, payment instructions); other control characters are refused. */
 const multiLine = (max: number) =>
   str((text) => {
@@ -364,6 +394,8 @@ const settingsSchema = strict({
   accounting: strict({
     accountsReceivable: accountCode().prefault(DEFAULT_ACCOUNTS.accountsReceivable),
     salesTaxPayable: accountCode().prefault(DEFAULT_ACCOUNTS.salesTaxPayable),
+    // Per tax rate (percent), where a client's rate is listed; absent: every rate to salesTaxPayable.
+    salesTaxPayableByRate: accountsByRate().optional(),
     lateFeeIncome: accountCode().prefault(DEFAULT_ACCOUNTS.lateFeeIncome),
     defaultIncome: accountCode().prefault(DEFAULT_ACCOUNTS.defaultIncome),
     undepositedFunds: accountCode().prefault(DEFAULT_ACCOUNTS.undepositedFunds),

@@ -192,6 +192,14 @@ describe('trueup.json values', () => {
       (s: Settings) => s.accounting,
       { ...DEFAULT_ACCOUNTS, accountsReceivable: '1100 Trade Debtors' },
     ],
+    [
+      'sales tax accounts per rate, the rates kept in their plain form',
+      {
+        accounting: { salesTaxPayableByRate: { '8.250': ' 2201 Texas Sales Tax ', '0': '2209 Exempt', '10': '2202' } },
+      },
+      (s: Settings) => s.accounting?.salesTaxPayableByRate,
+      { '8.25': '2201 Texas Sales Tax', '0': '2209 Exempt', '10': '2202' },
+    ],
   ])('accepts %s', (_name, json, pick, expected) => {
     expect(pick(valueOf(parseSettings(JSON.stringify(json))))).toEqual(expected);
   });
@@ -308,10 +316,42 @@ describe('trueup.json values', () => {
     [
       'a misspelt account',
       { accounting: { accountsRecievable: '1200' } },
-      'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, surchargeIncome, providerFees)',
+      'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, salesTaxPayableByRate, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, surchargeIncome, providerFees, publish)',
+    ],
+    [
+      'a tax rate that is not a percent',
+      { accounting: { salesTaxPayableByRate: { '8,25': '2201' } } },
+      'accounting.salesTaxPayableByRate.8,25: is not a tax rate: must be a decimal number ≥ 0 and ≤ 100 (got "8,25"): use "." as the decimal point',
+    ],
+    [
+      'a tax rate above 100',
+      { accounting: { salesTaxPayableByRate: { '101': '2201' } } },
+      'accounting.salesTaxPayableByRate.101: is not a tax rate: must be a decimal number ≥ 0 and ≤ 100 (got "101")',
+    ],
+    [
+      'the same rate written twice',
+      { accounting: { salesTaxPayableByRate: { '8.25': '2201', '8.250': '2202' } } },
+      'accounting.salesTaxPayableByRate.8.250: names the same rate as "8.25" (8.25%)',
+    ],
+    [
+      'an empty account for a rate',
+      { accounting: { salesTaxPayableByRate: { '8.25': ' ' } } },
+      'accounting.salesTaxPayableByRate.8.25: must not be empty',
+    ],
+    [
+      'rates as a list',
+      { accounting: { salesTaxPayableByRate: ['8.25'] } },
+      'accounting.salesTaxPayableByRate: must be a JSON object of rate → account (got ["8.25"])',
     ],
   ])('rejects %s', (_name, json, message) => {
     expect(formatProblems(problemsOf(parseSettings(JSON.stringify(json))))).toBe(`trueup.json, setting ${message}`);
+  });
+
+  it('refuses a "__proto__" rate key instead of dropping it', () => {
+    const text = '{"accounting":{"salesTaxPayableByRate":{"__proto__":"2201 Tax","8.25":"2202"}}}';
+    expect(formatProblems(problemsOf(parseSettings(text)))).toBe(
+      'trueup.json, setting accounting.salesTaxPayableByRate.__proto__: is not a tax rate: must be a decimal number ≥ 0 and ≤ 100 (got "__proto__")',
+    );
   });
 
   it.each([
