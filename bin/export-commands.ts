@@ -40,8 +40,13 @@ export function manifestPath(csvPath: string): string {
 
 export function addExportCommands(program: Command): void {
   const exports = program.command('export').description('export the books');
-  exports
-    .command('accounting')
+  addJournalExport(exports, 'accounting');
+}
+
+/** The journal export as the subcommand `name` of `parent` (`trueup export accounting`, `trueup accounting export`). */
+export function addJournalExport(parent: Command, name: string): void {
+  parent
+    .command(name)
     .description("write a period's balanced double-entry journal (CSV) and its manifest")
     .requiredOption('--period <period>', 'the month whose documents are posted (YYYY-MM)', period)
     .requiredOption('--format <format>', 'journal-csv', format)

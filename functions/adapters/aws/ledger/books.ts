@@ -3,7 +3,8 @@
  * (docs/data-model.md). A refused record is overwritten by the next attempt; a published one is
  * final — the put's condition refuses to replace it, so two runs racing record one publish. The
  * day the billing team was told (`reportedOn`) is an attribute of its own, set by an update, so
- * a final record can be marked reported without being replaced; it wins over the record's own.
+ * a final record can be marked reported without being replaced (the same whichever way it was
+ * written: never inside `data`).
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BooksKind, BooksLog, BooksRecord, BooksSystemName } from '../../../app/books-ports.js';
@@ -13,7 +14,7 @@ import { LedgerTable, isConditionFailure } from './table.js';
 
 function recordOf(item: Record<string, unknown>): BooksRecord {
   const record = JSON.parse(String(item.data)) as BooksRecord;
-  return typeof item.reportedOn === 'string' ? { ...record, reportedOn: item.reportedOn } : record;
+  return typeof item.reportedOn === 'string' ? { ...record, reportedOn: item.reportedOn as IsoDate } : record;
 }
 
 export class DynamoDbBooks extends LedgerTable implements BooksLog {
@@ -31,7 +32,7 @@ export class DynamoDbBooks extends LedgerTable implements BooksLog {
             PK: `BOOKS#${record.system}`,
             SK: `${record.kind}#${record.key}`,
             status: record.status,
-            data: encode(record),
+            data: encode({ ...record, reportedOn: undefined }),
             ...(record.reportedOn === undefined ? {} : { reportedOn: record.reportedOn }),
           },
           ConditionExpression: 'attribute_not_exists(PK) OR #s <> :published',
