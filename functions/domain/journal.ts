@@ -122,7 +122,11 @@ function incomeAccounts(input: JournalInput): (sku: string | undefined) => strin
 }
 
 /** Where an invoice line's amount is credited (a client_credit line: debited, being negative); the publisher maps lines with it too. */
-export function lineAccount(line: InvoiceLine, accounts: AccountingSettings, incomeOf: (sku?: string) => string): string {
+export function lineAccount(
+  line: InvoiceLine,
+  accounts: AccountingSettings,
+  incomeOf: (sku?: string) => string,
+): string {
   if (line.kind === 'late_fee') return accounts.lateFeeIncome;
   if (line.kind === 'client_credit') return accounts.clientCredit;
   return incomeOf(line.sku);
