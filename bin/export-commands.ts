@@ -76,8 +76,13 @@ export function manifestPath(csvPath: string): string {
 
 export function addExportCommands(program: Command): void {
   const exports = program.command('export').description('export the books');
-  exports
-    .command('accounting')
+  addJournalExport(exports, 'accounting');
+}
+
+/** The accounting export as the subcommand `name` of `parent` (`trueup export accounting`, `trueup accounting export`). */
+export function addJournalExport(parent: Command, name: string): void {
+  parent
+    .command(name)
     .description(
       "write a period's journal, or its invoices or credit notes as Xero / QuickBooks import files, and a manifest",
     )

@@ -146,13 +146,20 @@ export interface BooksRecord {
 
 /**
  * The log of publishing: `PK=BOOKS#<system>, SK=<kind>#<key>`. A published record is final:
- * `putBooksRecord` never overwrites one (it returns false), so two runs racing publish once.
+ * `putBooksRecord` never overwrites one (it returns false), so two runs racing publish once;
+ * only its `reportedOn` is set later (`markBooksReported`).
  */
 export interface BooksLog {
   getBooksRecord(system: BooksSystemName, kind: BooksKind, key: string): Promise<BooksRecord | undefined>;
   /** Writes the record unless a published one is there; false when it was not written. */
   putBooksRecord(record: BooksRecord): Promise<boolean>;
   listBooksRecords(system: BooksSystemName): Promise<BooksRecord[]>;
+  /**
+   * Sets `reportedOn` on a record, whatever its status: the one thing of a published record that
+   * changes (a published record with a `warning` is reported after it is final). Nothing when
+   * there is no such record.
+   */
+  markBooksReported(system: BooksSystemName, kind: BooksKind, key: string, on: IsoDate): Promise<void>;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** What every use case is given: the ports, wired to AWS or to the embedded stand-in. */
+import type { AccountingSystem } from './books-ports.js';
 import type { DiscrepancyMessage, WorkMessage } from './messages.js';
 import type { BlobStore, Ledger, Mailer, OpenPartWriter, PaymentProvider, Queue } from './ports.js';
 
@@ -22,6 +23,14 @@ export interface Deps {
   readonly log: Logger;
   /** The payment provider and the payments endpoint; absent where none is wired (no secret on AWS). */
   readonly payments?: PaymentsWiring;
+  /** The accounting system the publisher pushes to; absent where none is wired (only the publish job and CLI wire it). */
+  readonly books?: BooksWiring;
+}
+
+/** What publishing to the books is wired to; used only when `accounting.publish` is set in trueup.json. */
+export interface BooksWiring {
+  /** QuickBooks Online or Xero behind its adapter (on AWS, from the secret; locally, its stand-in). */
+  readonly system: AccountingSystem;
 }
 
 /** What getting paid online is wired to; used only when `payments` is set in trueup.json. */

@@ -76,7 +76,8 @@ export type OutboxKind =
   | 'drafts_awaiting_review'
   | 'auto_pay'
   | 'payment_disputed'
-  | 'statement';
+  | 'statement'
+  | 'books_refused';
 
 /** An email the system intends to send: recorded before sending, completed after. */
 export interface OutboxEntry {

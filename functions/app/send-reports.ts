@@ -22,6 +22,9 @@ import {
 } from './ports.js';
 import { draftLines } from './review-drafts.js';
 import { draftsSection } from '../render/review-emails.js';
+import { notInBooksSection } from '../render/books-emails.js';
+import type { BooksLog } from './books-ports.js';
+import { byKindThenKey, problemOf } from './publish-books.js';
 import {
   agingReportKey,
   discrepanciesCsvKey,
@@ -32,11 +35,12 @@ import {
 } from './bucket-layout.js';
 import type { ReconciliationJson } from './reconciliation-json.js';
 import { requireReference } from './run-billing.js';
+import type { ReferenceData } from '../domain/billing-types.js';
 import { completeIfRecorded, sendOnce, type SendDeps } from './send-email.js';
 
 /** What the reports need: what they summarize, the rejected rows' files, and sending. */
 export type ReportDeps = SendDeps &
-  UseCaseDeps<ReconciliationLog & DiscrepancyStore & InvoiceBook & DraftBook, 'usage'>;
+  UseCaseDeps<ReconciliationLog & DiscrepancyStore & InvoiceBook & DraftBook & BooksLog, 'usage'>;
 
 export async function sendReconciliationReport(deps: ReportDeps, input: { today: IsoDate }): Promise<boolean> {
   const reference = await requireReference(deps);
@@ -89,7 +93,7 @@ export async function sendReconciliationReport(deps: ReportDeps, input: { today:
   });
 }
 
-/** The report with the drafts section of hold mode (docs/review.md) at its end; as it is when there are no drafts. */
+/** The report with a section (hold mode's drafts, docs/review.md; the books') at its end; as it is without one. */
 function withDrafts<R extends { html: string; text: string }>(
   report: R,
   section: { html: string; text: string } | undefined,
@@ -100,6 +104,22 @@ function withDrafts<R extends { html: string; text: string }>(
     text: `${report.text}\n${section.text}`,
     html: report.html.replace(/<\/body>/, `${section.html}</body>`),
   };
+}
+
+/**
+ * The aging report's "Not in the books" section: every document the accounting system refuses
+ * now. Only when `accounting.publish` is set; otherwise the report is as it always was.
+ */
+async function notInBooks(
+  deps: UseCaseDeps<BooksLog>,
+  reference: ReferenceData,
+): Promise<{ html: string; text: string } | undefined> {
+  const publish = reference.settings.accounting?.publish;
+  if (!publish) return undefined;
+  const refused = (await deps.ledger.listBooksRecords(publish.system))
+    .filter((r) => r.status === 'refused')
+    .sort(byKindThenKey);
+  return notInBooksSection(publish.system, refused.map(problemOf));
 }
 
 /** Rejected-rows CSVs larger than this are summarized in the report but not attached (SES's message size). */
@@ -168,14 +188,17 @@ export async function sendAgingReport(
   const csv = agingCsv(report);
   const finalStep = [...reference.settings.dunning.steps].sort((a, b) => a.offsetDays - b.offsetDays).at(-1)?.name;
   const trend = dsoTrend({ asOf: input.asOf, clients: [...reference.clients], invoices });
-  const rendered = renderAgingReport({
-    mspName: reference.settings.msp.name,
-    report,
-    invoices,
-    asOf: input.asOf,
-    finalStep,
-    dsoTrend: trend,
-  });
+  const rendered = withDrafts(
+    renderAgingReport({
+      mspName: reference.settings.msp.name,
+      report,
+      invoices,
+      asOf: input.asOf,
+      finalStep,
+      dsoTrend: trend,
+    }),
+    await notInBooks(deps, reference),
+  );
   await deps.artifacts.put(agingReportKey(input.asOf, 'csv'), csv, 'text/csv');
   await deps.artifacts.put(agingReportKey(input.asOf, 'html'), rendered.html, 'text/html; charset=utf-8');
   if (input.email) {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js';
 import type { FileRecord, Ledger, OutboxEntry, StoredDraft } from '../../functions/app/ports.js';
+import type { BooksRecord } from '../../functions/app/books-ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import type { Charge, CreditNote, LateFee, Payment } from '../../functions/domain/billing-types.js';
 import {
@@ -608,5 +609,64 @@ describe.each(implementations)('%s: provider events and auto-pay', (_name, make)
     expect(stored?.amount.equals(d('1250.10'))).toBe(true);
     expect(await ledger.getAutoPay('INV-2025-000002')).toBeUndefined();
     expect((await ledger.listAutoPays()).map((a) => a.invoiceNumber)).toEqual(['INV-2025-000001']);
+  });
+});
+
+describe.each(implementations)('%s: the books log', (_name, make) => {
+  const record = (overrides: Partial<BooksRecord> = {}): BooksRecord => ({
+    system: 'xero',
+    kind: 'invoice',
+    key: 'INV-2026-000001',
+    status: 'refused',
+    message: 'Account code 4100 is not valid',
+    attempts: 1,
+    firstTriedOn: '2026-03-02',
+    lastTriedOn: '2026-03-02',
+    ...overrides,
+  });
+
+  it('replaces a refused record, keeps a published one final, and lists per system by kind then key', async () => {
+    const { ledger } = await make();
+    expect(await ledger.putBooksRecord(record())).toBe(true);
+    expect(await ledger.putBooksRecord(record({ attempts: 2, lastTriedOn: '2026-03-03', message: 'other' }))).toBe(
+      true,
+    );
+    expect((await ledger.getBooksRecord('xero', 'invoice', 'INV-2026-000001'))?.message).toBe('other');
+    const published = record({ status: 'published', externalId: 'x-1', attempts: 3, lastTriedOn: '2026-03-04' });
+    expect(await ledger.putBooksRecord({ ...published, message: undefined })).toBe(true);
+    expect(await ledger.putBooksRecord(record({ attempts: 4 }))).toBe(false);
+    expect(await ledger.putBooksRecord({ ...published, externalId: 'x-2' })).toBe(false);
+    expect(await ledger.getBooksRecord('xero', 'invoice', 'INV-2026-000001')).toEqual({
+      ...published,
+      message: undefined,
+    });
+
+    await ledger.putBooksRecord(record({ kind: 'customer', key: 'C001', system: 'xero' }));
+    await ledger.putBooksRecord(record({ system: 'quickbooks' }));
+    expect((await ledger.listBooksRecords('xero')).map((r) => `${r.kind}#${r.key}`).sort()).toEqual([
+      'customer#C001',
+      'invoice#INV-2026-000001',
+    ]);
+    expect((await ledger.listBooksRecords('quickbooks')).map((r) => r.system)).toEqual(['quickbooks']);
+    expect(await ledger.getBooksRecord('xero', 'payment', 'none')).toBeUndefined();
+  });
+
+  it('marks a record reported, a final one included, and a replaced refusal carries its own', async () => {
+    const { ledger } = await make();
+    await ledger.putBooksRecord(record({ status: 'published', externalId: 'x-1', warning: 'Xero total 1, TrueUp 2' }));
+    await ledger.markBooksReported('xero', 'invoice', 'INV-2026-000001', '2026-03-02');
+    const marked = await ledger.getBooksRecord('xero', 'invoice', 'INV-2026-000001');
+    expect([marked?.status, marked?.reportedOn, marked?.externalId]).toEqual(['published', '2026-03-02', 'x-1']);
+    expect((await ledger.listBooksRecords('xero'))[0]?.reportedOn).toBe('2026-03-02');
+
+    await ledger.putBooksRecord(record({ kind: 'customer', key: 'C001' }));
+    await ledger.markBooksReported('xero', 'customer', 'C001', '2026-03-02');
+    await ledger.putBooksRecord(record({ kind: 'customer', key: 'C001', message: 'new', attempts: 2 }));
+    expect((await ledger.getBooksRecord('xero', 'customer', 'C001'))?.reportedOn).toBeUndefined();
+    await ledger.putBooksRecord(record({ kind: 'customer', key: 'C001', attempts: 3, reportedOn: '2026-03-04' }));
+    expect((await ledger.getBooksRecord('xero', 'customer', 'C001'))?.reportedOn).toBe('2026-03-04');
+
+    await ledger.markBooksReported('xero', 'payment', 'nothing-here', '2026-03-02');
+    expect(await ledger.getBooksRecord('xero', 'payment', 'nothing-here')).toBeUndefined();
   });
 });

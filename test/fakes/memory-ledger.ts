@@ -606,6 +606,13 @@ export class MemoryLedger implements Ledger {
     return true;
   }
 
+  async markBooksReported(system: BooksSystemName, kind: BooksKind, key: string, on: IsoDate): Promise<void> {
+    const id = `${system}#${kind}#${key}`;
+    const existing = this.books.get(id);
+    if (existing !== undefined)
+      this.books.set(id, encode({ ...(JSON.parse(existing) as BooksRecord), reportedOn: on }));
+  }
+
   async listBooksRecords(system: BooksSystemName): Promise<BooksRecord[]> {
     return [...this.books.keys()]
       .filter((id) => id.startsWith(`${system}#`))

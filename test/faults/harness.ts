@@ -10,7 +10,7 @@
  */
 import type { EmbeddedAws } from '../../functions/adapters/local/embedded-aws.js';
 import type { LocalInstallation } from '../../functions/local-runner/local-runtime.js';
-import { FaultInjector, InjectedFault, type FaultMode } from './inject.js';
+import { FaultInjector, InjectedFault, injectorOf, type FaultMode } from './inject.js';
 import type { Job } from './jobs.js';
 import {
   checkInvariants,
@@ -69,12 +69,13 @@ export interface RunOutcome {
  */
 export async function runOnFork(
   ctx: HarnessContext,
-  job: Pick<Job, 'snapshot' | 'run'>,
+  job: Pick<Job, 'snapshot' | 'run' | 'outside'>,
   plan?: { k: number; mode: FaultMode },
   attempt?: (installation: LocalInstallation) => Promise<void>,
 ): Promise<RunOutcome> {
   const { aws, injector } = ctx;
   const installation = await forkInstallation(aws, job.snapshot, ctx.nextName(), { onClient: injector.attach });
+  injectorOf.set(installation, injector);
   try {
     await aws.clearEmails();
     injector.arm(plan);
@@ -101,12 +102,20 @@ export async function runOnFork(
       }
       injector.disarm();
     }
-    const dump = await dumpInstallation(installation, await aws.sentEmails());
+    const dump = withOutside(await dumpInstallation(installation, await aws.sentEmails()), job.outside?.(installation));
     return { dump, calls, callNames, fired, firstError, retryError };
   } finally {
     injector.disarm();
     await destroyInstallation(installation);
   }
+}
+
+/** The dump with the state of the job's outside ports (the accounting system's documents) as items `outside|…`. */
+function withOutside(dump: StateDump, outside: Record<string, string> | undefined): StateDump {
+  if (!outside) return dump;
+  const items = { ...dump.items };
+  for (const [key, value] of Object.entries(outside)) items[`outside|${key}`] = value;
+  return { ...dump, items };
 }
 
 /** Compares a scenario's outcome with the clean dump. */

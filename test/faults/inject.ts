@@ -8,6 +8,10 @@
  * - `crash`: the call is made and succeeds, then the job dies: this call and every later call
  *            of the same attempt throw, so none of the job's remaining code has an effect.
  *
+ * Calls to a port outside AWS (the accounting system of the `books` job) are counted and
+ * faulted the same way when the job routes them through `outside` (the fault is thrown as the
+ * port's own transient error would be: an InjectedFault, never BooksRefused).
+ *
  * It also remembers the receipt handles of the SQS messages an attempt received, so that the
  * harness can make them visible again before the retry (as SQS does once the visibility
  * timeout of a crashed worker has passed).
@@ -17,9 +21,12 @@ import type { AwsClients } from '../../functions/adapters/aws/aws-deps.js';
 export type FaultMode = 'error' | 'lost' | 'crash';
 export const FAULT_MODES: readonly FaultMode[] = ['error', 'lost', 'crash'];
 
+/** The AWS clients, and the outside ports a job routes through `outside`. */
+export type CallService = keyof AwsClients | 'books';
+
 export interface CallRecord {
   readonly n: number;
-  readonly service: keyof AwsClients;
+  readonly service: CallService;
   readonly command: string;
 }
 
@@ -49,6 +56,9 @@ interface Stack {
     options: { step: 'initialize'; name: string; priority?: 'high'; override?: boolean },
   ): void;
 }
+
+/** The injector attached to each forked installation's clients: a job routes its outside ports through it. */
+export const injectorOf = new WeakMap<object, FaultInjector>();
 
 export class FaultInjector {
   /** Calls counted while armed. */
@@ -95,19 +105,43 @@ export class FaultInjector {
     next: Handler,
   ): Promise<HandlerOutput> {
     if (!this.armed) return next(args);
+    const name = command.replace(/Command$/, '');
+    return this.count(
+      service,
+      name,
+      () => next(args),
+      (result) => {
+        if (name === 'ReceiveMessage') this.remember(args.input, result.output);
+      },
+    );
+  }
+
+  /** A call of an outside port (the fake accounting system), counted and faulted as an AWS call is. */
+  async outside<T>(service: CallService, command: string, call: () => Promise<T>): Promise<T> {
+    if (!this.armed) return call();
+    return this.count(service, command, call);
+  }
+
+  /** `seen`: what must know a call's result even when its response is then lost (received messages). */
+  private async count<T>(
+    service: CallService,
+    command: string,
+    call: () => Promise<T>,
+    seen?: (result: T) => void,
+  ): Promise<T> {
     if (this.dead) throw this.dead;
-    const call: CallRecord = { n: this.calls.length + 1, service, command: command.replace(/Command$/, '') };
-    this.calls.push(call);
+    const record: CallRecord = { n: this.calls.length + 1, service, command };
+    this.calls.push(record);
     const plan = this.plan;
-    const faulty = plan !== undefined && plan.k === call.n;
+    const faulty = plan !== undefined && plan.k === record.n;
     if (faulty && plan.mode === 'error') {
-      this.fired = new InjectedFault('error', call);
+      this.fired = new InjectedFault('error', record);
       throw this.fired;
     }
-    const result = await next(args);
-    if (call.command === 'ReceiveMessage') this.remember(args.input, result.output);
+    const result = await call();
+    seen?.(result);
     if (!faulty) return result;
-    this.fired = new InjectedFault(plan.mode, call, true);
+    this.fired = new InjectedFault(plan.mode, record, true);
     if (plan.mode === 'crash') this.dead = this.fired;
     throw this.fired;
   }

@@ -17,6 +17,7 @@
  * | void             | voidInvoice of an invoice with nothing paid (email included)            | after the billing job |
  * | auto-pay         | runAutoPay on 2026-03-02 (issue-date auto-pay: one charged, one declined, one over its cap) + drain both queues | after the billing job, payments on |
  * | webhook          | seven signed provider deliveries (payment twice, partial payment, refund, failure, dispute, unknown invoice) + drain both queues | after the billing job, payments on |
+ * | books            | publishBooks on 2026-03-02 to the fake accounting system (March's invoices, a credit note, one invoice refused, one with another total: the books_refused email); its calls faulted too | after the billing job, publishing on from 2026-02-01, February already published |
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -44,6 +45,11 @@ import { handleWebhookDelivery } from '../../functions/app/provider-events.js';
 import { runAutoPay } from '../../functions/app/auto-pay.js';
 import type { ProviderEvent } from '../../functions/app/ports.js';
 import { FakePaymentProvider, fakeDelivery } from '../fakes/fake-payment-provider.js';
+import { FakeAccountingSystem } from '../fakes/fake-accounting-system.js';
+import { publishBooks, type PublishBooksDeps } from '../../functions/app/publish-books.js';
+import type { AccountingSystem } from '../../functions/app/books-ports.js';
+import { DEFAULT_ACCOUNTS } from '../../functions/domain/reference/settings.js';
+import { injectorOf, type FaultInjector } from './inject.js';
 
 export type JobName =
   | 'ingest'
@@ -57,7 +63,8 @@ export type JobName =
   | 'credit-note'
   | 'void'
   | 'webhook'
-  | 'auto-pay';
+  | 'auto-pay'
+  | 'books';
 export const JOB_NAMES: readonly JobName[] = [
   'ingest',
   'ingest-duplicate',
@@ -71,6 +78,7 @@ export const JOB_NAMES: readonly JobName[] = [
   'void',
   'webhook',
   'auto-pay',
+  'books',
 ];
 /** The jobs that start from the billing job's snapshot. */
 const AFTER_BILLING: readonly JobName[] = [
@@ -81,6 +89,7 @@ const AFTER_BILLING: readonly JobName[] = [
   'void',
   'webhook',
   'auto-pay',
+  'books',
 ];
 const APPROVAL_DAY: IsoDate = '2026-03-03';
 const FAULT_ACTOR = 'faults';
@@ -90,6 +99,8 @@ export interface Job {
   /** The installation holding the state before the job (never run on: forked per scenario). */
   readonly snapshot: LocalInstallation;
   run(installation: LocalInstallation): Promise<void>;
+  /** The state of the outside ports the job changed (the books' documents), compared like the table's items. */
+  outside?(installation: LocalInstallation): Record<string, string>;
 }
 
 const FROM: IsoDate = '2026-01-01';
@@ -275,11 +286,14 @@ export async function buildTimeline(
       await i.drain(i.queues.work, WorkMessageSchema, (message) => handleWorkMessage(i.deps, message));
       await drainDiscrepancies(i);
     },
+    books: async (i) => {
+      await publishBooks(withBooks(i), { today: WEBHOOK_DAY });
+    },
   };
-  const jobs = only.map((name) => {
+  const jobs = only.map((name): Job => {
     const snapshot = snapshots.get(name);
     if (!snapshot) throw new Error(`No snapshot for job ${name}`);
-    return { name, snapshot, run: runs[name] };
+    return { name, snapshot, run: runs[name], ...(name === 'books' ? { outside: booksState } : {}) };
   });
   return { jobs, reference, payments, setupSeconds: (performance.now() - started) / 1000, installations: () => all };
 }
@@ -320,7 +334,8 @@ async function afterBillingSnapshots(
     await billingJob(snapshot);
     snapshots.set('approval', snapshot);
   }
-  if (!['credit-note', 'void', 'webhook', 'auto-pay'].some((j) => only.includes(j as JobName))) return undefined;
+  if (!['credit-note', 'void', 'webhook', 'auto-pay', 'books'].some((j) => only.includes(j as JobName)))
+    return undefined;
   const snapshot = await fork('after-billing', billing);
   await billingJob(snapshot);
   if (only.includes('webhook')) {
@@ -339,6 +354,8 @@ async function afterBillingSnapshots(
   );
   const [credit, voided] = open;
   if (!credit || !voided) throw new Error('The billing job issued fewer than two unpaid invoices');
+  if (only.includes('books'))
+    snapshots.set('books', await booksSnapshot(await fork('books', snapshot), credit.invoice.number));
   snapshots.set('credit-note', snapshot);
   snapshots.set('void', snapshot);
   return { credit: credit.invoice.number, void: voided.invoice.number };
@@ -483,4 +500,78 @@ async function putAndIngest(installation: LocalInstallation, path: string): Prom
   const key = inboxKey(basename(path));
   await installation.deps.usage.put(key, await readFile(path));
   await ingestUsageFile(installation.deps, { key, today: FROM });
+}
+
+/** The books as they were before the books job: February published (forked per installation). */
+let booksBefore: FakeAccountingSystem | undefined;
+const booksOf = new WeakMap<LocalInstallation, FakeAccountingSystem>();
+
+/**
+ * The snapshot of the books job: publishing to Xero from 2026-02-01, a credit note on `credited`,
+ * February's documents already published by the run of 2026-02-28, and the books set to refuse
+ * one March invoice and to compute another total for a second.
+ */
+async function booksSnapshot(installation: LocalInstallation, credited: string): Promise<LocalInstallation> {
+  await updateReference(installation, (reference) => ({
+    ...reference,
+    settings: {
+      ...reference.settings,
+      accounting: {
+        ...(reference.settings.accounting ?? DEFAULT_ACCOUNTS),
+        publish: { system: 'xero', from: '2026-02-01' },
+      },
+    },
+  }));
+  await issueCreditNote(installation.deps, {
+    invoiceNumber: credited,
+    amount: new Dec('10.00'),
+    reason: 'fault sweep credit',
+    today: WEBHOOK_DAY,
+    by: FAULT_ACTOR,
+    requestKey: 'fault-books-credit',
+  });
+  booksBefore = new FakeAccountingSystem('xero');
+  await publishBooks({ ...installation.deps, books: { system: booksBefore } }, { today: '2026-02-28' });
+  const march = (await installation.deps.ledger.listInvoices())
+    .map((i) => i.invoice)
+    .filter((i) => i.issueDate === BILLING_DAY && i.number !== credited);
+  const [refused, differs] = march;
+  if (!refused || !differs) throw new Error('The billing job issued fewer than three invoices');
+  booksBefore.refuse('invoice', refused.number, 'Account code 4000 is not a valid code for this document.');
+  booksBefore.reportTotal('invoice', differs.number, differs.total.plus('0.01'));
+  return installation;
+}
+
+/** The installation's deps with its own copy of the books, every call routed through the fault injector. */
+function withBooks(installation: LocalInstallation): PublishBooksDeps {
+  let books = booksOf.get(installation);
+  if (!books) {
+    if (!booksBefore) throw new Error('No books snapshot');
+    booksOf.set(installation, (books = booksBefore.clone()));
+  }
+  const injector = injectorOf.get(installation);
+  return { ...installation.deps, books: { system: injector ? faultedBooks(books, injector) : books } };
+}
+
+function faultedBooks(books: AccountingSystem, injector: FaultInjector): AccountingSystem {
+  const via = <T>(command: string, call: () => Promise<T>): Promise<T> => injector.outside('books', command, call);
+  return {
+    system: books.system,
+    findCustomer: (id) => via('findCustomer', () => books.findCustomer(id)),
+    createCustomer: (c, key) => via('createCustomer', () => books.createCustomer(c, key)),
+    findDocument: (kind, key) => via('findDocument', () => books.findDocument(kind, key)),
+    createInvoice: (i, c, key) => via('createInvoice', () => books.createInvoice(i, c, key)),
+    createCreditNote: (n, c, i, key) => via('createCreditNote', () => books.createCreditNote(n, c, i, key)),
+    createPayment: (p, i, key) => via('createPayment', () => books.createPayment(p, i, key)),
+  };
+}
+
+/** What the books hold after the job: each document's ids (a duplicate shows two), total and references. */
+function booksState(installation: LocalInstallation): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of booksOf.get(installation)?.created ?? []) {
+    const id = `books|${d.kind}#${d.key}`;
+    out[id] = out[id] === undefined ? JSON.stringify(d) : `${out[id]} + ${JSON.stringify(d)}`;
+  }
+  return out;
 }

@@ -24,6 +24,7 @@ const STRIDE: Record<JobName, number> = {
   void: 11,
   webhook: 13,
   'auto-pay': 13,
+  books: 13,
 };
 const JOBS: readonly JobName[] = JOB_NAMES;
 

@@ -138,6 +138,7 @@ export class DynamoDbLedger implements Ledger {
   readonly getBooksRecord: Ledger['getBooksRecord'] = (...args) => this.books.getBooksRecord(...args);
   readonly putBooksRecord: Ledger['putBooksRecord'] = (...args) => this.books.putBooksRecord(...args);
   readonly listBooksRecords: Ledger['listBooksRecords'] = (...args) => this.books.listBooksRecords(...args);
+  readonly markBooksReported: Ledger['markBooksReported'] = (...args) => this.books.markBooksReported(...args);
   readonly creditNoteOfRequest: Ledger['creditNoteOfRequest'] = (...args) =>
     this.creditNotes.creditNoteOfRequest(...args);
   readonly clientCredits: Ledger['clientCredits'] = (...args) => this.creditNotes.clientCredits(...args);
