@@ -17,6 +17,7 @@ import { addCreditNoteCommands } from './credit-note-commands.js';
 import { addChargeCommands } from './charge-commands.js';
 import { addStatementCommands } from './statement-commands.js';
 import { addExportCommands } from './export-commands.js';
+import { addBooksConnectCommand } from './books-connect.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -115,6 +116,8 @@ export function buildProgram(): Command {
   addChargeCommands(program);
   addStatementCommands(program);
   addExportCommands(program);
+  // After any module that makes `accounting` itself: connect joins that command.
+  addBooksConnectCommand(program);
   return program;
 }
 
