@@ -18,6 +18,7 @@ import { addChargeCommands } from './charge-commands.js';
 import { addStatementCommands } from './statement-commands.js';
 import { addExportCommands } from './export-commands.js';
 import { addBooksCommands } from './books-commands.js';
+import { addBooksConnectCommand } from './books-connect.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -117,6 +118,8 @@ export function buildProgram(): Command {
   addStatementCommands(program);
   addExportCommands(program);
   addBooksCommands(program);
+  // After any module that makes `accounting` itself: connect joins that command.
+  addBooksConnectCommand(program);
   return program;
 }
 

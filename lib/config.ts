@@ -110,6 +110,11 @@ export const DeploymentConfigSchema = z
         statements: ScheduleExpression.default('cron(30 8 * * ? *)'),
         /** Auto-pay (only with `payments`): daily at 07:30, before dunning. */
         autoPay: ScheduleExpression.optional(),
+        /**
+         * Publishing to the books (only with `books`): daily at 08:45, after auto-pay and dunning
+         * applied the day's payments, before the aging report (docs/deploy.md, "Connect the books").
+         */
+        books: ScheduleExpression.optional(),
       })
       .strict()
       .prefault({}),
@@ -131,6 +136,12 @@ export const DeploymentConfigSchema = z
      * were without it.
      */
     payments: z.boolean().default(false),
+    /**
+     * Publishing to QuickBooks Online or Xero (docs/accounting.md, "Publishing"): the daily
+     * books-publish job and the secret holding its OAuth2 connection (docs/deploy.md, "Connect
+     * the books"). Off by default: the stacks are then exactly what they were without it.
+     */
+    books: z.boolean().default(false),
   })
   .strict();
 

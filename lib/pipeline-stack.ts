@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import type { DeploymentConfig } from './config.js';
 import { atLeastOneAlarm } from './constructs/alarm.js';
 import { autoPayJob } from './constructs/auto-pay-job.js';
+import { BooksJob } from './constructs/books-job.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
 import { statementsJob } from './constructs/statements-job.js';
@@ -60,6 +61,8 @@ export class PipelineStack extends Stack {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The payments endpoint and its secrets (CDK config `payments: true`); undefined when off. */
   public readonly payments?: PaymentsEndpoint;
+  /** The books-publish job and its secret (CDK config `books: true`); undefined when off. */
+  public readonly books?: BooksJob;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -419,6 +422,21 @@ export class PipelineStack extends Stack {
         })
       : undefined;
 
+    // ---- publishing to the books (docs/accounting.md "Publishing"): only with `books: true` ----
+    // Reads the ledger and records what it published; its one email (refusals) is stored, then sent.
+    this.books = config.books
+      ? new BooksJob(this, 'Books', {
+          job,
+          ...(config.schedules.books ? { expression: config.schedules.books } : {}),
+          grants: [
+            tableAccess,
+            readPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            sendsEmail(),
+          ],
+        })
+      : undefined;
+
     const jobs: Record<string, Job> = {
       'ingest-file': ingest,
       'apply-payments': applyPayments,
@@ -433,6 +451,7 @@ export class PipelineStack extends Stack {
       collector,
       ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),
       ...(autoPay ? { 'auto-pay': autoPay } : {}),
+      ...(this.books ? { 'books-publish': this.books.job } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
     this.jobs = Object.fromEntries(

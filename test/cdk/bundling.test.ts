@@ -29,6 +29,8 @@ const LAMBDA_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
+  // Set by the stack on books-publish only (CDK config `books: true`).
+  BOOKS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:TrueUpBooksSecret-AbCdEf',
 };
 
 /** Runs an ES module script with Node, as Lambda would load the bundle; returns stdout. */
@@ -60,6 +62,7 @@ describe('Lambda bundles', () => {
       'apply-payments',
       'auto-pay',
       'billing-run',
+      'books-publish',
       'collector',
       'discrepancy-worker',
       'dunning-run',
