@@ -7,7 +7,9 @@
  *   currency, overpayment → unapplied with an `unapplied_payment` discrepancy;
  * - a refund: a payment `re_…` with the negative amount, applied the same way;
  * - a failure: a `payment_failed` discrepancy (the invoice is untouched, so dunning continues);
- * - a dispute: the invoice is marked disputed (dunning stops) and the billing team alerted once.
+ * - a dispute: the invoice is marked disputed (dunning stops) and the billing team alerted once;
+ * - the provider's fee: kept with its payment when the read knows it, or added once later
+ *   (`fee_reported`), never holding up the money.
  *
  * Retry-safe without a lock: every effect is idempotent by its own key (payment id, discrepancy
  * id, outbox key, the invoice's first dispute date), and the event is recorded in the event log
