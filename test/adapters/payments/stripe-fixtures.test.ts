@@ -141,7 +141,10 @@ describe('recorded Stripe events', () => {
     const charge = event.data.object as Stripe.Charge;
     const noted = { kind: 'noted', id: 'evt_1QUSD0003', invoiceNumber: 'INV-2026-000001' };
     const variant = (change: Partial<Stripe.Charge>) =>
-      toProviderEvent({ ...event, data: { ...event.data, object: { ...charge, ...change } } } as Stripe.Event, lookups);
+      toProviderEvent(
+        { ...event, data: { ...event.data, object: { ...charge, ...change } } } as unknown as Stripe.Event,
+        lookups,
+      );
     await expect(variant({ balance_transaction: null })).resolves.toMatchObject(noted);
     await expect(variant({ status: 'pending' })).resolves.toMatchObject(noted);
   });
