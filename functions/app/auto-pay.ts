@@ -176,6 +176,9 @@ async function attemptAutoPay(
   await sendAutoPayEmail(deps, reference, client, account, payment, today);
   await record(deps, succeeded);
   await applyPaymentNow(deps, payment, today);
+  // The provider's fee, when the charge's answer already knows it; otherwise (or when a run dies
+  // before this) the provider's webhook brings it with the same payment id.
+  if (result.payment.fee) await deps.ledger.recordPaymentFee(payment.paymentId, result.payment.fee);
   return succeeded;
 }
 

@@ -102,7 +102,12 @@ export function reviveInvoice(json: Json): Invoice {
 
 export function revivePayment(json: Json): Payment {
   const p = json as unknown as Payment;
-  return { ...p, amount: dec(p.amount), ...(p.surcharge !== undefined ? { surcharge: dec(p.surcharge) } : {}) };
+  return {
+    ...p,
+    amount: dec(p.amount),
+    ...(p.surcharge !== undefined ? { surcharge: dec(p.surcharge) } : {}),
+    ...(p.fee !== undefined ? { fee: dec(p.fee) } : {}),
+  };
 }
 
 export function reviveLateFee(json: Json): LateFee {

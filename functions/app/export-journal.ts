@@ -10,7 +10,14 @@
  * the same but carry only the month, so they are not read.
  */
 import { createHash } from 'node:crypto';
-import { buildJournal, journalTotals, type JournalDocumentType, type JournalEntry } from '../domain/journal.js';
+import {
+  buildJournal,
+  journalTotals,
+  unpostedFees,
+  type JournalDocumentType,
+  type JournalEntry,
+  type UnpostedFee,
+} from '../domain/journal.js';
 import type { Period } from '../domain/dates.js';
 import { formatMoney } from '../domain/money.js';
 import { DEFAULT_ACCOUNTS } from '../domain/reference/settings.js';
@@ -44,6 +51,17 @@ export interface JournalManifest {
   readonly totals: Record<string, { readonly debit: string; readonly credit: string }>;
   /** Of the CSV's bytes (UTF-8). */
   readonly sha256: string;
+  /**
+   * Provider fees of the period's payments the journal does not post (in the provider's
+   * settlement currency, not the payment's): only when there are any.
+   */
+  readonly feesNotPosted?: readonly {
+    readonly payment: string;
+    readonly date: string;
+    readonly fee: string;
+    readonly currency: string;
+    readonly paymentCurrency: string;
+  }[];
 }
 
 export interface JournalExport {
@@ -71,7 +89,7 @@ export async function exportJournal(deps: ExportJournalDeps, input: { period: Pe
     clients: reference.clients,
   });
   const csv = journalCsv(entries);
-  const manifest = journalManifest(input.period, entries, csv);
+  const manifest = journalManifest(input.period, entries, csv, unpostedFees({ period: input.period, payments }));
   return { entries, csv, manifest, manifestJson: `${JSON.stringify(manifest, null, 2)}\n` };
 }
 
@@ -92,7 +110,12 @@ export function journalCsv(entries: readonly JournalEntry[]): string {
   return [[...JOURNAL_CSV_HEADER], ...rows].map((cells) => `${cells.join(',')}\r\n`).join('');
 }
 
-export function journalManifest(period: Period, entries: readonly JournalEntry[], csv: string): JournalManifest {
+export function journalManifest(
+  period: Period,
+  entries: readonly JournalEntry[],
+  csv: string,
+  notPosted: readonly UnpostedFee[] = [],
+): JournalManifest {
   const documents: Record<JournalDocumentType, number> = { invoice: 0, credit_note: 0, payment: 0, refund: 0 };
   const seen = new Set<string>();
   for (const e of entries) {
@@ -111,5 +134,16 @@ export function journalManifest(period: Period, entries: readonly JournalEntry[]
     documents,
     totals,
     sha256: createHash('sha256').update(csv, 'utf8').digest('hex'),
+    ...(notPosted.length > 0
+      ? {
+          feesNotPosted: notPosted.map((f) => ({
+            payment: f.paymentId,
+            date: f.date,
+            fee: formatMoney(f.fee, f.currency),
+            currency: f.currency,
+            paymentCurrency: f.paymentCurrency,
+          })),
+        }
+      : {}),
   };
 }

@@ -402,6 +402,12 @@ export interface PaymentBook {
     payment: Payment,
     applied: { invoice: PayableInvoice; amount: Dec; stillOpen: boolean } | undefined,
   ): Promise<RecordPaymentResult>;
+  /**
+   * Adds the provider's fee to a stored payment (pending or recorded) that has none, by a
+   * conditional write: `recorded`; `known` when it has a fee already (the first one stays,
+   * a redelivery changes nothing); `missing` when no payment has this id (yet).
+   */
+  recordPaymentFee(paymentId: string, fee: ProviderFee): Promise<'recorded' | 'known' | 'missing'>;
 }
 
 /**
@@ -463,6 +469,14 @@ export interface ProviderPayment {
   readonly currency: string;
   readonly method?: PaymentMethodType | string;
   readonly methodDetail?: string;
+  /** What the provider kept, once it is known (Stripe: the charge's balance transaction). */
+  readonly fee?: ProviderFee;
+}
+
+/** A provider's fee in its settlement currency (upper case), which can differ from the payment's. */
+export interface ProviderFee {
+  readonly amount: Dec;
+  readonly currency: string;
 }
 
 export interface ProviderRefund {
@@ -474,6 +488,8 @@ export interface ProviderRefund {
   /** Positive: the money given back. */
   readonly amount: Dec;
   readonly currency: string;
+  /** The refund's fee as the provider reports it (usually 0: the payment's fee is not returned). */
+  readonly fee?: ProviderFee;
 }
 
 /** A verified webhook event, in TrueUp's terms. `created` is epoch seconds. */
@@ -508,6 +524,21 @@ export type ProviderEvent =
       readonly disputeId: string;
       readonly payment: ProviderPayment;
       readonly reason: string;
+    }
+  /**
+   * The provider's fee of a payment became known after the payment (Stripe `charge.updated`
+   * once the charge's balance transaction exists): added to the recorded payment once.
+   * `chargeCreated` (epoch seconds) tells a fresh payment from an old charge edited later.
+   */
+  | {
+      readonly kind: 'fee_reported';
+      readonly id: string;
+      readonly type: string;
+      readonly created: number;
+      readonly paymentReference: string;
+      readonly invoiceNumber: string | undefined;
+      readonly fee: ProviderFee;
+      readonly chargeCreated: number;
     }
   /** A verified event TrueUp handles by only recording it (e.g. a bank debit's checkout completed, not yet paid). */
   | {

@@ -7,7 +7,9 @@
  *   currency, overpayment → unapplied with an `unapplied_payment` discrepancy;
  * - a refund: a payment `re_…` with the negative amount, applied the same way;
  * - a failure: a `payment_failed` discrepancy (the invoice is untouched, so dunning continues);
- * - a dispute: the invoice is marked disputed (dunning stops) and the billing team alerted once.
+ * - a dispute: the invoice is marked disputed (dunning stops) and the billing team alerted once;
+ * - the provider's fee: kept with its payment when the read knows it, or added once later
+ *   (`fee_reported`), never holding up the money.
  *
  * Retry-safe without a lock: every effect is idempotent by its own key (payment id, discrepancy
  * id, outbox key, the invoice's first dispute date), and the event is recorded in the event log
@@ -29,6 +31,7 @@ import {
   type Outbox,
   type ProviderEvent,
   type ProviderEventLog,
+  type ProviderFee,
   type ProviderPayment,
   type ReferenceDataStore,
 } from './ports.js';
@@ -117,6 +120,8 @@ async function effects(
         outcome: await applyMoney(deps, providerPayment(event.payment, event.id, receivedOn), receivedOn),
         invoiceNumber: event.payment.invoiceNumber,
       };
+    case 'fee_reported':
+      return { outcome: await recordReportedFee(deps, event), invoiceNumber: event.invoiceNumber };
     case 'refunded': {
       const outcomes: string[] = [];
       for (const refund of event.refunds) {
@@ -129,6 +134,7 @@ async function effects(
           method: 'refund',
           reference: event.id,
           providerReference: refund.refundId,
+          ...feeFields(refund.fee),
         };
         outcomes.push(`${refund.refundId} ${await applyMoney(deps, payment, receivedOn)}`);
       }
@@ -162,6 +168,8 @@ function loggedOutcome(event: Exclude<ProviderEvent, { kind: 'unsupported' }>, o
       return `payment ${event.payment.providerReference}`;
     case 'refunded':
       return `refunds ${event.refunds.map((r) => r.refundId).join(', ') || 'none'}`;
+    case 'fee_reported':
+      return `fee of ${event.paymentReference}`;
     default:
       return outcome;
   }
@@ -180,15 +188,52 @@ export function providerPayment(money: ProviderPayment, eventId: string, receive
     providerReference: money.providerReference,
     ...(money.methodDetail !== undefined ? { methodDetail: money.methodDetail } : {}),
     ...(money.surcharge !== undefined && !money.surcharge.isZero() ? { surcharge: money.surcharge } : {}),
+    ...feeFields(money.fee),
   };
 }
 
-/** Applies money by the SPEC §6 rules; `duplicate` when this payment id was recorded before. */
+function feeFields(fee: ProviderFee | undefined): Pick<Payment, 'fee' | 'feeCurrency'> {
+  return fee ? { fee: fee.amount, feeCurrency: fee.currency } : {};
+}
+
+/**
+ * Applies money by the SPEC §6 rules; `duplicate` when this payment id was recorded before.
+ * A fee the provider reports with the money is then added to the payment if it has none: the
+ * payment may have been stored by an earlier event (or a concurrent delivery) before the fee
+ * was known, and this read is the one that knows it. Once: the first fee stays.
+ */
 async function applyMoney(deps: ProviderEventDeps, payment: Payment, today: IsoDate): Promise<string> {
   const outcome = await applyPaymentNow(deps, payment, today);
+  if (payment.fee !== undefined && payment.feeCurrency !== undefined)
+    await deps.ledger.recordPaymentFee(payment.paymentId, { amount: payment.fee, currency: payment.feeCurrency });
   if (!outcome) return 'duplicate';
   if (outcome.applied && outcome.unapplied) return 'applied, part unapplied';
   return outcome.applied ? 'applied' : 'unapplied';
+}
+
+/**
+ * How long after its charge a fee may arrive before its payment is recorded: Stripe sends a
+ * charge's events within seconds of each other and retries a failed delivery for three days.
+ */
+export const FEE_WAITS_FOR_PAYMENT_SECONDS = 3 * 86_400;
+
+/**
+ * A fee reported after its payment (Stripe `charge.updated`): added to the payment once. When
+ * the payment is not recorded yet (the payment's own delivery is still running, or comes
+ * later), a fresh charge's fee is refused with an error, so the provider delivers it again
+ * (the endpoint answers 500) and nothing is lost; an old charge (edited years later, never a
+ * TrueUp payment) is only noted.
+ */
+async function recordReportedFee(
+  deps: ProviderEventDeps,
+  event: Extract<ProviderEvent, { kind: 'fee_reported' }>,
+): Promise<string> {
+  const result = await deps.ledger.recordPaymentFee(event.paymentReference, event.fee);
+  if (result === 'recorded') return 'fee recorded';
+  if (result === 'known') return 'fee known';
+  if (event.created - event.chargeCreated <= FEE_WAITS_FOR_PAYMENT_SECONDS)
+    throw new Error(`The fee of payment ${event.paymentReference} arrived before the payment: retry the delivery`);
+  return 'fee noted, no such payment';
 }
 
 /**

@@ -232,6 +232,15 @@ export interface Payment {
   readonly methodDetail?: string;
   /** A card surcharge paid on top of the invoice amount (not applied to the invoice). */
   readonly surcharge?: Dec;
+  /**
+   * What the payment provider kept of this money (Stripe's balance transaction `fee`), in
+   * `feeCurrency` (the provider account's settlement currency); absent until the provider
+   * reports it. A refund's fee as the provider reports it (usually 0; negative when a fee is
+   * returned). Never applied to the invoice.
+   */
+  readonly fee?: Dec;
+  /** The fee's currency (upper case); present with `fee`. */
+  readonly feeCurrency?: string;
 }
 
 /** Everything a user describes in the data folder. */

@@ -12,7 +12,11 @@
  * - A payment received in P: Dr undeposited funds what was received; Cr accounts receivable
  *   the part its invoice took, Cr unapplied cash the rest; a card surcharge paid on top is
  *   received too (Dr undeposited funds, Cr surcharge income). A refund (a negative payment) is
- *   the same posting with the signs turned (`refund`).
+ *   the same posting with the signs turned (`refund`). The provider's fee, once the ledger has
+ *   it, is what the provider kept of the money: Dr provider fees, Cr undeposited funds, in the
+ *   same document and on the same date (a refund's fee as the provider reported it, usually 0).
+ *   A fee in another currency than the payment's (the provider's settlement currency) is not
+ *   posted: `unpostedFees` lists it for the manifest.
  *
  * A posting of a negative amount goes to the other side (a credit line is a Dr of income), and
  * postings of 0 are left out. Amounts are taken as the ledger has them (already rounded to the
@@ -247,8 +251,59 @@ function paymentDocument(
               memo: `${label}: card surcharge`,
             },
           ]),
+      ...feePostings(payment, accounts, `${label}: provider fee`),
     ],
   };
+}
+
+/** What the provider kept: Dr provider fees, Cr undeposited funds (a returned fee: the other way). */
+function feePostings(payment: Payment, accounts: AccountingSettings, memo: string): Posting[] {
+  const fee = postedFee(payment);
+  if (fee === undefined) return [];
+  return [
+    { account: accounts.providerFees, amount: fee, memo },
+    { account: accounts.undepositedFunds, amount: fee.negated(), memo },
+  ];
+}
+
+/** The payment's fee when the journal can post it: known, and in the payment's own currency. */
+function postedFee(payment: Payment): Dec | undefined {
+  return payment.fee !== undefined && payment.feeCurrency === payment.currency ? payment.fee : undefined;
+}
+
+/** A provider's fee the journal leaves out: in another currency than its payment's. */
+export interface UnpostedFee {
+  readonly paymentId: string;
+  readonly date: IsoDate;
+  readonly fee: Dec;
+  readonly currency: string;
+  readonly paymentCurrency: string;
+}
+
+/**
+ * The fees of the period's payments that are not posted: each in the provider's settlement
+ * currency, not the payment's, so the payment's document cannot carry it (one currency per
+ * document) and converting it is the accountant's call. By date, then payment id.
+ */
+export function unpostedFees(input: Pick<JournalInput, 'period' | 'payments'>): UnpostedFee[] {
+  const from = firstDay(input.period);
+  const to = lastDay(input.period);
+  return input.payments
+    .filter((p) => p.receivedOn >= from && p.receivedOn <= to && !p.amount.isZero())
+    .flatMap((p) =>
+      p.fee !== undefined && !p.fee.isZero() && p.feeCurrency !== p.currency
+        ? [
+            {
+              paymentId: p.paymentId,
+              date: p.receivedOn,
+              fee: p.fee,
+              currency: p.feeCurrency ?? '',
+              paymentCurrency: p.currency,
+            },
+          ]
+        : [],
+    )
+    .sort((a, b) => compare(a.date, b.date) || compare(a.paymentId, b.paymentId));
 }
 
 /** The postings summed per account, in the order each account first appears. */

@@ -187,6 +187,36 @@ describe.each(implementations)('%s', (_name, make) => {
     expect(await ledger.listInvoices({ openOnly: true })).toEqual([]);
   });
 
+  it("keeps a payment's provider fee once: with the payment, or added later, pending or recorded", async () => {
+    const { ledger } = await make();
+    await ledger.issueNumberedInvoice(issuedInvoice(), []);
+    const feeText = async (id: string) => {
+      const all = [...(await ledger.pendingPayments('9999-12-31')), ...(await ledger.recordedPayments())];
+      const p = all.find((x) => x.paymentId === id);
+      return p?.fee === undefined ? undefined : `${p.fee.toFixed()} ${p.feeCurrency}`;
+    };
+    const withFee: Payment = { ...payment('P1', '40'), fee: d('1.46'), feeCurrency: 'USD' };
+    await ledger.addPayments([withFee, payment('P2', '60')]);
+    expect(await feeText('P1')).toBe('1.46 USD');
+    expect(await feeText('P2')).toBeUndefined();
+
+    // Added to a pending payment without one; the first fee stays; an unknown payment is missing.
+    expect(await ledger.recordPaymentFee('P2', { amount: d('2.04'), currency: 'USD' })).toBe('recorded');
+    expect(await ledger.recordPaymentFee('P2', { amount: d('9.99'), currency: 'USD' })).toBe('known');
+    expect(await ledger.recordPaymentFee('P1', { amount: d('9.99'), currency: 'USD' })).toBe('known');
+    expect(await ledger.recordPaymentFee('P9', { amount: d('1'), currency: 'USD' })).toBe('missing');
+    expect(await ledger.recordedPayments()).toEqual([]); // a fee records no payment
+
+    // Recording the payment keeps its fee; a fee added after recording is read back exactly.
+    const target = (await ledger.paymentTarget(payment('P2', '60'))).invoice!;
+    await ledger.recordPayment(payment('P2', '60'), { invoice: target, amount: d(60), stillOpen: true });
+    expect(await feeText('P2')).toBe('2.04 USD');
+    await ledger.addPayments([payment('P3', '-10')]);
+    await ledger.recordPayment(payment('P3', '-10'), undefined);
+    expect(await ledger.recordPaymentFee('P3', { amount: d('0.123'), currency: 'KWD' })).toBe('recorded');
+    expect(await feeText('P3')).toBe('0.123 KWD');
+  });
+
   it('records a dunning step and its fee once, bills the fee once, and forgets a bounced step', async () => {
     const { ledger } = await make();
     await ledger.issueNumberedInvoice(issuedInvoice(), []);

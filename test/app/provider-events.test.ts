@@ -198,6 +198,98 @@ describe('webhook: money in', () => {
   });
 });
 
+describe('webhook: provider fees', () => {
+  const usd = (amount: string) => ({ amount: d(amount), currency: 'USD' });
+  const feeReported = (eventId: string, amount: string, chargeCreated = FEB_10 - 60): ProviderEvent => ({
+    kind: 'fee_reported',
+    id: eventId,
+    type: 'charge.updated',
+    created: FEB_10,
+    paymentReference: 'pi_1',
+    invoiceNumber: INV,
+    fee: usd(amount),
+    chargeCreated,
+  });
+  /** The payment's fee as the ledger keeps it: `3.20 USD`, or undefined. */
+  async function feeOf(deps: PaymentsDeps, paymentId = 'pi_1'): Promise<string | undefined> {
+    const payment = [
+      ...(await deps.ledger.recordedPayments()),
+      ...(await deps.ledger.pendingPayments('9999-12-31')),
+    ].find((p) => p.paymentId === paymentId);
+    return payment?.fee === undefined ? undefined : `${payment.fee.toFixed(2)} ${payment.feeCurrency}`;
+  }
+
+  it('records the fee with its payment; a redelivery and a later event keep the one fee', async () => {
+    const deps = await setup();
+
+    const first = await deliver(deps, paid('pi_1', { fee: usd('3.20') })('evt_1'));
+    const again = await deliver(deps, paid('pi_1', { fee: usd('3.20') })('evt_1'));
+    const later = await deliver(deps, paid('pi_1', { fee: usd('9.99') })('evt_2', 'checkout.session.completed'));
+    const reported = await deliver(deps, feeReported('evt_3', '9.99'));
+
+    expect([first.outcome, again.outcome, later.outcome, reported.outcome]).toEqual([
+      'applied',
+      'duplicate',
+      'duplicate',
+      'fee known',
+    ]);
+    expect(await feeOf(deps)).toBe('3.20 USD');
+    expect(await account(deps)).toEqual({ paid: '100.00', payments: [['pi_1', '100.00']] }); // never applied
+  });
+
+  it('adds a bank debit fee that arrives after its payment (charge.updated), once', async () => {
+    const deps = await setup();
+
+    await deliver(deps, paid('pi_1', { method: 'us_bank_account' })('evt_1'));
+    expect(await feeOf(deps)).toBeUndefined(); // applied without a fee: the fee never holds up the money
+    const reported = await deliver(deps, feeReported('evt_2', '0.80'));
+    const redelivered = await deliver(deps, feeReported('evt_2', '0.80'));
+
+    expect([reported.outcome, redelivered.outcome]).toEqual(['fee recorded', 'duplicate']);
+    expect(await feeOf(deps)).toBe('0.80 USD');
+    expect((await deps.ledger.listProviderEvents()).map((e) => [e.id, e.outcome])).toEqual([
+      ['evt_1', 'payment pi_1'],
+      ['evt_2', 'fee of pi_1'],
+    ]);
+  });
+
+  it('adds the fee a later event of the same payment knows (the next read)', async () => {
+    const deps = await setup();
+
+    await deliver(deps, paid('pi_1')('evt_1', 'checkout.session.completed'));
+    await deliver(deps, paid('pi_1', { fee: usd('3.20') })('evt_2'));
+
+    expect(await feeOf(deps)).toBe('3.20 USD');
+  });
+
+  it("refuses a fresh charge's fee that arrives before its payment (retried), and records it on the retry", async () => {
+    const deps = await setup();
+
+    await expect(deliver(deps, feeReported('evt_2', '3.20'))).rejects.toThrow(/arrived before the payment/);
+    expect(await deps.ledger.listProviderEvents()).toEqual([]); // not logged: the redelivery is handled
+    await deliver(deps, paid('pi_1')('evt_1'));
+    expect((await deliver(deps, feeReported('evt_2', '3.20'))).outcome).toBe('fee recorded');
+    expect(await feeOf(deps)).toBe('3.20 USD');
+  });
+
+  it("only notes an old charge's fee with no payment (a charge edited long after, never TrueUp's)", async () => {
+    const deps = await setup();
+    const answer = await deliver(deps, feeReported('evt_9', '3.20', FEB_10 - 4 * 86_400));
+    expect(answer).toEqual({ status: 200, outcome: 'fee noted, no such payment', eventId: 'evt_9' });
+    expect(await deps.ledger.recordedPayments()).toEqual([]);
+  });
+
+  it("keeps a refund's fee as reported (0: Stripe returns none)", async () => {
+    const deps = await setup();
+    await deliver(deps, paid('pi_1', { fee: usd('3.20') })('evt_1'));
+    const event = refund('evt_2', 're_1', '40.00');
+    if (event.kind !== 'refunded') throw new Error(event.kind);
+    await deliver(deps, { ...event, refunds: event.refunds.map((r) => ({ ...r, fee: usd('0') })) });
+    expect(await feeOf(deps, 're_1')).toBe('0.00 USD');
+    expect(await feeOf(deps)).toBe('3.20 USD');
+  });
+});
+
 describe('webhook: money that cannot be applied', () => {
   const unapplied = async (deps: PaymentsDeps) =>
     (await deps.ledger.listDiscrepancies()).map((x) => [x.type, x.amountAtStake?.toFixed(2), x.detail]);

@@ -19,7 +19,13 @@ import type {
 import { CreditNoteRefused, creditNoteFor } from '../../functions/domain/credit-note.js';
 import { lastDay, type IsoDate, type Period } from '../../functions/domain/dates.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
-import { accountBalance, buildJournal, journalTotals, type JournalEntry } from '../../functions/domain/journal.js';
+import {
+  accountBalance,
+  buildJournal,
+  journalTotals,
+  unpostedFees,
+  type JournalEntry,
+} from '../../functions/domain/journal.js';
 import { Dec, decimalText, fromMinorUnits, roundMoney, sum } from '../../functions/domain/money.js';
 import { DEFAULT_ACCOUNTS } from '../../functions/domain/reference/settings.js';
 
@@ -51,6 +57,9 @@ const eventArb = fc.oneof(
     minor: fc.integer({ min: -300_000, max: 900_000 }),
     date: day,
     otherCurrency: fc.boolean(),
+    // The provider's fee: none yet, or one (negative: returned), sometimes in another currency.
+    feeMinor: fc.option(fc.integer({ min: -500, max: 30_000 })),
+    feeOtherCurrency: fc.boolean(),
   }),
   fc.record({
     kind: fc.constant('credit' as const),
@@ -119,6 +128,8 @@ type EventSpec = {
   minor: number;
   date: IsoDate;
   otherCurrency?: boolean;
+  feeMinor?: number | null;
+  feeOtherCurrency?: boolean;
 };
 
 /** Applies the events in date order, as the daily runs would. */
@@ -131,12 +142,17 @@ function month(specs: InvoiceSpec[], events: EventSpec[]): Month {
     const account = accounts[event.invoice];
     const currency = account?.invoice.currency ?? 'USD';
     if (event.kind === 'payment') {
+      const paid = event.otherCurrency ? (currency === 'USD' ? 'EUR' : 'USD') : currency;
+      const feeCurrency = event.feeOtherCurrency ? (paid === 'USD' ? 'EUR' : 'USD') : paid;
       const payment: Payment = {
         paymentId: `P${String(event.id).padStart(3, '0')}`,
         invoiceNumber: account?.invoice.number ?? 'INV-NONE',
         amount: fromMinorUnits(event.minor, currency),
-        currency: event.otherCurrency ? (currency === 'USD' ? 'EUR' : 'USD') : currency,
+        currency: paid,
         receivedOn: event.date,
+        ...(event.feeMinor === null || event.feeMinor === undefined
+          ? {}
+          : { fee: fromMinorUnits(event.feeMinor, feeCurrency), feeCurrency }),
       };
       if (payment.amount.isZero()) continue;
       payments.push(payment);
@@ -219,10 +235,23 @@ describe('buildJournal over random months (property)', () => {
             }
           }
           expectTaxByRate(upTo, data);
-          // Every payment is posted once, whole: applied + unapplied = what was received.
+          // Every payment is posted once, whole: applied + unapplied = what was received, less
+          // the fees the provider kept (those in the payment's currency; the others are listed).
+          const posted = data.payments.filter((p) => p.fee !== undefined && p.feeCurrency === p.currency);
           const received = upTo.filter((e) => e.account === DEFAULT_ACCOUNTS.undepositedFunds);
           expect(decimalText(sum(received.map((e) => e.debit.minus(e.credit))))).toBe(
-            decimalText(sum(data.payments.map((p) => p.amount))),
+            decimalText(sum(data.payments.map((p) => p.amount)).minus(sum(posted.map((p) => p.fee!)))),
+          );
+          const fees = upTo.filter((e) => e.account === DEFAULT_ACCOUNTS.providerFees);
+          expect(decimalText(sum(fees.map((e) => e.debit.minus(e.credit))))).toBe(
+            decimalText(sum(posted.map((p) => p.fee!))),
+          );
+          const listed = PERIODS.flatMap((period) => unpostedFees({ period, payments: data.payments }));
+          expect(listed.map((f) => f.paymentId).sort()).toEqual(
+            data.payments
+              .filter((p) => p.fee !== undefined && !p.fee.isZero() && p.feeCurrency !== p.currency)
+              .map((p) => p.paymentId)
+              .sort(),
           );
         },
       ),

@@ -8,7 +8,13 @@ import type {
   Payment,
   Product,
 } from '../../functions/domain/billing-types.js';
-import { accountBalance, buildJournal, journalTotals, type JournalEntry } from '../../functions/domain/journal.js';
+import {
+  accountBalance,
+  buildJournal,
+  journalTotals,
+  unpostedFees,
+  type JournalEntry,
+} from '../../functions/domain/journal.js';
 import { Dec, decimalText, sum } from '../../functions/domain/money.js';
 import { DEFAULT_ACCOUNTS } from '../../functions/domain/reference/settings.js';
 
@@ -129,6 +135,57 @@ describe('buildJournal', () => {
       'P2 1250 Undeposited Funds Dr 14.13',
       'P2 4910 Card Surcharge Income Cr 14.13',
     ]);
+  });
+
+  it("posts the provider's fee: Dr provider fees, Cr undeposited funds, in the payment's document", () => {
+    const paid = account(INV, [{ paymentId: 'pi_1', amount: d('487.40'), receivedOn: '2026-03-10' }]);
+    const card = {
+      ...payment('pi_1', INV.number, '487.40'),
+      surcharge: d('14.13'),
+      fee: d('14.84'),
+      feeCurrency: 'USD',
+    };
+    const entries = journal({ invoices: [paid], payments: [card] }).filter((e) => e.documentType === 'payment');
+    // 2.9% of 501.53 is 14.54437 → 14.54, + 0.30: the money charged, surcharge included.
+    expect(rows(entries)).toEqual([
+      'pi_1 1250 Undeposited Funds Dr 487.4',
+      'pi_1 1200 Accounts Receivable Cr 487.4',
+      'pi_1 1250 Undeposited Funds Dr 14.13',
+      'pi_1 4910 Card Surcharge Income Cr 14.13',
+      'pi_1 6100 Payment Processing Fees Dr 14.84',
+      'pi_1 1250 Undeposited Funds Cr 14.84',
+    ]);
+    expect(entries.every((e) => e.date === '2026-03-10' && e.memo.startsWith('Payment pi_1'))).toBe(true);
+    const undeposited = accountBalance(entries, '1250 Undeposited Funds', 'USD');
+    expect(decimalText(undeposited)).toBe('486.69'); // what the provider pays out: 501.53 − 14.84
+    expect(unpostedFees({ period: '2026-03', payments: [card] })).toEqual([]);
+  });
+
+  it("posts a refund's fee as reported (a returned fee the other way), and leaves a zero fee out", () => {
+    const refunds = [
+      { ...payment('re_1', 'INV-NOPE', '-10.00'), fee: d('0'), feeCurrency: 'USD' },
+      { ...payment('re_2', 'INV-NOPE', '-20.00'), fee: d('-0.58'), feeCurrency: 'USD' },
+    ];
+    expect(rows(journal({ payments: refunds }))).toEqual([
+      're_1 1250 Undeposited Funds Cr 10',
+      're_1 2300 Unapplied Cash Dr 10',
+      're_2 1250 Undeposited Funds Cr 20',
+      're_2 2300 Unapplied Cash Dr 20',
+      're_2 6100 Payment Processing Fees Cr 0.58',
+      're_2 1250 Undeposited Funds Dr 0.58',
+    ]);
+  });
+
+  it("lists a fee in another currency than its payment's as not posted", () => {
+    const jpy = { ...payment('pi_2', 'INV-NOPE', '980'), currency: 'JPY', fee: d('0.66'), feeCurrency: 'USD' };
+    expect(rows(journal({ payments: [jpy] }))).toEqual([
+      'pi_2 1250 Undeposited Funds Dr 980',
+      'pi_2 2300 Unapplied Cash Cr 980',
+    ]);
+    expect(unpostedFees({ period: '2026-03', payments: [jpy] })).toEqual([
+      { paymentId: 'pi_2', date: '2026-03-10', fee: d('0.66'), currency: 'USD', paymentCurrency: 'JPY' },
+    ]);
+    expect(unpostedFees({ period: '2026-04', payments: [jpy] })).toEqual([]);
   });
 
   it('posts a payment for an unknown invoice wholly to unapplied cash, without a client', () => {

@@ -1,7 +1,8 @@
 /**
  * `trueup simulate` over a copy of the conformance data folder with a chart of accounts, credit
  * notes (a void, a credit, client credit), a refund, an overpayment and a payment for an unknown
- * invoice; then each month is exported through the use case. Checked: every month balances per
+ * invoice, and online auto-pay (card and bank debit) on the local Stripe stand-in, whose provider
+ * fees are posted; then each month is exported through the use case. Checked: every month balances per
  * currency and per document, the manifest counts and hashes the CSV, a second export gives the
  * same bytes, accounts receivable ties to the invoices' open balances at each month end, and
  * unapplied cash to the `unapplied_payment` discrepancies.
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJournal, type JournalExport } from '../../functions/app/export-journal.js';
 import type { LedgerInvoice, StoredDiscrepancy } from '../../functions/app/ports.js';
+import type { Payment } from '../../functions/domain/billing-types.js';
 import { lastDay, type Period } from '../../functions/domain/dates.js';
 import { invoiceBalance } from '../../functions/domain/invoice-balance.js';
 import { accountBalance } from '../../functions/domain/journal.js';
@@ -37,6 +39,7 @@ let root: string;
 const exports = new Map<Period, JournalExport>();
 const again = new Map<Period, JournalExport>();
 let invoices: LedgerInvoice[];
+let online: Payment[];
 let discrepancies: StoredDiscrepancy[];
 
 beforeAll(async () => {
@@ -56,7 +59,26 @@ beforeAll(async () => {
       .replace(/^(HRS,.*)$/m, '$1,4200 Professional Services'),
   );
   const settings = JSON.parse(await readFile(join(data, 'trueup.json'), 'utf8')) as Record<string, unknown>;
-  await writeFile(join(data, 'trueup.json'), JSON.stringify({ ...settings, accounting: { accountsReceivable: AR } }));
+  // Online payments on the local Stripe stand-in: auto-pay by card (K-001, K-004) and by bank
+  // debit (K-002, whose fee comes a day after the money), so the journal posts provider fees.
+  const stripe = { provider: 'stripe', methods: ['card', 'us_bank_account'], autoPayOn: 'due_date' };
+  await writeFile(
+    join(data, 'trueup.json'),
+    JSON.stringify({ ...settings, payments: stripe, accounting: { accountsReceivable: AR } }),
+  );
+  const clients = (await readFile(join(data, 'clients.csv'), 'utf8')).split('\n');
+  const autoPay: Record<string, string> = { 'K-001': 'cus_visa_k1', 'K-002': 'cus_ach_k2', 'K-004': 'cus_visa_k4' };
+  await writeFile(
+    join(data, 'clients.csv'),
+    clients
+      .map((row, i) => {
+        if (i === 0) return `${row},payment_customer_id,auto_pay`;
+        if (row === '') return row;
+        const customer = autoPay[row.split(',')[0]!];
+        return customer ? `${row},${customer},true` : `${row},,`;
+      })
+      .join('\n'),
+  );
   const result = await simulate({ data, from: '2025-01-28', to: TO, out: join(root, 'out'), keepRunning: true });
   try {
     const deps = result.runtime!.deps;
@@ -65,6 +87,7 @@ beforeAll(async () => {
       again.set(period, await exportJournal(deps, { period }));
     }
     invoices = await deps.ledger.listInvoices();
+    online = (await deps.ledger.recordedPayments()).filter((p) => p.providerReference?.startsWith('pi_'));
     discrepancies = await deps.ledger.listDiscrepancies();
   } finally {
     await result.runtime?.stop();
@@ -138,6 +161,21 @@ describe('the journal export over a simulated data folder', () => {
         expect(decimalText(accountBalance(upTo, AR, currency)), `${period} ${currency}`).toBe(decimalText(open));
       }
     });
+  });
+
+  it("posts each online payment's provider fee (Stripe's standard pricing on the stand-in) in its document", () => {
+    expect(online.length).toBeGreaterThanOrEqual(2);
+    expect(online.some((p) => p.method === 'us_bank_account')).toBe(true);
+    for (const payment of online) {
+      expect(payment.feeCurrency, payment.paymentId).toBe(payment.currency);
+      const entries = all().filter((e) => e.documentNumber === payment.paymentId);
+      const fee = entries.filter((e) => e.account === '6100 Payment Processing Fees');
+      expect(
+        fee.map((e) => [e.date, decimalText(e.debit)]),
+        payment.paymentId,
+      ).toEqual([[payment.receivedOn, decimalText(payment.fee!)]]);
+      expect(decimalText(sum(entries.map((e) => e.debit.minus(e.credit))))).toBe('0');
+    }
   });
 
   it('ties unapplied cash to the unapplied_payment discrepancies', () => {

@@ -12,6 +12,7 @@ import {
   type CheckoutRequest,
   type PaymentProvider,
   type ProviderEvent,
+  type ProviderFee,
   type SavedMethodCharge,
   type SavedMethodChargeResult,
 } from '../../functions/app/ports.js';
@@ -69,12 +70,16 @@ export function fakeDelivery(event: ProviderEvent): { payload: string; signature
 }
 
 function reviveEvent(event: ProviderEvent): ProviderEvent {
-  const money = <T extends { amount: Dec; surcharge?: Dec }>(p: T): T => ({
+  const fee = (f: ProviderFee): ProviderFee => ({ ...f, amount: new Dec(String(f.amount)) });
+  const money = <T extends { amount: Dec; surcharge?: Dec; fee?: ProviderFee }>(p: T): T => ({
     ...p,
     amount: new Dec(String(p.amount)),
     ...(p.surcharge !== undefined ? { surcharge: new Dec(String(p.surcharge)) } : {}),
+    ...(p.fee !== undefined ? { fee: fee(p.fee) } : {}),
   });
   switch (event.kind) {
+    case 'fee_reported':
+      return { ...event, fee: fee(event.fee) };
     case 'refunded':
       return { ...event, refunds: event.refunds.map(money) };
     case 'payment_succeeded':

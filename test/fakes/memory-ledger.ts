@@ -36,6 +36,7 @@ import type {
   LedgerInvoice,
   OutboxEntry,
   PayableInvoice,
+  ProviderFee,
   ReconciliationRecord,
   RecordPaymentResult,
   StoredDiscrepancy,
@@ -44,7 +45,7 @@ import type { IsoDate, Period } from '../../functions/domain/dates.js';
 import { compareText } from '../../functions/domain/reconcile-period.js';
 import { invoiceNumber } from '../../functions/app/run-billing.js';
 import type { ExpectedFeedRule } from '../../functions/domain/expected-feeds.js';
-import { Dec } from '../../functions/domain/money.js';
+import { Dec, decimalText } from '../../functions/domain/money.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import type {
   AppliedPayment,
@@ -97,7 +98,13 @@ export class MemoryLedger implements Ledger {
   private readonly counter = { value: 0, reserved: new Map<Period, { first: number; count: number }>() };
   private readonly payments = new Map<
     string,
-    { status: 'pending' | 'applied' | 'unapplied'; seq: number; data: string }
+    // The fee beside the data, as on DynamoDB: it can be added after the payment, once.
+    {
+      status: 'pending' | 'applied' | 'unapplied';
+      seq: number;
+      data: string;
+      fee?: { amount: string; currency: string };
+    }
   >();
   private readonly lateFees = new Map<string, { clientId: string; data: string; billedOn?: string }>();
   private readonly outbox = new Map<string, OutboxRow>();
@@ -326,7 +333,14 @@ export class MemoryLedger implements Ledger {
     for (const payment of payments) {
       this.paymentSeq += 1; // taken before the conditional put, as on DynamoDB
       if (this.payments.has(payment.paymentId)) continue;
-      this.payments.set(payment.paymentId, { status: 'pending', seq: this.paymentSeq, data: encode(payment) });
+      this.payments.set(payment.paymentId, {
+        status: 'pending',
+        seq: this.paymentSeq,
+        data: encode(payment),
+        ...(payment.fee !== undefined && payment.feeCurrency !== undefined
+          ? { fee: { amount: decimalText(payment.fee), currency: payment.feeCurrency } }
+          : {}),
+      });
       added += 1;
     }
     return added;
@@ -334,16 +348,22 @@ export class MemoryLedger implements Ledger {
 
   async pendingPayments(upTo: IsoDate): Promise<Payment[]> {
     return [...this.payments.values()]
-      .map((row) => ({ row, payment: revivePayment(parse(row.data)) }))
+      .map((row) => ({ row, payment: storedPayment(row) }))
       .filter(({ row, payment }) => row.status === 'pending' && payment.receivedOn <= upTo)
       .sort((a, b) => a.payment.receivedOn.localeCompare(b.payment.receivedOn) || a.row.seq - b.row.seq)
       .map(({ payment }) => payment);
   }
 
   async recordedPayments(): Promise<Payment[]> {
-    return [...this.payments.values()]
-      .filter((row) => row.status !== 'pending')
-      .map((row) => revivePayment(parse(row.data)));
+    return [...this.payments.values()].filter((row) => row.status !== 'pending').map(storedPayment);
+  }
+
+  async recordPaymentFee(paymentId: string, fee: ProviderFee): Promise<'recorded' | 'known' | 'missing'> {
+    const row = this.payments.get(paymentId);
+    if (!row) return 'missing';
+    if (row.fee) return 'known';
+    row.fee = { amount: decimalText(fee.amount), currency: fee.currency };
+    return 'recorded';
   }
 
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
@@ -734,4 +754,10 @@ function lateFeeKey(fee: Pick<LateFee, 'clientId' | 'invoiceNumber'>): string {
 
 function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A stored payment with the fee kept beside it (added with the payment, or later). */
+function storedPayment(row: { data: string; fee?: { amount: string; currency: string } }): Payment {
+  const payment = revivePayment(parse(row.data));
+  return row.fee ? { ...payment, fee: new Dec(row.fee.amount), feeCurrency: row.fee.currency } : payment;
 }

@@ -101,6 +101,7 @@ export class DynamoDbLedger implements Ledger {
   readonly recordedPayments: Ledger['recordedPayments'] = () => this.payments.recordedPayments();
   readonly paymentTarget: Ledger['paymentTarget'] = (...args) => this.payments.paymentTarget(...args);
   readonly recordPayment: Ledger['recordPayment'] = (...args) => this.payments.recordPayment(...args);
+  readonly recordPaymentFee: Ledger['recordPaymentFee'] = (...args) => this.payments.recordPaymentFee(...args);
 
   readonly recordDunning: Ledger['recordDunning'] = (...args) => this.dunning.recordDunning(...args);
   readonly unbilledLateFees: Ledger['unbilledLateFees'] = (...args) => this.dunning.unbilledLateFees(...args);

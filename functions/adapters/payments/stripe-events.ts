@@ -8,7 +8,7 @@
  * includes them), so the same mapping runs against recorded fixtures with lookups from files.
  */
 import type Stripe from 'stripe';
-import type { ProviderEvent, ProviderPayment, ProviderRefund } from '../../app/ports.js';
+import type { ProviderEvent, ProviderFee, ProviderPayment, ProviderRefund } from '../../app/ports.js';
 import { Dec, fromMinorUnits } from '../../domain/money.js';
 
 /** The metadata keys TrueUp sets on every Checkout Session and PaymentIntent it creates. */
@@ -29,14 +29,16 @@ export const HANDLED_EVENT_TYPES = [
   'payment_intent.succeeded',
   'payment_intent.payment_failed',
   'charge.refunded',
+  'charge.updated',
   'charge.dispute.created',
 ] as const;
 
 export interface StripeLookups {
-  /** The PaymentIntent with `latest_charge` expanded. */
+  /** The PaymentIntent with `latest_charge.balance_transaction` expanded (the fee). */
   retrieveIntent(id: string): Promise<Stripe.PaymentIntent>;
+  /** The charge with `balance_transaction` expanded. */
   retrieveCharge(id: string): Promise<Stripe.Charge>;
-  /** Every refund of a charge. */
+  /** Every refund of a charge, `balance_transaction` expanded. */
   listRefunds(chargeId: string): Promise<Stripe.Refund[]>;
 }
 
@@ -83,6 +85,8 @@ export async function toProviderEvent(event: Stripe.Event, lookups: StripeLookup
     }
     case 'charge.refunded':
       return { ...base, kind: 'refunded', refunds: await chargeRefunds(object as Stripe.Charge, lookups) };
+    case 'charge.updated':
+      return chargeUpdated(base, object as Stripe.Charge, lookups);
     case 'charge.dispute.created': {
       const dispute = object as Stripe.Dispute;
       const intent = await disputedIntent(dispute, lookups);
@@ -106,6 +110,7 @@ export function intentPayment(intent: Stripe.PaymentIntent, charge: Stripe.Charg
   const surcharge = surchargeOf(intent.metadata);
   const method = charge?.payment_method_details?.type ?? soleMethod(intent.payment_method_types);
   const methodDetail = charge ? methodDetailOf(charge) : undefined;
+  const fee = charge ? feeOf(charge.balance_transaction) : undefined;
   return {
     providerReference: intent.id,
     invoiceNumber: intent.metadata[METADATA.invoice],
@@ -114,7 +119,40 @@ export function intentPayment(intent: Stripe.PaymentIntent, charge: Stripe.Charg
     currency,
     ...(method !== undefined ? { method } : {}),
     ...(methodDetail !== undefined ? { methodDetail } : {}),
+    ...(fee !== undefined ? { fee } : {}),
   };
+}
+
+/**
+ * What Stripe kept of a charge or refund: its balance transaction's `fee` (every line of
+ * `fee_details` together), in the balance transaction's currency — the account's settlement
+ * currency, which can differ from the payment's. Undefined while the balance transaction does
+ * not exist yet (Stripe captures asynchronously: it can be null at `payment_intent.succeeded`
+ * and comes with `charge.updated`) or was not expanded.
+ */
+export function feeOf(transaction: string | Stripe.BalanceTransaction | null | undefined): ProviderFee | undefined {
+  if (typeof transaction !== 'object' || transaction === null) return undefined;
+  const currency = transaction.currency.toUpperCase();
+  return { amount: fromMinorUnits(transaction.fee, currency), currency };
+}
+
+/**
+ * `charge.updated`: Stripe's signal that a charge's balance transaction (its fee) exists, among
+ * other edits. A succeeded charge of a PaymentIntent with one reports its fee; anything else is
+ * only noted. The event's charge carries the balance transaction as an id: read it expanded.
+ */
+async function chargeUpdated(
+  base: { id: string; type: string; created: number },
+  charge: Stripe.Charge,
+  lookups: StripeLookups,
+): Promise<ProviderEvent> {
+  const invoiceNumber = charge.metadata?.[METADATA.invoice] ?? undefined;
+  const paymentReference = idOf(charge.payment_intent);
+  if (charge.status !== 'succeeded' || !charge.balance_transaction || paymentReference === undefined)
+    return { ...base, kind: 'noted', invoiceNumber };
+  const fee = feeOf(charge.balance_transaction) ?? feeOf((await lookups.retrieveCharge(charge.id)).balance_transaction);
+  if (!fee) return { ...base, kind: 'noted', invoiceNumber };
+  return { ...base, kind: 'fee_reported', paymentReference, invoiceNumber, fee, chargeCreated: charge.created };
 }
 
 /** "Visa •••• 4242", "US bank account •••• 6789"; undefined when the charge says neither. */
@@ -211,13 +249,17 @@ async function chargeRefunds(charge: Stripe.Charge, lookups: StripeLookups): Pro
       : undefined);
   return refunds
     .filter((refund) => refund.status === 'succeeded' || refund.status === 'pending')
-    .map((refund) => ({
-      refundId: refund.id,
-      paymentReference,
-      invoiceNumber,
-      amount: fromMinorUnits(refund.amount, refund.currency.toUpperCase()),
-      currency: refund.currency.toUpperCase(),
-    }));
+    .map((refund) => {
+      const fee = feeOf(refund.balance_transaction);
+      return {
+        refundId: refund.id,
+        paymentReference,
+        invoiceNumber,
+        amount: fromMinorUnits(refund.amount, refund.currency.toUpperCase()),
+        currency: refund.currency.toUpperCase(),
+        ...(fee !== undefined ? { fee } : {}),
+      };
+    });
 }
 
 /** The PaymentIntent a dispute is about (its metadata names the invoice). */

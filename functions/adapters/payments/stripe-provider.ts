@@ -16,13 +16,17 @@ import {
 import { toMinorUnits } from '../../domain/money.js';
 import { intentPayment, METADATA, toProviderEvent, type StripeLookups } from './stripe-events.js';
 
+/** A PaymentIntent's charge and its balance transaction (the fee), in one read. */
+const INTENT_FEE = 'latest_charge.balance_transaction';
+
 /** The API version of the pinned SDK (stripe 23.2.0): requests and the event shapes read follow it. */
 export const STRIPE_API_VERSION = '2026-11-18.endive';
 
 export interface StripeProviderOptions {
   /**
    * `sk_live_…` / `sk_test_…`, or a restricted key `rk_…` with: Checkout Sessions write,
-   * PaymentIntents write, Customers read, PaymentMethods read, Charges read, Refunds read.
+   * PaymentIntents write, Customers read, PaymentMethods read, Charges read, Refunds read,
+   * Balance transactions read (the fees).
    */
   readonly apiKey: string;
   /** The webhook endpoint's signing secret, `whsec_…`. */
@@ -124,7 +128,7 @@ async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Pr
           [METADATA.client]: request.clientId,
           [METADATA.chargeKey]: request.idempotencyKey,
         },
-        expand: ['latest_charge'],
+        expand: [INTENT_FEE],
       },
       { idempotencyKey: request.idempotencyKey },
     );
@@ -140,13 +144,13 @@ async function chargeSavedMethod(stripe: Stripe, request: SavedMethodCharge): Pr
   }
 }
 
-/** The PaymentIntent an earlier run created with this key (latest_charge expanded), if any. */
+/** The PaymentIntent an earlier run created with this key (its charge and fee expanded), if any. */
 async function earlierCharge(stripe: Stripe, key: string): Promise<Stripe.PaymentIntent | undefined> {
   const quoted = key.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
   const found = await stripe.paymentIntents.search({
     query: `metadata['${METADATA.chargeKey}']:'${quoted}'`,
     limit: 1,
-    expand: ['data.latest_charge'],
+    expand: [`data.${INTENT_FEE}`],
   });
   return found.data[0];
 }
@@ -211,11 +215,12 @@ async function verifiedEvent(
 
 function stripeLookups(stripe: Stripe): StripeLookups {
   return {
-    retrieveIntent: (id) => stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }),
-    retrieveCharge: (id) => stripe.charges.retrieve(id),
+    retrieveIntent: (id) => stripe.paymentIntents.retrieve(id, { expand: [INTENT_FEE] }),
+    retrieveCharge: (id) => stripe.charges.retrieve(id, { expand: ['balance_transaction'] }),
     listRefunds: async (chargeId) => {
       const refunds: Stripe.Refund[] = [];
-      for await (const refund of stripe.refunds.list({ charge: chargeId, limit: 100 })) refunds.push(refund);
+      const pages = stripe.refunds.list({ charge: chargeId, limit: 100, expand: ['data.balance_transaction'] });
+      for await (const refund of pages) refunds.push(refund);
       return refunds;
     },
   };

@@ -22,15 +22,30 @@ const intents: Record<string, string> = {
   pi_3QACH0001: 'payment_intent.ach-failed.json',
 };
 const charges: Record<string, string> = { ch_3QUSD0001: 'charge.usd.json', ch_3QJPY0001: 'charge.jpy.json' };
+/** The USD card payment's, and the JPY payment's settled in a USD account (the fee in USD). */
+const balanceTransactions: Record<string, string> = {
+  txn_3QUSD0001: 'balance_transaction.usd.json',
+  txn_3QJPY0001: 'balance_transaction.jpy-in-usd.json',
+};
+/** `expand: ['balance_transaction']` on a recorded charge, as the adapter asks for it. */
+const withBalanceTransaction = (charge: Stripe.Charge): Stripe.Charge => {
+  const id = charge.balance_transaction;
+  const file = typeof id === 'string' ? balanceTransactions[id] : undefined;
+  return file ? { ...charge, balance_transaction: recorded<Stripe.BalanceTransaction>(file) } : charge;
+};
 const calls: string[] = [];
 const lookups: StripeLookups = {
   retrieveIntent: async (id) => {
     calls.push(`intent ${id}`);
-    return recorded<Stripe.PaymentIntent>(intents[id] ?? `missing ${id}`);
+    const intent = recorded<Stripe.PaymentIntent>(intents[id] ?? `missing ${id}`);
+    const charge = intent.latest_charge;
+    return typeof charge === 'object' && charge !== null
+      ? { ...intent, latest_charge: withBalanceTransaction(charge) }
+      : intent;
   },
   retrieveCharge: async (id) => {
     calls.push(`charge ${id}`);
-    return recorded<Stripe.Charge>(charges[id] ?? `missing ${id}`);
+    return withBalanceTransaction(recorded<Stripe.Charge>(charges[id] ?? `missing ${id}`));
   },
   listRefunds: async (id) => {
     throw new Error(`refunds.list(${id}) not expected: the charge carries its refunds`);
@@ -45,7 +60,12 @@ describe('recorded Stripe events', () => {
     const event = await parse('evt.checkout.session.completed.paid.json');
     if (event.kind !== 'payment_succeeded') throw new Error(event.kind);
     expect(event).toMatchObject({ id: 'evt_1QUSD0001', type: 'checkout.session.completed', created: 1767268800 });
-    expect({ ...event.payment, amount: text(event.payment.amount), surcharge: text(event.payment.surcharge) }).toEqual({
+    expect({
+      ...event.payment,
+      amount: text(event.payment.amount),
+      surcharge: text(event.payment.surcharge),
+      fee: { ...event.payment.fee, amount: text(event.payment.fee?.amount) },
+    }).toEqual({
       providerReference: 'pi_3QUSD0001',
       invoiceNumber: 'INV-2026-000001',
       amount: '1250',
@@ -53,6 +73,7 @@ describe('recorded Stripe events', () => {
       currency: 'USD',
       method: 'card',
       methodDetail: 'Visa •••• 4242',
+      fee: { amount: '37.64', currency: 'USD' }, // the balance transaction's `fee`, 3764 cents
     });
   });
 
@@ -89,6 +110,43 @@ describe('recorded Stripe events', () => {
       methodDetail: 'Visa •••• 4242',
     });
     expect(calls).toEqual(['charge ch_3QJPY0001']);
+    // Settled in the account's USD: the fee is in USD, not in the payment's JPY.
+    expect(
+      event.payment.fee && { amount: text(event.payment.fee.amount), currency: event.payment.fee.currency },
+    ).toEqual({
+      amount: '0.66',
+      currency: 'USD',
+    });
+  });
+
+  it('charge.updated: the fee of a succeeded charge, read from its balance transaction', async () => {
+    calls.length = 0;
+    const event = await parse('evt.charge.updated.usd.json');
+    if (event.kind !== 'fee_reported') throw new Error(event.kind);
+    expect({ ...event, fee: { ...event.fee, amount: text(event.fee.amount) } }).toEqual({
+      kind: 'fee_reported',
+      id: 'evt_1QUSD0003',
+      type: 'charge.updated',
+      created: 1767268860,
+      paymentReference: 'pi_3QUSD0001',
+      invoiceNumber: 'INV-2026-000001',
+      fee: { amount: '37.64', currency: 'USD' },
+      chargeCreated: 1234567890,
+    });
+    expect(calls).toEqual(['charge ch_3QUSD0001']); // the event carries the balance transaction's id only
+  });
+
+  it('charge.updated without a balance transaction (or not succeeded) is only noted', async () => {
+    const event = recorded<Stripe.Event>('evt.charge.updated.usd.json');
+    const charge = event.data.object as Stripe.Charge;
+    const noted = { kind: 'noted', id: 'evt_1QUSD0003', invoiceNumber: 'INV-2026-000001' };
+    const variant = (change: Partial<Stripe.Charge>) =>
+      toProviderEvent(
+        { ...event, data: { ...event.data, object: { ...charge, ...change } } } as unknown as Stripe.Event,
+        lookups,
+      );
+    await expect(variant({ balance_transaction: null })).resolves.toMatchObject(noted);
+    await expect(variant({ status: 'pending' })).resolves.toMatchObject(noted);
   });
 
   it('payment_intent.payment_failed: the decline message and the amount asked', async () => {

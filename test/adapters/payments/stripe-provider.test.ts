@@ -13,9 +13,10 @@ import {
   WebhookRejected,
   type CheckoutRequest,
   type PaymentProvider,
+  type ProviderFee,
   type ProviderEvent,
 } from '../../../functions/app/ports.js';
-import { Dec, decimalText } from '../../../functions/domain/money.js';
+import { Dec, decimalText, formatMoney } from '../../../functions/domain/money.js';
 import { startWebhookSink, type WebhookSink } from './webhook-sink.js';
 
 const SECRET = 'whsec_test_local_secret';
@@ -67,6 +68,8 @@ async function payOnHostedPage(url: string, method?: string): Promise<Response> 
 }
 
 const money = (value: Dec | undefined): string | undefined => (value === undefined ? undefined : decimalText(value));
+const feeText = (fee: ProviderFee | undefined): string | undefined =>
+  fee === undefined ? undefined : `${formatMoney(fee.amount, fee.currency)} ${fee.currency}`;
 
 describe('createCheckout', () => {
   it('returns the same page for the same key and a new one for a new balance', async () => {
@@ -109,14 +112,16 @@ describe('createCheckout', () => {
     const [fromSession, fromIntent] = events as Extract<ProviderEvent, { kind: 'payment_succeeded' }>[];
     expect(fromSession!.payment.providerReference).toMatch(/^pi_/);
     expect(fromIntent!.payment.providerReference).toBe(fromSession!.payment.providerReference);
+    // The fee from the charge's balance transaction: 2.9% of 1250.00 is 36.25, + 0.30.
     for (const event of [fromSession!, fromIntent!])
-      expect({ ...event.payment, amount: money(event.payment.amount) }).toEqual({
+      expect({ ...event.payment, amount: money(event.payment.amount), fee: feeText(event.payment.fee) }).toEqual({
         providerReference: fromSession!.payment.providerReference,
         invoiceNumber: 'INV-2026-000001',
         amount: '1250',
         currency: 'USD',
         method: 'card',
         methodDetail: 'Visa •••• 4242',
+        fee: '36.55 USD',
       });
     // Paying again changes nothing: the session is complete.
     expect((await payOnHostedPage(page.url)).status).toBe(303);
@@ -138,6 +143,8 @@ describe('createCheckout', () => {
       if (event.kind !== 'payment_succeeded') throw new Error(event.kind);
       expect(money(event.payment.amount)).toBe('1250');
       expect(money(event.payment.surcharge)).toBe('37.5');
+      // The fee is on what was charged, surcharge included: 2.9% of 1287.50 is 37.3375 → 37.34, + 0.30.
+      expect(feeText(event.payment.fee)).toBe('37.64 USD');
     }
   });
 
@@ -166,7 +173,22 @@ describe('createCheckout', () => {
       if (event.kind !== 'payment_succeeded') throw new Error(event.kind);
       expect(event.payment).toMatchObject({ method: 'us_bank_account', methodDetail: 'US bank account •••• 6789' });
       expect(money(event.payment.amount)).toBe('1250');
+      expect(event.payment.fee).toBeUndefined(); // the balance transaction does not exist yet
     }
+    // One flush later the balance transaction exists: charge.updated reports the fee, 0.8% of
+    // 1250.00 (10.00) capped at 5.00.
+    sink.deliveries.length = 0;
+    const later = await parsedDeliveries();
+    expect(later).toEqual([
+      expect.objectContaining({
+        kind: 'fee_reported',
+        type: 'charge.updated',
+        paymentReference: (settled[0] as Extract<ProviderEvent, { kind: 'payment_succeeded' }>).payment
+          .providerReference,
+        invoiceNumber: 'INV-2026-000001',
+      }),
+    ]);
+    expect(feeText((later[0] as Extract<ProviderEvent, { kind: 'fee_reported' }>).fee)).toBe('5.00 USD');
   });
 });
 
@@ -195,6 +217,8 @@ describe('chargeSavedMethod', () => {
       methodDetail: 'Visa •••• 4242',
     });
     expect(money(first.payment.amount)).toBe('99.95');
+    // Known at once (expand latest_charge.balance_transaction): 2.9% of 99.95 is 2.89855 → 2.90, + 0.30.
+    expect(feeText(first.payment.fee)).toBe('3.20 USD');
     const events = await parsedDeliveries();
     expect(events.map((e) => e.type)).toEqual(['payment_intent.succeeded']); // one charge, one event
   });
@@ -310,9 +334,18 @@ describe('parseWebhook', () => {
     expect(refunds).toHaveLength(2);
     const last = refunds[1];
     if (last?.kind !== 'refunded') throw new Error('no refund');
-    expect(last.refunds.map((r) => ({ ...r, amount: money(r.amount) }))).toEqual([
-      { refundId: secondRefund, paymentReference: pi, invoiceNumber: 'INV-2026-000002', amount: '40', currency: 'USD' },
-      { refundId: firstRefund, paymentReference: pi, invoiceNumber: 'INV-2026-000002', amount: '10', currency: 'USD' },
+    // Stripe keeps the payment's fee: each refund's balance transaction reports a fee of 0.
+    const refund = (refundId: string, amount: string) => ({
+      refundId,
+      paymentReference: pi,
+      invoiceNumber: 'INV-2026-000002',
+      amount,
+      currency: 'USD',
+      fee: '0.00 USD',
+    });
+    expect(last.refunds.map((r) => ({ ...r, amount: money(r.amount), fee: feeText(r.fee) }))).toEqual([
+      refund(secondRefund, '40'),
+      refund(firstRefund, '10'),
     ]);
   });
 

@@ -1,13 +1,17 @@
-/** The payments (PAYMENT, by id, pending until recorded), applied to invoices in one transaction each. */
+/**
+ * The payments (PAYMENT, by id, pending until recorded), applied to invoices in one transaction
+ * each. The provider's fee is kept beside the payment's data as its own attributes (`fee`,
+ * `feeCurrency`): it can arrive after the payment, and is then added once by a conditional update.
+ */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactGetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactGetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { encode, revivePayment } from '../../../app/codec.js';
-import type { PayableInvoice, PaymentBook, RecordPaymentResult } from '../../../app/ports.js';
+import type { PayableInvoice, PaymentBook, ProviderFee, RecordPaymentResult } from '../../../app/ports.js';
 import type { IsoDate } from '../../../domain/dates.js';
-import { decimalText, type Dec as DecT } from '../../../domain/money.js';
+import { Dec, decimalText, type Dec as DecT } from '../../../domain/money.js';
 import type { AppliedPayment, Payment } from '../../../domain/billing-types.js';
 import { payableInvoice } from './items.js';
-import { LedgerTable, type Item } from './table.js';
+import { isConditionFailure, LedgerTable, type Item } from './table.js';
 
 export class DynamoDbPayments extends LedgerTable implements PaymentBook {
   async addPayments(payments: readonly Payment[]): Promise<number> {
@@ -21,6 +25,9 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
         receivedOn: payment.receivedOn,
         seq,
         data: encode(payment),
+        ...(payment.fee !== undefined && payment.feeCurrency !== undefined
+          ? { fee: decimalText(payment.fee), feeCurrency: payment.feeCurrency }
+          : {}),
       });
       if (ok) added += 1;
     }
@@ -35,7 +42,7 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
       ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending', ':upTo': upTo },
     });
     items.sort((a, b) => String(a.receivedOn).localeCompare(String(b.receivedOn)) || Number(a.seq) - Number(b.seq));
-    return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
+    return items.map(storedPayment);
   }
 
   async recordedPayments(): Promise<Payment[]> {
@@ -45,7 +52,7 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
       ExpressionAttributeNames: { '#s': 'status' },
       ExpressionAttributeValues: { ':pk': 'PAYMENT', ':pending': 'pending' },
     });
-    return items.map((i) => revivePayment(JSON.parse(String(i.data)) as Item));
+    return items.map(storedPayment);
   }
 
   async paymentTarget(payment: Payment): Promise<{ pending: boolean; invoice: PayableInvoice | undefined }> {
@@ -118,4 +125,29 @@ export class DynamoDbPayments extends LedgerTable implements PaymentBook {
       throw error;
     }
   }
+
+  async recordPaymentFee(paymentId: string, fee: ProviderFee): Promise<'recorded' | 'known' | 'missing'> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { PK: 'PAYMENT', SK: paymentId },
+          UpdateExpression: 'SET fee = :fee, feeCurrency = :currency',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(fee)',
+          ExpressionAttributeValues: { ':fee': decimalText(fee.amount), ':currency': fee.currency },
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getItem('PAYMENT', paymentId, true)) ? 'known' : 'missing';
+    }
+  }
+}
+
+/** A PAYMENT item's payment, with the fee its own attributes carry (added after it, or with it). */
+function storedPayment(item: Item): Payment {
+  const payment = revivePayment(JSON.parse(String(item.data)) as Item);
+  if (item.fee === undefined) return payment;
+  return { ...payment, fee: new Dec(String(item.fee)), feeCurrency: String(item.feeCurrency) };
 }

@@ -16,6 +16,7 @@ import Stripe from 'stripe';
 import { checkoutPageHtml } from './checkout-page.js';
 import { parseStripeForm, type FormObject, type FormValue } from './form-body.js';
 import {
+  balanceTransactionObject,
   chargeObject,
   customerObject,
   disputeObject,
@@ -26,6 +27,7 @@ import {
   paymentMethodObject,
   refundObject,
   savedMethodOf,
+  standardFee,
   type Json,
   type Metadata,
   type SavedMethod,
@@ -143,6 +145,7 @@ class StripeStandIn {
   private readonly intents = new Map<string, Json>();
   private readonly charges = new Map<string, Json>();
   private readonly refunds = new Map<string, Json>();
+  private readonly balanceTransactions = new Map<string, Json>();
   /** Idempotency-Key → the first request's path, body and reply; kept for the stand-in's life. */
   private readonly idempotent = new Map<string, { path: string; body: string; reply: Reply }>();
   private held: Json[] = [];
@@ -229,7 +232,9 @@ class StripeStandIn {
       if (method === 'GET' && resource === 'payment_intents' && id && !sub)
         return ok(this.expand(this.intent(id), params));
       if (method === 'GET' && resource === 'charges' && id && !sub) return ok(this.expand(this.charge(id), params));
-      if (method === 'GET' && resource === 'refunds' && !id) return ok(this.listRefunds(params, path));
+      if (method === 'GET' && resource === 'refunds' && !id)
+        return ok(this.expand(this.listRefunds(params, path), params));
+      if (method === 'GET' && resource === 'balance_transactions' && id && !sub) return ok(this.balanceTransaction(id));
       throw notFound(`Unrecognized request URL (${method}: ${path}).`);
     } catch (error) {
       if (error instanceof StripeFailure) return error.reply;
@@ -476,15 +481,51 @@ class StripeStandIn {
     this.charges.set(charge.id as string, charge);
     intent.latest_charge = charge.id;
     intent.payment_method = method.id;
-    if (status === 'succeeded') Object.assign(intent, { status: 'succeeded', amount_received: intent.amount });
+    if (status === 'succeeded') {
+      this.recordInBalance(charge);
+      Object.assign(intent, { status: 'succeeded', amount_received: intent.amount });
+    }
     if (status === 'pending') intent.status = 'processing';
     return charge;
   }
 
+  /**
+   * A bank debit settles: the charge and its PaymentIntent succeed. Its balance transaction (the
+   * fee) comes one flush later with `charge.updated`, as Stripe's asynchronous capture reports it
+   * after `payment_intent.succeeded`: the adapter meets a payment whose fee is not known yet.
+   */
   private settle(intent: Json): void {
     const charge = this.charges.get(intent.latest_charge as string);
-    if (charge) Object.assign(charge, { status: 'succeeded', paid: true });
+    if (charge) {
+      Object.assign(charge, { status: 'succeeded', paid: true });
+      this.settlingNext.push(() => {
+        this.recordInBalance(charge);
+        this.emit('charge.updated', charge, null, { balance_transaction: null });
+      });
+    }
     Object.assign(intent, { status: 'succeeded', amount_received: intent.amount });
+  }
+
+  /** The succeeded charge's balance transaction, with the fee of Stripe's standard pricing. */
+  private recordInBalance(charge: Json): void {
+    const method = (charge.payment_method_details as { type: 'card' | 'us_bank_account' }).type;
+    const transaction = balanceTransactionObject({
+      id: `txn_local_${this.next('txn')}`,
+      amount: charge.amount as number,
+      fee: standardFee(charge.amount as number, charge.currency as string, method),
+      currency: charge.currency as string,
+      source: charge.id as string,
+      type: 'charge',
+      created: this.seconds(),
+    });
+    this.balanceTransactions.set(transaction.id as string, transaction);
+    charge.balance_transaction = transaction.id;
+  }
+
+  private balanceTransaction(id: string): Json {
+    const transaction = this.balanceTransactions.get(id);
+    if (!transaction) throw notFound(`No such balance transaction: '${id}'`, 'id');
+    return transaction;
   }
 
   /** Search by metadata only: `metadata['key']:'value'` terms joined with AND. */
@@ -546,6 +587,18 @@ class StripeStandIn {
       currency: charge.currency as string,
       created: this.seconds(),
     });
+    // Stripe keeps the payment's fee and charges none for the refund: its fee is 0.
+    const transaction = balanceTransactionObject({
+      id: `txn_local_${this.next('txn')}`,
+      amount: -refunded,
+      fee: 0,
+      currency: charge.currency as string,
+      source: refund.id as string,
+      type: 'refund',
+      created: this.seconds(),
+    });
+    this.balanceTransactions.set(transaction.id as string, transaction);
+    refund.balance_transaction = transaction.id;
     this.refunds.set(refund.id as string, refund);
     const total = (charge.amount_refunded as number) + refunded;
     Object.assign(charge, { amount_refunded: total, refunded: total === charge.amount });
@@ -579,7 +632,7 @@ class StripeStandIn {
 
   // ---- Events and their delivery ----
 
-  private emit(type: string, object: Json, idempotencyKey: string | null): void {
+  private emit(type: string, object: Json, idempotencyKey: string | null, previousAttributes?: Json): void {
     const event = eventObject({
       id: `evt_local_${this.next('evt')}`,
       type,
@@ -587,6 +640,7 @@ class StripeStandIn {
       created: this.seconds(),
       apiVersion: Stripe.API_VERSION,
       idempotencyKey,
+      ...(previousAttributes !== undefined ? { previousAttributes } : {}),
     });
     this.emitted.push(event);
     if (this.options.delivery === 'queued') {
@@ -646,15 +700,29 @@ class StripeStandIn {
 
   // ---- Helpers ----
 
+  /** `expand[]` paths, nested (`latest_charge.balance_transaction`) and through lists (`data.…`). */
   private expand(object: Json, params: FormObject): Json {
     const copy = structuredClone(object);
-    for (const field of list(params.expand).map(String)) {
-      const id = copy[field];
-      if (typeof id !== 'string') continue;
-      const found = this.intents.get(id) ?? this.charges.get(id);
-      if (found) copy[field] = structuredClone(found);
-    }
+    for (const path of list(params.expand).map(String)) this.expandPath(copy, path.split('.'));
     return copy;
+  }
+
+  private expandPath(target: Json, path: readonly string[]): void {
+    const [field, ...rest] = path;
+    if (field === undefined) return;
+    const value = target[field];
+    if (field === 'data' && Array.isArray(value)) {
+      for (const item of value) this.expandPath(item as Json, rest);
+      return;
+    }
+    const found = typeof value === 'string' ? this.byId(value) : undefined;
+    if (found) target[field] = structuredClone(found);
+    const next = target[field];
+    if (rest.length > 0 && typeof next === 'object' && next !== null) this.expandPath(next as Json, rest);
+  }
+
+  private byId(id: string): Json | undefined {
+    return this.intents.get(id) ?? this.charges.get(id) ?? this.balanceTransactions.get(id);
   }
 
   private next(prefix: string): string {

@@ -4,6 +4,8 @@
  * recorded ones). Amounts are integers in minor units and currencies lower case, as in the API.
  */
 
+import { minorUnits } from '../../../domain/money.js';
+
 export type Json = { [key: string]: unknown };
 export type Metadata = Record<string, string>;
 
@@ -91,6 +93,8 @@ export function chargeObject(input: ChargeInput): Json {
     amount: input.amount,
     amount_captured: input.status === 'failed' ? 0 : input.amount,
     amount_refunded: 0,
+    // Set once the charge's money is in the balance (the stand-in's balance transactions).
+    balance_transaction: null,
     captured: input.status !== 'failed',
     created: input.created,
     currency: input.currency,
@@ -107,6 +111,69 @@ export function chargeObject(input: ChargeInput): Json {
     payment_method_details: { type: input.method, ...methodDetails(input.method) },
     refunded: false,
     status: input.status,
+  };
+}
+
+/**
+ * Stripe's standard pricing for a US account, in the charge's minor units: cards 2.9% + 0.30,
+ * US bank accounts (ACH Direct Debit) 0.8% capped at 5.00. Rounded as Stripe rounds its fees: to
+ * the nearest minor unit, halves up, and an ACH fee that would round to 0 is 1 (Stripe support,
+ * "What rules do you use for rounding Stripe fees?"). The stand-in settles each charge in its own
+ * currency, so the fixed part and the cap are 0.30 and 5.00 of that currency (JPY: 0 and 5).
+ */
+export function standardFee(amount: number, currency: string, method: 'card' | 'us_bank_account'): number {
+  const unit = 10n ** BigInt(minorUnits(currency));
+  const gross = BigInt(amount);
+  if (method === 'card') return Number(roundHalfUp(gross * 29n, 1000n) + roundHalfUp(30n * unit, 100n));
+  const fee = roundHalfUp(gross * 8n, 1000n);
+  const cap = 5n * unit;
+  return Number(fee > cap ? cap : fee < 1n && gross > 0n ? 1n : fee);
+}
+
+/** n / d rounded to the nearest integer, halves up (n, d ≥ 0). */
+const roundHalfUp = (n: bigint, d: bigint): bigint => (2n * n + d) / (2n * d);
+
+export interface BalanceTransactionInput {
+  readonly id: string;
+  /** Minor units: positive for a charge, negative for a refund. */
+  readonly amount: number;
+  readonly fee: number;
+  readonly currency: string;
+  readonly source: string;
+  readonly type: 'charge' | 'refund';
+  readonly created: number;
+}
+
+/** A balance transaction as Stripe returns it: the money's effect on the balance, and the fee kept. */
+export function balanceTransactionObject(input: BalanceTransactionInput): Json {
+  return {
+    id: input.id,
+    object: 'balance_transaction',
+    amount: input.amount,
+    available_on: input.created + 2 * 86_400,
+    balance_type: 'payments',
+    created: input.created,
+    currency: input.currency,
+    description: null,
+    exchange_rate: null,
+    fee: input.fee,
+    fee_details:
+      input.fee === 0
+        ? []
+        : [
+            {
+              amount: input.fee,
+              application: null,
+              currency: input.currency,
+              description: 'Stripe processing fees',
+              type: 'stripe_fee',
+            },
+          ],
+    net: input.amount - input.fee,
+    reporting_category: input.type,
+    source: input.source,
+    status: 'pending',
+    type: input.type,
   };
 }
 
@@ -205,13 +272,18 @@ export function eventObject(input: {
   created: number;
   apiVersion: string;
   idempotencyKey: string | null;
+  /** For `*.updated` events: the fields changed, with their values before. */
+  previousAttributes?: Json;
 }): Json {
   return {
     id: input.id,
     object: 'event',
     api_version: input.apiVersion,
     created: input.created,
-    data: { object: input.object },
+    data: {
+      object: input.object,
+      ...(input.previousAttributes !== undefined ? { previous_attributes: input.previousAttributes } : {}),
+    },
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: input.idempotencyKey },
