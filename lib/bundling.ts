@@ -126,3 +126,16 @@ export function pdfkitFontCommands(outputDir: string): string[] {
 
 /** Bundle size budget per function (minified JavaScript, without the source map). */
 export const BUNDLE_BUDGET_BYTES = 1024 * 1024;
+
+/**
+ * The few functions allowed more, each with its reason. books-publish carries Xero's official
+ * SDK (xero-node, ~1.3 MB minified: every model of every Xero API) and Intuit's OAuth client; it
+ * runs once a day, so its cold start does not matter. Making both external (`nodeModules`) or
+ * one function per system would bring it back under 1 MB: the next step in docs/scale.md.
+ */
+const BUDGET_EXCEPTIONS: Readonly<Record<string, number>> = { 'books-publish': 3 * 1024 * 1024 };
+
+/** The budget of one function's bundle. */
+export function bundleBudget(name: string): number {
+  return BUDGET_EXCEPTIONS[name] ?? BUNDLE_BUDGET_BYTES;
+}
