@@ -29,7 +29,7 @@ describe('trueup accounting', () => {
   it('export is the journal export, with its checks', async () => {
     const { code, err } = await errorOf('accounting', 'export', '--period', '2026-03', '--format', 'qbo');
     expect(code).toBe(1);
-    expect(err).toContain('"qbo" is not a format; the one there is: journal-csv');
+    expect(err).toContain('"qbo" is not a format; the ones there are: journal-csv, xero-invoices-csv');
   });
 
   it('publish refuses a date that is not a day', async () => {
