@@ -10,6 +10,7 @@
  * in its URL); the webhook answers JSON.
  */
 import type { Settings } from '../domain/billing-types.js';
+import type { HttpRequest, HttpResponse } from './http-types.js';
 import {
   cancelledPage,
   checkoutErrorPage,
@@ -29,24 +30,9 @@ import { handleWebhookDelivery, MAX_WEBHOOK_BYTES, type ProviderEventDeps } from
 
 export type PaymentsEndpointDeps = ProviderEventDeps & CheckoutDeps;
 
-export interface PaymentsRequest {
-  readonly method: string;
-  /** The path without the query string, e.g. `/pay/INV-2026-000001`. */
-  readonly path: string;
-  readonly query: Readonly<Record<string, string | undefined>>;
-  /** Header names in lower case. */
-  readonly headers: Readonly<Record<string, string | undefined>>;
-  /** The raw body as received (the webhook's signature covers these exact bytes). */
-  readonly body: string;
-  /** The endpoint's base URL as this request reached it (`https://<function url host>`). */
-  readonly origin?: string;
-}
-
-export interface PaymentsResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+/** The endpoint's request and response: the shared HTTP shapes (http-types.ts). */
+export type PaymentsRequest = HttpRequest;
+export type PaymentsResponse = HttpResponse;
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
