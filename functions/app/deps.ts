@@ -25,6 +25,16 @@ export interface Deps {
   readonly payments?: PaymentsWiring;
   /** The accounting system the publisher pushes to; absent where none is wired (only the publish job and CLI wire it). */
   readonly books?: BooksWiring;
+  /** The client portal's links; absent where the portal is not deployed (used only with `portal` in trueup.json). */
+  readonly portal?: PortalWiring;
+}
+
+/** Where the client portal is served and the key its links are signed with (docs/portal.md). */
+export interface PortalWiring {
+  /** Base URL the portal is served under (CloudFront on AWS, the local web server here); links are `<baseUrl>/portal/…`. */
+  readonly baseUrl: string | undefined;
+  /** The key portal links are signed with (Secrets Manager on AWS). */
+  linkKey(): Promise<string>;
 }
 
 /** What publishing to the books is wired to; used only when `accounting.publish` is set in trueup.json. */

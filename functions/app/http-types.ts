@@ -26,3 +26,17 @@ export interface HttpResponse {
   /** The body is base64 of binary bytes (a PDF), not text. */
   readonly isBase64Encoded?: boolean;
 }
+
+/**
+ * Who is using the billing team's console: on AWS a Cognito user (its `admin` or `read-only`
+ * group), locally the person who ran `trueup local`. A viewer reads; only an admin acts.
+ */
+export interface ConsoleUser {
+  /** Shown in the audit log: the Cognito username or e-mail, or the local OS user. */
+  readonly id: string;
+  readonly role: 'admin' | 'viewer';
+}
+
+/** A route of the web API: the console's (signed-in user) or the portal's (a client's signed link). */
+export type ConsoleRoute = (request: HttpRequest, user: ConsoleUser) => Promise<HttpResponse>;
+export type PortalRoute = (request: HttpRequest) => Promise<HttpResponse>;
