@@ -10,7 +10,7 @@ import { readDataFolder } from '../functions/adapters/local/read-data-folder.js'
 import { checkUsageFiles, formatUsageChecks } from '../functions/local-runner/check-usage.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
-import { addOpsCommands, date, payLine, untilStopped, UserError } from './ops-commands.js';
+import { addOpsCommands, booksLine, date, payLine, untilStopped, UserError } from './ops-commands.js';
 import { addSourcesCommands } from './sources-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { addCreditNoteCommands } from './credit-note-commands.js';
@@ -151,7 +151,9 @@ async function runSimulation(opts: {
   if (opts.serve && result.runtime) {
     const runtime = result.runtime;
     runtime.payments?.live(); // a click on Pay now pays, and the receipt reaches the inbox
-    console.log(`\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}Press Ctrl+C to stop.`);
+    console.log(
+      `\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}${booksLine(runtime)}Press Ctrl+C to stop.`,
+    );
     await untilStopped();
     await runtime.stop();
   }

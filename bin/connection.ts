@@ -16,8 +16,19 @@ import type { Deps } from '../functions/app/deps.js';
 import { silentLogger } from '../functions/app/deps.js';
 import { drainQueue, localEnv, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { localPaymentsWiring } from '../functions/adapters/local/stripe/local-payments.js';
+import { FileTokenStore } from '../functions/adapters/books/file-token-store.js';
+import { localBooksSystem } from '../functions/local-runner/embedded-books.js';
+import type { BooksSystemName } from '../functions/app/books-ports.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
+
+/**
+ * The tokens of the running books stand-in (`trueup local`), apart from a real connection's
+ * `.trueup/books-<system>.json`: each command refreshes and rotates them, as with the real system.
+ */
+export function localBooksTokenFile(system: BooksSystemName): string {
+  return resolve(`.trueup/local-books-${system}.json`);
+}
 
 export interface Connection {
   readonly kind: 'local' | 'aws';
@@ -43,6 +54,7 @@ const LocalFile = z.object({
   configs: z.object({ dynamodb: ClientConfig, s3: ClientConfig, sqs: ClientConfig, ses: ClientConfig }),
   queues: z.object({ work: z.string(), discrepancies: z.string() }),
   payments: z.object({ stripeApiBase: z.string().url(), endpointUrl: z.string().url() }).optional(),
+  books: z.object({ system: z.enum(['quickbooks', 'xero']), url: z.string().url() }).optional(),
 });
 
 /** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
@@ -66,14 +78,31 @@ export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
   const payments = runtime.payments
     ? { stripeApiBase: runtime.payments.stripe.apiBase, endpointUrl: runtime.payments.endpointUrl }
     : undefined;
+  const books = runtime.books ? { system: runtime.books.system, url: runtime.books.url } : undefined;
+  if (runtime.books)
+    await new FileTokenStore(localBooksTokenFile(runtime.books.system), runtime.books.system).write(
+      runtime.books.initialTokens,
+    );
   await writeFile(
     LOCAL_FILE,
-    JSON.stringify({ pid: process.pid, configs, queues: runtime.queues, ...(payments ? { payments } : {}) }, null, 1),
+    JSON.stringify(
+      {
+        pid: process.pid,
+        configs,
+        queues: runtime.queues,
+        ...(payments ? { payments } : {}),
+        ...(books ? { books } : {}),
+      },
+      null,
+      1,
+    ),
   );
 }
 
-export async function removeLocalFile(): Promise<void> {
+/** Removes what writeLocalFile wrote: local.json and the books stand-in's token file. */
+export async function removeLocalFile(runtime?: LocalRuntime): Promise<void> {
   await rm(LOCAL_FILE, { force: true });
+  if (runtime?.books) await rm(localBooksTokenFile(runtime.books.system), { force: true });
 }
 
 export async function connect(options: { outputs?: string }): Promise<Connection> {
@@ -97,9 +126,21 @@ async function connectLocal(): Promise<Connection> {
   const local = createAwsClients(file.configs);
   const pipeline = createAwsDeps(localEnv(file.queues), local, silentLogger);
   // The running stand-in's provider and endpoint, so Pay links and charges made here are its.
-  const deps = file.payments
+  const withPayments = file.payments
     ? { ...pipeline, payments: localPaymentsWiring(file.payments.stripeApiBase, file.payments.endpointUrl) }
     : pipeline;
+  // The running books stand-in, so `trueup accounting publish` publishes to it.
+  const deps = file.books
+    ? {
+        ...withPayments,
+        books: {
+          system: localBooksSystem(
+            file.books,
+            new FileTokenStore(localBooksTokenFile(file.books.system), file.books.system),
+          ),
+        },
+      }
+    : withPayments;
   return {
     kind: 'local',
     deps,

@@ -26,7 +26,8 @@ import { formatMoney } from '../functions/domain/money.js';
 import { formatProblems, parsePayments, type Problem } from '../functions/domain/reference/index.js';
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
-import { startLocalRuntime, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { booksSystemLabel } from '../functions/render/books-emails.js';
 
 export class UserError extends Error {}
 
@@ -111,6 +112,20 @@ export function payLine(runtime: LocalRuntime): string {
   return `Payments: Pay links on invoices and emails open ${runtime.payments.endpointUrl}/pay/<invoice>, which hands over to the local checkout at ${runtime.payments.stripe.apiBase} (its Pay button posts signed webhooks back; with \`payments\` in trueup.json).\n`;
 }
 
+/** Where the books stand-in runs, when it does; empty otherwise. */
+export function booksLine(runtime: LocalRuntime): string {
+  if (!runtime.books) return '';
+  return `Books: the ${booksSystemLabel(runtime.books.system)} stand-in at ${runtime.books.url} (trueup accounting publish|status act on it).\n`;
+}
+
+/** The books stand-in `trueup local --data DIR` starts: the system DIR's trueup.json publishes to, if any. */
+async function localBooksOption(data: string | undefined): Promise<Pick<LocalOptions, 'books'>> {
+  if (!data) return {};
+  const folder = await readDataFolder(resolve(data));
+  const publish = folder.ok ? folder.value.reference.settings.accounting?.publish : undefined;
+  return folder.ok && publish ? { books: { system: publish.system, reference: folder.value.reference } } : {};
+}
+
 export async function drainAll(c: Connection): Promise<void> {
   if (!c.drain) return;
   await c.drain('work', WorkMessageSchema, (message) => handleWorkMessage(c.deps, message));
@@ -130,18 +145,19 @@ export function addOpsCommands(program: Command): void {
     .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
     .option('--data <dir>', 'import this data folder at start')
     .action(async (opts: { data?: string }) => {
-      // With the payment provider's stand-in: Pay links work when trueup.json has `payments`.
-      const runtime = await startLocalRuntime({ payments: {} });
+      // With the payment provider's stand-in: Pay links work when trueup.json has `payments`; and
+      // the accounting system's, when the data folder's trueup.json has `accounting.publish`.
+      const runtime = await startLocalRuntime({ payments: {}, ...(await localBooksOption(opts.data)) });
       runtime.payments?.live();
       await writeLocalFile(runtime);
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(
-          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}${booksLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
         );
         await untilStopped();
       } finally {
-        await removeLocalFile();
+        await removeLocalFile(runtime);
         await runtime.stop();
       }
     });

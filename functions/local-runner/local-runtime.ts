@@ -18,6 +18,9 @@ import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-a
 import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
 import { startEmbeddedPayments, type EmbeddedPayments, type EmbeddedPaymentsOptions } from './embedded-payments.js';
+import { startEmbeddedBooks, type EmbeddedBooks, type EmbeddedBooksOptions } from './embedded-books.js';
+import type { BooksSystemName } from '../app/books-ports.js';
+import type { ReferenceData } from '../domain/billing-types.js';
 
 /** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
 export function localNames(name = 'trueup'): {
@@ -68,6 +71,8 @@ export interface LocalRuntime extends LocalInstallation {
   readonly aws: EmbeddedAws;
   /** The payment provider's stand-in and the payments endpoint, when asked for (`payments`). */
   readonly payments?: EmbeddedPayments;
+  /** The accounting system's stand-in, when asked for (`books`): `deps.books` publishes to it. */
+  readonly books?: EmbeddedBooks;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,8 @@ export interface LocalOptions {
   readonly onClient?: (service: keyof AwsClients, client: AwsClients[keyof AwsClients]) => void;
   /** Also start the local Stripe stand-in and the payments endpoint, and wire `deps.payments` to them. */
   readonly payments?: EmbeddedPaymentsOptions;
+  /** Also start the stand-in of this accounting system, its chart from `reference`, and wire `deps.books` to it. */
+  readonly books?: EmbeddedBooksOptions & { readonly system: BooksSystemName; readonly reference: ReferenceData };
 }
 
 export async function startLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
@@ -84,11 +91,23 @@ export async function startLocalRuntime(options: LocalOptions = {}): Promise<Loc
   try {
     const installation = await provisionLocal(aws, 'trueup', options);
     const payments = options.payments ? await startEmbeddedPayments(installation, options.payments) : undefined;
+    const books = options.books
+      ? await startEmbeddedBooks(options.books.system, options.books.reference, options.books).catch(
+          async (error: unknown) => {
+            await payments?.stop();
+            throw error;
+          },
+        )
+      : undefined;
+    const deps = payments?.deps ?? installation.deps;
     return {
       ...installation,
-      ...(payments ? { deps: payments.deps, payments } : {}),
+      deps: books ? { ...deps, books: books.wiring } : deps,
+      ...(payments ? { payments } : {}),
+      ...(books ? { books } : {}),
       aws,
       stop: async () => {
+        await books?.stop();
         await payments?.stop();
         for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();

@@ -3,7 +3,7 @@
  * drops its usage files into the inbox, then drives every job day by day exactly as the
  * EventBridge schedules do in AWS, and writes the outputs the acceptance tests read.
  */
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
@@ -22,6 +22,8 @@ import { runAutoPay } from '../app/auto-pay.js';
 import { sendAgingReport, sendReconciliationReport } from '../app/send-reports.js';
 import { storeDiscrepancy } from '../app/store-discrepancy.js';
 import { invoiceChargeNow } from '../app/charges.js';
+import { BooksPublishError, publishBooks } from '../app/publish-books.js';
+import type { EmbeddedBooks } from './embedded-books.js';
 import type { Charge } from '../domain/billing-types.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
@@ -84,9 +86,13 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   // Getting paid (docs/payments.md): the provider's stand-in dates what it creates on the
   // simulated day (noon UTC), so webhooks and auto-pay charges land on that day.
   let simulatedDay: IsoDate = options.from;
-  const runtime = await startLocalRuntime(
-    reference.settings.payments ? { payments: { now: () => Date.parse(`${simulatedDay}T12:00:00Z`) } } : {},
-  );
+  const now = (): number => Date.parse(`${simulatedDay}T12:00:00Z`);
+  // Publishing to the books (docs/accounting.md): the stand-in of the system named, on the same clock.
+  const publish = reference.settings.accounting?.publish;
+  const runtime = await startLocalRuntime({
+    ...(reference.settings.payments ? { payments: { now } } : {}),
+    ...(publish ? { books: { system: publish.system, reference, now } } : {}),
+  });
   let partial: string | undefined;
   try {
     const { deps } = runtime;
@@ -118,6 +124,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
     // at a stopped server.
     const inboxUrl = options.keepRunning ? runtime.aws.sesInboxUrl : undefined;
     const summary = await writeOutputs(deps, partial, options.to, reference.settings.msp.name, inboxUrl, payments);
+    if (runtime.books) await writeBooksState(runtime.books, partial);
     await finishOutputFolder(partial, options.out, guards);
     partial = undefined;
     const result = {
@@ -276,7 +283,28 @@ export async function runDay(
   // statements.dayOfMonth (docs/statements.md): after the day's invoices, so that they are on it.
   if (await scheduledStatements(deps, { today: day }))
     await runtime.drain(runtime.queues.work, WorkMessageSchema, (message) => handleWorkMessage(deps, message));
+  // The daily publish job (docs/accounting.md), before the aging report that lists what is not in the books.
+  if (runtime.books) await publishDay(runtime, day);
   if (isoWeekday(day) === agingWeekday) await sendAgingReport(deps, { asOf: day, email: true });
+}
+
+/**
+ * One publish run, as the scheduled job's: transient errors leave their documents for the next
+ * day's run (as the job's retries would), logged; refusals are recorded and emailed by the run.
+ */
+async function publishDay(runtime: LocalRuntime, day: IsoDate): Promise<void> {
+  try {
+    await publishBooks(runtime.deps, { today: day });
+  } catch (error) {
+    if (!(error instanceof BooksPublishError)) throw error;
+    runtime.deps.log.warn('publishing to the books: some documents wait for the next run', { error: error.message });
+  }
+}
+
+/** `books/<system>.json`: what the stand-in's company holds at the end of the run. */
+async function writeBooksState(books: EmbeddedBooks, out: string): Promise<void> {
+  await mkdir(join(out, 'books'), { recursive: true });
+  await writeFile(join(out, 'books', `${books.system}.json`), JSON.stringify(books.state(), null, 1) + '\n');
 }
 
 /** Who approved, in the drafts' records, when simulate applies approvals.csv. */

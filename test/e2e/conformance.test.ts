@@ -55,6 +55,18 @@ describe('conformance example (shared/conformance)', () => {
     if (out) await rm(out, { recursive: true, force: true });
   });
 
+  it('writes only the outputs of the contract: nothing of a feature left off (payments, books)', async () => {
+    expect((await readdir(out)).sort()).toEqual([
+      '.trueup-output', // the marker that lets a later run replace the folder
+      'emails',
+      'index.html',
+      'invoices',
+      'notifications.json',
+      'reconciliation',
+      'reports',
+    ]);
+  });
+
   it('writes one reconciliation per billing run with the expected pairs, discrepancies, metrics and files', async () => {
     const expectedFiles = (await readdir(join(EXPECTED, 'reconciliation'))).sort();
     expect((await readdir(join(out, 'reconciliation'))).sort()).toEqual(expectedFiles);
