@@ -11,8 +11,9 @@ import { userInfo } from 'node:os';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
-import { inboxKey } from '../functions/app/bucket-layout.js';
-import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
+import { ActionError, followUpDiscrepancy, uploadUsageFile } from '../functions/app/audited-actions.js';
+import type { AuditActor } from '../functions/app/audit-ports.js';
+import { ChargeError } from '../functions/app/charges.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
 import { ReviewError } from '../functions/app/review-drafts.js';
@@ -57,6 +58,18 @@ export interface Target {
 /** Who runs the command, recorded with what they change: `--by`, else the OS user name. */
 export function actor(given?: string): string {
   return given?.trim() || userInfo().username;
+}
+
+/** The same person as the audit log's actor (audited-actions.ts), acting through the CLI. */
+export function cliActor(given?: string): AuditActor {
+  return { id: actor(given), via: 'cli' };
+}
+
+/** A refused action (audited-actions.ts, review-drafts.ts, charges.ts) as a one-line user error. */
+export function userErrorOf(error: unknown): never {
+  throw error instanceof ActionError || error instanceof ReviewError || error instanceof ChargeError
+    ? new UserError(error.message)
+    : error;
 }
 
 export async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
@@ -163,12 +176,16 @@ export function addOpsCommands(program: Command): void {
     .option(...outputs)
     .action((file: string, opts: { date?: string } & Target) =>
       withConnection(opts, async (c) => {
-        const key = inboxKey(basename(file));
         if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
-        await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
-        if (c.kind === 'aws')
-          return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
-        const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
+        const { key, ingested } = await uploadUsageFile(c.deps, {
+          name: basename(file),
+          body: createReadStream(file), // streamed: a usage file may exceed memory
+          ingest: c.kind !== 'aws',
+          today: await today(c.deps, opts.date),
+          actor: cliActor(),
+        });
+        if (!ingested) return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
+        const { record, rejections } = ingested;
         console.log(
           record.duplicateOf
             ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.`
@@ -248,20 +265,13 @@ export function addOpsCommands(program: Command): void {
       .option(...outputs)
       .action((id: string, opts: { note?: string; date?: string; by?: string } & Target) =>
         withConnection(opts, async (c) => {
-          const closed = (await c.deps.ledger.listDiscrepancies()).find(
-            (x) => x.id === id && (x.status === 'billed' || x.status === 'credited'),
-          );
-          if (closed)
-            throw new UserError(
-              `${id} is ${closed.status} on ${closed.invoiceNumber ?? '?'} line ${closed.invoiceLine ?? '?'}: nothing to decide.`,
-            );
-          const d = await c.deps.ledger.setDiscrepancyStatus(
+          const d = await followUpDiscrepancy(c.deps, {
             id,
             status,
-            await today(c.deps, opts.date),
-            opts.note,
-            actor(opts.by),
-          );
+            ...(opts.note !== undefined ? { note: opts.note } : {}),
+            today: await today(c.deps, opts.date),
+            actor: cliActor(opts.by),
+          }).catch(userErrorOf);
           console.log(`${d.id} is now ${d.status}.`);
         }),
       );
