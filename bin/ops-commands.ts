@@ -28,6 +28,7 @@ import { formatProblems, parsePayments, type Problem } from '../functions/domain
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
 import { startLocalRuntime, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { serveConsole } from '../functions/local-runner/serve-console.js';
 
 export class UserError extends Error {}
 
@@ -118,6 +119,11 @@ function warningLines(warnings: readonly Problem[]): string {
   return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
+/** Where the billing team's console is served locally (docs/console.md). */
+export function consoleLine(url: string): string {
+  return `Console: ${url}/\n`;
+}
+
 /** Where a person pays locally, when the payment stand-in runs; empty otherwise. */
 export function payLine(runtime: LocalRuntime): string {
   if (!runtime.payments) return '';
@@ -142,18 +148,22 @@ export function addOpsCommands(program: Command): void {
     .command('local')
     .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
     .option('--data <dir>', 'import this data folder at start')
-    .action(async (opts: { data?: string }) => {
+    .option('--user <name>', 'who uses the console (shown in the audit log; default your user name)')
+    .option('--read-only', 'the console user only reads (viewer role)')
+    .action(async (opts: { data?: string; user?: string; readOnly?: boolean }) => {
       // With the payment provider's stand-in: Pay links work when trueup.json has `payments`.
       const runtime = await startLocalRuntime({ payments: {} });
       runtime.payments?.live();
       await writeLocalFile(runtime);
+      const web = await serveConsole(runtime, { id: actor(opts.user), role: opts.readOnly ? 'viewer' : 'admin' });
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(
-          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${payLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
         );
         await untilStopped();
       } finally {
+        await web.stop();
         await removeLocalFile();
         await runtime.stop();
       }
