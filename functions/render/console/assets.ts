@@ -35,6 +35,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .8125rem; word-break: break-all; }
 form.filters, form.action { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: flex-end; margin: .5rem 0 1rem; padding: .5rem; background: var(--band); }
 form.filters label, form.action label { display: flex; flex-direction: column; font-size: .875rem; }
+fieldset { min-width: 0; max-width: 100%; }
+textarea, input, select { max-width: 100%; }
 input, select, textarea, button { font: inherit; padding: .3rem .5rem; border: 1px solid #767676; border-radius: 3px; background: #fff; color: var(--fg); }
 button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
