@@ -6,14 +6,25 @@
  */
 import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
-import { addCharge, ChargeError, chargeForDiscrepancy, invoiceChargeNow } from '../functions/app/charges.js';
+import { addCharge, ChargeError, invoiceChargeNow } from '../functions/app/charges.js';
+import { chargeDiscrepancyAudited } from '../functions/app/audited-actions.js';
 import { requireReference } from '../functions/app/run-billing.js';
 import type { Charge } from '../functions/domain/billing-types.js';
 import type { StoredCharge } from '../functions/app/ports.js';
 import { formatMoney, formatQuantity, moneyProblem, roundMoney, type Dec } from '../functions/domain/money.js';
 import { toDecimal } from '../functions/domain/reference/cell-schemas.js';
 import type { Connection } from './connection.js';
-import { actor, date, drainAll, table, today, UserError, withConnection, type Target } from './ops-commands.js';
+import {
+  actor,
+  cliActor,
+  date,
+  drainAll,
+  table,
+  today,
+  UserError,
+  withConnection,
+  type Target,
+} from './ops-commands.js';
 
 const OUTPUTS = [
   '--outputs <file>',
@@ -186,12 +197,12 @@ export function addChargeCommands(program: Command): void {
           }
           const on = await today(c.deps, opts.date);
           const { added, charge } = await asUserError(() =>
-            chargeForDiscrepancy(c.deps, {
+            chargeDiscrepancyAudited(c.deps, {
               id,
               action,
               ...(amount !== undefined ? { amount } : {}),
               today: on,
-              by: actor(opts.by),
+              actor: cliActor(opts.by),
             }),
           );
           const currency = discrepancy?.currency ?? '';

@@ -10,7 +10,17 @@ import { readDataFolder } from '../functions/adapters/local/read-data-folder.js'
 import { checkUsageFiles, formatUsageChecks } from '../functions/local-runner/check-usage.js';
 import { formatProblems } from '../functions/domain/reference/index.js';
 import { progressReporter } from './progress.js';
-import { addOpsCommands, booksLine, date, payLine, untilStopped, UserError } from './ops-commands.js';
+import {
+  actor,
+  addOpsCommands,
+  booksLine,
+  consoleLine,
+  date,
+  payLine,
+  untilStopped,
+  UserError,
+} from './ops-commands.js';
+import { serveConsole } from '../functions/local-runner/serve-console.js';
 import { addSourcesCommands } from './sources-commands.js';
 import { addReviewCommands } from './review-commands.js';
 import { addCreditNoteCommands } from './credit-note-commands.js';
@@ -19,6 +29,7 @@ import { addStatementCommands } from './statement-commands.js';
 import { addExportCommands } from './export-commands.js';
 import { addBooksCommands } from './books-commands.js';
 import { addBooksConnectCommand } from './books-connect.js';
+import { addAuditCommands } from './audit-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -55,7 +66,7 @@ export function buildProgram(): Command {
       '--out <dir>',
       `output folder: new, empty, or one TrueUp wrote before (replaced at the end of the run)`,
     )
-    .option('--serve', 'keep the local SES inbox open after the run')
+    .option('--serve', 'keep the local SES inbox and the console open after the run')
     .option(...PULL)
     .action(async (opts: { data: string; from: string; to: string; out: string; serve?: boolean; pull?: boolean }) => {
       await runSimulation(opts);
@@ -64,7 +75,7 @@ export function buildProgram(): Command {
   program
     .command('demo')
     .description(`simulate the example MSP in ${DEMO.data} from ${DEMO.from} to ${DEMO.to} into ${DEMO.out}`)
-    .option('--serve', 'keep the local SES inbox open after the run')
+    .option('--serve', 'keep the local SES inbox and the console open after the run')
     .option(...PULL)
     .action(async (opts: { serve?: boolean; pull?: boolean }) => {
       await runSimulation({ ...DEMO, serve: opts.serve, pull: opts.pull });
@@ -118,6 +129,7 @@ export function buildProgram(): Command {
   addStatementCommands(program);
   addExportCommands(program);
   addBooksCommands(program);
+  addAuditCommands(program);
   // After any module that makes `accounting` itself: connect joins that command.
   addBooksConnectCommand(program);
   return program;
@@ -151,10 +163,12 @@ async function runSimulation(opts: {
   if (opts.serve && result.runtime) {
     const runtime = result.runtime;
     runtime.payments?.live(); // a click on Pay now pays, and the receipt reaches the inbox
+    const web = await serveConsole(runtime, { id: actor(), role: 'admin' });
     console.log(
-      `\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}${booksLine(runtime)}Press Ctrl+C to stop.`,
+      `\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${payLine(runtime)}${booksLine(runtime)}Press Ctrl+C to stop.`,
     );
     await untilStopped();
+    await web.stop();
     await runtime.stop();
   }
 }

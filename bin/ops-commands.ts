@@ -11,8 +11,9 @@ import { userInfo } from 'node:os';
 import { applyDuePayments, importPayments } from '../functions/app/apply-payments.js';
 import { handleWorkMessage } from '../functions/app/work-messages.js';
 import type { Deps } from '../functions/app/deps.js';
-import { inboxKey } from '../functions/app/bucket-layout.js';
-import { ingestUsageFile } from '../functions/app/ingest-usage-file.js';
+import { ActionError, followUpDiscrepancy, uploadUsageFile } from '../functions/app/audited-actions.js';
+import type { AuditActor } from '../functions/app/audit-ports.js';
+import { ChargeError } from '../functions/app/charges.js';
 import { invoiceJson } from '../functions/app/invoice-json.js';
 import { requireReference, runBilling } from '../functions/app/run-billing.js';
 import { ReviewError } from '../functions/app/review-drafts.js';
@@ -28,6 +29,7 @@ import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
 import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { booksSystemLabel } from '../functions/render/books-emails.js';
+import { serveConsole } from '../functions/local-runner/serve-console.js';
 
 export class UserError extends Error {}
 
@@ -58,6 +60,18 @@ export interface Target {
 /** Who runs the command, recorded with what they change: `--by`, else the OS user name. */
 export function actor(given?: string): string {
   return given?.trim() || userInfo().username;
+}
+
+/** The same person as the audit log's actor (audited-actions.ts), acting through the CLI. */
+export function cliActor(given?: string): AuditActor {
+  return { id: actor(given), via: 'cli' };
+}
+
+/** A refused action (audited-actions.ts, review-drafts.ts, charges.ts) as a one-line user error. */
+export function userErrorOf(error: unknown): never {
+  throw error instanceof ActionError || error instanceof ReviewError || error instanceof ChargeError
+    ? new UserError(error.message)
+    : error;
 }
 
 export async function withConnection<T>(target: Target, act: (c: Connection) => Promise<T>): Promise<T> {
@@ -106,6 +120,11 @@ function warningLines(warnings: readonly Problem[]): string {
   return warnings.length === 0 ? '' : `${warnings.length} warning(s):\n${formatProblems(warnings)}\n`;
 }
 
+/** Where the billing team's console is served locally (docs/console.md). */
+export function consoleLine(url: string): string {
+  return `Console: ${url}/\n`;
+}
+
 /** Where a person pays locally, when the payment stand-in runs; empty otherwise. */
 export function payLine(runtime: LocalRuntime): string {
   if (!runtime.payments) return '';
@@ -144,19 +163,23 @@ export function addOpsCommands(program: Command): void {
     .command('local')
     .description('start the embedded AWS stand-in and keep it running for the other commands (Ctrl+C stops it)')
     .option('--data <dir>', 'import this data folder at start')
-    .action(async (opts: { data?: string }) => {
+    .option('--user <name>', 'who uses the console (shown in the audit log; default your user name)')
+    .option('--read-only', 'the console user only reads (viewer role)')
+    .action(async (opts: { data?: string; user?: string; readOnly?: boolean }) => {
       // With the payment provider's stand-in: Pay links work when trueup.json has `payments`; and
       // the accounting system's, when the data folder's trueup.json has `accounting.publish`.
       const runtime = await startLocalRuntime({ payments: {}, ...(await localBooksOption(opts.data)) });
       runtime.payments?.live();
       await writeLocalFile(runtime);
+      const web = await serveConsole(runtime, { id: actor(opts.user), role: opts.readOnly ? 'viewer' : 'admin' });
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(
-          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${payLine(runtime)}${booksLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${payLine(runtime)}${booksLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
         );
         await untilStopped();
       } finally {
+        await web.stop();
         await removeLocalFile(runtime);
         await runtime.stop();
       }
@@ -179,12 +202,16 @@ export function addOpsCommands(program: Command): void {
     .option(...outputs)
     .action((file: string, opts: { date?: string } & Target) =>
       withConnection(opts, async (c) => {
-        const key = inboxKey(basename(file));
         if (!(await stat(file).catch(() => undefined))?.isFile()) throw new UserError(`${file}: no such file`);
-        await c.deps.usage.putStream(key, createReadStream(file)); // streamed: a usage file may exceed memory
-        if (c.kind === 'aws')
-          return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
-        const { record, rejections } = await ingestUsageFile(c.deps, { key, today: await today(c.deps, opts.date) });
+        const { key, ingested } = await uploadUsageFile(c.deps, {
+          name: basename(file),
+          body: createReadStream(file), // streamed: a usage file may exceed memory
+          ingest: c.kind !== 'aws',
+          today: await today(c.deps, opts.date),
+          actor: cliActor(),
+        });
+        if (!ingested) return console.log(`Uploaded to ${key}; the ingest function picks it up from the S3 event.`);
+        const { record, rejections } = ingested;
         console.log(
           record.duplicateOf
             ? `${record.name} is a duplicate of ${record.duplicateOf}: nothing ingested.`
@@ -264,20 +291,13 @@ export function addOpsCommands(program: Command): void {
       .option(...outputs)
       .action((id: string, opts: { note?: string; date?: string; by?: string } & Target) =>
         withConnection(opts, async (c) => {
-          const closed = (await c.deps.ledger.listDiscrepancies()).find(
-            (x) => x.id === id && (x.status === 'billed' || x.status === 'credited'),
-          );
-          if (closed)
-            throw new UserError(
-              `${id} is ${closed.status} on ${closed.invoiceNumber ?? '?'} line ${closed.invoiceLine ?? '?'}: nothing to decide.`,
-            );
-          const d = await c.deps.ledger.setDiscrepancyStatus(
+          const d = await followUpDiscrepancy(c.deps, {
             id,
             status,
-            await today(c.deps, opts.date),
-            opts.note,
-            actor(opts.by),
-          );
+            ...(opts.note !== undefined ? { note: opts.note } : {}),
+            today: await today(c.deps, opts.date),
+            actor: cliActor(opts.by),
+          }).catch(userErrorOf);
           console.log(`${d.id} is now ${d.status}.`);
         }),
       );

@@ -6,7 +6,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { userInfo } from 'node:os';
-import { approveDrafts, draftLines, holdDraft, ReviewError } from '../functions/app/review-drafts.js';
+import { approveDraftsAudited, holdDraftAudited } from '../functions/app/audited-actions.js';
+import { draftLines, ReviewError } from '../functions/app/review-drafts.js';
 import { requireReference } from '../functions/app/run-billing.js';
 import type { StoredDraft } from '../functions/app/ports.js';
 import { formatMoney } from '../functions/domain/money.js';
@@ -108,11 +109,11 @@ export function addReviewCommands(program: Command): void {
         throw new UserError('Name the drafts to approve: --client ID (repeatable) or --all, not both.');
       return withConnection(opts, async (c) => {
         const result = await asUserError(async () =>
-          approveDrafts(c.deps, {
+          approveDraftsAudited(c.deps, {
             period: opts.period,
             ...(opts.all ? { all: true } : { clientIds: opts.client ?? [] }),
             today: await today(c.deps, opts.date),
-            by: actor(opts.by),
+            actor: { id: actor(opts.by), via: 'cli' },
           }),
         );
         await drainAll(c);
@@ -153,12 +154,12 @@ export function addReviewCommands(program: Command): void {
     .action((opts: { client: string; reason: string; period?: string; date?: string; by?: string } & Target) =>
       withConnection(opts, async (c) => {
         const held = await asUserError(async () =>
-          holdDraft(c.deps, {
+          holdDraftAudited(c.deps, {
             clientId: opts.client,
             reason: opts.reason,
             ...(opts.period ? { period: opts.period } : {}),
             today: await today(c.deps, opts.date),
-            by: actor(opts.by),
+            actor: { id: actor(opts.by), via: 'cli' },
           }),
         );
         console.log(

@@ -19,6 +19,7 @@ import type {
 } from '../domain/billing-types.js';
 import type { PlanEntry } from './bucket-layout.js';
 import type { BooksLog } from './books-ports.js';
+import type { AuditLog } from './audit-ports.js';
 
 /** Object storage (S3): usage bucket and artifacts bucket. */
 export interface BlobStore {
@@ -662,7 +663,8 @@ export interface Ledger
     CreditNoteBook,
     ProviderEventLog,
     AutoPayLog,
-    BooksLog {}
+    BooksLog,
+    AuditLog {}
 
 /**
  * Writes text objects line by line in numbered parts: a part is stored once its lines reach

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../functions/adapters/aws/dynamodb-ledger.js';
 import type { FileRecord, Ledger, OutboxEntry, StoredDraft } from '../../functions/app/ports.js';
 import type { BooksRecord } from '../../functions/app/books-ports.js';
+import type { AuditEntry } from '../../functions/app/audit-ports.js';
 import type { Discrepancy } from '../../functions/domain/reconcile-period.js';
 import type { Charge, CreditNote, LateFee, Payment } from '../../functions/domain/billing-types.js';
 import {
@@ -698,5 +699,45 @@ describe.each(implementations)('%s: the books log', (_name, make) => {
 
     await ledger.markBooksReported('xero', 'payment', 'nothing-here', '2026-03-02');
     expect(await ledger.getBooksRecord('xero', 'payment', 'nothing-here')).toBeUndefined();
+  });
+});
+
+describe.each(implementations)('%s: the audit log', (_name, make) => {
+  const entry = (at: string, subject: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+    at,
+    actor: { id: 'alice', via: 'console' },
+    action: 'discrepancy.resolve',
+    subject,
+    ...extra,
+  });
+
+  it('records an action once by its key, and lists newest first across months within a range', async () => {
+    const { ledger } = await make();
+    await ledger.recordAudit(entry('2026-02-27T09:00:00.000Z', 'D1', { detail: 'checked with vendor' }));
+    // The same action retried later the same day: one entry.
+    await ledger.recordAudit(entry('2026-02-27T09:00:05.000Z', 'D1', { detail: 'checked with vendor' }));
+    await ledger.recordAudit(
+      entry('2026-03-02T10:00:00.000Z', 'INV-2026-000001', { action: 'drafts.approve', key: 'k1' }),
+    );
+    await ledger.recordAudit(
+      entry('2026-03-02T11:00:00.000Z', 'INV-2026-000001', { action: 'drafts.approve', key: 'k1' }),
+    );
+    await ledger.recordAudit(entry('2026-03-03T08:00:00.000Z', 'D2', { actor: { id: 'bob', via: 'cli' } }));
+    await ledger.recordAudit(entry('2026-01-15T08:00:00.000Z', 'D0'));
+
+    const all = await ledger.listAudit();
+    expect(all.map((e) => [e.at, e.subject, e.actor.id, e.actor.via])).toEqual([
+      ['2026-03-03T08:00:00.000Z', 'D2', 'bob', 'cli'],
+      ['2026-03-02T10:00:00.000Z', 'INV-2026-000001', 'alice', 'console'],
+      ['2026-02-27T09:00:00.000Z', 'D1', 'alice', 'console'],
+      ['2026-01-15T08:00:00.000Z', 'D0', 'alice', 'console'],
+    ]);
+    expect(all[2]?.detail).toBe('checked with vendor');
+    expect((await ledger.listAudit({ limit: 2 })).map((e) => e.subject)).toEqual(['D2', 'INV-2026-000001']);
+    expect((await ledger.listAudit({ from: '2026-02-01', to: '2026-03-02' })).map((e) => e.subject)).toEqual([
+      'INV-2026-000001',
+      'D1',
+    ]);
+    expect(await ledger.listAudit({ from: '2026-04-01' })).toEqual([]);
   });
 });

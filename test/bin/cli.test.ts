@@ -265,6 +265,9 @@ async function localUnderWrapper(stop: (tree: { shell: number; node: number; jav
   });
   try {
     expect(await until(() => out.includes('TrueUp is running locally'), 60_000)).toBe(true);
+    // The console is served on 127.0.0.1 at the printed URL (docs/console.md).
+    const consoleUrl = /Console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1] ?? '';
+    expect(await (await fetch(consoleUrl)).text()).toContain('TrueUp console');
     const node = children(shell.pid ?? -1)[0] ?? -1;
     const java = children(node)[0] ?? -1;
     const args = readFileSync(`/proc/${java}/cmdline`, 'utf8').split('\0');

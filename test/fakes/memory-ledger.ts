@@ -9,6 +9,14 @@
  */
 import type { BooksKind, BooksRecord, BooksSystemName } from '../../functions/app/books-ports.js';
 import {
+  auditKey,
+  auditKeyHash,
+  auditSortKey,
+  inAuditRange,
+  type AuditEntry,
+  type AuditQuery,
+} from '../../functions/app/audit-ports.js';
+import {
   encode,
   reviveClientCredit,
   reviveCreditNote,
@@ -124,6 +132,9 @@ export class MemoryLedger implements Ledger {
   private readonly sesMessages = new Map<string, string>();
   /** Drafts by `${period}#${clientId}`, as JSON (their plan entry is JSON already). */
   private readonly drafts = new Map<string, string>();
+  /** Audit entries by their sort key (AuditEntry's JSON), and the hashes of the keys recorded. */
+  private readonly audit = new Map<string, string>();
+  private readonly auditKeys = new Set<string>();
   private paymentSeq = 0;
   private emailSeq = 0;
 
@@ -732,6 +743,22 @@ export class MemoryLedger implements Ledger {
       stepsSent: new Set(row.stepsSent),
       feeCharged: row.feeCharged,
     };
+  }
+
+  // ---- audit log ---------------------------------------------------------------------------
+  async recordAudit(entry: AuditEntry): Promise<void> {
+    const hash = auditKeyHash(entry);
+    if (this.auditKeys.has(hash)) return;
+    this.auditKeys.add(hash);
+    this.audit.set(auditSortKey(entry), JSON.stringify({ ...entry, key: auditKey(entry) }));
+  }
+
+  async listAudit(options: AuditQuery = {}): Promise<AuditEntry[]> {
+    return byKey(this.audit)
+      .reverse()
+      .map((data) => JSON.parse(data) as AuditEntry)
+      .filter((e) => inAuditRange(e.at, options))
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY);
   }
 }
 

@@ -27,6 +27,7 @@ import { DynamoDbCharges } from './ledger/charges.js';
 import { DynamoDbProviderPayments } from './ledger/provider-payments.js';
 import { DynamoDbCreditNotes } from './ledger/credit-notes.js';
 import { DynamoDbBooks } from './ledger/books.js';
+import { DynamoDbAudit } from './ledger/audit.js';
 
 // The bench seeds invoices in the ledger's own shape.
 export { invoiceItem } from './ledger/items.js';
@@ -45,6 +46,7 @@ export class DynamoDbLedger implements Ledger {
   private readonly providerPayments: DynamoDbProviderPayments;
   private readonly creditNotes: DynamoDbCreditNotes;
   private readonly books: DynamoDbBooks;
+  private readonly audit: DynamoDbAudit;
 
   /** `now` (epoch ms) dates send leases; tests pass their own clock. */
   constructor(db: DynamoDBDocumentClient, table: string, now: () => number = Date.now) {
@@ -61,6 +63,7 @@ export class DynamoDbLedger implements Ledger {
     this.providerPayments = new DynamoDbProviderPayments(db, table);
     this.creditNotes = new DynamoDbCreditNotes(db, table);
     this.books = new DynamoDbBooks(db, table);
+    this.audit = new DynamoDbAudit(db, table);
   }
 
   // Each method is its aggregate store's, unchanged: the same requests, items and conditions.
@@ -143,4 +146,7 @@ export class DynamoDbLedger implements Ledger {
   readonly creditNoteOfRequest: Ledger['creditNoteOfRequest'] = (...args) =>
     this.creditNotes.creditNoteOfRequest(...args);
   readonly clientCredits: Ledger['clientCredits'] = (...args) => this.creditNotes.clientCredits(...args);
+
+  readonly recordAudit: Ledger['recordAudit'] = (...args) => this.audit.recordAudit(...args);
+  readonly listAudit: Ledger['listAudit'] = (...args) => this.audit.listAudit(...args);
 }
