@@ -19,6 +19,7 @@ import { addStatementCommands } from './statement-commands.js';
 import { addExportCommands } from './export-commands.js';
 import { addBooksCommands } from './books-commands.js';
 import { addBooksConnectCommand } from './books-connect.js';
+import { addPortalCommands } from './portal-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -118,6 +119,7 @@ export function buildProgram(): Command {
   addStatementCommands(program);
   addExportCommands(program);
   addBooksCommands(program);
+  addPortalCommands(program);
   // After any module that makes `accounting` itself: connect joins that command.
   addBooksConnectCommand(program);
   return program;
