@@ -16,6 +16,7 @@ import type { Deps } from '../functions/app/deps.js';
 import { silentLogger } from '../functions/app/deps.js';
 import { drainQueue, localEnv, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { localPaymentsWiring } from '../functions/adapters/local/stripe/local-payments.js';
+import { localPortalWiring } from '../functions/adapters/local/local-portal.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
 
@@ -43,6 +44,8 @@ const LocalFile = z.object({
   configs: z.object({ dynamodb: ClientConfig, s3: ClientConfig, sqs: ClientConfig, ses: ClientConfig }),
   queues: z.object({ work: z.string(), discrepancies: z.string() }),
   payments: z.object({ stripeApiBase: z.string().url(), endpointUrl: z.string().url() }).optional(),
+  // The client portal's local server and the key its links are signed with (docs/portal.md).
+  portal: z.object({ baseUrl: z.string().url(), linkKey: z.string().min(1) }).optional(),
 });
 
 /** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
@@ -66,9 +69,22 @@ export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
   const payments = runtime.payments
     ? { stripeApiBase: runtime.payments.stripe.apiBase, endpointUrl: runtime.payments.endpointUrl }
     : undefined;
+  const portal = runtime.portal
+    ? { baseUrl: runtime.portal.url, linkKey: await runtime.portal.deps.portal!.linkKey() }
+    : undefined;
   await writeFile(
     LOCAL_FILE,
-    JSON.stringify({ pid: process.pid, configs, queues: runtime.queues, ...(payments ? { payments } : {}) }, null, 1),
+    JSON.stringify(
+      {
+        pid: process.pid,
+        configs,
+        queues: runtime.queues,
+        ...(payments ? { payments } : {}),
+        ...(portal ? { portal } : {}),
+      },
+      null,
+      1,
+    ),
   );
 }
 
@@ -97,9 +113,13 @@ async function connectLocal(): Promise<Connection> {
   const local = createAwsClients(file.configs);
   const pipeline = createAwsDeps(localEnv(file.queues), local, silentLogger);
   // The running stand-in's provider and endpoint, so Pay links and charges made here are its.
-  const deps = file.payments
+  const withPayments = file.payments
     ? { ...pipeline, payments: localPaymentsWiring(file.payments.stripeApiBase, file.payments.endpointUrl) }
     : pipeline;
+  // The running portal's address and key, so `trueup portal link` prints links it opens.
+  const deps = file.portal
+    ? { ...withPayments, portal: localPortalWiring(file.portal.linkKey, file.portal.baseUrl).wiring }
+    : withPayments;
   return {
     kind: 'local',
     deps,

@@ -27,6 +27,7 @@ import { formatProblems, parsePayments, type Problem } from '../functions/domain
 import { decodeBytes } from '../functions/text/decode.js';
 import { connect, removeLocalFile, writeLocalFile, type Connection } from './connection.js';
 import { startLocalRuntime, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
+import { readOrCreatePortalKey } from '../functions/adapters/local/local-portal.js';
 
 export class UserError extends Error {}
 
@@ -131,7 +132,8 @@ export function addOpsCommands(program: Command): void {
     .option('--data <dir>', 'import this data folder at start')
     .action(async (opts: { data?: string }) => {
       // With the payment provider's stand-in: Pay links work when trueup.json has `payments`.
-      const runtime = await startLocalRuntime({ payments: {} });
+      // And the client portal, its links signed with the key kept in .trueup/portal-key.
+      const runtime = await startLocalRuntime({ payments: {}, portal: { key: await readOrCreatePortalKey() } });
       runtime.payments?.live();
       await writeLocalFile(runtime);
       try {

@@ -18,6 +18,7 @@ import { startEmbeddedAws, type EmbeddedAws } from '../adapters/local/embedded-a
 import type { Deps, Logger } from '../app/deps.js';
 import { silentLogger } from '../app/deps.js';
 import { startEmbeddedPayments, type EmbeddedPayments, type EmbeddedPaymentsOptions } from './embedded-payments.js';
+import { startEmbeddedPortal, type EmbeddedPortal, type EmbeddedPortalOptions } from './embedded-portal.js';
 
 /** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
 export function localNames(name = 'trueup'): {
@@ -68,6 +69,8 @@ export interface LocalRuntime extends LocalInstallation {
   readonly aws: EmbeddedAws;
   /** The payment provider's stand-in and the payments endpoint, when asked for (`payments`). */
   readonly payments?: EmbeddedPayments;
+  /** The client portal's wiring and local server, when asked for (`portal`). */
+  readonly portal?: EmbeddedPortal;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,8 @@ export interface LocalOptions {
   readonly onClient?: (service: keyof AwsClients, client: AwsClients[keyof AwsClients]) => void;
   /** Also start the local Stripe stand-in and the payments endpoint, and wire `deps.payments` to them. */
   readonly payments?: EmbeddedPaymentsOptions;
+  /** Also serve the client portal locally, and wire `deps.portal` to it (docs/portal.md). */
+  readonly portal?: EmbeddedPortalOptions;
 }
 
 export async function startLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
@@ -84,11 +89,20 @@ export async function startLocalRuntime(options: LocalOptions = {}): Promise<Loc
   try {
     const installation = await provisionLocal(aws, 'trueup', options);
     const payments = options.payments ? await startEmbeddedPayments(installation, options.payments) : undefined;
+    const withPayments = payments ? payments.deps : installation.deps;
+    const portal = options.portal
+      ? await startEmbeddedPortal(withPayments, options.portal).catch(async (error: unknown) => {
+          await payments?.stop();
+          throw error;
+        })
+      : undefined;
     return {
       ...installation,
       ...(payments ? { deps: payments.deps, payments } : {}),
+      ...(portal ? { deps: portal.deps, portal } : {}),
       aws,
       stop: async () => {
+        await portal?.stop();
         await payments?.stop();
         for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();

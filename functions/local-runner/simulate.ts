@@ -25,6 +25,7 @@ import { invoiceChargeNow } from '../app/charges.js';
 import type { Charge } from '../domain/billing-types.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
+import { simulatePortalKey } from '../adapters/local/local-portal.js';
 import { formatProblem, formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
 import { pullSources } from '../collect/collect.js';
@@ -84,9 +85,15 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   // Getting paid (docs/payments.md): the provider's stand-in dates what it creates on the
   // simulated day (noon UTC), so webhooks and auto-pay charges land on that day.
   let simulatedDay: IsoDate = options.from;
-  const runtime = await startLocalRuntime(
-    reference.settings.payments ? { payments: { now: () => Date.parse(`${simulatedDay}T12:00:00Z`) } } : {},
-  );
+  const runtime = await startLocalRuntime({
+    ...(reference.settings.payments ? { payments: { now: () => Date.parse(`${simulatedDay}T12:00:00Z`) } } : {}),
+    // The client portal (docs/portal.md), only with `portal` in trueup.json: its links signed with
+    // the data folder's fixed key, and checked against the simulated day (noon UTC), so a link
+    // emailed on a simulated day opens while --serve keeps the portal running after the run.
+    ...(reference.settings.portal
+      ? { portal: { key: simulatePortalKey(options.data), now: () => new Date(`${simulatedDay}T12:00:00Z`) } }
+      : {}),
+  });
   let partial: string | undefined;
   try {
     const { deps } = runtime;
