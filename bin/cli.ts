@@ -30,6 +30,7 @@ import { addExportCommands } from './export-commands.js';
 import { addBooksCommands } from './books-commands.js';
 import { addBooksConnectCommand } from './books-connect.js';
 import { addAuditCommands } from './audit-commands.js';
+import { addPortalCommands } from './portal-commands.js';
 import { readSourcesFile, remoteHosts, SourcesConfigError } from '../functions/collect/sources-config.js';
 import { ConnectionError } from './connection.js';
 import { OutputFolderError } from '../functions/local-runner/output-folder.js';
@@ -130,6 +131,7 @@ export function buildProgram(): Command {
   addExportCommands(program);
   addBooksCommands(program);
   addAuditCommands(program);
+  addPortalCommands(program);
   // After any module that makes `accounting` itself: connect joins that command.
   addBooksConnectCommand(program);
   return program;

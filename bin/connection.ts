@@ -19,6 +19,7 @@ import { localPaymentsWiring } from '../functions/adapters/local/stripe/local-pa
 import { FileTokenStore } from '../functions/adapters/books/file-token-store.js';
 import { localBooksSystem } from '../functions/local-runner/embedded-books.js';
 import type { BooksSystemName } from '../functions/app/books-ports.js';
+import { localPortalWiring } from '../functions/adapters/local/local-portal.js';
 
 export const LOCAL_FILE = resolve('.trueup/local.json');
 
@@ -55,6 +56,8 @@ const LocalFile = z.object({
   queues: z.object({ work: z.string(), discrepancies: z.string() }),
   payments: z.object({ stripeApiBase: z.string().url(), endpointUrl: z.string().url() }).optional(),
   books: z.object({ system: z.enum(['quickbooks', 'xero']), url: z.string().url() }).optional(),
+  // The client portal's local server and the key its links are signed with (docs/portal.md).
+  portal: z.object({ baseUrl: z.string().url(), linkKey: z.string().min(1) }).optional(),
 });
 
 /** Outputs of the deployed stacks, as `cdk deploy --outputs-file` writes them (any stack names). */
@@ -83,6 +86,9 @@ export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
     await new FileTokenStore(localBooksTokenFile(runtime.books.system), runtime.books.system).write(
       runtime.books.initialTokens,
     );
+  const portal = runtime.portal
+    ? { baseUrl: runtime.portal.url, linkKey: await runtime.portal.deps.portal!.linkKey() }
+    : undefined;
   await writeFile(
     LOCAL_FILE,
     JSON.stringify(
@@ -92,6 +98,7 @@ export async function writeLocalFile(runtime: LocalRuntime): Promise<void> {
         queues: runtime.queues,
         ...(payments ? { payments } : {}),
         ...(books ? { books } : {}),
+        ...(portal ? { portal } : {}),
       },
       null,
       1,
@@ -129,8 +136,9 @@ async function connectLocal(): Promise<Connection> {
   const withPayments = file.payments
     ? { ...pipeline, payments: localPaymentsWiring(file.payments.stripeApiBase, file.payments.endpointUrl) }
     : pipeline;
-  // The running books stand-in, so `trueup accounting publish` publishes to it.
-  const deps = file.books
+  // The running books stand-in, so `trueup accounting publish` publishes to it; and the running
+  // portal's address and key, so `trueup portal link` prints links it opens.
+  const withBooks = file.books
     ? {
         ...withPayments,
         books: {
@@ -141,6 +149,9 @@ async function connectLocal(): Promise<Connection> {
         },
       }
     : withPayments;
+  const deps = file.portal
+    ? { ...withBooks, portal: localPortalWiring(file.portal.linkKey, file.portal.baseUrl).wiring }
+    : withBooks;
   return {
     kind: 'local',
     deps,

@@ -30,6 +30,7 @@ import { connect, removeLocalFile, writeLocalFile, type Connection } from './con
 import { startLocalRuntime, type LocalOptions, type LocalRuntime } from '../functions/local-runner/local-runtime.js';
 import { booksSystemLabel } from '../functions/render/books-emails.js';
 import { serveConsole } from '../functions/local-runner/serve-console.js';
+import { readOrCreatePortalKey } from '../functions/adapters/local/local-portal.js';
 
 export class UserError extends Error {}
 
@@ -168,7 +169,12 @@ export function addOpsCommands(program: Command): void {
     .action(async (opts: { data?: string; user?: string; readOnly?: boolean }) => {
       // With the payment provider's stand-in: Pay links work when trueup.json has `payments`; and
       // the accounting system's, when the data folder's trueup.json has `accounting.publish`.
-      const runtime = await startLocalRuntime({ payments: {}, ...(await localBooksOption(opts.data)) });
+      // And the client portal, its links signed with the key kept in .trueup/portal-key.
+      const runtime = await startLocalRuntime({
+        payments: {},
+        portal: { key: await readOrCreatePortalKey() },
+        ...(await localBooksOption(opts.data)),
+      });
       runtime.payments?.live();
       await writeLocalFile(runtime);
       const web = await serveConsole(runtime, { id: actor(opts.user), role: opts.readOnly ? 'viewer' : 'admin' });

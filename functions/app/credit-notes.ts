@@ -19,12 +19,13 @@ import type { CreditNoteView } from '../render/credit-note-model.js';
 import { creditNoteKey } from './bucket-layout.js';
 import { creditNoteJson } from './credit-note-json.js';
 import type { UseCaseDeps } from './deps.js';
+import { addPortalLink } from './portal/email-links.js';
 import type { CreditNoteBook, InvoiceBook } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, completeIfRecorded, recordAndSend, type SendDeps } from './send-email.js';
 
 /** What issuing a credit note needs: the invoice, the notes, the artifacts bucket and sending. */
-export type CreditNoteDeps = SendDeps & UseCaseDeps<InvoiceBook & CreditNoteBook, 'artifacts'>;
+export type CreditNoteDeps = SendDeps & UseCaseDeps<InvoiceBook & CreditNoteBook, 'artifacts' | 'portal'>;
 
 /** The series prefix when `invoice.creditNotePrefix` is not set. */
 export const DEFAULT_CREDIT_NOTE_PREFIX = 'CN';
@@ -172,7 +173,7 @@ export async function deliverCreditNote(deps: CreditNoteDeps, note: CreditNote):
     date: note.issueDate,
     from: clientSender(reference.settings),
     to: client.billingEmails,
-    content: creditNoteEmail(view, pdf),
+    content: await addPortalLink(deps, reference.settings, client.clientId, note.issueDate, creditNoteEmail(view, pdf)),
     invoices: [{ number: note.invoiceNumber }],
   });
 }

@@ -13,6 +13,7 @@ import { renderInvoicePdf } from '../render/invoice-pdf.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { invoiceJson } from './invoice-json.js';
 import { payLinkFor } from './pay-links.js';
+import { addPortalLink } from './portal/email-links.js';
 import type { IssueInvoiceMessage } from './messages.js';
 import type { InvoiceBook, LedgerInvoice } from './ports.js';
 import { invoiceKey, readReconciliation, reconciliationKey } from './bucket-layout.js';
@@ -23,7 +24,7 @@ import { completeIfRecorded, clientSender, recordAndSend, type SendDeps } from '
 type CarriedUsage = NonNullable<IssueInvoiceMessage['usage']>;
 
 /** What delivering an invoice needs: the invoice, its rendered files' bucket, sending, and the Pay link's wiring. */
-export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts' | 'payments'>;
+export type DeliverInvoiceDeps = SendDeps & UseCaseDeps<InvoiceBook, 'artifacts' | 'payments' | 'portal'>;
 
 /**
  * `usage`: what the invoice shows under its true-up and credit lines, when the billing plan
@@ -68,7 +69,7 @@ export async function deliverInvoice(
     date: invoice.issueDate,
     from: clientSender(reference.settings),
     to: client.billingEmails,
-    content: invoiceEmail(view, pdf),
+    content: await addPortalLink(deps, reference.settings, client.clientId, invoice.issueDate, invoiceEmail(view, pdf)),
     invoices: [{ number: invoice.number }],
   });
 }

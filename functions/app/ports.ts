@@ -77,6 +77,7 @@ export type OutboxKind =
   | 'drafts_awaiting_review'
   | 'auto_pay'
   | 'payment_disputed'
+  | 'invoice_questioned'
   | 'statement'
   | 'books_refused';
 

@@ -21,6 +21,7 @@ import { invoiceKey } from './bucket-layout.js';
 import type { Deps, UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
 import { payLinkFor } from './pay-links.js';
+import { addPortalLink } from './portal/email-links.js';
 import type { CreditNoteBook, DunningLog, InvoiceBook, LedgerInvoice } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, flushOutbox, prepareEmail, type SendDeps } from './send-email.js';
@@ -30,7 +31,8 @@ import { loadStatementView, statementAttachment } from './statements.js';
  * What the dunning run needs: open invoices, its steps and fees, and sending (a crashed run's
  * leftovers); client credit for a statement-style email; the Pay links' wiring when payments are on.
  */
-export type DunningDeps = SendDeps & UseCaseDeps<InvoiceBook & DunningLog & CreditNoteBook, 'workQueue' | 'payments'>;
+export type DunningDeps = SendDeps &
+  UseCaseDeps<InvoiceBook & DunningLog & CreditNoteBook, 'workQueue' | 'payments' | 'portal'>;
 
 export interface DunningResult {
   readonly emails: number;
@@ -76,13 +78,19 @@ export async function runDunning(deps: DunningDeps, input: { today: IsoDate }): 
       date: input.today,
       from,
       to: email.to,
-      content: dunningEmail({
-        settings: reference.settings,
-        client,
-        date: input.today,
-        items,
-        ...(statement ? { statement } : { pdfs: await invoicePdfs(deps, email.items) }),
-      }),
+      content: await addPortalLink(
+        deps,
+        reference.settings,
+        client.clientId,
+        input.today,
+        dunningEmail({
+          settings: reference.settings,
+          client,
+          date: input.today,
+          items,
+          ...(statement ? { statement } : { pdfs: await invoicePdfs(deps, email.items) }),
+        }),
+      ),
       invoices: email.items.map((i) => ({ number: i.invoiceNumber, step: i.step })),
     });
     const fees: LateFee[] = email.items

@@ -20,6 +20,7 @@ import { statementKey } from './bucket-layout.js';
 import type { UseCaseDeps } from './deps.js';
 import { deliverEmailMessage } from './messages.js';
 import { payLinkFor } from './pay-links.js';
+import { addPortalLink } from './portal/email-links.js';
 import type { CreditNoteBook, InvoiceBook, Outbox, ReferenceDataStore } from './ports.js';
 import { requireReference } from './run-billing.js';
 import { clientSender, prepareEmail } from './send-email.js';
@@ -27,7 +28,7 @@ import { clientSender, prepareEmail } from './send-email.js';
 /** What sending statements needs: invoices, client credit, the outbox and its stored messages, the work queue. */
 export type StatementDeps = UseCaseDeps<
   ReferenceDataStore & InvoiceBook & CreditNoteBook & Outbox,
-  'artifacts' | 'workQueue' | 'payments'
+  'artifacts' | 'workQueue' | 'payments' | 'portal'
 >;
 
 /** A request the user can fix (an unknown client): the CLI prints its message. */
@@ -198,7 +199,7 @@ async function recordStatement(
     date: s.asOf,
     from: clientSender(reference.settings),
     to: client.billingEmails,
-    content: statementEmail(view, pdf, payUrls),
+    content: await addPortalLink(deps, reference.settings, client.clientId, s.asOf, statementEmail(view, pdf, payUrls)),
     invoices: s.invoices.map((i) => ({ number: i.number })),
   });
   return deps.ledger.putOutbox(entry);

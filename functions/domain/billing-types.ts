@@ -69,6 +69,14 @@ export interface Settings {
   readonly statements?: StatementSettings;
   /** The chart of accounts of the journal export (docs/accounting.md); absent: the defaults there. */
   readonly accounting?: AccountingSettings;
+  /** The client portal (docs/portal.md); absent: no portal links in emails, none served. */
+  readonly portal?: PortalSettings;
+}
+
+/** `portal` in trueup.json: the client portal's signed links. */
+export interface PortalSettings {
+  /** How many days a portal link opens the portal after it is made (default 30). */
+  readonly linkDays: number;
 }
 
 /** `accounting` in trueup.json: the account each kind of journal entry posts to. */

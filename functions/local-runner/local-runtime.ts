@@ -21,6 +21,7 @@ import { startEmbeddedPayments, type EmbeddedPayments, type EmbeddedPaymentsOpti
 import { startEmbeddedBooks, type EmbeddedBooks, type EmbeddedBooksOptions } from './embedded-books.js';
 import type { BooksSystemName } from '../app/books-ports.js';
 import type { ReferenceData } from '../domain/billing-types.js';
+import { startEmbeddedPortal, type EmbeddedPortal, type EmbeddedPortalOptions } from './embedded-portal.js';
 
 /** Resource names of one isolated installation on the stand-in; `name` prefixes them all. */
 export function localNames(name = 'trueup'): {
@@ -73,6 +74,8 @@ export interface LocalRuntime extends LocalInstallation {
   readonly payments?: EmbeddedPayments;
   /** The accounting system's stand-in, when asked for (`books`): `deps.books` publishes to it. */
   readonly books?: EmbeddedBooks;
+  /** The client portal's wiring and local server, when asked for (`portal`). */
+  readonly portal?: EmbeddedPortal;
   stop(): Promise<void>;
 }
 
@@ -84,6 +87,8 @@ export interface LocalOptions {
   readonly payments?: EmbeddedPaymentsOptions;
   /** Also start the stand-in of this accounting system, its chart from `reference`, and wire `deps.books` to it. */
   readonly books?: EmbeddedBooksOptions & { readonly system: BooksSystemName; readonly reference: ReferenceData };
+  /** Also serve the client portal locally, and wire `deps.portal` to it (docs/portal.md). */
+  readonly portal?: EmbeddedPortalOptions;
 }
 
 export async function startLocalRuntime(options: LocalOptions = {}): Promise<LocalRuntime> {
@@ -91,23 +96,33 @@ export async function startLocalRuntime(options: LocalOptions = {}): Promise<Loc
   try {
     const installation = await provisionLocal(aws, 'trueup', options);
     const payments = options.payments ? await startEmbeddedPayments(installation, options.payments) : undefined;
+    const withPayments = payments ? payments.deps : installation.deps;
+    const portal = options.portal
+      ? await startEmbeddedPortal(withPayments, options.portal).catch(async (error: unknown) => {
+          await payments?.stop();
+          throw error;
+        })
+      : undefined;
     const books = options.books
       ? await startEmbeddedBooks(options.books.system, options.books.reference, options.books).catch(
           async (error: unknown) => {
+            await portal?.stop();
             await payments?.stop();
             throw error;
           },
         )
       : undefined;
-    const deps = payments?.deps ?? installation.deps;
+    const deps = portal?.deps ?? withPayments;
     return {
       ...installation,
       deps: books ? { ...deps, books: books.wiring } : deps,
       ...(payments ? { payments } : {}),
+      ...(portal ? { portal } : {}),
       ...(books ? { books } : {}),
       aws,
       stop: async () => {
         await books?.stop();
+        await portal?.stop();
         await payments?.stop();
         for (const client of Object.values(installation.clients)) client.destroy();
         await aws.stop();

@@ -27,6 +27,7 @@ import type { EmbeddedBooks } from './embedded-books.js';
 import type { Charge } from '../domain/billing-types.js';
 import { putObjectStream } from '../adapters/aws/s3-blob-store.js';
 import { readDataFolder } from '../adapters/local/read-data-folder.js';
+import { simulatePortalKey } from '../adapters/local/local-portal.js';
 import { formatProblem, formatProblems } from '../domain/reference/index.js';
 import { createCollectorDeps } from '../collect/aws-collector.js';
 import { pullSources } from '../collect/collect.js';
@@ -92,6 +93,12 @@ export async function simulate(options: SimulateOptions): Promise<SimulateResult
   const runtime = await startLocalRuntime({
     ...(reference.settings.payments ? { payments: { now } } : {}),
     ...(publish ? { books: { system: publish.system, reference, now } } : {}),
+    // The client portal (docs/portal.md), only with `portal` in trueup.json: its links signed with
+    // the data folder's fixed key, and checked against the simulated day (noon UTC), so a link
+    // emailed on a simulated day opens while --serve keeps the portal running after the run.
+    ...(reference.settings.portal
+      ? { portal: { key: simulatePortalKey(options.data), now: () => new Date(`${simulatedDay}T12:00:00Z`) } }
+      : {}),
   });
   let partial: string | undefined;
   try {

@@ -489,7 +489,7 @@ describe('hostile input: a folder that cannot run stops before anything runs', (
         'trueup.json, setting invoice.paymentTermsDays: must be a whole number from 0 to 3650 (got "30")',
         'trueup.json, setting dunning.steps[0].name: must be 1–64 characters of A–Z, a–z, 0–9, ".", "_" or "-" (got "<script>")',
         'trueup.json, setting dunning.steps[0].offsetDays: must be a whole number from -3650 to 3650 (got 1.5)',
-        'trueup.json: has unknown setting "__proto__" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, accounting, locale)',
+        'trueup.json: has unknown setting "__proto__" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, accounting, locale, portal)',
       ],
     ],
     [

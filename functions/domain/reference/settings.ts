@@ -416,6 +416,10 @@ const settingsSchema = strict({
     const bad = localeProblem(text);
     return bad === undefined ? ok(Intl.getCanonicalLocales(text)[0] ?? text) : no<string>(bad);
   }).optional(),
+  // The client portal (docs/portal.md): absent, no portal links in emails and none served.
+  portal: strict({
+    linkDays: wholeNumber(1, 365).prefault(30),
+  }).optional(),
 }).transform(({ $schema: _schema, ...settings }): Settings => settings);
 
 /** An http(s) URL without credentials, query or fragment: the base that Pay links are built on. */

@@ -185,6 +185,9 @@ describe('trueup.json values', () => {
       { dayOfMonth: 5 },
     ],
     ['dunning as statements', { dunning: { statement: true } }, (s: Settings) => s.dunning.statement, true],
+    ['no portal section', {}, (s: Settings) => s.portal, undefined],
+    ['the portal with defaults', { portal: {} }, (s: Settings) => s.portal, { linkDays: 30 }],
+    ['portal links for a week', { portal: { linkDays: 7 } }, (s: Settings) => s.portal, { linkDays: 7 }],
     ['no accounting section', {}, (s: Settings) => s.accounting, undefined],
     [
       'an accounting section with one account given (the rest defaults, trimmed)',
@@ -314,6 +317,16 @@ describe('trueup.json values', () => {
     ],
     ['an empty account', { accounting: { salesTaxPayable: '  ' } }, 'accounting.salesTaxPayable: must not be empty'],
     [
+      'portal links for no days',
+      { portal: { linkDays: 0 } },
+      'portal.linkDays: must be a whole number from 1 to 365 (got 0)',
+    ],
+    [
+      'a misspelt portal setting',
+      { portal: { linkDay: 5 } },
+      'portal: has unknown setting "linkDay" (known here: linkDays)',
+    ],
+    [
       'a misspelt account',
       { accounting: { accountsRecievable: '1200' } },
       'accounting: has unknown setting "accountsRecievable" (known here: accountsReceivable, salesTaxPayable, salesTaxPayableByRate, lateFeeIncome, defaultIncome, undepositedFunds, unappliedCash, clientCredit, surchargeIncome, providerFees, publish)',
@@ -435,7 +448,7 @@ describe('trueup.json values', () => {
 
   it('rejects an unknown top-level key without a key path', () => {
     expect(formatProblems(problemsOf(parseSettings('{"currnecy":"EUR"}')))).toBe(
-      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, accounting, locale)',
+      'trueup.json: has unknown setting "currnecy" (known here: msp, timezone, currency, invoice, reports, dunning, receipts, payments, statements, accounting, locale, portal)',
     );
   });
 
