@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -345,10 +345,6 @@ export class WebConsole extends Construct {
     new CfnOutput(stack, 'PortalLinkSecretArn', {
       value: this.linkKeySecret.secretArn,
       description: 'The generated key portal links are signed with (the CLI reads it to build links)',
-    });
-    new CfnOutput(stack, 'ConsoleLoginUrl', {
-      value: Fn.join('', [this.domain.baseUrl(), '/login?client_id=', this.client.userPoolClientId]),
-      description: 'The Cognito managed login of the console',
     });
   }
 
