@@ -19,7 +19,8 @@ import {
 } from '../../../functions/adapters/aws/web-handler.js';
 import type { Deps } from '../../../functions/app/deps.js';
 import { silentLogger } from '../../../functions/app/deps.js';
-import type { HttpRequest } from '../../../functions/app/http-types.js';
+import type { HttpRequest, HttpResponse } from '../../../functions/app/http-types.js';
+import type { Jwks } from 'aws-jwt-verify/jwk';
 
 const POOL = 'us-east-1_TestPool1';
 const CLIENT = 'testclient123';
@@ -29,7 +30,9 @@ const KID = 'test-key-1';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const jwks = { keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: KID, alg: 'RS256', use: 'sig' }] };
+const jwks = {
+  keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: KID, alg: 'RS256', use: 'sig' }],
+} as unknown as Jwks;
 
 function sign(claims: Record<string, unknown>, key: KeyObject = privateKey): string {
   const enc = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -80,21 +83,23 @@ function handlerWith(auth: Partial<WebAuthOptions> = {}) {
         body: JSON.stringify({ user, path: request.path }),
       };
     },
-    portalRoute: () => async (request) => {
-      seen.portal.push(request);
-      if (request.path.endsWith('.pdf'))
+    portalRoute:
+      () =>
+      async (request): Promise<HttpResponse> => {
+        seen.portal.push(request);
+        if (request.path.endsWith('.pdf'))
+          return {
+            status: 200,
+            headers: { 'content-type': 'application/pdf' },
+            body: PDF_BYTES.toString('base64'),
+            isBase64Encoded: true,
+          };
         return {
           status: 200,
-          headers: { 'content-type': 'application/pdf' },
-          body: PDF_BYTES.toString('base64'),
-          isBase64Encoded: true,
+          headers: { 'content-type': 'text/html', 'set-cookie': 'p=1; Path=/portal' },
+          body: 'portal page',
         };
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/html', 'set-cookie': 'p=1; Path=/portal' },
-        body: 'portal page',
-      };
-    },
+      },
   });
 }
 
