@@ -183,6 +183,9 @@ async function connectAws(path: string): Promise<Connection> {
       // Payments on (CDK config): the CLI builds Pay links (statements send) as the functions do.
       PAY_LINK_SECRET_ARN: merged.PayLinkSecretArn,
       PAYMENTS_ENDPOINT_URL: merged.PaymentsEndpointUrl,
+      // The web console on (CDK config `web`): the CLI builds portal links (statements send) as the functions do.
+      PORTAL_LINK_SECRET_ARN: merged.PortalLinkSecretArn,
+      PORTAL_BASE_URL: merged.PortalBaseUrl,
     },
     clients,
     silentLogger,

@@ -142,6 +142,14 @@ export const DeploymentConfigSchema = z
      * the books"). Off by default: the stacks are then exactly what they were without it.
      */
     books: z.boolean().default(false),
+    /**
+     * The billing team's console and the client portal on AWS (docs/web-aws.md): CloudFront in
+     * front of an S3 bucket (the console's CSS/JS) and an API Gateway HTTP API (one Lambda,
+     * throttled), a Cognito user pool with `admin` and `read-only` groups, and the retained
+     * secret portal links are signed with. Off by default: the stacks are then exactly what
+     * they were without it.
+     */
+    web: z.boolean().default(false),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import { BooksJob } from './constructs/books-job.js';
 import { MissedRunAlarm } from './constructs/missed-run-alarm.js';
 import { PaymentsEndpoint } from './constructs/payments-endpoint.js';
 import { statementsJob } from './constructs/statements-job.js';
+import { WebConsole } from './constructs/web-console.js';
 import type { ScheduledJob } from './constructs/scheduled-job.js';
 import type { PipelineFunction } from './constructs/pipeline-function.js';
 import {
@@ -31,6 +32,7 @@ import {
 } from './constructs/job.js';
 import { acknowledge, type ExportedBucket } from './nag.js';
 import type { StatefulExports } from './stateful-exports.js';
+import { WEB_ASSETS, type WebAsset } from './web-assets.js';
 import { ARTIFACT_PREFIXES, USAGE_PREFIXES } from '../functions/app/bucket-layout.js';
 import { BILLING_RUN_COMPLETED, BILLING_RUN_EXPECTED, DRAFTS_WAITING } from '../functions/handlers/metric-names.js';
 
@@ -38,6 +40,8 @@ export interface PipelineStackProps extends StackProps {
   readonly config: DeploymentConfig;
   /** Names of the stateful stack's exports (buckets, table, queues, alarm topic, topic key). */
   readonly stateful: StatefulExports;
+  /** The console's static files (CDK config `web`). @default WEB_ASSETS */
+  readonly webAssets?: readonly WebAsset[];
 }
 
 /**
@@ -63,6 +67,8 @@ export class PipelineStack extends Stack {
   public readonly payments?: PaymentsEndpoint;
   /** The books-publish job and its secret (CDK config `books: true`); undefined when off. */
   public readonly books?: BooksJob;
+  /** The console and portal: CloudFront, HTTP API, Cognito, link key (CDK config `web: true`); undefined when off. */
+  public readonly web?: WebConsole;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -190,6 +196,47 @@ export class PipelineStack extends Stack {
     /** Functions that build Pay links read the link key (nothing when payments are off). */
     const buildsPayLinks: Grant[] = this.payments ? [this.payments.readsLinkKey()] : [];
 
+    // ---- the console and the client portal (docs/web-aws.md): only with `web: true` ----------
+    // One function behind CloudFront and an HTTP API. The console reads nearly everything and
+    // acts through the same use cases as the CLI (table writes, emails stored then queued,
+    // credit notes rendered, usage files uploaded to inbox/); the portal's "question this
+    // invoice" emails the billing team.
+    this.web = config.web
+      ? new WebConsole(this, 'WebConsole', {
+          job,
+          assets: props.webAssets ?? WEB_ASSETS,
+          logRetention: config.logRetentionDays as logs.RetentionDays,
+          domainPrefix: config.stackPrefix.toLowerCase(),
+          grants: [
+            tableAccess,
+            ...(
+              [
+                ARTIFACT_PREFIXES.normalized,
+                ARTIFACT_PREFIXES.reconciliation,
+                ARTIFACT_PREFIXES.invoices,
+                ARTIFACT_PREFIXES.creditNotes,
+                ARTIFACT_PREFIXES.drafts,
+                ARTIFACT_PREFIXES.statements,
+                ARTIFACT_PREFIXES.reports,
+                ARTIFACT_PREFIXES.emails,
+              ] as const
+            ).map((prefix) => readPrefix(artifacts, prefix)),
+            putPrefix(artifacts, ARTIFACT_PREFIXES.emails),
+            putPrefix(artifacts, ARTIFACT_PREFIXES.creditNotes),
+            readPrefix(usage, USAGE_PREFIXES.inbox),
+            readPrefix(usage, USAGE_PREFIXES.archive),
+            readPrefix(usage, USAGE_PREFIXES.rejected),
+            putPrefix(usage, USAGE_PREFIXES.inbox),
+            sendMessages(workQueue),
+            sendMessages(discrepancyQueue),
+            sendsEmail(),
+            ...buildsPayLinks,
+          ],
+        })
+      : undefined;
+    /** Functions whose emails carry portal links read the portal link key (nothing when `web` is off). */
+    const buildsPortalLinks: Grant[] = this.web ? [this.web.readsPortalLinkKey()] : [];
+
     // S3 triggers are configured from this stack on the imported bucket (CDK's notifications
     // custom resource merges them with any others): on the bucket itself they would make the
     // stateful stack depend on this one, a cycle.
@@ -270,6 +317,7 @@ export class PipelineStack extends Stack {
         putPrefix(artifacts, ARTIFACT_PREFIXES.drafts),
         sendsEmail(invoiceWorkerConcurrency),
         ...buildsPayLinks,
+        ...buildsPortalLinks,
       ],
       trigger: { kind: 'queue', queue: workQueue, batchSize: 10, maxConcurrency: invoiceWorkerConcurrency },
     });
@@ -319,6 +367,7 @@ export class PipelineStack extends Stack {
         readPrefix(artifacts, ARTIFACT_PREFIXES.invoices),
         sendsEmail(),
         ...buildsPayLinks,
+        ...buildsPortalLinks,
       ],
       trigger: { kind: 'schedule', expression: config.schedules.dunning, description: 'TrueUp dunning (daily)' },
     });
@@ -347,7 +396,7 @@ export class PipelineStack extends Stack {
       tableAccess,
       artifacts,
       workQueue,
-      extraGrants: buildsPayLinks,
+      extraGrants: [...buildsPayLinks, ...buildsPortalLinks],
     });
 
     const sesEvents = job({
@@ -452,6 +501,7 @@ export class PipelineStack extends Stack {
       ...(this.payments ? { 'payments-endpoint': this.payments.job } : {}),
       ...(autoPay ? { 'auto-pay': autoPay } : {}),
       ...(this.books ? { 'books-publish': this.books.job } : {}),
+      ...(this.web ? { web: this.web.job } : {}),
     };
     this.functions = Object.fromEntries(Object.entries(jobs).map(([name, { fn }]) => [name, fn]));
     this.jobs = Object.fromEntries(

@@ -38,6 +38,11 @@ const LAMBDA_ENV = {
   AWS_SECRET_ACCESS_KEY: 'test',
   // Set by the stack on books-publish only (CDK config `books: true`).
   BOOKS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:TrueUpBooksSecret-AbCdEf',
+  // Set by the stack on the web function only (CDK config `web: true`).
+  USER_POOL_ID: 'us-east-1_TestPool1',
+  USER_POOL_CLIENT_ID: 'testclient123',
+  COGNITO_DOMAIN_URL: 'https://trueup-test.auth.us-east-1.amazoncognito.com',
+  CONSOLE_URL: 'https://d111111abcdef8.cloudfront.net',
 };
 
 /** Runs an ES module script with Node, as Lambda would load the bundle; returns stdout. */
@@ -79,6 +84,7 @@ describe('Lambda bundles', () => {
       'reconciliation-report',
       'ses-events',
       'statements',
+      'web',
     ]);
     for (const [name, bundle] of bundles)
       expect({ name, under: bundle.bytes < bundleBudget(name) }).toEqual({ name, under: true });

@@ -10,6 +10,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import type { Deps, Logger } from '../../app/deps.js';
 import { awsPaymentsWiring } from '../payments/aws-payments.js';
+import { awsPortalWiring } from './portal-wiring.js';
 import { openBufferedPartWriter } from './buffered-part-writer.js';
 import { TokenBucket } from './rate-limiter.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
@@ -34,6 +35,10 @@ export const EnvSchema = z.object({
   PAY_LINK_SECRET_ARN: z.string().min(1).optional(),
   /** The payments endpoint's Function URL, the base of Pay links. */
   PAYMENTS_ENDPOINT_URL: z.string().url().optional(),
+  /** The web console and portal (CDK `web: true`): the portal link key secret, on every function that builds portal links. */
+  PORTAL_LINK_SECRET_ARN: z.string().min(1).optional(),
+  /** The console's CloudFront URL, the base of portal links. */
+  PORTAL_BASE_URL: z.string().url().optional(),
 });
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -84,5 +89,7 @@ export function createAwsDeps(env: Env, clients: AwsClients, log: Logger): Deps 
         : new RateLimitedMailer(ses, new TokenBucket({ ratePerSecond: env.SES_MAX_SEND_RATE })),
     log,
     payments: awsPaymentsWiring(env),
+    // Only when the web console is deployed: without it, Deps are what they were (no `portal` key).
+    ...(env.PORTAL_LINK_SECRET_ARN ? { portal: awsPortalWiring(env) } : {}),
   };
 }
