@@ -1,12 +1,9 @@
 /**
  * The console's static files (CSS, JavaScript) that the web console deploys to its S3 bucket,
  * served by CloudFront under `/assets/*` (lib/constructs/web-console.ts). Locally the web
- * server serves the same list.
- *
- * At the merge this re-exports the console's list:
- *   export { CONSOLE_ASSETS as WEB_ASSETS } from '../functions/render/console/assets.js';
- * Until then there is nothing to deploy, and the stack creates no deployment.
+ * server serves the same list (functions/render/console/assets.ts).
  */
+import { CONSOLE_ASSETS } from '../functions/render/console/assets.js';
 
 /** One static file: its URL path (`/assets/console.css`), its Content-Type, its text. */
 export interface WebAsset {
@@ -15,4 +12,4 @@ export interface WebAsset {
   readonly body: string;
 }
 
-export const WEB_ASSETS: readonly WebAsset[] = [];
+export const WEB_ASSETS: readonly WebAsset[] = CONSOLE_ASSETS;
