@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTrueUp } from '../../lib/app.js';
 import { parseConfig } from '../../lib/config.js';
 import { PipelineStack } from '../../lib/pipeline-stack.js';
+import { WEB_ASSETS } from '../../lib/web-assets.js';
 import { statefulExports } from '../../lib/stateful-exports.js';
 import {
   actionsOf,
@@ -361,8 +362,10 @@ describe('web on', () => {
     });
   });
 
-  it('deploys no assets while the console has none', () => {
-    on.pipelineTemplate.resourceCountIs('Custom::CDKBucketDeployment', 0);
+  it("deploys the console's assets (CONSOLE_ASSETS) to the assets bucket", () => {
+    expect(WEB_ASSETS.length).toBeGreaterThan(0);
+    expect(WEB_ASSETS.every((a) => a.path.startsWith('/assets/'))).toBe(true);
+    expect(Object.keys(on.pipelineTemplate.findResources('Custom::CDKBucketDeployment')).length).toBeGreaterThan(0);
   });
 });
 
