@@ -17,6 +17,7 @@ import {
   consoleLine,
   date,
   payLine,
+  portalLine,
   untilStopped,
   UserError,
 } from './ops-commands.js';
@@ -167,7 +168,7 @@ async function runSimulation(opts: {
     runtime.payments?.live(); // a click on Pay now pays, and the receipt reaches the inbox
     const web = await serveConsole(runtime, { id: actor(), role: 'admin' });
     console.log(
-      `\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${payLine(runtime)}${booksLine(runtime)}Press Ctrl+C to stop.`,
+      `\nLocal SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${portalLine(runtime)}${payLine(runtime)}${booksLine(runtime)}Press Ctrl+C to stop.`,
     );
     await untilStopped();
     await web.stop();

@@ -132,6 +132,12 @@ export function payLine(runtime: LocalRuntime): string {
   return `Payments: Pay links on invoices and emails open ${runtime.payments.endpointUrl}/pay/<invoice>, which hands over to the local checkout at ${runtime.payments.stripe.apiBase} (its Pay button posts signed webhooks back; with \`payments\` in trueup.json).\n`;
 }
 
+/** Where the client portal is served, when it is; empty otherwise. */
+export function portalLine(runtime: LocalRuntime): string {
+  if (!runtime.portal) return '';
+  return `Portal: ${runtime.portal.url}/portal/<client>?t=… (a client's link: trueup portal link --client ID; emails carry it with \`portal\` in trueup.json).\n`;
+}
+
 /** Where the books stand-in runs, when it does; empty otherwise. */
 export function booksLine(runtime: LocalRuntime): string {
   if (!runtime.books) return '';
@@ -181,7 +187,7 @@ export function addOpsCommands(program: Command): void {
       try {
         if (opts.data) console.log(await importData(runtime.deps, opts.data));
         console.log(
-          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${payLine(runtime)}${booksLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
+          `TrueUp is running locally. SES inbox: ${runtime.aws.sesInboxUrl}\n${consoleLine(web.url)}${portalLine(runtime)}${payLine(runtime)}${booksLine(runtime)}Other commands (trueup upload, invoices list, …) now act on it. Ctrl+C stops it.`,
         );
         await untilStopped();
       } finally {
