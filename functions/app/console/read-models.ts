@@ -50,7 +50,6 @@ export async function usageFiles(deps: Deps): Promise<UsageFileRow[]> {
         sha256: f.sha256 ?? '',
         name: f.name,
         ...(f.format ? { format: f.format } : {}),
-        bytes: 0,
         rowsRead: f.rowsRead,
         rowsAccepted: f.rowsAccepted,
         rowsRejected: f.rowsRejected,
@@ -110,7 +109,7 @@ export async function sourceRows(
       const record = decodeRecord(text);
       if (record.period !== period || !accounts.has(`${record.vendor}\u0000${record.accountId}`)) continue;
       const mapping = exact.get(`${record.vendor}\u0000${record.vendorSku}`) ?? wildcard.get(record.vendor);
-      if (mapping?.sku !== line.sku) continue;
+      if (!mapping || mapping.sku !== line.sku) continue;
       total += 1;
       if (rows.length < limit)
         rows.push({ record, sha256: part.sha256, quantity: record.quantity.times(mapping.factor) });

@@ -102,7 +102,9 @@ function parsePath(path: string): { clientId: string; route: Route } | undefined
       : undefined;
   if (action === undefined) return { clientId, route: { kind: 'invoice', number } };
   if (action === 'question') return { clientId, route: { kind: 'question', number } };
-  return { clientId, route: { kind: 'invoice-file', number, format: action } };
+  return action === 'pdf' || action === 'html'
+    ? { clientId, route: { kind: 'invoice-file', number, format: action } }
+    : undefined;
 }
 
 async function portalRequest(
