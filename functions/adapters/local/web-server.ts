@@ -23,11 +23,13 @@ export interface WebServer {
 }
 
 export interface WebServerOptions {
-  /** The console, for the person who started the server. */
-  readonly console: ConsoleRoute;
+  /** The console, for the person who started the server; absent: a portal-only server (404 elsewhere). */
+  readonly console?: ConsoleRoute;
   /** Who uses the console (the OS user, admin, unless told otherwise). */
-  readonly user: ConsoleUser;
+  readonly user?: ConsoleUser;
   readonly portal?: PortalRoute;
+  /** The largest body read (default MAX_BODY_BYTES, for the console's uploads). */
+  readonly maxBodyBytes?: number;
   /** 0 or absent: a free port. */
   readonly port?: number;
   /** Where a route's failure is told (the console's answer is a plain 500 page). */
@@ -65,7 +67,7 @@ async function serve(
   try {
     const target = new URL(req.url ?? '/', origin);
     const method = (req.method ?? 'GET').toUpperCase();
-    const asset = CONSOLE_ASSETS.find((a) => a.path === target.pathname);
+    const asset = options.console ? CONSOLE_ASSETS.find((a) => a.path === target.pathname) : undefined;
     if (asset && (method === 'GET' || method === 'HEAD')) {
       const headers = {
         'content-type': asset.contentType,
@@ -77,15 +79,20 @@ async function serve(
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v]),
     );
+    const portal = target.pathname === '/portal' || target.pathname.startsWith('/portal/');
+    const route = portal ? options.portal : options.console;
+    if (!route) return send(res, { status: 404, headers: PLAIN, body: 'Not found.' });
+    const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
     const body = await readBody(
       req,
       headers['content-type']?.toLowerCase().startsWith('multipart/') ? 'latin1' : 'utf8',
+      limit,
     );
     if (body === undefined)
       return send(res, {
         status: 413,
         headers: { ...PLAIN, connection: 'close' },
-        body: 'Payload too large (at most 50 MB).',
+        body: `Payload too large (at most ${formatBytes(limit)}).`,
       });
     const request: HttpRequest = {
       method,
@@ -96,9 +103,9 @@ async function serve(
       origin,
       ...(req.socket.remoteAddress ? { sourceIp: req.socket.remoteAddress } : {}),
     };
-    const portal = target.pathname === '/portal' || target.pathname.startsWith('/portal/');
-    if (portal && !options.portal) return send(res, { status: 404, headers: PLAIN, body: 'Not found.' });
-    const response = portal ? await options.portal!(request) : await options.console(request, options.user);
+    const response = portal
+      ? await options.portal!(request)
+      : await options.console!(request, options.user ?? { id: 'local', role: 'viewer' });
     send(res, method === 'HEAD' ? { ...response, body: '' } : response);
   } catch (error) {
     options.onError?.(error);
@@ -107,12 +114,12 @@ async function serve(
 }
 
 /** The body as text (`encoding`), or undefined once it passes the limit. */
-async function readBody(req: IncomingMessage, encoding: 'utf8' | 'latin1'): Promise<string | undefined> {
+async function readBody(req: IncomingMessage, encoding: 'utf8' | 'latin1', limit: number): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
+    if (size > limit) return undefined;
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString(encoding);
@@ -123,4 +130,8 @@ function send(res: ServerResponse, response: HttpResponse): void {
   const body = response.isBase64Encoded ? Buffer.from(response.body, 'base64') : Buffer.from(response.body, 'utf8');
   res.writeHead(response.status, { ...response.headers, 'content-length': body.length });
   res.end(body);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MB` : `${bytes / 1024} KB`;
 }

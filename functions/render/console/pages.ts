@@ -18,7 +18,7 @@ import type { DraftLine } from '../review-emails.js';
 import type { AgingReport } from '../../domain/compute-aging.js';
 import { AGING_BUCKETS } from '../../domain/compute-aging.js';
 import type { CreditNote, InvoiceLine, Payment, ReferenceData } from '../../domain/billing-types.js';
-import { formatMoney, formatQuantity, type Dec } from '../../domain/money.js';
+import { Dec, formatMoney, formatQuantity } from '../../domain/money.js';
 import { invoiceBalance } from '../../domain/invoice-balance.js';
 import type { IsoDate } from '../../domain/dates.js';
 import { badge, csrfField, h, input, link, select, table, withQuery, type Html } from './layout.js';
@@ -32,7 +32,8 @@ export interface Acting {
 const money = (value: Dec | null, currency: string): Html =>
   value === null ? '' : `${h(formatMoney(value, currency))} ${h(currency)}`;
 
-const percent = (rate: string): string => `${(Number(rate) * 100).toFixed(1)}%`;
+/** A discrepancy rate (a ratio as decimal text) as a percent with one decimal, in exact decimals. */
+const percent = (rate: string): string => `${new Dec(rate).times(100).toFixed(1)}%`;
 
 const readOnlyNote = (acting: Acting): Html =>
   acting.admin ? '' : '<p class="muted">You have read-only access: the actions are not shown.</p>';
@@ -41,7 +42,7 @@ const readOnlyNote = (acting: Acting): Html =>
 
 export function overviewPage(o: PeriodOverview): Html {
   const latest = o.latest;
-  const maxRate = Math.max(0.0001, ...o.reconciliations.map((r) => Number(r.discrepancyRate)));
+  const maxRate = Dec.max(new Dec('0.0001'), ...o.reconciliations.map((r) => new Dec(r.discrepancyRate))).toString();
   const cards = `<div class="cards">
 <div class="card"><span class="muted">Latest period</span><span class="value">${h(latest?.period ?? '—')}</span></div>
 <div class="card"><span class="muted">Pairs reconciled</span><span class="value">${h(latest?.pairs ?? 0)}</span></div>
@@ -62,7 +63,7 @@ export function overviewPage(o: PeriodOverview): Html {
         label: 'Trend',
         // A meter, not a styled bar: the CSP allows no inline style.
         cell: (r) =>
-          `<meter min="0" max="${h(maxRate)}" value="${h(Number(r.discrepancyRate))}" aria-label="${h(`${r.period}: ${percent(r.discrepancyRate)}`)}"></meter>`,
+          `<meter min="0" max="${h(maxRate)}" value="${h(new Dec(r.discrepancyRate).toString())}" aria-label="${h(`${r.period}: ${percent(r.discrepancyRate)}`)}"></meter>`,
       },
     ],
     o.reconciliations,
